@@ -1,0 +1,101 @@
+/**
+ * Exact decimal arithmetic on fixed-point bigints.
+ *
+ * A `Decimal` is a bigint counting units of 10^-10. Sums and differences are exact. A product or
+ * quotient is rounded half-even to 10 decimal places: far below any currency's minor unit, so the
+ * only rounding a person ever sees is the one SPEC §3 prescribes, per payout line. Money never
+ * touches a binary float.
+ */
+export type Decimal = bigint;
+
+export const SCALE_DIGITS = 10;
+export const ONE: Decimal = 10n ** BigInt(SCALE_DIGITS);
+export const ZERO: Decimal = 0n;
+const HUNDRED: Decimal = 100n * ONE;
+
+const DECIMAL_PATTERN = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+const DECIMAL_PATTERN_LEADING_DOT = /^([+-]?)()\.(\d+)$/;
+
+/** Parses `1234.50`, `-3`, `.5`; returns undefined for anything else (no exponents, no separators). */
+export function parseDecimal(text: string): Decimal | undefined {
+  const match = DECIMAL_PATTERN.exec(text) ?? DECIMAL_PATTERN_LEADING_DOT.exec(text);
+  if (!match) return undefined;
+  const [, sign, whole, fraction = ''] = match;
+  if (fraction.length > SCALE_DIGITS) return undefined;
+  const units = BigInt((whole || '0') + fraction.padEnd(SCALE_DIGITS, '0'));
+  return sign === '-' ? -units : units;
+}
+
+export function decimal(text: string): Decimal {
+  const value = parseDecimal(text);
+  if (value === undefined) throw new RangeError(`not a decimal: ${JSON.stringify(text)}`);
+  return value;
+}
+
+export function fromInteger(n: number | bigint): Decimal {
+  return BigInt(n) * ONE;
+}
+
+/** n / d rounded half-even to an integer (d may be negative). */
+export function divideHalfEven(n: bigint, d: bigint): bigint {
+  if (d < 0n) {
+    n = -n;
+    d = -d;
+  }
+  let q = n / d;
+  const r = n - q * d;
+  if (r === 0n) return q;
+  const twice = (r < 0n ? -r : r) * 2n;
+  if (twice > d || (twice === d && q % 2n !== 0n)) q += r < 0n ? -1n : 1n;
+  return q;
+}
+
+export function mul(a: Decimal, b: Decimal): Decimal {
+  return divideHalfEven(a * b, ONE);
+}
+
+export function div(a: Decimal, b: Decimal): Decimal {
+  if (b === 0n) throw new RangeError('division by zero');
+  return divideHalfEven(a * ONE, b);
+}
+
+/** a × b ÷ c with a single rounding. */
+export function mulDiv(a: Decimal, b: Decimal, c: Decimal): Decimal {
+  if (c === 0n) throw new RangeError('division by zero');
+  return divideHalfEven(a * b, c);
+}
+
+/** a × percent ÷ 100, for split percentages. */
+export function percentOf(a: Decimal, percent: Decimal): Decimal {
+  return divideHalfEven(a * percent, HUNDRED);
+}
+
+/** Rounds half-even to `digits` decimal places (the currency's minor unit); stays a Decimal. */
+export function roundTo(a: Decimal, digits: number): Decimal {
+  if (digits >= SCALE_DIGITS) return a;
+  const unit = 10n ** BigInt(SCALE_DIGITS - digits);
+  return divideHalfEven(a, unit) * unit;
+}
+
+export function min(a: Decimal, b: Decimal): Decimal {
+  return a < b ? a : b;
+}
+
+export function max(a: Decimal, b: Decimal): Decimal {
+  return a > b ? a : b;
+}
+
+/**
+ * Formats with exactly `digits` decimals (rounding half-even first), or, without `digits`, with
+ * the shortest exact representation (`150000`, `1.5`).
+ */
+export function formatDecimal(a: Decimal, digits?: number): string {
+  const rounded = digits === undefined ? a : roundTo(a, digits);
+  const negative = rounded < 0n;
+  const text = (negative ? -rounded : rounded).toString().padStart(SCALE_DIGITS + 1, '0');
+  const whole = text.slice(0, -SCALE_DIGITS);
+  let fraction = text.slice(-SCALE_DIGITS);
+  fraction = digits === undefined ? fraction.replace(/0+$/, '') : fraction.slice(0, digits);
+  const body = fraction ? `${whole}.${fraction}` : whole;
+  return negative && /[1-9]/.test(body) ? `-${body}` : body;
+}

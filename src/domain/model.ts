@@ -1,0 +1,109 @@
+/**
+ * The canonical data model (SPEC §2): what every connector produces and the engine consumes.
+ * Amounts are decimal strings and dates ISO `YYYY-MM-DD` strings at this boundary; the engine
+ * turns them into fixed-point numbers and day numbers internally.
+ */
+import { z } from 'zod';
+import { parseDecimal } from './decimal.js';
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written `YYYY-MM-DD` (rejects 2026-02-30). */
+export function isIsoDate(text: string): boolean {
+  const match = ISO_DATE.exec(text);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+export const isoDate = z.string().refine(isIsoDate, { message: 'expected a date YYYY-MM-DD' });
+export const decimalString = z
+  .string()
+  .refine((s) => parseDecimal(s) !== undefined, { message: 'expected a decimal number such as 1234.50' });
+export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO currency code such as USD');
+
+export const repSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  email: z.string(),
+  managerId: z.string().min(1).optional(),
+  active: z.boolean(),
+  hireDate: isoDate.optional(),
+  endDate: isoDate.optional(),
+});
+export type Rep = z.infer<typeof repSchema>;
+
+export const dealStage = z.enum(['open', 'won', 'lost']);
+export type DealStage = z.infer<typeof dealStage>;
+
+export const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type FieldValue = z.infer<typeof fieldValue>;
+
+export const dealSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  ownerId: z.string().min(1),
+  amount: decimalString,
+  currency: currencyCode,
+  closeDate: isoDate,
+  stage: dealStage,
+  type: z.string().optional(),
+  /** Other mapped fields (extra CSV columns, mapped CRM fields), usable in `where` filters. */
+  fields: z.record(z.string(), fieldValue),
+  /** When the record last changed at the source: an ISO 8601 timestamp or date. */
+  lastModified: z.string().optional(),
+  deleted: z.boolean(),
+});
+export type Deal = z.infer<typeof dealSchema>;
+
+export const splitKind = z.enum(['revenue', 'overlay']);
+export const splitSchema = z.object({
+  dealId: z.string().min(1),
+  repId: z.string().min(1),
+  percent: decimalString,
+  kind: splitKind,
+});
+export type Split = z.infer<typeof splitSchema>;
+
+export const quotaSchema = z.object({
+  repId: z.string().min(1),
+  /** A quota period label: `2026`, `2026-Q1` or `2026-01` (SPEC §3, Periods). */
+  period: z.string().min(1),
+  amount: decimalString,
+});
+export type Quota = z.infer<typeof quotaSchema>;
+
+export const assignmentSchema = z.object({
+  repId: z.string().min(1),
+  planId: z.string().min(1),
+  from: isoDate,
+  /** Inclusive; absent means open-ended. */
+  to: isoDate.optional(),
+});
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+export const fxRateSchema = z.object({
+  currency: currencyCode,
+  from: isoDate,
+  /** Units of `currency` per 1 unit of the base currency (Salesforce DatedConversionRate's convention). */
+  rate: decimalString,
+});
+export type FxRate = z.infer<typeof fxRateSchema>;
+
+/** A record that could not be used: kept, reported and stored, never silently dropped. */
+export interface Reject {
+  /** Where it came from, as precisely as known: `deals.csv:17`, `salesforce Opportunity`. */
+  source: string;
+  recordId: string;
+  reason: string;
+}
+
+export interface CanonicalData {
+  reps: Rep[];
+  deals: Deal[];
+  splits: Split[];
+  quotas: Quota[];
+  assignments: Assignment[];
+  fxRates: FxRate[];
+}
