@@ -1,0 +1,197 @@
+/**
+ * Referential checks shared by every connector (SPEC §2): a record that cannot be used becomes a
+ * reject with a reason a person understands, and everything else goes on to be computed.
+ * Connectors judge what a single record says (syntax, types); this judges records against each
+ * other (owners, currencies, splits).
+ */
+import { formatDecimal, parseDecimal } from './decimal.js';
+import type { Assignment, CanonicalData, Deal, Reject, Split } from './model.js';
+
+export interface NormalizeOptions {
+  baseCurrency: string;
+  /** Names where a record came from (`deals.csv:17`); default: the entity name. */
+  locate?: (record: object) => string | undefined;
+}
+
+export interface NormalizeResult {
+  data: CanonicalData;
+  rejects: Reject[];
+}
+
+const HUNDRED = parseDecimal('100')!;
+
+export function normalize(input: CanonicalData, options: NormalizeOptions): NormalizeResult {
+  const rejects: Reject[] = [];
+  const where = (record: object, fallback: string) => options.locate?.(record) ?? fallback;
+  const reject = (record: object, fallback: string, recordId: string, reason: string) =>
+    rejects.push({ source: where(record, fallback), recordId, reason });
+
+  // Reps: unique ids; a manager link to nobody is dropped (the rep stays), and so is one that closes a cycle.
+  const reps = new Map<string, CanonicalData['reps'][number]>();
+  for (const rep of input.reps) {
+    if (reps.has(rep.id)) reject(rep, 'reps', rep.id, `duplicate rep id ${rep.id}`);
+    else reps.set(rep.id, rep);
+  }
+  for (const rep of reps.values()) {
+    if (rep.managerId !== undefined && !reps.has(rep.managerId)) {
+      reject(rep, 'reps', rep.id, `managerId ${rep.managerId} is not a known rep; ${rep.id} is treated as having no manager`);
+      reps.set(rep.id, { ...rep, managerId: undefined });
+    }
+  }
+  for (const rep of reps.values()) {
+    const seen = new Set<string>([rep.id]);
+    for (let id = rep.managerId; id !== undefined; id = reps.get(id)?.managerId) {
+      if (seen.has(id)) {
+        reject(rep, 'reps', rep.id, `manager chain of ${rep.id} loops back to ${id}; ${rep.id} is treated as having no manager`);
+        reps.set(rep.id, { ...rep, managerId: undefined });
+        break;
+      }
+      seen.add(id);
+    }
+  }
+
+  // FX rates: one rate per currency and day, positive.
+  const currencies = new Set<string>([options.baseCurrency]);
+  const fxSeen = new Set<string>();
+  const fxRates = input.fxRates.filter((fx) => {
+    const key = `${fx.currency}/${fx.from}`;
+    if (fxSeen.has(key)) return reject(fx, 'fx', key, `duplicate rate for ${fx.currency} from ${fx.from}`), false;
+    if (parseDecimal(fx.rate)! <= 0n) return reject(fx, 'fx', key, `rate ${fx.rate} must be greater than 0`), false;
+    fxSeen.add(key);
+    currencies.add(fx.currency);
+    return true;
+  });
+
+  // Deals.
+  const deals = new Map<string, Deal>();
+  const rejectedDeals = new Set<string>();
+  for (const deal of input.deals) {
+    let reason: string | undefined;
+    if (deals.has(deal.id) || rejectedDeals.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
+    else if (!reps.has(deal.ownerId)) reason = `owner ${deal.ownerId} is not a known rep`;
+    else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
+    if (reason === undefined) deals.set(deal.id, deal);
+    else {
+      reject(deal, 'deals', deal.id, reason);
+      if (!deals.has(deal.id)) rejectedDeals.add(deal.id);
+    }
+  }
+
+  // Splits: each must point at a known deal and rep; a deal's revenue splits must sum to 100.
+  // A deal with a bad split is rejected whole: crediting part of it would pay the wrong people.
+  const splitsByDeal = new Map<string, Split[]>();
+  const badDeals = new Map<string, string>();
+  for (const split of input.splits) {
+    const id = `${split.dealId}/${split.repId}`;
+    const percent = parseDecimal(split.percent)!;
+    if (rejectedDeals.has(split.dealId)) {
+      reject(split, 'splits', id, `its deal ${split.dealId} was rejected`);
+    } else if (!deals.has(split.dealId)) {
+      reject(split, 'splits', id, `split for unknown deal ${split.dealId}`);
+    } else if (!reps.has(split.repId)) {
+      reject(split, 'splits', id, `split to unknown rep ${split.repId}`);
+      badDeals.set(split.dealId, `split to unknown rep ${split.repId}`);
+    } else if (percent < 0n || percent > HUNDRED) {
+      reject(split, 'splits', id, `percent ${split.percent} must be between 0 and 100`);
+      badDeals.set(split.dealId, `split to ${split.repId} has percent ${split.percent}`);
+    } else {
+      let list = splitsByDeal.get(split.dealId);
+      if (!list) splitsByDeal.set(split.dealId, (list = []));
+      list.push(split);
+    }
+  }
+  for (const [dealId, list] of splitsByDeal) {
+    if (badDeals.has(dealId)) continue;
+    let revenue = 0n;
+    let revenueCount = 0;
+    for (const split of list) {
+      if (split.kind === 'revenue') {
+        revenue += parseDecimal(split.percent)!;
+        revenueCount++;
+      }
+    }
+    // A deal with overlay splits only still credits its owner 100 % of the revenue.
+    if (revenueCount > 0 && revenue !== HUNDRED) {
+      badDeals.set(dealId, `revenue splits sum to ${formatDecimal(revenue)}, not 100`);
+    }
+  }
+  for (const [dealId, reason] of badDeals) {
+    const deal = deals.get(dealId)!;
+    reject(deal, 'deals', dealId, reason);
+    deals.delete(dealId);
+    splitsByDeal.delete(dealId);
+  }
+  const splits: Split[] = [];
+  for (const list of splitsByDeal.values()) splits.push(...list);
+
+  // Quotas: a known rep, one amount per rep and period.
+  const quotaSeen = new Set<string>();
+  const quotas = input.quotas.filter((quota) => {
+    const key = `${quota.repId}/${quota.period}`;
+    if (!reps.has(quota.repId)) return reject(quota, 'quotas', key, `quota for unknown rep ${quota.repId}`), false;
+    if (!/^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(quota.period)) {
+      return reject(quota, 'quotas', key, `period ${quota.period} is not a period (2026, 2026-Q1 or 2026-01)`), false;
+    }
+    if (quotaSeen.has(key)) return reject(quota, 'quotas', key, `duplicate quota for ${quota.repId} in ${quota.period}`), false;
+    quotaSeen.add(key);
+    return true;
+  });
+
+  return {
+    data: {
+      reps: [...reps.values()],
+      deals: input.deals.length === deals.size ? input.deals : [...deals.values()],
+      splits,
+      quotas,
+      assignments: input.assignments,
+      fxRates,
+    },
+    rejects,
+  };
+}
+
+export interface AssignmentIssue {
+  where: string;
+  message: string;
+}
+
+/**
+ * Plan assignments are configuration, not data: a mistake in them pays someone on the wrong plan,
+ * so they stop the run (exit 2) instead of becoming rejects.
+ */
+export function checkAssignments(
+  assignments: Assignment[],
+  planIds: ReadonlySet<string>,
+  repIds: ReadonlySet<string>,
+  locate?: (record: object) => string | undefined,
+): AssignmentIssue[] {
+  const issues: AssignmentIssue[] = [];
+  const where = (a: Assignment) => locate?.(a) ?? `assignment ${a.repId}/${a.planId}/${a.from}`;
+  const byRepPlan = new Map<string, Assignment[]>();
+  for (const a of assignments) {
+    if (!planIds.has(a.planId)) issues.push({ where: where(a), message: `rep ${a.repId} is assigned to unknown plan ${a.planId}` });
+    else if (!repIds.has(a.repId)) issues.push({ where: where(a), message: `assignment of unknown rep ${a.repId} to plan ${a.planId}` });
+    else if (a.to !== undefined && a.to < a.from) {
+      issues.push({ where: where(a), message: `assignment of ${a.repId} to ${a.planId} ends (${a.to}) before it starts (${a.from})` });
+    } else {
+      const key = `${a.repId}\u0000${a.planId}`;
+      let list = byRepPlan.get(key);
+      if (!list) byRepPlan.set(key, (list = []));
+      list.push(a);
+    }
+  }
+  for (const list of byRepPlan.values()) {
+    list.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : 0));
+    for (let i = 1; i < list.length; i++) {
+      const previous = list[i - 1]!;
+      const current = list[i]!;
+      if (previous.to === undefined || previous.to >= current.from) {
+        issues.push({
+          where: where(current),
+          message: `assignments of ${current.repId} to plan ${current.planId} overlap: ${previous.from}–${previous.to ?? 'open'} (${where(previous)}) and ${current.from}–${current.to ?? 'open'}`,
+        });
+      }
+    }
+  }
+  return issues;
+}

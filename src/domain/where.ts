@@ -1,0 +1,61 @@
+/**
+ * Deal filters (`where:` in a measure or a per-deal component). A field name is a canonical deal
+ * field (`type`, `currency`, `name`, `ownerId`, `stage`) or one of the deal's `fields`. Values
+ * compare as exact decimals when both sides are numbers, as text otherwise.
+ */
+import { parseDecimal } from './decimal.js';
+import type { Deal, FieldValue } from './model.js';
+import type { FieldCondition, Where } from './plan.js';
+
+export type DealPredicate = (deal: Deal) => boolean;
+
+const CANONICAL_FIELDS = new Set(['type', 'currency', 'name', 'ownerId', 'stage', 'amount', 'closeDate']);
+
+export function compileWhere(where: Where | undefined): DealPredicate | undefined {
+  if (!where) return undefined;
+  const tests = Object.entries(where).map(([field, condition]) => {
+    const read = fieldReader(field);
+    const test = compileCondition(condition);
+    return (deal: Deal) => test(read(deal));
+  });
+  if (tests.length === 1) return tests[0];
+  return (deal) => tests.every((t) => t(deal));
+}
+
+function fieldReader(field: string): (deal: Deal) => FieldValue | undefined {
+  if (CANONICAL_FIELDS.has(field)) return (deal) => (deal as unknown as Record<string, FieldValue | undefined>)[field];
+  return (deal) => deal.fields[field];
+}
+
+function compileCondition(condition: FieldCondition): (value: FieldValue | undefined) => boolean {
+  if (typeof condition === 'string') return (v) => v !== undefined && v !== null && compare(v, condition) === 0;
+  if (Array.isArray(condition)) {
+    const set = new Set(condition);
+    return (v) => v !== undefined && v !== null && (set.has(String(v)) || condition.some((c) => compare(v, c) === 0));
+  }
+  const checks: ((v: FieldValue) => boolean)[] = [];
+  const { in: oneOf, eq, ne, gt, gte, lt, lte } = condition;
+  if (oneOf !== undefined) checks.push((v) => oneOf.some((c) => compare(v, c) === 0));
+  if (eq !== undefined) checks.push((v) => compare(v, eq) === 0);
+  if (ne !== undefined) checks.push((v) => compare(v, ne) !== 0);
+  if (gt !== undefined) checks.push((v) => ordered(v, gt, (c) => c > 0));
+  if (gte !== undefined) checks.push((v) => ordered(v, gte, (c) => c >= 0));
+  if (lt !== undefined) checks.push((v) => ordered(v, lt, (c) => c < 0));
+  if (lte !== undefined) checks.push((v) => ordered(v, lte, (c) => c <= 0));
+  return (v) => v !== undefined && v !== null && checks.every((check) => check(v));
+}
+
+/** Orderings need comparable values: a number against a number, or text against text. */
+function ordered(value: FieldValue, bound: string, accept: (c: number) => boolean): boolean {
+  const c = compare(value, bound);
+  return c !== undefined && accept(c);
+}
+
+function compare(value: FieldValue, other: string): number | undefined {
+  const text = String(value);
+  const a = parseDecimal(text.trim());
+  const b = parseDecimal(other.trim());
+  if (a !== undefined && b !== undefined) return a < b ? -1 : a > b ? 1 : 0;
+  if (a !== undefined || b !== undefined) return text === other ? 0 : undefined;
+  return text < other ? -1 : text > other ? 1 : 0;
+}
