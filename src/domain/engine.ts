@@ -115,9 +115,13 @@ export function calculate(input: CalculationInput): CalculationResult {
   let firstDay = Infinity;
   let lastDay = -Infinity;
   for (const d of deals) {
-    if (d.reversed) continue;
     if (d.day < firstDay) firstDay = d.day;
-    if (d.day > lastDay) lastDay = d.day;
+    if (!d.reversed && d.day > lastDay) lastDay = d.day;
+  }
+  // Locked periods are recomputed too: that is how their changes become adjustments.
+  for (const label of input.locked?.periods ?? []) {
+    const period = calendar.parse(label);
+    if (period && period.startDay < firstDay) firstDay = period.startDay;
   }
   const asOfDay = input.asOf !== undefined ? dayOf(input.asOf) : lastDay;
   if (!Number.isFinite(firstDay) || !Number.isFinite(asOfDay) || asOfDay < firstDay) {
