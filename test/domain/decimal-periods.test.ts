@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { decimal, divideHalfEven, formatDecimal, mul, parseDecimal, roundTo } from '../../src/domain/decimal.js';
+import { FiscalCalendar, businessDate, dayOf, isoOfDay } from '../../src/domain/periods.js';
+
+describe('decimal', () => {
+  it('parses plain decimals only', () => {
+    expect(parseDecimal('1234.50')).toBe(12345000000000n);
+    expect(parseDecimal('-0.5')).toBe(-5000000000n);
+    expect(parseDecimal('.25')).toBe(2500000000n);
+    for (const bad of ['', '1,5', '1e3', 'abc', '1.2.3', '0.12345678901']) expect(parseDecimal(bad)).toBeUndefined();
+  });
+
+  it('rounds half to even', () => {
+    expect(divideHalfEven(5n, 2n)).toBe(2n); // 2.5 → 2
+    expect(divideHalfEven(7n, 2n)).toBe(4n); // 3.5 → 4
+    expect(divideHalfEven(-5n, 2n)).toBe(-2n); // −2.5 → −2
+    expect(divideHalfEven(-7n, 2n)).toBe(-4n); // −3.5 → −4
+    expect(formatDecimal(roundTo(decimal('2.345'), 2), 2)).toBe('2.34');
+    expect(formatDecimal(roundTo(decimal('2.355'), 2), 2)).toBe('2.36');
+    expect(formatDecimal(decimal('-0.004'), 2)).toBe('0.00');
+  });
+
+  it('never uses binary floats: 0.1 + 0.2 is 0.3', () => {
+    expect(formatDecimal(decimal('0.1') + decimal('0.2'))).toBe('0.3');
+    expect(formatDecimal(mul(decimal('1234.56'), decimal('0.07')))).toBe('86.4192');
+  });
+});
+
+describe('periods', () => {
+  it('names fiscal periods by the calendar year in which the fiscal year starts', () => {
+    const feb = new FiscalCalendar(2);
+    const jan2026 = 2026 * 12;
+    expect(feb.periodOf('quarter', jan2026).label).toBe('2025-Q4');
+    expect(feb.periodOf('quarter', jan2026 + 1).label).toBe('2026-Q1');
+    expect(feb.periodOf('year', jan2026).label).toBe('2025');
+    expect(feb.periodOf('month', jan2026).label).toBe('2026-01');
+    const q1 = feb.parse('2026-Q1')!;
+    expect([isoOfDay(q1.startDay), isoOfDay(q1.endDay)]).toEqual(['2026-02-01', '2026-04-30']);
+    expect(feb.subPeriods('month', q1).map((p) => p.label)).toEqual(['2026-02', '2026-03', '2026-04']);
+    expect(new FiscalCalendar(1).parse('2026')!.months).toBe(12);
+    expect(feb.parse('2026-13')).toBeUndefined();
+  });
+
+  it('decides the day of a timestamp in the calendar time zone', () => {
+    expect(businessDate('2026-03-31T23:30:00-04:00', 'UTC')).toBe('2026-04-01');
+    expect(businessDate('2026-03-31T23:30:00-04:00', 'America/New_York')).toBe('2026-03-31'); // EDT is UTC−4
+    expect(businessDate('2026-03-31', 'Asia/Tokyo')).toBe('2026-03-31');
+    expect(dayOf('1970-01-02')).toBe(1);
+  });
+});
