@@ -1,0 +1,26 @@
+# Multi-stage: build with the dev dependencies, run with production ones only, as a non-root user.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY connectors ./connectors
+COPY jobs ./jobs
+COPY config ./config
+COPY test/bench ./test/bench
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY config/example ./config/example
+RUN useradd --system --uid 10001 --home-dir /workspace attain && mkdir -p /workspace && chown attain /workspace
+USER attain
+WORKDIR /workspace
+ENTRYPOINT ["node", "/app/bin/attain.js"]
+CMD ["--help"]
