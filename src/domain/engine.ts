@@ -24,7 +24,7 @@ import {
 } from './decimal.js';
 import { FxTable } from './fx.js';
 import type { CanonicalData, Deal, Reject } from './model.js';
-import { FiscalCalendar, businessDate, dayOf, monthOfDate, monthOfDay, type Period } from './periods.js';
+import { FiscalCalendar, businessDate, dayOf, isoOfDay, monthOfDate, monthOfDay, type Period } from './periods.js';
 import type { Calendar, Component, Plan } from './plan.js';
 import { applyTiers, type TierSlice } from './rate-table.js';
 import { compileWhere, type DealPredicate } from './where.js';
@@ -80,6 +80,8 @@ export interface CalculationInput {
 }
 
 export interface CalculationResult {
+  /** The last day calculated (YYYY-MM-DD); absent when there was nothing to calculate. */
+  asOf?: string;
   payouts: PayoutLine[];
   attainment: AttainmentRow[];
   rejects: Reject[];
@@ -168,7 +170,7 @@ export function calculate(input: CalculationInput): CalculationResult {
     (a, b) => cmp(a.repId, b.repId) || cmp(a.planId, b.planId) || cmp(a.period, b.period) || cmp(a.measure, b.measure),
   );
   rejects.sort((a, b) => cmp(a.source, b.source) || cmp(a.recordId, b.recordId) || cmp(a.reason, b.reason));
-  return { payouts, attainment, rejects };
+  return { asOf: isoOfDay(asOfDay), payouts, attainment, rejects };
 }
 
 function cmp(a: string, b: string): number {

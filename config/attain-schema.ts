@@ -1,0 +1,203 @@
+/**
+ * attain.yaml (SPEC §1): the source, database, queue, schedule, calendar and write-back of one
+ * workspace. Every key is optional except `source`; defaults are applied here, so the rest of
+ * Attain reads a complete config.
+ */
+import { z } from 'zod';
+import type { Calendar } from '../src/domain/plan.js';
+import { substituteEnv } from './env.js';
+import { sortByPosition, type ConfigIssue } from './errors.js';
+import { boolean, currencyCode, text, timeZone, wholeNumber } from './scalars.js';
+import { validate } from './validate.js';
+import { parseYaml } from './yaml-source.js';
+
+const webUrl = (example: string) =>
+  text.refine(
+    (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
+    `expected a URL such as ${example}`,
+  );
+
+/** A connection URL; never echoes the value, which may hold a password. */
+const connectionUrl = (protocols: readonly string[], example: string) =>
+  text.refine(
+    (value) => URL.canParse(value) && protocols.includes(new URL(value).protocol),
+    `expected a URL such as ${example}`,
+  );
+
+/** Canonical deal field (or extra field name) → the CRM's field. */
+const fieldMap = z.record(z.string(), text).default({});
+
+const SALESFORCE_FLOWS = ['jwt', 'refresh-token', 'client-credentials', 'password'] as const;
+type SalesforceFlow = (typeof SALESFORCE_FLOWS)[number];
+const SALESFORCE_CREDENTIALS = [
+  'clientSecret',
+  'username',
+  'privateKey',
+  'privateKeyFile',
+  'refreshToken',
+  'password',
+] as const;
+type SalesforceCredential = (typeof SALESFORCE_CREDENTIALS)[number];
+
+/** What each OAuth flow reads besides `clientId`; anything else given is a mistake worth naming. */
+type FlowCredentials = { required: SalesforceCredential[]; optional: SalesforceCredential[] };
+const FLOW_CREDENTIALS: Record<SalesforceFlow, FlowCredentials> = {
+  // The key itself or a file holding it: exactly one of the two, checked below.
+  jwt: { required: ['username'], optional: ['privateKey', 'privateKeyFile'] },
+  // A connected app may be set not to require the secret for refreshing a token.
+  'refresh-token': { required: ['refreshToken'], optional: ['clientSecret'] },
+  'client-credentials': { required: ['clientSecret'], optional: [] },
+  password: { required: ['clientSecret', 'username', 'password'], optional: [] },
+};
+
+const salesforceAuth = z
+  .strictObject({
+    flow: z.enum(SALESFORCE_FLOWS),
+    clientId: text,
+    clientSecret: text.optional(),
+    username: text.optional(),
+    privateKey: text.optional(),
+    privateKeyFile: text.optional(),
+    refreshToken: text.optional(),
+    password: text.optional(),
+  })
+  .superRefine((auth, ctx) => {
+    const { required, optional } = FLOW_CREDENTIALS[auth.flow];
+    for (const key of required) {
+      if (auth[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `required by the ${auth.flow} flow` });
+      }
+    }
+    for (const key of SALESFORCE_CREDENTIALS) {
+      if (auth[key] !== undefined && !required.includes(key) && !optional.includes(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `not used by the ${auth.flow} flow` });
+      }
+    }
+    if (auth.flow === 'jwt' && (auth.privateKey === undefined) === (auth.privateKeyFile === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: auth.privateKey === undefined ? [] : ['privateKeyFile'],
+        message: 'the jwt flow needs privateKey (the PEM itself) or privateKeyFile (a path to it), one of the two',
+      });
+    }
+  });
+
+const salesforce = z.strictObject({
+  loginUrl: webUrl('https://login.salesforce.com').default('https://login.salesforce.com'),
+  /** Absent: taken from the token response. */
+  instanceUrl: webUrl('https://acme.my.salesforce.com').optional(),
+  apiVersion: text.regex(/^\d+\.0$/, 'expected an API version such as "62.0"').default('62.0'),
+  auth: salesforceAuth,
+  fields: fieldMap,
+  /** Absent: won and lost come from IsWon and IsClosed. */
+  stages: z
+    .strictObject({ won: z.array(text).min(1).optional(), lost: z.array(text).min(1).optional() })
+    .optional(),
+});
+
+const hubspotAuth = z
+  .strictObject({
+    accessToken: text.optional(),
+    clientId: text.optional(),
+    clientSecret: text.optional(),
+    refreshToken: text.optional(),
+  })
+  .superRefine((auth, ctx) => {
+    const oauth = (['clientId', 'clientSecret', 'refreshToken'] as const).filter((key) => auth[key] !== undefined);
+    if (auth.accessToken !== undefined && oauth.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [oauth[0] ?? 'clientId'],
+        message: 'give accessToken (a private app) or clientId, clientSecret and refreshToken (OAuth), not both',
+      });
+    } else if (auth.accessToken === undefined) {
+      for (const key of ['clientId', 'clientSecret', 'refreshToken'] as const) {
+        if (auth[key] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'required for OAuth (or give accessToken instead)' });
+        }
+      }
+    }
+  });
+
+const hubspot = z.strictObject({
+  baseUrl: webUrl('https://api.hubapi.com').default('https://api.hubapi.com'),
+  auth: hubspotAuth,
+  /** Requests allowed per ten seconds, and search requests per second (HubSpot's limits for the account). */
+  rateLimit: z
+    .strictObject({ perTenSeconds: wholeNumber(1).default(190), searchPerSecond: wholeNumber(1).default(4) })
+    .default({ perTenSeconds: 190, searchPerSecond: 4 }),
+  fields: fieldMap,
+  /** HubSpot deal stage id → canonical stage. Absent: from the pipelines' metadata. */
+  stages: z.record(z.string(), z.enum(['open', 'won', 'lost'])).optional(),
+});
+
+const source = z
+  .strictObject({
+    kind: z.enum(['csv', 'salesforce', 'hubspot']),
+    /** Where the CSV files live; with a CRM source, still where quotas.csv and assignments.csv are. */
+    csv: z.strictObject({ dir: text.default('data') }).default({ dir: 'data' }),
+    salesforce: salesforce.optional(),
+    hubspot: hubspot.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.kind !== 'csv' && value[value.kind] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [value.kind], message: `required when kind is ${value.kind}` });
+    }
+  });
+
+/** Five fields (six with seconds), as BullMQ's cron parser reads them. */
+const cron = text.refine(
+  (value) => [5, 6].includes(value.trim().split(/\s+/).length),
+  'expected a cron expression such as "0 2 * * *" (minute hour day month weekday)',
+);
+
+const calendar = z
+  .strictObject({ fiscalYearStartMonth: wholeNumber(1, 12).default(1), tz: timeZone.default('UTC') })
+  .default({ fiscalYearStartMonth: 1, tz: 'UTC' });
+
+export const attainConfigSchema = z
+  .strictObject({
+    source,
+    /** Absent (or no url): embedded PGlite under .attain/ in the workspace. */
+    database: z
+      .strictObject({ url: connectionUrl(['postgres:', 'postgresql:'], 'postgres://host/db').optional() })
+      .optional(),
+    /** Absent (or no redisUrl): the pipeline runs in-process. */
+    queue: z
+      .strictObject({ redisUrl: connectionUrl(['redis:', 'rediss:'], 'redis://host:6379').optional() })
+      .optional(),
+    /** `tz` defaults to the calendar's. */
+    schedule: z.strictObject({ cron, tz: timeZone.optional() }).optional(),
+    calendar,
+    writeback: z.strictObject({ enabled: boolean.default(true) }).default({ enabled: true }),
+    /** The currency whose exchange rate is 1 (fx.csv's and Salesforce's convention). */
+    baseCurrency: currencyCode.default('USD'),
+  })
+  .transform(({ schedule, ...config }) => ({
+    ...config,
+    calendar: config.calendar satisfies Calendar,
+    ...(schedule && { schedule: { cron: schedule.cron, tz: schedule.tz ?? config.calendar.tz } }),
+  }));
+
+export type AttainConfig = z.output<typeof attainConfigSchema>;
+export type SourceConfig = AttainConfig['source'];
+export type SalesforceConfig = NonNullable<SourceConfig['salesforce']>;
+export type HubspotConfig = NonNullable<SourceConfig['hubspot']>;
+
+/** Reads attain.yaml's text: `${VAR}` from `env`, then the schema. `config` only when there is no issue. */
+export function parseAttainConfig(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  file = 'attain.yaml',
+): { config?: AttainConfig; issues: ConfigIssue[] } {
+  const { source, issues } = parseYaml(text, file);
+  if (!source) return { issues };
+  const substituted = substituteEnv(source, env);
+  const result = validate(source, attainConfigSchema, substituted.value);
+  const all = sortByPosition([
+    ...issues,
+    ...substituted.issues,
+    ...result.issues.filter((issue) => !substituted.unresolved.has(issue.path)),
+  ]);
+  return all.length === 0 ? { config: result.value, issues: all } : { issues: all };
+}

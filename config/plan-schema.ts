@@ -1,0 +1,206 @@
+/**
+ * plans/*.yaml (SPEC §3) → `Plan`. Strict everywhere: an unknown key is an error, not ignored,
+ * because a misspelt `gate` or `cap` would otherwise silently change what is paid. Every number
+ * stays the exact decimal text that was written.
+ */
+import { z } from 'zod';
+import { parseDecimal } from '../src/domain/decimal.js';
+import { RESERVED_COMPONENT_IDS, type PeriodKind, type Plan } from '../src/domain/plan.js';
+import { didYouMean } from './did-you-mean.js';
+import { sortByPosition, type ConfigIssue } from './errors.js';
+import { boolean, currencyCode, identifier, nonNegativeDecimal, text, wholeNumber } from './scalars.js';
+import { describeChoices, isMapping, validate } from './validate.js';
+import { parseYaml, type YamlSource } from './yaml-source.js';
+
+const PERIOD_KINDS = ['month', 'quarter', 'year'] as const satisfies readonly PeriodKind[];
+const periodKind = z.enum(PERIOD_KINDS);
+
+const CONDITION_OPERATORS = ['in', 'eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const;
+
+/** `type: New Business`, `type: [New Business, Upsell]` or `contractTermMonths: { gte: 24 }`. */
+const fieldCondition = z.union(
+  [
+    z.string(),
+    z.array(z.string()).min(1),
+    z
+      .strictObject({
+        in: z.array(z.string()).min(1).optional(),
+        eq: z.string().optional(),
+        ne: z.string().optional(),
+        gt: z.string().optional(),
+        gte: z.string().optional(),
+        lt: z.string().optional(),
+        lte: z.string().optional(),
+      })
+      .refine((condition) => Object.keys(condition).length > 0, {
+        message: `expected at least one of ${CONDITION_OPERATORS.join(', ')}`,
+        // After an unknown key (a misspelt operator) this would only repeat the problem.
+        when: (payload) => payload.issues.length === 0,
+      }),
+  ],
+  { error: `expected a value, a list of values, or a mapping of ${CONDITION_OPERATORS.join(', ')}` },
+);
+
+const where = z.record(z.string(), fieldCondition);
+
+const measure = z.strictObject({
+  credit: z.enum(['owner', 'splits']),
+  where: where.optional(),
+  rollup: boolean.default(true),
+});
+
+const componentId = identifier.refine((id) => !(RESERVED_COMPONENT_IDS as readonly string[]).includes(id), {
+  error: (issue) => `${String(issue.input)} is reserved for the lines Attain adds itself; choose another id`,
+});
+
+/** Required without a default: each choice changes what is paid, so the plan must say which. */
+const moneyChoice = <const T extends readonly [string, ...string[]]>(values: T, meaning: string) =>
+  z.enum(values, {
+    error: (issue) => (issue.input === undefined ? `required: ${describeChoices(values)} (${meaning})` : undefined),
+  });
+
+const tier = z.strictObject({ from: nonNegativeDecimal, rate: nonNegativeDecimal });
+
+const tiers = z
+  .array(tier)
+  .min(1)
+  .superRefine((list, ctx) => {
+    const bounds = list.map((t) => parseDecimal(t.from));
+    if (bounds[0] !== undefined && bounds[0] !== 0n) {
+      ctx.addIssue({ code: 'custom', path: [0, 'from'], message: 'the first tier must start from 0' });
+    }
+    for (let i = 1; i < bounds.length; i++) {
+      const previous = bounds[i - 1];
+      const current = bounds[i];
+      if (previous !== undefined && current !== undefined && current <= previous) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'from'],
+          message: `tiers must be in increasing order of from: ${list[i]?.from} does not come after ${list[i - 1]?.from}`,
+        });
+      }
+    }
+  });
+
+const rateTable = z.strictObject({
+  id: componentId,
+  kind: z.literal('rate-table'),
+  measure: text,
+  basis: moneyChoice(['attainment', 'amount'], 'tier bounds as fractions of quota, or in plan currency'),
+  mode: moneyChoice(['marginal', 'retroactive'], 'each slice at its own rate, or all credit at the rate reached'),
+  tiers,
+  gate: nonNegativeDecimal.optional(),
+  cap: nonNegativeDecimal.optional(),
+});
+
+const perDeal = z
+  .strictObject({
+    id: componentId,
+    kind: z.literal('per-deal'),
+    measure: text,
+    where: where.optional(),
+    amount: nonNegativeDecimal.optional(),
+    rate: nonNegativeDecimal.optional(),
+  })
+  .superRefine((component, ctx) => {
+    if (component.amount === undefined && component.rate === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give amount (paid per deal) or rate (of the credited amount)' });
+    } else if (component.amount !== undefined && component.rate !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give amount or rate, not both' });
+    }
+  });
+
+const bonus = z.strictObject({
+  id: componentId,
+  kind: z.literal('bonus'),
+  measure: text,
+  attainmentAtLeast: nonNegativeDecimal,
+  amount: nonNegativeDecimal,
+});
+
+const override = z.strictObject({
+  id: componentId,
+  kind: z.literal('override'),
+  measure: text,
+  rate: nonNegativeDecimal,
+});
+
+const component = z.discriminatedUnion('kind', [rateTable, perDeal, bonus, override]);
+
+/** What a cross-check may read: with other issues present, any part may still be malformed. */
+interface PlanDraft {
+  quotaPeriod?: unknown;
+  payoutPeriod?: unknown;
+  measures?: unknown;
+  components?: unknown;
+}
+
+/** Checks between parts of the plan. They run even when a part is invalid, so one pass reports everything. */
+function checkPlan(plan: PlanDraft, ctx: z.RefinementCtx): void {
+  const isPeriod = (value: unknown): value is PeriodKind => PERIOD_KINDS.includes(value as PeriodKind);
+  const { quotaPeriod, payoutPeriod } = plan;
+  if (isPeriod(quotaPeriod) && isPeriod(payoutPeriod)) {
+    if (PERIOD_KINDS.indexOf(payoutPeriod) > PERIOD_KINDS.indexOf(quotaPeriod)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['payoutPeriod'],
+        message: `a ${payoutPeriod} is longer than the ${quotaPeriod} quota period: payoutPeriod must divide quotaPeriod`,
+      });
+    }
+  }
+
+  const measures = isMapping(plan.measures) ? Object.keys(plan.measures) : undefined;
+  const components = Array.isArray(plan.components) ? plan.components : [];
+  const firstIndexOfId = new Map<string, number>();
+  components.forEach((entry: unknown, index) => {
+    if (!isMapping(entry)) return;
+    const { id, measure: measureName } = entry;
+    if (typeof id === 'string' && id !== '') {
+      const first = firstIndexOfId.get(id);
+      if (first === undefined) firstIndexOfId.set(id, index);
+      else {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['components', index, 'id'],
+          message: `duplicate component id ${id} (components[${first}] has it too)`,
+        });
+      }
+    }
+    if (measures && typeof measureName === 'string' && measureName !== '' && !measures.includes(measureName)) {
+      const suggestion = didYouMean(measureName, measures);
+      const hint = suggestion ? `did you mean ${suggestion}?` : `measures: ${measures.join(', ') || 'none'}`;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['components', index, 'measure'],
+        message: `unknown measure ${measureName} (${hint})`,
+      });
+    }
+  });
+}
+
+export const planSchema = z
+  .strictObject({
+    id: identifier,
+    name: text,
+    currency: currencyCode,
+    quotaPeriod: periodKind,
+    payoutPeriod: periodKind.optional(),
+    measures: z.record(z.string(), measure),
+    components: z.array(component).min(1),
+    draw: z.strictObject({ amount: nonNegativeDecimal, recoverable: boolean }).optional(),
+    clawback: z.strictObject({ windowDays: wholeNumber() }).optional(),
+  })
+  .superRefine(checkPlan, { when: () => true })
+  .transform(({ payoutPeriod, ...plan }): Plan => ({ ...plan, payoutPeriod: payoutPeriod ?? plan.quotaPeriod }));
+
+/**
+ * Reads one plan file. `plan` is present only when there is no issue at all; `source` whenever
+ * the text is valid YAML (for positions of cross-file checks).
+ */
+export function parsePlan(text: string, file: string): { plan?: Plan; source?: YamlSource; issues: ConfigIssue[] } {
+  const { source, issues } = parseYaml(text, file);
+  if (!source) return { issues };
+  const result = validate(source, planSchema);
+  const all = sortByPosition([...issues, ...result.issues]);
+  return all.length === 0 ? { plan: result.value, source, issues: all } : { source, issues: all };
+}

@@ -1,0 +1,133 @@
+/**
+ * Reads a YAML file into plain data while remembering where every key and value was written, so
+ * that a problem found later (by zod or by a cross-check) can name its line and column.
+ *
+ * The failsafe schema keeps every scalar as its source text: `rate: 0.05` is the string "0.05",
+ * never the float 0.05, and `rate: 0.1000000000000000055` reaches validation unchanged. The
+ * schemas decide what a scalar means (a decimal, an integer, `true`/`false`).
+ */
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { formatPath, type ConfigIssue, type PathSegment } from './errors.js';
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface YamlSource {
+  /** Relative to the workspace folder, as it appears in messages. */
+  file: string;
+  /** Objects, arrays and strings; an empty value (`key:`) is ''. */
+  value: unknown;
+  /**
+   * Where the node at `path` was written: its key (for map entries, when `part` is 'key') or its
+   * value. A path that does not exist (a missing key) gives the position of its nearest ancestor.
+   */
+  locate(path: readonly PropertyKey[], part?: 'key' | 'value'): SourcePosition | undefined;
+}
+
+/**
+ * `${VAR}` holds `{` and `}`, YAML's flow indicators, so SPEC §1's own `database: { url: ${DATABASE_URL} }`
+ * would not parse. Before parsing, the braces of each reference become private-use characters (one
+ * for one, so every position stays exact), and each scalar gets its braces back.
+ */
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const OPEN_BRACE = '\uE000';
+const CLOSE_BRACE = '\uE001';
+const hideReferences = (text: string): string => text.replace(ENV_REFERENCE, `$$${OPEN_BRACE}$1${CLOSE_BRACE}`);
+const restoreReferences = (text: string): string => text.replaceAll(OPEN_BRACE, '{').replaceAll(CLOSE_BRACE, '}');
+
+/** Parses `text`; `source` is absent when the text is not valid YAML (the issues say why). */
+export function parseYaml(text: string, file: string): { source?: YamlSource; issues: ConfigIssue[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(hideReferences(text), { schema: 'failsafe', lineCounter, prettyErrors: false });
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  // Warnings too (an unresolved tag such as `!!float`): a config file is not the place for guesses.
+  const syntaxIssues = [...doc.errors, ...doc.warnings].map(
+    (error): ConfigIssue => ({ file, ...at(error.pos[0]), path: '', message: restoreReferences(error.message) }),
+  );
+  if (syntaxIssues.length > 0) return { issues: syntaxIssues };
+
+  if (doc.contents === null) return { issues: [{ file, path: '', message: 'the file is empty' }] };
+
+  const positions = new Map<string, { key?: SourcePosition; value: SourcePosition }>();
+  const issues: ConfigIssue[] = [];
+  const converter = new PlainConverter(doc, at, positions, (path, position, message) =>
+    issues.push({ file, ...position, path: formatPath(path), message }),
+  );
+  const value = converter.convert(doc.contents, [], undefined);
+
+  const locate = (path: readonly PropertyKey[], part: 'key' | 'value' = 'value'): SourcePosition | undefined => {
+    for (let length = path.length; length >= 0; length--) {
+      const found = positions.get(pathKey(path.slice(0, length)));
+      if (found) return (length === path.length && part === 'key' && found.key) || found.value;
+    }
+    return undefined;
+  };
+  return { source: { file, value, locate }, issues };
+}
+
+function pathKey(path: readonly PropertyKey[]): string {
+  return JSON.stringify(path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)));
+}
+
+type Report = (path: readonly PathSegment[], position: SourcePosition, message: string) => void;
+
+class PlainConverter {
+  /** Anchors being expanded, to stop an alias that refers to its own ancestor. */
+  private readonly expanding = new Set<unknown>();
+
+  constructor(
+    private readonly doc: Document,
+    private readonly at: (offset: number) => SourcePosition,
+    private readonly positions: Map<string, { key?: SourcePosition; value: SourcePosition }>,
+    private readonly report: Report,
+  ) {}
+
+  convert(node: unknown, path: PathSegment[], key: SourcePosition | undefined): unknown {
+    if (isAlias(node)) {
+      // An alias reads as a copy of its anchored node; positions inside point at the anchor, where the text is.
+      const target = node.resolve(this.doc);
+      if (!target || this.expanding.has(target)) {
+        this.report(path, this.position(node.range), `alias *${node.source} refers to itself`);
+        return '';
+      }
+      this.expanding.add(target);
+      const value = this.convert(target, path, key);
+      this.expanding.delete(target);
+      return value;
+    }
+    if (!isScalar(node) && !isMap(node) && !isSeq(node)) return '';
+    this.positions.set(pathKey(path), { key, value: this.position(node.range) });
+
+    if (isScalar(node)) return restoreReferences(String(node.value ?? ''));
+    if (isSeq(node)) return node.items.map((item, index) => this.convert(item, [...path, index], undefined));
+
+    const entries: [string, unknown][] = [];
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) {
+        this.report(path, this.position(isNode(pair.key) ? pair.key.range : node.range), 'a key must be plain text');
+        continue;
+      }
+      const name = restoreReferences(String(pair.key.value ?? ''));
+      const keyPosition = this.position(pair.key.range);
+      if (pair.value === null) {
+        // `? key` with no value at all reads like `key:`, an empty value.
+        this.positions.set(pathKey([...path, name]), { key: keyPosition, value: keyPosition });
+        entries.push([name, '']);
+      } else {
+        entries.push([name, this.convert(pair.value, [...path, name], keyPosition)]);
+      }
+    }
+    // fromEntries defines own properties, so even a key named `__proto__` stays a key.
+    return Object.fromEntries(entries);
+  }
+
+  private position(range: readonly number[] | null | undefined): SourcePosition {
+    return this.at(range?.[0] ?? 0);
+  }
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { parseAttainConfig } from '../../config/attain-schema.js';
+import { formatIssue } from '../../config/errors.js';
+import { redact, REDACTED, secretValues } from '../../config/secrets.js';
+import { positionOf } from './fixtures.js';
+
+const ENV = {
+  SF_CLIENT_ID: '3MVG9client',
+  SF_USERNAME: 'integration@acme.com',
+  SF_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----',
+  PGPASSWORD: 's3cret',
+  REDIS_URL: 'redis://localhost:6379',
+  HUBSPOT_TOKEN: 'pat-na1-123',
+};
+
+const SALESFORCE = `source:
+  kind: salesforce
+  salesforce:
+    loginUrl: https://test.salesforce.com
+    apiVersion: 62.0
+    auth:
+      flow: jwt
+      clientId: \${SF_CLIENT_ID}
+      username: \${SF_USERNAME}
+      privateKey: \${SF_PRIVATE_KEY}
+    fields: { amount: Amount, type: Type }
+    stages: { won: [Closed Won], lost: [Closed Lost] }
+database: { url: "postgres://attain:\${PGPASSWORD}@db.internal/attain" }
+queue: { redisUrl: \${REDIS_URL} }
+schedule: { cron: "0 2 * * *" }
+calendar: { fiscalYearStartMonth: 2, tz: America/New_York }
+writeback: { enabled: false }
+baseCurrency: EUR
+`;
+
+function problems(text: string, env: NodeJS.ProcessEnv = ENV): string[] {
+  return parseAttainConfig(text, env).issues.map(formatIssue);
+}
+
+function edit(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`not in the text: ${from}`);
+  return text.replace(from, to);
+}
+
+describe('attain.yaml', () => {
+  it('applies every default to a csv workspace', () => {
+    const { config, issues } = parseAttainConfig('source: { kind: csv }\n', {});
+    expect(issues).toEqual([]);
+    expect(config).toStrictEqual({
+      source: { kind: 'csv', csv: { dir: 'data' } },
+      calendar: { fiscalYearStartMonth: 1, tz: 'UTC' },
+      writeback: { enabled: true },
+      baseCurrency: 'USD',
+    });
+  });
+
+  it('reads a Salesforce workspace, replacing ${VAR} from the environment', () => {
+    const { config, issues } = parseAttainConfig(SALESFORCE, ENV);
+    expect(issues).toEqual([]);
+    expect(config).toStrictEqual({
+      source: {
+        kind: 'salesforce',
+        csv: { dir: 'data' },
+        salesforce: {
+          loginUrl: 'https://test.salesforce.com',
+          apiVersion: '62.0',
+          auth: {
+            flow: 'jwt',
+            clientId: '3MVG9client',
+            username: 'integration@acme.com',
+            privateKey: ENV.SF_PRIVATE_KEY,
+          },
+          fields: { amount: 'Amount', type: 'Type' },
+          stages: { won: ['Closed Won'], lost: ['Closed Lost'] },
+        },
+      },
+      database: { url: 'postgres://attain:s3cret@db.internal/attain' },
+      queue: { redisUrl: 'redis://localhost:6379' },
+      // The schedule runs in the calendar's zone unless it names its own.
+      schedule: { cron: '0 2 * * *', tz: 'America/New_York' },
+      calendar: { fiscalYearStartMonth: 2, tz: 'America/New_York' },
+      writeback: { enabled: false },
+      baseCurrency: 'EUR',
+    });
+  });
+
+  it('reads a HubSpot workspace with its defaults', () => {
+    const text = 'source:\n  kind: hubspot\n  hubspot:\n    auth: { accessToken: ${HUBSPOT_TOKEN} }\n';
+    expect(parseAttainConfig(text, ENV).config?.source.hubspot).toStrictEqual({
+      baseUrl: 'https://api.hubapi.com',
+      auth: { accessToken: 'pat-na1-123' },
+      rateLimit: { perTenSeconds: 190, searchPerSecond: 4 },
+      fields: {},
+    });
+  });
+
+  it('takes ${VAR} unquoted inside { }, as SPEC §1 writes it', () => {
+    const text = 'source: { kind: csv }\ndatabase: { url: ${DATABASE_URL} }\nqueue: { redisUrl: ${REDIS_URL} }\n';
+    const env = { DATABASE_URL: 'postgres://attain:pw@db/attain', REDIS_URL: 'rediss://cache:6380' };
+    const { config, issues } = parseAttainConfig(text, env);
+    expect(issues).toEqual([]);
+    expect(config?.database).toStrictEqual({ url: env.DATABASE_URL });
+    expect(config?.queue).toStrictEqual({ redisUrl: env.REDIS_URL });
+  });
+
+  it('replaces a reference inside a longer value and never re-reads the value as YAML', () => {
+    const text = 'source:\n  kind: csv\n  csv: { dir: "${ROOT}/data" }\n';
+    const { config } = parseAttainConfig(text, { ROOT: '/srv/acme: {x}' });
+    expect(config?.source.csv.dir).toBe('/srv/acme: {x}/data');
+  });
+
+  it('names an unset variable at the value that uses it', () => {
+    const text = edit(SALESFORCE, '${SF_USERNAME}', '${SF_USER}');
+    expect(problems(text)).toEqual([
+      `attain.yaml:${positionOf(text, '${SF_USER}')} source.salesforce.auth.username: environment variable SF_USER is not set`,
+    ]);
+  });
+
+  it('rejects a secret written in the file, without repeating it', () => {
+    const text = edit(SALESFORCE, '${SF_PRIVATE_KEY}', 'MIIEvQIBADANBgkq');
+    const messages = problems(text);
+    expect(messages).toEqual([
+      `attain.yaml:${positionOf(text, 'MIIE')} source.salesforce.auth.privateKey: a secret must come from the environment: write \${SF_PRIVATE_KEY} and set SF_PRIVATE_KEY`,
+    ]);
+    expect(messages.join('\n')).not.toContain('MIIEvQIBADANBgkq');
+  });
+
+  it('rejects a connection URL with no variable in it', () => {
+    const text = edit(SALESFORCE, '${PGPASSWORD}', 'hunter2');
+    expect(problems(text)).toEqual([
+      `attain.yaml:${positionOf(text, '"postgres')} database.url: a secret must come from the environment: write \${DATABASE_URL} and set DATABASE_URL`,
+    ]);
+  });
+
+  it('checks the keys each Salesforce flow needs and uses', () => {
+    const text = edit(SALESFORCE, 'flow: jwt', 'flow: password');
+    expect(problems(text)).toEqual([
+      `attain.yaml:${positionOf(text, 'flow: password')} source.salesforce.auth.clientSecret: required by the password flow`,
+      `attain.yaml:${positionOf(text, 'flow: password')} source.salesforce.auth.password: required by the password flow`,
+      `attain.yaml:${positionOf(text, '${SF_PRIVATE_KEY}')} source.salesforce.auth.privateKey: not used by the password flow`,
+    ]);
+  });
+
+  it('requires the block of the source kind it names', () => {
+    const text = 'source:\n  kind: hubspot\n';
+    expect(problems(text)).toEqual(['attain.yaml:2:3 source.hubspot: required when kind is hubspot']);
+  });
+
+  it('reports every problem of the file at once', () => {
+    let text = edit(SALESFORCE, 'tz: America/New_York', 'tz: Mars/Olympus');
+    text = edit(text, 'fiscalYearStartMonth: 2', 'fiscalYearStartMonth: 13');
+    text = edit(text, 'enabled: false', 'enabled: no');
+    text = edit(text, 'baseCurrency: EUR', 'baseCurrency: EUR\nbaseCurency: USD');
+    expect(problems(text)).toEqual([
+      `attain.yaml:${positionOf(text, '13')} calendar.fiscalYearStartMonth: expected a whole number from 1 to 12`,
+      `attain.yaml:${positionOf(text, 'Mars')} calendar.tz: expected an IANA time zone such as America/New_York or UTC`,
+      `attain.yaml:${positionOf(text, 'no }')} writeback.enabled: expected true or false`,
+      `attain.yaml:${positionOf(text, 'baseCurency')} baseCurency: unknown key (did you mean baseCurrency?)`,
+    ]);
+  });
+
+  it('requires source', () => {
+    expect(problems('calendar: { tz: UTC }\n')).toEqual(['attain.yaml:1:1 source: required']);
+  });
+});
+
+describe('secrets', () => {
+  it('redacts every secret for logging and lists their values for masking', () => {
+    const { config } = parseAttainConfig(SALESFORCE, ENV);
+    if (!config) throw new Error('expected a valid config');
+    const safe = redact(config);
+    expect(safe.source.salesforce?.auth.privateKey).toBe(REDACTED);
+    expect(safe.database?.url).toBe(REDACTED);
+    expect(safe.queue?.redisUrl).toBe(REDACTED);
+    expect(safe.source.salesforce?.auth.clientId).toBe('3MVG9client');
+    expect(config.source.salesforce?.auth.privateKey).toBe(ENV.SF_PRIVATE_KEY);
+    expect(JSON.stringify(safe)).not.toContain('s3cret');
+    expect(secretValues(config)).toEqual(
+      expect.arrayContaining([ENV.SF_PRIVATE_KEY, 'postgres://attain:s3cret@db.internal/attain', 's3cret']),
+    );
+  });
+});
