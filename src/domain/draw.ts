@@ -5,86 +5,76 @@
  * negative `draw` line recovers min(balance, earned − draw).
  */
 import { ZERO, decimal, formatDecimal, min, type Decimal } from './decimal.js';
-import type { LockedPeriods, PayoutLine } from './engine.js';
+import type { PayoutLine } from './engine.js';
 import { minorUnitDigits } from './currency.js';
-import { LockSet } from './locks.js';
+import type { LockSet } from './locks.js';
 import { monthOfDay, type FiscalCalendar, type Period } from './periods.js';
 import type { Plan } from './plan.js';
+import { Trace } from './trace.js';
 
-export function applyDraws(
-  payouts: PayoutLine[],
-  plans: Map<string, Plan>,
+/** Adds the draw lines to one rep's lines of one plan (which must have a draw). */
+export function applyDraw(
+  lines: PayoutLine[],
+  repId: string,
+  plan: Plan,
   calendar: FiscalCalendar,
-  assignmentsByPlan: Map<string, Map<number, number[]>>,
-  repIds: string[],
+  intervals: readonly number[],
   window: { firstDay: number; lastDay: number },
-  locked: LockedPeriods | undefined,
+  locks: LockSet,
 ): PayoutLine[] {
-  const withDraw = [...plans.values()].filter((p) => p.draw !== undefined);
-  if (withDraw.length === 0) return payouts;
-  const locks = new LockSet(locked?.periods ?? [], calendar);
-
+  const draw = decimal(plan.draw!.amount);
+  const recoverable = plan.draw!.recoverable;
+  const digits = minorUnitDigits(plan.currency);
   const earned = new Map<string, Decimal>();
   const lockedDraws = new Map<string, Decimal>();
-  const key = (repId: string, planId: string, period: string) => `${repId}\u0000${planId}\u0000${period}`;
-  for (const line of payouts) {
-    if (!plans.get(line.planId)?.draw) continue;
-    const k = key(line.repId, line.planId, line.period);
-    if (line.component === 'draw') lockedDraws.set(k, (lockedDraws.get(k) ?? ZERO) + decimal(line.amount));
-    else earned.set(k, (earned.get(k) ?? ZERO) + decimal(line.amount));
+  for (const line of lines) {
+    const totals = line.component === 'draw' ? lockedDraws : earned;
+    totals.set(line.period, (totals.get(line.period) ?? ZERO) + decimal(line.amount));
   }
 
-  const result = payouts.slice();
-  for (const plan of withDraw) {
-    const draw = decimal(plan.draw!.amount);
-    const recoverable = plan.draw!.recoverable;
-    const digits = minorUnitDigits(plan.currency);
-    for (const [rep, intervals] of assignmentsByPlan.get(plan.id) ?? []) {
-      const repId = repIds[rep]!;
-      let balance = ZERO;
-      for (const period of payoutPeriods(plan, calendar, intervals, window)) {
-        const k = key(repId, plan.id, period.label);
-        if (locks.isLocked(period)) {
-          // Locked: the draw paid then stands, and carries its balance forward.
-          const paid = lockedDraws.get(k) ?? ZERO;
-          if (recoverable) balance = balance + paid > ZERO ? balance + paid : ZERO;
-          continue;
-        }
-        const periodEarned = earned.get(k) ?? ZERO;
-        const before = balance;
-        let amount = ZERO;
-        if (periodEarned < draw) {
-          amount = draw - periodEarned;
-          if (recoverable) balance += amount;
-        } else if (periodEarned > draw && balance > ZERO) {
-          amount = -min(balance, periodEarned - draw);
-          balance += amount;
-        }
-        if (amount === ZERO) continue;
-        result.push({
-          repId,
-          planId: plan.id,
-          period: period.label,
-          component: 'draw',
-          amount: formatDecimal(amount, digits),
-          currency: plan.currency,
-          trace: {
-            draw: plan.draw!.amount,
-            recoverable,
-            earned: formatDecimal(periodEarned, digits),
-            ...(amount > ZERO ? { topUp: formatDecimal(amount, digits) } : { recovered: formatDecimal(-amount, digits) }),
-            balanceBefore: formatDecimal(before, digits),
-            balanceAfter: formatDecimal(balance, digits),
-          },
-        });
-      }
+  const result = lines.slice();
+  let balance = ZERO;
+  for (const period of payoutPeriods(plan, calendar, intervals, window)) {
+    if (locks.isLocked(period)) {
+      // Locked: the draw paid then stands, and carries its balance forward.
+      const paid = lockedDraws.get(period.label) ?? ZERO;
+      if (recoverable) balance = balance + paid > ZERO ? balance + paid : ZERO;
+      continue;
     }
+    const periodEarned = earned.get(period.label) ?? ZERO;
+    const before = balance;
+    let amount = ZERO;
+    if (periodEarned < draw) {
+      amount = draw - periodEarned;
+      if (recoverable) balance += amount;
+    } else if (periodEarned > draw && balance > ZERO) {
+      amount = -min(balance, periodEarned - draw);
+      balance += amount;
+    }
+    if (amount === ZERO) continue;
+    const after = balance;
+    result.push({
+      repId,
+      planId: plan.id,
+      period: period.label,
+      component: 'draw',
+      amount: formatDecimal(amount, digits),
+      currency: plan.currency,
+      trace: new Trace(() => ({
+        draw: plan.draw!.amount,
+        recoverable,
+        earned: formatDecimal(periodEarned, digits),
+        ...(amount > ZERO ? { topUp: formatDecimal(amount, digits) } : { recovered: formatDecimal(-amount, digits) }),
+        balanceBefore: formatDecimal(before, digits),
+        balanceAfter: formatDecimal(after, digits),
+      })),
+    });
   }
   return result;
 }
 
 /** The plan's payout periods that overlap the assignment inside the calculated window, in order. */
-function payoutPeriods(plan: Plan, calendar: FiscalCalendar, intervals: number[], window: { firstDay: number; lastDay: number }): Period[] {
+function payoutPeriods(plan: Plan, calendar: FiscalCalendar, intervals: readonly number[], window: { firstDay: number; lastDay: number }): Period[] {
   const periods = new Map<string, Period>();
   for (let i = 0; i < intervals.length; i += 2) {
     const from = Math.max(intervals[i]!, window.firstDay);

@@ -5,10 +5,11 @@
  * reversed inside the clawback window shows up here as a negative adjustment (a clawback).
  */
 import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
-import type { LockedPeriods, PayoutLine, Trace } from './engine.js';
+import type { PayoutLine } from './engine.js';
 import { minorUnitDigits } from './currency.js';
 import type { FiscalCalendar, Period } from './periods.js';
 import type { Plan } from './plan.js';
+import { Trace, type TraceJson } from './trace.js';
 
 /** Decides whether a payout period is locked: by its own label, an enclosing period's, or all its months. */
 export class LockSet {
@@ -21,8 +22,13 @@ export class LockSet {
     this.labels = new Set(periods);
   }
 
+  get empty(): boolean {
+    return this.labels.size === 0;
+  }
+
   isLocked(period: Period): boolean {
     const { calendar, labels } = this;
+    if (labels.size === 0) return false;
     if (labels.has(period.label)) return true;
     if (labels.has(calendar.periodOf('year', period.startMonth).label)) return true;
     if (period.kind === 'month' && labels.has(calendar.periodOf('quarter', period.startMonth).label)) return true;
@@ -33,105 +39,84 @@ export class LockSet {
   }
 }
 
-interface Comparison {
-  repId: string;
-  planId: string;
-  currency: string;
-  recomputed: Map<string, Decimal>;
-  locked: Map<string, Decimal>;
-  recomputedDeals: Set<string>;
-  lockedDeals: Set<string>;
-  /** Start day of the earliest locked period where a line differs (filled in below). */
-  periods: Set<string>;
-}
-
-export function applyLocks(
+/**
+ * One rep's lines of one plan with its locked periods settled: computed lines in locked periods
+ * give way to the locked lines, and the difference becomes an adjustment.
+ */
+export function settleLocks(
   computed: PayoutLine[],
-  locked: LockedPeriods,
+  locked: PayoutLine[],
+  plan: Plan | undefined,
   calendar: FiscalCalendar,
-  plans: Map<string, Plan>,
-  window: { lastDay: number },
+  locks: LockSet,
+  lastDay: number,
 ): PayoutLine[] {
-  const locks = new LockSet(locked.periods, calendar);
-  const periodOf = (label: string) => calendar.parse(label);
-  const comparisons = new Map<string, Comparison>();
-  const compare = (line: PayoutLine) => {
-    const key = `${line.repId}\u0000${line.planId}`;
-    let c = comparisons.get(key);
-    if (!c) {
-      c = { repId: line.repId, planId: line.planId, currency: line.currency, recomputed: new Map(), locked: new Map(), recomputedDeals: new Set(), lockedDeals: new Set(), periods: new Set() };
-      comparisons.set(key, c);
-    }
-    return c;
-  };
-
   const result: PayoutLine[] = [];
+  const recomputed = new Map<string, Decimal>();
+  const lockedTotals = new Map<string, Decimal>();
+  const recomputedDeals = new Set<string>();
+  const lockedDeals = new Set<string>();
+  const periods = new Map<string, Period>();
   for (const line of computed) {
-    const period = periodOf(line.period);
+    const period = calendar.parse(line.period);
     if (!period || !locks.isLocked(period)) {
       result.push(line);
       continue;
     }
     // Draws are settled period by period from the locked draw lines (draw.ts), not adjusted here.
     if (line.component === 'draw') continue;
-    const c = compare(line);
-    c.recomputed.set(line.component, (c.recomputed.get(line.component) ?? ZERO) + decimal(line.amount));
-    c.periods.add(line.period);
-    for (const id of tracedDeals(line.trace)) c.recomputedDeals.add(id);
+    recomputed.set(line.component, (recomputed.get(line.component) ?? ZERO) + decimal(line.amount));
+    periods.set(period.label, period);
+    for (const id of tracedDeals(line.trace.toJSON())) recomputedDeals.add(id);
   }
-  for (const line of locked.lines) {
+  for (const line of locked) {
     result.push(line);
     if (line.component === 'draw') continue;
-    const c = compare(line);
-    c.locked.set(line.component, (c.locked.get(line.component) ?? ZERO) + decimal(line.amount));
-    c.periods.add(line.period);
-    for (const id of tracedDeals(line.trace)) c.lockedDeals.add(id);
+    lockedTotals.set(line.component, (lockedTotals.get(line.component) ?? ZERO) + decimal(line.amount));
+    const period = calendar.parse(line.period);
+    if (period) periods.set(period.label, period);
+    for (const id of tracedDeals(line.trace.toJSON())) lockedDeals.add(id);
   }
+  // A plan that no longer exists: its locked lines stand as they are.
+  if (!plan) return result;
 
-  for (const c of comparisons.values()) {
-    const plan = plans.get(c.planId);
-    if (!plan) continue; // A plan that no longer exists: its locked lines stand as they are.
-    const components = new Set([...c.recomputed.keys(), ...c.locked.keys()]);
-    let difference = ZERO;
-    const byComponent: Trace[] = [];
-    for (const component of [...components].sort()) {
-      const recomputed = c.recomputed.get(component) ?? ZERO;
-      const lockedAmount = c.locked.get(component) ?? ZERO;
-      if (recomputed === lockedAmount) continue;
-      difference += recomputed - lockedAmount;
-      byComponent.push({ component, locked: formatDecimal(lockedAmount), recomputed: formatDecimal(recomputed) });
-    }
-    if (difference === ZERO) continue;
-    const changed = [...c.periods].map(periodOf).filter((p): p is Period => p !== undefined).sort((a, b) => a.startDay - b.startDay);
-    const target = firstOpenPeriod(changed[0]!, plan, calendar, locks);
-    const digits = minorUnitDigits(c.currency);
-    result.push({
-      repId: c.repId,
-      planId: c.planId,
-      period: target.label,
-      component: 'adjustment',
-      amount: formatDecimal(difference, digits),
-      currency: c.currency,
-      trace: {
-        reason: 'inputs of locked periods changed; the difference is paid (or recovered) here',
-        lockedPeriods: changed.map((p) => p.label),
-        byComponent,
-        clawedBack: [...c.lockedDeals].filter((id) => !c.recomputedDeals.has(id)).sort(),
-        added: [...c.recomputedDeals].filter((id) => !c.lockedDeals.has(id)).sort(),
-        ...(target.startDay > window.lastDay ? { note: `posted in ${target.label}, the first open period` } : {}),
-      },
-    });
+  let difference = ZERO;
+  const byComponent: TraceJson[] = [];
+  for (const component of [...new Set([...recomputed.keys(), ...lockedTotals.keys()])].sort()) {
+    const now = recomputed.get(component) ?? ZERO;
+    const then = lockedTotals.get(component) ?? ZERO;
+    if (now === then) continue;
+    difference += now - then;
+    byComponent.push({ component, locked: formatDecimal(then), recomputed: formatDecimal(now) });
   }
+  if (difference === ZERO) return result;
+
+  const changed = [...periods.values()].sort((a, b) => a.startDay - b.startDay);
+  let target = calendar.periodOf(plan.payoutPeriod, changed[0]!.startMonth);
+  while (locks.isLocked(target)) target = calendar.periodOf(plan.payoutPeriod, target.startMonth + target.months);
+  const first = computed[0] ?? locked[0]!;
+  const trace: TraceJson = {
+    reason: 'inputs of locked periods changed; the difference is paid (or recovered) here',
+    lockedPeriods: changed.map((p) => p.label),
+    byComponent,
+    clawedBack: [...lockedDeals].filter((id) => !recomputedDeals.has(id)).sort(),
+    added: [...recomputedDeals].filter((id) => !lockedDeals.has(id)).sort(),
+    ...(target.startDay > lastDay ? { note: `posted in ${target.label}, the first open period` } : {}),
+  };
+  result.push({
+    repId: first.repId,
+    planId: plan.id,
+    period: target.label,
+    component: 'adjustment',
+    amount: formatDecimal(difference, minorUnitDigits(plan.currency)),
+    currency: plan.currency,
+    trace: Trace.of(trace),
+  });
   return result;
 }
 
-function firstOpenPeriod(from: Period, plan: Plan, calendar: FiscalCalendar, locks: LockSet): Period {
-  let period = calendar.periodOf(plan.payoutPeriod, from.startMonth);
-  while (locks.isLocked(period)) period = calendar.periodOf(plan.payoutPeriod, period.startMonth + period.months);
-  return period;
-}
-
-function tracedDeals(trace: Trace): string[] {
+/** Deal ids listed in a trace (`deals: [{ deal }]`). */
+export function tracedDeals(trace: TraceJson): string[] {
   const listed = trace['deals'];
   return Array.isArray(listed) ? listed.map((entry) => String((entry as { deal: unknown }).deal)) : [];
 }

@@ -3,7 +3,7 @@
  * field (`type`, `currency`, `name`, `ownerId`, `stage`) or one of the deal's `fields`. Values
  * compare as exact decimals when both sides are numbers, as text otherwise.
  */
-import { parseDecimal } from './decimal.js';
+import { parseDecimal, type Decimal } from './decimal.js';
 import type { Deal, FieldValue } from './model.js';
 import type { FieldCondition, Where } from './plan.js';
 
@@ -31,6 +31,8 @@ function compileCondition(condition: FieldCondition): (value: FieldValue | undef
   if (typeof condition === 'string') return (v) => v !== undefined && v !== null && compare(v, condition) === 0;
   if (Array.isArray(condition)) {
     const set = new Set(condition);
+    // Text-only lists (the common case: picklist values) are plain set membership.
+    if (condition.every((c) => parseDecimal(c.trim()) === undefined)) return (v) => v !== undefined && v !== null && set.has(String(v));
     return (v) => v !== undefined && v !== null && (set.has(String(v)) || condition.some((c) => compare(v, c) === 0));
   }
   const checks: ((v: FieldValue) => boolean)[] = [];
@@ -51,10 +53,20 @@ function ordered(value: FieldValue, bound: string, accept: (c: number) => boolea
   return c !== undefined && accept(c);
 }
 
+// Field values repeat (picklists, terms): parse each distinct text once. Bounded, so that free
+// text in a million deals cannot grow it without limit.
+const parsed = new Map<string, Decimal | undefined>();
+function asDecimal(text: string): Decimal | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const value = parseDecimal(text.trim());
+  if (parsed.size < 10_000) parsed.set(text, value);
+  return value;
+}
+
 function compare(value: FieldValue, other: string): number | undefined {
   const text = String(value);
-  const a = parseDecimal(text.trim());
-  const b = parseDecimal(other.trim());
+  const a = asDecimal(text);
+  const b = asDecimal(other);
   if (a !== undefined && b !== undefined) return a < b ? -1 : a > b ? 1 : 0;
   if (a !== undefined || b !== undefined) return text === other ? 0 : undefined;
   return text < other ? -1 : text > other ? 1 : 0;

@@ -23,7 +23,7 @@ describe('rate tables', () => {
     expect(result.attainment).toEqual([
       { repId: 'r1', planId: 'ae', period: '2026-Q1', measure: 'bookings', credit: '150000', quota: '100000', attainment: '1.5' },
     ]);
-    const tracedTiers = result.payouts[0]!.trace['tiers'] as { amount: string }[];
+    const tracedTiers = result.payouts[0]!.trace.toJSON()['tiers'] as { amount: string }[];
     expect(tracedTiers.map((t) => t.amount)).toEqual(['5000', '1500', '1750']);
   });
 
@@ -57,7 +57,7 @@ describe('rate tables', () => {
     const plan = commissionPlan({}, [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers, cap: '8000' }]);
     const result = run(data('150000'), [plan]);
     expect(amounts(result)).toEqual({ 'r1/2026-Q1/commission': '8000.00' });
-    expect(result.payouts[0]!.trace['cap']).toEqual({ cap: '8000', uncapped: '8250', applied: true });
+    expect(result.payouts[0]!.trace.toJSON()['cap']).toEqual({ cap: '8000', uncapped: '8250', applied: true });
   });
 });
 
@@ -86,10 +86,10 @@ describe('payout periods inside a quota period', () => {
     expect(amounts(result)).toEqual({ 'r1/2026-01/commission': '3000.00', 'r1/2026-02/commission': '4000.00' });
   });
 
-  it('rounds each line half-even and carries the remainder to the next line', () => {
-    // rate 0.00125 on 1,000 (Jan) = 1.25 → half-even to 1.2 … cents: 1.25 → 1.25 exactly (2 decimals). Use 0.001255:
-    // Jan: 1,000 × 0.001255 = 1.255 → half-even → 1.26 (the 5 after 1.25 rounds to even 6)
-    // Feb: +1,000 → due 2.51, paid 1.26 → 1.25
+  it('rounds the due-to-date half-even and pays the difference, so lines add up to the rounded total', () => {
+    // rate 0.001255:
+    // Jan: 1,000 × 0.001255 = 1.255 due → half-even → 1.26 (the 5 rounds 1.25 up to the even 1.26)
+    // Feb: 2,000 × 0.001255 = 2.51 due → 2.51 − 1.26 paid = 1.25; Jan + Feb = 2.51 = the rounded total
     const plan = commissionPlan({ payoutPeriod: 'month' }, [
       { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.001255' }] },
     ]);

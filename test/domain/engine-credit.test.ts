@@ -49,7 +49,7 @@ describe('credit', () => {
       'r2/2026-Q1/commission': '400.00',
       'r3/2026-Q1/commission': '250.00',
     });
-    const traced = result.payouts.find((p) => p.repId === 'r2')!.trace['deals'] as { deal: string; percent: string; credit: string }[];
+    const traced = result.payouts.find((p) => p.repId === 'r2')!.trace.toJSON()['deals'] as { deal: string; percent: string; credit: string }[];
     expect(traced).toEqual([expect.objectContaining({ deal: d.id, percent: '40', credit: '4000' })]);
   });
 
@@ -212,8 +212,8 @@ describe('managers', () => {
     // 1 % of 40,000 = 400.00 each; m1's trace shows the credit through each direct report
     expect(amounts(result)).toEqual({ 'm1/2026-Q1/commission': '400.00', 'vp/2026-Q1/commission': '400.00' });
     const m1 = result.payouts.find((p) => p.repId === 'm1')!;
-    expect(m1.trace['team']).toEqual({ credit: '40000', byDirectReport: { r1: '10000', r2: '30000' } });
-    expect((result.payouts.find((p) => p.repId === 'vp')!.trace['team'] as { byDirectReport: unknown }).byDirectReport).toEqual({ m1: '40000' });
+    expect(m1.trace.toJSON()['team']).toEqual({ credit: '40000', byDirectReport: { r1: '10000', r2: '30000' } });
+    expect((result.payouts.find((p) => p.repId === 'vp')!.trace.toJSON()['team'] as { byDirectReport: unknown }).byDirectReport).toEqual({ m1: '40000' });
   });
 
   it('rollup: false counts only the manager’s own deals', () => {
@@ -250,7 +250,7 @@ describe('managers', () => {
       [plan],
     );
     expect(amounts(result)).toEqual({ 'm1/2026-Q1/override': '200.00' });
-    expect(result.payouts[0]!.trace['teamCreditToDate']).toBe('10000');
+    expect(result.payouts[0]!.trace.toJSON()['teamCreditToDate']).toBe('10000');
   });
 });
 

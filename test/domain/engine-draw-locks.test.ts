@@ -28,7 +28,7 @@ describe('draws', () => {
       'r1/2026-03/commission': '2500.00',
       'r1/2026-03/draw': '-1500.00',
     });
-    expect(result.payouts.at(-1)!.trace).toMatchObject({ balanceBefore: '1700.00', balanceAfter: '200.00', recovered: '1500.00' });
+    expect(result.payouts.at(-1)!.trace.toJSON()).toMatchObject({ balanceBefore: '1700.00', balanceAfter: '200.00', recovered: '1500.00' });
   });
 
   it('non-recoverable: tops up and forgives', () => {
@@ -66,7 +66,7 @@ describe('locked periods, adjustments and clawbacks', () => {
       'r1/2026-02/adjustment': '500.00',
       'r1/2026-03/commission': '100.00',
     });
-    expect(second.payouts.find((p) => p.component === 'adjustment')!.trace).toMatchObject({
+    expect(second.payouts.find((p) => p.component === 'adjustment')!.trace.toJSON()).toMatchObject({
       lockedPeriods: ['2026-01'],
       byComponent: [{ component: 'commission', locked: '1000', recomputed: '1500' }],
       added: ['a2'],
@@ -85,7 +85,7 @@ describe('locked periods, adjustments and clawbacks', () => {
     const lostEarly = { ...paid, stage: 'lost' as const, lastModified: '2026-03-01T10:00:00Z' };
     const clawed = run(base([lostEarly, other]), [plan], { locked });
     expect(amounts(clawed)).toMatchObject({ 'r1/2026-01/commission': '1000.00', 'r1/2026-02/adjustment': '-1000.00' });
-    expect(clawed.payouts.find((p) => p.component === 'adjustment')!.trace).toMatchObject({ clawedBack: ['p1'] });
+    expect(clawed.payouts.find((p) => p.component === 'adjustment')!.trace.toJSON()).toMatchObject({ clawedBack: ['p1'] });
 
     // Deleted on 2026-05-01: 111 days after closing, outside the window → nothing changes.
     const lostLate = { ...paid, deleted: true, lastModified: '2026-05-01' };

@@ -1,0 +1,135 @@
+/**
+ * The `attain` command line (SPEC §4). Each command is a thin shell: load, call the pure core,
+ * print. Every expected failure ends as one clear message and an exit status, never a stack.
+ */
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../../config/errors.js';
+import { CsvSourceError } from '../../connectors/csv/csv-file.js';
+import { calculate } from '../domain/engine.js';
+import { isIsoDate } from '../domain/model.js';
+import { FiscalCalendar } from '../domain/periods.js';
+import { filterByPeriod } from './period-filter.js';
+import { prepareCalculation } from './calculation-inputs.js';
+import { writeJson, writeTables } from './calc-output.js';
+import { CliError, ExitCode } from './exit-codes.js';
+
+interface GlobalOptions {
+  workspace: string;
+}
+
+export async function main(argv: string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('attain')
+    .description('Sales commissions from comp plans as code: every cent explainable.')
+    .option('-w, --workspace <dir>', 'the workspace folder (attain.yaml, plans/, data/)', '.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
+    .showHelpAfterError('(attain --help lists the commands)');
+
+  program
+    .command('calc')
+    .description('calculate payouts and attainment, writing nothing')
+    .option('--period <period>', 'only show this period: 2026, 2026-Q1 or 2026-01')
+    .option('--json', 'print the result as JSON (SPEC §4)')
+    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: the latest close date of a won deal)')
+    .option('--strict', 'exit 1 when any record was rejected')
+    .action(async (options: { period?: string; json?: boolean; asOf?: string; strict?: boolean }) => {
+      exitCode = await calc(program.opts<GlobalOptions>(), options, io.out, io.err);
+    });
+
+  program
+    .command('validate')
+    .description('check attain.yaml, plans and data without writing anything')
+    .option('--strict', 'exit 1 when any record would be rejected')
+    .action(async (options: { strict?: boolean }) => {
+      exitCode = await validate(program.opts<GlobalOptions>(), options, io.out);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return report(error, io.err);
+  }
+}
+
+async function calc(
+  global: GlobalOptions,
+  options: { period?: string; json?: boolean; asOf?: string; strict?: boolean },
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
+    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
+  }
+  const dir = resolve(global.workspace);
+  const prepared = await prepareCalculation(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
+  const calendar = new FiscalCalendar(prepared.input.calendar.fiscalYearStartMonth);
+  const period = options.period === undefined ? undefined : calendar.parse(options.period);
+  if (options.period !== undefined && !period) {
+    throw new CliError(`--period ${options.period}: expected a period such as 2026, 2026-Q1 or 2026-01`, ExitCode.usage);
+  }
+
+  const computed = calculate(prepared.input);
+  const rejects = [
+    ...prepared.rejects,
+    ...computed.rejects.map((r) => (r.source === 'deals' ? { ...r, source: prepared.locateDeal(r.recordId) ?? r.source } : r)),
+  ];
+  const result = filterByPeriod({ ...computed, rejects }, period, calendar);
+  const report = {
+    result,
+    plans: prepared.workspace.plans,
+    reps: prepared.input.data.reps,
+    baseCurrency: prepared.input.baseCurrency,
+    calendar,
+  };
+  const stream = out as unknown as import('node:stream').Writable;
+  if (options.json) await writeJson(stream, report);
+  else {
+    const heading =
+      `Attain · ${dir}\n` +
+      `${prepared.workspace.plans.length} plans, ${prepared.counts.reps} reps, ${prepared.counts.deals} deals` +
+      (computed.asOf ? ` · calculated through ${computed.asOf}` : '') +
+      (period ? ` · showing ${period.label}` : '');
+    await writeTables(stream, report, heading);
+  }
+  if (options.strict && rejects.length > 0) {
+    err.write(`--strict: ${rejects.length} record${rejects.length === 1 ? ' was' : 's were'} rejected\n`);
+    return ExitCode.failed;
+  }
+  return ExitCode.ok;
+}
+
+async function validate(global: GlobalOptions, options: { strict?: boolean }, out: NodeJS.WritableStream): Promise<number> {
+  const dir = resolve(global.workspace);
+  const prepared = await prepareCalculation(dir);
+  const computed = calculate(prepared.input);
+  const rejects = [...prepared.rejects, ...computed.rejects];
+  out.write(
+    `${dir}: attain.yaml and ${prepared.workspace.plans.length} plan${prepared.workspace.plans.length === 1 ? '' : 's'} are valid; ` +
+      `${prepared.counts.reps} reps, ${prepared.counts.deals} deals, ${rejects.length} reject${rejects.length === 1 ? '' : 's'}\n`,
+  );
+  for (const r of rejects.slice(0, 50)) out.write(`  ${r.source === 'deals' ? (prepared.locateDeal(r.recordId) ?? r.source) : r.source}  ${r.recordId}: ${r.reason}\n`);
+  if (rejects.length > 50) out.write(`  … and ${rejects.length - 50} more (attain calc --json lists them all)\n`);
+  return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+function report(error: unknown, err: NodeJS.WritableStream): number {
+  if (error instanceof CommanderError) {
+    // Help and version are successes; anything else is bad usage (commander already printed why).
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof ConfigError || error instanceof CsvSourceError) {
+    err.write(`${error.message}\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof CliError) {
+    err.write(`${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  err.write(`attain: unexpected error: ${message}\n`);
+  if (process.env['ATTAIN_DEBUG'] && error instanceof Error) err.write(`${error.stack}\n`);
+  return ExitCode.failed;
+}

@@ -1,0 +1,362 @@
+/**
+ * Paying one plan (SPEC §3): for each assigned rep and quota period, walk the payout periods in
+ * order, compute what each component has earned to date, and pay the difference from what earlier
+ * payout periods paid, rounded half-even to the currency's minor unit once per line.
+ */
+import { ONE, ZERO, decimal, divideHalfEven, formatDecimal, min, mul, mulDiv, roundTo, type Decimal } from './decimal.js';
+import { forEachOwnDeal, type MeasureCredit, type PreparedDeal } from './crediting.js';
+import { minorUnitDigits } from './currency.js';
+import type { AttainmentRow, PayoutLine } from './engine.js';
+import type { Reject } from './model.js';
+import type { Org } from './org.js';
+import { monthOfDay, type FiscalCalendar, type Period } from './periods.js';
+import type { Component, Plan } from './plan.js';
+import { applyTiers, type TierSlice } from './rate-table.js';
+import { Trace, type TraceJson } from './trace.js';
+import { compileWhere, type DealPredicate } from './where.js';
+
+/** A component with its decimals parsed and its filter compiled, once per calculation. */
+type Compiled =
+  | { kind: 'rate-table'; id: string; mc: MeasureCredit; source: Extract<Component, { kind: 'rate-table' }>; froms: Decimal[]; rates: Decimal[]; gate?: Decimal; cap?: Decimal }
+  | { kind: 'per-deal'; id: string; mc: MeasureCredit; where?: DealPredicate; amount?: Decimal; rate?: Decimal; source: Extract<Component, { kind: 'per-deal' }> }
+  | { kind: 'bonus'; id: string; mc: MeasureCredit; threshold: Decimal; amount: Decimal; source: Extract<Component, { kind: 'bonus' }> }
+  | { kind: 'override'; id: string; mc: MeasureCredit; rate: Decimal; source: Extract<Component, { kind: 'override' }> };
+
+export interface PayContext {
+  plan: Plan;
+  calendar: FiscalCalendar;
+  org: Org;
+  deals: readonly PreparedDeal[];
+  measures: ReadonlyMap<string, MeasureCredit>;
+  quotas: ReadonlyMap<string, Decimal>;
+  firstDay: number;
+  lastDay: number;
+  firstMonth: number;
+  lastMonth: number;
+  months: number;
+}
+
+interface Proration {
+  daysCovered: number;
+  daysInPeriod: number;
+  fullQuota: Decimal;
+}
+
+export class PlanPayer {
+  private readonly components: Compiled[];
+  private readonly digits: number;
+
+  constructor(private readonly ctx: PayContext) {
+    this.digits = minorUnitDigits(ctx.plan.currency);
+    this.components = ctx.plan.components.map((c) => compile(c, ctx.measures.get(c.measure)!));
+  }
+
+  /** The payout lines of one rep (in period and component order) and their attainment rows. */
+  payRep(rep: number, intervals: readonly number[], attainment: AttainmentRow[], rejects: Reject[]): PayoutLine[] {
+    const { plan, calendar, firstDay, lastDay } = this.ctx;
+    const quotaPeriods = new Map<string, Period>();
+    for (let i = 0; i < intervals.length; i += 2) {
+      const from = Math.max(intervals[i]!, firstDay);
+      const to = Math.min(intervals[i + 1]!, lastDay);
+      if (from > to) continue;
+      for (let m = monthOfDay(from); m <= monthOfDay(to); ) {
+        const q = calendar.periodOf(plan.quotaPeriod, m);
+        quotaPeriods.set(q.label, q);
+        m = q.startMonth + q.months;
+      }
+    }
+    const lines: PayoutLine[] = [];
+    for (const q of [...quotaPeriods.values()].sort((a, b) => a.startDay - b.startDay)) {
+      this.payQuotaPeriod(rep, q, intervals, lines, attainment, rejects);
+    }
+    return lines;
+  }
+
+  private payQuotaPeriod(rep: number, q: Period, intervals: readonly number[], lines: PayoutLine[], attainment: AttainmentRow[], rejects: Reject[]): void {
+    const { plan, calendar, org, quotas } = this.ctx;
+    const repId = org.repIds[rep]!;
+    const daysInPeriod = q.endDay - q.startDay + 1;
+    let covered = 0;
+    for (let i = 0; i < intervals.length; i += 2) {
+      const from = Math.max(intervals[i]!, q.startDay);
+      const to = Math.min(intervals[i + 1]!, q.endDay);
+      if (to >= from) covered += to - from + 1;
+    }
+    const fullQuota = quotas.get(`${repId}\u0000${q.label}`);
+    // The quota is prorated by calendar days covered when the assignment covers part of the period.
+    const quota =
+      fullQuota === undefined || covered === daysInPeriod ? fullQuota : mulDiv(fullQuota, BigInt(covered) * ONE, BigInt(daysInPeriod) * ONE);
+    const proration: Proration | undefined =
+      fullQuota === undefined || covered === daysInPeriod ? undefined : { daysCovered: covered, daysInPeriod, fullQuota };
+
+    const lastMonth = Math.min(q.startMonth + q.months - 1, this.ctx.lastMonth);
+    for (const mc of this.ctx.measures.values()) {
+      const credit = this.credit(mc, rep, q.startMonth, lastMonth, mc.rollup);
+      attainment.push({
+        repId,
+        planId: plan.id,
+        period: q.label,
+        measure: mc.name,
+        credit: formatDecimal(credit),
+        ...(quota === undefined ? {} : { quota: formatDecimal(quota) }),
+        ...(quota === undefined || quota === ZERO ? {} : { attainment: formatDecimal(divideHalfEven(credit * ONE, quota)) }),
+      });
+    }
+    if (quota === undefined && this.components.some(needsQuota)) {
+      rejects.push({
+        source: 'quotas',
+        recordId: `${repId}/${q.label}`,
+        reason: `no quota for ${repId} in ${q.label} (plan ${plan.id}): its attainment-based components pay nothing`,
+      });
+    }
+
+    // Running state through the quota period: what each component has paid, and per-deal sums.
+    const paid = new Array<Decimal>(this.components.length).fill(ZERO);
+    const perDealDue = new Array<Decimal>(this.components.length).fill(ZERO);
+    for (const p of calendar.subPeriods(plan.payoutPeriod, q)) {
+      if (p.startDay > this.ctx.lastDay || p.endDay < this.ctx.firstDay) continue;
+      const toMonth = Math.min(p.startMonth + p.months - 1, this.ctx.lastMonth);
+      const fromMonth = Math.max(p.startMonth, this.ctx.firstMonth);
+      this.components.forEach((c, k) => {
+        const due = this.due(c, rep, q, fromMonth, toMonth, quota, proration, perDealDue, k);
+        const paidEarlier = paid[k]!;
+        // The due-to-date is rounded, then what earlier lines paid is taken off: each line is
+        // whole minor units, and the lines of a quota period add up to its rounded result
+        // (rounding the difference instead would drift a cent at exact halves: half-even is not
+        // shift-invariant).
+        const amount = roundTo(due.amount, this.digits) - paidEarlier;
+        if (amount === ZERO) return;
+        paid[k] = paidEarlier + amount;
+        const digits = this.digits;
+        const build = due.trace;
+        lines.push({
+          repId,
+          planId: plan.id,
+          period: p.label,
+          component: c.id,
+          amount: formatDecimal(amount, digits),
+          currency: plan.currency,
+          trace: new Trace(() => ({
+            ...build(),
+            dueToDate: formatDecimal(due.amount),
+            paidEarlier: formatDecimal(paidEarlier),
+            rounding: `due to date rounded half-even to ${digits} decimals, minus paid earlier`,
+          })),
+        });
+      });
+    }
+  }
+
+  /** Credit of a rep's cells from `fromMonth` to `toMonth` (own, plus everyone below with roll-up). */
+  private credit(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number, withBelow: boolean): Decimal {
+    const { firstMonth, months } = this.ctx;
+    const base = rep * months - firstMonth;
+    let total = ZERO;
+    for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) {
+      total += mc.own[base + m]!;
+      if (withBelow) total += mc.below[base + m]!;
+    }
+    return total;
+  }
+
+  private below(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): Decimal {
+    const { firstMonth, months } = this.ctx;
+    const base = rep * months - firstMonth;
+    let total = ZERO;
+    for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) total += mc.below[base + m]!;
+    return total;
+  }
+
+  /** What `c` has earned in quota period `q` through `toMonth`, and how (rendered lazily). */
+  private due(
+    c: Compiled,
+    rep: number,
+    q: Period,
+    fromMonth: number,
+    toMonth: number,
+    quota: Decimal | undefined,
+    proration: Proration | undefined,
+    perDealDue: Decimal[],
+    k: number,
+  ): { amount: Decimal; trace: () => TraceJson } {
+    const mc = c.mc;
+    const credit = this.credit(mc, rep, q.startMonth, toMonth, mc.rollup);
+    const attainment = quota === undefined || quota === ZERO ? undefined : divideHalfEven(credit * ONE, quota);
+    const common = (): TraceJson => ({
+      measure: mc.name,
+      quotaPeriod: q.label,
+      creditToDate: formatDecimal(credit),
+      quota: quota === undefined ? null : formatDecimal(quota),
+      ...(proration ? { proration: { fullQuota: formatDecimal(proration.fullQuota), daysCovered: proration.daysCovered, daysInPeriod: proration.daysInPeriod } } : {}),
+      ...(attainment === undefined ? {} : { attainmentToDate: formatDecimal(attainment) }),
+    });
+
+    switch (c.kind) {
+      case 'rate-table': {
+        const team = mc.rollup && this.ctx.org.reportCount[rep]! > 0;
+        const base = (): TraceJson => ({
+          ...common(),
+          basis: c.source.basis,
+          mode: c.source.mode,
+          deals: this.dealsTrace(mc, rep, fromMonth, toMonth),
+          ...(team ? { team: this.teamTrace(mc, rep, fromMonth, toMonth) } : {}),
+        });
+        if (c.source.basis === 'attainment' && attainment === undefined) {
+          return { amount: ZERO, trace: () => ({ ...base(), note: 'no quota: an attainment-based rate table pays nothing' }) };
+        }
+        if (c.gate !== undefined && (attainment === undefined || attainment < c.gate)) {
+          return { amount: ZERO, trace: () => ({ ...base(), gate: { threshold: c.source.gate, met: false } }) };
+        }
+        const bounds = c.source.basis === 'attainment' ? c.froms.map((f) => mul(f, quota!)) : c.froms;
+        const slices = applyTiers(credit, bounds, c.rates, c.source.mode);
+        let amount = ZERO;
+        for (const s of slices) amount += s.amount;
+        const uncapped = amount;
+        if (c.cap !== undefined) amount = min(amount, c.cap);
+        return {
+          amount,
+          trace: () => ({
+            ...base(),
+            ...(c.gate !== undefined ? { gate: { threshold: c.source.gate, met: true } } : {}),
+            tiers: slices.map((s) => sliceTrace(s, c.source.tiers[s.tier]!.from)),
+            ...(c.cap !== undefined ? { cap: { cap: c.source.cap, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } } : {}),
+          }),
+        };
+      }
+      case 'per-deal': {
+        // Own deals only: a spiff pays the people credited on the deal, not their managers.
+        const { firstMonth, months } = this.ctx;
+        const base = rep * months - firstMonth;
+        let added = ZERO;
+        for (let m = fromMonth; m <= toMonth; m++) {
+          forEachOwnDeal(mc, base + m, (deal, dealCredit) => {
+            if (c.where && !c.where(this.ctx.deals[deal]!.deal)) return;
+            added += c.amount ?? mul(dealCredit, c.rate!);
+          });
+        }
+        perDealDue[k] = perDealDue[k]! + added;
+        return {
+          amount: perDealDue[k]!,
+          trace: () => {
+            const listed: TraceJson[] = [];
+            for (let m = fromMonth; m <= toMonth; m++) {
+              forEachOwnDeal(mc, base + m, (deal, dealCredit) => {
+                const d = this.ctx.deals[deal]!.deal;
+                if (c.where && !c.where(d)) return;
+                listed.push({ deal: d.id, credit: formatDecimal(dealCredit), pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)) });
+              });
+            }
+            return { ...common(), ...(c.amount === undefined ? { rate: c.source.rate } : { perDeal: c.source.amount }), deals: listed };
+          },
+        };
+      }
+      case 'bonus': {
+        const reached = attainment !== undefined && attainment >= c.threshold;
+        return {
+          amount: reached ? c.amount : ZERO,
+          trace: () => ({ ...common(), attainmentAtLeast: c.source.attainmentAtLeast, reached, bonus: c.source.amount }),
+        };
+      }
+      case 'override': {
+        const teamCredit = this.below(mc, rep, q.startMonth, toMonth);
+        return {
+          amount: mul(teamCredit, c.rate),
+          trace: () => ({
+            measure: mc.name,
+            quotaPeriod: q.label,
+            rate: c.source.rate,
+            teamCreditToDate: formatDecimal(teamCredit),
+            team: this.teamTrace(mc, rep, fromMonth, toMonth),
+          }),
+        };
+      }
+    }
+  }
+
+  private dealsTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): TraceJson[] {
+    const { firstMonth, months, deals } = this.ctx;
+    const listed: TraceJson[] = [];
+    for (let m = fromMonth; m <= toMonth; m++) {
+      forEachOwnDeal(mc, rep * months - firstMonth + m, (deal, credit, percent) => {
+        const d = deals[deal]!.deal;
+        listed.push({
+          deal: d.id,
+          closeDate: d.closeDate,
+          amount: d.amount,
+          currency: d.currency,
+          ...(percent === undefined ? {} : { percent: formatDecimal(percent) }),
+          credit: formatDecimal(credit),
+        });
+      });
+    }
+    return listed;
+  }
+
+  /** The credit of everyone below a manager in a payout period, by direct report. */
+  private teamTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): TraceJson {
+    const { org, firstMonth, months } = this.ctx;
+    const totals = new Array<Decimal>(org.reportCount[rep]!).fill(ZERO);
+    for (let m = fromMonth; m <= toMonth; m++) {
+      const byReport = mc.belowByReport[rep * months - firstMonth + m];
+      if (byReport) byReport.forEach((credit, slot) => (totals[slot] = totals[slot]! + credit));
+    }
+    const reports: [string, Decimal][] = [];
+    for (const child of org.reports[rep]!) {
+      const credit = totals[org.reportSlot[child]!]!;
+      if (credit !== ZERO) reports.push([org.repIds[child]!, credit]);
+    }
+    reports.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return {
+      credit: formatDecimal(this.below(mc, rep, fromMonth, toMonth)),
+      byDirectReport: Object.fromEntries(reports.map(([id, credit]) => [id, formatDecimal(credit)])),
+    };
+  }
+}
+
+function compile(c: Component, mc: MeasureCredit): Compiled {
+  switch (c.kind) {
+    case 'rate-table':
+      return {
+        kind: c.kind,
+        id: c.id,
+        mc,
+        source: c,
+        froms: c.tiers.map((t) => decimal(t.from)),
+        rates: c.tiers.map((t) => decimal(t.rate)),
+        ...(c.gate === undefined ? {} : { gate: decimal(c.gate) }),
+        ...(c.cap === undefined ? {} : { cap: decimal(c.cap) }),
+      };
+    case 'per-deal': {
+      const where = compileWhere(c.where);
+      return {
+        kind: c.kind,
+        id: c.id,
+        mc,
+        source: c,
+        ...(where ? { where } : {}),
+        ...(c.amount === undefined ? {} : { amount: decimal(c.amount) }),
+        ...(c.rate === undefined ? {} : { rate: decimal(c.rate) }),
+      };
+    }
+    case 'bonus':
+      return { kind: c.kind, id: c.id, mc, source: c, threshold: decimal(c.attainmentAtLeast), amount: decimal(c.amount) };
+    case 'override':
+      return { kind: c.kind, id: c.id, mc, source: c, rate: decimal(c.rate) };
+  }
+}
+
+function needsQuota(c: Compiled): boolean {
+  return (c.kind === 'rate-table' && (c.source.basis === 'attainment' || c.gate !== undefined)) || c.kind === 'bonus';
+}
+
+function sliceTrace(slice: TierSlice, from: string): TraceJson {
+  return {
+    tier: slice.tier + 1,
+    from,
+    fromAmount: formatDecimal(slice.from),
+    ...(slice.to === undefined ? {} : { toAmount: formatDecimal(slice.to) }),
+    rate: formatDecimal(slice.rate),
+    credit: formatDecimal(slice.credit),
+    amount: formatDecimal(slice.amount),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: the synthetic org of issue 2 (10,000 reps, 1,000,000 won deals, 20 % split,
+ * 3 currencies, 3 plans), measured three ways. It prints figures; it asserts nothing.
+ *
+ *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
+ *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
+ *   parse    the same CSVs through the same parser, nothing else, as a child process
+ *
+ * The last line is one JSON object with the headline figures.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadWorkspace } from '../../config/workspace.js';
+import { readCsvSource } from '../../connectors/csv/csv-source.js';
+import { calculate } from '../../src/domain/engine.js';
+import { normalize } from '../../src/domain/normalize.js';
+import { ensureOrg } from './synthetic-org.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const REPS = Number(process.env['BENCH_REPS'] ?? 10_000);
+const DEALS = Number(process.env['BENCH_DEALS'] ?? 1_000_000);
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Runs a node script as a child process; returns wall seconds and peak RSS (MB). */
+async function timeChild(args: string[]): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'attain-bench-'));
+  const rssFile = join(scratch, 'rss');
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, ['--import', join(here, 'report-rss.js'), ...args], {
+    env: { ...process.env, ATTAIN_BENCH_RSS_FILE: rssFile },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  let bytes = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (stdout.length < 4096) stdout += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}: ${stdout.slice(0, 500)}`);
+  const peakRssMb = Number(readFileSync(rssFile, 'utf8'));
+  rmSync(scratch, { recursive: true, force: true });
+  return { seconds, peakRssMb, stdout: bytes > 4096 ? `${stdout}… (${bytes} bytes)` : stdout };
+}
+
+async function main(): Promise<void> {
+  log(`Attain benchmark · node ${process.version} · ${REPS.toLocaleString('en')} reps, ${DEALS.toLocaleString('en')} deals`);
+  const org = await ensureOrg(join(root, '.bench'), { reps: REPS, deals: DEALS, seed: 42 });
+  log(`org: ${org.dir} (${(org.bytes / 1e6).toFixed(1)} MB, ${org.splits.toLocaleString('en')} split rows${org.reused ? ', reused' : ''})`);
+
+  // Engine throughput: data in memory, as the engine receives it.
+  const workspace = await loadWorkspace(org.dir);
+  const source = await readCsvSource(join(org.dir, 'data'), { tz: workspace.config.calendar.tz });
+  const normalized = normalize(source.data, { baseCurrency: workspace.config.baseCurrency, locate: source.locate });
+  const input = { calendar: workspace.config.calendar, baseCurrency: workspace.config.baseCurrency, plans: workspace.plans, data: normalized.data };
+  const runs: number[] = [];
+  let lines = 0;
+  for (let i = 0; i < 4; i++) {
+    const started = process.hrtime.bigint();
+    const result = calculate(input);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    lines = result.payouts.length;
+    if (i > 0) runs.push(seconds); // the first run warms the JIT up
+    log(`engine run ${i + 1}: ${seconds.toFixed(3)} s (${result.payouts.length.toLocaleString('en')} payout lines, ${result.rejects.length} rejects)${i === 0 ? ' [warm-up]' : ''}`);
+  }
+  const engineSeconds = Math.min(...runs);
+  const engineDealsPerSec = Math.round(normalized.data.deals.length / engineSeconds);
+  log(`engine: ${engineDealsPerSec.toLocaleString('en')} deals/s (best of ${runs.length}: ${engineSeconds.toFixed(3)} s, ${lines.toLocaleString('en')} lines)`);
+
+  // Whole-command timings in fresh processes, parse-only first.
+  const parse = await timeChild([join(here, 'parse-only.js'), org.dir]);
+  log(`parse only: ${parse.seconds.toFixed(2)} s, peak RSS ${parse.peakRssMb} MB (${parse.stdout.trim()} rows)`);
+  const calc = await timeChild([join(root, 'bin/attain.js'), 'calc', '--workspace', org.dir]);
+  log(`attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${(calc.seconds / parse.seconds).toFixed(2)}× parse only)`);
+
+  log(
+    JSON.stringify({
+      engineDealsPerSec,
+      calcSeconds: Number(calc.seconds.toFixed(2)),
+      parseSeconds: Number(parse.seconds.toFixed(2)),
+      peakRssMb: calc.peakRssMb,
+    }),
+  );
+}
+
+await main();
