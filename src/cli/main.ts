@@ -3,6 +3,7 @@
  * print. Every expected failure ends as one clear message and an exit status, never a stack.
  */
 import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/errors.js';
 import { CsvSourceError } from '../../connectors/csv/csv-file.js';
@@ -18,7 +19,12 @@ interface GlobalOptions {
   workspace: string;
 }
 
-export async function main(argv: string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+export interface CliIo {
+  out: Writable;
+  err: Writable;
+}
+
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = new Command('attain')
     .description('Sales commissions from comp plans as code: every cent explainable.')
@@ -57,8 +63,8 @@ export async function main(argv: string[], io = { out: process.stdout, err: proc
 async function calc(
   global: GlobalOptions,
   options: { period?: string; json?: boolean; asOf?: string; strict?: boolean },
-  out: NodeJS.WritableStream,
-  err: NodeJS.WritableStream,
+  out: Writable,
+  err: Writable,
 ): Promise<number> {
   if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
@@ -84,15 +90,14 @@ async function calc(
     baseCurrency: prepared.input.baseCurrency,
     calendar,
   };
-  const stream = out as unknown as import('node:stream').Writable;
-  if (options.json) await writeJson(stream, report);
+  if (options.json) await writeJson(out, report);
   else {
     const heading =
       `Attain · ${dir}\n` +
       `${prepared.workspace.plans.length} plans, ${prepared.counts.reps} reps, ${prepared.counts.deals} deals` +
       (computed.asOf ? ` · calculated through ${computed.asOf}` : '') +
       (period ? ` · showing ${period.label}` : '');
-    await writeTables(stream, report, heading);
+    await writeTables(out, report, heading);
   }
   if (options.strict && rejects.length > 0) {
     err.write(`--strict: ${rejects.length} record${rejects.length === 1 ? ' was' : 's were'} rejected\n`);
@@ -101,7 +106,7 @@ async function calc(
   return ExitCode.ok;
 }
 
-async function validate(global: GlobalOptions, options: { strict?: boolean }, out: NodeJS.WritableStream): Promise<number> {
+async function validate(global: GlobalOptions, options: { strict?: boolean }, out: Writable): Promise<number> {
   const dir = resolve(global.workspace);
   const prepared = await prepareCalculation(dir);
   const computed = calculate(prepared.input);
@@ -115,7 +120,7 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
-function report(error: unknown, err: NodeJS.WritableStream): number {
+function report(error: unknown, err: Writable): number {
   if (error instanceof CommanderError) {
     // Help and version are successes; anything else is bad usage (commander already printed why).
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;

@@ -243,9 +243,10 @@ export class PlanPayer {
               forEachOwnDeal(mc, base + m, (deal, dealCredit) => {
                 const d = this.ctx.deals[deal]!.deal;
                 if (c.where && !c.where(d)) return;
-                listed.push({ deal: d.id, credit: formatDecimal(dealCredit), pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)) });
+                listed.push({ deal: d.id, closeDate: d.closeDate, credit: formatDecimal(dealCredit), pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)) });
               });
             }
+            listed.sort(byCloseDateAndId);
             return { ...common(), ...(c.amount === undefined ? { rate: c.source.rate } : { perDeal: c.source.amount }), deals: listed };
           },
         };
@@ -289,7 +290,7 @@ export class PlanPayer {
         });
       });
     }
-    return listed;
+    return listed.sort(byCloseDateAndId);
   }
 
   /** The credit of everyone below a manager in a payout period, by direct report. */
@@ -343,6 +344,13 @@ function compile(c: Component, mc: MeasureCredit): Compiled {
     case 'override':
       return { kind: c.kind, id: c.id, mc, source: c, rate: decimal(c.rate) };
   }
+}
+
+/** Traces list deals by close date, then id: the same whatever order the source delivered them in. */
+function byCloseDateAndId(a: TraceJson, b: TraceJson): number {
+  const x = `${a['closeDate'] as string} ${a['deal'] as string}`;
+  const y = `${b['closeDate'] as string} ${b['deal'] as string}`;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function needsQuota(c: Compiled): boolean {

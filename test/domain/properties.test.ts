@@ -102,3 +102,63 @@ describe('properties', () => {
     );
   });
 });
+
+describe('determinism', () => {
+  it('the same input gives byte-identical JSON, whatever order the records arrive in', () => {
+    const dealArb = fc.record({
+      owner: fc.integer({ min: 0, max: 5 }),
+      amount: cents,
+      day: fc.integer({ min: 0, max: 180 }),
+      currency: fc.constantFrom('USD', 'EUR'),
+      split: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(dealArb, { minLength: 1, maxLength: 40 }), fc.integer(), (specs, seed) => {
+        const reps = [rep('m'), ...[0, 1, 2, 3, 4, 5].map((i) => rep(`r${i}`, 'm'))];
+        const deals = specs.map((s, i) =>
+          deal({ id: `d${i}`, ownerId: `r${s.owner}`, amount: s.amount, currency: s.currency, closeDate: new Date(Date.UTC(2026, 0, 1 + s.day)).toISOString().slice(0, 10) }),
+        );
+        const splits = specs.flatMap((s, i) =>
+          s.split === undefined || s.split === s.owner
+            ? []
+            : [
+                { dealId: `d${i}`, repId: `r${s.owner}`, percent: '66.67', kind: 'revenue' as const },
+                { dealId: `d${i}`, repId: `r${s.split}`, percent: '33.33', kind: 'revenue' as const },
+              ],
+        );
+        const plans: Plan[] = [
+          commissionPlan({ payoutPeriod: 'month', draw: { amount: '500', recoverable: true } }, [
+            { id: 'c', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers: [{ from: '0', rate: '0.05' }, { from: '1', rate: '0.08' }] },
+          ]),
+          { ...commissionPlan({ id: 'mgr' }, [{ id: 'o', kind: 'override', measure: 'bookings', rate: '0.01' }]) },
+        ];
+        const data = {
+          reps,
+          deals,
+          splits,
+          quotas: reps.flatMap((r) => ['2026-Q1', '2026-Q2', '2026-Q3'].map((period) => ({ repId: r.id, period, amount: '100000' }))),
+          assignments: [
+            ...reps.slice(1).map((r) => ({ repId: r.id, planId: 'ae', from: '2026-01-01' })),
+            { repId: 'm', planId: 'mgr', from: '2026-01-01' },
+          ],
+          fxRates: [{ currency: 'EUR', from: '2025-12-01', rate: '0.91' }],
+        };
+        const shuffle = <T>(list: T[]): T[] => {
+          const copy = list.slice();
+          let s = seed;
+          for (let i = copy.length - 1; i > 0; i--) {
+            s = (s * 1103515245 + 12345) | 0;
+            const j = Math.abs(s) % (i + 1);
+            [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+          }
+          return copy;
+        };
+        const json = (d: typeof data) => JSON.stringify(run(d, plans, { asOf: '2026-07-31' }));
+        const first = json(data);
+        expect(json(data)).toBe(first);
+        expect(json({ ...data, reps: shuffle(data.reps), deals: shuffle(data.deals), splits: shuffle(data.splits), quotas: shuffle(data.quotas), assignments: shuffle(data.assignments) })).toBe(first);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

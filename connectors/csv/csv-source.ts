@@ -1,0 +1,204 @@
+/**
+ * The CSV source (SPEC §1-2): reps.csv, deals.csv, splits.csv, quotas.csv, assignments.csv and
+ * fx.csv from one folder, read into canonical records.
+ *
+ * A row that cannot be used becomes a reject naming its file and line, and the rest is read on;
+ * only a file that cannot be read at all (missing, unreadable, without a needed column) throws a
+ * CsvSourceError.
+ */
+import { resolve } from 'node:path';
+import type { CanonicalData, Reject } from '../../src/domain/model.js';
+import { CsvSourceError, forEachCsvRecord, openCsvFile } from './csv-file.js';
+import { CsvRow, type Column } from './csv-row.js';
+import { FirstLineIndex } from './first-line-index.js';
+import { ASSIGNMENTS, DEALS, FX_RATES, QUOTAS, REPS, SPLITS, type Columns, type CsvTable } from './csv-tables.js';
+
+export { CSV_PARSE_OPTIONS, CsvSourceError, readCsvRows, type CsvSourceErrorCode } from './csv-file.js';
+
+export interface CsvSourceOptions {
+  /** The calendar's time zone (`calendar.tz`): decides the day a timestamp in a date column falls on. */
+  tz: string;
+}
+
+export interface CsvSourceResult {
+  data: CanonicalData;
+  rejects: Reject[];
+  /** `deals.csv:17` for a record this read produced, so that later rejects can name the line. */
+  locate(record: object): string | undefined;
+}
+
+/** The files, in the order they are read. */
+export const CSV_SOURCE_FILES = [REPS, DEALS, SPLITS, QUOTAS, ASSIGNMENTS, FX_RATES].map((table) => ({
+  file: table.file,
+  optional: table.optional,
+}));
+
+export async function readCsvSource(dir: string, options: CsvSourceOptions): Promise<CsvSourceResult> {
+  const row = new CsvRow(options.tz);
+  const rejects: Reject[] = [];
+  const locations = new RecordLocations();
+
+  async function read<T extends object, N extends string>(table: CsvTable<T, N>): Promise<T[]> {
+    const { records, lines } = await readTable(resolve(dir, table.file), table, row, rejects);
+    // A copy, so that sorting or filtering data.deals does not move records away from their lines.
+    locations.add(table.file, records.slice(), lines);
+    return records;
+  }
+
+  const data: CanonicalData = {
+    reps: await read(REPS),
+    deals: await read(DEALS),
+    splits: await read(SPLITS),
+    quotas: await read(QUOTAS),
+    assignments: await read(ASSIGNMENTS),
+    fxRates: await read(FX_RATES),
+  };
+  return { data, rejects, locate: (record) => locations.locate(record) };
+}
+
+/**
+ * Where each record came from. The lookup is built on the first `locate` call: filling a WeakMap
+ * with a million deals while reading them cost about a tenth of the read, and a run without
+ * referential rejects never asks.
+ */
+class RecordLocations {
+  private pending: { file: string; records: readonly object[]; lines: readonly number[] }[] = [];
+  private index: { file: string; lineOf: WeakMap<object, number> }[] | undefined;
+
+  add(file: string, records: readonly object[], lines: readonly number[]): void {
+    this.pending.push({ file, records, lines });
+  }
+
+  locate(record: object): string | undefined {
+    this.index ??= this.buildIndex();
+    for (const { file, lineOf } of this.index) {
+      const line = lineOf.get(record);
+      if (line !== undefined) return `${file}:${line}`;
+    }
+    return undefined;
+  }
+
+  private buildIndex(): { file: string; lineOf: WeakMap<object, number> }[] {
+    const index = this.pending.map(({ file, records, lines }) => {
+      const lineOf = new WeakMap<object, number>();
+      records.forEach((record, i) => lineOf.set(record, lines[i] as number));
+      return { file, lineOf };
+    });
+    this.pending = [];
+    return index;
+  }
+}
+
+async function readTable<T extends object, N extends string>(
+  path: string,
+  table: CsvTable<T, N>,
+  row: CsvRow,
+  rejects: Reject[],
+): Promise<{ records: T[]; lines: number[] }> {
+  const records: T[] = [];
+  /** The line of each record, by position. */
+  const lines: number[] = [];
+  const file = await openCsvFile(path, table.optional);
+  if (file === undefined) return { records, lines };
+  const firstLines = new FirstLineIndex();
+  let header: Header<N> | undefined;
+
+  await forEachCsvRecord(path, file, (cells, line, lastLine) => {
+    if (header === undefined) {
+      header = readHeader(path, table, cells);
+      return;
+    }
+    const { columns, extras, width } = header;
+    row.start(cells, line);
+    const recordId = table.recordId(row, columns) ?? `line ${line}`;
+    if (cells.length !== width && !(cells.length > width && blankFrom(cells, width))) {
+      // The cells do not line up with the header: reading them would only add noise.
+      const runsOver = lastLine > line ? ` (it runs from line ${line} to line ${lastLine}: check its quotes)` : '';
+      const reason = `row has ${cells.length} ${cells.length === 1 ? 'field' : 'fields'}, header has ${width}${runsOver}`;
+      rejects.push({ source: `${table.file}:${line}`, recordId, reason });
+      return;
+    }
+    // Every row with a key claims it, usable or not, so that which row counts does not depend
+    // on which one happens to have a typo.
+    const key = table.duplicateKey(row, columns);
+    if (key !== undefined) {
+      const first = firstLines.claim(key, line);
+      if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
+    }
+    const record = table.build(row, columns, extras);
+    if (row.problems === undefined) {
+      records.push(record);
+      lines.push(line);
+    } else {
+      rejects.push({ source: `${table.file}:${line}`, recordId, reason: row.problems.join('; ') });
+    }
+  });
+
+  if (header === undefined && !table.optional) {
+    throw new CsvSourceError(
+      `${path} is empty: it needs a header row with the columns ${table.requiredColumns.join(', ')}`,
+      'INVALID_DATA',
+    );
+  }
+  return { records, lines };
+}
+
+interface Header<N extends string> {
+  columns: Columns<N>;
+  /** The columns that become a deal's `fields`. */
+  extras: Column[];
+  width: number;
+}
+
+function readHeader<N extends string>(path: string, table: CsvTable<object, N>, cells: readonly string[]): Header<N> {
+  const names = cells.map((cell) => cell.trim());
+  const known = new Set<string>([...table.requiredColumns, ...table.optionalColumns]);
+  const indexOf = new Map<string, number>();
+  names.forEach((name, index) => {
+    if (name.length === 0) return;
+    const first = indexOf.get(name);
+    if (first === undefined) indexOf.set(name, index);
+    else if (known.has(name) || table.extraColumnsAreFields) {
+      throw new CsvSourceError(
+        `${path}: the header has column ${name} twice (columns ${first + 1} and ${index + 1})`,
+        'INVALID_DATA',
+      );
+    }
+  });
+
+  const missing = table.requiredColumns.filter((name) => !indexOf.has(name));
+  if (missing.length > 0) throw new CsvSourceError(missingColumnsMessage(path, missing, names), 'INVALID_DATA');
+
+  const columns = Object.fromEntries(
+    [...known].map((name) => [name, { name, index: indexOf.get(name) ?? -1 }]),
+  ) as Record<N, Column>;
+  const extras: Column[] = [];
+  if (table.extraColumnsAreFields) {
+    for (const [name, index] of indexOf) {
+      if (known.has(name)) continue;
+      if (name === '__proto__') throw new CsvSourceError(`${path}: a column cannot be named __proto__`, 'INVALID_DATA');
+      extras.push({ name, index });
+    }
+  }
+  return { columns, extras, width: cells.length };
+}
+
+function missingColumnsMessage(path: string, missing: readonly string[], names: readonly string[]): string {
+  const what = missing.length === 1 ? `column ${missing[0]}` : `columns ${missing.join(', ')}`;
+  const only = names.length === 1 ? (names[0] ?? '') : '';
+  let hint = `it has ${names.filter(Boolean).join(', ') || 'no column names'}`;
+  if (/[;\t]/.test(only)) {
+    hint = `its header is the single column ${JSON.stringify(only)}: the file seems to separate fields with ` +
+      `${only.includes(';') ? 'semicolons' : 'tabs'}; Attain reads comma-separated files`;
+  } else {
+    const nearly = missing.flatMap((name) => names.filter((n) => n !== name && n.toLowerCase() === name.toLowerCase()));
+    if (nearly.length > 0) hint = `found ${nearly.join(', ')}: column names are case-sensitive`;
+  }
+  return `${path}: the header has no ${what} (${hint})`;
+}
+
+/** True when every cell from `start` on is empty or whitespace (trailing commas). */
+function blankFrom(cells: readonly string[], start: number): boolean {
+  for (let i = start; i < cells.length; i++) if ((cells[i] as string).trim().length !== 0) return false;
+  return true;
+}

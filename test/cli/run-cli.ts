@@ -1,0 +1,33 @@
+/** Runs the CLI in-process and captures what it prints. */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+
+export const EXAMPLE = resolve(import.meta.dirname, '../../config/example');
+
+export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await main(args, {
+    out: sink((s) => (out += s)),
+    err: sink((s) => (err += s)),
+  });
+  return { code, out, err };
+}
+
+/** A scratch copy of the example workspace, removed by the returned cleanup. */
+export function copyExample(): { dir: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'attain-cli-'));
+  const dir = join(root, 'workspace');
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
