@@ -142,7 +142,10 @@ export function creditMeasure(ctx: CreditContext, name: string, measure: Measure
   let managerCount = 0;
   for (const [rep, intervals] of assignments) {
     assigned[rep] = intervals;
-    if (org.reportCount[rep]! > 0) (isManager[rep] = 1), managerCount++;
+    if (org.reportCount[rep]! > 0) {
+      isManager[rep] = 1;
+      managerCount++;
+    }
   }
   const share = new Map<number, Decimal>();
   const ownShare = new Map<number, Decimal>();
