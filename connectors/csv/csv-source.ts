@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import type { CanonicalData, Reject } from '../../src/domain/model.js';
 import { CsvSourceError, forEachCsvRecord, openCsvFile } from './csv-file.js';
-import { CsvRow, type Column } from './csv-row.js';
+import { column, CsvRow, type Column } from './csv-row.js';
 import { FirstLineIndex } from './first-line-index.js';
 import { ASSIGNMENTS, DEALS, FX_RATES, QUOTAS, REPS, SPLITS, type Columns, type CsvTable } from './csv-tables.js';
 
@@ -27,11 +27,15 @@ export interface CsvSourceResult {
   locate(record: object): string | undefined;
 }
 
-/** The files, in the order they are read. */
-export const CSV_SOURCE_FILES = [REPS, DEALS, SPLITS, QUOTAS, ASSIGNMENTS, FX_RATES].map((table) => ({
-  file: table.file,
-  optional: table.optional,
-}));
+/** The files of a CSV source, in the order they are read, and whether each may be absent. */
+export const CSV_SOURCE_FILES: readonly { file: string; optional: boolean }[] = [
+  REPS,
+  DEALS,
+  SPLITS,
+  QUOTAS,
+  ASSIGNMENTS,
+  FX_RATES,
+].map((table) => ({ file: table.file, optional: table.optional }));
 
 export async function readCsvSource(dir: string, options: CsvSourceOptions): Promise<CsvSourceResult> {
   const row = new CsvRow(options.tz);
@@ -109,7 +113,7 @@ async function readTable<T extends object, N extends string>(
       return;
     }
     const { columns, extras, width } = header;
-    row.start(cells, line);
+    row.start(cells);
     const recordId = table.recordId(row, columns) ?? `line ${line}`;
     if (cells.length !== width && !(cells.length > width && blankFrom(cells, width))) {
       // The cells do not line up with the header: reading them would only add noise.
@@ -170,14 +174,14 @@ function readHeader<N extends string>(path: string, table: CsvTable<object, N>, 
   if (missing.length > 0) throw new CsvSourceError(missingColumnsMessage(path, missing, names), 'INVALID_DATA');
 
   const columns = Object.fromEntries(
-    [...known].map((name) => [name, { name, index: indexOf.get(name) ?? -1 }]),
+    [...known].map((name) => [name, column(name, indexOf.get(name) ?? -1)]),
   ) as Record<N, Column>;
   const extras: Column[] = [];
   if (table.extraColumnsAreFields) {
     for (const [name, index] of indexOf) {
       if (known.has(name)) continue;
       if (name === '__proto__') throw new CsvSourceError(`${path}: a column cannot be named __proto__`, 'INVALID_DATA');
-      extras.push({ name, index });
+      extras.push(column(name, index));
     }
   }
   return { columns, extras, width: cells.length };

@@ -81,16 +81,16 @@ export const DEALS: CsvTable<Deal, DealColumn> = {
     const deal: Deal = {
       id: row.id(c.id),
       name: row.raw(c.name),
-      ownerId: row.id(c.ownerId),
+      ownerId: row.shared(c.ownerId, row.id(c.ownerId)),
       amount: row.decimal(c.amount),
-      currency: row.currency(c.currency),
-      closeDate: row.date(c.closeDate),
+      currency: row.shared(c.currency, row.currency(c.currency)),
+      closeDate: row.shared(c.closeDate, row.date(c.closeDate)),
       stage: row.choice(c.stage, STAGES),
       fields: extraFields(row, extras),
       deleted: row.boolean(c.deleted, false),
     };
     const type = row.optionalText(c.type);
-    if (type !== undefined) deal.type = type;
+    if (type !== undefined) deal.type = row.shared(c.type, type);
     const lastModified = row.optionalTimestamp(c.lastModified);
     if (lastModified !== undefined) deal.lastModified = lastModified;
     return deal;
@@ -102,7 +102,7 @@ function extraFields(row: CsvRow, extras: readonly Column[]): Record<string, Fie
   const fields: Record<string, FieldValue> = {};
   for (const column of extras) {
     const value = row.raw(column);
-    if (value.length !== 0) fields[column.name] = value;
+    if (value.length !== 0) fields[column.name] = row.shared(column, value);
   }
   return fields;
 }

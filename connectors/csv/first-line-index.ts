@@ -62,7 +62,7 @@ export class FirstLineIndex {
 
 /** FNV-1a over UTF-16 code units: fast, and spreads short ids like `d1`…`d999999` well. */
 function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
+  let hash = 0x811c9dc5 | 0;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash;
 }
