@@ -9,7 +9,7 @@
  * was already paid (SPEC §3 "Payout periods"), rounding each line once.
  */
 import { parseDecimal, type Decimal } from './decimal.js';
-import { creditMeasure, prepareDeals, type MeasureCredit } from './crediting.js';
+import { amountOf, creditMeasure, prepareDeals, splitParts, type MeasureCredit, type PlanAmounts } from './crediting.js';
 import { applyDraw } from './draw.js';
 import { FxTable } from './fx.js';
 import { LockSet, settleLocks, tracedDeals } from './locks.js';
@@ -19,6 +19,7 @@ import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Calendar, Plan } from './plan.js';
 import { Trace } from './trace.js';
+import { FilterSet } from './where.js';
 
 export { Trace };
 
@@ -92,14 +93,20 @@ export function calculate(input: CalculationInput): CalculationResult {
   const fx = new FxTable(input.baseCurrency, data.fxRates);
   const paidDeals = new Set<string>();
   for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
-  const deals = prepareDeals(data, org, paidDeals, input.calendar.tz);
+  const filters = new FilterSet();
+  for (const plan of input.plans) {
+    for (const measure of Object.values(plan.measures)) filters.add(measure.where);
+    for (const component of plan.components) if (component.kind === 'per-deal') filters.add(component.where);
+  }
+  const deals = prepareDeals(data, org, paidDeals, input.calendar.tz, filters);
 
   // The calculated window: from the earliest close date (or locked period) through asOf.
   let firstDay = Infinity;
   let lastDay = -Infinity;
-  for (const d of deals) {
-    if (d.day < firstDay) firstDay = d.day;
-    if (!d.reversed && d.day > lastDay) lastDay = d.day;
+  for (let i = 0; i < deals.count; i++) {
+    const day = deals.day[i]!;
+    if (day < firstDay) firstDay = day;
+    if (!deals.reversed[i] && day > lastDay) lastDay = day;
   }
   for (const label of input.locked?.periods ?? []) {
     const period = calendar.parse(label);
@@ -118,20 +125,36 @@ export function calculate(input: CalculationInput): CalculationResult {
 
   // Deal amounts in each plan currency, converted once per currency at the close-date rate.
   const fxRejected = new Set<number>();
-  const amountsByCurrency = new Map<string, (Decimal | undefined)[]>();
-  const amountsIn = (currency: string) => {
+  const amountsByCurrency = new Map<string, PlanAmounts>();
+  const amountsIn = (currency: string): PlanAmounts => {
     let amounts = amountsByCurrency.get(currency);
-    if (!amounts) {
-      amounts = new Array<Decimal | undefined>(deals.length);
-      for (let i = 0; i < deals.length; i++) {
-        const d = deals[i]!;
-        if (d.day > asOfDay) continue;
-        const amount = fx.convert(d.amount, d.deal.currency, currency, d.day);
-        if (amount === undefined) fxRejected.add(i);
-        amounts[i] = amount;
+    if (amounts) return amounts;
+    const own = deals.amounts;
+    const known = new Uint8Array(deals.count);
+    const hi = new Float64Array(deals.count);
+    const lo = new Float64Array(deals.count);
+    const big = new Map<number, Decimal>();
+    for (let i = 0; i < deals.count; i++) {
+      const day = deals.day[i]!;
+      if (day > asOfDay) continue;
+      const from = deals.deals[i]!.currency;
+      if (from === currency) {
+        known[i] = 1;
+        hi[i] = own.hi[i]!;
+        lo[i] = own.lo[i]!;
+        if (Number.isNaN(hi[i]!)) big.set(i, own.big.get(i)!);
+        continue;
       }
-      amountsByCurrency.set(currency, amounts);
+      const converted = fx.convert(amountOf(own, i), from, currency, day);
+      if (converted === undefined) {
+        fxRejected.add(i);
+        continue;
+      }
+      known[i] = 1;
+      [hi[i], lo[i]] = splitParts(converted);
+      if (Number.isNaN(hi[i]!)) big.set(i, converted);
     }
+    amountsByCurrency.set(currency, (amounts = { known, hi, lo, big }));
     return amounts;
   };
 
@@ -143,8 +166,10 @@ export function calculate(input: CalculationInput): CalculationResult {
     const amounts = amountsIn(plan.currency);
     const creditContext = { org, deals, assignments, firstMonth, months, clawbackDays: plan.clawback?.windowDays, asOfDay };
     const measures = new Map<string, MeasureCredit>();
-    for (const [name, measure] of Object.entries(plan.measures)) measures.set(name, creditMeasure(creditContext, name, measure, amounts));
-    const payer = new PlanPayer({ plan, calendar, org, deals, measures, quotas, firstDay, lastDay: asOfDay, firstMonth, lastMonth, months });
+    for (const [name, measure] of Object.entries(plan.measures)) {
+      measures.set(name, creditMeasure(creditContext, name, measure, amounts, filters.idOf(measure.where)));
+    }
+    const payer = new PlanPayer({ plan, calendar, org, deals, measures, filters, quotas, firstDay, lastDay: asOfDay, firstMonth, lastMonth, months });
     for (const [rep, intervals] of assignments) {
       const repId = org.repIds[rep]!;
       const lines = payer.payRep(rep, intervals, attainment, rejects);
@@ -152,7 +177,7 @@ export function calculate(input: CalculationInput): CalculationResult {
     }
   }
   for (const i of fxRejected) {
-    const d = deals[i]!.deal;
+    const d = deals.deals[i]!;
     rejects.push({ source: 'deals', recordId: d.id, reason: `no exchange rate in effect on ${d.closeDate} to convert ${d.currency}` });
   }
 

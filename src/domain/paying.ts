@@ -4,7 +4,7 @@
  * payout periods paid, rounded half-even to the currency's minor unit once per line.
  */
 import { ONE, ZERO, decimal, divideHalfEven, formatDecimal, min, mul, mulDiv, roundTo, type Decimal } from './decimal.js';
-import { forEachOwnDeal, type MeasureCredit, type PreparedDeal } from './crediting.js';
+import { creditOfRef, forEachOwnRef, type MeasureCredit, type PreparedDeals } from './crediting.js';
 import { minorUnitDigits } from './currency.js';
 import type { AttainmentRow, PayoutLine } from './engine.js';
 import type { Reject } from './model.js';
@@ -13,12 +13,12 @@ import { monthOfDay, type FiscalCalendar, type Period } from './periods.js';
 import type { Component, Plan } from './plan.js';
 import { applyTiers, type TierSlice } from './rate-table.js';
 import { Trace, type TraceJson } from './trace.js';
-import { compileWhere, type DealPredicate } from './where.js';
+import type { FilterSet } from './where.js';
 
 /** A component with its decimals parsed and its filter compiled, once per calculation. */
 type Compiled =
   | { kind: 'rate-table'; id: string; mc: MeasureCredit; source: Extract<Component, { kind: 'rate-table' }>; froms: Decimal[]; rates: Decimal[]; gate?: Decimal; cap?: Decimal }
-  | { kind: 'per-deal'; id: string; mc: MeasureCredit; where?: DealPredicate; amount?: Decimal; rate?: Decimal; source: Extract<Component, { kind: 'per-deal' }> }
+  | { kind: 'per-deal'; id: string; mc: MeasureCredit; filter: number; amount?: Decimal; rate?: Decimal; source: Extract<Component, { kind: 'per-deal' }> }
   | { kind: 'bonus'; id: string; mc: MeasureCredit; threshold: Decimal; amount: Decimal; source: Extract<Component, { kind: 'bonus' }> }
   | { kind: 'override'; id: string; mc: MeasureCredit; rate: Decimal; source: Extract<Component, { kind: 'override' }> };
 
@@ -26,8 +26,9 @@ export interface PayContext {
   plan: Plan;
   calendar: FiscalCalendar;
   org: Org;
-  deals: readonly PreparedDeal[];
+  deals: PreparedDeals;
   measures: ReadonlyMap<string, MeasureCredit>;
+  filters: FilterSet;
   quotas: ReadonlyMap<string, Decimal>;
   firstDay: number;
   lastDay: number;
@@ -48,7 +49,13 @@ export class PlanPayer {
 
   constructor(private readonly ctx: PayContext) {
     this.digits = minorUnitDigits(ctx.plan.currency);
-    this.components = ctx.plan.components.map((c) => compile(c, ctx.measures.get(c.measure)!));
+    this.components = ctx.plan.components.map((c) => compile(c, ctx.measures.get(c.measure)!, ctx.filters));
+  }
+
+  /** Whether a deal passes a per-deal component's filter (evaluated once per deal, in prepareDeals). */
+  private perDealPasses(c: Compiled & { kind: 'per-deal' }): (deal: number) => boolean {
+    const passes = c.filter >= 0 ? this.ctx.deals.passes[c.filter]! : undefined;
+    return passes ? (deal) => passes[deal] === 1 : () => true;
   }
 
   /** The payout lines of one rep (in period and component order) and their attainment rows. */
@@ -153,8 +160,8 @@ export class PlanPayer {
     const base = rep * months - firstMonth;
     let total = ZERO;
     for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) {
-      total += mc.own[base + m]!;
-      if (withBelow) total += mc.below[base + m]!;
+      total += mc.own.get(base + m);
+      if (withBelow) total += mc.below.get(base + m);
     }
     return total;
   }
@@ -163,7 +170,7 @@ export class PlanPayer {
     const { firstMonth, months } = this.ctx;
     const base = rep * months - firstMonth;
     let total = ZERO;
-    for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) total += mc.below[base + m]!;
+    for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) total += mc.below.get(base + m);
     return total;
   }
 
@@ -227,22 +234,28 @@ export class PlanPayer {
         // Own deals only: a spiff pays the people credited on the deal, not their managers.
         const { firstMonth, months } = this.ctx;
         const base = rep * months - firstMonth;
+        // A fixed amount per deal only needs the count; a rate needs each deal's credit.
         let added = ZERO;
+        let count = 0;
+        const passes = this.perDealPasses(c);
         for (let m = fromMonth; m <= toMonth; m++) {
-          forEachOwnDeal(mc, base + m, (deal, dealCredit) => {
-            if (c.where && !c.where(this.ctx.deals[deal]!.deal)) return;
-            added += c.amount ?? mul(dealCredit, c.rate!);
+          forEachOwnRef(mc, base + m, (deal, ref) => {
+            if (!passes(deal)) return;
+            if (c.amount === undefined) added += mul(creditOfRef(mc, ref).credit, c.rate!);
+            else count++;
           });
         }
+        if (c.amount !== undefined) added = c.amount * BigInt(count);
         perDealDue[k] = perDealDue[k]! + added;
         return {
           amount: perDealDue[k]!,
           trace: () => {
             const listed: TraceJson[] = [];
             for (let m = fromMonth; m <= toMonth; m++) {
-              forEachOwnDeal(mc, base + m, (deal, dealCredit) => {
-                const d = this.ctx.deals[deal]!.deal;
-                if (c.where && !c.where(d)) return;
+              forEachOwnRef(mc, base + m, (deal, ref) => {
+                if (!passes(deal)) return;
+                const d = this.ctx.deals.deals[deal]!;
+                const dealCredit = creditOfRef(mc, ref).credit;
                 listed.push({ deal: d.id, closeDate: d.closeDate, credit: formatDecimal(dealCredit), pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)) });
               });
             }
@@ -278,8 +291,9 @@ export class PlanPayer {
     const { firstMonth, months, deals } = this.ctx;
     const listed: TraceJson[] = [];
     for (let m = fromMonth; m <= toMonth; m++) {
-      forEachOwnDeal(mc, rep * months - firstMonth + m, (deal, credit, percent) => {
-        const d = deals[deal]!.deal;
+      forEachOwnRef(mc, rep * months - firstMonth + m, (deal, ref) => {
+        const d = deals.deals[deal]!;
+        const { credit, percent } = creditOfRef(mc, ref);
         listed.push({
           deal: d.id,
           closeDate: d.closeDate,
@@ -296,14 +310,10 @@ export class PlanPayer {
   /** The credit of everyone below a manager in a payout period, by direct report. */
   private teamTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): TraceJson {
     const { org, firstMonth, months } = this.ctx;
-    const totals = new Array<Decimal>(org.reportCount[rep]!).fill(ZERO);
-    for (let m = fromMonth; m <= toMonth; m++) {
-      const byReport = mc.belowByReport[rep * months - firstMonth + m];
-      if (byReport) byReport.forEach((credit, slot) => (totals[slot] = totals[slot]! + credit));
-    }
     const reports: [string, Decimal][] = [];
     for (const child of org.reports[rep]!) {
-      const credit = totals[org.reportSlot[child]!]!;
+      let credit = ZERO;
+      for (let m = fromMonth; m <= toMonth; m++) credit += mc.throughReport.get(child * months - firstMonth + m);
       if (credit !== ZERO) reports.push([org.repIds[child]!, credit]);
     }
     reports.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -314,7 +324,7 @@ export class PlanPayer {
   }
 }
 
-function compile(c: Component, mc: MeasureCredit): Compiled {
+function compile(c: Component, mc: MeasureCredit, filters: FilterSet): Compiled {
   switch (c.kind) {
     case 'rate-table':
       return {
@@ -328,13 +338,12 @@ function compile(c: Component, mc: MeasureCredit): Compiled {
         ...(c.cap === undefined ? {} : { cap: decimal(c.cap) }),
       };
     case 'per-deal': {
-      const where = compileWhere(c.where);
       return {
         kind: c.kind,
         id: c.id,
         mc,
         source: c,
-        ...(where ? { where } : {}),
+        filter: filters.idOf(c.where),
         ...(c.amount === undefined ? {} : { amount: decimal(c.amount) }),
         ...(c.rate === undefined ? {} : { rate: decimal(c.rate) }),
       };

@@ -55,12 +55,14 @@ function ordered(value: FieldValue, bound: string, accept: (c: number) => boolea
 
 // Field values repeat (picklists, terms): parse each distinct text once. Bounded, so that free
 // text in a million deals cannot grow it without limit.
-const parsed = new Map<string, Decimal | undefined>();
+const parsed = new Map<string, Decimal | null>();
 function asDecimal(text: string): Decimal | undefined {
-  if (parsed.has(text)) return parsed.get(text);
-  const value = parseDecimal(text.trim());
-  if (parsed.size < 10_000) parsed.set(text, value);
-  return value;
+  let value = parsed.get(text);
+  if (value === undefined) {
+    value = parseDecimal(text.trim()) ?? null;
+    if (parsed.size < 10_000) parsed.set(text, value);
+  }
+  return value ?? undefined;
 }
 
 function compare(value: FieldValue, other: string): number | undefined {
@@ -70,4 +72,31 @@ function compare(value: FieldValue, other: string): number | undefined {
   if (a !== undefined && b !== undefined) return a < b ? -1 : a > b ? 1 : 0;
   if (a !== undefined || b !== undefined) return text === other ? 0 : undefined;
   return text < other ? -1 : text > other ? 1 : 0;
+}
+
+/**
+ * Every distinct filter of a set of plans, evaluated once per deal while the deal is at hand
+ * (reading a million deal objects twice costs more than the filters themselves).
+ */
+export class FilterSet {
+  private readonly ids = new Map<string, number>();
+  readonly predicates: DealPredicate[] = [];
+
+  /** The filter's index, or -1 for no filter. */
+  add(where: Where | undefined): number {
+    const predicate = compileWhere(where);
+    if (!predicate) return -1;
+    const key = JSON.stringify(where);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.predicates.push(predicate) - 1;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** The index of a filter added before (-1 for none). */
+  idOf(where: Where | undefined): number {
+    return where === undefined ? -1 : (this.ids.get(JSON.stringify(where)) ?? -1);
+  }
 }
