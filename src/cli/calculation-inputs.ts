@@ -31,7 +31,7 @@ export async function prepareCalculation(dir: string, options: { asOf?: string }
     );
   }
   const source = await readCsvSource(join(workspace.dir, config.source.csv?.dir ?? 'data'), { tz: config.calendar.tz });
-  const normalized = normalize(source.data, { baseCurrency: config.baseCurrency, locate: source.locate });
+  const normalized = normalize(source.data, { baseCurrency: config.baseCurrency, locate: source.locate, idsUnique: true });
 
   const problems: string[] = [];
   const planIds = new Set(workspace.plans.map((p) => p.id));
@@ -42,7 +42,8 @@ export async function prepareCalculation(dir: string, options: { asOf?: string }
   problems.push(...checkPlanCurrencies(workspace, normalized.data, config.baseCurrency));
   if (problems.length > 0) throw new CliError(problems.join('\n'), ExitCode.usage);
 
-  const dealsById = new Map(normalized.data.deals.map((d) => [d.id, d]));
+  // Built on first use: only rejects found by the engine need it, and a million deals make it costly.
+  let dealsById: Map<string, CanonicalData['deals'][number]> | undefined;
   return {
     workspace,
     input: {
@@ -54,6 +55,7 @@ export async function prepareCalculation(dir: string, options: { asOf?: string }
     },
     rejects: [...source.rejects, ...normalized.rejects],
     locateDeal: (id) => {
+      dealsById ??= new Map(normalized.data.deals.map((d) => [d.id, d]));
       const deal = dealsById.get(id);
       return deal && source.locate(deal);
     },

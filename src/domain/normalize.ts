@@ -11,6 +11,8 @@ export interface NormalizeOptions {
   baseCurrency: string;
   /** Names where a record came from (`deals.csv:17`); default: the entity name. */
   locate?: (record: object) => string | undefined;
+  /** The source already rejected repeated deal ids (the CSV reader does, naming both lines). */
+  idsUnique?: boolean;
 }
 
 export interface NormalizeResult {
@@ -62,18 +64,25 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     return true;
   });
 
-  // Deals.
-  const deals = new Map<string, Deal>();
+  // Deals. Ids are unique at most sources already (the CSV reader rejects repeats with their
+  // line); then the million-entry id map is skipped and only deals with splits are tracked.
+  const keptDeals = new Map<string, Deal>();
   const rejectedDeals = new Set<string>();
+  const seenIds = options.idsUnique ? undefined : new Set<string>();
+  const splitDealIds = new Set(input.splits.map((s) => s.dealId));
+  const rejectedRecords = new Set<Deal>();
   for (const deal of input.deals) {
     let reason: string | undefined;
-    if (deals.has(deal.id) || rejectedDeals.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
+    if (seenIds?.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
     else if (!reps.has(deal.ownerId)) reason = `owner ${deal.ownerId} is not a known rep`;
     else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
-    if (reason === undefined) deals.set(deal.id, deal);
-    else {
+    seenIds?.add(deal.id);
+    if (reason === undefined) {
+      if (splitDealIds.has(deal.id)) keptDeals.set(deal.id, deal);
+    } else {
       reject(deal, 'deals', deal.id, reason);
-      if (!deals.has(deal.id)) rejectedDeals.add(deal.id);
+      rejectedRecords.add(deal);
+      if (!keptDeals.has(deal.id)) rejectedDeals.add(deal.id);
     }
   }
 
@@ -86,7 +95,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const percent = parseDecimal(split.percent)!;
     if (rejectedDeals.has(split.dealId)) {
       reject(split, 'splits', id, `its deal ${split.dealId} was rejected`);
-    } else if (!deals.has(split.dealId)) {
+    } else if (!keptDeals.has(split.dealId)) {
       reject(split, 'splits', id, `split for unknown deal ${split.dealId}`);
     } else if (!reps.has(split.repId)) {
       reject(split, 'splits', id, `split to unknown rep ${split.repId}`);
@@ -116,13 +125,14 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     }
   }
   for (const [dealId, reason] of badDeals) {
-    const deal = deals.get(dealId)!;
+    const deal = keptDeals.get(dealId)!;
     reject(deal, 'deals', dealId, reason);
-    deals.delete(dealId);
+    rejectedRecords.add(deal);
     splitsByDeal.delete(dealId);
   }
   const splits: Split[] = [];
   for (const list of splitsByDeal.values()) splits.push(...list);
+  const deals = rejectedRecords.size > 0 ? input.deals.filter((deal) => !rejectedRecords.has(deal)) : input.deals;
 
   // Quotas: a known rep, one amount per rep and period.
   const quotaSeen = new Set<string>();
@@ -140,7 +150,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   return {
     data: {
       reps: [...reps.values()],
-      deals: input.deals.length === deals.size ? input.deals : [...deals.values()],
+      deals,
       splits,
       quotas,
       assignments: input.assignments,
