@@ -150,8 +150,9 @@ async function writeRejects(write: (text: string) => Promise<void>, rejects: Rej
   if (rejects.length > MAX_REJECTS_SHOWN) await write(`  … and ${rejects.length - MAX_REJECTS_SHOWN} more\n`);
 }
 
-function money(amount: Decimal, digits: number): string {
-  const text = formatDecimal(amount, digits);
+/** `1234567.5` → `1,234,567.50`: a decimal string, or a Decimal formatted to `digits`. */
+export function money(amount: Decimal | string, digits = 2): string {
+  const text = typeof amount === 'string' ? amount : formatDecimal(amount, digits);
   const [whole, fraction] = text.split('.');
   const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;

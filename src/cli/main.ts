@@ -2,17 +2,31 @@
  * The `attain` command line (SPEC §4). Each command is a thin shell: load, call the pure core,
  * print. Every expected failure ends as one clear message and an exit status, never a stack.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/errors.js';
+import { loadWorkspace } from '../../config/workspace.js';
+import { newRunId, runPipeline } from '../../jobs/run.js';
+import {
+  DatabaseUnavailableError,
+  MigrationError,
+  PeriodLockedError,
+  RunInProgressError,
+  lockPeriod,
+  migrateToLatest,
+  openDatabase,
+  unlockPeriod,
+  type AttainDb,
+} from '../db/index.js';
 import { CsvSourceError } from '../../connectors/csv/csv-file.js';
 import { calculate } from '../domain/engine.js';
-import { isIsoDate } from '../domain/model.js';
+import { compareRejects, isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
 import { prepareCalculation } from './calculation-inputs.js';
 import { writeJson, writeTables } from './calc-output.js';
+import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 interface GlobalOptions {
@@ -52,6 +66,34 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
       exitCode = await validate(program.opts<GlobalOptions>(), options, io.out);
     });
 
+  program
+    .command('run')
+    .description('the main job: sync, calculate every open period, write the reporting database (and the CRM)')
+    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: the latest close date of a won deal)')
+    .option('--strict', 'exit 1 when any record was rejected')
+    .action(async (options: { asOf?: string; strict?: boolean }) => {
+      exitCode = await run(program.opts<GlobalOptions>(), options, io);
+    });
+
+  program
+    .command('lock')
+    .description('lock a payout period: its lines are never rewritten; later changes become adjustments')
+    .argument('<period>', 'a payout period: 2026-01, 2026-Q1 or 2026')
+    .option('--by <name>', 'who locks it (recorded in the ledger)', process.env['USER'] ?? 'attain')
+    .action(async (period: string, options: { by: string }) => {
+      exitCode = await lock(program.opts<GlobalOptions>(), period, options, io.out);
+    });
+
+  program
+    .command('unlock')
+    .description('unlock a payout period (needs --force: the next run may rewrite what was paid)')
+    .argument('<period>', 'the locked period')
+    .option('--force', 'yes, let the next run rewrite it')
+    .option('--by <name>', 'who unlocks it (recorded in the ledger)', process.env['USER'] ?? 'attain')
+    .action(async (period: string, options: { force?: boolean; by: string }) => {
+      exitCode = await unlock(program.opts<GlobalOptions>(), period, options, io.out);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -81,7 +123,7 @@ async function calc(
   const rejects = [
     ...prepared.rejects,
     ...computed.rejects.map((r) => (r.source === 'deals' ? { ...r, source: prepared.locateDeal(r.recordId) ?? r.source } : r)),
-  ];
+  ].sort(compareRejects);
   const result = filterByPeriod({ ...computed, rejects }, period, calendar);
   const report = {
     result,
@@ -120,6 +162,53 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
+async function run(global: GlobalOptions, options: { asOf?: string; strict?: boolean }, io: CliIo): Promise<number> {
+  if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
+    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
+  }
+  const dir = resolve(global.workspace);
+  const terminal = (io.out as Partial<NodeJS.WriteStream>).isTTY === true;
+  const runId = newRunId();
+  const progress = terminal ? terminalProgress(io.out) : jsonProgress(io.out, runId);
+  if (terminal) io.out.write(`Attain run ${runId} · ${dir}\n`);
+  const summary = await runPipeline({ workspaceDir: dir, trigger: 'cli', runId, progress, ...(options.asOf ? { asOf: options.asOf } : {}) });
+  if (terminal) writeRunSummary(io.out, summary);
+  else (progress as ReturnType<typeof jsonProgress>).logger.info({ runId: summary.runId, totals: summary.totals, rejects: summary.rejects.length }, 'run succeeded');
+  return options.strict && summary.rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+/** Opens the workspace's reporting database (migrated) for a short command. */
+async function withDatabase<T>(global: GlobalOptions, fn: (db: AttainDb, calendar: FiscalCalendar) => Promise<T>): Promise<T> {
+  const workspace = await loadWorkspace(resolve(global.workspace));
+  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
+  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
+  try {
+    await migrateToLatest(database.db);
+    return await fn(database, new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth));
+  } finally {
+    await database.close();
+  }
+}
+
+async function lock(global: GlobalOptions, label: string, options: { by: string }, out: Writable): Promise<number> {
+  return withDatabase(global, async ({ db }, calendar) => {
+    const period = calendar.parse(label);
+    if (!period) throw new CliError(`${label}: expected a payout period such as 2026-01, 2026-Q1 or 2026`, ExitCode.usage);
+    const locked = await lockPeriod(db, period.label, options.by);
+    out.write(locked ? `${period.label} locked: its payout lines will not be rewritten; later changes become adjustments\n` : `${period.label} was already locked\n`);
+    return ExitCode.ok;
+  });
+}
+
+async function unlock(global: GlobalOptions, label: string, options: { force?: boolean; by: string }, out: Writable): Promise<number> {
+  if (!options.force) throw new CliError(`unlocking ${label} lets the next run rewrite what was paid: add --force if that is what you want`, ExitCode.usage);
+  return withDatabase(global, async ({ db }) => {
+    const unlocked = await unlockPeriod(db, label, { force: true, by: options.by });
+    out.write(unlocked ? `${label} unlocked (recorded in the lock ledger)\n` : `${label} was not locked\n`);
+    return ExitCode.ok;
+  });
+}
+
 function report(error: unknown, err: Writable): number {
   if (error instanceof CommanderError) {
     // Help and version are successes; anything else is bad usage (commander already printed why).
@@ -128,6 +217,14 @@ function report(error: unknown, err: Writable): number {
   if (error instanceof ConfigError || error instanceof CsvSourceError) {
     err.write(`${error.message}\n`);
     return ExitCode.usage;
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    err.write(`${error.message}\n`);
+    return ExitCode.unavailable;
+  }
+  if (error instanceof RunInProgressError || error instanceof PeriodLockedError || error instanceof MigrationError) {
+    err.write(`${error.message}\n`);
+    return ExitCode.failed;
   }
   if (error instanceof CliError) {
     err.write(`${error.message}\n`);

@@ -99,6 +99,16 @@ export interface Reject {
   reason: string;
 }
 
+/** Orders rejects by file, then line number (`deals.csv:9` before `deals.csv:10`), then id. */
+export function compareRejects(a: Reject, b: Reject): number {
+  const [fileA = '', lineA = ''] = a.source.split(':');
+  const [fileB = '', lineB = ''] = b.source.split(':');
+  if (fileA !== fileB) return fileA < fileB ? -1 : 1;
+  const byLine = (Number(lineA) || 0) - (Number(lineB) || 0);
+  if (byLine !== 0) return byLine;
+  return a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0;
+}
+
 export interface CanonicalData {
   reps: Rep[];
   deals: Deal[];

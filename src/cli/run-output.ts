@@ -1,0 +1,42 @@
+/**
+ * What `attain run` shows: on a terminal, a line per step with its counts and time, then a short
+ * summary; otherwise JSON lines (pino), one per step, with the run id on each.
+ */
+import type { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import type { RunProgress, RunSummary } from '../../jobs/run.js';
+import { money } from './calc-output.js';
+
+export function terminalProgress(out: Writable): RunProgress {
+  return {
+    step: (name) => out.write(`  ${name.padEnd(11)} …\r`),
+    done: (name, detail, seconds) => out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`),
+  };
+}
+
+export function jsonProgress(out: Writable, runId: string): RunProgress & { logger: Logger } {
+  const logger = pino({ base: { app: 'attain', runId }, timestamp: pino.stdTimeFunctions.isoTime }, out);
+  return {
+    logger,
+    step: (name) => logger.info({ step: name }, `${name} started`),
+    done: (name, detail, seconds) => logger.info({ step: name, seconds: Number(seconds.toFixed(3)) }, `${name}: ${detail}`),
+  };
+}
+
+export function writeRunSummary(out: Writable, summary: RunSummary): void {
+  const lines = [
+    '',
+    `Run ${summary.runId} succeeded${summary.asOf ? `, calculated through ${summary.asOf}` : ''}.`,
+    `  ${summary.reps} reps, ${summary.deals} deals, ${summary.lines} payout lines written` +
+      (summary.lockedPeriods.length ? ` (locked, left as paid: ${summary.lockedPeriods.join(', ')})` : ''),
+    '  payouts per period:',
+    ...summary.totals.map((t) => `    ${t.period.padEnd(8)} ${money(t.amount).padStart(16)} ${t.currency}`),
+    summary.rejects.length === 0
+      ? '  rejects: none'
+      : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`,
+    `  results: ${summary.database}`,
+    '    tables payout_lines (with traces), attainment, rejects, runs; views payouts_by_rep_period, attainment_by_rep_period, leaderboard',
+    '',
+  ];
+  out.write(lines.join('\n'));
+}

@@ -1,0 +1,176 @@
+/**
+ * The synced (canonical) data in the reporting database: written by `attain run` after each sync,
+ * read back by `attain calc` for a CRM source. Every row carries the source it came from.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Assignment, CanonicalData, Deal, FxRate, Quota, Rep, Split } from '../domain/model.js';
+import { bulkInsert, type BulkColumn } from './bulk-insert.js';
+import type { Database } from './schema.js';
+
+export interface UpsertCanonicalOptions {
+  /**
+   * `snapshot` (default): `data` is everything this source holds now, so rows of this source that
+   * are not in it are deleted (a quota row removed from quotas.csv, an assignment whose start date
+   * was edited). `incremental`: `data` holds only what changed since the last sync (a CRM cursor
+   * sync); rows are upserted, a deal's splits replaced with the ones given for it, nothing else
+   * deleted (the source marks deletions with `deleted`).
+   */
+  mode?: 'snapshot' | 'incremental';
+}
+
+export interface CanonicalCounts {
+  reps: number;
+  deals: number;
+  splits: number;
+  quotas: number;
+  assignments: number;
+  fxRates: number;
+}
+
+const optional = (value: string | undefined): string | null => value ?? null;
+
+const repColumns: BulkColumn<Rep>[] = [
+  { name: 'id', type: 'text', value: (r) => r.id },
+  { name: 'name', type: 'text', value: (r) => r.name },
+  { name: 'email', type: 'text', value: (r) => r.email },
+  { name: 'manager_id', type: 'text', value: (r) => optional(r.managerId) },
+  { name: 'active', type: 'boolean', value: (r) => r.active },
+  { name: 'hire_date', type: 'date', value: (r) => optional(r.hireDate) },
+  { name: 'end_date', type: 'date', value: (r) => optional(r.endDate) },
+];
+
+const dealColumns: BulkColumn<Deal>[] = [
+  { name: 'id', type: 'text', value: (d) => d.id },
+  { name: 'name', type: 'text', value: (d) => d.name },
+  { name: 'owner_id', type: 'text', value: (d) => d.ownerId },
+  { name: 'amount', type: 'numeric', value: (d) => d.amount },
+  { name: 'currency', type: 'text', value: (d) => d.currency },
+  { name: 'close_date', type: 'date', value: (d) => d.closeDate },
+  { name: 'stage', type: 'text', value: (d) => d.stage },
+  { name: 'type', type: 'text', value: (d) => optional(d.type) },
+  { name: 'fields', type: 'jsonb', value: (d) => d.fields },
+  { name: 'deleted', type: 'boolean', value: (d) => d.deleted },
+  { name: 'last_modified', type: 'text', value: (d) => optional(d.lastModified) },
+];
+
+const splitColumns: BulkColumn<Split>[] = [
+  { name: 'deal_id', type: 'text', value: (s) => s.dealId },
+  { name: 'rep_id', type: 'text', value: (s) => s.repId },
+  { name: 'percent', type: 'numeric', value: (s) => s.percent },
+  { name: 'kind', type: 'text', value: (s) => s.kind },
+];
+
+const quotaColumns: BulkColumn<Quota>[] = [
+  { name: 'rep_id', type: 'text', value: (q) => q.repId },
+  { name: 'period', type: 'text', value: (q) => q.period },
+  { name: 'amount', type: 'numeric', value: (q) => q.amount },
+];
+
+const assignmentColumns: BulkColumn<Assignment>[] = [
+  { name: 'rep_id', type: 'text', value: (a) => a.repId },
+  { name: 'plan_id', type: 'text', value: (a) => a.planId },
+  { name: 'from_date', type: 'date', value: (a) => a.from },
+  { name: 'to_date', type: 'date', value: (a) => optional(a.to) },
+];
+
+const fxColumns: BulkColumn<FxRate>[] = [
+  { name: 'currency', type: 'text', value: (f) => f.currency },
+  { name: 'from_date', type: 'date', value: (f) => f.from },
+  { name: 'rate', type: 'numeric', value: (f) => f.rate },
+];
+
+/**
+ * Stores what a source gave, in one transaction (a failure leaves the previous data). Idempotent:
+ * storing the same data twice leaves the same rows. A key that another source already holds is
+ * taken over by this one; a key given twice keeps the last row.
+ */
+export async function upsertCanonical(
+  db: Kysely<Database>,
+  data: CanonicalData,
+  source: string,
+  options: UpsertCanonicalOptions = {},
+): Promise<CanonicalCounts> {
+  const snapshot = (options.mode ?? 'snapshot') === 'snapshot';
+  const constants = { source };
+  await db.transaction().execute(async (trx) => {
+    if (snapshot) {
+      for (const table of ['reps', 'deals', 'splits', 'quotas', 'assignments', 'fx_rates'] as const) {
+        await trx.deleteFrom(table).where('source', '=', source).execute();
+      }
+    } else if (data.deals.length > 0) {
+      // The deals given bring their whole set of splits; deals not given keep theirs.
+      await trx
+        .deleteFrom('splits')
+        .where('deal_id', '=', (eb) => eb.fn.any(eb.val(data.deals.map((d) => d.id))))
+        .execute();
+    }
+    await bulkInsert(trx, 'reps', repColumns, data.reps, { constants, upsertOn: ['id'] });
+    await bulkInsert(trx, 'deals', dealColumns, data.deals, { constants, upsertOn: ['id'] });
+    await bulkInsert(trx, 'splits', splitColumns, data.splits, { constants });
+    await bulkInsert(trx, 'quotas', quotaColumns, data.quotas, { constants, upsertOn: ['rep_id', 'period'] });
+    await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, { constants, upsertOn: ['rep_id', 'plan_id', 'from_date'] });
+    await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
+  });
+  return {
+    reps: data.reps.length,
+    deals: data.deals.length,
+    splits: data.splits.length,
+    quotas: data.quotas.length,
+    assignments: data.assignments.length,
+    fxRates: data.fxRates.length,
+  };
+}
+
+/**
+ * The stored canonical data, in a stable order (by key), with optional fields left out where
+ * null, as a connector would have produced it. `source` limits it to one source's rows.
+ */
+export async function readCanonical(db: Kysely<Database>, options: { source?: string } = {}): Promise<CanonicalData> {
+  const { source } = options;
+  const ofSource = source === undefined ? sql<boolean>`true` : sql<boolean>`source = ${source}`;
+  // One snapshot: a run storing new data meanwhile is seen entirely or not at all.
+  const [reps, deals, splits, quotas, assignments, fxRates] = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => [
+      await trx.selectFrom('reps').selectAll().where(ofSource).orderBy('id').execute(),
+      await trx.selectFrom('deals').selectAll().where(ofSource).orderBy('id').execute(),
+      await trx.selectFrom('splits').selectAll().where(ofSource).orderBy(['deal_id', 'kind', 'rep_id', 'percent']).execute(),
+      await trx.selectFrom('quotas').selectAll().where(ofSource).orderBy(['rep_id', 'period']).execute(),
+      await trx.selectFrom('assignments').selectAll().where(ofSource).orderBy(['rep_id', 'plan_id', 'from_date']).execute(),
+      await trx.selectFrom('fx_rates').selectAll().where(ofSource).orderBy(['currency', 'from_date']).execute(),
+    ] as const);
+  return {
+    reps: reps.map((r) => ({
+      id: r.id,
+      name: r.name,
+      email: r.email,
+      ...(r.manager_id === null ? {} : { managerId: r.manager_id }),
+      active: r.active,
+      ...(r.hire_date === null ? {} : { hireDate: r.hire_date }),
+      ...(r.end_date === null ? {} : { endDate: r.end_date }),
+    })),
+    deals: deals.map((d) => ({
+      id: d.id,
+      name: d.name,
+      ownerId: d.owner_id,
+      amount: d.amount,
+      currency: d.currency,
+      closeDate: d.close_date,
+      stage: d.stage,
+      ...(d.type === null ? {} : { type: d.type }),
+      fields: d.fields,
+      ...(d.last_modified === null ? {} : { lastModified: d.last_modified }),
+      deleted: d.deleted,
+    })),
+    splits: splits.map((s) => ({ dealId: s.deal_id, repId: s.rep_id, percent: s.percent, kind: s.kind })),
+    quotas: quotas.map((q) => ({ repId: q.rep_id, period: q.period, amount: q.amount })),
+    assignments: assignments.map((a) => ({
+      repId: a.rep_id,
+      planId: a.plan_id,
+      from: a.from_date,
+      ...(a.to_date === null ? {} : { to: a.to_date }),
+    })),
+    fxRates: fxRates.map((f) => ({ currency: f.currency, from: f.from_date, rate: f.rate })),
+  };
+}

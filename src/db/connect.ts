@@ -1,0 +1,194 @@
+/**
+ * Opening the reporting database (SPEC §6): any PostgreSQL 14+ by URL through `pg`, or, without a
+ * URL, embedded PostgreSQL (PGlite) persisted in the workspace. One Kysely code path serves both;
+ * the type parsers are set so that both return the same JS values (see schema.ts).
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import { DatabaseUnavailableError, describeCause } from './errors.js';
+import type { Database } from './schema.js';
+
+export interface OpenDatabaseOptions {
+  /** `postgres://user:password@host:port/database`; absent: the embedded database under `dataDir`. */
+  url?: string;
+  /** The workspace's `.attain` folder: the embedded database lives in `<dataDir>/pglite`. */
+  dataDir: string;
+  /**
+   * A schema to work in (created if missing; `search_path` is set to it alone). Tests use a fresh
+   * one each; absent: the connection's default (`public`).
+   */
+  schema?: string;
+  /** Told about errors of idle pooled connections (which the pool then discards); default: ignored. */
+  onError?: (error: Error) => void;
+}
+
+export interface AttainDb {
+  db: Kysely<Database>;
+  backend: 'postgres' | 'pglite';
+  /** Where the data is, safe to print: the password is masked. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+// PostgreSQL type oids.
+const INT8 = 20;
+const DATE = 1082;
+const CONNECT_TIMEOUT_MS = 10_000;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<AttainDb> {
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new Error(`database schema name ${JSON.stringify(options.schema)}: use lower-case letters, digits and _`);
+  }
+  return options.url === undefined ? openPglite(options) : openPostgres(options.url, options);
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<AttainDb> {
+  const target = parsePostgresUrl(url);
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // `date` stays `YYYY-MM-DD` (pg would make a local-midnight Date); numeric and int8 are strings already.
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => oid === DATE ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+  });
+  // An idle client whose connection drops emits `error` on the pool; unhandled, it would end the process.
+  pool.on('error', (error) => options.onError?.(error));
+
+  // Try the first connection now, so an unreachable server is reported at open, not mid-run.
+  try {
+    const client = await pool.connect();
+    try {
+      if (options.schema !== undefined) await client.query(`create schema if not exists "${options.schema}"`);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseUnavailableError(
+      `cannot reach PostgreSQL at ${target.hostPort}, database ${target.database} (${target.masked}): ${describeCause(error)}`,
+      { cause: error },
+    );
+  }
+
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    backend: 'postgres',
+    describe: options.schema === undefined ? target.masked : `${target.masked} (schema ${options.schema})`,
+    close: once(() => db.destroy()),
+  };
+}
+
+async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
+  const dataDir = resolve(options.dataDir);
+  const dir = join(dataDir, 'pglite');
+  const describe = `embedded PostgreSQL (PGlite) at ${dir}`;
+  let release: (() => Promise<void>) | undefined;
+  try {
+    await mkdir(dir, { recursive: true });
+    release = await claimDataDir(join(dataDir, 'pglite.lock'), dir);
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+    // PGlite's defaults differ from pg's: int8 as a JS number (lossy past 2^53), date as a UTC-midnight Date.
+    const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8]: (value) => value, [DATE]: (value) => value } });
+    if (options.schema !== undefined) {
+      // PGlite is one session: setting search_path once holds for every later query.
+      await pglite.exec(`create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`);
+    }
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const unlock = release;
+    return {
+      db,
+      backend: 'pglite',
+      describe: options.schema === undefined ? describe : `${describe} (schema ${options.schema})`,
+      close: once(async () => {
+        try {
+          await db.destroy();
+        } finally {
+          await unlock();
+        }
+      }),
+    };
+  } catch (error) {
+    await release?.();
+    if (error instanceof DatabaseUnavailableError) throw error;
+    throw new DatabaseUnavailableError(`cannot open the ${describe}: ${describeCause(error)}`, { cause: error });
+  }
+}
+
+/** Data dirs this process has open: PGlite is one session, so a second open of the same dir would corrupt it. */
+const openDirs = new Set<string>();
+
+/**
+ * Claims the embedded database for this process with a lock file holding our pid. PGlite has no
+ * lock of its own, and two processes writing one data dir would corrupt it. A lock file whose
+ * process is gone (a crash, or a container restart that reuses our pid) is taken over.
+ */
+async function claimDataDir(lockFile: string, dir: string): Promise<() => Promise<void>> {
+  if (openDirs.has(lockFile)) throw new DatabaseUnavailableError(`the embedded database at ${dir} is already open in this process`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      openDirs.add(lockFile);
+      return async () => {
+        openDirs.delete(lockFile);
+        await rm(lockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) {
+      throw new DatabaseUnavailableError(
+        `the embedded database at ${dir} is in use by another attain process (pid ${pid}); wait for it to finish (if no attain process has that pid, delete ${lockFile})`,
+      );
+    }
+    await rm(lockFile, { force: true });
+  }
+  throw new DatabaseUnavailableError(`could not claim the embedded database at ${dir} (lock file ${lockFile})`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface PostgresTarget {
+  /** The URL with its password masked. */
+  masked: string;
+  hostPort: string;
+  database: string;
+}
+
+/** Reads host, port and database from a connection URL, for messages; never echoes the password. */
+export function parsePostgresUrl(url: string): PostgresTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('the database URL is not a valid URL: expected postgres://user:password@host:port/database');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new Error(`the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
+  }
+  if (parsed.password) parsed.password = '****';
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '****');
+  const host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get('host') || 'localhost';
+  const user = decodeURIComponent(parsed.username);
+  return {
+    masked: parsed.toString(),
+    hostPort: `${host}:${parsed.port || '5432'}`,
+    database: decodeURIComponent(parsed.pathname.slice(1)) || user || '(the default)',
+  };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}

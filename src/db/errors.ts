@@ -1,0 +1,52 @@
+/**
+ * Errors the database layer raises for callers to act on; each sets `name`. The CLI maps
+ * `DatabaseUnavailableError` to exit 3 (could not reach a required service or was refused by it).
+ */
+
+/** The database could not be reached, refused the connection, or (PGlite) could not be opened. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Another `attain run` holds the run lock of this database (and schema). */
+export class RunInProgressError extends Error {
+  override readonly name = 'RunInProgressError';
+}
+
+/** A migration failed; `migration` names it (the others of the batch were rolled back with it). */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+
+  constructor(
+    readonly migration: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A write that would rewrite a locked period, or an unlock asked for without `force`. */
+export class PeriodLockedError extends Error {
+  override readonly name = 'PeriodLockedError';
+
+  constructor(
+    readonly periods: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What went wrong, in words, for errors whose message can be empty (Node's AggregateError from dual-stack connects). */
+export function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const code = (error as { code?: unknown }).code;
+  const inner = error instanceof AggregateError ? error.errors.map(describeCause).filter(Boolean) : [];
+  return [typeof code === 'string' ? code : '', ...new Set(inner)].filter(Boolean).join('; ') || error.name;
+}

@@ -1,0 +1,12 @@
+/**
+ * Every migration, listed by hand in order: Kysely's FileMigrationProvider would scan a folder at run
+ * time, which breaks once the code is compiled or bundled. Names are date-prefixed and never change.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-26T00-00-initial.js';
+import * as reportingViews from './2026-11-26T00-01-reporting-views.js';
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  '2026-11-26T00-00-initial': initial,
+  '2026-11-26T00-01-reporting-views': reportingViews,
+};

@@ -1,0 +1,170 @@
+/**
+ * What `attain run` records: the run itself (SPEC §6: when, inputs hash, plan versions, counts,
+ * status) and its results. Every write is idempotent: running the same job twice leaves the same
+ * rows (STYLE 5).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { AttainmentRow, PayoutLine } from '../domain/engine.js';
+import type { Reject } from '../domain/model.js';
+import { bulkInsert, type BulkColumn } from './bulk-insert.js';
+import { PeriodLockedError } from './errors.js';
+import type { Database, Run, RunStatus } from './schema.js';
+
+export interface StartRun {
+  id: string;
+  trigger: string;
+  inputsHash: string;
+  /** Plan id → version (e.g. a hash of the plan file). */
+  planVersions: Record<string, string>;
+}
+
+/** Records a run as `running`. Starting an id again (a retried job) resets it. */
+export async function startRun(db: Kysely<Database>, run: StartRun): Promise<void> {
+  await db
+    .insertInto('runs')
+    .values({
+      id: run.id,
+      trigger: run.trigger,
+      status: 'running',
+      inputs_hash: run.inputsHash,
+      plan_versions: JSON.stringify(run.planVersions),
+    })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        trigger: eb.ref('excluded.trigger'),
+        status: 'running',
+        inputs_hash: eb.ref('excluded.inputs_hash'),
+        plan_versions: eb.ref('excluded.plan_versions'),
+        started_at: sql<Date>`now()`,
+        finished_at: null,
+        counts: null,
+        error: null,
+      })),
+    )
+    .execute();
+}
+
+export interface FinishRun {
+  status: Exclude<RunStatus, 'running'>;
+  counts?: Record<string, number>;
+  error?: string;
+}
+
+export async function finishRun(db: Kysely<Database>, id: string, outcome: FinishRun): Promise<void> {
+  const result = await db
+    .updateTable('runs')
+    .set({
+      status: outcome.status,
+      finished_at: sql<Date>`now()`,
+      counts: outcome.counts === undefined ? null : JSON.stringify(outcome.counts),
+      error: outcome.error ?? null,
+    })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new Error(`cannot finish run ${id}: no such run (startRun records it first)`);
+}
+
+export async function getRun(db: Kysely<Database>, id: string): Promise<Run | undefined> {
+  return db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface PlanResults {
+  runId: string;
+  planId: string;
+  /**
+   * Every payout and quota period of the plan that the run calculated: their stored rows are
+   * replaced, including rows for which the new result has nothing (a payout that went to zero).
+   * Locked periods must be left out: their lines are never rewritten (SPEC §3).
+   */
+  periods: readonly string[];
+  lines: readonly PayoutLine[];
+  attainment: readonly AttainmentRow[];
+}
+
+const lineColumns: BulkColumn<PayoutLine>[] = [
+  { name: 'rep_id', type: 'text', value: (l) => l.repId },
+  { name: 'period', type: 'text', value: (l) => l.period },
+  { name: 'component', type: 'text', value: (l) => l.component },
+  { name: 'amount', type: 'numeric', value: (l) => l.amount },
+  { name: 'currency', type: 'text', value: (l) => l.currency },
+  // The lazy trace renders its JSON here (JSON.stringify calls its toJSON), chunk by chunk, and is not kept.
+  { name: 'trace', type: 'jsonb', value: (l) => l.trace },
+];
+
+const attainmentColumns: BulkColumn<AttainmentRow>[] = [
+  { name: 'rep_id', type: 'text', value: (a) => a.repId },
+  { name: 'period', type: 'text', value: (a) => a.period },
+  { name: 'measure', type: 'text', value: (a) => a.measure },
+  { name: 'credit', type: 'numeric', value: (a) => a.credit },
+  { name: 'quota', type: 'numeric', value: (a) => a.quota ?? null },
+  { name: 'attainment', type: 'numeric', value: (a) => a.attainment ?? null },
+];
+
+/**
+ * Replaces one plan's payout lines and attainment for the given periods, in ONE transaction: the
+ * old rows go and the new ones come together, so a run that fails midway leaves the previous
+ * results as they were. Writing the same results twice leaves the same rows.
+ *
+ * As a last line of defence it refuses (PeriodLockedError, nothing written) to delete or write
+ * payout lines in a period whose own label is locked; the caller still has to leave out periods
+ * locked through an enclosing label (a month of a locked quarter), which only the calendar knows.
+ */
+export async function replaceResults(
+  db: Kysely<Database>,
+  results: PlanResults,
+  options: { chunkSize?: number } = {},
+): Promise<{ lines: number; attainment: number }> {
+  const { runId, planId } = results;
+  const periods = [...new Set(results.periods)];
+  const known = new Set(periods);
+  for (const row of [...results.lines, ...results.attainment]) {
+    if (row.planId !== planId || !known.has(row.period)) {
+      throw new Error(`replaceResults for plan ${planId}: a row of plan ${row.planId}, period ${row.period} is outside the periods being replaced`);
+    }
+  }
+  if (periods.length === 0) return { lines: 0, attainment: 0 };
+
+  const chunkSize = options.chunkSize;
+  const constants = { run_id: runId, plan_id: planId };
+  await db.transaction().execute(async (trx) => {
+    const linePeriods = [...new Set(results.lines.map((l) => l.period))];
+    const locked = await trx
+      .selectFrom('locks')
+      .select('period')
+      .where('period', '=', (eb) => eb.fn.any(eb.val(linePeriods)))
+      .union(
+        trx
+          .selectFrom('payout_lines')
+          .select('period')
+          .where('plan_id', '=', planId)
+          .where('period', '=', (eb) => eb.fn.any(eb.val(periods)))
+          .where('period', 'in', trx.selectFrom('locks').select('period')),
+      )
+      .execute();
+    if (locked.length > 0) {
+      const labels = locked.map((r) => r.period).sort();
+      throw new PeriodLockedError(labels, `plan ${planId}: period ${labels.join(', ')} is locked; its payout lines are never rewritten`);
+    }
+
+    await trx.deleteFrom('payout_lines').where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).execute();
+    await trx.deleteFrom('attainment').where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).execute();
+    await bulkInsert(trx, 'payout_lines', lineColumns, results.lines, { constants, ...(chunkSize ? { chunkSize } : {}) });
+    await bulkInsert(trx, 'attainment', attainmentColumns, results.attainment, { constants, ...(chunkSize ? { chunkSize } : {}) });
+  });
+  return { lines: results.lines.length, attainment: results.attainment.length };
+}
+
+const rejectColumns: BulkColumn<Reject>[] = [
+  { name: 'source', type: 'text', value: (r) => r.source },
+  { name: 'record_id', type: 'text', value: (r) => r.recordId },
+  { name: 'reason', type: 'text', value: (r) => r.reason },
+];
+
+/** Stores a run's rejects, replacing any stored for the same run id (a retried job). */
+export async function replaceRejects(db: Kysely<Database>, runId: string, rejects: readonly Reject[]): Promise<number> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('rejects').where('run_id', '=', runId).execute();
+    await bulkInsert(trx, 'rejects', rejectColumns, rejects, { constants: { run_id: runId } });
+  });
+  return rejects.length;
+}

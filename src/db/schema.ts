@@ -1,0 +1,231 @@
+/**
+ * The reporting database's tables and views as Kysely sees them (SPEC §6): one `Database`
+ * interface, kept in step with the migrations by hand (the migrations themselves never import it).
+ *
+ * Type conventions, the same on both backends (connect.ts configures the parsers):
+ * - `numeric` (money, percents, rates, attainment) is a decimal string, exactly as stored: an
+ *   unconstrained `numeric` keeps the scale it was written with, so `"1234.50"` reads back as
+ *   `"1234.50"` and a `sum()` has the largest scale of its terms. Never a JS number.
+ * - `date` is a `YYYY-MM-DD` string (no time zone shifts), `timestamptz` a JS `Date`.
+ * - `jsonb` is written as a JSON string (so arrays are not taken for PostgreSQL arrays) and read
+ *   back parsed.
+ * - `bigint` reads back as a string; the views cast their counts and ranks to `integer`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** A jsonb column: parsed on read, a JSON string on write. */
+export type Json<T> = ColumnType<T, string, string>;
+/** A `timestamptz` column filled by `default now()` unless given. */
+export type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+// ---- Synced (canonical) data, SPEC §2. `source` names where a row came from (`csv`, `salesforce`). ----
+
+export interface RepsTable {
+  id: string;
+  name: string;
+  email: string;
+  manager_id: string | null;
+  active: boolean;
+  hire_date: string | null;
+  end_date: string | null;
+  source: string;
+}
+
+export interface DealsTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  amount: string;
+  currency: string;
+  close_date: string;
+  stage: 'open' | 'won' | 'lost';
+  type: string | null;
+  /** Other mapped fields, usable in plan `where` filters. */
+  fields: Json<Record<string, string | number | boolean | null>>;
+  deleted: boolean;
+  /** As the source gave it (an ISO 8601 timestamp or date), kept verbatim. */
+  last_modified: string | null;
+  source: string;
+}
+
+export interface SplitsTable {
+  deal_id: string;
+  rep_id: string;
+  percent: string;
+  kind: 'revenue' | 'overlay';
+  source: string;
+}
+
+export interface QuotasTable {
+  rep_id: string;
+  period: string;
+  amount: string;
+  source: string;
+}
+
+export interface AssignmentsTable {
+  rep_id: string;
+  plan_id: string;
+  from_date: string;
+  /** Inclusive; null means open-ended. */
+  to_date: string | null;
+  source: string;
+}
+
+export interface FxRatesTable {
+  currency: string;
+  from_date: string;
+  /** Units of `currency` per 1 unit of the base currency. */
+  rate: string;
+  source: string;
+}
+
+// ---- Runs and their results ----
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+
+export interface RunsTable {
+  id: string;
+  /** What started it: `manual`, `schedule`, `replay`, … */
+  trigger: string;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  status: RunStatus;
+  inputs_hash: string;
+  /** Plan id → the version (content hash) of the plan the run used. */
+  plan_versions: Json<Record<string, string>>;
+  /** Whatever the run counted: reps, deals, lines, rejects, … */
+  counts: Json<Record<string, number>> | null;
+  error: string | null;
+}
+
+export interface PayoutLinesTable {
+  /** The run that wrote the line. */
+  run_id: string;
+  rep_id: string;
+  plan_id: string;
+  period: string;
+  component: string;
+  amount: string;
+  currency: string;
+  trace: Json<Record<string, unknown>>;
+}
+
+export interface AttainmentTable {
+  run_id: string;
+  rep_id: string;
+  plan_id: string;
+  period: string;
+  measure: string;
+  credit: string;
+  quota: string | null;
+  attainment: string | null;
+}
+
+export interface RejectsTable {
+  run_id: string;
+  source: string;
+  record_id: string;
+  reason: string;
+}
+
+// ---- Locks ----
+
+export interface LocksTable {
+  period: string;
+  locked_at: CreatedAt;
+  locked_by: string;
+  note: string | null;
+}
+
+export interface LockEventsTable {
+  id: Generated<string>;
+  period: string;
+  action: 'lock' | 'unlock';
+  force: boolean;
+  actor: string;
+  note: string | null;
+  at: CreatedAt;
+}
+
+// ---- Incremental sync and write-back bookkeeping ----
+
+export interface SyncCursorsTable {
+  source: string;
+  object: string;
+  cursor: string;
+  updated_at: CreatedAt;
+}
+
+export interface WritebackStateTable {
+  /** `salesforce` or `hubspot`. */
+  target: string;
+  /** The record's external id on our side: rep, plan, period, component. */
+  key: string;
+  /** Hash of the values last sent: unchanged records are not sent again. */
+  hash: string;
+  external_id: string | null;
+  status: string;
+  error: string | null;
+  updated_at: CreatedAt;
+}
+
+// ---- Views for BI tools (read-only) ----
+
+export interface AttainmentByRepPeriodView {
+  rep_id: string;
+  rep_name: string | null;
+  manager_id: string | null;
+  plan_id: string;
+  period: string;
+  measure: string;
+  credit: string;
+  quota: string | null;
+  attainment: string | null;
+  run_id: string;
+}
+
+export interface PayoutsByRepPeriodView {
+  rep_id: string;
+  rep_name: string | null;
+  plan_id: string;
+  period: string;
+  currency: string;
+  total: string;
+  lines: number;
+}
+
+export interface LeaderboardView {
+  period: string;
+  currency: string;
+  rep_id: string;
+  rep_name: string | null;
+  total: string;
+  /** 1 for the highest total in the period and currency; ties share a rank. */
+  rank: number;
+}
+
+export interface Database {
+  reps: RepsTable;
+  deals: DealsTable;
+  splits: SplitsTable;
+  quotas: QuotasTable;
+  assignments: AssignmentsTable;
+  fx_rates: FxRatesTable;
+  runs: RunsTable;
+  payout_lines: PayoutLinesTable;
+  attainment: AttainmentTable;
+  rejects: RejectsTable;
+  locks: LocksTable;
+  lock_events: LockEventsTable;
+  sync_cursors: SyncCursorsTable;
+  writeback_state: WritebackStateTable;
+  attainment_by_rep_period: AttainmentByRepPeriodView;
+  payouts_by_rep_period: PayoutsByRepPeriodView;
+  leaderboard: LeaderboardView;
+}
+
+export type Run = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;
+export type PeriodLock = Selectable<LocksTable>;
+export type LockEvent = Selectable<LockEventsTable>;

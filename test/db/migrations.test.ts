@@ -1,0 +1,72 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { forEachBackend } from './backends.js';
+
+const TABLES = [
+  'assignments',
+  'attainment',
+  'deals',
+  'fx_rates',
+  'lock_events',
+  'locks',
+  'payout_lines',
+  'quotas',
+  'rejects',
+  'reps',
+  'runs',
+  'splits',
+  'sync_cursors',
+  'writeback_state',
+];
+const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
+const NAMES = Object.keys(migrations);
+
+describe('the migration list', () => {
+  it('names every file in src/db/migrations, date-prefixed, in order', async () => {
+    const files = (await readdir(new URL('../../src/db/migrations/', import.meta.url)))
+      .filter((f) => f !== 'index.ts')
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(NAMES).toEqual(files);
+    for (const name of NAMES) expect(name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-[a-z-]+$/);
+  });
+
+  it('keeps migrations frozen: they import nothing but kysely', async () => {
+    for (const name of NAMES) {
+      const text = await readFile(new URL(`../../src/db/migrations/${name}.ts`, import.meta.url), 'utf8');
+      const imports = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+      expect(imports, name).toEqual(['kysely']);
+    }
+  });
+});
+
+forEachBackend((backend) => {
+  const relations = async (kind: 'r' | 'v') => {
+    const { rows } = await sql<{ name: string }>`
+      select c.relname as name from pg_class c
+       where c.relnamespace = current_schema()::regnamespace and c.relkind = ${kind} and c.relname not like 'kysely_%'
+       order by 1`.execute(backend.db);
+    return rows.map((r) => r.name);
+  };
+
+  it('migrates up, down to zero, and up again', async () => {
+    expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
+    expect(await relations('r')).toEqual(TABLES);
+    expect(await relations('v')).toEqual(VIEWS);
+    expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: true })));
+    expect((await migrateToLatest(backend.db)).applied).toEqual([]);
+
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
+    expect(await relations('v')).toEqual([]);
+    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -1).reverse());
+    expect(await relations('r')).toEqual([]);
+    expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: false })));
+
+    expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
+    expect(await relations('r')).toEqual(TABLES);
+    expect(await relations('v')).toEqual(VIEWS);
+  });
+});
