@@ -9,6 +9,7 @@ import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
 import { newRunId, runPipeline } from '../../jobs/run.js';
 import {
+  DatabaseConfigError,
   DatabaseUnavailableError,
   MigrationError,
   PeriodLockedError,
@@ -214,7 +215,7 @@ function report(error: unknown, err: Writable): number {
     // Help and version are successes; anything else is bad usage (commander already printed why).
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (error instanceof ConfigError || error instanceof CsvSourceError) {
+  if (error instanceof ConfigError || error instanceof CsvSourceError || error instanceof DatabaseConfigError) {
     err.write(`${error.message}\n`);
     return ExitCode.usage;
   }

@@ -37,7 +37,7 @@ export const DEFAULT_CHUNK_SIZE = 10_000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- table names are checked by the typed callers
 export async function bulkInsert<Row>(db: Kysely<any>, table: string, columns: readonly BulkColumn<Row>[], rows: readonly Row[], options: BulkInsertOptions = {}): Promise<number> {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const constants = Object.entries(options.constants ?? {});
   const key = options.upsertOn ?? [];
   const names = [...constants.map(([name]) => name), ...columns.map((c) => c.name)];

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Assignment, CanonicalData, Deal, FxRate, Quota, Rep, Split } from '../domain/model.js';
-import { bulkInsert, type BulkColumn } from './bulk-insert.js';
+import { arrayLiteral, bulkInsert, type BulkColumn } from './bulk-insert.js';
 import type { Database } from './schema.js';
 
 export interface UpsertCanonicalOptions {
@@ -99,9 +99,10 @@ export async function upsertCanonical(
       }
     } else if (data.deals.length > 0) {
       // The deals given bring their whole set of splits; deals not given keep theirs.
+      const dealIds = arrayLiteral(data.deals.map((d) => d.id));
       await trx
         .deleteFrom('splits')
-        .where('deal_id', '=', (eb) => eb.fn.any(eb.val(data.deals.map((d) => d.id))))
+        .where(sql<boolean>`deal_id = any(${dealIds}::text[])`)
         .execute();
     }
     await bulkInsert(trx, 'reps', repColumns, data.reps, { constants, upsertOn: ['id'] });

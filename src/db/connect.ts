@@ -6,7 +6,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
-import { DatabaseUnavailableError, describeCause } from './errors.js';
+import { DatabaseConfigError, DatabaseUnavailableError, describeCause } from './errors.js';
 import type { Database } from './schema.js';
 
 export interface OpenDatabaseOptions {
@@ -36,10 +36,11 @@ const INT8 = 20;
 const DATE = 1082;
 const CONNECT_TIMEOUT_MS = 10_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+const keepText = (value: string): string => value;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<AttainDb> {
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-    throw new Error(`database schema name ${JSON.stringify(options.schema)}: use lower-case letters, digits and _`);
+    throw new DatabaseConfigError(`database schema name ${JSON.stringify(options.schema)}: use lower-case letters, digits and _`);
   }
   return options.url === undefined ? openPglite(options) : openPostgres(options.url, options);
 }
@@ -47,11 +48,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Attain
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<AttainDb> {
   const target = parsePostgresUrl(url);
   const { default: pg } = await import('pg');
+  // `date` stays `YYYY-MM-DD` (pg would make a local-midnight Date); numeric and int8 are strings already.
+  const getTypeParser = (oid: number, format?: 'text' | 'binary') => (oid === DATE ? keepText : pg.types.getTypeParser(oid, format));
   const pool = new pg.Pool({
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // `date` stays `YYYY-MM-DD` (pg would make a local-midnight Date); numeric and int8 are strings already.
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => oid === DATE ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+    types: { getTypeParser: getTypeParser as typeof pg.types.getTypeParser },
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   });
   // An idle client whose connection drops emits `error` on the pool; unhandled, it would end the process.
@@ -92,10 +94,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
     release = await claimDataDir(join(dataDir, 'pglite.lock'), dir);
     const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
     // PGlite's defaults differ from pg's: int8 as a JS number (lossy past 2^53), date as a UTC-midnight Date.
-    const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8]: (value) => value, [DATE]: (value) => value } });
+    const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8]: keepText, [DATE]: keepText } });
     if (options.schema !== undefined) {
       // PGlite is one session: setting search_path once holds for every later query.
-      await pglite.exec(`create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`);
+      await pglite.exec(`create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`).catch(async (error: unknown) => {
+        await pglite.close();
+        throw error;
+      });
     }
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     const unlock = release;
@@ -172,10 +177,10 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error('the database URL is not a valid URL: expected postgres://user:password@host:port/database');
+    throw new DatabaseConfigError('the database URL is not a valid URL: expected postgres://user:password@host:port/database');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new Error(`the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
+    throw new DatabaseConfigError(`the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
   }
   if (parsed.password) parsed.password = '****';
   if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '****');

@@ -1,6 +1,7 @@
 /**
  * Errors the database layer raises for callers to act on; each sets `name`. The CLI maps
- * `DatabaseUnavailableError` to exit 3 (could not reach a required service or was refused by it).
+ * `DatabaseUnavailableError` to exit 3 (could not reach a required service or was refused by it)
+ * and `DatabaseConfigError` to exit 2.
  */
 
 /** The database could not be reached, refused the connection, or (PGlite) could not be opened. */
@@ -10,6 +11,11 @@ export class DatabaseUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** The database settings themselves are wrong (a URL that is not a PostgreSQL URL): invalid configuration, exit 2. */
+export class DatabaseConfigError extends Error {
+  override readonly name = 'DatabaseConfigError';
 }
 
 /** Another `attain run` holds the run lock of this database (and schema). */

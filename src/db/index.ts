@@ -1,6 +1,6 @@
 /** The reporting database (SPEC §6): what the CLI and the jobs use. */
-export { openDatabase, type AttainDb, type OpenDatabaseOptions } from './connect.js';
-export { DatabaseUnavailableError, MigrationError, PeriodLockedError, RunInProgressError } from './errors.js';
+export { openDatabase, parsePostgresUrl, type AttainDb, type OpenDatabaseOptions } from './connect.js';
+export { DatabaseConfigError, DatabaseUnavailableError, MigrationError, PeriodLockedError, RunInProgressError } from './errors.js';
 export { migrateDown, migrateToLatest, migrationStatus, type MigrationOutcome } from './migrate.js';
 export { readCanonical, upsertCanonical, type CanonicalCounts, type UpsertCanonicalOptions } from './canonical-store.js';
 export { finishRun, getRun, replaceRejects, replaceResults, startRun, type FinishRun, type PlanResults, type StartRun } from './run-store.js';

@@ -117,21 +117,21 @@ export async function replaceResults(
   const { runId, planId } = results;
   const periods = [...new Set(results.periods)];
   const known = new Set(periods);
-  for (const row of [...results.lines, ...results.attainment]) {
-    if (row.planId !== planId || !known.has(row.period)) {
-      throw new Error(`replaceResults for plan ${planId}: a row of plan ${row.planId}, period ${row.period} is outside the periods being replaced`);
-    }
+  const linePeriods = new Set<string>();
+  const outside = (row: { planId: string; period: string }) => row.planId !== planId || !known.has(row.period);
+  const stray = results.lines.find(outside) ?? results.attainment.find(outside);
+  if (stray) {
+    throw new Error(`replaceResults for plan ${planId}: a row of plan ${stray.planId}, period ${stray.period} is outside the periods being replaced`);
   }
+  for (const line of results.lines) linePeriods.add(line.period);
   if (periods.length === 0) return { lines: 0, attainment: 0 };
 
-  const chunkSize = options.chunkSize;
-  const constants = { run_id: runId, plan_id: planId };
+  const insertOptions = { constants: { run_id: runId, plan_id: planId }, chunkSize: options.chunkSize };
   await db.transaction().execute(async (trx) => {
-    const linePeriods = [...new Set(results.lines.map((l) => l.period))];
     const locked = await trx
       .selectFrom('locks')
       .select('period')
-      .where('period', '=', (eb) => eb.fn.any(eb.val(linePeriods)))
+      .where('period', '=', (eb) => eb.fn.any(eb.val([...linePeriods])))
       .union(
         trx
           .selectFrom('payout_lines')
@@ -148,8 +148,8 @@ export async function replaceResults(
 
     await trx.deleteFrom('payout_lines').where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).execute();
     await trx.deleteFrom('attainment').where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).execute();
-    await bulkInsert(trx, 'payout_lines', lineColumns, results.lines, { constants, ...(chunkSize ? { chunkSize } : {}) });
-    await bulkInsert(trx, 'attainment', attainmentColumns, results.attainment, { constants, ...(chunkSize ? { chunkSize } : {}) });
+    await bulkInsert(trx, 'payout_lines', lineColumns, results.lines, insertOptions);
+    await bulkInsert(trx, 'attainment', attainmentColumns, results.attainment, insertOptions);
   });
   return { lines: results.lines.length, attainment: results.attainment.length };
 }

@@ -55,7 +55,7 @@ forEachBackend((backend) => {
     expect(await withRunLock(other, () => Promise.resolve('mine now'))).toBe('mine now');
   });
 
-  it.runIf(backend.name === 'postgres')('locks per schema: a run in another schema is not blocked', async () => {
+  if (backend.name === 'postgres') it('locks per schema: a run in another schema is not blocked', async () => {
     const schema = `${backend.schema}_other`;
     const elsewhere = await openDatabase({ url: POSTGRES_URL, dataDir: backend.workspaceDataDir, schema });
     try {
@@ -67,7 +67,7 @@ forEachBackend((backend) => {
     }
   });
 
-  it.runIf(backend.name === 'pglite')('keeps a second process off the embedded database', async () => {
+  if (backend.name === 'pglite') it('keeps a second process off the embedded database', async () => {
     await expect(openDatabase({ dataDir: backend.workspaceDataDir })).rejects.toThrow(DatabaseUnavailableError);
     await expect(openDatabase({ dataDir: backend.workspaceDataDir })).rejects.toThrow(/already open in this process/);
   });

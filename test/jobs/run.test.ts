@@ -29,7 +29,7 @@ forEachBackend((backend) => {
       await backend.db
         .selectFrom('payout_lines')
         .select(['rep_id', 'plan_id', 'period', 'component', 'amount'])
-        .orderBy(['rep_id', 'plan_id', 'period', 'component'])
+        .orderBy('rep_id').orderBy('plan_id').orderBy('period').orderBy('component')
         .execute()
     ).map((r) => `${r.rep_id} ${r.plan_id} ${r.period} ${r.component} ${Number(r.amount).toFixed(2)}`);
 
