@@ -17,6 +17,7 @@ import { loadWorkspace } from '../../config/workspace.js';
 import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
+import { benchPayoutWrites, benchRun } from './bench-db.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,12 +82,22 @@ async function main(): Promise<void> {
   const calc = await timeChild([join(root, 'bin/attain.js'), 'calc', '--workspace', org.dir]);
   log(`attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${(calc.seconds / parse.seconds).toFixed(2)}× parse only)`);
 
+  // The reporting database (issue 3): bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
+  let dbWriteRowsPerSec: number | undefined;
+  let runSteps: Record<string, number> | undefined;
+  if (!process.env['BENCH_SKIP_DB']) {
+    dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
+    runSteps = await benchRun(org.dir, log);
+  }
+
   log(
     JSON.stringify({
       engineDealsPerSec,
       calcSeconds: Number(calc.seconds.toFixed(2)),
       parseSeconds: Number(parse.seconds.toFixed(2)),
       peakRssMb: calc.peakRssMb,
+      ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
+      ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
     }),
   );
 }

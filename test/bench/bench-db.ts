@@ -1,0 +1,90 @@
+/**
+ * The database part of `npm run bench` (issue 3): writing payout lines into the local PostgreSQL,
+ * and a whole `attain run` of the synthetic org against it, step by step. Each uses a fresh
+ * schema, dropped afterwards. Skipped, with a line saying why, when PostgreSQL is not reachable.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { runPipeline } from '../../jobs/run.js';
+import { migrateToLatest, openDatabase, replaceResults, type AttainDb } from '../../src/db/index.js';
+import type { PayoutLine } from '../../src/domain/engine.js';
+import { Trace } from '../../src/domain/trace.js';
+
+const POSTGRES_URL = process.env['ATTAIN_BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function withSchema<T>(fn: (database: AttainDb) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'attain-bench-db-'));
+  const schema = `attain_bench_${process.pid}`;
+  const database = await openDatabase({ url: POSTGRES_URL, dataDir, schema });
+  try {
+    await migrateToLatest(database.db);
+    return await fn(database);
+  } finally {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db).catch(() => undefined);
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Writes `count` payout lines (traces of a realistic size) through replaceResults. */
+export async function benchPayoutWrites(count: number, log: (line: string) => void): Promise<number | undefined> {
+  try {
+    return await withSchema(async ({ db }) => {
+      const periods = Array.from({ length: 12 }, (_, m) => `2026-${String(m + 1).padStart(2, '0')}`);
+      const trace = Trace.of({
+        measure: 'bookings',
+        quotaPeriod: '2026-Q1',
+        creditToDate: '123456.78',
+        quota: '150000',
+        attainmentToDate: '0.8230452',
+        deals: [{ deal: 'd123456', closeDate: '2026-01-15', amount: '45000.00', currency: 'USD', credit: '45000' }],
+        tiers: [{ tier: 1, from: '0', fromAmount: '0', toAmount: '150000', rate: '0.05', credit: '123456.78', amount: '6172.839' }],
+        dueToDate: '6172.839',
+        paidEarlier: '4000',
+      });
+      const lines: PayoutLine[] = [];
+      for (let i = 0; i < count; i++) {
+        lines.push({ repId: `r${Math.floor(i / 12)}`, planId: 'bench', period: periods[i % 12]!, component: 'commission', amount: `${1000 + (i % 5000)}.25`, currency: 'USD', trace });
+      }
+      const started = process.hrtime.bigint();
+      await replaceResults(db, { runId: 'bench', planId: 'bench', periods, lines, attainment: [] });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const perSecond = Math.round(count / seconds);
+      log(`postgres: ${count.toLocaleString('en')} payout lines written in ${seconds.toFixed(2)} s: ${perSecond.toLocaleString('en')} rows/s`);
+      return perSecond;
+    });
+  } catch (error) {
+    log(`postgres: skipped (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  }
+}
+
+/** A whole `attain run` of the workspace against PostgreSQL; returns seconds per step. */
+export async function benchRun(workspaceDir: string, log: (line: string) => void): Promise<Record<string, number> | undefined> {
+  try {
+    return await withSchema(async (database) => {
+      const steps: Record<string, number> = {};
+      const started = process.hrtime.bigint();
+      await runPipeline({
+        workspaceDir,
+        trigger: 'bench',
+        database,
+        progress: {
+          step: () => undefined,
+          done: (name, detail, seconds) => {
+            steps[name] = Number(seconds.toFixed(2));
+            log(`  run ${name}: ${seconds.toFixed(2)} s (${detail})`);
+          },
+        },
+      });
+      steps['total'] = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
+      log(`attain run against PostgreSQL: ${steps['total']} s`);
+      return steps;
+    });
+  } catch (error) {
+    log(`attain run against PostgreSQL: skipped (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  }
+}
