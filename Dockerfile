@@ -1,4 +1,5 @@
 # Multi-stage: build with the dev dependencies, run with production ones only, as a non-root user.
+# The workspace is mounted at /workspace; the embedded database goes to /workspace/.attain.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,6 +10,7 @@ COPY connectors ./connectors
 COPY jobs ./jobs
 COPY config ./config
 COPY test/bench ./test/bench
+COPY test/fixtures ./test/fixtures
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
@@ -19,6 +21,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY config/example ./config/example
+COPY examples ./examples
 RUN useradd --system --uid 10001 --home-dir /workspace attain && mkdir -p /workspace && chown attain /workspace
 USER attain
 WORKDIR /workspace
