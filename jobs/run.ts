@@ -16,6 +16,8 @@ import {
   readLockedLines,
   replaceRejects,
   replaceResults,
+  saveRunInputs,
+  setResultHash,
   startRun,
   upsertCanonical,
   withRunLock,
@@ -24,11 +26,12 @@ import {
 } from '../src/db/index.js';
 import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
-import { calculate, type CalculationResult } from '../src/domain/engine.js';
+import { calculate, type CalculationInput, type CalculationResult } from '../src/domain/engine.js';
 import { minorUnitDigits } from '../src/domain/currency.js';
 import { LockSet } from '../src/domain/locks.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import { compareRejects, type Reject } from '../src/domain/model.js';
+import { resultHash } from '../src/domain/result-hash.js';
 
 /** Told about each step as it starts and ends (a terminal shows it; JSON logs record it). */
 export interface RunProgress {
@@ -140,7 +143,11 @@ async function runSteps(db: Kysely<Database>, prepared: PreparedCalculation, run
         return period !== undefined && locks.isLocked(period);
       };
       const lines = lockedPeriods.length === 0 ? [] : await readLockedLines(db, isLocked);
-      const result = calculate({ ...input, ...(lockedPeriods.length ? { locked: { periods: lockedPeriods, lines } } : {}) });
+      const engineInput: CalculationInput = { ...input, ...(lockedPeriods.length ? { locked: { periods: lockedPeriods, lines } } : {}) };
+      const result = calculate(engineInput);
+      // What `attain replay` recomputes from: exactly the engine's input, and the hash of what it gave.
+      await saveRunInputs(db, runId, engineInput);
+      await setResultHash(db, runId, resultHash(result));
       return { result, lockedPeriods, locks: isLocked };
     },
     ({ result }) => `${result.payouts.length} payout lines${result.asOf ? ` through ${result.asOf}` : ''}`,

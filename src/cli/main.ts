@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
+import { ReplayError, replayRun } from '../../jobs/replay.js';
 import { newRunId, runPipeline } from '../../jobs/run.js';
 import {
   DatabaseConfigError,
@@ -93,6 +94,14 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .option('--by <name>', 'who unlocks it (recorded in the ledger)', process.env['USER'] ?? 'attain')
     .action(async (period: string, options: { force?: boolean; by: string }) => {
       exitCode = await unlock(program.opts<GlobalOptions>(), period, options, io.out);
+    });
+
+  program
+    .command('replay')
+    .description('recompute a past run from its stored inputs and check its result hash')
+    .argument('<run-id>', 'the run, e.g. run-20261126T020000Z-k3x9q1')
+    .action(async (runId: string) => {
+      exitCode = await replay(program.opts<GlobalOptions>(), runId, io.out);
     });
 
   try {
@@ -210,12 +219,28 @@ async function unlock(global: GlobalOptions, label: string, options: { force?: b
   });
 }
 
+async function replay(global: GlobalOptions, runId: string, out: Writable): Promise<number> {
+  return withDatabase(global, async (database) => {
+    const outcome = await replayRun(database, runId);
+    const lines = `${outcome.lines} payout line${outcome.lines === 1 ? '' : 's'}`;
+    if (outcome.matches) {
+      out.write(`${runId} replayed: ${lines}, result hash ${outcome.replayedHash.slice(0, 12)}… matches the stored one\n`);
+      return ExitCode.ok;
+    }
+    out.write(
+      `${runId} replayed: ${lines}, result hash ${outcome.replayedHash.slice(0, 12)}… differs from the stored ${outcome.storedHash.slice(0, 12)}…\n` +
+        `  the same inputs now give a different result: the engine or the meaning of the plans changed since the run\n`,
+    );
+    return ExitCode.failed;
+  });
+}
+
 function report(error: unknown, err: Writable): number {
   if (error instanceof CommanderError) {
     // Help and version are successes; anything else is bad usage (commander already printed why).
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (error instanceof ConfigError || error instanceof CsvSourceError || error instanceof DatabaseConfigError) {
+  if (error instanceof ConfigError || error instanceof CsvSourceError || error instanceof DatabaseConfigError || error instanceof ReplayError) {
     err.write(`${error.message}\n`);
     return ExitCode.usage;
   }

@@ -136,10 +136,10 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
     .execute(async (trx) => [
       await trx.selectFrom('reps').selectAll().where(ofSource).orderBy('id').execute(),
       await trx.selectFrom('deals').selectAll().where(ofSource).orderBy('id').execute(),
-      await trx.selectFrom('splits').selectAll().where(ofSource).orderBy(['deal_id', 'kind', 'rep_id', 'percent']).execute(),
-      await trx.selectFrom('quotas').selectAll().where(ofSource).orderBy(['rep_id', 'period']).execute(),
-      await trx.selectFrom('assignments').selectAll().where(ofSource).orderBy(['rep_id', 'plan_id', 'from_date']).execute(),
-      await trx.selectFrom('fx_rates').selectAll().where(ofSource).orderBy(['currency', 'from_date']).execute(),
+      await trx.selectFrom('splits').selectAll().where(ofSource).orderBy('deal_id').orderBy('kind').orderBy('rep_id').orderBy('percent').execute(),
+      await trx.selectFrom('quotas').selectAll().where(ofSource).orderBy('rep_id').orderBy('period').execute(),
+      await trx.selectFrom('assignments').selectAll().where(ofSource).orderBy('rep_id').orderBy('plan_id').orderBy('from_date').execute(),
+      await trx.selectFrom('fx_rates').selectAll().where(ofSource).orderBy('currency').orderBy('from_date').execute(),
     ] as const);
   return {
     reps: reps.map((r) => ({

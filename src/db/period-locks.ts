@@ -87,7 +87,7 @@ export async function readLockedLines(
     .selectFrom('payout_lines')
     .select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace'])
     .where('period', '=', (eb) => eb.fn.any(eb.val(labels)))
-    .orderBy(['plan_id', 'rep_id', 'period', 'component'])
+    .orderBy('plan_id').orderBy('rep_id').orderBy('period').orderBy('component')
     .execute();
   return rows.map((r) => ({
     repId: r.rep_id,

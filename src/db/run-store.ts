@@ -18,7 +18,7 @@ export interface StartRun {
   planVersions: Record<string, string>;
 }
 
-/** Records a run as `running`. Starting an id again (a retried job) resets it. */
+/** Records a run as `running`. Starting an id again (a retried job) resets it, its result hash and its stored inputs. */
 export async function startRun(db: Kysely<Database>, run: StartRun): Promise<void> {
   await db
     .insertInto('runs')
@@ -39,9 +39,12 @@ export async function startRun(db: Kysely<Database>, run: StartRun): Promise<voi
         finished_at: null,
         counts: null,
         error: null,
+        result_hash: null,
       })),
     )
     .execute();
+  // A retried run id stores its inputs anew; the previous attempt's must not be replayed against it.
+  await db.deleteFrom('run_inputs').where('run_id', '=', run.id).execute();
 }
 
 export interface FinishRun {

@@ -97,6 +97,18 @@ export interface RunsTable {
   /** Whatever the run counted: reps, deals, lines, rejects, … */
   counts: Json<Record<string, number>> | null;
   error: string | null;
+  /** sha256 of the engine's result (src/domain/result-hash.ts); null until the run has calculated. */
+  result_hash: string | null;
+}
+
+/** A run's engine input, as `attain replay` reads it back (run-inputs.ts). */
+export interface RunInputsTable {
+  run_id: string;
+  /** How `inputs` is encoded: `json+gzip`. */
+  format: string;
+  /** pg reads bytea as a Buffer, PGlite as a Uint8Array. */
+  inputs: Uint8Array;
+  created_at: ColumnType<Date | null, Date | string | undefined, Date | string>;
 }
 
 export interface PayoutLinesTable {
@@ -213,6 +225,7 @@ export interface Database {
   assignments: AssignmentsTable;
   fx_rates: FxRatesTable;
   runs: RunsTable;
+  run_inputs: RunInputsTable;
   payout_lines: PayoutLinesTable;
   attainment: AttainmentTable;
   rejects: RejectsTable;

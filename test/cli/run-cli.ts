@@ -28,6 +28,7 @@ export async function runCli(args: string[]): Promise<{ code: number; out: strin
 export function copyExample(): { dir: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'attain-cli-'));
   const dir = join(root, 'workspace');
-  cpSync(EXAMPLE, dir, { recursive: true });
+  // Not the example's own embedded database (.attain/), should someone have run it there.
+  cpSync(EXAMPLE, dir, { recursive: true, filter: (source) => !source.includes('/.attain') });
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
