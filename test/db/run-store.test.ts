@@ -15,7 +15,7 @@ forEachBackend((backend) => {
   beforeEach(() => backend.truncateAll());
 
   const stored = (b: TestBackend = backend) =>
-    b.db.selectFrom('payout_lines').select(['run_id', 'rep_id', 'period', 'component', 'amount']).orderBy(['period', 'rep_id', 'component']).execute();
+    b.db.selectFrom('payout_lines').select(['run_id', 'rep_id', 'period', 'component', 'amount']).orderBy('period').orderBy('rep_id').orderBy('component').execute();
 
   describe('runs', () => {
     it('records a run from start to finish, and a retried id starts afresh', async () => {
@@ -42,7 +42,7 @@ forEachBackend((backend) => {
       await replaceRejects(backend.db, 'run-1', rejects);
       await replaceRejects(backend.db, 'run-1', rejects);
       await replaceRejects(backend.db, 'run-2', rejects.slice(1));
-      const rows = await backend.db.selectFrom('rejects').selectAll().orderBy(['run_id', 'record_id']).execute();
+      const rows = await backend.db.selectFrom('rejects').selectAll().orderBy('run_id').orderBy('record_id').execute();
       expect(rows).toEqual([
         { run_id: 'run-1', source: 'deals.csv:17', record_id: 'd17', reason: 'unknown currency XYZ' },
         { run_id: 'run-1', source: 'splits.csv:3', record_id: 'd3', reason: 'revenue splits sum to 90, not 100' },
@@ -62,7 +62,7 @@ forEachBackend((backend) => {
 
     it('writes lines with their trace and attainment, exact', async () => {
       expect(await replaceResults(backend.db, results('run-1'))).toEqual({ lines: 3, attainment: 2 });
-      const rows = await backend.db.selectFrom('payout_lines').selectAll().orderBy(['period', 'rep_id']).execute();
+      const rows = await backend.db.selectFrom('payout_lines').selectAll().orderBy('period').orderBy('rep_id').execute();
       expect(rows[0]).toEqual({
         run_id: 'run-1',
         rep_id: 'r1',
@@ -220,7 +220,7 @@ forEachBackend((backend) => {
       // A second plan paying r1 in EUR: its own row, never summed with USD.
       await replaceResults(backend.db, { runId: 'run-1', planId: 'eu', periods: ['2026-01'], lines: [line('r1', '2026-01', 'commission', '50.00', 'eu', 'EUR')], attainment: [] });
 
-      const payouts = await backend.db.selectFrom('payouts_by_rep_period').selectAll().orderBy(['period', 'plan_id', 'rep_id']).execute();
+      const payouts = await backend.db.selectFrom('payouts_by_rep_period').selectAll().orderBy('period').orderBy('plan_id').orderBy('rep_id').execute();
       expect(payouts).toEqual([
         { rep_id: 'mgr', rep_name: 'Mia Manager', plan_id: 'ae', period: '2026-01', currency: 'USD', total: '20.00', lines: 1 },
         { rep_id: 'r1', rep_name: 'Ann', plan_id: 'ae', period: '2026-01', currency: 'USD', total: '600.10', lines: 2 },
@@ -229,7 +229,7 @@ forEachBackend((backend) => {
         { rep_id: 'r1', rep_name: 'Ann', plan_id: 'ae', period: '2026-02', currency: 'USD', total: '10.00', lines: 1 },
       ]);
 
-      const board = await backend.db.selectFrom('leaderboard').selectAll().orderBy(['period', 'currency', 'rank', 'rep_id']).execute();
+      const board = await backend.db.selectFrom('leaderboard').selectAll().orderBy('period').orderBy('currency').orderBy('rank').orderBy('rep_id').execute();
       expect(board).toEqual([
         { period: '2026-01', currency: 'EUR', rep_id: 'r1', rep_name: 'Ann', total: '50.00', rank: 1 },
         { period: '2026-01', currency: 'USD', rep_id: 'r1', rep_name: 'Ann', total: '600.10', rank: 1 },
