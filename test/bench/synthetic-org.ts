@@ -53,7 +53,7 @@ const CHUNK_CHARS = 1 << 16;
 // Randomness
 
 /** mulberry32 (Tommy Ettinger): tiny, fast, and good enough for test data. */
-class Rng {
+export class Rng {
   private state: number;
 
   constructor(seed: number) {
