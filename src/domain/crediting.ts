@@ -9,7 +9,7 @@
  * a bigint per deal.
  */
 import { ONE, ZERO, parseDecimal, percentOf, type Decimal } from './decimal.js';
-import type { CanonicalData, Deal } from './model.js';
+import type { CanonicalData, Deal, Split } from './model.js';
 import { covers, type Org } from './org.js';
 import { businessDate, dayOf, monthOfDate } from './periods.js';
 import type { Measure } from './plan.js';
@@ -21,6 +21,12 @@ const SPLIT = ONE / 10_000n;
 const SAFE = Number.MAX_SAFE_INTEGER / 2;
 const SAFE_BIG = BigInt(Math.floor(SAFE));
 const HUNDRED = 100n * ONE;
+/** 100 % as a double counting units of 10^-10 (percents are held so: exact integers below 2^53). */
+const HUNDRED_UNITS = Number(HUNDRED);
+/** A fastUnits unit (10^-4) in units of 10^-10, and the most fastUnits units that stay exact so. */
+const FAST_UNIT = 1e6;
+const MAX_FAST_PERCENT = Math.floor(Number.MAX_SAFE_INTEGER / FAST_UNIT);
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Won deals (and reversed ones that may still count), column by column. */
 export interface PreparedDeals {
@@ -29,6 +35,9 @@ export interface PreparedDeals {
   day: Int32Array;
   month: Int32Array;
   owner: Int32Array;
+  /** Its currency, as an index into `currencies` (so that converting needs no deal object). */
+  currency: Int32Array;
+  currencies: string[];
   /** The amount in its own currency (see PlanAmounts). */
   amounts: PlanAmounts;
   /** Lost or deleted, but paid in a locked period: counts only where the clawback window has passed. */
@@ -38,21 +47,15 @@ export interface PreparedDeals {
   /** Splits of deal i are entries splitStart[i] … splitStart[i+1] − 1; none: the owner has it all. */
   splitStart: Int32Array;
   splitRep: Int32Array;
-  splitPercent: Decimal[];
+  /** Split percents in units of 10^-10 (an exact integer double); NaN when too large, then splitPercentBig holds it. */
+  splitPercent: Float64Array;
+  splitPercentBig: Map<number, Decimal>;
   /** Per filter of the FilterSet: 1 where the deal passes it. */
   passes: Uint8Array[];
 }
 
 export function prepareDeals(data: CanonicalData, org: Org, paidDeals: ReadonlySet<string>, tz: string, filters: FilterSet): PreparedDeals {
-  const splitsByDeal = new Map<string, { rep: number; percent: Decimal; overlay: boolean }[]>();
-  for (const s of data.splits) {
-    const rep = org.index.get(s.repId);
-    if (rep === undefined) continue;
-    let list = splitsByDeal.get(s.dealId);
-    if (!list) splitsByDeal.set(s.dealId, (list = []));
-    const units = fastUnits(s.percent);
-    list.push({ rep, percent: Number.isNaN(units) ? parseDecimal(s.percent)! : BigInt(units) * SPLIT, overlay: s.kind === 'overlay' });
-  }
+  const dealSplits = splitsOfDeals(data);
   const n = data.deals.length;
   const deals: Deal[] = [];
   const day = new Int32Array(n);
@@ -65,14 +68,24 @@ export function prepareDeals(data: CanonicalData, org: Org, paidDeals: ReadonlyS
   const reversed = new Uint8Array(n);
   const reversedDay = new Float64Array(n);
   const splitStart = new Int32Array(n + 1);
+  // Numbers only (no bigint per split): long-lived arrays of fresh heap objects make every
+  // young-generation GC trace and copy them all.
   const splitRep: number[] = [];
-  const splitPercent: Decimal[] = [];
+  const splitPercent: number[] = [];
+  const splitPercentBig = new Map<number, Decimal>();
   const predicates = filters.predicates;
   const passes = predicates.map(() => new Uint8Array(n));
   // A year has 365 close dates and a million deals: compute each date's day and month once.
   const dates = new Map<string, { day: number; month: number }>();
+  const currency = new Int32Array(n);
+  const currencies: string[] = [];
+  const currencyIndex = new Map<string, number>();
+  const { splits } = data;
+  const creditedReps: number[] = [];
+  const creditedSplits: Split[] = [];
   let k = 0;
-  for (const deal of data.deals) {
+  for (let j = 0; j < n; j++) {
+    const deal = data.deals[j]!;
     const won = deal.stage === 'won' && !deal.deleted;
     const isReversed = !won && paidDeals.has(deal.id);
     if (!won && !isReversed) continue;
@@ -85,6 +98,9 @@ export function prepareDeals(data: CanonicalData, org: Org, paidDeals: ReadonlyS
     day[k] = date.day;
     month[k] = date.month;
     owner[k] = ownerIndex;
+    let c = currencyIndex.get(deal.currency);
+    if (c === undefined) currencyIndex.set(deal.currency, (c = currencies.push(deal.currency) - 1));
+    currency[k] = c;
     const units = fastUnits(deal.amount);
     if (Number.isNaN(units)) {
       const value = parseDecimal(deal.amount)!;
@@ -96,16 +112,35 @@ export function prepareDeals(data: CanonicalData, org: Org, paidDeals: ReadonlyS
     reversed[k] = isReversed ? 1 : 0;
     const changed = isReversed && deal.lastModified !== undefined ? businessDate(deal.lastModified, tz) : undefined;
     reversedDay[k] = changed === undefined ? NaN : dayOf(changed);
-    const splits = splitsByDeal.get(deal.id);
-    if (splits) {
-      // Overlay splits only: the owner keeps 100 % of the revenue credit.
-      if (!splits.some((s) => !s.overlay)) {
-        splitRep.push(ownerIndex);
-        splitPercent.push(HUNDRED);
+    const from = dealSplits.start[j]!;
+    const to = dealSplits.start[j + 1]!;
+    if (from < to) {
+      // Splits to reps the org does not know are ignored.
+      let credited = 0;
+      let revenue = false;
+      for (let x = from; x < to; x++) {
+        const s = splits[dealSplits.order[x]!]!;
+        const rep = org.index.get(s.repId);
+        if (rep === undefined) continue;
+        creditedReps[credited] = rep;
+        creditedSplits[credited++] = s;
+        if (s.kind !== 'overlay') revenue = true;
       }
-      for (const s of splits) {
-        splitRep.push(s.rep);
-        splitPercent.push(s.percent);
+      // Overlay splits only: the owner keeps 100 % of the revenue credit.
+      if (credited > 0 && !revenue) {
+        splitRep.push(ownerIndex);
+        splitPercent.push(HUNDRED_UNITS);
+      }
+      for (let x = 0; x < credited; x++) {
+        const text = creditedSplits[x]!.percent;
+        const units = fastUnits(text);
+        if (Number.isNaN(units) || units > MAX_FAST_PERCENT) {
+          const value = parseDecimal(text)!;
+          const exact = value <= MAX_SAFE_BIG && value >= -MAX_SAFE_BIG;
+          if (!exact) splitPercentBig.set(splitPercent.length, value);
+          splitPercent.push(exact ? Number(value) : NaN);
+        } else splitPercent.push(units * FAST_UNIT);
+        splitRep.push(creditedReps[x]!);
       }
     }
     splitStart[++k] = splitRep.length;
@@ -116,14 +151,63 @@ export function prepareDeals(data: CanonicalData, org: Org, paidDeals: ReadonlyS
     day: day.subarray(0, k),
     month: month.subarray(0, k),
     owner: owner.subarray(0, k),
+    currency: currency.subarray(0, k),
+    currencies,
     amounts: { known: known.subarray(0, k), hi: hi.subarray(0, k), lo: lo.subarray(0, k), big },
     reversed: reversed.subarray(0, k),
     reversedDay: reversedDay.subarray(0, k),
     splitStart: splitStart.subarray(0, k + 1),
     splitRep: Int32Array.from(splitRep),
-    splitPercent,
+    splitPercent: Float64Array.from(splitPercent),
+    splitPercentBig,
     passes: passes.map((p) => p.subarray(0, k)),
   };
+}
+
+/** A split's percent as an exact decimal. */
+export function percentAt(deals: PreparedDeals, sp: number): Decimal {
+  const units = deals.splitPercent[sp]!;
+  return Number.isNaN(units) ? deals.splitPercentBig.get(sp)! : BigInt(units);
+}
+
+/**
+ * The splits of each deal (by position in data.deals), in the order they appear in data.splits:
+ * entries order[start[j]] … order[start[j+1] − 1].
+ *
+ * Sources list splits grouped by deal and mostly in deal order, and then one merge walk matches
+ * them without looking a million deal ids up in a map (the dearest part of preparing deals: a
+ * hash lookup per deal, cache misses on cold strings). Any other order takes the map. Deal ids
+ * are unique in normalized data (normalize rejects repeats), so each split group has one deal.
+ */
+function splitsOfDeals(data: CanonicalData): { start: Int32Array; order: Int32Array } {
+  const { deals, splits } = data;
+  const start = new Int32Array(deals.length + 1);
+  let c = 0;
+  for (let j = 0; j < deals.length && c < splits.length; j++) {
+    const id = deals[j]!.id;
+    while (c < splits.length && splits[c]!.dealId === id) c++;
+    start[j + 1] = c;
+  }
+  if (c === splits.length) {
+    // Every split matched, in order: order is the identity; fill the tail of start.
+    for (let j = 1; j <= deals.length; j++) if (start[j]! < start[j - 1]!) start[j] = start[j - 1]!;
+    const order = new Int32Array(splits.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return { start, order };
+  }
+  const byDeal = new Map<string, number[]>();
+  splits.forEach((s, i) => {
+    let list = byDeal.get(s.dealId);
+    if (!list) byDeal.set(s.dealId, (list = []));
+    list.push(i);
+  });
+  const order: number[] = [];
+  for (let j = 0; j < deals.length; j++) {
+    const list = byDeal.get(deals[j]!.id);
+    if (list) for (const i of list) order.push(i);
+    start[j + 1] = order.length;
+  }
+  return { start, order: Int32Array.from(order) };
 }
 
 /** `123456.78` → 1234567800 (units of 10^-4); NaN for anything with more decimals or too large. */
@@ -219,6 +303,7 @@ export function amountOf(amounts: PlanAmounts, i: number): Decimal {
 export interface MeasureCredit {
   name: string;
   rollup: boolean;
+  deals: PreparedDeals;
   amounts: PlanAmounts;
   own: CellSums;
   /** Credit of everyone below a manager, each deal counted at most once. */
@@ -229,9 +314,13 @@ export interface MeasureCredit {
   cellStart: Int32Array;
   /** A ref ≥ 0 is a deal credited in full; ~k is entry k of the split credits. */
   refs: Int32Array;
+  /** Split credit k: its deal, its split (see PreparedDeals), and the credit as (hi, lo) parts. */
   splitCreditDeal: number[];
-  splitCredit: Decimal[];
-  splitCreditPercent: Decimal[];
+  splitCreditSplit: number[];
+  splitCreditHi: number[];
+  splitCreditLo: number[];
+  /** Split credits too large for the parts (hi NaN), by k. */
+  splitCreditBig: Map<number, Decimal>;
 }
 
 export interface CreditContext {
@@ -254,8 +343,10 @@ export function creditMeasure(ctx: CreditContext, name: string, measure: Measure
   const throughReport = new CellSums(cells);
   const ownCells = new RefList();
   const splitCreditDeal: number[] = [];
-  const splitCredit: Decimal[] = [];
-  const splitCreditPercent: Decimal[] = [];
+  const splitCreditSplit: number[] = [];
+  const splitCreditHi: number[] = [];
+  const splitCreditLo: number[] = [];
+  const splitCreditBig = new Map<number, Decimal>();
   const passes = filter >= 0 ? deals.passes[filter] : undefined;
   const bySplits = measure.credit === 'splits';
   const { parent } = org;
@@ -272,19 +363,44 @@ export function creditMeasure(ctx: CreditContext, name: string, measure: Measure
     }
   }
   // A split deal's shares per node (the reps credited and everyone above them): a handful of
-  // entries, so parallel arrays with a linear search beat a Map.
+  // entries, so parallel arrays with a linear search beat a Map; reused from deal to deal
+  // (`nodes` counts the live entries). Percents are summed as exact integer doubles (units of
+  // 10^-10) when they are small enough, else as bigints.
   const shareNode: number[] = [];
-  const share: Decimal[] = [];
-  const ownShare: Decimal[] = [];
-  const addShare = (node: number, percent: Decimal, own: boolean) => {
-    let k = shareNode.indexOf(node);
-    if (k < 0) {
-      k = shareNode.push(node) - 1;
-      share.push(ZERO);
-      ownShare.push(ZERO);
-    }
+  const share: number[] = [];
+  const ownShare: number[] = [];
+  const bigShare: Decimal[] = [];
+  const bigOwnShare: Decimal[] = [];
+  let nodes = 0;
+  const slotOf = (node: number): number => {
+    for (let k = 0; k < nodes; k++) if (shareNode[k] === node) return k;
+    shareNode[nodes] = node;
+    share[nodes] = 0;
+    ownShare[nodes] = 0;
+    bigShare[nodes] = ZERO;
+    bigOwnShare[nodes] = ZERO;
+    return nodes++;
+  };
+  const addShare = (node: number, percent: number, own: boolean) => {
+    const k = slotOf(node);
     share[k] = share[k]! + percent;
     if (own) ownShare[k] = ownShare[k]! + percent;
+  };
+  const addBigShare = (node: number, percent: Decimal, own: boolean) => {
+    const k = slotOf(node);
+    bigShare[k] = bigShare[k]! + percent;
+    if (own) bigOwnShare[k] = bigOwnShare[k]! + percent;
+  };
+  /** Adds `percent` (capped at 100 %) of deal i's amount to a cell: doubles when exact, else bigints. */
+  const addPercent = (sums: CellSums, cell: number, i: number, percent: number) => {
+    if (percent >= HUNDRED_UNITS) addAmount(sums, cell, i);
+    else if (percentParts(his[i]!, los[i]!, percent, parts)) sums.add(cell, parts.hi, parts.lo);
+    else sums.addDecimal(cell, percentOf(amountOf(amounts, i), BigInt(percent)));
+  };
+  const addAmount = (sums: CellSums, cell: number, i: number) => {
+    const hi = his[i]!;
+    if (Number.isNaN(hi)) sums.addDecimal(cell, amounts.big.get(i)!);
+    else sums.add(cell, hi, los[i]!);
   };
   const { day, month, owner: owners, splitStart, splitRep, splitPercent, reversed, reversedDay } = deals;
   const { known, hi: his, lo: los } = amounts;
@@ -330,41 +446,173 @@ export function creditMeasure(ctx: CreditContext, name: string, measure: Measure
     }
 
     if (passes && !passes[i]) continue;
-    const amount = amountOf(amounts, i);
-    shareNode.length = 0;
-    share.length = 0;
-    ownShare.length = 0;
+    // Percents as doubles while every partial sum of them stays an exact integer.
+    let magnitude = 0;
+    for (let sp = from; sp < to; sp++) magnitude += Math.abs(splitPercent[sp]!);
+    const exactPercents = magnitude <= Number.MAX_SAFE_INTEGER;
+    nodes = 0;
     for (let sp = from; sp < to; sp++) {
       const rep = splitRep[sp]!;
       const percent = splitPercent[sp]!;
       if (covers(assigned[rep], d)) {
         const cell = rep * months + offset;
-        const credit = percent === HUNDRED ? amount : percentOf(amount, percent);
-        own.addDecimal(cell, credit);
-        ownCells.push(cell, ~splitCredit.length);
+        const k = splitCreditHi.length;
+        if (exactPercents && percent === HUNDRED_UNITS && !Number.isNaN(his[i]!)) {
+          parts.hi = his[i]!;
+          parts.lo = los[i]!;
+        } else if (!exactPercents || !percentParts(his[i]!, los[i]!, percent, parts)) {
+          const credit = percentOf(amountOf(amounts, i), percentAt(deals, sp));
+          [parts.hi, parts.lo] = splitParts(credit);
+          if (Number.isNaN(parts.hi)) splitCreditBig.set(k, credit);
+        }
+        if (Number.isNaN(parts.hi)) own.addDecimal(cell, splitCreditBig.get(k)!);
+        else own.add(cell, parts.hi, parts.lo);
+        ownCells.push(cell, ~k);
         splitCreditDeal.push(i);
-        splitCredit.push(credit);
-        splitCreditPercent.push(percent);
+        splitCreditSplit.push(sp);
+        splitCreditHi.push(parts.hi);
+        splitCreditLo.push(parts.lo);
       }
       if (managerCount === 0) continue;
-      addShare(rep, percent, true);
-      for (let node = parent[rep]!; node >= 0; node = parent[node]!) addShare(node, percent, false);
+      if (exactPercents) {
+        addShare(rep, percent, true);
+        for (let node = parent[rep]!; node >= 0; node = parent[node]!) addShare(node, percent, false);
+      } else {
+        const exact = percentAt(deals, sp);
+        addBigShare(rep, exact, true);
+        for (let node = parent[rep]!; node >= 0; node = parent[node]!) addBigShare(node, exact, false);
+      }
     }
-    for (let k = 0; k < shareNode.length; k++) {
+    for (let k = 0; k < nodes; k++) {
       const node = shareNode[k]!;
-      const total = share[k]!;
       // What this node's subtree brings its manager (for the trace), and what lies below it.
       const manager = parent[node]!;
-      if (manager >= 0 && isManager[manager] && covers(assigned[manager], d)) {
-        throughReport.addDecimal(node * months + offset, capped(amount, total));
+      const toManager = manager >= 0 && isManager[manager] && covers(assigned[manager], d);
+      const toBelow = isManager[node] && covers(assigned[node], d);
+      if (exactPercents) {
+        const total = share[k]!;
+        if (toManager) addPercent(throughReport, node * months + offset, i, total);
+        const belowPercent = total - ownShare[k]!;
+        if (toBelow && belowPercent > 0) addPercent(below, node * months + offset, i, belowPercent);
+      } else {
+        const total = bigShare[k]!;
+        const amount = amountOf(amounts, i);
+        if (toManager) throughReport.addDecimal(node * months + offset, capped(amount, total));
+        const belowPercent = total - bigOwnShare[k]!;
+        if (toBelow && belowPercent > ZERO) below.addDecimal(node * months + offset, capped(amount, belowPercent));
       }
-      if (!isManager[node] || !covers(assigned[node], d)) continue;
-      const belowPercent = total - ownShare[k]!;
-      if (belowPercent > ZERO) below.addDecimal(node * months + offset, capped(amount, belowPercent));
     }
   }
   const { cellStart, refs } = ownCells.byCell(cells);
-  return { name, rollup: measure.rollup, amounts, own, below, throughReport, cellStart, refs, splitCreditDeal, splitCredit, splitCreditPercent };
+  return {
+    name,
+    rollup: measure.rollup,
+    deals,
+    amounts,
+    own,
+    below,
+    throughReport,
+    cellStart,
+    refs,
+    splitCreditDeal,
+    splitCreditSplit,
+    splitCreditHi,
+    splitCreditLo,
+    splitCreditBig,
+  };
+}
+
+/** The (hi, lo) parts of a split credit (a shared scratch pair: the hot loop allocates nothing). */
+const parts = { hi: 0, lo: 0 };
+
+/**
+ * `percent` (units of 10^-10) of the amount with parts (hi, lo), rounded half-even to 10^-10
+ * exactly as percentOf rounds it, in doubles; the result goes to `out`. Exact when the percent
+ * has at most 4 decimals and every intermediate is an integer below 2^53; returns false (and the
+ * caller takes the bigint way) otherwise.
+ *
+ * amount × percent ÷ 100 = (hi × 10^6 + lo) × p ÷ 10^6, with p = percent ÷ 10^6 (units of 10^-4 %):
+ * the whole part hi × p plus lo × p ÷ 10^6, which alone needs rounding.
+ */
+export function percentParts(hi: number, lo: number, percent: number, out: { hi: number; lo: number }): boolean {
+  if (percent % FAST_UNIT !== 0) return false;
+  const p = percent / FAST_UNIT;
+  const whole = hi * p;
+  const fraction = lo * p;
+  // NaN (a too-large amount) fails these too.
+  if (!(Math.abs(whole) <= SAFE) || !(Math.abs(fraction) <= SAFE)) return false;
+  let q = floorDivide(fraction);
+  const r = fraction - q * FAST_UNIT;
+  // Half-even on the whole result: its parity is that of whole + q.
+  const twice = 2 * r;
+  if (twice > FAST_UNIT || (twice === FAST_UNIT && (Math.abs(whole % 2) + Math.abs(q % 2)) % 2 === 1)) q++;
+  out.hi = floorDivide(whole);
+  out.lo = whole - out.hi * FAST_UNIT + q;
+  return true;
+}
+
+/** floor(x ÷ d) for exact integers |x| ≤ SAFE and 0 < d ≤ SAFE, exactly (every product and difference below is exact). */
+function floorDivide(x: number, d = FAST_UNIT): number {
+  const q = Math.floor(x / d);
+  // x ÷ d is rounded, so its floor can be one off: the remainder says which way.
+  const r = x - q * d;
+  return r < 0 ? q - 1 : r >= d ? q + 1 : q;
+}
+
+/**
+ * An exchange at one day's rates as a fraction: value × num ÷ den, rounded half-even (FxTable's
+ * convert). For the double path, num is taken per fastUnits unit of the amount and split as
+ * whole × den + rest, so that the parts stay below 2^53 where the bigint product would not.
+ */
+export interface Exchange {
+  num: Decimal;
+  den: Decimal;
+  /** (num × 10^6) ÷ den as whole + rest ÷ den in exact doubles; NaN when too large. */
+  whole: number;
+  rest: number;
+  divisor: number;
+}
+
+export function exchange(num: Decimal, den: Decimal): Exchange {
+  let a = num * SPLIT;
+  let b = den;
+  const g = gcd(a, b);
+  a /= g;
+  b /= g;
+  const whole = a / b;
+  const fits = (v: bigint) => v <= SAFE_BIG && v >= -SAFE_BIG;
+  const ok = b > 0n && fits(b) && fits(whole);
+  return { num, den, whole: ok ? Number(whole) : NaN, rest: ok ? Number(a - whole * b) : NaN, divisor: ok ? Number(b) : NaN };
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  if (a < 0n) a = -a;
+  if (b < 0n) b = -b;
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a === 0n ? 1n : a;
+}
+
+/**
+ * The amount with parts (hi, lo) exchanged (see Exchange), into `out`; false when the double
+ * path is not exact (lo ≠ 0, or an intermediate past 2^53), and the caller takes the bigint way.
+ * amount × num ÷ den = hi × (whole + rest ÷ divisor): hi × whole, plus hi × rest ÷ divisor rounded.
+ */
+export function exchangeParts(hi: number, lo: number, x: Exchange, out: { hi: number; lo: number }): boolean {
+  if (lo !== 0) return false;
+  const whole = hi * x.whole;
+  const fraction = hi * x.rest;
+  // NaN (a too-large amount or exchange) fails these too.
+  if (!(Math.abs(whole) <= SAFE) || !(Math.abs(fraction) <= SAFE)) return false;
+  let q = floorDivide(fraction, x.divisor);
+  const r = fraction - q * x.divisor;
+  // Half-even on the whole result: its parity is that of whole + q.
+  const twice = 2 * r;
+  if (twice > x.divisor || (twice === x.divisor && (Math.abs(whole % 2) + Math.abs(q % 2)) % 2 === 1)) q++;
+  const value = whole + q;
+  if (!(Math.abs(value) <= SAFE)) return false;
+  out.hi = floorDivide(value);
+  out.lo = value - out.hi * FAST_UNIT;
+  return true;
 }
 
 /** `percent` of `amount`, at most all of it: a team counts each deal at most once. */
@@ -412,7 +660,9 @@ export function forEachOwnRef(mc: MeasureCredit, cell: number, visit: (deal: num
 
 /** The credit behind a ref, and the split percent where it came from a split. */
 export function creditOfRef(mc: MeasureCredit, ref: number): { credit: Decimal; percent: Decimal | undefined } {
-  return ref >= 0
-    ? { credit: amountOf(mc.amounts, ref), percent: undefined }
-    : { credit: mc.splitCredit[~ref]!, percent: mc.splitCreditPercent[~ref] };
+  if (ref >= 0) return { credit: amountOf(mc.amounts, ref), percent: undefined };
+  const k = ~ref;
+  const hi = mc.splitCreditHi[k]!;
+  const credit = Number.isNaN(hi) ? mc.splitCreditBig.get(k)! : joinParts(hi, mc.splitCreditLo[k]!);
+  return { credit, percent: percentAt(mc.deals, mc.splitCreditSplit[k]!) };
 }

@@ -8,8 +8,8 @@
  * period by payout period, computing what is due to date and paying the difference from what
  * was already paid (SPEC §3 "Payout periods"), rounding each line once.
  */
-import { parseDecimal, type Decimal } from './decimal.js';
-import { amountOf, creditMeasure, prepareDeals, splitParts, type MeasureCredit, type PlanAmounts } from './crediting.js';
+import { divideHalfEven, parseDecimal, type Decimal } from './decimal.js';
+import { amountOf, creditMeasure, exchange, exchangeParts, prepareDeals, splitParts, type Exchange, type MeasureCredit, type PlanAmounts } from './crediting.js';
 import { applyDraw } from './draw.js';
 import { FxTable } from './fx.js';
 import { LockSet, settleLocks, tracedDeals } from './locks.js';
@@ -123,7 +123,9 @@ export function calculate(input: CalculationInput): CalculationResult {
   const quotas = new Map<string, Decimal>();
   for (const q of data.quotas) quotas.set(`${q.repId}\u0000${q.period}`, parseDecimal(q.amount)!);
 
-  // Deal amounts in each plan currency, converted once per currency at the close-date rate.
+  // Deal amounts in each plan currency, converted once per currency at the close-date rate. The
+  // rates of a currency pair change rarely: each (deal currency, day) gets its exchange once, and
+  // most deals then convert in exact doubles (exchangeParts), the rest with bigints.
   const fxRejected = new Set<number>();
   const amountsByCurrency = new Map<string, PlanAmounts>();
   const amountsIn = (currency: string): PlanAmounts => {
@@ -134,10 +136,13 @@ export function calculate(input: CalculationInput): CalculationResult {
     const hi = new Float64Array(deals.count);
     const lo = new Float64Array(deals.count);
     const big = new Map<number, Decimal>();
+    const span = asOfDay - firstDay + 1;
+    const exchanges = deals.currencies.map(() => new Array<Exchange | null | undefined>(span));
+    const parts = { hi: 0, lo: 0 };
     for (let i = 0; i < deals.count; i++) {
       const day = deals.day[i]!;
       if (day > asOfDay) continue;
-      const from = deals.deals[i]!.currency;
+      const from = deals.currencies[deals.currency[i]!]!;
       if (from === currency) {
         known[i] = 1;
         hi[i] = own.hi[i]!;
@@ -145,12 +150,24 @@ export function calculate(input: CalculationInput): CalculationResult {
         if (Number.isNaN(hi[i]!)) big.set(i, own.big.get(i)!);
         continue;
       }
-      const converted = fx.convert(amountOf(own, i), from, currency, day);
-      if (converted === undefined) {
+      const byDay = exchanges[deals.currency[i]!]!;
+      let x = byDay[day - firstDay];
+      if (x === undefined) {
+        const fromRate = fx.rateOn(from, day);
+        const toRate = fx.rateOn(currency, day);
+        byDay[day - firstDay] = x = fromRate === undefined || toRate === undefined ? null : exchange(toRate, fromRate);
+      }
+      if (x === null) {
         fxRejected.add(i);
         continue;
       }
       known[i] = 1;
+      if (exchangeParts(own.hi[i]!, own.lo[i]!, x, parts)) {
+        hi[i] = parts.hi;
+        lo[i] = parts.lo;
+        continue;
+      }
+      const converted = divideHalfEven(amountOf(own, i) * x.num, x.den);
       [hi[i], lo[i]] = splitParts(converted);
       if (Number.isNaN(hi[i]!)) big.set(i, converted);
     }

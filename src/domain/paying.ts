@@ -37,6 +37,15 @@ export interface PayContext {
   months: number;
 }
 
+/** One rep's quota period: what every line of it shares. */
+interface QuotaPeriodAt {
+  rep: number;
+  q: Period;
+  /** Prorated where the assignment covers part of the period; undefined without a quota. */
+  quota: Decimal | undefined;
+  proration: Proration | undefined;
+}
+
 interface Proration {
   daysCovered: number;
   daysInPeriod: number;
@@ -120,38 +129,49 @@ export class PlanPayer {
     // Running state through the quota period: what each component has paid, and per-deal sums.
     const paid = new Array<Decimal>(this.components.length).fill(ZERO);
     const perDealDue = new Array<Decimal>(this.components.length).fill(ZERO);
+    const at: QuotaPeriodAt = { rep, q, quota, proration };
     for (const p of calendar.subPeriods(plan.payoutPeriod, q)) {
       if (p.startDay > this.ctx.lastDay || p.endDay < this.ctx.firstDay) continue;
       const toMonth = Math.min(p.startMonth + p.months - 1, this.ctx.lastMonth);
       const fromMonth = Math.max(p.startMonth, this.ctx.firstMonth);
-      this.components.forEach((c, k) => {
-        const due = this.due(c, rep, q, fromMonth, toMonth, quota, proration, perDealDue, k);
+      for (let k = 0; k < this.components.length; k++) {
+        const c = this.components[k]!;
+        const perDealEarlier = perDealDue[k]!;
+        const due = this.due(c, at, fromMonth, toMonth, perDealEarlier).amount;
+        if (c.kind === 'per-deal') perDealDue[k] = due;
         const paidEarlier = paid[k]!;
         // The due-to-date is rounded, then what earlier lines paid is taken off: each line is
         // whole minor units, and the lines of a quota period add up to its rounded result
         // (rounding the difference instead would drift a cent at exact halves: half-even is not
         // shift-invariant).
-        const amount = roundTo(due.amount, this.digits) - paidEarlier;
-        if (amount === ZERO) return;
+        const amount = roundTo(due, this.digits) - paidEarlier;
+        if (amount === ZERO) continue;
         paid[k] = paidEarlier + amount;
-        const digits = this.digits;
-        const build = due.trace;
         lines.push({
           repId,
           planId: plan.id,
           period: p.label,
           component: c.id,
-          amount: formatDecimal(amount, digits),
+          amount: formatDecimal(amount, this.digits),
           currency: plan.currency,
-          trace: new Trace(() => ({
-            ...build(),
-            dueToDate: formatDecimal(due.amount),
-            paidEarlier: formatDecimal(paidEarlier),
-            rounding: `due to date rounded half-even to ${digits} decimals, minus paid earlier`,
-          })),
+          trace: this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
         });
-      });
+      }
     }
+  }
+
+  /**
+   * A line's trace, rendered when read by evaluating `due` again (it is deterministic): a line
+   * keeps only these few values alive, not the closures and tier slices of its evaluation (a
+   * hundred thousand lines of those made every young-generation GC copy them).
+   */
+  private lineTrace(c: Compiled, at: QuotaPeriodAt, fromMonth: number, toMonth: number, perDealEarlier: Decimal, due: Decimal, paidEarlier: Decimal): Trace {
+    return new Trace(() => ({
+      ...this.due(c, at, fromMonth, toMonth, perDealEarlier).trace(),
+      dueToDate: formatDecimal(due),
+      paidEarlier: formatDecimal(paidEarlier),
+      rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
+    }));
   }
 
   /** Credit of a rep's cells from `fromMonth` to `toMonth` (own, plus everyone below with roll-up). */
@@ -174,18 +194,12 @@ export class PlanPayer {
     return total;
   }
 
-  /** What `c` has earned in quota period `q` through `toMonth`, and how (rendered lazily). */
-  private due(
-    c: Compiled,
-    rep: number,
-    q: Period,
-    fromMonth: number,
-    toMonth: number,
-    quota: Decimal | undefined,
-    proration: Proration | undefined,
-    perDealDue: Decimal[],
-    k: number,
-  ): { amount: Decimal; trace: () => TraceJson } {
+  /**
+   * What `c` has earned in the quota period through `toMonth`, and how (rendered lazily). A per-deal
+   * component adds this payout period's deals to `perDealEarlier`, its due through the one before.
+   */
+  private due(c: Compiled, at: QuotaPeriodAt, fromMonth: number, toMonth: number, perDealEarlier: Decimal): { amount: Decimal; trace: () => TraceJson } {
+    const { rep, q, quota, proration } = at;
     const mc = c.mc;
     const credit = this.credit(mc, rep, q.startMonth, toMonth, mc.rollup);
     const attainment = quota === undefined || quota === ZERO ? undefined : divideHalfEven(credit * ONE, quota);
@@ -246,9 +260,8 @@ export class PlanPayer {
           });
         }
         if (c.amount !== undefined) added = c.amount * BigInt(count);
-        perDealDue[k] = perDealDue[k]! + added;
         return {
-          amount: perDealDue[k]!,
+          amount: perDealEarlier + added,
           trace: () => {
             const listed: TraceJson[] = [];
             for (let m = fromMonth; m <= toMonth; m++) {

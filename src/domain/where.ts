@@ -19,7 +19,11 @@ export function compileWhere(where: Where | undefined): DealPredicate | undefine
     return (deal: Deal) => test(read(deal));
   });
   if (tests.length === 1) return tests[0];
-  return (deal) => tests.every((t) => t(deal));
+  // Loops rather than every(): a predicate runs once per deal, and a closure per call adds up.
+  return (deal) => {
+    for (const t of tests) if (!t(deal)) return false;
+    return true;
+  };
 }
 
 function fieldReader(field: string): (deal: Deal) => FieldValue | undefined {
@@ -40,12 +44,21 @@ function compileCondition(condition: FieldCondition): (value: FieldValue | undef
   if (oneOf !== undefined) checks.push((v) => oneOf.some((c) => compare(v, c) === 0));
   if (eq !== undefined) checks.push((v) => compare(v, eq) === 0);
   if (ne !== undefined) checks.push((v) => compare(v, ne) !== 0);
-  if (gt !== undefined) checks.push((v) => ordered(v, gt, (c) => c > 0));
-  if (gte !== undefined) checks.push((v) => ordered(v, gte, (c) => c >= 0));
-  if (lt !== undefined) checks.push((v) => ordered(v, lt, (c) => c < 0));
-  if (lte !== undefined) checks.push((v) => ordered(v, lte, (c) => c <= 0));
-  return (v) => v !== undefined && v !== null && checks.every((check) => check(v));
+  if (gt !== undefined) checks.push((v) => ordered(v, gt, above));
+  if (gte !== undefined) checks.push((v) => ordered(v, gte, atLeast));
+  if (lt !== undefined) checks.push((v) => ordered(v, lt, below));
+  if (lte !== undefined) checks.push((v) => ordered(v, lte, atMost));
+  return (v) => {
+    if (v === undefined || v === null) return false;
+    for (const check of checks) if (!check(v)) return false;
+    return true;
+  };
 }
+
+const above = (c: number) => c > 0;
+const atLeast = (c: number) => c >= 0;
+const below = (c: number) => c < 0;
+const atMost = (c: number) => c <= 0;
 
 /** Orderings need comparable values: a number against a number, or text against text. */
 function ordered(value: FieldValue, bound: string, accept: (c: number) => boolean): boolean {
