@@ -183,7 +183,7 @@ async function run(global: GlobalOptions, options: { asOf?: string; strict?: boo
   if (terminal) io.out.write(`Attain run ${runId} · ${dir}\n`);
   const summary = await runPipeline({ workspaceDir: dir, trigger: 'cli', runId, progress, ...(options.asOf ? { asOf: options.asOf } : {}) });
   if (terminal) writeRunSummary(io.out, summary);
-  else (progress as ReturnType<typeof jsonProgress>).logger.info({ runId: summary.runId, totals: summary.totals, rejects: summary.rejects.length }, 'run succeeded');
+  else (progress as ReturnType<typeof jsonProgress>).logger.info({ totals: summary.totals, rejects: summary.rejects.length }, 'run succeeded');
   return options.strict && summary.rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
