@@ -155,7 +155,8 @@ async function claimDataDir(lockFile: string, dir: string): Promise<() => Promis
   throw new DatabaseUnavailableError(`could not claim the embedded database at ${dir} (lock file ${lockFile})`);
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

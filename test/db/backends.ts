@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { openDatabase, type AttainDb } from '../../src/db/connect.js';
+import { isRunning, openDatabase, type AttainDb } from '../../src/db/connect.js';
 import type { Database } from '../../src/db/schema.js';
 
 export const POSTGRES_URL = process.env['ATTAIN_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -129,14 +129,6 @@ function noteSkippedOnce(reason: string): void {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A freshly initialised PGlite data dir, made once per machine and PGlite version and copied per
