@@ -8,7 +8,7 @@ import { ZERO, decimal, formatDecimal, min, type Decimal } from './decimal.js';
 import type { PayoutLine } from './engine.js';
 import { minorUnitDigits } from './currency.js';
 import type { LockSet } from './locks.js';
-import { monthOfDay, type FiscalCalendar, type Period } from './periods.js';
+import type { FiscalCalendar } from './periods.js';
 import type { Plan } from './plan.js';
 import { Trace } from './trace.js';
 
@@ -34,7 +34,7 @@ export function applyDraw(
 
   const result = lines.slice();
   let balance = ZERO;
-  for (const period of payoutPeriods(plan, calendar, intervals, window)) {
+  for (const period of calendar.periodsCovering(plan.payoutPeriod, intervals, window.firstDay, window.lastDay)) {
     if (locks.isLocked(period)) {
       // Locked: the draw paid then stands, and carries its balance forward.
       const paid = lockedDraws.get(period.label) ?? ZERO;
@@ -71,20 +71,4 @@ export function applyDraw(
     });
   }
   return result;
-}
-
-/** The plan's payout periods that overlap the assignment inside the calculated window, in order. */
-function payoutPeriods(plan: Plan, calendar: FiscalCalendar, intervals: readonly number[], window: { firstDay: number; lastDay: number }): Period[] {
-  const periods = new Map<string, Period>();
-  for (let i = 0; i < intervals.length; i += 2) {
-    const from = Math.max(intervals[i]!, window.firstDay);
-    const to = Math.min(intervals[i + 1]!, window.lastDay);
-    if (from > to) continue;
-    for (let m = monthOfDay(from); m <= monthOfDay(to); ) {
-      const p = calendar.periodOf(plan.payoutPeriod, m);
-      periods.set(p.label, p);
-      m = p.startMonth + p.months;
-    }
-  }
-  return [...periods.values()].sort((a, b) => a.startDay - b.startDay);
 }

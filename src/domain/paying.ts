@@ -9,7 +9,7 @@ import { minorUnitDigits } from './currency.js';
 import type { AttainmentRow, PayoutLine } from './engine.js';
 import type { Reject } from './model.js';
 import type { Org } from './org.js';
-import { monthOfDay, type FiscalCalendar, type Period } from './periods.js';
+import type { FiscalCalendar, Period } from './periods.js';
 import type { Component, Plan } from './plan.js';
 import { applyTiers, type TierSlice } from './rate-table.js';
 import { Trace, type TraceJson } from './trace.js';
@@ -70,19 +70,8 @@ export class PlanPayer {
   /** The payout lines of one rep (in period and component order) and their attainment rows. */
   payRep(rep: number, intervals: readonly number[], attainment: AttainmentRow[], rejects: Reject[]): PayoutLine[] {
     const { plan, calendar, firstDay, lastDay } = this.ctx;
-    const quotaPeriods = new Map<string, Period>();
-    for (let i = 0; i < intervals.length; i += 2) {
-      const from = Math.max(intervals[i]!, firstDay);
-      const to = Math.min(intervals[i + 1]!, lastDay);
-      if (from > to) continue;
-      for (let m = monthOfDay(from); m <= monthOfDay(to); ) {
-        const q = calendar.periodOf(plan.quotaPeriod, m);
-        quotaPeriods.set(q.label, q);
-        m = q.startMonth + q.months;
-      }
-    }
     const lines: PayoutLine[] = [];
-    for (const q of [...quotaPeriods.values()].sort((a, b) => a.startDay - b.startDay)) {
+    for (const q of calendar.periodsCovering(plan.quotaPeriod, intervals, firstDay, lastDay)) {
       this.payQuotaPeriod(rep, q, intervals, lines, attainment, rejects);
     }
     return lines;

@@ -99,6 +99,25 @@ export class FiscalCalendar {
     return undefined;
   }
 
+  /**
+   * The periods of `kind` that overlap the day intervals [from, to, …] (inclusive) inside
+   * [firstDay, lastDay], in order: an assignment's quota or payout periods in the calculated window.
+   */
+  periodsCovering(kind: PeriodKind, intervals: readonly number[], firstDay: number, lastDay: number): Period[] {
+    const periods = new Map<string, Period>();
+    for (let i = 0; i < intervals.length; i += 2) {
+      const from = Math.max(intervals[i]!, firstDay);
+      const to = Math.min(intervals[i + 1]!, lastDay);
+      if (from > to) continue;
+      for (let m = monthOfDay(from); m <= monthOfDay(to); ) {
+        const period = this.periodOf(kind, m);
+        periods.set(period.label, period);
+        m = period.startMonth + period.months;
+      }
+    }
+    return [...periods.values()].sort((a, b) => a.startDay - b.startDay);
+  }
+
   /** The periods of `kind` inside `outer`, in order (`kind` must divide `outer`'s kind). */
   subPeriods(kind: PeriodKind, outer: Period): Period[] {
     const result: Period[] = [];
