@@ -30,7 +30,7 @@ import { calculate, type CalculationInput, type CalculationResult } from '../src
 import { minorUnitDigits } from '../src/domain/currency.js';
 import { LockSet } from '../src/domain/locks.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
-import { compareRejects, type Reject } from '../src/domain/model.js';
+import type { Reject } from '../src/domain/model.js';
 import { resultHash } from '../src/domain/result-hash.js';
 
 /** Told about each step as it starts and ends (a terminal shows it; JSON logs record it). */
@@ -153,10 +153,7 @@ async function runSteps(db: Kysely<Database>, prepared: PreparedCalculation, run
     ({ result }) => `${result.payouts.length} payout lines${result.asOf ? ` through ${result.asOf}` : ''}`,
   );
 
-  const rejects = [
-    ...prepared.rejects,
-    ...result.rejects.map((r) => (r.source === 'deals' ? { ...r, source: prepared.locateDeal(r.recordId) ?? r.source } : r)),
-  ].sort(compareRejects);
+  const rejects = prepared.allRejects(result.rejects);
   const written = await timed(
     'results',
     async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import type { CalculationInput } from '../domain/engine.js';
-import type { CanonicalData, Reject } from '../domain/model.js';
+import { compareRejects, type CanonicalData, type Reject } from '../domain/model.js';
 import { checkAssignments, normalize } from '../domain/normalize.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -16,8 +16,11 @@ export interface PreparedCalculation {
   input: CalculationInput;
   /** Rejects found while reading and normalizing (the engine adds its own). */
   rejects: Reject[];
-  /** Names where a deal came from, for rejects the engine reports by id. */
-  locateDeal(dealId: string): string | undefined;
+  /**
+   * All rejects of a calculation, in file and line order: those found while reading and
+   * normalizing, and the engine's, which name a deal by id and get its file and line here.
+   */
+  allRejects(engineRejects: readonly Reject[]): Reject[];
   counts: { reps: number; deals: number };
 }
 
@@ -54,10 +57,14 @@ export async function prepareCalculation(dir: string, options: { asOf?: string }
       ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
     },
     rejects: [...source.rejects, ...normalized.rejects],
-    locateDeal: (id) => {
-      dealsById ??= new Map(normalized.data.deals.map((d) => [d.id, d]));
-      const deal = dealsById.get(id);
-      return deal && source.locate(deal);
+    allRejects: (engineRejects) => {
+      const located = engineRejects.map((r) => {
+        if (r.source !== 'deals') return r;
+        dealsById ??= new Map(normalized.data.deals.map((d) => [d.id, d]));
+        const deal = dealsById.get(r.recordId);
+        return { ...r, source: (deal && source.locate(deal)) ?? r.source };
+      });
+      return [...source.rejects, ...normalized.rejects, ...located].sort(compareRejects);
     },
     counts: { reps: normalized.data.reps.length, deals: normalized.data.deals.length },
   };

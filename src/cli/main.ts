@@ -23,7 +23,7 @@ import {
 } from '../db/index.js';
 import { CsvSourceError } from '../../connectors/csv/csv-file.js';
 import { calculate } from '../domain/engine.js';
-import { compareRejects, isIsoDate } from '../domain/model.js';
+import { isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
 import { prepareCalculation } from './calculation-inputs.js';
@@ -130,10 +130,7 @@ async function calc(
   }
 
   const computed = calculate(prepared.input);
-  const rejects = [
-    ...prepared.rejects,
-    ...computed.rejects.map((r) => (r.source === 'deals' ? { ...r, source: prepared.locateDeal(r.recordId) ?? r.source } : r)),
-  ].sort(compareRejects);
+  const rejects = prepared.allRejects(computed.rejects);
   const result = filterByPeriod({ ...computed, rejects }, period, calendar);
   const report = {
     result,
@@ -162,12 +159,12 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   const dir = resolve(global.workspace);
   const prepared = await prepareCalculation(dir);
   const computed = calculate(prepared.input);
-  const rejects = [...prepared.rejects, ...computed.rejects];
+  const rejects = prepared.allRejects(computed.rejects);
   out.write(
     `${dir}: attain.yaml and ${prepared.workspace.plans.length} plan${prepared.workspace.plans.length === 1 ? '' : 's'} are valid; ` +
       `${prepared.counts.reps} reps, ${prepared.counts.deals} deals, ${rejects.length} reject${rejects.length === 1 ? '' : 's'}\n`,
   );
-  for (const r of rejects.slice(0, 50)) out.write(`  ${r.source === 'deals' ? (prepared.locateDeal(r.recordId) ?? r.source) : r.source}  ${r.recordId}: ${r.reason}\n`);
+  for (const r of rejects.slice(0, 50)) out.write(`  ${r.source}  ${r.recordId}: ${r.reason}\n`);
   if (rejects.length > 50) out.write(`  … and ${rejects.length - 50} more (attain calc --json lists them all)\n`);
   return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
