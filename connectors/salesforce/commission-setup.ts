@@ -7,7 +7,7 @@
 import { COMMISSION_FIELDS, COMMISSION_OBJECT, EXTERNAL_ID_FIELD } from './commission-target.js';
 import type { SchemaProblem, SchemaReader } from './org-schema.js';
 
-const DEPLOY = 'sf project deploy start --source-dir connectors/salesforce/metadata/force-app (see connectors/salesforce/README.md)';
+const DEPLOY = 'cd connectors/salesforce/metadata && sf project deploy start --source-dir force-app --target-org <your org alias>';
 
 export async function commissionObjectProblems(schema: SchemaReader): Promise<SchemaProblem[]> {
   const described = await schema.describe(COMMISSION_OBJECT);
