@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
-import { FakeOrg, type SfRecord } from './fake-org.js';
+import { FakeOrg } from './fake-org.js';
 
 const PLAN = `id: ae
 name: Account Executive
@@ -134,4 +134,3 @@ describe('attain run with a Salesforce source', () => {
   });
 });
 
-export type { SfRecord };
