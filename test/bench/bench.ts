@@ -18,6 +18,7 @@ import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
+import { benchSalesforce } from './bench-salesforce.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
     runSteps = await benchRun(org.dir, log);
   }
 
+  // The Salesforce connector (issue 4) against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
+  const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
+
   log(
     JSON.stringify({
       engineDealsPerSec,
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
+      ...(salesforce === undefined ? {} : { salesforce }),
     }),
   );
 }
