@@ -4,17 +4,22 @@
  * deltas, API limits, bad config and the write-back target.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceConfig } from '../../../config/attain-schema.js';
 import { createSalesforceConnector } from '../../../connectors/salesforce/index.js';
 import { ConnectorError, type CommissionRecord } from '../../../connectors/source.js';
 import { FakeOrg } from './fake-org.js';
-import { MemoryStore } from './memory-store.js';
+import { readCanonical } from '../../../src/db/canonical-store.js';
+import { listSyncRejects } from '../../../src/db/sync-store.js';
+import { SyncDatabase } from '../recording-store.js';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const FAST = { retry: { retries: 2, baseDelayMs: 1 }, bulkPollMs: 1 };
 
 let org: FakeOrg;
+const database = new SyncDatabase();
+beforeAll(() => database.open(), 180_000);
+afterAll(() => database.dispose());
 const logs: string[] = [];
 
 function configFor(overrides: Partial<SalesforceConfig> = {}): SalesforceConfig {
@@ -60,7 +65,7 @@ afterEach(async () => {
 
 describe('Salesforce sync', () => {
   it('signs a JWT, pulls every object page by page through nextRecordsUrl, and saves a cursor with each page', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     const sf = connector();
     const report = await sf.sync(store, { log });
 
@@ -93,10 +98,17 @@ describe('Salesforce sync', () => {
     ]);
     expect(store.pages.flatMap((p) => p.fxRates ?? [])).toEqual([{ currency: 'EUR', from: '2026-01-01', rate: '0.92' }]);
     expect(report.apiCalls).toBe(org.apiUsed);
+
+    // And the reporting database kept it all: the rows, the reject, the cursors.
+    const kept = await readCanonical(database.db, { source: 'salesforce' });
+    expect(kept.deals.map((d) => d.id)).toEqual(['006A', '006B', '006C']);
+    expect(kept.splits).toHaveLength(3);
+    expect(await listSyncRejects(database.db, 'salesforce')).toEqual(rejects);
+    expect(await store.cursor('Opportunity')).toBe(oppPages[1]!.cursor);
   });
 
   it('reads only what changed since the cursor (>=, so records sharing the cursor time come again), and deletions', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     await connector().sync(store, { log });
     store.pages.length = 0;
 
@@ -115,7 +127,7 @@ describe('Salesforce sync', () => {
   });
 
   it('re-reads every split of an opportunity whose splits changed', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     await connector().sync(store, { log });
     store.pages.length = 0;
     org.splits.delete('0SpA3');
@@ -126,14 +138,14 @@ describe('Salesforce sync', () => {
   });
 
   it('maps the amount from a custom field and other mapped fields into deal.fields', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     await connector({ fields: { amount: 'ARR__c', segment: 'StageName' } }).sync(store, { log });
     expect(store.deals().get('006A')).toMatchObject({ amount: '100000', fields: { segment: 'Closed Won' } });
     expect(store.pages.flatMap((p) => p.rejects ?? [])[0]?.reason).toBe('no amount (ARR__c is empty)');
   });
 
   it('stops before storing anything when attain.yaml maps a field the org does not have', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     const error = await connector({ fields: { amount: 'ARR_c' } }).sync(store, { log }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('INVALID_CONFIG');
@@ -143,7 +155,7 @@ describe('Salesforce sync', () => {
   });
 
   it('signs in again once when the session expires, and goes on', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     const sf = connector();
     await sf.orgSchema();
     org.expireSessions();
@@ -154,7 +166,7 @@ describe('Salesforce sync', () => {
   });
 
   it('uses Bulk API 2.0 above the threshold and turns its CSV strings into canonical values', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     const report = await connector({ bulk: { queryAbove: 3 } }).sync(store, { log });
     expect(report.records['Opportunity']).toBe(4);
     expect(org.requests.some((r) => r.method === 'POST' && r.path.endsWith('/jobs/query'))).toBe(true);
@@ -169,7 +181,7 @@ describe('Salesforce sync', () => {
     await org.stop();
     org = await new FakeOrg({ publicKey: keys.publicKey, pageSize: 1, multiCurrency: true, apiLimit: 40, extraOpportunityFields: { ARR__c: 'currency' } }).start();
     seed(org);
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     const report = await connector().sync(store, { log });
     // 25 % of 40 = 10 calls.
     expect(report.apiCalls).toBe(10);
@@ -178,7 +190,7 @@ describe('Salesforce sync', () => {
   });
 
   it('on REQUEST_LIMIT_EXCEEDED stops, keeps the cursor, and resumes on the next run', async () => {
-    const store = new MemoryStore();
+    const store = await database.fresh('salesforce');
     const sf = connector();
     await sf.orgSchema();
     const realStore = store.storePage.bind(store);
@@ -188,7 +200,7 @@ describe('Salesforce sync', () => {
     };
     const report = await sf.sync(store, { log });
     expect(report.stoppedEarly).toContain('REQUEST_LIMIT_EXCEEDED');
-    const kept = store.cursors.get('Opportunity');
+    const kept = (await store.cursor('Opportunity'));
     expect(kept).toBeDefined();
     org.limitExceeded = false;
     store.storePage = realStore;
@@ -197,14 +209,14 @@ describe('Salesforce sync', () => {
     // The second run read on from the kept cursor: the rest of the opportunities, then the splits and rates.
     const stamp = (id: string) => new Date(String(org.opportunities.get(id)!['SystemModstamp']).replace('+0000', 'Z')).toISOString();
     expect(kept).toBe(stamp('006B'));
-    expect(store.cursors.get('Opportunity')).toBe(stamp('006N'));
+    expect((await store.cursor('Opportunity'))).toBe(stamp('006N'));
     expect([...store.deals().keys()].sort()).toEqual(['006A', '006B', '006C']);
     expect(next.records['OpportunitySplit']).toBe(3);
   });
 
   it('a wrong credential is AUTH_FAILED (exit 3) with the cause, and never the secret', async () => {
     const sf = connector({ auth: { flow: 'client-credentials', clientId: 'attain-client', clientSecret: 'hunter2-wrong' } });
-    const error = (await sf.sync(new MemoryStore(), { log }).catch((e: unknown) => e)) as ConnectorError;
+    const error = (await sf.sync(await database.fresh('salesforce'), { log }).catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('AUTH_FAILED');
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain('invalid_client');
