@@ -1,4 +1,4 @@
-/** The Hubspot connector (being built: issue 5). */
+/** The HubSpot connector (issue 5): placeholder until the sync is wired in. */
 import type { HubspotConfig } from '../../config/attain-schema.js';
 import { ConnectorError, type ConnectorOptions, type SourceConnector } from '../source.js';
 
