@@ -58,18 +58,21 @@ type CanonicalField = keyof typeof DEAL_PROPERTY_DEFAULTS;
 export const LAST_MODIFIED = 'hs_lastmodifieddate';
 const PIPELINE = 'pipeline';
 
+/** Fields a portal may lack: without them, the company currency and no type. */
+type OptionalField = 'currency' | 'type';
+
 export interface DealPropertyMap {
-  canonical: Record<CanonicalField, string>;
+  canonical: Record<Exclude<CanonicalField, OptionalField>, string> & Partial<Record<OptionalField, string>>;
   /** Extra deal fields (usable in plan `where` filters) → HubSpot property. */
   extra: Record<string, string>;
 }
 
 /** `source.hubspot.fields` over the defaults: a canonical name maps that field, any other name adds an extra one. */
 export function dealPropertyMap(fields: Record<string, string>): DealPropertyMap {
-  const canonical: Record<CanonicalField, string> = { ...DEAL_PROPERTY_DEFAULTS };
+  const canonical: DealPropertyMap['canonical'] = { ...DEAL_PROPERTY_DEFAULTS };
   const extra: Record<string, string> = {};
   for (const [name, property] of Object.entries(fields)) {
-    if (name in canonical) canonical[name as CanonicalField] = property;
+    if (name in DEAL_PROPERTY_DEFAULTS) canonical[name as CanonicalField] = property;
     else extra[name] = property;
   }
   return { canonical, extra };
@@ -77,7 +80,7 @@ export function dealPropertyMap(fields: Record<string, string>): DealPropertyMap
 
 /** Every deal property the sync reads, each once. */
 export function dealProperties(map: DealPropertyMap): string[] {
-  return [...new Set([...Object.values(map.canonical), ...Object.values(map.extra), LAST_MODIFIED, PIPELINE])];
+  return [...new Set([...Object.values(map.canonical), ...Object.values(map.extra), LAST_MODIFIED, PIPELINE])].filter((p): p is string => p !== undefined);
 }
 
 export interface StageInfo {
@@ -133,8 +136,8 @@ export type Mapped<T> = { ok: true; value: T } | { ok: false; reject: Reject };
 /** One deal, or a reject saying which property is wrong and how. An archived deal maps leniently to a deletion. */
 export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   const { canonical, extra } = ctx.properties;
-  const value = (property: string): string | undefined => {
-    const v = raw.properties[property];
+  const value = (property: string | undefined): string | undefined => {
+    const v = property === undefined ? undefined : raw.properties[property];
     return v === null || v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const deleted = raw.archived === true;

@@ -96,6 +96,8 @@ export class PortalRateLimiter {
   private queue: Promise<void> = Promise.resolve();
   /** Figures for logs and the benchmark. */
   readonly stats = { requests: 0, searchRequests: 0, waitedMs: 0, heldByHeaders: 0 };
+  /** The portal's own limit as its last response stated it (`attain hubspot check` compares it with the config). */
+  observedMax: number | undefined;
 
   constructor(
     readonly options: RateLimitOptions,
@@ -122,6 +124,7 @@ export class PortalRateLimiter {
     const max = Number(headers['x-hubspot-ratelimit-max']);
     const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
     const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
+    if (Number.isInteger(max) && max > 0) this.observedMax = max;
     if (Number.isInteger(max) && max > 0 && max < this.window.limit) this.window.limit = max;
     if (Number.isInteger(interval) && interval > 0 && interval !== this.window.windowMs) this.window.windowMs = interval;
     if (Number.isInteger(remaining) && remaining >= 0) {

@@ -31,6 +31,7 @@ import { prepareCalculation, type PreparedCalculation } from './calculation-inpu
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { hubspotCommand } from './hubspot-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -104,6 +105,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .action(async (runId: string) => {
       exitCode = await replay(program.opts<GlobalOptions>(), runId, io.out);
     });
+
+  program.addCommand(hubspotCommand({ workspace: () => program.opts<GlobalOptions>().workspace, out: io.out, setExitCode: (code) => (exitCode = code) }));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
