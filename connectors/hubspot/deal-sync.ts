@@ -76,7 +76,8 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
           { propertyName: LAST_MODIFIED, operator: 'EQ', value: String(tie.ms) },
           { propertyName: 'hs_object_id', operator: 'GT', value: tie.afterId },
         ]
-      : [{ propertyName: LAST_MODIFIED, operator, value: String(since) }];
+      : // The window's start, not the running `since`: a query's filter stays fixed while `after` pages through it.
+        [{ propertyName: LAST_MODIFIED, operator, value: String(windowStart) }];
     const sorts = [{ propertyName: tie ? 'hs_object_id' : LAST_MODIFIED, direction: 'ASCENDING' }];
     let answer: SearchAnswer;
     try {

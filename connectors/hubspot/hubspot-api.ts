@@ -120,12 +120,14 @@ export class HubspotApi {
     let networkErrors = 0;
     for (;;) {
       await this.ensureToken(signal);
-      await this.limiter.acquire(kind, signal);
+      const ticket = await this.limiter.acquire(kind, signal);
       this.apiCalls++;
       let response;
       try {
         response = await attempt();
+        this.limiter.settle(ticket);
       } catch (error) {
+        this.limiter.settle(ticket);
         if (++networkErrors > MAX_NETWORK_RETRIES) {
           throw new ConnectorError('UNREACHABLE', `HubSpot at ${this.host} could not be reached (${what}): ${this.scrub(describe(error))}`, {
             cause: error,
@@ -195,7 +197,7 @@ export class HubspotApi {
   private async refresh(signal?: AbortSignal): Promise<void> {
     const { clientId = '', clientSecret = '', refreshToken = '' } = this.config.auth;
     const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
-    await this.limiter.acquire('standard', signal);
+    const ticket = await this.limiter.acquire('standard', signal);
     this.apiCalls++;
     let status: number;
     let body: { access_token?: string; expires_in?: number; status?: string; message?: string } | undefined;
@@ -211,8 +213,10 @@ export class HubspotApi {
       status = res.status;
       body = (await res.json().catch(() => undefined)) as typeof body;
     } catch (error) {
+      this.limiter.settle(ticket);
       throw new ConnectorError('UNREACHABLE', `HubSpot at ${this.host} could not be reached to refresh the OAuth token: ${this.scrub(describe(error))}`, { cause: error });
     }
+    this.limiter.settle(ticket);
     if (status >= 500) throw new ConnectorError('TEMPORARY', `HubSpot answered ${status} to the OAuth token refresh`);
     if (status >= 300 || typeof body?.access_token !== 'string' || typeof body.expires_in !== 'number') {
       throw new ConnectorError(
@@ -230,7 +234,8 @@ export class HubspotApi {
   scrub(text: string): string {
     let out = text;
     const secrets = [this.config.auth.accessToken, this.config.auth.clientSecret, this.config.auth.refreshToken, this.token?.value];
-    for (const secret of secrets) if (secret) out = out.split(secret).join('***');
+    // Too short to be a real credential (and replacing it would garble the message).
+    for (const secret of secrets) if (secret && secret.length >= 8) out = out.split(secret).join('***');
     return out;
   }
 }

@@ -46,14 +46,21 @@ export const systemClock: Clock = {
 };
 
 /**
- * Network latency varies, so a request sent just after the oldest one left our window may reach
- * HubSpot just before it left theirs. A small guard keeps the two windows apart.
+ * HubSpot counts a request when it arrives, which is some time after we sent it and before its
+ * answer reaches us. So each request is counted from its start, and once answered, from the
+ * answer (the latest moment HubSpot can have counted it): a window we see as turned over has
+ * turned over at HubSpot too. The guard covers the clocks' granularity.
  */
-const WINDOW_GUARD_MS = 25;
+const WINDOW_GUARD_MS = 5;
 
-/** Requests started within a sliding window. */
+/** A request's place in the windows: moved to its answer's time by `PortalRateLimiter.settle`. */
+export interface RateTicket {
+  at: number;
+}
+
+/** Requests counted within a sliding window. */
 class SlidingWindow {
-  private starts: number[] = [];
+  private tickets: RateTicket[] = [];
   constructor(
     public limit: number,
     public windowMs: number,
@@ -62,26 +69,25 @@ class SlidingWindow {
   /** How long until one more request may start (0: now). */
   waitMs(now: number): number {
     this.prune(now);
-    if (this.starts.length < this.limit) return 0;
-    const oldest = this.starts[this.starts.length - this.limit] ?? now;
+    if (this.tickets.length < this.limit) return 0;
+    const times = this.tickets.map((t) => t.at).sort((a, b) => a - b);
+    const oldest = times[times.length - this.limit] ?? now;
     return Math.max(1, oldest + this.windowMs + WINDOW_GUARD_MS - now);
   }
 
-  record(now: number): void {
-    this.starts.push(now);
+  record(ticket: RateTicket): void {
+    this.tickets.push(ticket);
   }
 
-  /** Requests started in the window ending now. */
+  /** Requests counted in the window ending now. */
   used(now: number): number {
     this.prune(now);
-    return this.starts.length;
+    return this.tickets.length;
   }
 
   private prune(now: number): void {
     const cutoff = now - this.windowMs - WINDOW_GUARD_MS;
-    let drop = 0;
-    while (drop < this.starts.length && (this.starts[drop] ?? 0) <= cutoff) drop++;
-    if (drop > 0) this.starts.splice(0, drop);
+    if (this.tickets.some((t) => t.at <= cutoff)) this.tickets = this.tickets.filter((t) => t.at > cutoff);
   }
 }
 
@@ -108,11 +114,19 @@ export class PortalRateLimiter {
   }
 
   /** Waits for a turn and counts the request as started. Turns are taken in call order. */
-  acquire(kind: RequestKind, signal?: AbortSignal): Promise<void> {
+  acquire(kind: RequestKind, signal?: AbortSignal): Promise<RateTicket> {
     const turn = this.queue.then(() => this.waitTurn(kind, signal));
     // A failed wait (aborted) must not block the requests queued after it.
-    this.queue = turn.catch(() => undefined);
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
+  }
+
+  /** The request was answered: from now on it counts from its answer. */
+  settle(ticket: RateTicket): void {
+    ticket.at = Math.max(ticket.at, this.clock.now());
   }
 
   /**
@@ -143,7 +157,7 @@ export class PortalRateLimiter {
     this.heldUntil = Math.max(this.heldUntil, this.clock.now() + ms);
   }
 
-  private async waitTurn(kind: RequestKind, signal?: AbortSignal): Promise<void> {
+  private async waitTurn(kind: RequestKind, signal?: AbortSignal): Promise<RateTicket> {
     for (;;) {
       const now = this.clock.now();
       const wait = Math.max(
@@ -152,13 +166,14 @@ export class PortalRateLimiter {
         kind === 'search' ? this.search.waitMs(now) : 0,
       );
       if (wait <= 0) {
-        this.window.record(now);
+        const ticket: RateTicket = { at: now };
+        this.window.record(ticket);
         if (kind === 'search') {
-          this.search.record(now);
+          this.search.record(ticket);
           this.stats.searchRequests++;
         }
         this.stats.requests++;
-        return;
+        return ticket;
       }
       this.stats.waitedMs += wait;
       await this.clock.sleep(wait, signal);

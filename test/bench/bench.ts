@@ -18,6 +18,7 @@ import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
+import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
     runSteps = await benchRun(org.dir, log);
   }
+  // The HubSpot pull under its rate limit (issue 5). BENCH_SKIP_HUBSPOT=1 skips it.
+  const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT'] ? undefined : await benchHubspot(log);
 
   log(
     JSON.stringify({
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
+      ...(hubspot === undefined ? {} : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
     }),
   );
 }

@@ -56,6 +56,9 @@ export class FakePortal {
   private server: Server | undefined;
   private accepted: number[] = [];
   private nextId = 1000;
+  /** Deals sorted for the search, kept while nothing changed (a 50,000-deal bench would sort on every page). */
+  private sorted: { key: string; deals: FakeDeal[] } | undefined;
+  private version = 0;
 
   constructor(readonly options: FakePortalOptions = {}) {}
 
@@ -78,6 +81,7 @@ export class FakePortal {
   touch(id: string, properties: Record<string, string>, at: Date): void {
     const deal = this.deals.get(id);
     if (!deal) throw new Error(`no deal ${id}`);
+    this.version++;
     Object.assign(deal.properties, properties, { hs_lastmodifieddate: at.toISOString() });
   }
 
@@ -198,7 +202,11 @@ export class FakePortal {
     }
     const numeric = (deal: FakeDeal, property: string) =>
       property === 'hs_object_id' ? Number(deal.id) : Date.parse(deal.properties[property] ?? '');
-    const matches = [...this.deals.values()]
+    const key = `${sortBy} ${this.deals.size} ${this.version}`;
+    if (this.sorted?.key !== key) {
+      this.sorted = { key, deals: [...this.deals.values()].sort((a, b) => numeric(a, sortBy) - numeric(b, sortBy) || Number(a.id) - Number(b.id)) };
+    }
+    const matches = this.sorted.deals
       .filter((d) => !d.archived)
       .filter((d) =>
         filters.every((f) => {
@@ -206,8 +214,7 @@ export class FakePortal {
           const target = Number(f.value);
           return f.operator === 'GTE' ? v >= target : f.operator === 'GT' ? v > target : f.operator === 'EQ' ? v === target : false;
         }),
-      )
-      .sort((a, b) => numeric(a, sortBy) - numeric(b, sortBy) || Number(a.id) - Number(b.id));
+      );
     const requested = (json['properties'] as string[]) ?? [];
     const page = matches.slice(after, after + limit).map((d) => ({
       id: d.id,

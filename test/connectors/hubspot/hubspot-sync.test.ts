@@ -126,13 +126,15 @@ describe('HubSpot connector against recorded responses', () => {
       .post('/crm/v3/objects/deals/search', (body: SearchBody) => (bodies.push(body), body.after === undefined))
       .matchHeader('authorization', `Bearer ${TOKEN}`)
       .reply(200, { total: 3, results: [deal('1', '2026-02-01T10:00:00.000Z'), deal('2', '2026-02-02T10:00:00.000Z')], paging: { next: { after: '2', link: '' } } })
-      .post('/crm/v3/objects/deals/search', (body: SearchBody) => body.after === '2')
+      .post('/crm/v3/objects/deals/search', (body: SearchBody) => (bodies.push(body), body.after === '2'))
       .reply(200, { total: 3, results: [deal('3', '2026-02-03T10:00:00.000Z', { amount: 'n/a' })] });
     const store = createSyncStore(backend.db, 'hubspot');
     const report = await connector(new VirtualClock()).sync(store, { log: () => undefined });
 
     expect(scope.isDone()).toBe(true);
     expect(bodies[0]?.filterGroups[0]?.filters).toEqual([{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: '0' }]);
+    // The second page pages the same query: its filter does not move with the deals read.
+    expect(bodies.at(-1)).toMatchObject({ after: '2', filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: '0' }] }] });
     expect(report.records).toMatchObject({ owners: 3, deals: 3, 'deals-archived': 1 });
     const synced = await readCanonical(backend.db, { source: 'hubspot' });
     expect(synced.reps.map((r) => [r.id, r.active])).toEqual([['101', true], ['102', true], ['99', false]]);
