@@ -126,6 +126,10 @@ export interface ConnectorOptions<Config> {
   env: NodeJS.ProcessEnv;
   /** Where log lines go; never handed a secret. */
   log: (message: string) => void;
+  /** `calendar.tz`: the day a CRM timestamp falls on. Default UTC. */
+  tz?: string;
+  /** `baseCurrency`: the currency of a record that names none, and of exchange rates. Default USD. */
+  baseCurrency?: string;
 }
 
 /**

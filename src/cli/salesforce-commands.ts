@@ -11,18 +11,13 @@ import type { SalesforceConfig } from '../../config/attain-schema.js';
 import { parseAttainConfig } from '../../config/attain-schema.js';
 import { ConfigError } from '../../config/errors.js';
 import type { SchemaProblem } from '../../connectors/salesforce/org-schema.js';
+import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-export interface SalesforceCommandContext {
-  /** The --workspace option, read when a command runs. */
-  workspace: () => string;
-  out: Writable;
-  exit: (code: number) => void;
-}
 
 const DEFAULT_REDIRECT = 'http://localhost:1717/OauthRedirect';
 
-export function salesforceCommand(context: SalesforceCommandContext): Command {
+export function salesforceCommand(context: CommandContext): Command {
   const command = new Command('salesforce').description('connect a Salesforce org, verify it, and set up the write-back object');
   command
     .command('check')
@@ -58,7 +53,7 @@ function writeProblems(out: Writable, problems: SchemaProblem[]): void {
   for (const p of problems) out.write(`  ✗ ${p.problem}\n    fix: ${p.fix}\n`);
 }
 
-async function check(context: SalesforceCommandContext): Promise<number> {
+async function check(context: CommandContext): Promise<number> {
   const { createSalesforceConnector } = await import('../../connectors/salesforce/index.js');
   const { commissionObjectProblems } = await import('../../connectors/salesforce/commission-setup.js');
   const dir = resolve(context.workspace());
@@ -94,7 +89,7 @@ async function check(context: SalesforceCommandContext): Promise<number> {
   }
 }
 
-async function setup(context: SalesforceCommandContext): Promise<number> {
+async function setup(context: CommandContext): Promise<number> {
   const { createSalesforceConnector } = await import('../../connectors/salesforce/index.js');
   const { commissionObjectProblems } = await import('../../connectors/salesforce/commission-setup.js');
   const dir = resolve(context.workspace());
@@ -114,7 +109,7 @@ async function setup(context: SalesforceCommandContext): Promise<number> {
   }
 }
 
-async function login(context: SalesforceCommandContext, options: { code?: string; redirectUri: string }): Promise<number> {
+async function login(context: CommandContext, options: { code?: string; redirectUri: string }): Promise<number> {
   const { authorizeUrl, exchangeCode } = await import('../../connectors/salesforce/salesforce-auth.js');
   const dir = resolve(context.workspace());
   // Before the first login there is no refresh token yet: its variable may be unset, so a

@@ -19,6 +19,7 @@ import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
 import { benchSalesforce } from './bench-salesforce.js';
+import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
     runSteps = await benchRun(org.dir, log);
   }
+  // The HubSpot pull under its rate limit (issue 5). BENCH_SKIP_HUBSPOT=1 skips it.
+  const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT'] ? undefined : await benchHubspot(log);
 
   // The Salesforce connector (issue 4) against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
       ...(salesforce === undefined ? {} : { salesforce }),
+      ...(hubspot === undefined ? {} : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
     }),
   );
 }
