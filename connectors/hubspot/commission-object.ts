@@ -111,25 +111,28 @@ class CommissionTarget implements WritebackTarget {
 
   async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     const outcomes: WritebackOutcome[] = [];
-    for (let i = 0; i < records.length; i += BATCH) outcomes.push(...(await this.upsertBatch(records.slice(i, i + BATCH))));
+    const bisection = new Bisection();
+    for (let i = 0; i < records.length; i += BATCH) {
+      outcomes.push(
+        ...(await bisection.send(
+          records.slice(i, i + BATCH),
+          (batch) => this.upsertBatch(batch),
+          (r, error) => ({ key: r.key, ok: false, error }),
+        )),
+      );
+    }
     return outcomes;
   }
 
+  /** One batch upsert call; a refused call throws (`HubspotResponseError`) for the bisection to split. */
   private async upsertBatch(batch: CommissionRecord[]): Promise<WritebackOutcome[]> {
     const inputs = batch.map((r) => ({ idProperty: KEY_PROPERTY, id: r.key, properties: recordProperties(r) }));
-    let answer: UpsertAnswer;
-    try {
-      answer = await this.api.request<UpsertAnswer>(
-        `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/upsert`,
-        'standard',
-        { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/upsert`, body: { inputs } },
-        this.signal,
-      );
-    } catch (error) {
-      // A whole batch refused (a bad owner id fails all of it): each record keeps the reason and is retried next run.
-      if (error instanceof HubspotResponseError && error.status < 500) return batch.map((r) => ({ key: r.key, ok: false, error: error.message }));
-      throw error;
-    }
+    const answer = await this.api.request<UpsertAnswer>(
+      `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/upsert`,
+      'standard',
+      { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/upsert`, body: { inputs } },
+      this.signal,
+    );
     const keys = new Set(batch.map((r) => r.key));
     const done = new Map<string, string>();
     for (const result of answer.results ?? []) {
@@ -171,22 +174,71 @@ class CommissionTarget implements WritebackTarget {
         else outcomes.push({ key: r.key, ok: true }); // not in HubSpot: nothing to archive
       }
     }
+    const bisection = new Bisection();
     for (let i = 0; i < known.length; i += BATCH) {
-      const batch = known.slice(i, i + BATCH);
-      try {
-        await this.api.request(
-          `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/archive`,
-          'standard',
-          { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/archive`, body: { inputs: batch.map((r) => ({ id: r.externalId })) } },
-          this.signal,
-        );
-        outcomes.push(...batch.map((r) => ({ key: r.key, ok: true, externalId: r.externalId })));
-      } catch (error) {
-        if (!(error instanceof HubspotResponseError)) throw error;
-        outcomes.push(...batch.map((r) => ({ key: r.key, ok: false, externalId: r.externalId, error: error.message })));
-      }
+      outcomes.push(
+        ...(await bisection.send(
+          known.slice(i, i + BATCH),
+          async (batch) => {
+            await this.api.request(
+              `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/archive`,
+              'standard',
+              { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/archive`, body: { inputs: batch.map((r) => ({ id: r.externalId })) } },
+              this.signal,
+            );
+            return batch.map((r) => ({ key: r.key, ok: true, externalId: r.externalId }));
+          },
+          (r, error) => ({ key: r.key, ok: false, externalId: r.externalId, error }),
+        )),
+      );
     }
     return outcomes;
+  }
+}
+
+/**
+ * HubSpot refuses a whole batch call with 400 when one input is bad (an invalid number, an owner id
+ * the portal does not know): nothing of it is written. The batch is then sent again in halves,
+ * recursively, down to single records, so only the bad ones fail (with HubSpot's message, kept in
+ * `writeback_state` and retried next run) and the rest are written. One bad record in 100 costs
+ * about 14 extra calls (two per level, 7 levels).
+ *
+ * A 400 that is not about single records (a property removed from the object, a wrong idProperty)
+ * refuses every half too: once a batch bisected down to single records has every record refused,
+ * later refused batches of the same call fail whole instead of costing 199 calls each. Other 4xx
+ * (404: the object is gone) fail the batch whole; 5xx and rate limits were retried by `HubspotApi`
+ * and propagate.
+ */
+class Bisection {
+  private split = true;
+  private halvings = 0;
+
+  async send<T extends { key: string }>(
+    batch: T[],
+    call: (batch: T[]) => Promise<WritebackOutcome[]>,
+    refused: (record: T, error: string) => WritebackOutcome,
+  ): Promise<WritebackOutcome[]> {
+    const before = this.halvings;
+    const outcomes = await this.bisect(batch, call, refused);
+    if (this.halvings > before && outcomes.every((o) => !o.ok)) this.split = false;
+    return outcomes;
+  }
+
+  private async bisect<T extends { key: string }>(
+    batch: T[],
+    call: (batch: T[]) => Promise<WritebackOutcome[]>,
+    refused: (record: T, error: string) => WritebackOutcome,
+  ): Promise<WritebackOutcome[]> {
+    try {
+      return await call(batch);
+    } catch (error) {
+      if (!(error instanceof HubspotResponseError) || error.status >= 500) throw error;
+      if (error.status !== 400 || batch.length === 1 || !this.split) return batch.map((r) => refused(r, error.message));
+      this.halvings++;
+      const middle = Math.ceil(batch.length / 2);
+      const first = await this.bisect(batch.slice(0, middle), call, refused);
+      return [...first, ...(await this.bisect(batch.slice(middle), call, refused))];
+    }
   }
 }
 

@@ -32,6 +32,8 @@ export interface FakePortalOptions {
   splits?: boolean;
   /** Upserts with these keys fail per record (207). */
   failKeys?: Set<string>;
+  /** Archive calls holding one of these record ids are refused whole with a 400, as HubSpot refuses a batch over one bad input. */
+  refuseArchiveIds?: Set<string>;
 }
 
 export interface CommissionRow {
@@ -49,8 +51,10 @@ export class FakePortal {
   schemaCreated = false;
   /** Each request: method and path. */
   log: { method: string; path: string; at: number; status: number }[] = [];
-  /** Every upsert input received, in order. */
+  /** Every upsert input of an accepted call, in order. */
   upserts: { id: string; properties: Record<string, string> }[] = [];
+  /** The inputs' ids of each batch call refused whole (400): nothing of it was written. */
+  refusedBatches: { operation: 'upsert' | 'archive'; ids: string[] }[] = [];
   archivedIds: string[] = [];
   rateLimited = 0;
   private server: Server | undefined;
@@ -157,6 +161,12 @@ export class FakePortal {
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
       if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
       if (object[2] === 'upsert') {
+        // Like HubSpot, an invalid value in any input refuses the whole call, naming the value but not the input.
+        const invalid = inputs.flatMap((input) => invalidValues(input.properties ?? {}, this.owners));
+        if (invalid.length > 0) {
+          this.refusedBatches.push({ operation: 'upsert', ids: inputs.map((input) => input.id) });
+          return send(400, { status: 'error', message: `Property values were not valid: ${JSON.stringify(invalid)}`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+        }
         const results = [];
         const errors = [];
         for (const input of inputs) {
@@ -182,6 +192,11 @@ export class FakePortal {
           return row && !row.archived ? [{ id: row.id, properties: { attain_key: id } }] : [];
         });
         return send(200, { status: 'COMPLETE', results });
+      }
+      const refused = inputs.filter(({ id }) => this.options.refuseArchiveIds?.has(id));
+      if (refused.length > 0) {
+        this.refusedBatches.push({ operation: 'archive', ids: inputs.map((input) => input.id) });
+        return send(400, { status: 'error', message: `Invalid input: object ${refused[0]!.id} cannot be archived`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
       }
       for (const { id } of inputs) {
         this.archivedIds.push(id);
@@ -236,6 +251,26 @@ export class FakePortal {
       'x-hubspot-ratelimit-interval-milliseconds': '10000',
     };
   }
+}
+
+/**
+ * The checks HubSpot makes on a commission record's values: number properties must parse, and the
+ * record owner must be one of the portal's active owners (when the portal has any). Each in the
+ * shape of HubSpot's VALIDATION_ERROR message.
+ */
+function invalidValues(properties: Record<string, string>, owners: FakeOwner[]): { isValid: false; message: string; error: string; name: string }[] {
+  const invalid: { isValid: false; message: string; error: string; name: string }[] = [];
+  for (const name of ['amount', 'attainment']) {
+    const value = properties[name];
+    if (value !== undefined && value !== '' && !Number.isFinite(Number(value))) {
+      invalid.push({ isValid: false, message: `${value} was not a valid number.`, error: 'INVALID_FLOAT', name });
+    }
+  }
+  const owner = properties['hubspot_owner_id'];
+  if (owner !== undefined && owners.length > 0 && !owners.some((o) => o.id === owner && !o.archived)) {
+    invalid.push({ isValid: false, message: `${owner} is not a valid owner id`, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id' });
+  }
+  return invalid;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
