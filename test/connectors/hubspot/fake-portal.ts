@@ -34,7 +34,14 @@ export interface FakePortalOptions {
   failKeys?: Set<string>;
   /** Archive calls holding one of these record ids are refused whole with a 400, as HubSpot refuses a batch over one bad input. */
   refuseArchiveIds?: Set<string>;
+  /** The `attain_commission` schema's properties, when they should differ from what Attain creates. */
+  commissionProperties?: { name: string; type: string; fieldType: string; hasUniqueValue?: boolean }[];
+  /** Deal properties the portal has (default DEAL_PROPERTIES). */
+  dealProperties?: string[];
 }
+
+/** The OAuth app the token endpoint knows, and the one authorization code it accepts. */
+export const OAUTH_APP = { clientId: 'attain-client-id', clientSecret: 'attain-client-secret-value', code: 'auth-code-ok', refreshToken: 'refresh-ok' };
 
 export interface CommissionRow {
   id: string;
@@ -56,6 +63,7 @@ export class FakePortal {
   /** The inputs' ids of each batch call refused whole (400): nothing of it was written. */
   refusedBatches: { operation: 'upsert' | 'archive'; ids: string[] }[] = [];
   archivedIds: string[] = [];
+  tokenRequests: URLSearchParams[] = [];
   rateLimited = 0;
   private server: Server | undefined;
   private accepted: number[] = [];
@@ -100,6 +108,14 @@ export class FakePortal {
 
     if (url.pathname === '/oauth/v1/token') {
       const form = new URLSearchParams(body);
+      this.tokenRequests.push(form);
+      if (form.get('grant_type') === 'authorization_code') {
+        if (form.get('client_id') !== OAUTH_APP.clientId || form.get('client_secret') !== OAUTH_APP.clientSecret) {
+          return send(400, { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id or secret' });
+        }
+        if (form.get('code') !== OAUTH_APP.code) return send(400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' });
+        return send(200, { token_type: 'bearer', refresh_token: OAUTH_APP.refreshToken, access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
+      }
       if (form.get('refresh_token') !== 'refresh-ok') return send(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
       return send(200, { token_type: 'bearer', refresh_token: 'refresh-ok', access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
     }
@@ -119,7 +135,7 @@ export class FakePortal {
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /crm/v3/properties/deals':
-        return send(200, { results: DEAL_PROPERTIES.map((name) => ({ name, label: name, type: 'string' })) });
+        return send(200, { results: (this.options.dealProperties ?? DEAL_PROPERTIES).map((name) => ({ name, label: name, type: 'string' })) });
       case 'GET /crm/v3/pipelines/deals':
         return send(200, { results: [PIPELINE] });
       case 'GET /settings/v3/currencies/company-currency':
@@ -151,10 +167,10 @@ export class FakePortal {
         });
       }
       case 'GET /crm/v3/schemas':
-        return send(200, { results: this.schemaCreated ? [SCHEMA] : [] });
+        return send(200, { results: this.schemaCreated ? [this.schema()] : [] });
       case 'POST /crm/v3/schemas':
         this.schemaCreated = true;
-        return send(201, SCHEMA);
+        return send(201, this.schema());
     }
     const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
     if (object && req.method === 'POST' && this.schemaCreated) {
@@ -207,9 +223,14 @@ export class FakePortal {
     return send(404, { status: 'error', message: `no route ${route}`, category: 'OBJECT_NOT_FOUND' });
   }
 
+  private schema(): Record<string, unknown> {
+    return this.options.commissionProperties ? { ...SCHEMA, properties: this.options.commissionProperties } : SCHEMA;
+  }
+
   private search(json: Record<string, unknown>, send: (status: number, payload?: unknown) => void): void {
-    const filters = ((json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[])[0]?.filters ?? []);
-    const sortBy = (json['sorts'] as { propertyName: string }[])[0]?.propertyName ?? 'hs_lastmodifieddate';
+    // Both are optional in HubSpot's search (`attain hubspot check` sends neither).
+    const filters = (json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[] | undefined)?.[0]?.filters ?? [];
+    const sortBy = (json['sorts'] as { propertyName: string }[] | undefined)?.[0]?.propertyName ?? 'hs_lastmodifieddate';
     const limit = Math.min(Number(json['limit'] ?? 10), 200);
     const after = Number(json['after'] ?? 0);
     if (after + limit > 10_000) {
