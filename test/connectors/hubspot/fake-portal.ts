@@ -16,6 +16,14 @@ export interface FakeDeal {
   archivedAt?: string;
 }
 
+export interface SearchBody {
+  filterGroups?: { filters: { propertyName: string; operator: string; value: string }[] }[];
+  sorts?: { propertyName: string; direction?: string }[];
+  properties?: string[];
+  limit?: number;
+  after?: string;
+}
+
 export interface FakeOwner {
   id: string;
   email: string;
@@ -36,6 +44,8 @@ export interface FakePortalOptions {
   refuseArchiveIds?: Set<string>;
   /** The `attain_commission` schema's properties, when they should differ from what Attain creates. */
   commissionProperties?: { name: string; type: string; fieldType: string; hasUniqueValue?: boolean }[];
+  /** The search's result cap per query (HubSpot's is 10,000): a page reaching past it is a 400. */
+  searchCap?: number;
   /** Deal properties the portal has (default DEAL_PROPERTIES). */
   dealProperties?: string[];
 }
@@ -64,6 +74,8 @@ export class FakePortal {
   refusedBatches: { operation: 'upsert' | 'archive'; ids: string[] }[] = [];
   archivedIds: string[] = [];
   tokenRequests: URLSearchParams[] = [];
+  /** Called with each deal search's body and the status it is answered with. */
+  onSearch: ((body: SearchBody, status: number) => void) | undefined;
   rateLimited = 0;
   private server: Server | undefined;
   private accepted: number[] = [];
@@ -227,13 +239,17 @@ export class FakePortal {
     return this.options.commissionProperties ? { ...SCHEMA, properties: this.options.commissionProperties } : SCHEMA;
   }
 
-  private search(json: Record<string, unknown>, send: (status: number, payload?: unknown) => void): void {
+  private search(json: Record<string, unknown>, reply: (status: number, payload?: unknown) => void): void {
+    const send = (status: number, payload?: unknown) => {
+      this.onSearch?.(json as SearchBody, status);
+      reply(status, payload);
+    };
     // Both are optional in HubSpot's search (`attain hubspot check` sends neither).
     const filters = (json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[] | undefined)?.[0]?.filters ?? [];
     const sortBy = (json['sorts'] as { propertyName: string }[] | undefined)?.[0]?.propertyName ?? 'hs_lastmodifieddate';
     const limit = Math.min(Number(json['limit'] ?? 10), 200);
     const after = Number(json['after'] ?? 0);
-    if (after + limit > 10_000) {
+    if (after + limit > (this.options.searchCap ?? 10_000)) {
       return send(400, { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' });
     }
     const numeric = (deal: FakeDeal, property: string) =>
