@@ -67,6 +67,24 @@ describe('attain hubspot check', () => {
     expect(result.out).not.toContain(TOKEN);
   });
 
+  it('needs attain.yaml only, not plans (a portal is connected before plans are written)', async () => {
+    const { url } = await portal();
+    const dir = workspace('no-plans', tokenAuth(url));
+    rmSync(join(dir, 'plans'), { recursive: true });
+    const result = await runCli(['--workspace', dir, 'hubspot', 'check']);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('No problems found.');
+  });
+
+  it('a misspelt attain.yaml key: exit 2 naming the key and the file', async () => {
+    const { url } = await portal();
+    const result = await runCli(['--workspace', workspace('bad-key', tokenAuth(url, '    rateLimits: { perTenSeconds: 100 }\n')), 'hubspot', 'check']);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('attain.yaml');
+    expect(result.err).toContain('rateLimits');
+  });
+
   it('a missing mapped property: exit 2, naming the property, a near name and the fix', async () => {
     // This portal also allows only 100 requests per 10 s while attain.yaml says 190 (the default).
     const { url } = await portal({ perTenSeconds: 100 });
