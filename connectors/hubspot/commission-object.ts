@@ -111,10 +111,9 @@ class CommissionTarget implements WritebackTarget {
 
   async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     const outcomes: WritebackOutcome[] = [];
-    const bisection = new Bisection();
     for (let i = 0; i < records.length; i += BATCH) {
       outcomes.push(
-        ...(await bisection.send(
+        ...(await bisect(
           records.slice(i, i + BATCH),
           (batch) => this.upsertBatch(batch),
           (r, error) => ({ key: r.key, ok: false, error }),
@@ -174,10 +173,9 @@ class CommissionTarget implements WritebackTarget {
         else outcomes.push({ key: r.key, ok: true }); // not in HubSpot: nothing to archive
       }
     }
-    const bisection = new Bisection();
     for (let i = 0; i < known.length; i += BATCH) {
       outcomes.push(
-        ...(await bisection.send(
+        ...(await bisect(
           known.slice(i, i + BATCH),
           async (batch) => {
             await this.api.request(
@@ -198,47 +196,31 @@ class CommissionTarget implements WritebackTarget {
 
 /**
  * HubSpot refuses a whole batch call with 400 when one input is bad (an invalid number, an owner id
- * the portal does not know): nothing of it is written. The batch is then sent again in halves,
- * recursively, down to single records, so only the bad ones fail (with HubSpot's message, kept in
- * `writeback_state` and retried next run) and the rest are written. One bad record in 100 costs
- * about 14 extra calls (two per level, 7 levels).
+ * the portal does not have, such as a rep who left): nothing of it is written. The batch is then
+ * sent again in halves, recursively, down to single records, so only the bad ones fail (with
+ * HubSpot's message, kept in `writeback_state` and retried next run) and the rest are written. One
+ * bad record in 100 costs about 14 extra calls (two per level, 7 levels); a batch whose records are
+ * all bad costs 199 (a departed rep's lines can fill one).
  *
- * A 400 that is not about single records (a property removed from the object, a wrong idProperty)
- * refuses every half too: once a batch bisected down to single records has every record refused,
- * later refused batches of the same call fail whole instead of costing 199 calls each. Other 4xx
- * (404: the object is gone) fail the batch whole; 5xx and rate limits were retried by `HubspotApi`
- * and propagate.
+ * Bisecting is never switched off for a call: a batch refused whole says nothing about the next
+ * one. The 400s that would refuse every record (a property missing or of the wrong type, a key
+ * that is not unique) are caught before the first write, by `openCommissionTarget`'s schema check.
+ * Other 4xx (404: the object is gone) fail the batch whole; 5xx and rate limits were retried by
+ * `HubspotApi` and propagate.
  */
-class Bisection {
-  private split = true;
-  private halvings = 0;
-
-  async send<T extends { key: string }>(
-    batch: T[],
-    call: (batch: T[]) => Promise<WritebackOutcome[]>,
-    refused: (record: T, error: string) => WritebackOutcome,
-  ): Promise<WritebackOutcome[]> {
-    const before = this.halvings;
-    const outcomes = await this.bisect(batch, call, refused);
-    if (this.halvings > before && outcomes.every((o) => !o.ok)) this.split = false;
-    return outcomes;
-  }
-
-  private async bisect<T extends { key: string }>(
-    batch: T[],
-    call: (batch: T[]) => Promise<WritebackOutcome[]>,
-    refused: (record: T, error: string) => WritebackOutcome,
-  ): Promise<WritebackOutcome[]> {
-    try {
-      return await call(batch);
-    } catch (error) {
-      if (!(error instanceof HubspotResponseError) || error.status >= 500) throw error;
-      if (error.status !== 400 || batch.length === 1 || !this.split) return batch.map((r) => refused(r, error.message));
-      this.halvings++;
-      const middle = Math.ceil(batch.length / 2);
-      const first = await this.bisect(batch.slice(0, middle), call, refused);
-      return [...first, ...(await this.bisect(batch.slice(middle), call, refused))];
-    }
+async function bisect<T extends { key: string }>(
+  batch: T[],
+  call: (batch: T[]) => Promise<WritebackOutcome[]>,
+  refused: (record: T, error: string) => WritebackOutcome,
+): Promise<WritebackOutcome[]> {
+  try {
+    return await call(batch);
+  } catch (error) {
+    if (!(error instanceof HubspotResponseError) || error.status >= 500) throw error;
+    if (error.status !== 400 || batch.length === 1) return batch.map((r) => refused(r, error.message));
+    const middle = Math.ceil(batch.length / 2);
+    const first = await bisect(batch.slice(0, middle), call, refused);
+    return [...first, ...(await bisect(batch.slice(middle), call, refused))];
   }
 }
 

@@ -77,16 +77,23 @@ describe('HubSpot write-back when a batch is refused whole', () => {
     expect(api.apiCalls - before).toBeLessThan(40);
   });
 
-  it('stops bisecting when every record of a bisected batch was refused (a 400 not about single records)', async () => {
+  it('a batch of a departed rep\'s lines, all refused, does not stop the next batch from being bisected', async () => {
     await start();
-    // Every record owned by an owner the portal does not have: every half is refused.
-    const records = Array.from({ length: 250 }, (_, i) => record(i, { repId: '999' }));
+    // Owner 103 is archived (the rep left): all 100 lines of the first batch are refused, one by one;
+    // the second batch holds one more of them among 49 good lines.
+    const records = [...Array.from({ length: 101 }, (_, i) => record(i, { repId: '103' })), ...Array.from({ length: 49 }, (_, i) => record(200 + i))];
     const outcomes = await (await openCommissionTarget(api)).upsert(records);
-    expect(outcomes).toHaveLength(250);
-    expect(outcomes.every((o) => !o.ok && /999 is not a valid owner id/.test(o.error ?? ''))).toBe(true);
-    // The first batch bisected to single records (199 calls); the next two were refused whole, once each.
-    expect(portal.refusedBatches).toHaveLength(199 + 2);
-    expect(portal.refusedBatches.slice(-2).map((b) => b.ids.length)).toEqual([100, 50]);
+    expect(outcomes).toHaveLength(150);
+    const failed = outcomes.filter((o) => !o.ok);
+    expect(failed).toHaveLength(101);
+    expect(failed.every((o) => /103 is not a valid owner id/.test(o.error ?? ''))).toBe(true);
+    expect(outcomes.filter((o) => o.ok).map((o) => o.key)).toEqual(records.slice(101).map((r) => r.key));
+    expect([...portal.commissions.keys()].sort()).toEqual(records.slice(101).map((r) => r.key).sort());
+    // The first batch, all bad: every node of its halving tree refused (2 × 100 − 1 calls); in the
+    // second, the halvings led to the one bad record alone.
+    const bad = new Set(records.slice(0, 101).map((r) => r.key));
+    expect(portal.refusedBatches.filter((b) => b.ids.every((id) => bad.has(id))).map((b) => b.ids.length).filter((n) => n === 1)).toHaveLength(101);
+    expect(portal.refusedBatches.filter((b) => b.ids.every((id) => bad.has(id)))).toHaveLength(199 + 1);
   });
 
   it('does not bisect a refusal that is not a 400: the batch fails whole', async () => {
