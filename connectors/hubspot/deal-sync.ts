@@ -64,8 +64,13 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
   let operator: 'GTE' | 'GT' = 'GTE';
   /** Ids read whose `hs_lastmodifieddate` is exactly `since`: a re-windowed query returns them again. */
   let atSince = new Set<string>();
-  /** Set while one millisecond holds more deals than a window: read in `hs_object_id` order. */
-  let tie: { ms: number; afterId: string } | undefined;
+  /**
+   * Set while one millisecond holds more deals than a window: read in `hs_object_id` order.
+   * `startId` is the id the current query starts after (fixed while `after` pages through it, like
+   * `windowStart`); `afterId` the last id read, where the next query starts. `read` holds the ids of
+   * that millisecond already stored by the windows before: skipped, not stored twice.
+   */
+  let tie: { ms: number; startId: string; afterId: string; read: Set<string> } | undefined;
   let after: string | undefined;
   /** `since` when the current query began: a query that ends where it began is stuck on one millisecond. */
   let windowStart = since;
@@ -74,7 +79,7 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
     const filters: Filter[] = tie
       ? [
           { propertyName: LAST_MODIFIED, operator: 'EQ', value: String(tie.ms) },
-          { propertyName: 'hs_object_id', operator: 'GT', value: tie.afterId },
+          { propertyName: 'hs_object_id', operator: 'GT', value: tie.startId },
         ]
       : // The window's start, not the running `since`: a query's filter stays fixed while `after` pages through it.
         [{ propertyName: LAST_MODIFIED, operator, value: String(windowStart) }];
@@ -104,8 +109,10 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
       if (ms === undefined) {
         throw new ConnectorError('INVALID_DATA', `HubSpot deal ${raw.id} has no readable ${LAST_MODIFIED} ("${raw.properties[LAST_MODIFIED] ?? ''}")`);
       }
-      if (tie) tie.afterId = raw.id;
-      else {
+      if (tie) {
+        tie.afterId = raw.id;
+        if (tie.read.has(raw.id)) continue;
+      } else {
         if (ms === since && atSince.has(raw.id)) continue;
         if (ms > since) {
           since = ms;
@@ -116,9 +123,12 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
       fresh.push(raw);
     }
     counts.read += fresh.length;
-    const { stored, rejected } = await storeDeals(ctx, fresh, tie ? undefined : { since });
-    counts.stored += stored;
-    counts.rejected += rejected;
+    // A crowded millisecond's page of ids already stored has nothing to store (and moves no cursor).
+    if (fresh.length > 0 || !tie) {
+      const { stored, rejected } = await storeDeals(ctx, fresh, tie ? undefined : { since });
+      counts.stored += stored;
+      counts.rejected += rejected;
+    }
 
     const next = answer.paging?.next?.after;
     if (!next) {
@@ -153,9 +163,9 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
     state: { since: number; operator: 'GTE' | 'GT'; atSince: Set<string>; tie: typeof tie },
     startedAt: number,
   ): { since: number; operator: 'GTE' | 'GT'; atSince: Set<string>; tie: typeof tie; after: undefined } {
-    if (state.tie) return { ...state, after: undefined };
+    if (state.tie) return { ...state, tie: { ...state.tie, startId: state.tie.afterId }, after: undefined };
     const stuck = state.since === startedAt || state.atSince.size >= SEARCH_RESULT_CAP / 2;
-    if (stuck) return { since: state.since, operator: 'GTE', atSince: new Set(), tie: { ms: state.since, afterId: '0' }, after: undefined };
+    if (stuck) return { since: state.since, operator: 'GTE', atSince: new Set(), tie: { ms: state.since, startId: '0', afterId: '0', read: state.atSince }, after: undefined };
     return { since: state.since, operator: 'GTE', atSince: state.atSince, tie: undefined, after: undefined };
   }
 }

@@ -7,8 +7,8 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command } from 'commander';
-import type { HubspotConfig } from '../../config/attain-schema.js';
-import { loadWorkspace } from '../../config/workspace.js';
+import { parseAttainConfig, type HubspotConfig } from '../../config/attain-schema.js';
+import { ConfigError } from '../../config/errors.js';
 import { findCommissionSchema, schemaDifferences, setupCommissionObject, COMMISSION_OBJECT } from '../../connectors/hubspot/commission-object.js';
 import { dealPropertyMap, stageTable } from '../../connectors/hubspot/deal-mapping.js';
 import { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
@@ -16,7 +16,6 @@ import { dealPipelines, dealPropertyNames, missingProperties, ownerPages } from 
 import { ConnectorError } from '../../connectors/source.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
-
 
 export function hubspotCommand(ctx: CommandContext): Command {
   const command = new Command('hubspot').description('connect and verify a HubSpot portal');
@@ -40,11 +39,17 @@ export function hubspotCommand(ctx: CommandContext): Command {
 
 const DEFAULT_SCOPES = ['crm.objects.deals.read', 'crm.objects.owners.read', 'crm.schemas.deals.read', 'crm.schemas.custom.read', 'crm.schemas.custom.write', 'crm.objects.custom.read', 'crm.objects.custom.write'];
 
+/** attain.yaml alone, validated as `run` would: connecting a portal needs no plans yet. */
 async function hubspotConfig(dir: string): Promise<HubspotConfig & { writebackEnabled: boolean }> {
-  const workspace = await loadWorkspace(resolve(dir));
-  const { source } = workspace.config;
-  if (source.kind !== 'hubspot' || !source.hubspot) throw new CliError(`attain.yaml: source.kind is ${source.kind}; attain hubspot needs source.kind: hubspot`, ExitCode.usage);
-  return { ...source.hubspot, writebackEnabled: workspace.config.writeback.enabled };
+  const file = join(resolve(dir), 'attain.yaml');
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliError(`${file}: not found (is --workspace the workspace folder?)`, ExitCode.usage);
+  });
+  const { config, issues } = parseAttainConfig(text, process.env, file);
+  if (!config) throw new ConfigError(issues);
+  const { source } = config;
+  if (source.kind !== 'hubspot' || !source.hubspot) throw new CliError(`${file}: source.kind is ${source.kind}; attain hubspot needs source.kind: hubspot`, ExitCode.usage);
+  return { ...source.hubspot, writebackEnabled: config.writeback.enabled };
 }
 
 /** Each check runs even when an earlier one failed, so the admin sees every problem at once. */

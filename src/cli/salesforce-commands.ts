@@ -49,8 +49,8 @@ async function salesforceConfig(dir: string, env: NodeJS.ProcessEnv = process.en
   return config;
 }
 
-function writeProblems(out: Writable, problems: SchemaProblem[]): void {
-  for (const p of problems) out.write(`  ✗ ${p.problem}\n    fix: ${p.fix}\n`);
+function writeProblems(out: Writable, problems: SchemaProblem[], mark = '✗'): void {
+  for (const p of problems) out.write(`  ${mark} ${p.problem}\n    fix: ${p.fix}\n`);
 }
 
 async function check(context: CommandContext): Promise<number> {
@@ -82,7 +82,10 @@ async function check(context: CommandContext): Promise<number> {
       out.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}:\n`);
       writeProblems(out, problems);
     }
-    if (notes.length) writeProblems(out, notes);
+    if (notes.length) {
+      out.write(notes.length === 1 ? 'Note (not a problem):\n' : 'Notes (not problems):\n');
+      writeProblems(out, notes, '•');
+    }
     return problems.length === 0 ? ExitCode.ok : ExitCode.usage;
   } finally {
     await connector.close();

@@ -16,6 +16,14 @@ export interface FakeDeal {
   archivedAt?: string;
 }
 
+export interface SearchBody {
+  filterGroups?: { filters: { propertyName: string; operator: string; value: string }[] }[];
+  sorts?: { propertyName: string; direction?: string }[];
+  properties?: string[];
+  limit?: number;
+  after?: string;
+}
+
 export interface FakeOwner {
   id: string;
   email: string;
@@ -32,7 +40,18 @@ export interface FakePortalOptions {
   splits?: boolean;
   /** Upserts with these keys fail per record (207). */
   failKeys?: Set<string>;
+  /** Archive calls holding one of these record ids are refused whole with a 400, as HubSpot refuses a batch over one bad input. */
+  refuseArchiveIds?: Set<string>;
+  /** The `attain_commission` schema's properties, when they should differ from what Attain creates. */
+  commissionProperties?: { name: string; type: string; fieldType: string; hasUniqueValue?: boolean }[];
+  /** The search's result cap per query (HubSpot's is 10,000): a page reaching past it is a 400. */
+  searchCap?: number;
+  /** Deal properties the portal has (default DEAL_PROPERTIES). */
+  dealProperties?: string[];
 }
+
+/** The OAuth app the token endpoint knows, and the one authorization code it accepts. */
+export const OAUTH_APP = { clientId: 'attain-client-id', clientSecret: 'attain-client-secret-value', code: 'auth-code-ok', refreshToken: 'refresh-ok' };
 
 export interface CommissionRow {
   id: string;
@@ -49,9 +68,14 @@ export class FakePortal {
   schemaCreated = false;
   /** Each request: method and path. */
   log: { method: string; path: string; at: number; status: number }[] = [];
-  /** Every upsert input received, in order. */
+  /** Every upsert input of an accepted call, in order. */
   upserts: { id: string; properties: Record<string, string> }[] = [];
+  /** The inputs' ids of each batch call refused whole (400): nothing of it was written. */
+  refusedBatches: { operation: 'upsert' | 'archive'; ids: string[] }[] = [];
   archivedIds: string[] = [];
+  tokenRequests: URLSearchParams[] = [];
+  /** Called with each deal search's body and the status it is answered with. */
+  onSearch: ((body: SearchBody, status: number) => void) | undefined;
   rateLimited = 0;
   private server: Server | undefined;
   private accepted: number[] = [];
@@ -96,6 +120,14 @@ export class FakePortal {
 
     if (url.pathname === '/oauth/v1/token') {
       const form = new URLSearchParams(body);
+      this.tokenRequests.push(form);
+      if (form.get('grant_type') === 'authorization_code') {
+        if (form.get('client_id') !== OAUTH_APP.clientId || form.get('client_secret') !== OAUTH_APP.clientSecret) {
+          return send(400, { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id or secret' });
+        }
+        if (form.get('code') !== OAUTH_APP.code) return send(400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' });
+        return send(200, { token_type: 'bearer', refresh_token: OAUTH_APP.refreshToken, access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
+      }
       if (form.get('refresh_token') !== 'refresh-ok') return send(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
       return send(200, { token_type: 'bearer', refresh_token: 'refresh-ok', access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
     }
@@ -115,7 +147,7 @@ export class FakePortal {
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /crm/v3/properties/deals':
-        return send(200, { results: DEAL_PROPERTIES.map((name) => ({ name, label: name, type: 'string' })) });
+        return send(200, { results: (this.options.dealProperties ?? DEAL_PROPERTIES).map((name) => ({ name, label: name, type: 'string' })) });
       case 'GET /crm/v3/pipelines/deals':
         return send(200, { results: [PIPELINE] });
       case 'GET /settings/v3/currencies/company-currency':
@@ -147,16 +179,22 @@ export class FakePortal {
         });
       }
       case 'GET /crm/v3/schemas':
-        return send(200, { results: this.schemaCreated ? [SCHEMA] : [] });
+        return send(200, { results: this.schemaCreated ? [this.schema()] : [] });
       case 'POST /crm/v3/schemas':
         this.schemaCreated = true;
-        return send(201, SCHEMA);
+        return send(201, this.schema());
     }
     const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
     if (object && req.method === 'POST' && this.schemaCreated) {
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
       if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
       if (object[2] === 'upsert') {
+        // Like HubSpot, an invalid value in any input refuses the whole call, naming the value but not the input.
+        const invalid = inputs.flatMap((input) => invalidValues(input.properties ?? {}, this.owners));
+        if (invalid.length > 0) {
+          this.refusedBatches.push({ operation: 'upsert', ids: inputs.map((input) => input.id) });
+          return send(400, { status: 'error', message: `Property values were not valid: ${JSON.stringify(invalid)}`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+        }
         const results = [];
         const errors = [];
         for (const input of inputs) {
@@ -183,6 +221,11 @@ export class FakePortal {
         });
         return send(200, { status: 'COMPLETE', results });
       }
+      const refused = inputs.filter(({ id }) => this.options.refuseArchiveIds?.has(id));
+      if (refused.length > 0) {
+        this.refusedBatches.push({ operation: 'archive', ids: inputs.map((input) => input.id) });
+        return send(400, { status: 'error', message: `Invalid input: object ${refused[0]!.id} cannot be archived`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+      }
       for (const { id } of inputs) {
         this.archivedIds.push(id);
         for (const row of this.commissions.values()) if (row.id === id) row.archived = true;
@@ -192,12 +235,21 @@ export class FakePortal {
     return send(404, { status: 'error', message: `no route ${route}`, category: 'OBJECT_NOT_FOUND' });
   }
 
-  private search(json: Record<string, unknown>, send: (status: number, payload?: unknown) => void): void {
-    const filters = ((json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[])[0]?.filters ?? []);
-    const sortBy = (json['sorts'] as { propertyName: string }[])[0]?.propertyName ?? 'hs_lastmodifieddate';
+  private schema(): Record<string, unknown> {
+    return this.options.commissionProperties ? { ...SCHEMA, properties: this.options.commissionProperties } : SCHEMA;
+  }
+
+  private search(json: Record<string, unknown>, reply: (status: number, payload?: unknown) => void): void {
+    const send = (status: number, payload?: unknown) => {
+      this.onSearch?.(json as SearchBody, status);
+      reply(status, payload);
+    };
+    // Both are optional in HubSpot's search (`attain hubspot check` sends neither).
+    const filters = (json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[] | undefined)?.[0]?.filters ?? [];
+    const sortBy = (json['sorts'] as { propertyName: string }[] | undefined)?.[0]?.propertyName ?? 'hs_lastmodifieddate';
     const limit = Math.min(Number(json['limit'] ?? 10), 200);
     const after = Number(json['after'] ?? 0);
-    if (after + limit > 10_000) {
+    if (after + limit > (this.options.searchCap ?? 10_000)) {
       return send(400, { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' });
     }
     const numeric = (deal: FakeDeal, property: string) =>
@@ -236,6 +288,26 @@ export class FakePortal {
       'x-hubspot-ratelimit-interval-milliseconds': '10000',
     };
   }
+}
+
+/**
+ * The checks HubSpot makes on a commission record's values: number properties must parse, and the
+ * record owner must be one of the portal's active owners (when the portal has any). Each in the
+ * shape of HubSpot's VALIDATION_ERROR message.
+ */
+function invalidValues(properties: Record<string, string>, owners: FakeOwner[]): { isValid: false; message: string; error: string; name: string }[] {
+  const invalid: { isValid: false; message: string; error: string; name: string }[] = [];
+  for (const name of ['amount', 'attainment']) {
+    const value = properties[name];
+    if (value !== undefined && value !== '' && !Number.isFinite(Number(value))) {
+      invalid.push({ isValid: false, message: `${value} was not a valid number.`, error: 'INVALID_FLOAT', name });
+    }
+  }
+  const owner = properties['hubspot_owner_id'];
+  if (owner !== undefined && owners.length > 0 && !owners.some((o) => o.id === owner && !o.archived)) {
+    invalid.push({ isValid: false, message: `${owner} is not a valid owner id`, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id' });
+  }
+  return invalid;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -28,6 +28,10 @@ export interface FakeOrgOptions {
   /** Shipped object deployed. */
   commissionObject?: boolean;
   apiLimit?: number;
+  /** Objects the integration user has no read permission on: absent from the object list and describe. */
+  hidden?: string[];
+  /** False: the user can read Attain_Commission__c but not create, edit or delete it (no writer permission set). */
+  commissionWritable?: boolean;
   /** Extra Opportunity fields (custom ones) with their describe type. */
   extraOpportunityFields?: Record<string, string>;
 }
@@ -143,7 +147,8 @@ export class FakeOrg {
     if (describe) {
       const fields = this.describeFields(describe[1]!);
       if (!fields) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }], headers);
-      return send(res, 200, { name: describe[1], createable: true, updateable: true, deletable: true, fields }, headers);
+      const writable = describe[1] !== 'Attain_Commission__c' || this.options.commissionWritable !== false;
+      return send(res, 200, { name: describe[1], createable: writable, updateable: writable, deletable: writable, fields }, headers);
     }
     if (route === 'GET /query' || route === 'GET /queryAll') {
       const batch = Number(/batchSize=(\d+)/.exec(String(req.headers['sforce-query-options'] ?? ''))?.[1] ?? 2000);
@@ -222,12 +227,14 @@ export class FakeOrg {
       ...(this.options.multiCurrency ? ['CurrencyType'] : []),
       ...(this.options.multiCurrency && this.options.datedRates !== false ? ['DatedConversionRate'] : []),
       ...(this.options.commissionObject !== false ? ['Attain_Commission__c'] : []),
-    ];
+    ].filter((name) => !this.options.hidden?.includes(name));
   }
 
   private describeFields(object: string): SfRecord[] | undefined {
     if (!this.objectNames().includes(object)) return undefined;
-    const field = (name: string, type = 'string', extra: SfRecord = {}) => ({ name, type, createable: true, updateable: true, nillable: true, externalId: false, unique: false, relationshipName: null, referenceTo: [], ...extra });
+    // Without edit permission on the object, Salesforce describes each field as neither createable nor updateable.
+    const editable = object !== 'Attain_Commission__c' || this.options.commissionWritable !== false;
+    const field = (name: string, type = 'string', extra: SfRecord = {}) => ({ name, type, createable: editable, updateable: editable, nillable: true, externalId: false, unique: false, relationshipName: null, referenceTo: [], ...extra });
     switch (object) {
       case 'Opportunity':
         return [

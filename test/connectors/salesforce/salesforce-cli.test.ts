@@ -54,6 +54,34 @@ describe('attain salesforce', () => {
     expect(result.out).toContain('Opportunity splits: off');
   });
 
+  it('check: an org without multi-currency whose user lacks permissions lists each problem with its fix', async () => {
+    // Single currency; the user cannot read User (no object permission) and has no writer permission set.
+    const restricted = await new FakeOrg({ multiCurrency: false, hidden: ['User'], commissionWritable: false }).start();
+    try {
+      const result = await runCli(['--workspace', workspaceFor(restricted, 'restricted'), 'salesforce', 'check']);
+      expect(result.err).toBe('');
+      expect(result.code).toBe(2);
+      expect(result.out).toContain('Currencies: single currency USD; rates from data/fx.csv (the org has none)\n');
+      expect(result.out).toContain(
+        [
+          '2 problems:',
+          '  ✗ User is not visible to the integration user',
+          '    fix: give the user "API Enabled" and read access to User',
+          '  ✗ Attain_Commission__c: the integration user cannot create, edit and delete its records',
+          '    fix: assign the Attain_Commission_Writer permission set to the integration user',
+          'Note (not a problem):',
+          '  • multi-currency is off: every opportunity is taken as USD',
+          '    fix: enable multi-currency in Setup → Company Information if you sell in several currencies',
+          '',
+        ].join('\n'),
+      );
+      expect(result.out).not.toContain('Every mapped field exists');
+      expect(result.out + result.err).not.toContain('attain-secret');
+    } finally {
+      await restricted.stop();
+    }
+  });
+
   it('setup: says what is missing, or that write-back is ready', async () => {
     const missing = await runCli(['--workspace', workspaceFor(bare, 'setup-bad'), 'salesforce', 'setup']);
     expect(missing.code).toBe(2);
