@@ -30,6 +30,7 @@ import { prepareCalculation } from './calculation-inputs.js';
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { addQueueCommands } from './queue-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -103,6 +104,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .action(async (runId: string) => {
       exitCode = await replay(program.opts<GlobalOptions>(), runId, io.out);
     });
+
+  addQueueCommands(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
