@@ -76,7 +76,7 @@ export async function checkReachable(target: RedisTarget): Promise<void> {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new RedisUnavailableError(`cannot reach Redis at ${target.hostPort} (${target.masked}): ${cause(error ?? lastError, target)}`);
+    throw new RedisUnavailableError(`cannot reach Redis at ${target.hostPort} (${target.masked}): ${cause(lastError ?? error, target)}`);
   } finally {
     probe.disconnect();
   }
