@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import {
+  createSyncStore,
   finishRun,
   listLocks,
   migrateToLatest,
   openDatabase,
   readLockedLines,
+  recordInputs,
   replaceRejects,
   replaceResults,
   saveRunInputs,
@@ -24,7 +26,12 @@ import {
   type AttainDb,
   type Database,
 } from '../src/db/index.js';
+import { loadWorkspace } from '../config/workspace.js';
+import { openConnector } from '../connectors/registry.js';
+import type { SourceConnector, SyncReport } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
+import type { Plan } from '../src/domain/plan.js';
+import { readCommissionRecords, writeBackChanges } from './write-back.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
 import { calculate, type CalculationInput, type CalculationResult } from '../src/domain/engine.js';
 import { minorUnitDigits } from '../src/domain/currency.js';
@@ -37,6 +44,8 @@ import { resultHash } from '../src/domain/result-hash.js';
 export interface RunProgress {
   step(name: string, detail?: string): void;
   done(name: string, detail: string, seconds: number): void;
+  /** A line from inside a step (a connector's progress, a limit reached). */
+  log?(message: string): void;
 }
 
 export interface RunOptions {
@@ -65,6 +74,15 @@ export interface RunSummary {
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
   lockedPeriods: string[];
+  /** Commission records written back to the CRM (absent when there is no write-back). */
+  writeback?: { sent: number; unchanged: number; removed: number };
+  /** Why the CRM sync stopped before it was complete (an API allocation share, a daily limit). */
+  syncStoppedEarly?: string;
+}
+
+/** A step failed after the results were stored: the run is marked failed with this reason. */
+export class RunStepError extends Error {
+  override readonly name = 'RunStepError';
 }
 
 const SILENT: RunProgress = { step: () => undefined, done: () => undefined };
@@ -80,20 +98,26 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     await options.afterStep?.(name);
     return value;
   };
+  const prepareOptions = options.asOf === undefined ? {} : { asOf: options.asOf };
 
   // Everything that can be judged without the database first: a bad plan writes nothing.
-  const prepared = await timed(
-    'sync',
-    () => prepareCalculation(options.workspaceDir, options.asOf === undefined ? {} : { asOf: options.asOf }),
-    (p) => `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects`,
-  );
-  const url = prepared.workspace.config.database?.url ?? env['DATABASE_URL'];
+  const workspace = await loadWorkspace(options.workspaceDir, env);
+  const { kind } = workspace.config.source;
+  const csvPrepared =
+    kind === 'csv'
+      ? await timed(
+          'sync',
+          () => prepareCalculation(workspace.dir, { ...prepareOptions, workspace }),
+          (p) => `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects`,
+        )
+      : undefined;
+  const url = workspace.config.database?.url ?? env['DATABASE_URL'];
   const database =
     options.database ??
     (await timed(
       'database',
       async () => {
-        const opened = await openDatabase({ ...(url ? { url } : {}), dataDir: join(prepared.workspace.dir, '.attain') });
+        const opened = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
         try {
           await migrateToLatest(opened.db);
         } catch (error) {
@@ -104,34 +128,61 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       },
       (d) => d.describe,
     ));
+  const log = (message: string) => progress.log?.(message);
+  const connector = csvPrepared ? undefined : await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env, log });
   try {
     return await withRunLock(database, async () => {
       const runId = options.runId ?? newRunId();
-      await startRun(database.db, { id: runId, trigger: options.trigger, inputsHash: inputsHash(prepared), planVersions: planVersions(prepared) });
+      const db = database.db;
+      await startRun(db, {
+        id: runId,
+        trigger: options.trigger,
+        // A CRM run knows its inputs once synced: recorded then.
+        inputsHash: csvPrepared ? inputsHash(csvPrepared) : 'pending',
+        planVersions: planVersions(workspace.plans),
+      });
       try {
-        const summary = await runSteps(database.db, prepared, runId, timed);
-        await finishRun(database.db, runId, {
+        let prepared = csvPrepared;
+        let sync: SyncReport | undefined;
+        if (!prepared) {
+          sync = await timed(
+            'sync',
+            () => connector!.sync(createSyncStore(db, kind), { log }),
+            (r) => `${Object.entries(r.records).map(([object, n]) => `${n} ${object}`).join(', ') || 'nothing changed'} (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`,
+          );
+          prepared = await prepareCalculation(workspace.dir, { ...prepareOptions, workspace, db });
+          await recordInputs(db, runId, inputsHash(prepared));
+        } else {
+          await timed('store', () => upsertCanonical(db, prepared!.input.data, 'csv'), (c) => `${c.reps} reps, ${c.deals} deals, ${c.splits} splits stored`);
+        }
+        const summary = await runSteps(db, prepared, runId, timed, connector);
+        await finishRun(db, runId, {
           status: 'succeeded',
-          counts: { reps: summary.reps, deals: summary.deals, rejects: summary.rejects.length, lines: summary.lines },
+          counts: { reps: summary.reps, deals: summary.deals, rejects: summary.rejects.length, lines: summary.lines, ...summary.writeback },
         });
-        return { ...summary, database: database.describe };
+        return { ...summary, database: database.describe, ...(sync?.stoppedEarly ? { syncStoppedEarly: sync.stoppedEarly } : {}) };
       } catch (error) {
         await finishRun(database.db, runId, { status: 'failed', error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
         throw error;
       }
     });
   } finally {
+    await connector?.close();
     if (!options.database) await database.close();
   }
 }
 
 type Timed = <T>(name: string, work: () => Promise<T>, describe: (value: T) => string) => Promise<T>;
 
-async function runSteps(db: Kysely<Database>, prepared: PreparedCalculation, runId: string, timed: Timed): Promise<Omit<RunSummary, 'database'>> {
+async function runSteps(
+  db: Kysely<Database>,
+  prepared: PreparedCalculation,
+  runId: string,
+  timed: Timed,
+  connector: SourceConnector | undefined,
+): Promise<Omit<RunSummary, 'database'>> {
   const { input, workspace } = prepared;
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
-
-  await timed('store', () => upsertCanonical(db, input.data, 'csv'), (c) => `${c.reps} reps, ${c.deals} deals, ${c.splits} splits stored`);
 
   const { result, lockedPeriods, locks } = await timed(
     'calculate',
@@ -175,7 +226,23 @@ async function runSteps(db: Kysely<Database>, prepared: PreparedCalculation, run
     (lines) => `${lines} payout lines and ${rejects.length} rejects written`,
   );
 
-  await timed('write-back', async () => undefined, () => (workspace.config.source.kind === 'csv' ? 'nothing to write back for a csv source' : 'not built yet'));
+  const writeback = await timed(
+    'write-back',
+    async () => {
+      if (!connector || !workspace.config.writeback.enabled) return undefined;
+      const target = await connector.writeback();
+      return writeBackChanges(db, target, await readCommissionRecords(db, calendar));
+    },
+    (w) =>
+      w === undefined
+        ? connector
+          ? 'off (writeback.enabled is false)'
+          : 'nothing to write back for a csv source'
+        : `${w.sent} sent, ${w.unchanged} unchanged, ${w.removed} removed${w.failed.length ? `, ${w.failed.length} refused (kept, sent again next run): ${w.failed.slice(0, 3).map((f) => `${f.key}: ${f.error}`).join('; ')}` : ''}`,
+  );
+  if (writeback && writeback.failed.length > 0) {
+    throw new RunStepError(`write-back: the CRM refused ${writeback.failed.length} of ${writeback.sent} records, e.g. ${writeback.failed[0]!.key}: ${writeback.failed[0]!.error}; they are sent again on the next run`);
+  }
 
   return {
     runId,
@@ -186,6 +253,7 @@ async function runSteps(db: Kysely<Database>, prepared: PreparedCalculation, run
     lines: written,
     totals: totalsByPeriod(result, calendar),
     lockedPeriods,
+    ...(writeback ? { writeback: { sent: writeback.sent, unchanged: writeback.unchanged, removed: writeback.removed } } : {}),
   };
 }
 
@@ -221,6 +289,6 @@ function inputsHash(prepared: PreparedCalculation): string {
   return hash.digest('hex');
 }
 
-function planVersions(prepared: PreparedCalculation): Record<string, string> {
-  return Object.fromEntries(prepared.input.plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]));
+function planVersions(plans: readonly Plan[]): Record<string, string> {
+  return Object.fromEntries(plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]));
 }

@@ -18,6 +18,11 @@ export { CSV_PARSE_OPTIONS, CsvSourceError, readCsvRows, type CsvSourceErrorCode
 export interface CsvSourceOptions {
   /** The calendar's time zone (`calendar.tz`): decides the day a timestamp in a date column falls on. */
   tz: string;
+  /**
+   * Read only these files (`quotas.csv`, …), the others count as empty: a CRM workspace keeps
+   * quotas, assignments and maybe exchange rates in CSV while the rest comes from the CRM.
+   */
+  only?: readonly string[];
 }
 
 export interface CsvSourceResult {
@@ -43,6 +48,7 @@ export async function readCsvSource(dir: string, options: CsvSourceOptions): Pro
   const locations = new RecordLocations();
 
   async function read<T extends object, N extends string>(table: CsvTable<T, N>): Promise<T[]> {
+    if (options.only && !options.only.includes(table.file)) return [];
     const { records, lines } = await readTable(resolve(dir, table.file), table, row, rejects);
     // A copy, so that sorting or filtering data.deals does not move records away from their lines.
     locations.add(table.file, records.slice(), lines);

@@ -4,8 +4,10 @@
  * stop here with exit 2; data problems become rejects.
  */
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
-import { readCsvSource } from '../../connectors/csv/csv-source.js';
+import { readCsvSource, type CsvSourceResult } from '../../connectors/csv/csv-source.js';
+import { listSyncRejects, readCanonical, type Database } from '../db/index.js';
 import type { CalculationInput } from '../domain/engine.js';
 import { compareRejects, type CanonicalData, type Reject } from '../domain/model.js';
 import { checkAssignments, normalize } from '../domain/normalize.js';
@@ -24,16 +26,24 @@ export interface PreparedCalculation {
   counts: { reps: number; deals: number };
 }
 
-export async function prepareCalculation(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
-  const workspace = await loadWorkspace(dir);
+export interface PrepareOptions {
+  asOf?: string;
+  /** The workspace, when the caller has loaded it already. */
+  workspace?: Workspace;
+  /**
+   * The reporting database: where a CRM source's synced reps, deals, splits and exchange rates
+   * are read from (and the rejects its syncs left). Required for a CRM source.
+   */
+  db?: Kysely<Database>;
+}
+
+/** The CSV files a CRM workspace still keeps: its quotas, plan assignments and (optionally) exchange rates. */
+export const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv'] as const;
+
+export async function prepareCalculation(dir: string, options: PrepareOptions = {}): Promise<PreparedCalculation> {
+  const workspace = options.workspace ?? (await loadWorkspace(dir));
   const { config } = workspace;
-  if (config.source.kind !== 'csv') {
-    throw new CliError(
-      `attain.yaml: source.kind ${config.source.kind}: calc reads a ${config.source.kind} workspace from the reporting database, which \`attain run\` fills; that is not built yet — use a csv source for now`,
-      ExitCode.usage,
-    );
-  }
-  const source = await readCsvSource(join(workspace.dir, config.source.csv?.dir ?? 'data'), { tz: config.calendar.tz });
+  const source = await readSource(workspace, options.db);
   const normalized = normalize(source.data, { baseCurrency: config.baseCurrency, locate: source.locate, idsUnique: true });
 
   const problems: string[] = [];
@@ -70,6 +80,29 @@ export async function prepareCalculation(dir: string, options: { asOf?: string }
   };
 }
 
+/** The CSV files, or for a CRM source its synced rows with the workspace's quotas and assignments. */
+async function readSource(workspace: Workspace, db: Kysely<Database> | undefined): Promise<CsvSourceResult> {
+  const { config } = workspace;
+  const dir = join(workspace.dir, config.source.csv.dir);
+  const { kind } = config.source;
+  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz });
+  if (!db) {
+    throw new CliError(`attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`, ExitCode.usage);
+  }
+  const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES });
+  const synced = await readCanonical(db, { source: kind });
+  const syncRejects = await listSyncRejects(db, kind);
+  // The workspace's fx.csv fills in where the CRM has no rates (SPEC §1); a CRM rate wins for the same day.
+  const crmRates = new Set(synced.fxRates.map((f) => `${f.currency} ${f.from}`));
+  const fxRates = [...synced.fxRates, ...files.data.fxRates.filter((f) => !crmRates.has(`${f.currency} ${f.from}`))];
+  return {
+    data: { ...synced, quotas: files.data.quotas, assignments: files.data.assignments, fxRates },
+    rejects: [...syncRejects, ...files.rejects],
+    // A synced record has no file line: name the CRM it came from.
+    locate: (record) => files.locate(record) ?? kind,
+  };
+}
+
 /** A plan paying in a currency with no exchange rate could convert nothing: a configuration error. */
 function checkPlanCurrencies(workspace: Workspace, data: CanonicalData, baseCurrency: string): string[] {
   const known = new Set([baseCurrency, ...data.fxRates.map((fx) => fx.currency)]);
@@ -77,6 +110,6 @@ function checkPlanCurrencies(workspace: Workspace, data: CanonicalData, baseCurr
     .filter((plan) => !known.has(plan.currency))
     .map(
       (plan) =>
-        `${workspace.planFiles[plan.id] ?? plan.id}: plan ${plan.id} pays in ${plan.currency}, but fx.csv has no ${plan.currency} rate and the base currency is ${baseCurrency}`,
+        `${workspace.planFiles[plan.id] ?? plan.id}: plan ${plan.id} pays in ${plan.currency}, but there is no ${plan.currency} exchange rate (fx.csv${workspace.config.source.kind === 'csv' ? '' : ` or ${workspace.config.source.kind}`}) and the base currency is ${baseCurrency}`,
     );
 }

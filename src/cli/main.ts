@@ -8,7 +8,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
 import { ReplayError, replayRun } from '../../jobs/replay.js';
-import { newRunId, runPipeline } from '../../jobs/run.js';
+import { RunStepError, newRunId, runPipeline } from '../../jobs/run.js';
+import { ConnectorError } from '../../connectors/source.js';
 import {
   DatabaseConfigError,
   DatabaseUnavailableError,
@@ -26,7 +27,7 @@ import { calculate } from '../domain/engine.js';
 import { isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
-import { prepareCalculation } from './calculation-inputs.js';
+import { prepareCalculation, type PreparedCalculation } from './calculation-inputs.js';
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -125,7 +126,7 @@ async function calc(
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   }
   const dir = resolve(global.workspace);
-  const prepared = await prepareCalculation(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
+  const prepared = await prepareFromWorkspace(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
   const calendar = new FiscalCalendar(prepared.input.calendar.fiscalYearStartMonth);
   const period = options.period === undefined ? undefined : calendar.parse(options.period);
   if (options.period !== undefined && !period) {
@@ -160,7 +161,7 @@ async function calc(
 
 async function validate(global: GlobalOptions, options: { strict?: boolean }, out: Writable): Promise<number> {
   const dir = resolve(global.workspace);
-  const prepared = await prepareCalculation(dir);
+  const prepared = await prepareFromWorkspace(dir);
   const computed = calculate(prepared.input);
   const rejects = prepared.allRejects(computed.rejects);
   out.write(
@@ -185,6 +186,16 @@ async function run(global: GlobalOptions, options: { asOf?: string; strict?: boo
   if (terminal) writeRunSummary(io.out, summary);
   else (progress as ReturnType<typeof jsonProgress>).logger.info({ totals: summary.totals, rejects: summary.rejects.length }, 'run succeeded');
   return options.strict && summary.rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+/**
+ * The inputs of `calc` and `validate`: from the CSV files, or for a CRM source from the data last
+ * synced into the reporting database (SPEC §4), which they only read.
+ */
+async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
+  const workspace = await loadWorkspace(dir);
+  if (workspace.config.source.kind === 'csv') return prepareCalculation(dir, { ...options, workspace });
+  return withDatabase({ workspace: dir }, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
 }
 
 /** Opens the workspace's reporting database (migrated) for a short command. */
@@ -252,9 +263,13 @@ function report(error: unknown, err: Writable): number {
     err.write(`${error.message}\n`);
     return ExitCode.failed;
   }
-  if (error instanceof CliError) {
+  if (error instanceof CliError || error instanceof ConnectorError) {
     err.write(`${error.message}\n`);
     return error.exitCode;
+  }
+  if (error instanceof RunStepError) {
+    err.write(`${error.message}\n`);
+    return ExitCode.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   err.write(`attain: unexpected error: ${message}\n`);

@@ -11,6 +11,8 @@ export function terminalProgress(out: Writable): RunProgress {
   return {
     step: (name) => out.write(`  ${name.padEnd(11)} …\r`),
     done: (name, detail, seconds) => out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`),
+    // Clears the step's "…" line first.
+    log: (message) => out.write(`\x1b[2K    ${message}\n`),
   };
 }
 
@@ -20,6 +22,7 @@ export function jsonProgress(out: Writable, runId: string): RunProgress & { logg
     logger,
     step: (name) => logger.info({ step: name }, `${name} started`),
     done: (name, detail, seconds) => logger.info({ step: name, seconds: Number(seconds.toFixed(3)) }, `${name}: ${detail}`),
+    log: (message) => logger.info(message),
   };
 }
 
@@ -34,6 +37,10 @@ export function writeRunSummary(out: Writable, summary: RunSummary): void {
     summary.rejects.length === 0
       ? '  rejects: none'
       : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`,
+    ...(summary.writeback
+      ? [`  written back to the CRM: ${summary.writeback.sent} records sent, ${summary.writeback.unchanged} unchanged, ${summary.writeback.removed} removed`]
+      : []),
+    ...(summary.syncStoppedEarly ? [`  sync stopped early: ${summary.syncStoppedEarly} (the next run resumes where this one stopped)`] : []),
     `  results: ${summary.database}`,
     '    tables payout_lines (with traces), attainment, rejects, runs; views payouts_by_rep_period, attainment_by_rep_period, leaderboard',
     '',

@@ -29,7 +29,7 @@ export interface CanonicalCounts {
 
 const optional = (value: string | undefined): string | null => value ?? null;
 
-const repColumns: BulkColumn<Rep>[] = [
+export const repColumns: BulkColumn<Rep>[] = [
   { name: 'id', type: 'text', value: (r) => r.id },
   { name: 'name', type: 'text', value: (r) => r.name },
   { name: 'email', type: 'text', value: (r) => r.email },
@@ -39,7 +39,7 @@ const repColumns: BulkColumn<Rep>[] = [
   { name: 'end_date', type: 'date', value: (r) => optional(r.endDate) },
 ];
 
-const dealColumns: BulkColumn<Deal>[] = [
+export const dealColumns: BulkColumn<Deal>[] = [
   { name: 'id', type: 'text', value: (d) => d.id },
   { name: 'name', type: 'text', value: (d) => d.name },
   { name: 'owner_id', type: 'text', value: (d) => d.ownerId },
@@ -53,7 +53,7 @@ const dealColumns: BulkColumn<Deal>[] = [
   { name: 'last_modified', type: 'text', value: (d) => optional(d.lastModified) },
 ];
 
-const splitColumns: BulkColumn<Split>[] = [
+export const splitColumns: BulkColumn<Split>[] = [
   { name: 'deal_id', type: 'text', value: (s) => s.dealId },
   { name: 'rep_id', type: 'text', value: (s) => s.repId },
   { name: 'percent', type: 'numeric', value: (s) => s.percent },
@@ -73,7 +73,7 @@ const assignmentColumns: BulkColumn<Assignment>[] = [
   { name: 'to_date', type: 'date', value: (a) => optional(a.to) },
 ];
 
-const fxColumns: BulkColumn<FxRate>[] = [
+export const fxColumns: BulkColumn<FxRate>[] = [
   { name: 'currency', type: 'text', value: (f) => f.currency },
   { name: 'from_date', type: 'date', value: (f) => f.from },
   { name: 'rate', type: 'numeric', value: (f) => f.rate },

@@ -47,6 +47,11 @@ export async function startRun(db: Kysely<Database>, run: StartRun): Promise<voi
   await db.deleteFrom('run_inputs').where('run_id', '=', run.id).execute();
 }
 
+/** Sets a run's inputs hash once its inputs are known (a CRM run: after the sync). */
+export async function recordInputs(db: Kysely<Database>, id: string, inputsHash: string): Promise<void> {
+  await db.updateTable('runs').set({ inputs_hash: inputsHash }).where('id', '=', id).execute();
+}
+
 export interface FinishRun {
   status: Exclude<RunStatus, 'running'>;
   counts?: Record<string, number>;

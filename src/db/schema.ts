@@ -169,6 +169,17 @@ export interface SyncCursorsTable {
   updated_at: CreatedAt;
 }
 
+export interface SyncRejectsTable {
+  source: string;
+  /** The CRM object: `Opportunity`, `deals`. */
+  object: string;
+  record_id: string;
+  /** The reject's `source`: `salesforce Opportunity`. */
+  origin: string;
+  reason: string;
+  updated_at: CreatedAt;
+}
+
 export interface WritebackStateTable {
   /** `salesforce` or `hubspot`. */
   target: string;
@@ -232,6 +243,7 @@ export interface Database {
   locks: LocksTable;
   lock_events: LockEventsTable;
   sync_cursors: SyncCursorsTable;
+  sync_rejects: SyncRejectsTable;
   writeback_state: WritebackStateTable;
   attainment_by_rep_period: AttainmentByRepPeriodView;
   payouts_by_rep_period: PayoutsByRepPeriodView;

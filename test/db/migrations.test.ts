@@ -20,6 +20,7 @@ const TABLES = [
   'runs',
   'splits',
   'sync_cursors',
+  'sync_rejects',
   'writeback_state',
 ];
 const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
@@ -60,18 +61,20 @@ forEachBackend((backend) => {
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: true })));
     expect((await migrateToLatest(backend.db)).applied).toEqual([]);
 
-    // The last migration alone: run_inputs and runs.result_hash go, the rest stays.
+    // The last migration alone: sync_rejects goes, the rest stays; then run_inputs and runs.result_hash.
     const runColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns
                                      where table_schema = current_schema() and table_name = 'runs'`.execute(backend.db)
       ).rows.map((r) => r.name);
-    expect(await runColumns()).toContain('result_hash');
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'run_inputs'));
+    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'sync_rejects'));
+    expect(await runColumns()).toContain('result_hash');
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
+    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
     expect(await runColumns()).not.toContain('result_hash');
     expect(await relations('v')).toEqual(VIEWS);
-    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -1).reverse());
+    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -2).reverse());
     expect(await relations('v')).toEqual([]);
     expect(await relations('r')).toEqual([]);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: false })));

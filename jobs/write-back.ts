@@ -1,0 +1,166 @@
+/**
+ * Write-back (SPEC §5): the payout lines in the reporting database, as commission records, sent to
+ * the CRM — only those whose values changed since the last write-back, and removals for those that
+ * no longer exist. `writeback_state` remembers, per record, the hash of what the CRM last accepted;
+ * a record the CRM refused keeps its error there and is sent again next run.
+ *
+ * Safe to repeat: the CRM upserts by our key, and state is written only after the CRM answered, so a
+ * run killed midway sends at most some records twice, never a duplicate record.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { TRACE_TEXT_LIMIT, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../connectors/source.js';
+import type { Database } from '../src/db/index.js';
+import type { FiscalCalendar } from '../src/domain/periods.js';
+
+/** Separates the parts of a record's key; ids from a CRM never hold it. */
+const KEY_SEPARATOR = '|';
+
+export function commissionKey(line: { planId: string; repId: string; period: string; component: string }): string {
+  return [line.planId, line.repId, line.period, line.component].join(KEY_SEPARATOR);
+}
+
+/**
+ * Every payout line stored, as a commission record, in key order. A line's attainment is the
+ * rep's attainment in the same plan for the quota period that holds the line's payout period
+ * (the first measure, by name, that has a quota).
+ */
+export async function readCommissionRecords(db: Kysely<Database>, calendar: FiscalCalendar): Promise<CommissionRecord[]> {
+  const lines = await db
+    .selectFrom('payout_lines')
+    .select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace'])
+    .orderBy('plan_id')
+    .orderBy('rep_id')
+    .orderBy('period')
+    .orderBy('component')
+    .execute();
+  const attainment = await db
+    .selectFrom('attainment')
+    .select(['rep_id', 'plan_id', 'period', 'measure', 'attainment'])
+    .where('attainment', 'is not', null)
+    .orderBy('measure')
+    .execute();
+  const byRepPlan = new Map<string, { start: number; end: number; attainment: string }[]>();
+  for (const row of attainment) {
+    const period = calendar.parse(row.period);
+    if (!period || row.attainment === null) continue;
+    const key = `${row.rep_id}\u0000${row.plan_id}`;
+    let rows = byRepPlan.get(key);
+    if (!rows) byRepPlan.set(key, (rows = []));
+    rows.push({ start: period.startDay, end: period.endDay, attainment: row.attainment });
+  }
+  return lines.map((line) => {
+    const period = calendar.parse(line.period);
+    const quota =
+      period && byRepPlan.get(`${line.rep_id}\u0000${line.plan_id}`)?.find((a) => a.start <= period.startDay && period.endDay <= a.end);
+    return {
+      key: commissionKey({ planId: line.plan_id, repId: line.rep_id, period: line.period, component: line.component }),
+      repId: line.rep_id,
+      planId: line.plan_id,
+      period: line.period,
+      component: line.component,
+      amount: line.amount,
+      currency: line.currency,
+      ...(quota ? { attainment: quota.attainment } : {}),
+      trace: traceText(line.trace),
+    };
+  });
+}
+
+/** Indented JSON, cut to what a CRM text field holds. */
+export function traceText(trace: unknown): string {
+  const text = JSON.stringify(trace, null, 2);
+  if (text.length <= TRACE_TEXT_LIMIT) return text;
+  const note = '\n… (cut here: the whole trace is in the reporting database, payout_lines.trace)';
+  return text.slice(0, TRACE_TEXT_LIMIT - note.length) + note;
+}
+
+/** What a record looked like when sent: a changed hash means it is sent again. */
+export function recordHash(record: CommissionRecord): string {
+  const values = [record.repId, record.planId, record.period, record.component, record.amount, record.currency, record.attainment ?? null, record.trace];
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
+}
+
+export interface WritebackSummary {
+  /** Records sent because they were new, changed or failed last time. */
+  sent: number;
+  unchanged: number;
+  removed: number;
+  /** Records the CRM refused this time, with its reasons (retried next run). */
+  failed: { key: string; error: string }[];
+}
+
+export async function writeBackChanges(db: Kysely<Database>, target: WritebackTarget, records: readonly CommissionRecord[]): Promise<WritebackSummary> {
+  const state = new Map(
+    (await db.selectFrom('writeback_state').select(['key', 'hash', 'status', 'external_id']).where('target', '=', target.name).execute()).map((row) => [row.key, row]),
+  );
+  const hashes = new Map(records.map((r) => [r.key, recordHash(r)]));
+  const changed = records.filter((r) => {
+    const known = state.get(r.key);
+    return known === undefined || known.status !== 'ok' || known.hash !== hashes.get(r.key);
+  });
+  const vanished = [...state.values()].filter((row) => !hashes.has(row.key));
+
+  const failed: WritebackSummary['failed'] = [];
+  if (changed.length > 0) {
+    const outcomes = answered(changed.map((r) => r.key), await target.upsert(changed));
+    await saveState(db, target.name, outcomes.map((o) => ({ ...o, hash: hashes.get(o.key) ?? '' })));
+    for (const o of outcomes) if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
+  }
+  let removed = 0;
+  if (vanished.length > 0) {
+    const outcomes = answered(
+      vanished.map((row) => row.key),
+      await target.remove(vanished.map((row) => ({ key: row.key, ...(row.external_id === null ? {} : { externalId: row.external_id }) }))),
+    );
+    const gone = outcomes.filter((o) => o.ok).map((o) => o.key);
+    removed = gone.length;
+    for (let start = 0; start < gone.length; start += 10_000) {
+      await db.deleteFrom('writeback_state').where('target', '=', target.name).where('key', 'in', gone.slice(start, start + 10_000)).execute();
+    }
+    const refused = outcomes.filter((o) => !o.ok);
+    // Kept with its last hash and a status that is not ok: tried again next run while it stays gone.
+    await saveState(db, target.name, refused.map((o) => ({ ...o, hash: state.get(o.key)?.hash ?? '', status: 'remove-failed' })));
+    for (const o of refused) failed.push({ key: o.key, error: o.error ?? 'refused' });
+  }
+  return { sent: changed.length, unchanged: records.length - changed.length, removed, failed };
+}
+
+/** One outcome per key sent; a key the target said nothing about counts as failed. */
+function answered(keys: readonly string[], outcomes: readonly WritebackOutcome[]): WritebackOutcome[] {
+  const byKey = new Map(outcomes.map((o) => [o.key, o]));
+  return keys.map((key) => byKey.get(key) ?? { key, ok: false, error: 'the CRM gave no result for this record' });
+}
+
+async function saveState(
+  db: Kysely<Database>,
+  target: string,
+  rows: readonly (WritebackOutcome & { hash: string; status?: string })[],
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += 5_000) {
+    const chunk = rows.slice(start, start + 5_000);
+    await db
+      .insertInto('writeback_state')
+      .values(
+        chunk.map((o) => ({
+          target,
+          key: o.key,
+          hash: o.hash,
+          external_id: o.externalId ?? null,
+          status: o.status ?? (o.ok ? 'ok' : 'failed'),
+          error: o.ok ? null : (o.error ?? 'refused'),
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['target', 'key']).doUpdateSet((eb) => ({
+          hash: eb.ref('excluded.hash'),
+          // A CRM that did not say the id again keeps the one it gave before.
+          external_id: sql<string | null>`coalesce(excluded.external_id, writeback_state.external_id)`,
+          status: eb.ref('excluded.status'),
+          error: eb.ref('excluded.error'),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+  }
+}
