@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { loadRunInputs, replaceResults, type Database } from '../src/db/index.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
-import { calculate, type AttainmentRow, type CalculationInput, type PayoutLine } from '../src/domain/engine.js';
+import { calculate, type AttainmentRow, type CalculationInput, type CalculationResult, type PayoutLine } from '../src/domain/engine.js';
+import type { Plan } from '../src/domain/plan.js';
 import { LockSet } from '../src/domain/locks.js';
 import type { Reject } from '../src/domain/model.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
@@ -43,24 +44,51 @@ export class RunInputsMissingError extends Error {
   override readonly name = 'RunInputsMissingError';
 }
 
-/** Calculates the given plans (default: every plan of the run) and replaces their stored results. */
+export interface ComputedPlans {
+  input: CalculationInput;
+  result: CalculationResult;
+  plans: readonly Plan[];
+}
+
+/** The whole step, as a queued job runs it: one plan (or several), calculated and written. */
 export async function calculateStep(ctx: StepContext, planIds?: readonly string[]): Promise<CalculateOutcome> {
+  return writeResults(ctx, await computePlans(ctx, planIds));
+}
+
+/** Calculates the given plans (default: every plan of the run) from the run's stored engine input; writes nothing. */
+export async function computePlans(ctx: StepContext, planIds?: readonly string[]): Promise<ComputedPlans> {
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before calculate`);
-  const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));
   const unknown = planIds?.filter((id) => !input.plans.some((p) => p.id === id)) ?? [];
   if (unknown.length > 0) throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
+  const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));
+  return { input, plans, result: calculate({ ...input, plans }) };
+}
 
-  const result = calculate({ ...input, plans });
+/** Replaces each calculated plan's stored results (one transaction per plan). */
+export async function writeResults(ctx: StepContext, computed: ComputedPlans): Promise<CalculateOutcome> {
+  const { input, result } = computed;
   const outcomes: PlanOutcome[] = [];
-  for (const plan of plans) {
-    const lines = result.payouts.filter((l) => l.planId === plan.id);
-    const attainment = result.attainment.filter((a) => a.planId === plan.id);
-    const written = await writePlanResults(ctx.db, ctx.runId, input, plan.id, lines, attainment);
-    outcomes.push({ planId: plan.id, lines: written, attainment: attainment.length, hash: planResultHash(lines, attainment), totals: totals(lines) });
-    ctx.log.info({ step: 'calculate', planId: plan.id, lines: written }, `plan ${plan.id}: ${written} payout lines written`);
+  for (const { planId, lines, attainment } of splitByPlan(result, computed.plans)) {
+    const written = await writePlanResults(ctx.db, ctx.runId, input, planId, lines, attainment);
+    outcomes.push({ planId, lines: written, attainment: attainment.length, hash: planResultHash(lines, attainment), totals: totals(lines) });
+    ctx.log.info({ step: 'calculate', planId, lines: written }, `plan ${planId}: ${written} payout lines written`);
   }
   return { ...(result.asOf === undefined ? {} : { asOf: result.asOf }), plans: outcomes, engineRejects: result.rejects };
+}
+
+function splitByPlan(result: CalculationResult, plans: readonly Plan[]): { planId: string; lines: PayoutLine[]; attainment: AttainmentRow[] }[] {
+  return plans.map((plan) => ({
+    planId: plan.id,
+    lines: result.payouts.filter((l) => l.planId === plan.id),
+    attainment: result.attainment.filter((a) => a.planId === plan.id),
+  }));
+}
+
+/** The result hash of a calculation of every plan at once (`attain replay`): the same as the steps' per plan. */
+export function resultHashOf(result: CalculationResult, plans: readonly Plan[]): string {
+  const perPlan = splitByPlan(result, plans).map(({ planId, lines, attainment }) => ({ planId, hash: planResultHash(lines, attainment) }));
+  return runResultHash(perPlan, result.rejects);
 }
 
 /** Every unlocked period the plan has results for, now or from an earlier run, is replaced as a whole. */

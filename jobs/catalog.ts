@@ -34,6 +34,8 @@ export const runPayload = z.strictObject({
   completed: z.record(z.string(), stepOutcomeSchema).optional(),
   /** How far the run job got: kept in the job, so a run picked up after its worker died resumes there. */
   stage: z.enum(['start', 'sync', 'calculate', 'write-back', 'report']).optional(),
+  /** The rejects, hash and totals the run recorded before write-back, for its last stage. */
+  recorded: stepOutcomeSchema.optional(),
 });
 export type RunPayload = z.infer<typeof runPayload>;
 
@@ -46,7 +48,6 @@ export const calculatePayload = z.strictObject({ runId: jobIdPart, planId: z.str
 export type CalculatePayload = z.infer<typeof calculatePayload>;
 
 export const writeBackPayload = z.strictObject({ runId: jobIdPart });
-export const reportPayload = z.strictObject({ runId: jobIdPart });
 
 /** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */
 const retention = {
@@ -73,11 +74,10 @@ export const JOBS = {
   sync: { queue: QUEUES.steps, payload: syncPayload, defaults: stepDefaults },
   calculate: { queue: QUEUES.steps, payload: calculatePayload, defaults: stepDefaults },
   'write-back': { queue: QUEUES.steps, payload: writeBackPayload, defaults: stepDefaults },
-  report: { queue: QUEUES.steps, payload: reportPayload, defaults: stepDefaults },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; defaults: JobsOptions }>;
 
 export type JobName = keyof typeof JOBS;
-export type StepName = 'sync' | 'calculate' | 'write-back' | 'report';
+export type StepName = 'sync' | 'calculate' | 'write-back';
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
 /** `<runId>-<step>[-<planId>]`: the same step of the same run always has the same id, so adding it twice adds it once. */

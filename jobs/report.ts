@@ -1,7 +1,8 @@
 /**
- * The report step, last of a run: merges the calculate steps' outcomes into the run's rejects,
- * result hash, counts and payout totals, and records the run as succeeded. Idempotent: the rejects
- * are replaced by run id, the ledger row updated in place.
+ * The report step, in two parts around write-back. `recordResults` (once every plan is calculated)
+ * merges the calculate steps' outcomes into the run's rejects and result hash; `finishReport`
+ * (last) records the run as succeeded with its counts and returns its summary. Idempotent: the
+ * rejects are replaced by run id, the ledger row is updated in place.
  */
 import { prepareCalculation } from '../src/cli/calculation-inputs.js';
 import { finishRun, replaceRejects, setResultHash } from '../src/db/index.js';
@@ -11,13 +12,11 @@ import { compareRejects, type Reject } from '../src/domain/model.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import { mergeEngineRejects, runResultHash, type CalculateOutcome } from './calculate.js';
 import type { StepContext } from './step-context.js';
-import type { SyncOutcome } from './sync.js';
+import { workspaceOf, type SyncOutcome } from './sync.js';
+import type { WriteBackOutcome } from './write-back-step.js';
 
-export interface ReportOutcome {
-  runId: string;
+export interface RecordedResults {
   asOf?: string;
-  reps: number;
-  deals: number;
   lines: number;
   rejects: Reject[];
   resultHash: string;
@@ -25,44 +24,62 @@ export interface ReportOutcome {
   totals: { period: string; currency: string; amount: string }[];
 }
 
-export async function reportStep(ctx: StepContext, sync: SyncOutcome, calculated: readonly CalculateOutcome[], fiscalYearStartMonth: number): Promise<ReportOutcome> {
+export interface ReportOutcome extends RecordedResults {
+  runId: string;
+  reps: number;
+  deals: number;
+  writeback?: WriteBackOutcome['summary'];
+  stoppedEarly?: string;
+}
+
+export async function recordResults(ctx: StepContext, sync: SyncOutcome, calculated: readonly CalculateOutcome[]): Promise<RecordedResults> {
   const engineRejects = mergeEngineRejects(calculated.map((c) => c.engineRejects));
   const rejects = await locateRejects(ctx, sync, engineRejects);
   await replaceRejects(ctx.db, ctx.runId, rejects);
   const plans = calculated.flatMap((c) => c.plans);
   const resultHash = runResultHash(plans, engineRejects);
   await setResultHash(ctx.db, ctx.runId, resultHash);
-  const lines = plans.reduce((n, p) => n + p.lines, 0);
-  await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts: { reps: sync.reps, deals: sync.deals, rejects: rejects.length, lines } });
   const asOf = calculated.find((c) => c.asOf !== undefined)?.asOf;
-  ctx.log.info({ step: 'report', lines, rejects: rejects.length }, `run succeeded: ${lines} payout lines, ${rejects.length} rejects`);
+  const workspace = await workspaceOf(ctx);
   return {
-    runId: ctx.runId,
     ...(asOf === undefined ? {} : { asOf }),
-    reps: sync.reps,
-    deals: sync.deals,
-    lines,
+    lines: plans.reduce((n, p) => n + p.lines, 0),
     rejects,
     resultHash,
-    totals: totalsByPeriod(plans.flatMap((p) => p.totals), new FiscalCalendar(fiscalYearStartMonth)),
+    totals: totalsByPeriod(plans.flatMap((p) => p.totals), new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth)),
+  };
+}
+
+export async function finishReport(ctx: StepContext, sync: SyncOutcome, recorded: RecordedResults, writeback: WriteBackOutcome): Promise<ReportOutcome> {
+  const counts = { reps: sync.reps, deals: sync.deals, rejects: recorded.rejects.length, lines: recorded.lines, ...writeback.summary };
+  await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts });
+  ctx.log.info({ step: 'report', ...counts }, `run succeeded: ${recorded.lines} payout lines, ${recorded.rejects.length} rejects`);
+  return {
+    runId: ctx.runId,
+    reps: sync.reps,
+    deals: sync.deals,
+    ...recorded,
+    ...(writeback.summary ? { writeback: writeback.summary } : {}),
+    ...(sync.stoppedEarly ? { stoppedEarly: sync.stoppedEarly } : {}),
   };
 }
 
 /**
  * All rejects in file and line order. The engine names a rejected deal by id; its file and line
- * come from the source as read. In process the sync step's reading is at hand; a queued report
- * step reads the files again, only when the engine rejected a deal.
+ * come from the source as read. In process the sync step's reading is at hand; a queued step
+ * reads the source again, only when the engine rejected a deal.
  */
 async function locateRejects(ctx: StepContext, sync: SyncOutcome, engineRejects: Reject[]): Promise<Reject[]> {
   if (ctx.cache?.prepared) return ctx.cache.prepared.allRejects(engineRejects);
   if (engineRejects.some((r) => r.source === 'deals')) {
-    const prepared = await prepareCalculation(ctx.workspaceDir);
+    const workspace = await workspaceOf(ctx);
+    const prepared = await prepareCalculation(workspace.dir, { workspace, db: ctx.db });
     return prepared.allRejects(engineRejects);
   }
   return [...sync.sourceRejects, ...engineRejects].sort(compareRejects);
 }
 
-function totalsByPeriod(rows: { period: string; currency: string; amount: string }[], calendar: FiscalCalendar): ReportOutcome['totals'] {
+function totalsByPeriod(rows: { period: string; currency: string; amount: string }[], calendar: FiscalCalendar): RecordedResults['totals'] {
   const totals = new Map<string, { period: string; currency: string; amount: Decimal; end: number }>();
   for (const row of rows) {
     const key = `${row.period}\u0000${row.currency}`;

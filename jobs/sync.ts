@@ -1,17 +1,23 @@
 /**
- * The sync step (with store): reads the source, stores its canonical records in the reporting
- * database, and stores the run's engine input (the normalized data, the plans, the locked lines)
- * as the run's inputs: what the calculate steps read, on whichever worker they run, and what
- * `attain replay` recomputes from.
+ * The sync step, with store: reads the source into the reporting database (csv: the files, as one
+ * snapshot; a CRM: its connector's incremental sync through the SyncStore), reads it back with the
+ * workspace's quotas and assignments, and stores the run's engine input (the normalized data, the
+ * plans, the locked lines as paid): what the calculate steps read, on whichever worker they run,
+ * and what `attain replay` recomputes from.
  *
- * Idempotent: the store is a snapshot upsert in one transaction, the inputs a replace keyed by run.
+ * Idempotent: the csv store is a snapshot upsert in one transaction, a CRM sync upserts from its
+ * cursor, the inputs are replaced by run id.
  */
 import { createHash } from 'node:crypto';
+import { loadWorkspace, type Workspace } from '../config/workspace.js';
+import { openConnector } from '../connectors/registry.js';
+import type { SyncReport } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
-import { listLocks, readLockedLines, saveRunInputs, upsertCanonical } from '../src/db/index.js';
+import { createSyncStore, listLocks, readLockedLines, recordInputs, saveRunInputs, upsertCanonical } from '../src/db/index.js';
 import type { CalculationInput } from '../src/domain/engine.js';
 import { LockSet } from '../src/domain/locks.js';
 import type { Reject } from '../src/domain/model.js';
+import type { Plan } from '../src/domain/plan.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
 
@@ -22,33 +28,61 @@ export interface SyncOutcome {
   plans: string[];
   /** Found while reading and normalizing (the calculate steps add the engine's). */
   sourceRejects: Reject[];
-  inputsHash: string;
-  planVersions: Record<string, string>;
+  /** Why a CRM sync stopped before it was complete (an API allocation share, a daily limit). */
+  stoppedEarly?: string;
 }
 
+/** The whole step, as a queued job runs it. */
 export async function syncStep(ctx: StepContext, options: { asOf?: string }): Promise<SyncOutcome> {
-  const prepared = await prepareCalculation(ctx.workspaceDir, options.asOf === undefined ? {} : { asOf: options.asOf });
-  const stored = await upsertCanonical(ctx.db, prepared.input.data, 'csv');
-  ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
+  const { prepared, report } = await readSource(ctx, options);
+  return storeSource(ctx, prepared, report);
+}
 
+/** Reads the source: a csv source's files, or a CRM's changes synced into the database and read back. */
+export async function readSource(ctx: StepContext, options: { asOf?: string }): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
+  const workspace = await workspaceOf(ctx);
+  const { kind } = workspace.config.source;
+  const prepareOptions = { workspace, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
+  if (kind === 'csv') return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
+
+  const log = (message: string) => ctx.log.info({ step: 'sync', source: kind }, message);
+  const connector = ctx.cache?.connector ?? (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
+  if (!connector) throw new Error(`source.kind ${kind}: no connector`);
+  try {
+    const report = await connector.sync(createSyncStore(ctx.db, kind), { log });
+    const prepared = await prepareCalculation(workspace.dir, { ...prepareOptions, db: ctx.db });
+    return { prepared, report };
+  } finally {
+    if (!ctx.cache?.connector) await connector.close();
+  }
+}
+
+/** Stores a csv source's records (a CRM's are stored as they sync) and the run's engine input. */
+export async function storeSource(ctx: StepContext, prepared: PreparedCalculation, report?: SyncReport): Promise<SyncOutcome> {
+  if (prepared.workspace.config.source.kind === 'csv') {
+    const stored = await upsertCanonical(ctx.db, prepared.input.data, 'csv');
+    ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
+  }
+  await recordInputs(ctx.db, ctx.runId, inputsHash(prepared));
   const input = await withLockedLines(ctx, prepared);
   const bytes = await saveRunInputs(ctx.db, ctx.runId, input);
+  if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
   const outcome: SyncOutcome = {
     reps: prepared.counts.reps,
     deals: prepared.counts.deals,
     plans: prepared.workspace.plans.map((p) => p.id),
     sourceRejects: prepared.rejects,
-    inputsHash: inputsHash(prepared),
-    planVersions: planVersions(prepared),
+    ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
   };
-  await ctx.db
-    .updateTable('runs')
-    .set({ inputs_hash: outcome.inputsHash, plan_versions: JSON.stringify(outcome.planVersions) })
-    .where('id', '=', ctx.runId)
-    .execute();
-  if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
   ctx.log.info({ step: 'sync', inputBytes: bytes }, `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects.length} rejects`);
   return outcome;
+}
+
+export async function workspaceOf(ctx: StepContext): Promise<Workspace> {
+  if (ctx.cache?.workspace) return ctx.cache.workspace;
+  const workspace = await loadWorkspace(ctx.workspaceDir, ctx.env);
+  if (ctx.cache) ctx.cache.workspace = workspace;
+  return workspace;
 }
 
 /** The engine input: the source data plus the lines of locked periods as they were paid (SPEC §3). */
@@ -66,7 +100,7 @@ async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation):
 }
 
 /** A hash of everything the result depends on: plans, calendar, base currency, data. */
-function inputsHash(prepared: PreparedCalculation): string {
+export function inputsHash(prepared: PreparedCalculation): string {
   const hash = createHash('sha256');
   const { input } = prepared;
   hash.update(JSON.stringify({ calendar: input.calendar, baseCurrency: input.baseCurrency, asOf: input.asOf ?? null, plans: input.plans }));
@@ -77,6 +111,6 @@ function inputsHash(prepared: PreparedCalculation): string {
   return hash.digest('hex');
 }
 
-function planVersions(prepared: PreparedCalculation): Record<string, string> {
-  return Object.fromEntries(prepared.input.plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]));
+export function planVersions(plans: readonly Plan[]): Record<string, string> {
+  return Object.fromEntries(plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]));
 }

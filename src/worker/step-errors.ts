@@ -8,6 +8,7 @@ import { ConnectorError } from '../../connectors/source.js';
 import { CsvSourceError } from '../../connectors/csv/csv-file.js';
 import { JobPayloadError } from '../../jobs/catalog.js';
 import { RunInputsMissingError } from '../../jobs/calculate.js';
+import { RunStepError } from '../../jobs/step-context.js';
 import { DatabaseConfigError, PeriodLockedError } from '../db/index.js';
 import { CliError } from '../cli/exit-codes.js';
 
@@ -20,7 +21,9 @@ export function isPermanent(error: unknown): boolean {
     error instanceof JobPayloadError ||
     error instanceof RunInputsMissingError ||
     error instanceof DatabaseConfigError ||
-    error instanceof PeriodLockedError
+    error instanceof PeriodLockedError ||
+    // The CRM refused records: retrying at once gets the same answer; the next run sends them again.
+    error instanceof RunStepError
   );
 }
 

@@ -123,7 +123,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const runId = runPayloadId(job.data);
       const log = logger.child({ runId });
       return guarded(job, 'run', runId, () =>
-        processRunJob(job, token, { db, workspaceDir: workspace.dir, fiscalYearStartMonth: workspace.config.calendar.fiscalYearStartMonth, steps, log }),
+        processRunJob(job, token, { db, workspaceDir: workspace.dir, env, steps, log }),
       );
     },
     workerOptions(),
@@ -140,7 +140,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
         if (stepDelayMs > 0) await sleep(stepDelayMs);
-        const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, log };
+        const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log };
         log.info({ step: name }, `${name} started`);
         switch (name) {
           case 'sync':
