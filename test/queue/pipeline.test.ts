@@ -52,7 +52,10 @@ describe('the pipeline on the queue', () => {
     expect(await results(s.database, runId!)).toEqual(expected);
     const run = await getRun(s.database.db, runId!);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'trigger', counts: { reps: 8, deals: 15, rejects: 4, lines: 55 } });
+    // The same result hash as the in-process run: `attain replay` checks either against the same definition.
+    const inProcess = await getRun(baseline.database.db, 'run-inprocess');
     expect(run?.result_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(run?.result_hash).toBe(inProcess?.result_hash);
     expect(await s.database.db.selectFrom('runs').select('id').execute()).toHaveLength(1);
     // Every log line about the run carries its id.
     const lines = workers.flatMap((w) => w.output().trim().split('\n')).map((l) => JSON.parse(l) as { runId?: string; msg: string });
