@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { runPipeline } from '../../jobs/run.js';
 import { getRun } from '../../src/db/index.js';
-import { assertBuilt, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+import { assertBuilt, skipQueueTests, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
 
 const TRIALS = Number(process.env['ATTAIN_KILL_TRIALS'] ?? 3);
 /** Each step takes at least this long, so the run (sync, two calculates, write-back) spans about a second and a half. */
 const STEP_DELAY_MS = 350;
 
-describe('a worker killed mid-run', () => {
+describe.skipIf(skipQueueTests)('a worker killed mid-run', () => {
   let baseline: Scratch;
   let expected: Awaited<ReturnType<typeof results>>;
 

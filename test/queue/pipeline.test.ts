@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../jobs/run.js';
 import { getRun } from '../../src/db/index.js';
-import { assertBuilt, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+import { assertBuilt, skipQueueTests, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
 
-describe('the pipeline on the queue', () => {
+describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
   let baseline: Scratch;
   let expected: Awaited<ReturnType<typeof results>>;
   const scratches: Scratch[] = [];
@@ -108,6 +108,30 @@ describe('the pipeline on the queue', () => {
     expect(retried.out).toContain(`${runId} succeeded`);
     expect(retried.code).toBe(0);
     expect(await getRun(s.database.db, runId)).toMatchObject({ status: 'succeeded', error: null });
+    expect((await results(s.database, runId)).lines).toEqual(expected.lines);
+  }, 90_000);
+
+  it('SIGTERM: the worker finishes its active step, then stops; another worker completes the run', async () => {
+    const s = await fresh({ stepDelayMs: 1500 });
+    const first = startWorkerProcess(s);
+    await first.ready;
+    const queued = await cli(s, ['trigger']);
+    const runId = /^(run-\S+): queued/.exec(queued.out)![1]!;
+    const sync = `${runId}-sync`;
+    while ((await (await s.queue('steps').getJob(sync))?.getState()) !== 'active') await new Promise((r) => setTimeout(r, 50));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const log = first.output();
+    expect(log).toContain('stopping: finishing the active jobs');
+    expect(log.indexOf('"msg":"stopped"')).toBeGreaterThan(log.indexOf('8 reps, 15 deals, 4 rejects'));
+    // Finished by the worker that stopped, not left to expire.
+    expect(await (await s.queue('steps').getJob(sync))?.getState()).toBe('completed');
+
+    const second = startWorkerProcess(s);
+    await second.ready;
+    const joined = await cli(s, ['trigger', '--wait']);
+    expect(joined.out).toContain(`${runId}: a run was in flight; joined it`);
+    expect(joined.out).toContain(`${runId} succeeded`);
     expect((await results(s.database, runId)).lines).toEqual(expected.lines);
   }, 90_000);
 

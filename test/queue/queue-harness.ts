@@ -18,7 +18,31 @@ export const REDIS_URL = process.env['ATTAIN_TEST_REDIS_URL'] ?? 'redis://127.0.
 const BIN = resolve(import.meta.dirname, '../../bin/attain.js');
 const DIST = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 
+/** Why the queue tests cannot run here (no Redis or PostgreSQL), or undefined; with CI set they must. */
+export const queueTestProblem = await probe();
+/** Skip the queue tests without Redis and PostgreSQL, saying why, except under CI. */
+export const skipQueueTests = queueTestProblem !== undefined && !process.env['CI'];
+if (skipQueueTests) process.stderr.write(`queue tests skipped: ${queueTestProblem}\n`);
+
+async function probe(): Promise<string | undefined> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    return `cannot reach Redis at ${REDIS_URL} (${(error as Error).message}); start Redis or set ATTAIN_TEST_REDIS_URL`;
+  } finally {
+    redis.disconnect();
+  }
+  const db = await openDatabase({ url: POSTGRES_URL, dataDir: '.' }).catch((error: Error) => error);
+  if (db instanceof Error) return db.message;
+  await db.close();
+  return undefined;
+}
+
 export function assertBuilt(): void {
+  if (queueTestProblem) throw new Error(`the queue tests need Redis and PostgreSQL: ${queueTestProblem}`);
   if (!existsSync(DIST)) throw new Error('the queue tests run the compiled CLI: npm run build first');
 }
 

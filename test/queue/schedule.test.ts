@@ -6,9 +6,9 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cli, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+import { assertBuilt, skipQueueTests, cli, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
 
-describe('attain schedule', () => {
+describe.skipIf(skipQueueTests)('attain schedule', () => {
   let s: Scratch | undefined;
   beforeAll(() => assertBuilt());
   afterEach(() => s?.dispose(), 30_000);
