@@ -19,7 +19,9 @@ import type { Plan } from '../src/domain/plan.js';
 import { LockSet } from '../src/domain/locks.js';
 import type { Reject } from '../src/domain/model.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
-import type { StepContext } from './step-context.js';
+import { RunInputsMissingError, type StepContext } from './step-context.js';
+
+export { RunInputsMissingError };
 
 export interface PlanOutcome {
   planId: string;
@@ -39,11 +41,6 @@ export interface CalculateOutcome {
   engineRejects: Reject[];
 }
 
-/** The run's inputs are not stored: its sync step has not run (or was removed). */
-export class RunInputsMissingError extends Error {
-  override readonly name = 'RunInputsMissingError';
-}
-
 export interface ComputedPlans {
   input: CalculationInput;
   result: CalculationResult;
@@ -59,6 +56,7 @@ export async function calculateStep(ctx: StepContext, planIds?: readonly string[
 export async function computePlans(ctx: StepContext, planIds?: readonly string[]): Promise<ComputedPlans> {
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before calculate`);
+  if (ctx.cache) ctx.cache.input = input;
   const unknown = planIds?.filter((id) => !input.plans.some((p) => p.id === id)) ?? [];
   if (unknown.length > 0) throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
   const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));

@@ -47,6 +47,7 @@ export type SyncPayload = z.infer<typeof syncPayload>;
 export const calculatePayload = z.strictObject({ runId: jobIdPart, planId: z.string().min(1) });
 export type CalculatePayload = z.infer<typeof calculatePayload>;
 
+export const storePayload = z.strictObject({ runId: jobIdPart });
 export const writeBackPayload = z.strictObject({ runId: jobIdPart });
 
 /** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */
@@ -72,12 +73,13 @@ export const JOBS = {
   run: { queue: QUEUES.runs, payload: runPayload, defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } },
   nightly: { queue: QUEUES.runs, payload: nightlyPayload, defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } },
   sync: { queue: QUEUES.steps, payload: syncPayload, defaults: stepDefaults },
+  store: { queue: QUEUES.steps, payload: storePayload, defaults: stepDefaults },
   calculate: { queue: QUEUES.steps, payload: calculatePayload, defaults: stepDefaults },
   'write-back': { queue: QUEUES.steps, payload: writeBackPayload, defaults: stepDefaults },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; defaults: JobsOptions }>;
 
 export type JobName = keyof typeof JOBS;
-export type StepName = 'sync' | 'calculate' | 'write-back';
+export type StepName = 'sync' | 'store' | 'calculate' | 'write-back';
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
 /** `<runId>-<step>[-<planId>]`: the same step of the same run always has the same id, so adding it twice adds it once. */

@@ -1,6 +1,6 @@
 /**
  * The run job, queued: it records the run in the ledger, then adds the steps as its children on the
- * steps queue (sync; one calculate per plan; write-back), waiting for each stage
+ * steps queue (sync; store and one calculate per plan, side by side; write-back), waiting for each stage
  * (`moveToWaitingChildren`), and runs the report step itself (results before write-back, the run's
  * outcome last). How far it got is kept in the job's data, so a run whose worker was killed resumes
  * where it was, on another worker; the steps have deterministic ids (`<runId>-<step>[-<planId>]`),
@@ -83,6 +83,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         break;
       case 'calculate': {
         await childrenDone();
+        // Store and the calculations all read the run's inputs, not each other's writes: they run side by side.
+        await addStep('store', { runId });
         for (const planId of (await syncOutcome()).plans) await addStep('calculate', { runId, planId }, planId);
         await moveTo('write-back');
         await childrenDone();

@@ -20,7 +20,7 @@ import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
 import { finishReport, recordResults } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
-import { inputsHash, planVersions, readSource, storeSource } from './sync.js';
+import { inputsHash, planVersions, readSource, saveInputs, storeStep } from './sync.js';
 import { writeBackStep } from './write-back-step.js';
 
 export { RunStepError } from './step-context.js';
@@ -141,7 +141,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         const prepared = cache.prepared;
         const sync = await timed(
           'store',
-          () => storeSource(ctx, prepared, report),
+          async () => {
+            const outcome = await saveInputs(ctx, prepared, report);
+            await storeStep(ctx);
+            return outcome;
+          },
           () => (kind === 'csv' ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored` : 'run inputs stored'),
         );
         const computed = await timed('calculate', () => computePlans(ctx), (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`);

@@ -45,3 +45,8 @@ export const SILENT_LOG: StepLog = { info: () => undefined, warn: () => undefine
 export class RunStepError extends Error {
   override readonly name = 'RunStepError';
 }
+
+/** The run's inputs are not stored: its sync step has not run (or was removed). */
+export class RunInputsMissingError extends Error {
+  override readonly name = 'RunInputsMissingError';
+}

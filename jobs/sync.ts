@@ -1,9 +1,9 @@
 /**
- * The sync step, with store: reads the source into the reporting database (csv: the files, as one
- * snapshot; a CRM: its connector's incremental sync through the SyncStore), reads it back with the
- * workspace's quotas and assignments, and stores the run's engine input (the normalized data, the
- * plans, the locked lines as paid): what the calculate steps read, on whichever worker they run,
- * and what `attain replay` recomputes from.
+ * The sync and store steps. Sync reads the source (csv: the files; a CRM: its connector's
+ * incremental sync into the database through the SyncStore, read back with the workspace's quotas
+ * and assignments) and stores the run's engine input (the normalized data, the plans, the locked
+ * lines as paid): what the calculate steps read, on whichever worker they run, and what
+ * `attain replay` recomputes from. Store writes a csv source's records into the reporting database.
  *
  * Idempotent: the csv store is a snapshot upsert in one transaction, a CRM sync upserts from its
  * cursor, the inputs are replaced by run id.
@@ -13,7 +13,8 @@ import { loadWorkspace, type Workspace } from '../config/workspace.js';
 import { openConnector } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
-import { createSyncStore, listLocks, readLockedLines, recordInputs, saveRunInputs, upsertCanonical } from '../src/db/index.js';
+import { createSyncStore, listLocks, loadRunInputs, readLockedLines, recordInputs, saveRunInputs, upsertCanonical } from '../src/db/index.js';
+import { RunInputsMissingError } from './step-context.js';
 import type { CalculationInput } from '../src/domain/engine.js';
 import { LockSet } from '../src/domain/locks.js';
 import type { Reject } from '../src/domain/model.js';
@@ -32,10 +33,10 @@ export interface SyncOutcome {
   stoppedEarly?: string;
 }
 
-/** The whole step, as a queued job runs it. */
+/** The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv records are stored by the store step). */
 export async function syncStep(ctx: StepContext, options: { asOf?: string }): Promise<SyncOutcome> {
   const { prepared, report } = await readSource(ctx, options);
-  return storeSource(ctx, prepared, report);
+  return saveInputs(ctx, prepared, report);
 }
 
 /** Reads the source: a csv source's files, or a CRM's changes synced into the database and read back. */
@@ -57,12 +58,8 @@ export async function readSource(ctx: StepContext, options: { asOf?: string }): 
   }
 }
 
-/** Stores a csv source's records (a CRM's are stored as they sync) and the run's engine input. */
-export async function storeSource(ctx: StepContext, prepared: PreparedCalculation, report?: SyncReport): Promise<SyncOutcome> {
-  if (prepared.workspace.config.source.kind === 'csv') {
-    const stored = await upsertCanonical(ctx.db, prepared.input.data, 'csv');
-    ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
-  }
+/** Stores the run's engine input: what the calculate steps read. */
+export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation, report?: SyncReport): Promise<SyncOutcome> {
   await recordInputs(ctx.db, ctx.runId, inputsHash(prepared));
   const input = await withLockedLines(ctx, prepared);
   const bytes = await saveRunInputs(ctx.db, ctx.runId, input);
@@ -76,6 +73,22 @@ export async function storeSource(ctx: StepContext, prepared: PreparedCalculatio
   };
   ctx.log.info({ step: 'sync', inputBytes: bytes }, `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects.length} rejects`);
   return outcome;
+}
+
+/**
+ * The store step: a csv source's records, as one snapshot, into the reporting database (a CRM's
+ * are stored as they sync). Queued, it runs beside the calculate steps, which read the run's
+ * inputs, not these tables; it stores exactly the records of those inputs.
+ */
+export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
+  const workspace = await workspaceOf(ctx);
+  if (workspace.config.source.kind !== 'csv') return { stored: 0 };
+  const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
+  if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before store`);
+  if (ctx.cache) ctx.cache.input = input;
+  const stored = await upsertCanonical(ctx.db, input.data, 'csv');
+  ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
+  return { stored: stored.reps + stored.deals + stored.splits + stored.quotas + stored.assignments + stored.fxRates };
 }
 
 export async function workspaceOf(ctx: StepContext): Promise<Workspace> {

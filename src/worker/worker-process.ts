@@ -24,7 +24,8 @@ import { calculateStep } from '../../jobs/calculate.js';
 import { processNightlyJob } from '../../jobs/enqueue-run.js';
 import { checkEvictionPolicy, checkReachable, connectRedis, queuePrefix, redisTarget, RedisPolicyError } from '../../jobs/queue-connection.js';
 import { processRunJob } from '../../jobs/run-job.js';
-import { syncStep } from '../../jobs/sync.js';
+import { storeStep, syncStep } from '../../jobs/sync.js';
+import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
 import { finishRun, migrateToLatest, openDatabase } from '../db/index.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
@@ -94,6 +95,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Test hook: stretches every step, so that a test can kill a worker in the middle of one.
   const stepDelayMs = number(env['ATTAIN_TEST_STEP_DELAY_MS'], 0);
 
+  /**
+   * The last run's inputs as this worker read or decoded them: its other steps of the same run
+   * skip decoding them again (a million deals take seconds to decode). One run only, so a worker
+   * holds at most one org in memory; the steps read the database whenever it is not there.
+   */
+  let lastRun: { runId: string; cache: StepCache } | undefined;
+  const cacheOf = (runId: string): StepCache => {
+    if (lastRun?.runId !== runId) lastRun = { runId, cache: {} };
+    return lastRun.cache;
+  };
+
   /** Runs one job's work; on failure decides retry or not, and records a run's final failure in the ledger. */
   const guarded = async <T>(job: Job, step: string, runId: string | undefined, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -134,17 +146,19 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async (job) => {
       const name = job.name;
       if (!isJobName(name) || JOBS[name].queue !== QUEUES.steps) {
-        throw new UnrecoverableError(`job ${job.id}: no step named ${name} (expected sync, calculate or write-back)`);
+        throw new UnrecoverableError(`job ${job.id}: no step named ${name} (expected sync, store, calculate or write-back)`);
       }
       return guarded(job, name, runPayloadId(job.data), async () => {
         const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
         if (stepDelayMs > 0) await sleep(stepDelayMs);
-        const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log };
+        const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log, cache: cacheOf(payload.runId) };
         log.info({ step: name }, `${name} started`);
         switch (name) {
           case 'sync':
             return syncStep(ctx, payload.asOf === undefined ? {} : { asOf: payload.asOf });
+          case 'store':
+            return storeStep(ctx);
           case 'calculate':
             return calculateStep(ctx, [payload.planId!]);
           case 'write-back':
