@@ -18,6 +18,7 @@ import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
+import { benchQueue } from './bench-queue.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
     runSteps = await benchRun(org.dir, log);
   }
 
+  // The queue (issue 6): in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
+  const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
+
   log(
     JSON.stringify({
       engineDealsPerSec,
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
+      ...(queue === undefined ? {} : { queue }),
     }),
   );
 }
