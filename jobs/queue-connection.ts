@@ -39,7 +39,7 @@ export function redisTarget(workspace: Workspace, env: NodeJS.ProcessEnv = proce
   const url = workspace.config.queue?.redisUrl ?? env['REDIS_URL'];
   if (!url) {
     throw new QueueNotConfiguredError(
-      `${workspace.dir}/attain.yaml: no queue configured: set queue: { redisUrl: \${REDIS_URL} } in attain.yaml, or REDIS_URL (without a queue, attain run runs the pipeline in process)`,
+      `${workspace.dir}/attain.yaml: no queue configured: set queue: { redisUrl: \${REDIS_URL} } in attain.yaml, or REDIS_URL (attain run runs the pipeline in process, without a queue)`,
     );
   }
   return describeRedisUrl(url);
