@@ -87,16 +87,23 @@ async function worker(dir: string, options: { concurrency: string; port: string;
   const port = Number(options.port);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency ${options.concurrency}: expected a whole number ≥ 1`, ExitCode.usage);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${options.port}: expected a port number (0 picks a free one)`, ExitCode.usage);
-  const running = await startWorker({ workspaceDir: dir, concurrency, port, allowEviction: options.allowEviction ?? false, env: process.env, out: io.out });
+  // Listening before the worker starts: a signal during start-up stops it once it is up.
+  let running: Awaited<ReturnType<typeof startWorker>> | undefined;
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    running.logger.info({ signal }, signals === 1 ? `${signal}: shutting down (again to stop at once)` : `${signal}: stopping at once`);
+  const stop = () => {
+    if (!running || signals === 0) return;
+    running.logger.info({ signals }, signals === 1 ? 'shutting down (a second signal stops at once)' : 'stopping at once');
     void running.close(signals > 1);
+  };
+  const onSignal = () => {
+    signals += 1;
+    stop();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    running = await startWorker({ workspaceDir: dir, concurrency, port, allowEviction: options.allowEviction ?? false, env: process.env, out: io.out });
+    stop();
     await running.closed;
   } finally {
     process.off('SIGTERM', onSignal);

@@ -171,6 +171,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     workerOptions(),
   );
   for (const worker of [runsWorker, stepsWorker]) worker.on('error', (error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
+  // Ready means connected: closing a worker whose connections are still opening leaves an error nobody listens to.
+  await Promise.all([runsWorker.waitUntilReady(), stepsWorker.waitUntilReady(), runs.waitUntilReady(), steps.waitUntilReady()]);
 
   function workerOptions() {
     return {

@@ -63,9 +63,15 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
   try {
     const inProcessSeconds = await withSchema('inproc', async (database) => {
       const started = performance.now();
-      const summary = await runPipeline({ workspaceDir: orgDir, trigger: 'bench', database });
+      const steps: string[] = [];
+      const summary = await runPipeline({
+        workspaceDir: orgDir,
+        trigger: 'bench',
+        database,
+        progress: { step: () => undefined, done: (name, _detail, s) => void steps.push(`${name} ${s.toFixed(2)} s`) },
+      });
       const seconds = (performance.now() - started) / 1000;
-      log(`queue: in process: ${seconds.toFixed(2)} s (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects)`);
+      log(`queue: in process: ${seconds.toFixed(2)} s (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects): ${steps.join(', ')}`);
       return seconds;
     });
     const oneWorkerSeconds = await queuedRun(orgDir, 1, redis, log);

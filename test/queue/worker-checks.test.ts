@@ -50,7 +50,7 @@ describe.skipIf(skipQueueTests)('attain worker checks', () => {
     const warning = worker.output().split('\n').find((l) => l.includes('WARNING'));
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, maxmemoryPolicy: 'allkeys-lru' });
     worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
+    expect(await worker.exited, worker.output()).toBe(0);
   }, 60_000);
 
   it('serves /healthz and /metrics on its port', async () => {
