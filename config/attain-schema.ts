@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Calendar } from '../src/domain/plan.js';
 import { substituteEnv } from './env.js';
 import { sortByPosition, type ConfigIssue } from './errors.js';
-import { boolean, currencyCode, text, timeZone, wholeNumber } from './scalars.js';
+import { boolean, currencyCode, nonNegativeDecimal, text, timeZone, wholeNumber } from './scalars.js';
 import { validate } from './validate.js';
 import { parseYaml } from './yaml-source.js';
 
@@ -93,6 +93,18 @@ const salesforce = z.strictObject({
   stages: z
     .strictObject({ won: z.array(text).min(1).optional(), lost: z.array(text).min(1).optional() })
     .optional(),
+  /** Only opportunities in these stages (StageName) or record types (DeveloperName) are pulled. */
+  filters: z
+    .strictObject({ stages: z.array(text).min(1).optional(), recordTypes: z.array(text).min(1).optional() })
+    .optional(),
+  /** Absent: a run stops at 25 % of the org's daily API allocation. */
+  limits: z
+    .strictObject({
+      maxApiShare: nonNegativeDecimal.refine((value) => Number(value) > 0 && Number(value) <= 1, 'expected a share above 0 and at most 1, such as 0.25'),
+    })
+    .optional(),
+  /** Record counts above which Bulk API 2.0 is used instead of REST. Absent: 10,000 both. */
+  bulk: z.strictObject({ queryAbove: wholeNumber(0).optional(), ingestAbove: wholeNumber(0).optional() }).optional(),
 });
 
 const hubspotAuth = z

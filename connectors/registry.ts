@@ -16,17 +16,18 @@ export interface OpenConnectorOptions {
 export async function openConnector(options: OpenConnectorOptions): Promise<SourceConnector | undefined> {
   const { config, workspaceDir, env, log } = options;
   const { source } = config;
+  const settings = { tz: config.calendar.tz, baseCurrency: config.baseCurrency };
   switch (source.kind) {
     case 'csv':
       return undefined;
     case 'salesforce': {
       const { createSalesforceConnector } = await import('./salesforce/index.js');
       // The schema makes the block required for its kind.
-      return createSalesforceConnector({ config: source.salesforce!, workspaceDir, env, log });
+      return createSalesforceConnector({ config: source.salesforce!, workspaceDir, env, log, ...settings });
     }
     case 'hubspot': {
       const { createHubspotConnector } = await import('./hubspot/index.js');
-      return createHubspotConnector({ config: source.hubspot!, workspaceDir, env, log });
+      return createHubspotConnector({ config: source.hubspot!, workspaceDir, env, log, ...settings });
     }
   }
 }

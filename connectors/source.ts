@@ -25,7 +25,11 @@ export interface SyncPage {
    * later page holds it again, usable or not.
    */
   rejects?: Reject[];
-  /** Ids of records read but neither stored nor rejected (filtered out): clears their earlier rejects. */
+  /**
+   * Ids of deals read but filtered out (a stage or record type the workspace does not count): an
+   * earlier stored version is marked deleted, so it stops counting (and is clawed back like a
+   * deletion), and their earlier rejects clear.
+   */
   seen?: string[];
   /** The object's cursor after this page, saved in the same transaction. Absent: unchanged. */
   cursor?: string;
@@ -122,6 +126,10 @@ export interface ConnectorOptions<Config> {
   env: NodeJS.ProcessEnv;
   /** Where log lines go; never handed a secret. */
   log: (message: string) => void;
+  /** `calendar.tz`: the day a CRM timestamp falls on. Default UTC. */
+  tz?: string;
+  /** `baseCurrency`: the currency of a record that names none, and of exchange rates. Default USD. */
+  baseCurrency?: string;
 }
 
 /**

@@ -20,7 +20,7 @@ import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
 import { finishReport, recordResults } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
-import { inputsHash, planVersions, readSource, saveInputs, storeStep } from './sync.js';
+import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
 import { writeBackStep } from './write-back-step.js';
 
 export { RunStepError } from './step-context.js';
@@ -122,8 +122,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       await startRun(ctx.db, {
         id: runId,
         trigger: options.trigger,
-        // A CRM run knows its inputs once synced: recorded then.
-        inputsHash: cache.prepared ? inputsHash(cache.prepared) : 'pending',
+        // Recorded by the store step, once the inputs are known (and hashed once: a million deals take a while).
+        inputsHash: 'pending',
         planVersions: planVersions(workspace.plans),
       });
       try {

@@ -31,6 +31,9 @@ import { prepareCalculation, type PreparedCalculation } from './calculation-inpu
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import type { CommandContext } from './command-context.js';
+import { salesforceCommand } from './salesforce-commands.js';
+import { hubspotCommand } from './hubspot-commands.js';
 import { addQueueCommands } from './queue-commands.js';
 
 interface GlobalOptions {
@@ -106,6 +109,9 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
       exitCode = await replay(program.opts<GlobalOptions>(), runId, io.out);
     });
 
+  const context: CommandContext = { workspace: () => program.opts<GlobalOptions>().workspace, out: io.out, exit: (code) => (exitCode = code) };
+  program.addCommand(salesforceCommand(context));
+  program.addCommand(hubspotCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
 
   try {

@@ -43,6 +43,15 @@ async function storePage(db: Kysely<Database>, source: string, page: SyncPage): 
         .execute();
       await bulkInsert(trx, 'splits', splitColumns, page.splits.splits, { constants });
     }
+    if (page.seen && page.seen.length > 0) {
+      await trx
+        .updateTable('deals')
+        .set({ deleted: true })
+        .where('source', '=', source)
+        .where('deleted', '=', false)
+        .where(sql<boolean>`id = any(${arrayLiteral(page.seen)}::text[])`)
+        .execute();
+    }
     await bulkInsert(trx, 'fx_rates', fxColumns, page.fxRates ?? [], { constants, upsertOn: ['currency', 'from_date'] });
     if (held.length > 0) {
       await trx

@@ -18,6 +18,8 @@ import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
+import { benchSalesforce } from './bench-salesforce.js';
+import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { benchQueue } from './bench-queue.js';
 import { ensureOrg } from './synthetic-org.js';
 
@@ -90,6 +92,11 @@ async function main(): Promise<void> {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
     runSteps = await benchRun(org.dir, log);
   }
+  // The HubSpot pull under its rate limit (issue 5). BENCH_SKIP_HUBSPOT=1 skips it.
+  const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT'] ? undefined : await benchHubspot(log);
+
+  // The Salesforce connector (issue 4) against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
+  const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
 
   // The queue (issue 6): in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
   const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
@@ -102,6 +109,8 @@ async function main(): Promise<void> {
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
+      ...(salesforce === undefined ? {} : { salesforce }),
+      ...(hubspot === undefined ? {} : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
     }),
   );

@@ -141,6 +141,20 @@ describe('attain.yaml', () => {
     ]);
   });
 
+  it('reads the Salesforce filters, API share and bulk thresholds, and names a share out of range', () => {
+    const extra = `    filters: { stages: [Closed Won], recordTypes: [New_Business] }
+    limits: { maxApiShare: 0.4 }
+    bulk: { queryAbove: 50000 }
+`;
+    const text = edit(SALESFORCE, 'database:', `${extra}database:`);
+    const salesforce = parseAttainConfig(text, ENV).config?.source.salesforce;
+    expect(salesforce).toMatchObject({ filters: { stages: ['Closed Won'], recordTypes: ['New_Business'] }, limits: { maxApiShare: '0.4' }, bulk: { queryAbove: 50000 } });
+    const tooMuch = edit(text, 'maxApiShare: 0.4', 'maxApiShare: 1.5');
+    expect(problems(tooMuch)).toEqual([
+      `attain.yaml:${positionOf(tooMuch, '1.5')} source.salesforce.limits.maxApiShare: expected a share above 0 and at most 1, such as 0.25`,
+    ]);
+  });
+
   it('requires the block of the source kind it names', () => {
     const text = 'source:\n  kind: hubspot\n';
     expect(problems(text)).toEqual(['attain.yaml:2:3 source.hubspot: required when kind is hubspot']);

@@ -56,8 +56,12 @@ forEachBackend((backend) => {
       reject('006B', 'no owner'),
       reject('006A', 'a user that happens to share the id'),
     ]);
-    await store.storePage({ object: 'Opportunity', deals: [{ ...deal!, id: '006A' }], seen: ['006B'] });
+    await store.storePage({ object: 'Opportunity', deals: [{ ...deal!, id: '006A' }, { ...deal!, id: '006C' }], seen: ['006B'] });
     expect(await listSyncRejects(backend.db, 'salesforce')).toEqual([reject('006A', 'a user that happens to share the id')]);
+    // A stored deal later filtered out (its record type no longer counted) stops counting.
+    await store.storePage({ object: 'Opportunity', seen: ['006C'] });
+    const deals = (await readCanonical(backend.db, { source: 'salesforce' })).deals;
+    expect(deals.map((d) => [d.id, d.deleted])).toEqual([['006A', false], ['006C', true]]);
   });
 
   it('forgets a cursor on reset, for a full resync', async () => {

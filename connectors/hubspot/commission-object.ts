@@ -1,0 +1,206 @@
+/**
+ * The `attain_commission` custom object: its schema (created or compared by `attain hubspot
+ * setup`) and the write-back target that batch-upserts records into it by `attain_key`.
+ *
+ * HubSpot facts: custom objects need an Enterprise portal and are addressed by their
+ * `objectTypeId` (`2-…`); batch endpoints take 100 inputs and do not promise result order, so
+ * results are matched by `attain_key`, never by position; `idProperty` must be a property created
+ * with `hasUniqueValue: true`. `hubspot_owner_id` (record owner) is a default property of every
+ * custom object: setting it to the rep's owner id lets each rep see their own records.
+ */
+import { ConnectorError, TRACE_TEXT_LIMIT, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../source.js';
+import { HubspotResponseError, type HubspotApi } from './hubspot-api.js';
+
+export const COMMISSION_OBJECT = 'attain_commission';
+export const KEY_PROPERTY = 'attain_key';
+const BATCH = 100;
+
+interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: 'string' | 'number';
+  fieldType: 'text' | 'textarea' | 'number';
+  hasUniqueValue?: boolean;
+}
+
+export const COMMISSION_PROPERTIES: PropertyDefinition[] = [
+  { name: KEY_PROPERTY, label: 'Attain key', type: 'string', fieldType: 'text', hasUniqueValue: true },
+  { name: 'period', label: 'Period', type: 'string', fieldType: 'text' },
+  { name: 'plan', label: 'Plan', type: 'string', fieldType: 'text' },
+  { name: 'component', label: 'Component', type: 'string', fieldType: 'text' },
+  { name: 'amount', label: 'Amount', type: 'number', fieldType: 'number' },
+  { name: 'currency', label: 'Currency', type: 'string', fieldType: 'text' },
+  { name: 'attainment', label: 'Attainment', type: 'number', fieldType: 'number' },
+  { name: 'trace', label: 'Trace', type: 'string', fieldType: 'textarea' },
+];
+
+/** The body of `POST /crm/v3/schemas`. */
+export function commissionSchema(): Record<string, unknown> {
+  return {
+    name: COMMISSION_OBJECT,
+    labels: { singular: 'Commission', plural: 'Commissions' },
+    primaryDisplayProperty: KEY_PROPERTY,
+    secondaryDisplayProperties: ['period', 'amount'],
+    searchableProperties: [KEY_PROPERTY, 'period', 'plan'],
+    requiredProperties: [KEY_PROPERTY],
+    properties: COMMISSION_PROPERTIES,
+    associatedObjects: ['DEAL'],
+  };
+}
+
+export interface RemoteSchema {
+  objectTypeId: string;
+  name: string;
+  fullyQualifiedName?: string;
+  properties: { name: string; type: string; hasUniqueValue?: boolean }[];
+}
+
+export async function findCommissionSchema(api: HubspotApi, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
+  const answer = await api.request<{ results: RemoteSchema[] }>('GET /crm/v3/schemas', 'standard', { method: 'GET', path: '/crm/v3/schemas' }, signal);
+  return answer.results.find((s) => s.name === COMMISSION_OBJECT);
+}
+
+/** How the portal's object differs from what Attain writes: each difference with its fix. */
+export function schemaDifferences(schema: RemoteSchema): string[] {
+  const differences: string[] = [];
+  const byName = new Map(schema.properties.map((p) => [p.name, p]));
+  for (const wanted of COMMISSION_PROPERTIES) {
+    const found = byName.get(wanted.name);
+    if (!found) differences.push(`${COMMISSION_OBJECT} has no property ${wanted.name} (${wanted.type}): add it in HubSpot or delete the object and run attain hubspot setup`);
+    else if (found.type !== wanted.type) differences.push(`${COMMISSION_OBJECT}.${wanted.name} is ${found.type}, expected ${wanted.type}`);
+    else if (wanted.hasUniqueValue && found.hasUniqueValue !== true) {
+      differences.push(`${COMMISSION_OBJECT}.${wanted.name} must have unique values (hasUniqueValue) to upsert by it: recreate the property`);
+    }
+  }
+  return differences;
+}
+
+export type SetupOutcome = { created: true; objectTypeId: string } | { created: false; objectTypeId: string; differences: string[] };
+
+/** Creates the object, or verifies the existing one and lists how it differs. */
+export async function setupCommissionObject(api: HubspotApi): Promise<SetupOutcome> {
+  const existing = await findCommissionSchema(api);
+  if (existing) return { created: false, objectTypeId: existing.objectTypeId, differences: schemaDifferences(existing) };
+  const created = await api.request<RemoteSchema>('POST /crm/v3/schemas', 'standard', { method: 'POST', path: '/crm/v3/schemas', body: commissionSchema() });
+  return { created: true, objectTypeId: created.objectTypeId };
+}
+
+/** The write-back target; fails with INVALID_CONFIG when setup has not created the object. */
+export async function openCommissionTarget(api: HubspotApi, signal?: AbortSignal): Promise<WritebackTarget> {
+  const schema = await findCommissionSchema(api, signal);
+  if (!schema) {
+    throw new ConnectorError('INVALID_CONFIG', `the HubSpot portal has no ${COMMISSION_OBJECT} object: run \`attain hubspot setup\` first (or set writeback.enabled: false)`);
+  }
+  const differences = schemaDifferences(schema);
+  if (differences.length > 0) throw new ConnectorError('INVALID_CONFIG', `${differences.join('; ')} (attain hubspot setup lists the differences)`);
+  return new CommissionTarget(api, schema.objectTypeId, signal);
+}
+
+interface UpsertAnswer {
+  results?: { id: string; properties?: Record<string, string | null> }[];
+  errors?: { message?: string; category?: string; context?: Record<string, string[]> }[];
+}
+
+class CommissionTarget implements WritebackTarget {
+  readonly name = 'hubspot';
+  constructor(
+    private readonly api: HubspotApi,
+    private readonly objectType: string,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
+    const outcomes: WritebackOutcome[] = [];
+    for (let i = 0; i < records.length; i += BATCH) outcomes.push(...(await this.upsertBatch(records.slice(i, i + BATCH))));
+    return outcomes;
+  }
+
+  private async upsertBatch(batch: CommissionRecord[]): Promise<WritebackOutcome[]> {
+    const inputs = batch.map((r) => ({ idProperty: KEY_PROPERTY, id: r.key, properties: recordProperties(r) }));
+    let answer: UpsertAnswer;
+    try {
+      answer = await this.api.request<UpsertAnswer>(
+        `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/upsert`,
+        'standard',
+        { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/upsert`, body: { inputs } },
+        this.signal,
+      );
+    } catch (error) {
+      // A whole batch refused (a bad owner id fails all of it): each record keeps the reason and is retried next run.
+      if (error instanceof HubspotResponseError && error.status < 500) return batch.map((r) => ({ key: r.key, ok: false, error: error.message }));
+      throw error;
+    }
+    const keys = new Set(batch.map((r) => r.key));
+    const done = new Map<string, string>();
+    for (const result of answer.results ?? []) {
+      const key = result.properties?.[KEY_PROPERTY];
+      if (key && keys.has(key)) done.set(key, result.id);
+    }
+    const failed = new Map<string, string>();
+    const unplaced: string[] = [];
+    for (const error of answer.errors ?? []) {
+      const message = `${error.category ?? 'ERROR'}: ${error.message ?? 'no reason given'}`;
+      const named = Object.values(error.context ?? {}).flat().filter((value) => keys.has(value));
+      if (named.length === 0) unplaced.push(message);
+      for (const key of named) failed.set(key, message);
+    }
+    return batch.map((r) => {
+      const externalId = done.get(r.key);
+      if (externalId !== undefined) return { key: r.key, ok: true, externalId };
+      return { key: r.key, ok: false, error: failed.get(r.key) ?? (unplaced.join('; ') || 'HubSpot returned no result for this record') };
+    });
+  }
+
+  async remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]> {
+    const outcomes: WritebackOutcome[] = [];
+    const known = records.filter((r) => r.externalId !== undefined) as { key: string; externalId: string }[];
+    const unknown = records.filter((r) => r.externalId === undefined);
+    // Records written before their id was stored: look their ids up by attain_key.
+    for (let i = 0; i < unknown.length; i += BATCH) {
+      const batch = unknown.slice(i, i + BATCH);
+      const answer = await this.api.request<UpsertAnswer>(
+        `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/read`,
+        'standard',
+        { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/read`, body: { idProperty: KEY_PROPERTY, properties: [KEY_PROPERTY], inputs: batch.map((r) => ({ id: r.key })) } },
+        this.signal,
+      );
+      const found = new Map((answer.results ?? []).map((r) => [r.properties?.[KEY_PROPERTY] ?? '', r.id]));
+      for (const r of batch) {
+        const id = found.get(r.key);
+        if (id) known.push({ key: r.key, externalId: id });
+        else outcomes.push({ key: r.key, ok: true }); // not in HubSpot: nothing to archive
+      }
+    }
+    for (let i = 0; i < known.length; i += BATCH) {
+      const batch = known.slice(i, i + BATCH);
+      try {
+        await this.api.request(
+          `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/archive`,
+          'standard',
+          { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/archive`, body: { inputs: batch.map((r) => ({ id: r.externalId })) } },
+          this.signal,
+        );
+        outcomes.push(...batch.map((r) => ({ key: r.key, ok: true, externalId: r.externalId })));
+      } catch (error) {
+        if (!(error instanceof HubspotResponseError)) throw error;
+        outcomes.push(...batch.map((r) => ({ key: r.key, ok: false, externalId: r.externalId, error: error.message })));
+      }
+    }
+    return outcomes;
+  }
+}
+
+/** One record's HubSpot properties; the trace cut to a text property's limit. */
+export function recordProperties(record: CommissionRecord): Record<string, string> {
+  return {
+    [KEY_PROPERTY]: record.key,
+    period: record.period,
+    plan: record.planId,
+    component: record.component,
+    amount: record.amount,
+    currency: record.currency,
+    ...(record.attainment !== undefined && { attainment: record.attainment }),
+    trace: record.trace.length > TRACE_TEXT_LIMIT ? record.trace.slice(0, TRACE_TEXT_LIMIT) : record.trace,
+    hubspot_owner_id: record.repId,
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Write-back into `Attain_Commission__c` (SPEC §5), upserted by the external id `Attain_Key__c`:
+ *
+ * - up to `bulk.ingestAbove` records: sObject Collections, 200 per call, `allOrNone: false`, so one
+ *   bad record (an inactive rep as owner, say) fails alone and is retried next run;
+ * - above it: one Bulk API 2.0 ingest job (CSV), its per-record results read back.
+ *
+ * `OwnerId` is the rep: the org's sharing (a private object, role hierarchy) then shows each rep
+ * their own commissions and their managers their team's.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommissionRecord, WritebackOutcome, WritebackTarget } from '../source.js';
+import { ConnectorError } from '../source.js';
+import { parseCsvPage } from './query-pages.js';
+import type { SalesforceClient } from './salesforce-client.js';
+
+export const COMMISSION_OBJECT = 'Attain_Commission__c';
+export const EXTERNAL_ID_FIELD = 'Attain_Key__c';
+/** The fields a write sets, each checked by `attain salesforce setup`. */
+export const COMMISSION_FIELDS = ['Attain_Key__c', 'Rep__c', 'Period__c', 'Plan__c', 'Component__c', 'Amount__c', 'Attainment__c', 'Trace__c'] as const;
+/** sObject Collections take at most 200 records per call. */
+export const COLLECTION_SIZE = 200;
+
+interface CollectionResult {
+  id?: string;
+  success: boolean;
+  created?: boolean;
+  errors?: { statusCode?: string; message?: string; fields?: string[] }[];
+}
+
+export interface TargetSettings {
+  /** Multi-currency orgs store each record's CurrencyIsoCode; others only the amount. */
+  multiCurrency: boolean;
+  /** Records above which one Bulk API 2.0 ingest job is used. */
+  ingestAbove: number;
+  pollMs?: number;
+  log: (message: string) => void;
+}
+
+/** The record as Salesforce stores it. Name is an autonumber in the shipped object: not set. */
+export function commissionFields(record: CommissionRecord, multiCurrency: boolean): Record<string, string | null> {
+  return {
+    [EXTERNAL_ID_FIELD]: record.key,
+    OwnerId: record.repId,
+    Rep__c: record.repId,
+    Period__c: record.period,
+    Plan__c: record.planId,
+    Component__c: record.component,
+    Amount__c: record.amount,
+    ...(multiCurrency ? { CurrencyIsoCode: record.currency } : {}),
+    // A Percent field stores 125 for 125 %; attainment is the ratio 1.25.
+    Attainment__c: record.attainment === undefined ? null : ratioToPercent(record.attainment),
+    Trace__c: record.trace,
+  };
+}
+
+/** `1.25` → `125`, exactly (a decimal point shift, no float). */
+export function ratioToPercent(ratio: string): string {
+  const negative = ratio.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? ratio.slice(1) : ratio).split('.');
+  const digits = `${whole}${fraction.padEnd(2, '0')}`;
+  const point = whole.length + 2;
+  const int = digits.slice(0, point).replace(/^0+(?=\d)/, '');
+  const rest = digits.slice(point).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${int}${rest ? `.${rest}` : ''}`;
+}
+
+export class CommissionTarget implements WritebackTarget {
+  readonly name = 'salesforce';
+
+  constructor(
+    private readonly client: SalesforceClient,
+    private readonly settings: TargetSettings,
+  ) {}
+
+  async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
+    if (records.length === 0) return [];
+    if (records.length > this.settings.ingestAbove) return this.bulkUpsert(records);
+    const outcomes: WritebackOutcome[] = [];
+    for (let at = 0; at < records.length; at += COLLECTION_SIZE) {
+      const chunk = records.slice(at, at + COLLECTION_SIZE);
+      const body = {
+        allOrNone: false,
+        records: chunk.map((r) => ({ attributes: { type: COMMISSION_OBJECT }, ...commissionFields(r, this.settings.multiCurrency) })),
+      };
+      // PATCH by external id: safe to repeat, so the client's retries are safe too.
+      const response = await this.client.request<CollectionResult[]>({
+        method: 'PATCH',
+        path: `/composite/sobjects/${COMMISSION_OBJECT}/${EXTERNAL_ID_FIELD}`,
+        body,
+      });
+      // The answer is in input order (CRM-NOTES).
+      chunk.forEach((record, i) => outcomes.push(outcomeOf(record.key, response.body[i])));
+    }
+    return outcomes;
+  }
+
+  async remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]> {
+    if (records.length === 0) return [];
+    const ids = new Map<string, string>();
+    for (const r of records) if (r.externalId) ids.set(r.key, r.externalId);
+    const unknown = records.filter((r) => !r.externalId).map((r) => r.key);
+    for (const [key, id] of await this.idsByKey(unknown)) ids.set(key, id);
+
+    const outcomes: WritebackOutcome[] = [];
+    const byId = [...ids.entries()];
+    for (let at = 0; at < byId.length; at += COLLECTION_SIZE) {
+      const chunk = byId.slice(at, at + COLLECTION_SIZE);
+      const response = await this.client.request<CollectionResult[]>({
+        method: 'DELETE',
+        path: `/composite/sobjects?allOrNone=false&ids=${chunk.map(([, id]) => id).join(',')}`,
+      });
+      chunk.forEach(([key], i) => {
+        const result = response.body[i];
+        // Already gone (deleted by hand) is what we wanted.
+        const gone = result?.errors?.some((e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY');
+        outcomes.push(gone ? { key, ok: true } : outcomeOf(key, result));
+      });
+    }
+    // Never written (or already deleted): nothing to remove.
+    for (const r of records) if (!ids.has(r.key)) outcomes.push({ key: r.key, ok: true });
+    return outcomes;
+  }
+
+  /** Salesforce Ids of records by their external id, for deletions whose Id was not kept. */
+  private async idsByKey(keys: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let at = 0; at < keys.length; at += COLLECTION_SIZE) {
+      const list = keys
+        .slice(at, at + COLLECTION_SIZE)
+        .map((k) => `'${k.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`)
+        .join(',');
+      const soql = `SELECT Id, ${EXTERNAL_ID_FIELD} FROM ${COMMISSION_OBJECT} WHERE ${EXTERNAL_ID_FIELD} IN (${list})`;
+      const response = await this.client.request<{ records: Record<string, string>[] }>({ path: `/query?q=${encodeURIComponent(soql)}` });
+      for (const row of response.body.records) found.set(row[EXTERNAL_ID_FIELD]!, row['Id']!);
+    }
+    return found;
+  }
+
+  /**
+   * One Bulk API 2.0 ingest job: create, upload the CSV, close, poll, then read the successful and
+   * failed results (each row carries `Attain_Key__c`, so outcomes match by key, not by order).
+   */
+  private async bulkUpsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
+    const created = await this.client.request<{ id: string }>({
+      method: 'POST',
+      path: '/jobs/ingest',
+      body: { object: COMMISSION_OBJECT, operation: 'upsert', externalIdFieldName: EXTERNAL_ID_FIELD, contentType: 'CSV', lineEnding: 'LF' },
+    });
+    const jobId = created.body.id;
+    this.settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} commission records`);
+    const rows = records.map((r) => commissionFields(r, this.settings.multiCurrency));
+    // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
+    const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
+    await this.client.request({ method: 'PUT', path: `/jobs/ingest/${jobId}/batches`, body: csv, headers: { 'content-type': 'text/csv' } });
+    await this.client.request({ method: 'PATCH', path: `/jobs/ingest/${jobId}`, body: { state: 'UploadComplete' } });
+    let wait = this.settings.pollMs ?? 1_000;
+    for (;;) {
+      const job = (await this.client.request<{ state: string; errorMessage?: string }>({ path: `/jobs/ingest/${jobId}` })).body;
+      if (job.state === 'JobComplete') break;
+      if (job.state === 'Failed' || job.state === 'Aborted') {
+        throw new ConnectorError('TEMPORARY', `salesforce: Bulk API 2.0 ingest job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`);
+      }
+      await sleep(wait);
+      wait = Math.min(wait * 2, 30_000);
+    }
+    const outcomes = new Map<string, WritebackOutcome>();
+    const successful = await this.client.request<string>({ path: `/jobs/ingest/${jobId}/successfulResults`, text: true });
+    for (const row of parseCsvPage(successful.body)) {
+      const key = String(row[EXTERNAL_ID_FIELD]);
+      outcomes.set(key, { key, ok: true, ...(row['sf__Id'] ? { externalId: String(row['sf__Id']) } : {}) });
+    }
+    const failed = await this.client.request<string>({ path: `/jobs/ingest/${jobId}/failedResults`, text: true });
+    for (const row of parseCsvPage(failed.body)) {
+      const key = String(row[EXTERNAL_ID_FIELD]);
+      outcomes.set(key, { key, ok: false, error: String(row['sf__Error'] ?? 'failed without a reason') });
+    }
+    // A record in neither list was not processed (the job stopped short): retried next run.
+    return records.map((r) => outcomes.get(r.key) ?? { key: r.key, ok: false, error: 'not processed by the bulk job' });
+  }
+}
+
+function outcomeOf(key: string, result: CollectionResult | undefined): WritebackOutcome {
+  if (!result) return { key, ok: false, error: 'no result for this record in the response' };
+  if (result.success) return { key, ok: true, ...(result.id ? { externalId: result.id } : {}) };
+  const error = (result.errors ?? []).map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}${e.fields?.length ? ` (${e.fields.join(', ')})` : ''}`).join('; ');
+  return { key, ok: false, error: error || 'refused without a reason' };
+}
+
+/** RFC 4180 CSV with a header row, every value quoted (traces hold quotes, commas and newlines). */
+export function toCsv(rows: Record<string, string>[]): string {
+  const columns = Object.keys(rows[0] ?? {});
+  const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
+  return [columns.join(','), ...rows.map((row) => columns.map((c) => quote(row[c] ?? '')).join(','))].join('\n') + '\n';
+}

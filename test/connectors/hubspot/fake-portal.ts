@@ -1,0 +1,278 @@
+/**
+ * A local HubSpot portal over `node:http`, speaking the endpoints the connector uses with the
+ * response shapes HubSpot gives (v3 objects, search with `paging.next.after` and its 10,000-result
+ * cap, owners, pipelines, schemas, batch upsert/read/archive, the OAuth token endpoint). It can
+ * enforce a rolling rate limit (429 TEN_SECONDLY_ROLLING above it) and sends the
+ * `X-HubSpot-RateLimit-*` headers. Used by the end-to-end test and the benchmark; the real
+ * `@hubspot/api-client` talks to it through `baseUrl`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeDeal {
+  id: string;
+  properties: Record<string, string | null>;
+  archived?: boolean;
+  archivedAt?: string;
+}
+
+export interface FakeOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  archived?: boolean;
+}
+
+export interface FakePortalOptions {
+  token?: string;
+  /** Requests per rolling 10 s; absent: no limit. */
+  perTenSeconds?: number;
+  /** Deal splits API present (default true). */
+  splits?: boolean;
+  /** Upserts with these keys fail per record (207). */
+  failKeys?: Set<string>;
+}
+
+export interface CommissionRow {
+  id: string;
+  properties: Record<string, string>;
+  archived: boolean;
+}
+
+export class FakePortal {
+  deals = new Map<string, FakeDeal>();
+  owners: FakeOwner[] = [];
+  splits = new Map<string, { owner: string; fraction: string }[]>();
+  /** attain_key → record. */
+  commissions = new Map<string, CommissionRow>();
+  schemaCreated = false;
+  /** Each request: method and path. */
+  log: { method: string; path: string; at: number; status: number }[] = [];
+  /** Every upsert input received, in order. */
+  upserts: { id: string; properties: Record<string, string> }[] = [];
+  archivedIds: string[] = [];
+  rateLimited = 0;
+  private server: Server | undefined;
+  private accepted: number[] = [];
+  private nextId = 1000;
+  /** Deals sorted for the search, kept while nothing changed (a 50,000-deal bench would sort on every page). */
+  private sorted: { key: string; deals: FakeDeal[] } | undefined;
+  private version = 0;
+
+  constructor(readonly options: FakePortalOptions = {}) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'error', message: String(error) }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** A deal's change: new properties and a later hs_lastmodifieddate. */
+  touch(id: string, properties: Record<string, string>, at: Date): void {
+    const deal = this.deals.get(id);
+    if (!deal) throw new Error(`no deal ${id}`);
+    this.version++;
+    Object.assign(deal.properties, properties, { hs_lastmodifieddate: at.toISOString() });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const body = await readBody(req);
+    const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+      this.log.push({ method: req.method ?? '', path: url.pathname, at: performance.now(), status });
+      res.writeHead(status, { 'content-type': 'application/json', ...this.limitHeaders(), ...headers });
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+
+    if (url.pathname === '/oauth/v1/token') {
+      const form = new URLSearchParams(body);
+      if (form.get('refresh_token') !== 'refresh-ok') return send(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
+      return send(200, { token_type: 'bearer', refresh_token: 'refresh-ok', access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
+    }
+    if (this.options.token && req.headers.authorization !== `Bearer ${this.options.token}`) {
+      return send(401, { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', category: 'INVALID_AUTHENTICATION' });
+    }
+    if (this.options.perTenSeconds !== undefined) {
+      const now = performance.now();
+      this.accepted = this.accepted.filter((t) => t > now - 10_000);
+      if (this.accepted.length >= this.options.perTenSeconds) {
+        this.rateLimited++;
+        return send(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
+      }
+      this.accepted.push(now);
+    }
+    const json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    const route = `${req.method} ${url.pathname}`;
+    switch (route) {
+      case 'GET /crm/v3/properties/deals':
+        return send(200, { results: DEAL_PROPERTIES.map((name) => ({ name, label: name, type: 'string' })) });
+      case 'GET /crm/v3/pipelines/deals':
+        return send(200, { results: [PIPELINE] });
+      case 'GET /settings/v3/currencies/company-currency':
+        return send(200, { currencyCode: 'USD' });
+      case 'GET /settings/v3/currencies/exchange-rates':
+        return send(200, { results: [{ id: '1', fromCurrencyCode: 'EUR', toCurrencyCode: 'USD', conversionRate: '1.25', effectiveAt: '2026-01-01T00:00:00Z', visibleInUI: true }] });
+      case 'GET /crm/v3/owners': {
+        const archived = url.searchParams.get('archived') === 'true';
+        return send(200, { results: this.owners.filter((o) => (o.archived ?? false) === archived).map((o) => ({ ...o, userId: Number(o.id), teams: [{ id: '1', name: 'Sales', primary: true }] })) });
+      }
+      case 'POST /crm/v3/objects/deals/search':
+        return this.search(json, send);
+      case 'GET /crm/v3/objects/deals': {
+        const archived = [...this.deals.values()].filter((d) => d.archived);
+        const after = Number(url.searchParams.get('after') ?? 0);
+        const limit = Number(url.searchParams.get('limit') ?? 10);
+        const page = archived.slice(after, after + limit);
+        return send(200, { results: page, ...(after + limit < archived.length && { paging: { next: { after: String(after + limit) } } }) });
+      }
+      case 'POST /crm/v3/objects/deals/splits/batch/read': {
+        if (this.options.splits === false) return send(404, { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' });
+        const inputs = (json['inputs'] as { id: string }[]) ?? [];
+        return send(200, {
+          status: 'COMPLETE',
+          results: inputs.map(({ id }) => ({
+            id,
+            splits: (this.splits.get(id) ?? []).map((s, i) => ({ id: `${id}-${i}`, properties: { hs_owner_id: s.owner, hs_split_percentage: s.fraction } })),
+          })),
+        });
+      }
+      case 'GET /crm/v3/schemas':
+        return send(200, { results: this.schemaCreated ? [SCHEMA] : [] });
+      case 'POST /crm/v3/schemas':
+        this.schemaCreated = true;
+        return send(201, SCHEMA);
+    }
+    const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
+    if (object && req.method === 'POST' && this.schemaCreated) {
+      const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
+      if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
+      if (object[2] === 'upsert') {
+        const results = [];
+        const errors = [];
+        for (const input of inputs) {
+          this.upserts.push({ id: input.id, properties: input.properties ?? {} });
+          if (this.options.failKeys?.has(input.id)) {
+            errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid for ${input.id}`, context: { id: [input.id] } });
+            continue;
+          }
+          const existing = this.commissions.get(input.id);
+          const row: CommissionRow = existing ?? { id: String(this.nextId++), properties: {}, archived: false };
+          Object.assign(row.properties, input.properties, { attain_key: input.id });
+          row.archived = false;
+          this.commissions.set(input.id, row);
+          results.push({ id: row.id, properties: { ...row.properties }, new: !existing, createdAt: '2026-11-26T00:00:00Z', updatedAt: '2026-11-26T00:00:00Z', archived: false });
+        }
+        // HubSpot does not promise the inputs' order: answer in reverse to prove matching by key.
+        results.reverse();
+        return send(errors.length ? 207 : 200, { status: 'COMPLETE', results, ...(errors.length && { numErrors: errors.length, errors }) });
+      }
+      if (object[2] === 'read') {
+        const results = inputs.flatMap(({ id }) => {
+          const row = this.commissions.get(id);
+          return row && !row.archived ? [{ id: row.id, properties: { attain_key: id } }] : [];
+        });
+        return send(200, { status: 'COMPLETE', results });
+      }
+      for (const { id } of inputs) {
+        this.archivedIds.push(id);
+        for (const row of this.commissions.values()) if (row.id === id) row.archived = true;
+      }
+      return send(204);
+    }
+    return send(404, { status: 'error', message: `no route ${route}`, category: 'OBJECT_NOT_FOUND' });
+  }
+
+  private search(json: Record<string, unknown>, send: (status: number, payload?: unknown) => void): void {
+    const filters = ((json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[])[0]?.filters ?? []);
+    const sortBy = (json['sorts'] as { propertyName: string }[])[0]?.propertyName ?? 'hs_lastmodifieddate';
+    const limit = Math.min(Number(json['limit'] ?? 10), 200);
+    const after = Number(json['after'] ?? 0);
+    if (after + limit > 10_000) {
+      return send(400, { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' });
+    }
+    const numeric = (deal: FakeDeal, property: string) =>
+      property === 'hs_object_id' ? Number(deal.id) : Date.parse(deal.properties[property] ?? '');
+    const key = `${sortBy} ${this.deals.size} ${this.version}`;
+    if (this.sorted?.key !== key) {
+      this.sorted = { key, deals: [...this.deals.values()].sort((a, b) => numeric(a, sortBy) - numeric(b, sortBy) || Number(a.id) - Number(b.id)) };
+    }
+    const matches = this.sorted.deals
+      .filter((d) => !d.archived)
+      .filter((d) =>
+        filters.every((f) => {
+          const v = numeric(d, f.propertyName);
+          const target = Number(f.value);
+          return f.operator === 'GTE' ? v >= target : f.operator === 'GT' ? v > target : f.operator === 'EQ' ? v === target : false;
+        }),
+      );
+    const requested = (json['properties'] as string[]) ?? [];
+    const page = matches.slice(after, after + limit).map((d) => ({
+      id: d.id,
+      properties: Object.fromEntries(requested.map((p) => [p, d.properties[p] ?? null])),
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: d.properties['hs_lastmodifieddate'],
+      archived: false,
+    }));
+    send(200, { total: matches.length, results: page, ...(after + limit < matches.length && { paging: { next: { after: String(after + limit), link: '' } } }) });
+  }
+
+  private limitHeaders(): Record<string, string> {
+    if (this.options.perTenSeconds === undefined) return {};
+    const now = performance.now();
+    const used = this.accepted.filter((t) => t > now - 10_000).length;
+    return {
+      'x-hubspot-ratelimit-max': String(this.options.perTenSeconds),
+      'x-hubspot-ratelimit-remaining': String(Math.max(0, this.options.perTenSeconds - used)),
+      'x-hubspot-ratelimit-interval-milliseconds': '10000',
+    };
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const DEAL_PROPERTIES = ['dealname', 'amount', 'closedate', 'dealstage', 'pipeline', 'hubspot_owner_id', 'deal_currency_code', 'dealtype', 'hs_lastmodifieddate', 'hs_object_id', 'contract_term'];
+
+export const PIPELINE = {
+  id: 'default',
+  label: 'Sales Pipeline',
+  displayOrder: 0,
+  archived: false,
+  stages: [
+    { id: 'appointmentscheduled', label: 'Appointment Scheduled', displayOrder: 0, archived: false, metadata: { isClosed: 'false', probability: '0.2' } },
+    { id: 'closedwon', label: 'Closed Won', displayOrder: 5, archived: false, metadata: { isClosed: 'true', probability: '1.0' } },
+    { id: 'closedlost', label: 'Closed Lost', displayOrder: 6, archived: false, metadata: { isClosed: 'true', probability: '0.0' } },
+  ],
+};
+
+const SCHEMA = {
+  id: '123',
+  objectTypeId: '2-123',
+  name: 'attain_commission',
+  fullyQualifiedName: 'p123_attain_commission',
+  labels: { singular: 'Commission', plural: 'Commissions' },
+  properties: [
+    { name: 'attain_key', type: 'string', fieldType: 'text', hasUniqueValue: true },
+    { name: 'period', type: 'string', fieldType: 'text' },
+    { name: 'plan', type: 'string', fieldType: 'text' },
+    { name: 'component', type: 'string', fieldType: 'text' },
+    { name: 'amount', type: 'number', fieldType: 'number' },
+    { name: 'currency', type: 'string', fieldType: 'text' },
+    { name: 'attainment', type: 'number', fieldType: 'number' },
+    { name: 'trace', type: 'string', fieldType: 'textarea' },
+    { name: 'hubspot_owner_id', type: 'enumeration', fieldType: 'select' },
+  ],
+};

@@ -1,0 +1,433 @@
+/**
+ * A local Salesforce org over node:http, speaking the endpoints the connector uses, with response
+ * shapes as Salesforce sends them: the OAuth token endpoint (every flow, JWT signatures verified),
+ * describe, SOQL `query`/`queryAll` paged with `nextRecordsUrl`, sObject Collections upsert and
+ * delete, Bulk API 2.0 query (CSV pages with `Sforce-Locator`) and ingest, and
+ * `Sforce-Limit-Info` on every answer. Its SOQL is the handful of shapes the connector writes.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse } from 'csv-parse/sync';
+
+export type SfRecord = Record<string, unknown>;
+
+export interface FakeOrgOptions {
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  /** PEM of the certificate's public key, for the JWT flow. */
+  publicKey?: string;
+  username?: string;
+  password?: string;
+  /** Records per query page (Salesforce: up to 2,000). */
+  pageSize?: number;
+  multiCurrency?: boolean;
+  datedRates?: boolean;
+  splits?: boolean;
+  /** Shipped object deployed. */
+  commissionObject?: boolean;
+  apiLimit?: number;
+  /** Extra Opportunity fields (custom ones) with their describe type. */
+  extraOpportunityFields?: Record<string, string>;
+}
+
+export interface CommissionRow extends SfRecord {
+  Id: string;
+  Attain_Key__c: string;
+}
+
+const VERSION_ROOT = /^\/services\/data\/v(\d+\.0)/;
+
+export class FakeOrg {
+  readonly users = new Map<string, SfRecord>();
+  readonly opportunities = new Map<string, SfRecord>();
+  readonly splits = new Map<string, SfRecord>();
+  readonly rates: SfRecord[] = [];
+  readonly commissions = new Map<string, CommissionRow>();
+  /** Every request: method and path (with query). */
+  readonly requests: { method: string; path: string }[] = [];
+  /** Keys sent in each upsert call, in order. */
+  readonly upserted: string[][] = [];
+  readonly deleted: string[] = [];
+  apiUsed = 0;
+  /** Answers every data request with REQUEST_LIMIT_EXCEEDED once set. */
+  limitExceeded = false;
+  /** The versions the client asked for. */
+  readonly versions = new Set<string>();
+  private validTokens = new Set<string>();
+  private tokenCount = 0;
+  private clock = Date.parse('2026-01-01T00:00:00.000Z');
+  private cursors = new Map<string, { records: SfRecord[]; at: number; size: number }>();
+  private bulkJobs = new Map<string, { records: SfRecord[]; columns: string[] }>();
+  private ingestJobs = new Map<string, { csv: string; state: string }>();
+  private server: Server | undefined;
+  private publicKey: KeyObject | undefined;
+  url = '';
+
+  constructor(readonly options: FakeOrgOptions = {}) {
+    if (options.publicKey) this.publicKey = createPublicKey(options.publicKey);
+  }
+
+  get clientId(): string {
+    return this.options.clientId ?? 'attain-client';
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify([{ errorCode: 'UNKNOWN_EXCEPTION', message: String(error) }]));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** The next SystemModstamp, as Salesforce writes it (`+0000`). */
+  stamp(): string {
+    this.clock += 1000;
+    return new Date(this.clock).toISOString().replace('Z', '+0000');
+  }
+
+  /** Invalidates every issued session: the next data call gets 401 INVALID_SESSION_ID. */
+  expireSessions(): void {
+    this.validTokens.clear();
+  }
+
+  addUser(user: { Id: string; Name: string; Email?: string; ManagerId?: string | null; IsActive?: boolean }): void {
+    this.users.set(user.Id, { Email: `${user.Id}@acme.test`, ManagerId: null, IsActive: true, ...user, SystemModstamp: this.stamp() });
+  }
+
+  /** Creates or changes an opportunity (its SystemModstamp moves on). */
+  putOpportunity(opp: SfRecord & { Id: string }): void {
+    const before = this.opportunities.get(opp.Id) ?? { IsDeleted: false, Type: 'New Business', StageName: 'Closed Won', IsWon: true, IsClosed: true };
+    this.opportunities.set(opp.Id, { ...before, ...opp, SystemModstamp: this.stamp() });
+  }
+
+  deleteOpportunity(id: string): void {
+    this.putOpportunity({ Id: id, IsDeleted: true });
+  }
+
+  putSplit(split: { Id: string; OpportunityId: string; SplitOwnerId: string; SplitPercentage: number; revenue: boolean }): void {
+    const { revenue, ...rest } = split;
+    this.splits.set(split.Id, { ...rest, IsDeleted: false, SplitType: { IsTotalValidated: revenue }, SystemModstamp: this.stamp() });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const body = await readBody(req);
+    this.requests.push({ method: req.method ?? 'GET', path: `${url.pathname}${url.search}` });
+    if (url.pathname === '/services/oauth2/token') return this.token(new URLSearchParams(body), res);
+
+    const version = VERSION_ROOT.exec(url.pathname);
+    if (!version) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+    this.versions.add(version[1]!);
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || !this.validTokens.has(token)) return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    if (this.limitExceeded) {
+      return send(res, 403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], this.limitHeader());
+    }
+    this.apiUsed++;
+    const path = url.pathname.slice(version[0].length);
+    const route = `${req.method} ${path}`;
+    const headers = this.limitHeader();
+
+    if (route === 'GET /sobjects') return send(res, 200, { encoding: 'UTF-8', maxBatchSize: 200, sobjects: this.objectNames().map((name) => ({ name, queryable: true })) }, headers);
+    const describe = /^GET \/sobjects\/(\w+)\/describe$/.exec(route);
+    if (describe) {
+      const fields = this.describeFields(describe[1]!);
+      if (!fields) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }], headers);
+      return send(res, 200, { name: describe[1], createable: true, updateable: true, deletable: true, fields }, headers);
+    }
+    if (route === 'GET /query' || route === 'GET /queryAll') {
+      const batch = Number(/batchSize=(\d+)/.exec(String(req.headers['sforce-query-options'] ?? ''))?.[1] ?? 2000);
+      const result = this.soql(url.searchParams.get('q') ?? '', path === '/queryAll');
+      if (typeof result === 'string') return send(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: result }], headers);
+      return send(res, 200, this.firstPage(result, Math.min(batch, this.options.pageSize ?? 2000), version[1]!), headers);
+    }
+    const more = /^GET \/query(?:All)?\/(01g[\w-]+)$/.exec(route);
+    if (more) return send(res, 200, this.nextPage(more[1]!, version[1]!), headers);
+    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c') return send(res, 200, this.upsert(JSON.parse(body) as { records: SfRecord[] }), headers);
+    if (route === 'DELETE /composite/sobjects') return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
+    if (route === 'POST /jobs/query') return send(res, 200, this.createQueryJob(JSON.parse(body) as { operation: string; query: string }), headers);
+    const job = /^GET \/jobs\/query\/(\w+)$/.exec(route);
+    if (job) return send(res, 200, { id: job[1], state: 'JobComplete' }, headers);
+    const results = /^GET \/jobs\/query\/(\w+)\/results$/.exec(route);
+    if (results) return this.queryResults(results[1]!, url, res, headers);
+    if (route === 'POST /jobs/ingest') {
+      const id = `750${String(this.ingestJobs.size + 1).padStart(15, '0')}`;
+      this.ingestJobs.set(id, { csv: '', state: 'Open' });
+      return send(res, 200, { id, state: 'Open', object: 'Attain_Commission__c', operation: 'upsert' }, headers);
+    }
+    const batches = /^PUT \/jobs\/ingest\/(\w+)\/batches$/.exec(route);
+    if (batches) {
+      this.ingestJobs.get(batches[1]!)!.csv += body;
+      res.writeHead(201, headers).end();
+      return;
+    }
+    const ingest = /^(PATCH|GET) \/jobs\/ingest\/(\w+)$/.exec(route);
+    if (ingest) return send(res, 200, { id: ingest[2], state: ingest[1] === 'PATCH' ? 'UploadComplete' : 'JobComplete' }, headers);
+    const ingestResults = /^GET \/jobs\/ingest\/(\w+)\/(successful|failed)Results$/.exec(route);
+    if (ingestResults) return this.ingestResults(ingestResults[1]!, ingestResults[2] === 'successful', res, headers);
+    return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `no route ${route}` }], headers);
+  }
+
+  private limitHeader(): Record<string, string> {
+    return { 'Sforce-Limit-Info': `api-usage=${this.apiUsed}/${this.options.apiLimit ?? 100_000}` };
+  }
+
+  private token(params: URLSearchParams, res: ServerResponse): void {
+    const refuse = (error: string, description: string) => send(res, 400, { error, error_description: description });
+    const grant = params.get('grant_type');
+    let clientId = params.get('client_id');
+    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      const [header, claims, signature] = (params.get('assertion') ?? '').split('.');
+      const ok = this.publicKey && header && claims && signature && verify('sha256', Buffer.from(`${header}.${claims}`), this.publicKey, Buffer.from(signature, 'base64url'));
+      if (!ok) return refuse('invalid_grant', 'invalid assertion');
+      const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as { iss: string; sub: string; aud: string; exp: number };
+      if (body.sub !== (this.options.username ?? 'integration@acme.test')) return refuse('invalid_grant', 'user hasn\'t approved this consumer');
+      clientId = body.iss;
+    } else if (grant === 'refresh_token') {
+      if (params.get('refresh_token') !== (this.options.refreshToken ?? 'refresh-me')) return refuse('invalid_grant', 'expired access/refresh token');
+    } else if (grant === 'client_credentials' || grant === 'password' || grant === 'authorization_code') {
+      if (params.get('client_secret') !== (this.options.clientSecret ?? 'attain-secret')) return refuse('invalid_client', 'invalid client credentials');
+      if (grant === 'password' && params.get('password') !== (this.options.password ?? 'sandbox-pass')) return refuse('invalid_grant', 'authentication failure');
+    } else return refuse('unsupported_grant_type', 'grant type not supported');
+    if (clientId !== this.clientId) return refuse('invalid_client_id', 'client identifier invalid');
+    const accessToken = `00D000000000001!token-${++this.tokenCount}`;
+    this.validTokens.add(accessToken);
+    send(res, 200, {
+      access_token: accessToken,
+      ...(grant === 'authorization_code' ? { refresh_token: 'refresh-me' } : {}),
+      instance_url: this.url,
+      id: `${this.url}/id/00D000000000001AAA/005000000000001AAA`,
+      token_type: 'Bearer',
+      issued_at: String(Date.now()),
+      signature: 'c2lnbmF0dXJl',
+    });
+  }
+
+  private objectNames(): string[] {
+    return [
+      'User',
+      'Opportunity',
+      'Organization',
+      ...(this.options.splits !== false ? ['OpportunitySplit'] : []),
+      ...(this.options.multiCurrency ? ['CurrencyType'] : []),
+      ...(this.options.multiCurrency && this.options.datedRates !== false ? ['DatedConversionRate'] : []),
+      ...(this.options.commissionObject !== false ? ['Attain_Commission__c'] : []),
+    ];
+  }
+
+  private describeFields(object: string): SfRecord[] | undefined {
+    if (!this.objectNames().includes(object)) return undefined;
+    const field = (name: string, type = 'string', extra: SfRecord = {}) => ({ name, type, createable: true, updateable: true, nillable: true, externalId: false, unique: false, relationshipName: null, referenceTo: [], ...extra });
+    switch (object) {
+      case 'Opportunity':
+        return [
+          ...['Id', 'Name', 'StageName', 'Type'].map((n) => field(n)),
+          field('OwnerId', 'reference', { relationshipName: 'Owner', referenceTo: ['User'] }),
+          field('Amount', 'currency'),
+          field('CloseDate', 'date'),
+          ...['IsWon', 'IsClosed', 'IsDeleted'].map((n) => field(n, 'boolean')),
+          field('SystemModstamp', 'datetime'),
+          ...(this.options.multiCurrency ? [field('CurrencyIsoCode', 'picklist')] : []),
+          ...Object.entries(this.options.extraOpportunityFields ?? {}).map(([n, t]) => field(n, t)),
+        ];
+      case 'Attain_Commission__c':
+        return [
+          field('Id', 'id'),
+          field('Attain_Key__c', 'string', { externalId: true, unique: true }),
+          field('Rep__c', 'reference', { relationshipName: 'Rep__r', referenceTo: ['User'] }),
+          ...['Period__c', 'Plan__c', 'Component__c'].map((n) => field(n)),
+          field('Amount__c', 'currency'),
+          field('Attainment__c', 'percent'),
+          field('Trace__c', 'textarea'),
+          field('OwnerId', 'reference'),
+        ];
+      default:
+        return [field('Id', 'id')];
+    }
+  }
+
+  /** The rows of a query, selected and ordered, or why it is malformed. */
+  private soql(q: string, all: boolean): { fields: string[]; rows: SfRecord[] } | string {
+    const match = /^SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY (.+))?$/.exec(q.trim());
+    if (!match) return `unexpected SOQL: ${q}`;
+    const fields = match[1]!.split(',').map((f) => f.trim());
+    const object = match[2]!;
+    let rows = this.table(object);
+    if (!rows) return `sObject type '${object}' is not supported.`;
+    if (!all) rows = rows.filter((r) => r['IsDeleted'] !== true);
+    const where = match[3];
+    if (where) {
+      const since = /^SystemModstamp >= (\S+)$/.exec(where);
+      const within = /^(\w+) IN \((.*)\)$/.exec(where);
+      if (since) {
+        const from = Date.parse(since[1]!);
+        rows = rows.filter((r) => Date.parse(String(r['SystemModstamp']).replace('+0000', 'Z')) >= from);
+      } else if (within) {
+        const values = new Set(within[2]!.split(',').map((v) => v.trim().replace(/^'|'$/g, '')));
+        rows = rows.filter((r) => values.has(String(r[within[1]!])));
+      } else return `unexpected WHERE: ${where}`;
+    }
+    for (const f of fields) {
+      const known = rows.length === 0 || rows.some((r) => readPath(r, f) !== undefined) || this.describeFields(object)?.some((d) => d.name === f);
+      if (!known) return `No such column '${f}' on entity '${object}'.`;
+    }
+    if (match[4]) rows = [...rows].sort((a, b) => String(a['SystemModstamp']).localeCompare(String(b['SystemModstamp'])) || String(a['Id']).localeCompare(String(b['Id'])));
+    return { fields, rows: rows.map((r) => project(r, fields, object)) };
+  }
+
+  private table(object: string): SfRecord[] | undefined {
+    switch (object) {
+      case 'User':
+        return [...this.users.values()];
+      case 'Opportunity':
+        return [...this.opportunities.values()];
+      case 'OpportunitySplit':
+        return [...this.splits.values()];
+      case 'DatedConversionRate':
+      case 'CurrencyType':
+        return this.rates;
+      case 'Organization':
+        return [{ Id: '00D000000000001AAA', DefaultCurrencyIsoCode: 'USD' }];
+      case 'Attain_Commission__c':
+        return [...this.commissions.values()];
+    }
+    return undefined;
+  }
+
+  private firstPage(result: { rows: SfRecord[] }, size: number, version: string): SfRecord {
+    const locator = `01g${String(this.cursors.size + 1).padStart(15, '0')}`;
+    this.cursors.set(locator, { records: result.rows, at: 0, size });
+    return this.nextPage(`${locator}-0`, version);
+  }
+
+  private nextPage(id: string, version: string): SfRecord {
+    const [locator, offset] = id.split('-') as [string, string];
+    const cursor = this.cursors.get(locator)!;
+    const at = Number(offset);
+    const records = cursor.records.slice(at, at + cursor.size);
+    const done = at + cursor.size >= cursor.records.length;
+    return {
+      totalSize: cursor.records.length,
+      done,
+      ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${locator}-${at + cursor.size}` }),
+      records,
+    };
+  }
+
+  private upsert(body: { records: SfRecord[] }): SfRecord[] {
+    this.upserted.push(body.records.map((r) => String(r['Attain_Key__c'])));
+    return body.records.map((record) => {
+      const owner = this.users.get(String(record['OwnerId']));
+      if (!owner || owner['IsActive'] !== true) {
+        return { success: false, errors: [{ statusCode: 'INACTIVE_OWNER_OR_USER', message: 'operation performed with inactive user', fields: ['OwnerId'] }] };
+      }
+      const key = String(record['Attain_Key__c']);
+      const existing = this.commissions.get(key);
+      const { attributes, ...fields } = record;
+      void attributes;
+      const id = existing?.Id ?? `a00${String(this.commissions.size + 1).padStart(15, '0')}`;
+      this.commissions.set(key, { ...fields, Id: id, Attain_Key__c: key });
+      return { id, success: true, errors: [], created: !existing };
+    });
+  }
+
+  private remove(ids: string[]): SfRecord[] {
+    return ids.map((id) => {
+      const row = [...this.commissions.values()].find((c) => c.Id === id);
+      if (!row) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+      this.commissions.delete(row.Attain_Key__c);
+      this.deleted.push(row.Attain_Key__c);
+      return { id, success: true, errors: [] };
+    });
+  }
+
+  private createQueryJob(body: { operation: string; query: string }): SfRecord {
+    const result = this.soql(body.query, body.operation === 'queryAll');
+    if (typeof result === 'string') throw new Error(result);
+    const id = `750${String(this.bulkJobs.size + 1).padStart(15, '1')}`;
+    this.bulkJobs.set(id, { records: result.rows, columns: result.fields });
+    return { id, operation: body.operation, object: 'Opportunity', state: 'UploadComplete', contentType: 'CSV' };
+  }
+
+  private queryResults(id: string, url: URL, res: ServerResponse, headers: Record<string, string>): void {
+    const job = this.bulkJobs.get(id)!;
+    const size = Number(url.searchParams.get('maxRecords') ?? 50_000);
+    const at = Number(url.searchParams.get('locator') ?? 0);
+    const rows = job.records.slice(at, at + size);
+    const csv = [job.columns.map(quote).join(','), ...rows.map((r) => job.columns.map((c) => quote(csvValue(readPath(r, c)))).join(','))].join('\n') + '\n';
+    const next = at + size >= job.records.length ? 'null' : String(at + size);
+    res.writeHead(200, { ...headers, 'content-type': 'text/csv', 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(rows.length) });
+    res.end(csv);
+  }
+
+  private ingestResults(id: string, successful: boolean, res: ServerResponse, headers: Record<string, string>): void {
+    const job = this.ingestJobs.get(id)!;
+    const rows = parse(job.csv, { columns: true }) as Record<string, string>[];
+    const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [row] })[0]! }));
+    // Each result call re-applies the upsert: harmless (by key), and keeps this fake simple.
+    const picked = outcome.filter((o) => o.result['success'] === successful);
+    const columns = successful ? ['sf__Id', 'sf__Created', ...Object.keys(rows[0] ?? {})] : ['sf__Id', 'sf__Error', ...Object.keys(rows[0] ?? {})];
+    const lines = picked.map(({ row, result }) =>
+      [String(result['id'] ?? ''), successful ? String(result['created']) : 'INACTIVE_OWNER_OR_USER:operation performed with inactive user:OwnerId', ...Object.values(row)].map(quote).join(','),
+    );
+    res.writeHead(200, { ...headers, 'content-type': 'text/csv' });
+    res.end([columns.map(quote).join(','), ...lines].join('\n') + '\n');
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json;charset=UTF-8' });
+  res.end(JSON.stringify(body));
+}
+
+function readPath(record: SfRecord, path: string): unknown {
+  let value: unknown = record;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as SfRecord)[part];
+  }
+  return value;
+}
+
+/** A REST record: the selected fields, relationship ones nested, with `attributes` as Salesforce adds them. */
+function project(record: SfRecord, fields: string[], object: string): SfRecord {
+  const out: SfRecord = { attributes: { type: object, url: `/services/data/v62.0/sobjects/${object}/${String(record['Id'])}` } };
+  for (const field of fields) {
+    const [head, ...rest] = field.split('.');
+    if (rest.length === 0) out[head!] = record[head!] ?? null;
+    else {
+      const nested = (record[head!] as SfRecord | null | undefined) ?? null;
+      out[head!] = nested === null ? null : { attributes: { type: head }, ...nested };
+    }
+  }
+  return out;
+}
+
+function csvValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value.replace('+0000', 'Z').replace(/\.000Z$/, '.000Z');
+  return String(value);
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,92 @@
+/** `attain salesforce check | setup | login` against the local org, run in-process. */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMISSION_FIELDS } from '../../../connectors/salesforce/commission-target.js';
+import { runCli } from '../../cli/run-cli.js';
+import { FakeOrg } from './fake-org.js';
+
+let org: FakeOrg;
+let bare: FakeOrg;
+let root: string;
+
+function workspaceFor(target: FakeOrg, name: string, extra = '', auth = 'auth: { flow: client-credentials, clientId: attain-client, clientSecret: ${SF_TEST_SECRET} }'): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'attain.yaml'), `source:\n  kind: salesforce\n  salesforce:\n    loginUrl: ${target.url}\n    ${auth}\n${extra}`);
+  return dir;
+}
+
+beforeAll(async () => {
+  org = await new FakeOrg({ apiLimit: 15_000 }).start();
+  bare = await new FakeOrg({ commissionObject: false, splits: false }).start();
+  root = mkdtempSync(join(tmpdir(), 'attain-sf-cli-'));
+  process.env['SF_TEST_SECRET'] = 'attain-secret';
+});
+
+afterAll(async () => {
+  delete process.env['SF_TEST_SECRET'];
+  await org.stop();
+  await bare.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('attain salesforce', () => {
+  it('check: connects, reports API usage and the org, and says all is well', async () => {
+    const result = await runCli(['--workspace', workspaceFor(org, 'ok'), 'salesforce', 'check']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`Connected to ${org.url} (API 62.0, client-credentials flow)`);
+    expect(result.out).toMatch(/API usage today: \d+ of 15000 .*a run stops after 3750 calls/);
+    expect(result.out).toContain('Every mapped field exists and can be read; Attain_Commission__c is ready');
+    // Single-currency org: said, with what to do about it.
+    expect(result.out).toContain('multi-currency is off: every opportunity is taken as USD');
+  });
+
+  it('check: lists each problem with its fix and exits 2', async () => {
+    const dir = workspaceFor(bare, 'bad', '    fields: { amount: ARR__c, segment: Account.Industry }\n');
+    const result = await runCli(['--workspace', dir, 'salesforce', 'check']);
+    expect(result.code).toBe(2);
+    expect(result.out).toContain('✗ fields.amount: Opportunity.ARR__c does not exist or the user cannot read it');
+    expect(result.out).toContain('fix: correct source.salesforce.fields.amount in attain.yaml');
+    expect(result.out).toContain('✗ fields.segment: Opportunity has no relationship Account');
+    expect(result.out).toContain('✗ Attain_Commission__c does not exist');
+    expect(result.out).toContain('Opportunity splits: off');
+  });
+
+  it('setup: says what is missing, or that write-back is ready', async () => {
+    const missing = await runCli(['--workspace', workspaceFor(bare, 'setup-bad'), 'salesforce', 'setup']);
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain('sf project deploy start --source-dir force-app');
+    const ready = await runCli(['--workspace', workspaceFor(org, 'setup-ok'), 'salesforce', 'setup']);
+    expect(ready.code).toBe(0);
+    expect(ready.out).toContain('write-back is ready');
+  });
+
+  it('login: prints the authorize URL, then exchanges the code and names the env var', async () => {
+    const dir = workspaceFor(org, 'login', '', 'auth: { flow: refresh-token, clientId: attain-client, clientSecret: ${SF_TEST_SECRET}, refreshToken: ${SF_TEST_RT} }');
+    const first = await runCli(['--workspace', dir, 'salesforce', 'login']);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`${org.url}/services/oauth2/authorize?`);
+    expect(first.out).toContain('response_type=code');
+    const second = await runCli(['--workspace', dir, 'salesforce', 'login', '--code', 'aPrxCode']);
+    expect(second.err).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.out).toContain('Store it as the environment variable SF_TEST_RT');
+    expect(second.out).toContain('refresh-me');
+  });
+});
+
+describe('the shipped metadata', () => {
+  const objectDir = resolve(import.meta.dirname, '../../../connectors/salesforce/metadata/force-app/main/default/objects/Attain_Commission__c');
+
+  it('defines every field the write-back sets, with a unique external id', () => {
+    const files = readdirSync(join(objectDir, 'fields')).map((f) => f.replace('.field-meta.xml', ''));
+    expect(files.sort()).toEqual([...COMMISSION_FIELDS].sort());
+    const key = readFileSync(join(objectDir, 'fields', 'Attain_Key__c.field-meta.xml'), 'utf8');
+    expect(key).toContain('<externalId>true</externalId>');
+    expect(key).toContain('<unique>true</unique>');
+    expect(readFileSync(join(objectDir, 'fields', 'Rep__c.field-meta.xml'), 'utf8')).toContain('<referenceTo>User</referenceTo>');
+    expect(readFileSync(join(objectDir, 'Attain_Commission__c.object-meta.xml'), 'utf8')).toContain('<sharingModel>Private</sharingModel>');
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * Recorded Salesforce response shapes through nock, with the real jsforce transport doing the
+ * requests: query pages with nextRecordsUrl, a Bulk 2.0 query job's lifecycle with Sforce-Locator
+ * paging, a composite upsert with mixed success, INVALID_SESSION_ID then a new token, 503 then
+ * success on a PATCH, and REQUEST_LIMIT_EXCEEDED.
+ */
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SalesforceConfig } from '../../../config/attain-schema.js';
+import { CommissionTarget } from '../../../connectors/salesforce/commission-target.js';
+import { bulkQueryPages, restQueryPages } from '../../../connectors/salesforce/query-pages.js';
+import { SalesforceClient } from '../../../connectors/salesforce/salesforce-client.js';
+import { ConnectorError } from '../../../connectors/source.js';
+
+const LOGIN = 'https://login.salesforce.com';
+const INSTANCE = 'https://acme.my.salesforce.com';
+const DATA = '/services/data/v62.0';
+const LIMIT = { 'Sforce-Limit-Info': 'api-usage=1200/15000' };
+
+const config: SalesforceConfig = {
+  loginUrl: LOGIN,
+  apiVersion: '62.0',
+  auth: { flow: 'refresh-token', clientId: '3MVG9client', clientSecret: 'shh-secret', refreshToken: '5Aep861refresh' },
+  fields: {},
+};
+
+let logs: string[];
+const client = () => new SalesforceClient({ config, workspaceDir: '/tmp', log: (m) => logs.push(m), retry: { retries: 3, baseDelayMs: 1 } });
+
+function tokenOnce(accessToken = '00Dxx0000001gPL!AR8AQJXg') {
+  return nock(LOGIN)
+    .post('/services/oauth2/token', (body: Record<string, string>) => body['grant_type'] === 'refresh_token' && body['refresh_token'] === '5Aep861refresh')
+    .reply(200, {
+      access_token: accessToken,
+      signature: 'Tj6kQ1dGvIoQ8Yw5Q1nE0VRm3DvSp7U2y1q6h5S2l8k=',
+      scope: 'refresh_token api',
+      instance_url: INSTANCE,
+      id: `${LOGIN}/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS`,
+      token_type: 'Bearer',
+      issued_at: '1732600000000',
+    });
+}
+
+beforeEach(() => {
+  logs = [];
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe('Salesforce REST through jsforce (recorded shapes)', () => {
+  it('follows nextRecordsUrl to the last page', async () => {
+    tokenOnce();
+    const opp = (id: string) => ({ attributes: { type: 'Opportunity', url: `${DATA}/sobjects/Opportunity/${id}` }, Id: id, Amount: 1000, Owner: { attributes: { type: 'User' }, Name: 'Ada' } });
+    nock(INSTANCE)
+      .get(`${DATA}/queryAll`)
+      .query(true)
+      .matchHeader('Sforce-Query-Options', 'batchSize=2000')
+      .reply(200, { totalSize: 3, done: false, nextRecordsUrl: `${DATA}/query/01gRO0000016PIAYA2-2000`, records: [opp('006A'), opp('006B')] }, LIMIT)
+      .get(`${DATA}/query/01gRO0000016PIAYA2-2000`)
+      .reply(200, { totalSize: 3, done: true, records: [opp('006C')] }, LIMIT);
+    const sf = client();
+    const pages = [];
+    for await (const page of restQueryPages(sf, 'SELECT Id, Amount, Owner.Name FROM Opportunity', { all: true })) pages.push(page);
+    expect(pages.map((p) => p.records.map((r) => r['Id']))).toEqual([['006A', '006B'], ['006C']]);
+    // `attributes` is Salesforce's, not data: gone, nested ones too.
+    expect(pages[0]!.records[0]).toEqual({ Id: '006A', Amount: 1000, Owner: { Name: 'Ada' } });
+    expect(sf.apiCalls).toBe(2);
+    expect(sf.usage).toEqual({ used: 1200, limit: 15000 });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('runs a Bulk API 2.0 query job and pages its CSV results with Sforce-Locator (no header row taken for a record)', async () => {
+    tokenOnce();
+    const header = '"Id","Amount","IsWon","SystemModstamp"\n';
+    nock(INSTANCE)
+      .post(`${DATA}/jobs/query`, (body: Record<string, string>) => body['operation'] === 'queryAll' && body['query'] === 'SELECT Id, Amount, IsWon, SystemModstamp FROM Opportunity')
+      .reply(200, { id: '750R0000000zlh9IAA', operation: 'queryAll', object: 'Opportunity', state: 'UploadComplete', contentType: 'CSV', apiVersion: 62.0 }, LIMIT)
+      .get(`${DATA}/jobs/query/750R0000000zlh9IAA`)
+      .reply(200, { id: '750R0000000zlh9IAA', state: 'InProgress' }, LIMIT)
+      .get(`${DATA}/jobs/query/750R0000000zlh9IAA`)
+      .reply(200, { id: '750R0000000zlh9IAA', state: 'JobComplete', numberRecordsProcessed: 3 }, LIMIT)
+      .get(`${DATA}/jobs/query/750R0000000zlh9IAA/results`)
+      .query({ maxRecords: '2' })
+      .reply(200, `${header}"006A","1000.5","true","2026-01-05T10:00:00.000Z"\n"006B","","false","2026-01-05T10:00:01.000Z"\n`, { ...LIMIT, 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMDA', 'Sforce-NumberOfRecords': '2' })
+      .get(`${DATA}/jobs/query/750R0000000zlh9IAA/results`)
+      .query({ maxRecords: '2', locator: 'MjAwMDA' })
+      .reply(200, `${header}"006C","7","true","2026-01-05T10:00:02.000Z"\n`, { ...LIMIT, 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
+    const pages = [];
+    for await (const page of bulkQueryPages(client(), 'SELECT Id, Amount, IsWon, SystemModstamp FROM Opportunity', { all: true, pageSize: 2, pollMs: 1 })) pages.push(page);
+    expect(pages).toEqual([
+      [
+        { Id: '006A', Amount: '1000.5', IsWon: 'true', SystemModstamp: '2026-01-05T10:00:00.000Z' },
+        { Id: '006B', Amount: '', IsWon: 'false', SystemModstamp: '2026-01-05T10:00:01.000Z' },
+      ],
+      [{ Id: '006C', Amount: '7', IsWon: 'true', SystemModstamp: '2026-01-05T10:00:02.000Z' }],
+    ]);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('upserts through sObject Collections and reports each record, some refused', async () => {
+    tokenOnce();
+    nock(INSTANCE)
+      .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`, (body: { allOrNone: boolean; records: unknown[] }) => body.allOrNone === false && body.records.length === 3)
+      .reply(
+        200,
+        [
+          { id: 'a01R000000AbCdEIAV', success: true, errors: [], created: true },
+          { success: false, errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['Rep__c'] }] },
+          { id: 'a01R000000AbCdFIAV', success: true, errors: [], created: false },
+        ],
+        LIMIT,
+      );
+    const target = new CommissionTarget(client(), { multiCurrency: false, ingestAbove: 10_000, log: () => undefined });
+    const record = (repId: string) => ({ key: `ae|${repId}|2026-01|commission`, repId, planId: 'ae', period: '2026-01', component: 'commission', amount: '10.00', currency: 'USD', trace: '{}' });
+    const outcomes = await target.upsert([record('005A'), record('005Q'), record('005B')]);
+    expect(outcomes).toEqual([
+      { key: 'ae|005A|2026-01|commission', ok: true, externalId: 'a01R000000AbCdEIAV' },
+      { key: 'ae|005Q|2026-01|commission', ok: false, error: 'INVALID_CROSS_REFERENCE_KEY: invalid cross reference id (Rep__c)' },
+      { key: 'ae|005B|2026-01|commission', ok: true, externalId: 'a01R000000AbCdFIAV' },
+    ]);
+  });
+
+  it('on INVALID_SESSION_ID gets a new token once and repeats the request', async () => {
+    tokenOnce('00Dxx!old');
+    tokenOnce('00Dxx!new');
+    nock(INSTANCE)
+      .get(`${DATA}/sobjects`)
+      .matchHeader('authorization', 'Bearer 00Dxx!old')
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])
+      .get(`${DATA}/sobjects`)
+      .matchHeader('authorization', 'Bearer 00Dxx!new')
+      .reply(200, { sobjects: [{ name: 'Opportunity' }] }, LIMIT);
+    const response = await client().request<{ sobjects: unknown[] }>({ path: '/sobjects' });
+    expect(response.body.sobjects).toHaveLength(1);
+    expect(logs).toEqual(['salesforce: session expired; signing in again']);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('a session refused twice is AUTH_FAILED, not an endless refresh', async () => {
+    tokenOnce();
+    tokenOnce();
+    nock(INSTANCE).get(`${DATA}/sobjects`).times(2).reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    const error = (await client().request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(error.message).not.toContain('shh-secret');
+  });
+
+  it('retries a PATCH after a 503 (jsforce would not) and succeeds', async () => {
+    tokenOnce();
+    nock(INSTANCE)
+      .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`)
+      .reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain' })
+      .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`)
+      .reply(200, [{ id: 'a01R000000AbCdEIAV', success: true, errors: [], created: true }], LIMIT);
+    const sf = client();
+    const target = new CommissionTarget(sf, { multiCurrency: false, ingestAbove: 10_000, log: () => undefined });
+    const outcomes = await target.upsert([{ key: 'k', repId: '005A', planId: 'ae', period: '2026-01', component: 'c', amount: '1.00', currency: 'USD', trace: '{}' }]);
+    expect(outcomes).toEqual([{ key: 'k', ok: true, externalId: 'a01R000000AbCdEIAV' }]);
+    expect(sf.apiCalls).toBe(2);
+    expect(logs[0]).toMatch(/ERROR_HTTP_503 on PATCH \/composite\/sobjects\/Attain_Commission__c\/Attain_Key__c; retrying/);
+  });
+
+  it('a 503 that outlives the retries is TEMPORARY', async () => {
+    tokenOnce();
+    nock(INSTANCE).get(`${DATA}/sobjects`).times(4).reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain' });
+    const error = (await client().request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    expect(error.code).toBe('TEMPORARY');
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('REQUEST_LIMIT_EXCEEDED is RATE_LIMITED, not retried', async () => {
+    tokenOnce();
+    nock(INSTANCE)
+      .get(`${DATA}/queryAll`)
+      .query(true)
+      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], { 'Sforce-Limit-Info': 'api-usage=15001/15000' });
+    const sf = client();
+    const error = (await restQueryPages(sf, 'SELECT Id FROM Opportunity', { all: true }).next().catch((e: unknown) => e)) as ConnectorError;
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(sf.apiCalls).toBe(1);
+    expect(sf.budgetExhausted()).toContain('15001/15000');
+  });
+
+  it('a refused refresh token is AUTH_FAILED with the cause, never the secret', async () => {
+    nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+    const error = (await client().request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain('invalid_grant (expired access/refresh token)');
+    expect(error.message).not.toMatch(/shh-secret|5Aep861refresh/);
+  });
+});
