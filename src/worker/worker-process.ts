@@ -151,9 +151,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return guarded(job, name, runPayloadId(job.data), async () => {
         const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
+        log.info({ step: name }, `${name} started`);
         if (stepDelayMs > 0) await sleep(stepDelayMs);
         const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log, cache: cacheOf(payload.runId) };
-        log.info({ step: name }, `${name} started`);
         switch (name) {
           case 'sync':
             return syncStep(ctx, payload.asOf === undefined ? {} : { asOf: payload.asOf });

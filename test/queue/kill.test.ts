@@ -32,16 +32,23 @@ describe.skipIf(skipQueueTests)('a worker killed mid-run', () => {
         const workers = [startWorkerProcess(s), startWorkerProcess(s)];
         await Promise.all(workers.map((w) => w.ready));
         const run = cli(s, ['trigger', '--wait']);
-        // A random point from the first step to the last; a random one of the two workers.
+        // A random point from the first step to the last; the worker busy with a step then (else either).
         const killAfter = 100 + Math.floor(Math.random() * 4 * STEP_DELAY_MS);
-        const victim = workers[Math.floor(Math.random() * 2)]!;
         await new Promise((r) => setTimeout(r, killAfter));
+        const active = (await s.queue('steps').getActive()).map((j) => j.id!);
+        const busy = workers.find((w) => active.some((id) => w.output().includes(`"jobId":"${id}","step"`)));
+        const victim = busy ?? workers[Math.floor(Math.random() * 2)]!;
         victim.child.kill('SIGKILL');
         const done = await run;
         const context = `killed worker ${victim.child.pid} after ${killAfter} ms\n${done.out}${done.err}`;
         expect(done.code, context).toBe(0);
         const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
         expect(await victim.exited).toBeNull();
+        if (busy) {
+          // The step the killed worker held was taken over by the other one after its lock expired.
+          const taken = await Promise.all(active.map((id) => s.queue('steps').getJob(id)));
+          expect(taken.some((j) => (j?.stalledCounter ?? 0) > 0 && j?.finishedOn !== undefined), context).toBe(true);
+        }
         expect(await results(s.database, runId), context).toEqual(expected);
         const duplicates = await sql<{ n: number }>`select count(*)::int as n from (select rep_id, plan_id, period, component from payout_lines group by 1, 2, 3, 4 having count(*) > 1) d`.execute(s.database.db);
         expect(duplicates.rows[0]?.n).toBe(0);
