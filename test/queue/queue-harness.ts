@@ -55,6 +55,8 @@ export interface Scratch {
   /** This test's schema, opened (and migrated) from the test process. */
   database: AttainDb;
   queue(name: keyof typeof QUEUES): Queue;
+  /** Worker processes of this test: killed (and waited for) before its keys are deleted. */
+  workers: ChildProcess[];
   dispose(): Promise<void>;
 }
 
@@ -64,7 +66,14 @@ export async function scratch(options: { stepDelayMs?: number; lockMs?: number }
   const schema = `attain_q_${tag}`;
   const { dir, cleanup } = copyExample();
   const database = await openDatabase({ url: POSTGRES_URL, dataDir: `${dir}/.attain`, schema });
-  await migrateToLatest(database.db);
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db).catch(() => undefined);
+    await database.close();
+    cleanup();
+    throw error;
+  }
   const url = new URL(POSTGRES_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   const env: NodeJS.ProcessEnv = {
@@ -87,13 +96,19 @@ export async function scratch(options: { stepDelayMs?: number; lockMs?: number }
     schema,
     env,
     database,
+    workers,
     queue(name) {
       let queue = queues.get(name);
       if (!queue) queues.set(name, (queue = new Queue(QUEUES[name], { connection, prefix })));
       return queue;
     },
     async dispose() {
-      for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
+      // Stopped for good first: a live worker would write its keys again.
+      await Promise.all(
+        workers.map((child) =>
+          child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+        ),
+      );
       for (const queue of queues.values()) await queue.close();
       // Every key of this test's prefix.
       let cursor = '0';
@@ -120,6 +135,7 @@ export interface WorkerProcess {
 
 export function startWorkerProcess(s: Scratch, extraArgs: string[] = []): WorkerProcess {
   const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, '--port', '0', ...extraArgs], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  s.workers.push(child);
   let output = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
