@@ -1,5 +1,7 @@
 # Multi-stage: build with the dev dependencies, run with production ones only, as a non-root user.
 # The workspace is mounted at /workspace; the embedded database goes to /workspace/.attain.
+# By default the container is a queue worker (attain worker: REDIS_URL and DATABASE_URL set, see
+# docker-compose.yml); any other command runs instead, e.g. `docker run … attain run`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -25,5 +27,8 @@ COPY examples ./examples
 RUN useradd --system --uid 10001 --home-dir /workspace attain && mkdir -p /workspace && chown attain /workspace
 USER attain
 WORKDIR /workspace
+# /healthz and /metrics of `attain worker`.
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/bin/attain.js"]
-CMD ["--help"]
+CMD ["worker"]

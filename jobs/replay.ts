@@ -6,7 +6,7 @@
  */
 import { getRun, loadRunInputs, type AttainDb } from '../src/db/index.js';
 import { calculate } from '../src/domain/engine.js';
-import { resultHash } from '../src/domain/result-hash.js';
+import { resultHashOf } from './calculate.js';
 
 export interface ReplayOutcome {
   runId: string;
@@ -39,6 +39,6 @@ export async function replayRun(database: AttainDb, runId: string): Promise<Repl
     throw new ReplayError(runId, `run ${runId} cannot be replayed: it has no stored ${input ? 'result hash' : 'inputs'} (${why})`);
   }
   const result = calculate(input);
-  const replayedHash = resultHash(result);
+  const replayedHash = resultHashOf(result, input.plans);
   return { runId, storedHash: run.result_hash, replayedHash, matches: replayedHash === run.result_hash, lines: result.payouts.length };
 }

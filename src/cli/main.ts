@@ -34,6 +34,7 @@ import { CliError, ExitCode } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
+import { addQueueCommands } from './queue-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -111,6 +112,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   const context: CommandContext = { workspace: () => program.opts<GlobalOptions>().workspace, out: io.out, exit: (code) => (exitCode = code) };
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
+  addQueueCommands(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -20,6 +20,7 @@ import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
 import { benchSalesforce } from './bench-salesforce.js';
 import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
+import { benchQueue } from './bench-queue.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,6 +98,9 @@ async function main(): Promise<void> {
   // The Salesforce connector (issue 4) against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
 
+  // The queue (issue 6): in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
+  const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
+
   log(
     JSON.stringify({
       engineDealsPerSec,
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
       ...(salesforce === undefined ? {} : { salesforce }),
       ...(hubspot === undefined ? {} : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
+      ...(queue === undefined ? {} : { queue }),
     }),
   );
 }

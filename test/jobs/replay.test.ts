@@ -80,11 +80,15 @@ forEachBackend((backend) => {
 
   it('a retried run id drops the previous attempt\'s inputs and hash', async () => {
     await run('run-a');
+    // The second attempt reads changed data, and fails once it has stored its inputs (the store step), before calculating.
+    const deals = join(dir, 'data/deals.csv');
+    writeFileSync(deals, readFileSync(deals, 'utf8').replace('o-1001,"Acme Corp, platform",r1,48000.00', 'o-1001,"Acme Corp, platform",r1,96000.00'));
     await expect(
       runPipeline({ workspaceDir: dir, trigger: 'test', database: backend.database, runId: 'run-a', afterStep: (step) => { if (step === 'store') throw new Error('disk full'); } }),
     ).rejects.toThrow('disk full');
     expect(await storedHash('run-a')).toBeNull();
-    expect(await loadRunInputs(backend.db, 'run-a')).toBeUndefined();
+    const inputs = await loadRunInputs(backend.db, 'run-a');
+    expect(inputs?.data.deals.find((d) => d.id === 'o-1001')?.amount).toBe('96000.00');
     await expect(replayRun(backend.database, 'run-a')).rejects.toThrow(/it failed before calculating \(disk full\)/);
   });
 });

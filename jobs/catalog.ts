@@ -1,0 +1,105 @@
+/**
+ * The typed job catalog (STYLE 4): queue names, each job's zod payload schema, default options and
+ * deterministic job id. Producers (`attain trigger`, the scheduler, the run job adding its steps)
+ * and processors (src/worker) take their types from here, so a job's shape is written once.
+ *
+ * Two queues: `runs` holds the orchestrating run jobs (and the nightly scheduler's tick), `steps`
+ * the pipeline steps they add as children. Any worker takes any job of either: the steps hand
+ * their work on through the database, never through one process's memory.
+ */
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+export const QUEUES = { runs: 'attain-runs', steps: 'attain-steps' } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** The scheduler id `attain schedule` installs (one per queue prefix, so upserting it twice leaves one). */
+export const NIGHTLY_SCHEDULER_ID = 'attain-nightly';
+/** While a run job with this deduplication id is unfinished, enqueuing another one returns it: a trigger joins the run in flight. */
+export const RUN_DEDUPLICATION_ID = 'attain-run';
+
+/** Run ids and job ids: no `:` (BullMQ's key separator), never all digits (BullMQ's own ids). */
+const jobIdPart = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, _ . - and no ":"').refine((s) => !/^\d+$/.test(s), 'must not be all digits');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+/** What a finished step hands to the run's report step (small: counts, hashes, rejects). */
+export const stepOutcomeSchema = z.record(z.string(), z.unknown());
+
+export const runPayload = z.strictObject({
+  runId: jobIdPart,
+  /** What started it: `trigger`, `schedule`, `retry`. */
+  trigger: z.string().min(1),
+  asOf: isoDate.optional(),
+  /** Set by `attain retry`: the outcomes of the steps that had completed, by step job id; those are not run again. */
+  completed: z.record(z.string(), stepOutcomeSchema).optional(),
+  /** How far the run job got: kept in the job, so a run picked up after its worker died resumes there. */
+  stage: z.enum(['start', 'sync', 'calculate', 'write-back', 'report']).optional(),
+  /** The rejects, hash and totals the run recorded before write-back, for its last stage. */
+  recorded: stepOutcomeSchema.optional(),
+});
+export type RunPayload = z.infer<typeof runPayload>;
+
+export const nightlyPayload = z.strictObject({});
+
+export const syncPayload = z.strictObject({ runId: jobIdPart, asOf: isoDate.optional() });
+export type SyncPayload = z.infer<typeof syncPayload>;
+
+export const calculatePayload = z.strictObject({ runId: jobIdPart, planId: z.string().min(1) });
+export type CalculatePayload = z.infer<typeof calculatePayload>;
+
+export const storePayload = z.strictObject({ runId: jobIdPart });
+export const writeBackPayload = z.strictObject({ runId: jobIdPart });
+
+/** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */
+const retention = {
+  removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+} satisfies JobsOptions;
+
+/**
+ * Temporary errors (a database restart, a CRM 5xx) are retried with exponential backoff: 5 s,
+ * 10 s, 20 s, 40 s. Permanent ones (bad credentials, an invalid plan, a malformed payload) throw
+ * UnrecoverableError and fail at once.
+ */
+const stepDefaults = {
+  ...retention,
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5000 },
+  // A step that fails for good fails its run (the run job records the reason on the run).
+  failParentOnFailure: true,
+} satisfies JobsOptions;
+
+export const JOBS = {
+  run: { queue: QUEUES.runs, payload: runPayload, defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } },
+  nightly: { queue: QUEUES.runs, payload: nightlyPayload, defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } },
+  sync: { queue: QUEUES.steps, payload: syncPayload, defaults: stepDefaults },
+  store: { queue: QUEUES.steps, payload: storePayload, defaults: stepDefaults },
+  calculate: { queue: QUEUES.steps, payload: calculatePayload, defaults: stepDefaults },
+  'write-back': { queue: QUEUES.steps, payload: writeBackPayload, defaults: stepDefaults },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; defaults: JobsOptions }>;
+
+export type JobName = keyof typeof JOBS;
+export type StepName = 'sync' | 'store' | 'calculate' | 'write-back';
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+
+/** `<runId>-<step>[-<planId>]`: the same step of the same run always has the same id, so adding it twice adds it once. */
+export function stepJobId(runId: string, step: StepName, planId?: string): string {
+  return planId === undefined ? `${runId}-${step}` : `${runId}-${step}-${planId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+/** A job's payload was not what its schema says (a job added by hand, or by another version). */
+export class JobPayloadError extends Error {
+  override readonly name = 'JobPayloadError';
+}
+
+/** Parses a job's payload against the catalog; a malformed one names the job and each bad field. */
+export function parsePayload<N extends JobName>(name: N, jobId: string | undefined, data: unknown): JobPayload<N> {
+  const parsed = JOBS[name].payload.safeParse(data);
+  if (parsed.success) return parsed.data as JobPayload<N>;
+  const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`).join('; ');
+  throw new JobPayloadError(`job ${jobId ?? '(no id)'} (${name}): invalid payload: ${issues}`);
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}

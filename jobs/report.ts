@@ -1,0 +1,94 @@
+/**
+ * The report step, in two parts around write-back. `recordResults` (once every plan is calculated)
+ * merges the calculate steps' outcomes into the run's rejects and result hash; `finishReport`
+ * (last) records the run as succeeded with its counts and returns its summary. Idempotent: the
+ * rejects are replaced by run id, the ledger row is updated in place.
+ */
+import { prepareCalculation } from '../src/cli/calculation-inputs.js';
+import { finishRun, replaceRejects, setResultHash } from '../src/db/index.js';
+import { minorUnitDigits } from '../src/domain/currency.js';
+import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
+import { compareRejects, type Reject } from '../src/domain/model.js';
+import { FiscalCalendar } from '../src/domain/periods.js';
+import { mergeEngineRejects, runResultHash, type CalculateOutcome } from './calculate.js';
+import type { StepContext } from './step-context.js';
+import { workspaceOf, type SyncOutcome } from './sync.js';
+import type { WriteBackOutcome } from './write-back-step.js';
+
+export interface RecordedResults {
+  asOf?: string;
+  lines: number;
+  rejects: Reject[];
+  resultHash: string;
+  /** Payout totals per period and currency, in period order. */
+  totals: { period: string; currency: string; amount: string }[];
+}
+
+export interface ReportOutcome extends RecordedResults {
+  runId: string;
+  reps: number;
+  deals: number;
+  writeback?: WriteBackOutcome['summary'];
+  stoppedEarly?: string;
+}
+
+export async function recordResults(ctx: StepContext, sync: SyncOutcome, calculated: readonly CalculateOutcome[]): Promise<RecordedResults> {
+  const engineRejects = mergeEngineRejects(calculated.map((c) => c.engineRejects));
+  const rejects = await locateRejects(ctx, sync, engineRejects);
+  await replaceRejects(ctx.db, ctx.runId, rejects);
+  const plans = calculated.flatMap((c) => c.plans);
+  const resultHash = runResultHash(plans, engineRejects);
+  await setResultHash(ctx.db, ctx.runId, resultHash);
+  const asOf = calculated.find((c) => c.asOf !== undefined)?.asOf;
+  const workspace = await workspaceOf(ctx);
+  return {
+    ...(asOf === undefined ? {} : { asOf }),
+    lines: plans.reduce((n, p) => n + p.lines, 0),
+    rejects,
+    resultHash,
+    totals: totalsByPeriod(plans.flatMap((p) => p.totals), new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth)),
+  };
+}
+
+export async function finishReport(ctx: StepContext, sync: SyncOutcome, recorded: RecordedResults, writeback: WriteBackOutcome): Promise<ReportOutcome> {
+  const counts = { reps: sync.reps, deals: sync.deals, rejects: recorded.rejects.length, lines: recorded.lines, ...writeback.summary };
+  await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts });
+  ctx.log.info({ step: 'report', ...counts }, `run succeeded: ${recorded.lines} payout lines, ${recorded.rejects.length} rejects`);
+  return {
+    runId: ctx.runId,
+    reps: sync.reps,
+    deals: sync.deals,
+    ...recorded,
+    ...(writeback.summary ? { writeback: writeback.summary } : {}),
+    ...(sync.stoppedEarly ? { stoppedEarly: sync.stoppedEarly } : {}),
+  };
+}
+
+/**
+ * All rejects in file and line order. The engine names a rejected deal by id; its file and line
+ * come from the source as read. In process the sync step's reading is at hand; a queued step
+ * reads the source again, only when the engine rejected a deal.
+ */
+async function locateRejects(ctx: StepContext, sync: SyncOutcome, engineRejects: Reject[]): Promise<Reject[]> {
+  if (ctx.cache?.prepared) return ctx.cache.prepared.allRejects(engineRejects);
+  if (engineRejects.some((r) => r.source === 'deals')) {
+    const workspace = await workspaceOf(ctx);
+    const prepared = await prepareCalculation(workspace.dir, { workspace, db: ctx.db });
+    return prepared.allRejects(engineRejects);
+  }
+  return [...sync.sourceRejects, ...engineRejects].sort(compareRejects);
+}
+
+function totalsByPeriod(rows: { period: string; currency: string; amount: string }[], calendar: FiscalCalendar): RecordedResults['totals'] {
+  const totals = new Map<string, { period: string; currency: string; amount: Decimal; end: number }>();
+  for (const row of rows) {
+    const key = `${row.period}\u0000${row.currency}`;
+    let total = totals.get(key);
+    if (!total) totals.set(key, (total = { period: row.period, currency: row.currency, amount: ZERO, end: calendar.parse(row.period)?.endDay ?? 0 }));
+    total.amount += decimal(row.amount);
+  }
+  return [...totals.values()]
+    // By the day each period ends: the months of a quarter come before the quarter.
+    .sort((a, b) => a.end - b.end || (a.period < b.period ? -1 : a.period > b.period ? 1 : a.currency < b.currency ? -1 : 1))
+    .map((t) => ({ period: t.period, currency: t.currency, amount: formatDecimal(t.amount, minorUnitDigits(t.currency)) }));
+}

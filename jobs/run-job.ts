@@ -1,0 +1,114 @@
+/**
+ * The run job, queued: it records the run in the ledger, then adds the steps as its children on the
+ * steps queue (sync; store and one calculate per plan, side by side; write-back), waiting for each stage
+ * (`moveToWaitingChildren`), and runs the report step itself (results before write-back, the run's
+ * outcome last). How far it got is kept in the job's data, so a run whose worker was killed resumes
+ * where it was, on another worker; the steps have deterministic ids (`<runId>-<step>[-<planId>]`),
+ * so adding one again adds nothing.
+ *
+ * A step that fails for good fails the run (`failParentOnFailure`) and records its reason on the
+ * run. `attain retry RUN_ID` adds the run job again with the outcomes of the steps that had
+ * completed, which are not run again.
+ */
+import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { loadWorkspace } from '../config/workspace.js';
+import { startRun, type Database } from '../src/db/index.js';
+import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
+import type { CalculateOutcome } from './calculate.js';
+import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
+import type { StepContext, StepLog } from './step-context.js';
+import { planVersions, type SyncOutcome } from './sync.js';
+import type { WriteBackOutcome } from './write-back-step.js';
+
+export interface RunJobDeps {
+  db: Kysely<Database>;
+  workspaceDir: string;
+  env: NodeJS.ProcessEnv;
+  steps: Queue;
+  log: StepLog;
+}
+
+export async function processRunJob(job: Job, token: string | undefined, deps: RunJobDeps): Promise<ReportOutcome> {
+  const payload = parsePayload('run', job.id, job.data);
+  const { runId } = payload;
+  if (job.id !== runId) throw new Error(`run job ${job.id}: its id must be its run id (${runId})`);
+  const ctx: StepContext = { db: deps.db, workspaceDir: deps.workspaceDir, runId, env: deps.env, log: deps.log };
+  let stage = payload.stage ?? 'start';
+
+  const moveTo = async (next: NonNullable<RunPayload['stage']>, extra: Partial<RunPayload> = {}) => {
+    stage = next;
+    Object.assign(payload, extra, { stage: next });
+    await job.updateData(payload);
+    await job.updateProgress({ stage: next });
+  };
+  /** Waits for the children added so far (the job goes to waiting-children and comes back here). */
+  const childrenDone = async () => {
+    if (!token) throw new Error('the run job needs its worker token to wait for its steps');
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+  };
+  const outcomes = async (): Promise<Record<string, unknown>> => {
+    const byJobId: Record<string, unknown> = { ...payload.completed };
+    for (const [key, value] of Object.entries(await job.getChildrenValues())) byJobId[key.slice(key.lastIndexOf(':') + 1)] = value;
+    return byJobId;
+  };
+  const addStep = async <N extends StepName>(name: N, data: JobPayload<N>, planId?: string) => {
+    const jobId = stepJobId(runId, name, planId);
+    if (payload.completed?.[jobId] !== undefined) return;
+    await deps.steps.add(name, data, { ...JOBS[name].defaults, jobId, parent: { id: runId, queue: job.queueQualifiedName } });
+  };
+  const syncOutcome = async () => {
+    const sync = (await outcomes())[stepJobId(runId, 'sync')] as SyncOutcome | undefined;
+    if (!sync) throw new Error(`run ${runId}: the sync step left no outcome`);
+    return sync;
+  };
+
+  for (;;) {
+    switch (stage) {
+      case 'start':
+        if (payload.completed === undefined) {
+          const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+          await startRun(deps.db, { id: runId, trigger: payload.trigger, inputsHash: 'pending', planVersions: planVersions(workspace.plans) });
+        } else {
+          // A retry keeps the run's row and what its completed steps stored.
+          await deps.db.updateTable('runs').set({ status: 'running', error: null, finished_at: null }).where('id', '=', runId).execute();
+        }
+        deps.log.info({ stage }, `run ${runId} started (${payload.trigger})`);
+        await moveTo('sync');
+        break;
+      case 'sync':
+        await addStep('sync', { runId, ...(payload.asOf === undefined ? {} : { asOf: payload.asOf }) });
+        await moveTo('calculate');
+        await childrenDone();
+        break;
+      case 'calculate': {
+        await childrenDone();
+        // Store and the calculations all read the run's inputs, not each other's writes: they run side by side.
+        await addStep('store', { runId });
+        for (const planId of (await syncOutcome()).plans) await addStep('calculate', { runId, planId }, planId);
+        await moveTo('write-back');
+        await childrenDone();
+        break;
+      }
+      case 'write-back': {
+        await childrenDone();
+        const done = await outcomes();
+        const sync = await syncOutcome();
+        const calculated = sync.plans.map((planId) => done[stepJobId(runId, 'calculate', planId)] as CalculateOutcome | undefined);
+        const missing = sync.plans.filter((_, i) => calculated[i] === undefined);
+        if (missing.length > 0) throw new Error(`run ${runId}: no outcome of the calculate step of plan ${missing.join(', ')}`);
+        const recorded = await recordResults(ctx, sync, calculated as CalculateOutcome[]);
+        await addStep('write-back', { runId });
+        await moveTo('report', { recorded: recorded as unknown as Record<string, unknown> });
+        await childrenDone();
+        break;
+      }
+      case 'report': {
+        await childrenDone();
+        const writeback = (await outcomes())[stepJobId(runId, 'write-back')] as WriteBackOutcome | undefined;
+        if (!writeback || !payload.recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
+        return finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback);
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What every pipeline step is given: the database, the workspace, the run and a logger. Steps hand
+ * their work on through the database (the synced rows, the run's stored engine input, the results
+ * per plan, the run ledger), so any worker can run any step of any run.
+ *
+ * The in-process runner (`attain run`) also passes a cache between the steps of one process, to
+ * skip reading back what it has just written and to keep one CRM connection for the run; the
+ * queued runner never does, and a test proves both give the same payout lines.
+ */
+import type { Kysely } from 'kysely';
+import type { Workspace } from '../config/workspace.js';
+import type { SourceConnector } from '../connectors/source.js';
+import type { PreparedCalculation } from '../src/cli/calculation-inputs.js';
+import type { Database } from '../src/db/index.js';
+import type { CalculationInput } from '../src/domain/engine.js';
+
+export interface StepLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface StepCache {
+  workspace?: Workspace;
+  /** The source as read (csv) or as synced and read back (CRM). */
+  prepared?: PreparedCalculation;
+  /** The engine input the sync step stored. */
+  input?: CalculationInput;
+  /** The CRM connection, opened once for the run (the runner closes it). */
+  connector?: SourceConnector;
+}
+
+export interface StepContext {
+  db: Kysely<Database>;
+  workspaceDir: string;
+  runId: string;
+  env: NodeJS.ProcessEnv;
+  log: StepLog;
+  /** In-process runs only. */
+  cache?: StepCache;
+}
+
+export const SILENT_LOG: StepLog = { info: () => undefined, warn: () => undefined };
+
+/** A step failed after the results were stored (the CRM refused records): the run is marked failed with this reason. */
+export class RunStepError extends Error {
+  override readonly name = 'RunStepError';
+}
+
+/** The run's inputs are not stored: its sync step has not run (or was removed). */
+export class RunInputsMissingError extends Error {
+  override readonly name = 'RunInputsMissingError';
+}

@@ -1,0 +1,129 @@
+/**
+ * The sync and store steps. Sync reads the source (csv: the files; a CRM: its connector's
+ * incremental sync into the database through the SyncStore, read back with the workspace's quotas
+ * and assignments) and stores the run's engine input (the normalized data, the plans, the locked
+ * lines as paid): what the calculate steps read, on whichever worker they run, and what
+ * `attain replay` recomputes from. Store writes a csv source's records into the reporting database.
+ *
+ * Idempotent: the csv store is a snapshot upsert in one transaction, a CRM sync upserts from its
+ * cursor, the inputs are replaced by run id.
+ */
+import { createHash } from 'node:crypto';
+import { loadWorkspace, type Workspace } from '../config/workspace.js';
+import { openConnector } from '../connectors/registry.js';
+import type { SyncReport } from '../connectors/source.js';
+import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
+import { createSyncStore, listLocks, loadRunInputs, readLockedLines, recordInputs, saveRunInputs, upsertCanonical } from '../src/db/index.js';
+import { RunInputsMissingError } from './step-context.js';
+import type { CalculationInput } from '../src/domain/engine.js';
+import { LockSet } from '../src/domain/locks.js';
+import type { Reject } from '../src/domain/model.js';
+import type { Plan } from '../src/domain/plan.js';
+import { FiscalCalendar } from '../src/domain/periods.js';
+import type { StepContext } from './step-context.js';
+
+export interface SyncOutcome {
+  reps: number;
+  deals: number;
+  /** The plans to calculate, one calculate step each. */
+  plans: string[];
+  /** Found while reading and normalizing (the calculate steps add the engine's). */
+  sourceRejects: Reject[];
+  /** Why a CRM sync stopped before it was complete (an API allocation share, a daily limit). */
+  stoppedEarly?: string;
+}
+
+/** The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv records are stored by the store step). */
+export async function syncStep(ctx: StepContext, options: { asOf?: string }): Promise<SyncOutcome> {
+  const { prepared, report } = await readSource(ctx, options);
+  return saveInputs(ctx, prepared, report);
+}
+
+/** Reads the source: a csv source's files, or a CRM's changes synced into the database and read back. */
+export async function readSource(ctx: StepContext, options: { asOf?: string }): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
+  const workspace = await workspaceOf(ctx);
+  const { kind } = workspace.config.source;
+  const prepareOptions = { workspace, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
+  if (kind === 'csv') return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
+
+  const log = (message: string) => ctx.log.info({ step: 'sync', source: kind }, message);
+  const connector = ctx.cache?.connector ?? (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
+  if (!connector) throw new Error(`source.kind ${kind}: no connector`);
+  try {
+    const report = await connector.sync(createSyncStore(ctx.db, kind), { log });
+    const prepared = await prepareCalculation(workspace.dir, { ...prepareOptions, db: ctx.db });
+    return { prepared, report };
+  } finally {
+    if (!ctx.cache?.connector) await connector.close();
+  }
+}
+
+/** Stores the run's engine input: what the calculate steps read. */
+export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation, report?: SyncReport): Promise<SyncOutcome> {
+  await recordInputs(ctx.db, ctx.runId, inputsHash(prepared));
+  const input = await withLockedLines(ctx, prepared);
+  const bytes = await saveRunInputs(ctx.db, ctx.runId, input);
+  if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
+  const outcome: SyncOutcome = {
+    reps: prepared.counts.reps,
+    deals: prepared.counts.deals,
+    plans: prepared.workspace.plans.map((p) => p.id),
+    sourceRejects: prepared.rejects,
+    ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
+  };
+  ctx.log.info({ step: 'sync', inputBytes: bytes }, `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects.length} rejects`);
+  return outcome;
+}
+
+/**
+ * The store step: a csv source's records, as one snapshot, into the reporting database (a CRM's
+ * are stored as they sync). Queued, it runs beside the calculate steps, which read the run's
+ * inputs, not these tables; it stores exactly the records of those inputs.
+ */
+export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
+  const workspace = await workspaceOf(ctx);
+  if (workspace.config.source.kind !== 'csv') return { stored: 0 };
+  const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
+  if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before store`);
+  if (ctx.cache) ctx.cache.input = input;
+  const stored = await upsertCanonical(ctx.db, input.data, 'csv');
+  ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
+  return { stored: stored.reps + stored.deals + stored.splits + stored.quotas + stored.assignments + stored.fxRates };
+}
+
+export async function workspaceOf(ctx: StepContext): Promise<Workspace> {
+  if (ctx.cache?.workspace) return ctx.cache.workspace;
+  const workspace = await loadWorkspace(ctx.workspaceDir, ctx.env);
+  if (ctx.cache) ctx.cache.workspace = workspace;
+  return workspace;
+}
+
+/** The engine input: the source data plus the lines of locked periods as they were paid (SPEC §3). */
+async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation): Promise<CalculationInput> {
+  const { input } = prepared;
+  const lockedPeriods = (await listLocks(ctx.db)).map((l) => l.period);
+  if (lockedPeriods.length === 0) return input;
+  const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
+  const locks = new LockSet(lockedPeriods, calendar);
+  const lines = await readLockedLines(ctx.db, (label) => {
+    const period = calendar.parse(label);
+    return period !== undefined && locks.isLocked(period);
+  });
+  return { ...input, locked: { periods: lockedPeriods, lines } };
+}
+
+/** A hash of everything the result depends on: plans, calendar, base currency, data. */
+export function inputsHash(prepared: PreparedCalculation): string {
+  const hash = createHash('sha256');
+  const { input } = prepared;
+  hash.update(JSON.stringify({ calendar: input.calendar, baseCurrency: input.baseCurrency, asOf: input.asOf ?? null, plans: input.plans }));
+  for (const [name, records] of Object.entries(input.data)) {
+    hash.update(name);
+    for (const record of records as object[]) hash.update(JSON.stringify(record));
+  }
+  return hash.digest('hex');
+}
+
+export function planVersions(plans: readonly Plan[]): Record<string, string> {
+  return Object.fromEntries(plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]));
+}

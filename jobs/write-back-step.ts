@@ -1,0 +1,39 @@
+/**
+ * The write-back step: sends the run's commission records to the CRM. jobs/write-back.ts diffs
+ * them against `writeback_state` and upserts by external id, so a step that runs twice (or dies
+ * halfway and runs again) sends nothing twice. A csv source has no CRM to write to.
+ */
+import { openConnector } from '../connectors/registry.js';
+import { FiscalCalendar } from '../src/domain/periods.js';
+import { RunStepError, type StepContext } from './step-context.js';
+import { workspaceOf } from './sync.js';
+import { readCommissionRecords, writeBackChanges, type WritebackSummary } from './write-back.js';
+
+export interface WriteBackOutcome {
+  /** Absent when nothing was written back (csv source, or write-back disabled). */
+  summary?: Omit<WritebackSummary, 'failed'>;
+  detail: string;
+}
+
+export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome> {
+  const workspace = await workspaceOf(ctx);
+  const { source, writeback, calendar } = workspace.config;
+  if (source.kind === 'csv') return { detail: 'nothing to write back for a csv source' };
+  if (!writeback.enabled) return { detail: 'off (writeback.enabled is false)' };
+
+  const log = (message: string) => ctx.log.info({ step: 'write-back', source: source.kind }, message);
+  const connector = ctx.cache?.connector ?? (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
+  if (!connector) throw new Error(`source.kind ${source.kind}: no connector`);
+  try {
+    const target = await connector.writeback();
+    const { failed, ...summary } = await writeBackChanges(ctx.db, target, await readCommissionRecords(ctx.db, new FiscalCalendar(calendar.fiscalYearStartMonth)));
+    const detail = `${summary.sent} sent, ${summary.unchanged} unchanged, ${summary.removed} removed${failed.length ? `, ${failed.length} refused (kept, sent again next run): ${failed.slice(0, 3).map((f) => `${f.key}: ${f.error}`).join('; ')}` : ''}`;
+    ctx.log.info({ step: 'write-back', ...summary, refused: failed.length }, detail);
+    if (failed.length > 0) {
+      throw new RunStepError(`write-back: the CRM refused ${failed.length} of ${summary.sent} records, e.g. ${failed[0]!.key}: ${failed[0]!.error}; they are sent again on the next run`);
+    }
+    return { summary, detail };
+  } finally {
+    if (!ctx.cache?.connector) await connector.close();
+  }
+}

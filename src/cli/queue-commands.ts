@@ -1,0 +1,305 @@
+/**
+ * The queue's commands (issue 6): `attain worker`, `attain schedule`, `attain trigger`,
+ * `attain status`, `attain retry`. Redis unreachable: exit 3, naming host and port and the cause,
+ * the password masked. How the pipeline runs on the queue: jobs/run-job.ts.
+ */
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Job, Queue } from 'bullmq';
+import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { loadWorkspace, type Workspace } from '../../config/workspace.js';
+import { NIGHTLY_SCHEDULER_ID, JOBS, QUEUES, type RunPayload } from '../../jobs/catalog.js';
+import { enqueueRun } from '../../jobs/enqueue-run.js';
+import type { ReportOutcome } from '../../jobs/report.js';
+import {
+  QueueNotConfiguredError,
+  RedisPolicyError,
+  RedisUnavailableError,
+  checkReachable,
+  connectRedis,
+  queuePrefix,
+  redisTarget,
+  type RedisTarget,
+} from '../../jobs/queue-connection.js';
+import { newRunId } from '../../jobs/run.js';
+import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/index.js';
+import { isIsoDate } from '../domain/model.js';
+import { startWorker } from '../worker/worker-process.js';
+import { CliError, ExitCode } from './exit-codes.js';
+
+interface Io {
+  out: Writable;
+  err: Writable;
+}
+
+/** Adds the queue's commands to `program`; each sets the exit status through `setExit`. */
+export function addQueueCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  const dir = () => resolve(program.opts<{ workspace: string }>().workspace);
+  const action =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) =>
+      setExit(await fn(...args).catch(queueErrors));
+
+  program
+    .command('worker')
+    .description('take run and step jobs from the queue (Redis); stop with SIGTERM or Ctrl-C')
+    .option('--concurrency <n>', 'jobs run at once per queue', '1')
+    .option('--port <port>', 'port of /healthz and /metrics', process.env['ATTAIN_METRICS_PORT'] ?? '9464')
+    .option('--allow-eviction', "start even if Redis's maxmemory-policy is not noeviction (it may lose jobs)")
+    .action(action((options: { concurrency: string; port: string; allowEviction?: boolean }) => worker(dir(), options, io)));
+
+  program
+    .command('schedule')
+    .description('install the nightly run (schedule.cron and schedule.tz of attain.yaml) on the queue; again to update it')
+    .option('--remove', 'remove the nightly run')
+    .action(action((options: { remove?: boolean }) => schedule(dir(), options, io.out)));
+
+  program
+    .command('trigger')
+    .description('enqueue a run now (or join the one in flight) and print its id')
+    .option('--wait', 'follow the run until it ends; exit 1 if it fails')
+    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD')
+    .action(action((options: { wait?: boolean; asOf?: string }) => trigger(dir(), options, io)));
+
+  program
+    .command('status')
+    .description('the queues, the last runs, failures with their reasons, and how to retry')
+    .action(action(() => status(dir(), io.out)));
+
+  program
+    .command('retry')
+    .description('run the failed steps of a failed run again (the steps that completed are kept)')
+    .argument('<run-id>', 'the failed run')
+    .option('--wait', 'follow the run until it ends')
+    .action(action((runId: string, options: { wait?: boolean }) => retry(dir(), runId, options, io)));
+}
+
+function queueErrors(error: unknown): never {
+  if (error instanceof RedisUnavailableError || error instanceof RedisPolicyError) throw new CliError(error.message, ExitCode.unavailable);
+  if (error instanceof QueueNotConfiguredError) throw new CliError(error.message, ExitCode.usage);
+  throw error;
+}
+
+async function worker(dir: string, options: { concurrency: string; port: string; allowEviction?: boolean }, io: Io): Promise<number> {
+  const concurrency = Number(options.concurrency);
+  const port = Number(options.port);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency ${options.concurrency}: expected a whole number ≥ 1`, ExitCode.usage);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${options.port}: expected a port number (0 picks a free one)`, ExitCode.usage);
+  // Listening before the worker starts: a signal during start-up stops it once it is up.
+  let running: Awaited<ReturnType<typeof startWorker>> | undefined;
+  let signals = 0;
+  const stop = () => {
+    if (!running || signals === 0) return;
+    running.logger.info({ signals }, signals === 1 ? 'shutting down (a second signal stops at once)' : 'stopping at once');
+    void running.close(signals > 1);
+  };
+  const onSignal = () => {
+    signals += 1;
+    stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    running = await startWorker({ workspaceDir: dir, concurrency, port, allowEviction: options.allowEviction ?? false, env: process.env, out: io.out });
+    stop();
+    await running.closed;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  return ExitCode.ok;
+}
+
+/** A producer's connection to the workspace's queue, checked reachable first (exit 3 otherwise). */
+async function withQueue<T>(dir: string, fn: (runs: Queue, steps: Queue, workspace: Workspace, target: RedisTarget) => Promise<T>): Promise<T> {
+  const workspace = await loadWorkspace(dir);
+  const target = redisTarget(workspace);
+  await checkReachable(target);
+  let lastError: Error | undefined;
+  const connection: Redis = connectRedis(target, 'producer', (error) => (lastError = error));
+  try {
+    await connection.connect();
+  } catch (error) {
+    connection.disconnect();
+    throw new RedisUnavailableError(`cannot reach Redis at ${target.hostPort} (${target.masked}): ${(lastError ?? (error as Error)).message}`);
+  }
+  const prefix = queuePrefix();
+  const runs = new Queue(QUEUES.runs, { connection, prefix });
+  const steps = new Queue(QUEUES.steps, { connection, prefix });
+  runs.on('error', () => undefined);
+  steps.on('error', () => undefined);
+  try {
+    return await fn(runs, steps, workspace, target);
+  } finally {
+    await Promise.all([runs.close(), steps.close()]);
+    connection.disconnect();
+  }
+}
+
+async function schedule(dir: string, options: { remove?: boolean }, out: Writable): Promise<number> {
+  return withQueue(dir, async (runs, _steps, workspace) => {
+    if (options.remove) {
+      const removed = await runs.removeJobScheduler(NIGHTLY_SCHEDULER_ID);
+      out.write(removed ? 'nightly run removed\n' : 'no nightly run was installed\n');
+      return ExitCode.ok;
+    }
+    const { schedule: nightly } = workspace.config;
+    if (!nightly) {
+      throw new CliError(`${workspace.dir}/attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York } to install the nightly run`, ExitCode.usage);
+    }
+    // Upserting by a fixed id: running `attain schedule` again replaces the schedule, never adds a second.
+    await runs.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: nightly.cron, tz: nightly.tz }, { name: 'nightly', data: {}, opts: JOBS.nightly.defaults });
+    const installed = await runs.getJobScheduler(NIGHTLY_SCHEDULER_ID);
+    const next = installed?.next === undefined ? '' : `; next at ${new Date(installed.next).toISOString()}`;
+    out.write(`nightly run scheduled: cron "${nightly.cron}" in ${nightly.tz}${next} (workers run it: attain worker)\n`);
+    return ExitCode.ok;
+  });
+}
+
+async function trigger(dir: string, options: { wait?: boolean; asOf?: string }, io: Io): Promise<number> {
+  if (options.asOf !== undefined && !isIsoDate(options.asOf)) throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
+  return withQueue(dir, async (runs, steps) => {
+    const payload: RunPayload = { runId: newRunId(), trigger: 'trigger', ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
+    const { runId, joined } = await enqueueRun(runs, payload);
+    io.out.write(joined ? `${runId}: a run was in flight; joined it\n` : `${runId}: queued\n`);
+    return options.wait ? follow(runs, steps, runId, io) : ExitCode.ok;
+  });
+}
+
+/** Follows a run job until it ends, printing each stage; its outcome decides the exit status. */
+async function follow(runs: Queue, steps: Queue, runId: string, io: Io): Promise<number> {
+  let shown = '';
+  for (;;) {
+    const job = await Job.fromId(runs, runId);
+    if (!job) {
+      io.err.write(`${runId}: the run job is gone from the queue (removed, or expired from its retention); attain status shows the run\n`);
+      return ExitCode.failed;
+    }
+    const state = await job.getState();
+    const stage = (job.data as RunPayload).stage ?? 'start';
+    const now = state === 'waiting' || state === 'delayed' || state === 'prioritized' ? 'waiting for a worker' : state === 'completed' || state === 'failed' ? '' : stage;
+    if (now && now !== shown) io.out.write(`  ${now} …\n`);
+    shown = now || shown;
+    if (state === 'completed') {
+      writeOutcome(io.out, job.returnvalue as ReportOutcome);
+      return ExitCode.ok;
+    }
+    if (state === 'failed') {
+      io.err.write(`${runId} failed: ${await failureReason(steps, job)}\n  retry the failed steps with: attain retry ${runId}\n`);
+      return ExitCode.failed;
+    }
+    await sleep(250);
+  }
+}
+
+/** Why a run job failed: its failed step's reason where a step failed it, else its own. */
+async function failureReason(steps: Queue, job: Job): Promise<string> {
+  const failed = (await steps.getFailed(0, 200)).filter((j) => j.id?.startsWith(`${job.id}-`));
+  if (failed.length > 0) return failed.map((j) => `${j.name} step (${j.id}): ${j.failedReason}`).join('; ');
+  return job.failedReason ?? 'no reason recorded';
+}
+
+function writeOutcome(out: Writable, outcome: ReportOutcome): void {
+  out.write(
+    [
+      `${outcome.runId} succeeded${outcome.asOf ? `, calculated through ${outcome.asOf}` : ''}: ${outcome.reps} reps, ${outcome.deals} deals, ${outcome.lines} payout lines written, ${outcome.rejects.length} rejects`,
+      ...outcome.totals.map((t) => `    ${t.period.padEnd(8)} ${t.amount.padStart(16)} ${t.currency}`),
+      '',
+    ].join('\n'),
+  );
+}
+
+async function openWorkspaceDatabase(workspace: Workspace): Promise<AttainDb> {
+  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
+  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+async function status(dir: string, out: Writable): Promise<number> {
+  return withQueue(dir, async (runs, steps, workspace, target) => {
+    const states = ['waiting', 'active', 'waiting-children', 'delayed', 'completed', 'failed'] as const;
+    out.write(`Queue ${queuePrefix()} on ${target.masked}\n`);
+    for (const queue of [runs, steps]) {
+      const counts = await queue.getJobCounts(...states);
+      out.write(`  ${queue.name.padEnd(13)} ${states.map((s) => `${s} ${counts[s] ?? 0}`).join(' · ')}\n`);
+    }
+    const nightly = await runs.getJobScheduler(NIGHTLY_SCHEDULER_ID);
+    out.write(
+      nightly
+        ? `  nightly run: cron "${nightly.pattern}" in ${nightly.tz ?? 'UTC'}${nightly.next === undefined ? '' : `, next at ${new Date(nightly.next).toISOString()}`}\n`
+        : '  nightly run: not installed (attain schedule installs it)\n',
+    );
+
+    const database = await openWorkspaceDatabase(workspace);
+    let anyFailed = false;
+    try {
+      const last = await database.db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(10).execute();
+      anyFailed = last.some((r) => r.status === 'failed');
+      out.write(last.length === 0 ? 'No runs yet.\n' : 'Last runs:\n');
+      for (const run of last) {
+        const seconds = run.finished_at ? ` ${((run.finished_at.getTime() - run.started_at.getTime()) / 1000).toFixed(1)} s` : '';
+        const lines = run.counts?.['lines'] === undefined ? '' : `, ${run.counts['lines']} lines`;
+        out.write(`  ${run.id}  ${run.status.padEnd(9)} ${run.trigger.padEnd(8)} ${run.started_at.toISOString()}${seconds}${lines}${run.error ? `\n      ${run.error}` : ''}\n`);
+      }
+    } finally {
+      await database.close();
+    }
+    const failed = [...(await runs.getFailed(0, 9)), ...(await steps.getFailed(0, 19))];
+    if (failed.length > 0) {
+      out.write('Failed jobs:\n');
+      for (const job of failed) out.write(`  ${job.id} (${job.name}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}): ${job.failedReason}\n`);
+    }
+    if (anyFailed || failed.length > 0) out.write('Retry a failed run with: attain retry RUN_ID\n');
+    return ExitCode.ok;
+  });
+}
+
+async function retry(dir: string, runId: string, options: { wait?: boolean }, io: Io): Promise<number> {
+  return withQueue(dir, async (runs, steps, workspace) => {
+    const job = await Job.fromId(runs, runId);
+    let completed: Record<string, Record<string, unknown>> = {};
+    let asOf: string | undefined;
+    if (job) {
+      const state = await job.getState();
+      if (state === 'completed') {
+        io.out.write(`${runId} succeeded; nothing to retry\n`);
+        return ExitCode.ok;
+      }
+      if (state !== 'failed') {
+        io.err.write(`${runId} is still in flight (${state}); attain trigger --wait follows it\n`);
+        return ExitCode.failed;
+      }
+      asOf = (job.data as RunPayload).asOf;
+      completed = { ...(job.data as RunPayload).completed };
+      for (const [key, value] of Object.entries(await job.getChildrenValues())) completed[key.slice(key.lastIndexOf(':') + 1)] = value as Record<string, unknown>;
+      await job.remove({ removeChildren: true });
+    } else {
+      const database = await openWorkspaceDatabase(workspace);
+      try {
+        const run = await getRun(database.db, runId);
+        if (!run) throw new CliError(`no run ${runId} in the queue or in ${database.describe}`, ExitCode.usage);
+        if (run.status !== 'failed') throw new CliError(`${runId} is ${run.status}, not failed; nothing to retry`, ExitCode.usage);
+      } finally {
+        await database.close();
+      }
+    }
+    // The failed steps go, so that the run adds them afresh; the ones that completed are passed on and skipped.
+    for (const failed of await steps.getFailed(0, 1000)) if (failed.id?.startsWith(`${runId}-`)) await failed.remove();
+    const enqueued = await enqueueRun(runs, { runId, trigger: 'retry', ...(asOf === undefined ? {} : { asOf }), completed });
+    if (enqueued.joined) {
+      io.err.write(`another run, ${enqueued.runId}, is in flight; retry ${runId} when it has finished\n`);
+      return ExitCode.failed;
+    }
+    const kept = Object.keys(completed).length;
+    io.out.write(`${runId}: queued again${kept ? ` (${kept} completed step${kept === 1 ? '' : 's'} kept)` : ''}\n`);
+    return options.wait ? follow(runs, steps, runId, io) : ExitCode.ok;
+  });
+}

@@ -1,0 +1,243 @@
+/**
+ * `attain worker`: one process taking run and step jobs from the queue, any number of them on any
+ * number of machines sharing one Redis and one PostgreSQL. It serves `/healthz` and `/metrics`,
+ * logs JSON lines (the run id on every line about a run), and on SIGTERM or SIGINT stops taking
+ * jobs, lets the active ones finish, then closes the HTTP server, the workers, the queues and the
+ * database, in that order. A second signal stops at once: the active jobs' locks then expire and
+ * another worker takes them over.
+ *
+ * Locks: a job's lock lasts `lockDuration` and is renewed every half of it from the event loop.
+ * The engine blocks the loop while it calculates (seconds for a million deals), so the lock must
+ * outlast the longest calculation: 60 s by default, renewed every 30 s. The price is that a job of
+ * a worker that was killed waits up to a lock duration (plus the stalled-check interval) before
+ * another worker takes it over.
+ */
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq';
+import { pino, type Logger } from 'pino';
+import { loadWorkspace } from '../../config/workspace.js';
+import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
+import { calculateStep } from '../../jobs/calculate.js';
+import { processNightlyJob } from '../../jobs/enqueue-run.js';
+import { checkEvictionPolicy, checkReachable, connectRedis, queuePrefix, redisTarget, RedisPolicyError } from '../../jobs/queue-connection.js';
+import { processRunJob } from '../../jobs/run-job.js';
+import { storeStep, syncStep } from '../../jobs/sync.js';
+import type { StepCache } from '../../jobs/step-context.js';
+import { writeBackStep } from '../../jobs/write-back-step.js';
+import { finishRun, migrateToLatest, openDatabase } from '../db/index.js';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { createMetrics } from './metrics.js';
+import { isPermanent, messageOf } from './step-errors.js';
+
+export interface WorkerOptions {
+  workspaceDir: string;
+  concurrency: number;
+  /** The port of /healthz and /metrics; 0 picks a free one (printed in the first log line). */
+  port: number;
+  /** Start even when Redis may evict keys (maxmemory-policy other than noeviction), with a warning. */
+  allowEviction: boolean;
+  env: NodeJS.ProcessEnv;
+  /** Where the JSON log lines go. */
+  out: Writable;
+}
+
+export interface RunningWorker {
+  port: number;
+  logger: Logger;
+  /** Stops taking jobs; `force` does not wait for the active ones. */
+  close(force?: boolean): Promise<void>;
+  /** Resolves once closed. */
+  closed: Promise<void>;
+}
+
+const number = (text: string | undefined, fallback: number) => (text && Number.isFinite(Number(text)) ? Number(text) : fallback);
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { env } = options;
+  const workspace = await loadWorkspace(options.workspaceDir);
+  const target = redisTarget(workspace, env);
+  const databaseUrl = workspace.config.database?.url ?? env['DATABASE_URL'];
+  if (!databaseUrl) {
+    throw new CliError(
+      `${workspace.dir}/attain.yaml: attain worker needs a PostgreSQL database that every worker shares: set database: { url: \${DATABASE_URL} } or DATABASE_URL (the embedded database serves one process only)`,
+      ExitCode.usage,
+    );
+  }
+  const prefix = queuePrefix(env);
+  const logger = pino({ base: { app: 'attain', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, options.out);
+
+  await checkReachable(target);
+  const connection = connectRedis(target, 'worker', (error) => logger.error({ err: messageOf(error) }, `Redis at ${target.hostPort}: ${messageOf(error)}`));
+  const { policy, problem } = await checkEvictionPolicy(connection);
+  if (problem && !options.allowEviction && policy !== undefined) {
+    connection.disconnect();
+    throw new RedisPolicyError(`refusing to start: ${problem}; or start with --allow-eviction to run anyway`);
+  }
+  if (problem) logger.warn({ maxmemoryPolicy: policy ?? null }, `WARNING: ${problem}`);
+
+  const database = await openDatabase({ url: databaseUrl, dataDir: join(workspace.dir, '.attain'), onError: (error) => logger.error({ err: error.message }, 'database connection error') });
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    connection.disconnect();
+    throw error;
+  }
+  const db = database.db;
+
+  const runs = new Queue(QUEUES.runs, { connection, prefix });
+  const steps = new Queue(QUEUES.steps, { connection, prefix });
+  for (const queue of [runs, steps]) queue.on('error', (error) => logger.error({ queue: queue.name, err: error.message }, 'queue error'));
+  const metrics = createMetrics([runs, steps], db);
+  // Test hook: stretches every step, so that a test can kill a worker in the middle of one.
+  const stepDelayMs = number(env['ATTAIN_TEST_STEP_DELAY_MS'], 0);
+
+  /**
+   * The last run's inputs as this worker read or decoded them: its other steps of the same run
+   * skip decoding them again (a million deals take seconds to decode). One run only, so a worker
+   * holds at most one org in memory; the steps read the database whenever it is not there.
+   */
+  let lastRun: { runId: string; cache: StepCache } | undefined;
+  const cacheOf = (runId: string): StepCache => {
+    if (lastRun?.runId !== runId) lastRun = { runId, cache: {} };
+    return lastRun.cache;
+  };
+
+  /** Runs one job's work; on failure decides retry or not, and records a run's final failure in the ledger. */
+  const guarded = async <T>(job: Job, step: string, runId: string | undefined, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      const value = await work();
+      metrics.stepDuration.observe({ step }, (performance.now() - started) / 1000);
+      return value;
+    } catch (error) {
+      if (error instanceof WaitingChildrenError) throw error;
+      const permanent = isPermanent(error);
+      const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      metrics.stepFailures.inc({ step, permanent: String(permanent) });
+      const reason = messageOf(error);
+      logger.error({ runId, step, jobId: job.id, attempt: job.attemptsMade + 1, permanent, final }, `${step} failed: ${reason}`);
+      if (final && runId !== undefined) {
+        await finishRun(db, runId, { status: 'failed', error: `${step} step (job ${job.id}) failed: ${reason}` }).catch(() => undefined);
+      }
+      throw permanent ? new UnrecoverableError(reason) : error;
+    }
+  };
+
+  const runsWorker = new Worker(
+    QUEUES.runs,
+    async (job, token) => {
+      if (job.name === 'nightly') return guarded(job, 'nightly', undefined, () => processNightlyJob(job, runs));
+      if (job.name !== 'run') throw new UnrecoverableError(`job ${job.id}: no job named ${job.name} on ${QUEUES.runs} (expected run or nightly)`);
+      const runId = runPayloadId(job.data);
+      const log = logger.child({ runId });
+      return guarded(job, 'run', runId, () =>
+        processRunJob(job, token, { db, workspaceDir: workspace.dir, env, steps, log }),
+      );
+    },
+    workerOptions(),
+  );
+
+  const stepsWorker = new Worker(
+    QUEUES.steps,
+    async (job) => {
+      const name = job.name;
+      if (!isJobName(name) || JOBS[name].queue !== QUEUES.steps) {
+        throw new UnrecoverableError(`job ${job.id}: no step named ${name} (expected sync, store, calculate or write-back)`);
+      }
+      return guarded(job, name, runPayloadId(job.data), async () => {
+        const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string };
+        const log = logger.child({ runId: payload.runId, jobId: job.id });
+        log.info({ step: name }, `${name} started`);
+        if (stepDelayMs > 0) await sleep(stepDelayMs);
+        const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log, cache: cacheOf(payload.runId) };
+        switch (name) {
+          case 'sync':
+            return syncStep(ctx, payload.asOf === undefined ? {} : { asOf: payload.asOf });
+          case 'store':
+            return storeStep(ctx);
+          case 'calculate':
+            return calculateStep(ctx, [payload.planId!]);
+          case 'write-back':
+            return writeBackStep(ctx);
+          default:
+            throw new UnrecoverableError(`job ${job.id}: ${name} is not a step this worker runs`);
+        }
+      });
+    },
+    workerOptions(),
+  );
+  for (const worker of [runsWorker, stepsWorker]) worker.on('error', (error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
+  // Ready means connected: closing a worker whose connections are still opening leaves an error nobody listens to.
+  await Promise.all([runsWorker.waitUntilReady(), stepsWorker.waitUntilReady(), runs.waitUntilReady(), steps.waitUntilReady()]);
+
+  function workerOptions() {
+    return {
+      connection,
+      prefix,
+      concurrency: options.concurrency,
+      lockDuration: number(env['ATTAIN_LOCK_DURATION_MS'], 60_000),
+      stalledInterval: number(env['ATTAIN_STALLED_INTERVAL_MS'], 30_000),
+      // A job whose worker died twice is still taken over; a third time it fails (a job that kills its worker).
+      maxStalledCount: 2,
+    };
+  }
+
+  const server = await serve(options.port, async (path) => {
+    if (path === '/healthz') {
+      const healthy = runsWorker.isRunning() && stepsWorker.isRunning() && (await connection.ping().then(() => true, () => false));
+      return { status: healthy ? 200 : 503, type: 'text/plain', body: healthy ? 'ok\n' : 'unhealthy: not taking jobs or Redis unreachable\n' };
+    }
+    if (path === '/metrics') return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    return { status: 404, type: 'text/plain', body: 'not found: /healthz or /metrics\n' };
+  });
+  const port = (server.address() as { port: number }).port;
+  logger.info(
+    { port, concurrency: options.concurrency, prefix, redis: target.masked, database: database.describe },
+    `attain worker ready: queues ${QUEUES.runs} and ${QUEUES.steps} on ${target.hostPort}, /healthz and /metrics on port ${port}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const close = (force = false): Promise<void> => {
+    if (closing && !force) return closing;
+    const previous = closing;
+    closing = (async () => {
+      logger.info({ force }, force ? 'stopping now: active jobs are left to another worker' : 'stopping: finishing the active jobs');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([runsWorker.close(force), stepsWorker.close(force)]);
+      if (previous && !force) await previous;
+      await Promise.all([runs.close(), steps.close()]);
+      await database.close();
+      connection.disconnect();
+      logger.info({}, 'stopped');
+      resolveClosed();
+    })();
+    return closing;
+  };
+  return { port, logger, close, closed };
+}
+
+/** The run id of a job's payload, for the ledger and the logs, before the payload is fully checked. */
+function runPayloadId(data: unknown): string | undefined {
+  const runId = (data as { runId?: unknown } | null)?.runId;
+  return typeof runId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runId) ? runId : undefined;
+}
+
+async function serve(port: number, handle: (path: string) => Promise<{ status: number; type: string; body: string }>): Promise<Server> {
+  const server = createServer((request, response) => {
+    handle((request.url ?? '/').split('?')[0]!).then(
+      ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${messageOf(error)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+  return server;
+}

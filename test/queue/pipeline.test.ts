@@ -1,0 +1,148 @@
+/**
+ * The pipeline through BullMQ on the local Redis and PostgreSQL, with real worker processes of the
+ * compiled CLI: the same payout lines as the in-process run; a trigger during a run joins it; a
+ * malformed job fails at once with a validation message; a failed step retried by command
+ * completes the run; an unreachable Redis is exit 3 with the password masked.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline } from '../../jobs/run.js';
+import { getRun } from '../../src/db/index.js';
+import { assertBuilt, skipQueueTests, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+
+describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
+  let baseline: Scratch;
+  let expected: Awaited<ReturnType<typeof results>>;
+  const scratches: Scratch[] = [];
+  const fresh = async (options?: Parameters<typeof scratch>[0]) => {
+    const s = await scratch(options);
+    scratches.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    assertBuilt();
+    baseline = await scratch();
+    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess' });
+    expected = await results(baseline.database, 'run-inprocess');
+  }, 60_000);
+  afterAll(() => baseline?.dispose(), 30_000);
+  afterEach(async () => {
+    for (const s of scratches.splice(0)) await s.dispose();
+  }, 30_000);
+
+  it('two workers give the payout lines, attainment and rejects of the in-process run; a trigger during the run joins it', async () => {
+    const s = await fresh({ stepDelayMs: 300 });
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+
+    const first = cli(s, ['trigger', '--wait']);
+    // The run is in flight for at least four 300 ms steps: a second trigger joins it.
+    await new Promise((r) => setTimeout(r, 600));
+    const second = await cli(s, ['trigger']);
+    const done = await first;
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    const runId = /^(run-\S+): queued/.exec(done.out)?.[1];
+    expect(runId).toBeDefined();
+    expect(second.out).toBe(`${runId}: a run was in flight; joined it\n`);
+    expect(done.out).toContain(`${runId} succeeded, calculated through 2026-06-29: 8 reps, 15 deals, 55 payout lines written, 4 rejects`);
+
+    expect(await results(s.database, runId!)).toEqual(expected);
+    const run = await getRun(s.database.db, runId!);
+    expect(run).toMatchObject({ status: 'succeeded', trigger: 'trigger', counts: { reps: 8, deals: 15, rejects: 4, lines: 55 } });
+    // The same result hash as the in-process run: `attain replay` checks either against the same definition.
+    const inProcess = await getRun(baseline.database.db, 'run-inprocess');
+    expect(run?.result_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(run?.result_hash).toBe(inProcess?.result_hash);
+    expect(await s.database.db.selectFrom('runs').select('id').execute()).toHaveLength(1);
+    // Every log line about the run carries its id.
+    const lines = workers.flatMap((w) => w.output().trim().split('\n')).map((l) => JSON.parse(l) as { runId?: string; msg: string });
+    const about = lines.filter((l) => l.msg.includes('plan ') || l.msg.includes('started') || l.msg.includes('run succeeded'));
+    expect(about.length).toBeGreaterThan(4);
+    for (const line of about) expect(line.runId).toBe(runId);
+  }, 90_000);
+
+  it('a malformed job fails at once with a validation message, and is not retried', async () => {
+    const s = await fresh();
+    const worker = startWorkerProcess(s);
+    await worker.ready;
+    const job = await s.queue('steps').add('calculate', { runId: 'run-by-hand', plan: 'ae-fy26' }, { attempts: 5, jobId: 'by-hand' });
+    let state = await job.getState();
+    for (let i = 0; i < 200 && state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await job.getState();
+    }
+    const failed = await s.queue('steps').getJob('by-hand');
+    expect(state).toBe('failed');
+    expect(failed?.failedReason).toBe('job by-hand (calculate): invalid payload: planId: Invalid input: expected string, received undefined; (payload): Unrecognized key: "plan"');
+    expect(failed?.attemptsMade).toBe(1);
+  }, 60_000);
+
+  it('a failed step fails the run with its reason; attain retry completes it', async () => {
+    const s = await fresh();
+    const worker = startWorkerProcess(s);
+    await worker.ready;
+    // An assignment to a plan that does not exist: the sync step fails for good (a configuration error).
+    const assignments = join(s.dir, 'data/assignments.csv');
+    const good = readFileSync(assignments, 'utf8');
+    writeFileSync(assignments, good.replace('ae-fy26', 'ae-fy99'));
+    const failed = await cli(s, ['trigger', '--wait']);
+    expect(failed.code).toBe(1);
+    const runId = /^(run-\S+): queued/.exec(failed.out)![1]!;
+    expect(failed.err).toContain(`${runId} failed: sync step (${runId}-sync): `);
+    expect(failed.err).toContain('ae-fy99');
+    expect(failed.err).toContain(`attain retry ${runId}`);
+    const run = await getRun(s.database.db, runId);
+    expect(run?.status).toBe('failed');
+    expect(run?.error).toContain('ae-fy99');
+    const status = await cli(s, ['status']);
+    expect(status.out).toContain(`${runId}  failed`);
+    expect(status.out).toContain('Retry a failed run with: attain retry RUN_ID');
+
+    writeFileSync(assignments, good);
+    const retried = await cli(s, ['retry', runId, '--wait']);
+    expect(retried.err).toBe('');
+    expect(retried.out).toContain(`${runId}: queued again`);
+    expect(retried.out).toContain(`${runId} succeeded`);
+    expect(retried.code).toBe(0);
+    expect(await getRun(s.database.db, runId)).toMatchObject({ status: 'succeeded', error: null });
+    expect((await results(s.database, runId)).lines).toEqual(expected.lines);
+  }, 90_000);
+
+  it('SIGTERM: the worker finishes its active step, then stops; another worker completes the run', async () => {
+    const s = await fresh({ stepDelayMs: 1500 });
+    const first = startWorkerProcess(s);
+    await first.ready;
+    const queued = await cli(s, ['trigger']);
+    const runId = /^(run-\S+): queued/.exec(queued.out)![1]!;
+    const sync = `${runId}-sync`;
+    while ((await (await s.queue('steps').getJob(sync))?.getState()) !== 'active') await new Promise((r) => setTimeout(r, 50));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const log = first.output();
+    expect(log).toContain('stopping: finishing the active jobs');
+    expect(log.indexOf('"msg":"stopped"')).toBeGreaterThan(log.indexOf('8 reps, 15 deals, 4 rejects'));
+    // Finished by the worker that stopped, not left to expire.
+    expect(await (await s.queue('steps').getJob(sync))?.getState()).toBe('completed');
+
+    const second = startWorkerProcess(s);
+    await second.ready;
+    const joined = await cli(s, ['trigger', '--wait']);
+    expect(joined.out).toContain(`${runId}: a run was in flight; joined it`);
+    expect(joined.out).toContain(`${runId} succeeded`);
+    expect((await results(s.database, runId)).lines).toEqual(expected.lines);
+  }, 90_000);
+
+  it('Redis unreachable: worker and trigger exit 3 naming the host, the password masked', async () => {
+    const s = await fresh();
+    const env = { REDIS_URL: 'redis://:hunter2@127.0.0.1:1' };
+    for (const command of [['trigger'], ['worker', '--port', '0']]) {
+      const outcome = await cli(s, command, env);
+      expect(outcome.code).toBe(3);
+      expect(outcome.err).toMatch(/^cannot reach Redis at 127\.0\.0\.1:1 \(redis:\/\/:\*\*\*\*@127\.0\.0\.1:1\): .*ECONNREFUSED/);
+      expect(outcome.err + outcome.out).not.toContain('hunter2');
+    }
+  }, 30_000);
+});

@@ -1,0 +1,55 @@
+/**
+ * `attain schedule` on the local Redis: installing it twice leaves one scheduler; two workers run
+ * the nightly job when its time comes (a cron a few seconds out) and record the run as a scheduled
+ * one; `--remove` takes it away.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, skipQueueTests, cli, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+
+describe.skipIf(skipQueueTests)('attain schedule', () => {
+  let s: Scratch | undefined;
+  beforeAll(() => assertBuilt());
+  afterEach(() => s?.dispose(), 30_000);
+
+  it('installs one scheduler however often it runs, and the workers run the nightly job at its time', async () => {
+    s = await scratch();
+    // Six fields (with seconds), in UTC: five seconds from now, once a day.
+    const at = new Date(Date.now() + 5000);
+    const cron = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+    appendFileSync(join(s.dir, 'attain.yaml'), `schedule: { cron: "${cron}", tz: UTC }\n`);
+
+    const first = await cli(s, ['schedule']);
+    expect(first.err).toBe('');
+    expect(first.out).toContain(`nightly run scheduled: cron "${cron}" in UTC; next at ${at.toISOString().replace(/\.\d+Z$/, '.000Z')}`);
+    expect((await cli(s, ['schedule'])).code).toBe(0);
+    const schedulers = await s.queue('runs').getJobSchedulers();
+    expect(schedulers.map((j) => [j.key, j.pattern, j.tz])).toEqual([['attain-nightly', cron, 'UTC']]);
+
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+    // Wait (not a timed assertion: the test's timeout bounds it) for the scheduled run to finish.
+    let runs: { id: string; status: string; trigger: string }[] = [];
+    while (!runs.some((r) => r.status === 'succeeded')) {
+      await new Promise((r) => setTimeout(r, 200));
+      runs = await s.database.db.selectFrom('runs').select(['id', 'status', 'trigger']).execute();
+    }
+    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    expect(runs).toEqual([{ id: `run-${stamp}-nightly`, status: 'succeeded', trigger: 'schedule' }]);
+
+    const status = await cli(s, ['status']);
+    expect(status.out).toContain(`nightly run: cron "${cron}" in UTC, next at `);
+    expect(status.out).toContain(`run-${stamp}-nightly  succeeded schedule`);
+
+    expect((await cli(s, ['schedule', '--remove'])).out).toBe('nightly run removed\n');
+    expect(await s.queue('runs').getJobSchedulers()).toEqual([]);
+  }, 60_000);
+
+  it('without a schedule in attain.yaml, says what to add (exit 2)', async () => {
+    s = await scratch();
+    const outcome = await cli(s, ['schedule']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.err).toContain('attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York }');
+  }, 30_000);
+});
