@@ -5,7 +5,8 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { CurrentSchemaPostgresDialect } from './schema-introspector.js';
 import { DatabaseConfigError, DatabaseUnavailableError, describeCause } from './errors.js';
 import type { Database } from './schema.js';
 
@@ -75,7 +76,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     );
   }
 
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   return {
     db,
     backend: 'postgres',

@@ -60,6 +60,10 @@ forEachBackend((backend) => {
     expect(await relations('v')).toEqual(VIEWS);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: true })));
     expect((await migrateToLatest(backend.db)).applied).toEqual([]);
+    // The Migrator looks at this schema's tables only (a schema dropped elsewhere meanwhile can't fail it).
+    const seen = await backend.db.introspection.getTables();
+    expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
+    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS]));
 
     // The last migration alone: sync_rejects goes, the rest stays; then run_inputs and runs.result_hash.
     const runColumns = async () =>
