@@ -43,7 +43,7 @@ export async function loadRunInputs(db: Kysely<Database>, runId: string): Promis
   return decodeRunInputs(row.inputs, runId);
 }
 
-/** Records the hash of a run's result (src/domain/result-hash.ts). */
+/** Records the hash of a run's result (jobs/calculate.ts, runResultHash). */
 export async function setResultHash(db: Kysely<Database>, runId: string, hash: string): Promise<void> {
   const result = await db.updateTable('runs').set({ result_hash: hash }).where('id', '=', runId).executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new Error(`cannot set the result hash of run ${runId}: no such run (startRun records it first)`);

@@ -97,7 +97,7 @@ export interface RunsTable {
   /** Whatever the run counted: reps, deals, lines, rejects, … */
   counts: Json<Record<string, number>> | null;
   error: string | null;
-  /** sha256 of the engine's result (src/domain/result-hash.ts); null until the run has calculated. */
+  /** sha256 of the engine's result (jobs/calculate.ts, runResultHash); null until the run has calculated. */
   result_hash: string | null;
 }
 
