@@ -11,8 +11,8 @@ COPY src ./src
 COPY connectors ./connectors
 COPY jobs ./jobs
 COPY config ./config
-COPY test/bench ./test/bench
-COPY test/fixtures ./test/fixtures
+# The build compiles the bench and demo generator too (and the local CRM servers the bench imports).
+COPY test ./test
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
