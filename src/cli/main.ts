@@ -34,7 +34,7 @@ import { CliError, ExitCode } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
-import { addQueueCommands } from './queue-commands.js';
+import { addQueueCommands, runOnQueue } from './queue-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -78,7 +78,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .description('the main job: sync, calculate every open period, write the reporting database (and the CRM)')
     .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: the latest close date of a won deal)')
     .option('--strict', 'exit 1 when any record was rejected')
-    .action(async (options: { asOf?: string; strict?: boolean }) => {
+    .option('--in-process', 'run here even when attain.yaml sets a queue (default: the queue\'s workers run it)')
+    .action(async (options: { asOf?: string; strict?: boolean; inProcess?: boolean }) => {
       exitCode = await run(program.opts<GlobalOptions>(), options, io);
     });
 
@@ -179,11 +180,13 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
-async function run(global: GlobalOptions, options: { asOf?: string; strict?: boolean }, io: CliIo): Promise<number> {
+async function run(global: GlobalOptions, options: { asOf?: string; strict?: boolean; inProcess?: boolean }, io: CliIo): Promise<number> {
   if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   }
   const dir = resolve(global.workspace);
+  // SPEC §1: with a queue in attain.yaml the pipeline runs on it; without one, here.
+  if (!options.inProcess && (await loadWorkspace(dir)).config.queue?.redisUrl !== undefined) return runOnQueue(dir, options, io);
   const terminal = (io.out as Partial<NodeJS.WriteStream>).isTTY === true;
   const runId = newRunId();
   const progress = terminal ? terminalProgress(io.out) : jsonProgress(io.out, runId);

@@ -168,8 +168,37 @@ async function trigger(dir: string, options: { wait?: boolean; asOf?: string }, 
   });
 }
 
+/**
+ * `attain run` in a workspace whose attain.yaml sets `queue.redisUrl` (SPEC §1): the run goes
+ * through the queue, as `attain trigger --wait`, so that it is one of the workers' runs and never
+ * a second one beside them. With no worker connected it would wait forever: it says so instead.
+ */
+export async function runOnQueue(dir: string, options: { asOf?: string; strict?: boolean }, io: Io): Promise<number> {
+  return withQueue(dir, async (runs, steps, _workspace, target) => {
+    // CLIENT LIST, which this needs, may be refused by a managed Redis: then trust that workers run.
+    const workers = await runs.getWorkersCount().catch(() => undefined);
+    if (workers === 0) {
+      throw new CliError(
+        `attain.yaml sets queue.redisUrl, so attain run goes through the queue, but no attain worker is connected to ${target.hostPort}: ` +
+          'start one (attain worker), or run in this process with attain run --in-process',
+        ExitCode.failed,
+      );
+    }
+    const { runId, joined } = await enqueueRun(runs, { runId: newRunId(), trigger: 'cli', ...(options.asOf === undefined ? {} : { asOf: options.asOf }) });
+    io.out.write(joined ? `${runId}: a run was in flight; joined it\n` : `${runId}: queued\n`);
+    const code = await follow(runs, steps, runId, io, (outcome) => {
+      if (options.strict && outcome.rejects.length > 0) {
+        io.err.write(`--strict: ${outcome.rejects.length} record${outcome.rejects.length === 1 ? ' was' : 's were'} rejected\n`);
+        return ExitCode.failed;
+      }
+      return ExitCode.ok;
+    });
+    return code;
+  }).catch(queueErrors);
+}
+
 /** Follows a run job until it ends, printing each stage; its outcome decides the exit status. */
-async function follow(runs: Queue, steps: Queue, runId: string, io: Io): Promise<number> {
+async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (outcome: ReportOutcome) => number = () => ExitCode.ok): Promise<number> {
   let shown = '';
   for (;;) {
     const job = await Job.fromId(runs, runId);
@@ -184,7 +213,7 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io): Promise
     shown = now || shown;
     if (state === 'completed') {
       writeOutcome(io.out, job.returnvalue as ReportOutcome);
-      return ExitCode.ok;
+      return judge(job.returnvalue as ReportOutcome);
     }
     if (state === 'failed') {
       io.err.write(`${runId} failed: ${await failureReason(steps, job)}\n  retry the failed steps with: attain retry ${runId}\n`);
