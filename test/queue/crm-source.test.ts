@@ -248,8 +248,9 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     expect(duplicates(org.upserted.flat())).toEqual([]);
     expect((await results(s.database, first.runId)).lines).toEqual((await results(baseline.database, 'run-inprocess')).lines);
     expect(await getRun(s.database.db, first.runId)).toMatchObject({ status: 'succeeded', trigger: 'trigger' });
-    // Both workers took steps of the run.
-    for (const w of workers) expect(w.output()).toMatch(/"msg":"(sync|store|calculate|write-back) started"/);
+    // The worker processes ran the steps (which one took which is the queue's choice).
+    const logs = workers.map((w) => w.output()).join('');
+    for (const step of ['sync', 'store', 'calculate', 'write-back']) expect(logs).toContain(`"msg":"${step} started"`);
 
     // One opportunity changes: the second trigger sends exactly the records whose values it changes,
     // February's amount and March's quarter-to-date attainment (Bo's 006F closes in March).
