@@ -5,8 +5,9 @@
  * ends up with equal those of an in-process run of the same data (its own org, schema and
  * workspace); each key is written once per run; a second trigger after one deal changes sends
  * exactly the changed record; the CRM secret reaches the workers by environment only and is
- * nowhere in Redis. And a worker SIGKILLed in the middle of write-back: the other one finishes the
- * run, and the CRM holds every record once, as the uninterrupted run wrote them.
+ * nowhere in Redis. And, for each CRM, a worker SIGKILLed in the middle of write-back (as its first
+ * write call reaches the CRM): the other one takes the step over and finishes the run, and the CRM
+ * holds every record once, as the uninterrupted run wrote them.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -214,6 +215,36 @@ async function twoWorkers(s: Scratch): Promise<WorkerProcess[]> {
   return workers;
 }
 
+/**
+ * Wraps `calls.push` (the fake CRM records each write call there before it writes): the first
+ * call SIGKILLs the worker that logged the write-back step. Returns a getter for that worker.
+ */
+function killOnFirstCall<T>(workers: WorkerProcess[], calls: T[]): () => WorkerProcess | undefined {
+  let victim: WorkerProcess | undefined;
+  const push = calls.push.bind(calls);
+  calls.push = (...items: T[]) => {
+    if (victim === undefined) {
+      victim = workers.find((w) => /"jobId":"run-[^"]+-write-back","step":"write-back"/.test(w.output()));
+      if (!victim) throw new Error(`no worker logged the write-back step:\n${workers.map((w) => w.output()).join('\n')}`);
+      victim.child.kill('SIGKILL');
+    }
+    return push(...items);
+  };
+  return () => victim;
+}
+
+/** The killed worker is dead, and its write-back job was taken over (stalled) and finished by the other one. */
+async function expectTakenOver(s: Scratch, runId: string, victim: WorkerProcess | undefined, workers: WorkerProcess[], out: string): Promise<void> {
+  expect(victim, out).toBeDefined();
+  expect(await victim!.exited).toBeNull();
+  const writeBack = await s.queue('steps').getJob(`${runId}-write-back`);
+  expect(writeBack?.stalledCounter).toBeGreaterThan(0);
+  expect(writeBack?.finishedOn).toBeDefined();
+  const survivor = workers.find((w) => w !== victim)!;
+  expect(survivor.output()).toMatch(/"msg":"write-back started"/);
+  expect(await getRun(s.database.db, runId)).toMatchObject({ status: 'succeeded' });
+}
+
 describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(() => assertBuilt());
@@ -323,35 +354,40 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
 
     // The first upsert call is the write-back step's: the org stores its records, and the worker
     // that sent it dies before it hears the answer (so before it records what it sent).
-    let victim: WorkerProcess | undefined;
-    const upserted = org.upserted;
-    const push = upserted.push.bind(upserted);
-    upserted.push = (...calls: string[][]) => {
-      if (victim === undefined) {
-        victim = workers.find((w) => /"jobId":"run-[^"]+-write-back","step":"write-back"/.test(w.output()));
-        if (!victim) throw new Error(`no worker logged the write-back step:\n${workers.map((w) => w.output()).join('\n')}`);
-        victim.child.kill('SIGKILL');
-      }
-      return push(...calls);
-    };
-
+    const kill = killOnFirstCall(workers, org.upserted);
     const { runId, out } = await triggerAndWait(s);
-    expect(victim, out).toBeDefined();
-    expect(await victim!.exited).toBeNull();
-    const writeBack = await s.queue('steps').getJob(`${runId}-write-back`);
-    // Taken over after the dead worker's lock expired, and finished by the other worker.
-    expect(writeBack?.stalledCounter).toBeGreaterThan(0);
-    expect(writeBack?.finishedOn).toBeDefined();
-    const survivor = workers.find((w) => w !== victim)!;
-    expect(survivor.output()).toMatch(/"msg":"write-back started"/);
+    await expectTakenOver(s, runId, kill(), workers, out);
 
-    // The first call's records were written and sent again by the survivor (upserts by key: harmless).
-    expect(upserted.length).toBeGreaterThanOrEqual(2);
     const expected = sfRecords(baselineOrg);
     expect(sfRecords(org)).toEqual(expected);
+    // The dead worker's call was written, and sent again by the survivor (upserts by key: harmless).
+    expect(org.upserted.flat().sort()).toEqual([...Object.keys(expected), ...Object.keys(expected)].sort());
     // Once each: as many records as keys, each with its own record id.
     expect(new Set([...org.commissions.values()].map((r) => r.Id)).size).toBe(Object.keys(expected).length);
-    expect(await getRun(s.database.db, runId)).toMatchObject({ status: 'succeeded' });
     expect((await results(s.database, runId)).lines).toEqual((await results(baseline.database, 'run-inprocess')).lines);
+  }, 90_000);
+
+  it('HubSpot: the worker busy writing back is SIGKILLed as its batch upsert reaches the portal; the other finishes the run, every record once', async () => {
+    const baselinePortal = await seededPortal();
+    started(baselinePortal.portal);
+    const baseline = await fresh();
+    hubspotWorkspace(baseline.dir, baselinePortal.baseUrl);
+    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess', asOf: AS_OF, env: { ...process.env, HS_QUEUE_TOKEN: HS_TOKEN } });
+
+    const { portal, baseUrl } = await seededPortal();
+    started(portal);
+    const s = await fresh();
+    hubspotWorkspace(s.dir, baseUrl);
+    s.env['HS_QUEUE_TOKEN'] = HS_TOKEN;
+    const workers = await twoWorkers(s);
+
+    const kill = killOnFirstCall(workers, portal.upserts);
+    const { runId, out } = await triggerAndWait(s);
+    await expectTakenOver(s, runId, kill(), workers, out);
+    const expected = hsRecords(baselinePortal.portal);
+    expect(hsRecords(portal)).toEqual(expected);
+    expect(new Set([...portal.commissions.values()].map((r) => r.id)).size).toBe(Object.keys(expected).length);
+    // The survivor sent the batch again (upserts by key): each key once in the dead worker's call and once in the survivor's.
+    expect(portal.upserts.map((u) => u.id).sort()).toEqual([...Object.keys(expected), ...Object.keys(expected)].sort());
   }, 90_000);
 });
