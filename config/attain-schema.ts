@@ -197,14 +197,30 @@ export type SalesforceConfig = NonNullable<SourceConfig['salesforce']>;
 export type HubspotConfig = NonNullable<SourceConfig['hubspot']>;
 
 /** Reads attain.yaml's text: `${VAR}` from `env`, then the schema. `config` only when there is no issue. */
+const UNSET = /^environment variable \S+ is (not set|empty)$/;
+
+export interface ParseOptions {
+  /**
+   * Keys whose `${VAR}` may be unset here: a process that only enqueues runs (`attain trigger`)
+   * needs the queue, not the CRM's credentials, which only the workers hold. Such a value keeps
+   * its `${VAR}` text.
+   */
+  unsetAllowed?: (path: string) => boolean;
+}
+
 export function parseAttainConfig(
   text: string,
   env: NodeJS.ProcessEnv,
   file = 'attain.yaml',
+  options: ParseOptions = {},
 ): { config?: AttainConfig; issues: ConfigIssue[] } {
   const { source, issues } = parseYaml(text, file);
   if (!source) return { issues };
   const substituted = substituteEnv(source, env);
+  const { unsetAllowed } = options;
+  if (unsetAllowed) {
+    substituted.issues = substituted.issues.filter((issue) => !(unsetAllowed(issue.path) && UNSET.test(issue.message)));
+  }
   const result = validate(source, attainConfigSchema, substituted.value);
   const all = sortByPosition([
     ...issues,

@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plan } from '../src/domain/plan.js';
-import { parseAttainConfig, type AttainConfig } from './attain-schema.js';
+import { parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
 import { ConfigError, sortByPosition, type ConfigIssue } from './errors.js';
 import { parsePlan } from './plan-schema.js';
 import { isMapping } from './validate.js';
@@ -24,7 +24,7 @@ const CONFIG_FILE = 'attain.yaml';
 const PLANS_DIR = 'plans';
 
 /** Reads and validates the workspace in `dir`; throws a ConfigError listing every problem. */
-export async function loadWorkspace(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
+export async function loadWorkspace(dir: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Promise<Workspace> {
   const root = path.resolve(dir);
   const folder = await stat(root).catch(() => undefined);
   if (!folder?.isDirectory()) {
@@ -35,7 +35,7 @@ export async function loadWorkspace(dir: string, env: NodeJS.ProcessEnv = proces
   let config: AttainConfig | undefined;
   const configText = await readText(root, CONFIG_FILE, issues);
   if (configText !== undefined) {
-    const parsed = parseAttainConfig(configText, env, CONFIG_FILE);
+    const parsed = parseAttainConfig(configText, env, CONFIG_FILE, options);
     config = parsed.config;
     issues.push(...parsed.issues);
   }

@@ -34,7 +34,7 @@ import { CliError, ExitCode } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
-import { addQueueCommands, runOnQueue } from './queue-commands.js';
+import { QUEUE_ONLY, addQueueCommands, runOnQueue } from './queue-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -186,7 +186,7 @@ async function run(global: GlobalOptions, options: { asOf?: string; strict?: boo
   }
   const dir = resolve(global.workspace);
   // SPEC §1: with a queue in attain.yaml the pipeline runs on it; without one, here.
-  if (!options.inProcess && (await loadWorkspace(dir)).config.queue?.redisUrl !== undefined) return runOnQueue(dir, options, io);
+  if (!options.inProcess && (await loadWorkspace(dir, process.env, QUEUE_ONLY)).config.queue?.redisUrl !== undefined) return runOnQueue(dir, options, io);
   const terminal = (io.out as Partial<NodeJS.WriteStream>).isTTY === true;
   const runId = newRunId();
   const progress = terminal ? terminalProgress(io.out) : jsonProgress(io.out, runId);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
+import type { ParseOptions } from '../../config/attain-schema.js';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { NIGHTLY_SCHEDULER_ID, JOBS, QUEUES, type RunPayload } from '../../jobs/catalog.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
@@ -112,9 +113,15 @@ async function worker(dir: string, options: { concurrency: string; port: string;
   return ExitCode.ok;
 }
 
+/**
+ * How the commands that only talk to the queue read attain.yaml: the CRM's credentials may be
+ * unset where they run (a cron host, an admin's laptop), since only the workers use them.
+ */
+export const QUEUE_ONLY: ParseOptions = { unsetAllowed: (path) => path.startsWith('source.') };
+
 /** A producer's connection to the workspace's queue, checked reachable first (exit 3 otherwise). */
 async function withQueue<T>(dir: string, fn: (runs: Queue, steps: Queue, workspace: Workspace, target: RedisTarget) => Promise<T>): Promise<T> {
-  const workspace = await loadWorkspace(dir);
+  const workspace = await loadWorkspace(dir, process.env, QUEUE_ONLY);
   const target = redisTarget(workspace);
   await checkReachable(target);
   let lastError: Error | undefined;

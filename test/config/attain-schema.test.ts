@@ -155,6 +155,20 @@ describe('attain.yaml', () => {
     ]);
   });
 
+  it('lets a queue-only reader go without the CRM credentials, and nothing else', () => {
+    const env = { ...ENV, SF_PRIVATE_KEY: undefined, SF_CLIENT_ID: '' };
+    const queueOnly = { unsetAllowed: (path: string) => path.startsWith('source.') };
+    const parsed = parseAttainConfig(SALESFORCE, env, 'attain.yaml', queueOnly);
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.config?.source.salesforce?.auth).toMatchObject({ clientId: '${SF_CLIENT_ID}', privateKey: '${SF_PRIVATE_KEY}' });
+    expect(parsed.config?.queue?.redisUrl).toBe('redis://localhost:6379');
+    // Strictly (every other command), the same environment is two problems; the queue's own variable is one either way.
+    expect(problems(SALESFORCE, env)).toHaveLength(2);
+    expect(parseAttainConfig(SALESFORCE, { ...env, REDIS_URL: undefined }, 'attain.yaml', queueOnly).issues.map(formatIssue)).toEqual([
+      `attain.yaml:${positionOf(SALESFORCE, '${REDIS_URL}')} queue.redisUrl: environment variable REDIS_URL is not set`,
+    ]);
+  });
+
   it('requires the block of the source kind it names', () => {
     const text = 'source:\n  kind: hubspot\n';
     expect(problems(text)).toEqual(['attain.yaml:2:3 source.hubspot: required when kind is hubspot']);
