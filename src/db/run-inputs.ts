@@ -12,7 +12,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { createGzip, gunzip } from 'node:zlib';
+import { constants, createGzip, gunzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { Trace, type CalculationInput, type PayoutLine } from '../domain/engine.js';
 import type { CanonicalData } from '../domain/model.js';
@@ -63,7 +63,8 @@ export async function encodeRunInputs(input: CalculationInput): Promise<Buffer> 
   const chunks: Buffer[] = [];
   await pipeline(
     Readable.from(serialize(input)),
-    createGzip(),
+    // The fastest level: these inputs are written on every run and read by every calculate step; size matters less.
+    createGzip({ level: constants.Z_BEST_SPEED }),
     async (compressed: AsyncIterable<Buffer>) => {
       for await (const chunk of compressed) chunks.push(chunk);
     },

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Job, Queue } from 'bullmq';
@@ -61,21 +61,16 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
     return undefined;
   }
   try {
-    const inProcessSeconds = await withSchema('inproc', async (database) => {
-      const started = performance.now();
-      const steps: string[] = [];
-      const summary = await runPipeline({
-        workspaceDir: orgDir,
-        trigger: 'bench',
-        database,
-        progress: { step: () => undefined, done: (name, _detail, s) => void steps.push(`${name} ${s.toFixed(2)} s`) },
-      });
-      const seconds = (performance.now() - started) / 1000;
-      log(`queue: in process: ${seconds.toFixed(2)} s (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects): ${steps.join(', ')}`);
-      return seconds;
-    });
-    const oneWorkerSeconds = await queuedRun(orgDir, 1, redis, log);
-    const twoWorkersSeconds = await queuedRun(orgDir, 2, redis, log);
+    // Interleaved rounds, best of each: on a shared 2-core machine one round is noise (BENCH_QUEUE_ROUNDS, default 2).
+    const rounds = Math.max(1, Number(process.env['BENCH_QUEUE_ROUNDS'] ?? 2));
+    const best = { inProcess: Infinity, one: Infinity, two: Infinity };
+    for (let round = 1; round <= rounds; round++) {
+      log(`queue: round ${round} of ${rounds} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+      best.inProcess = Math.min(best.inProcess, await inProcessRun(orgDir, log));
+      best.one = Math.min(best.one, await queuedRun(orgDir, 1, redis, log));
+      best.two = Math.min(best.two, await queuedRun(orgDir, 2, redis, log));
+    }
+    const [inProcessSeconds, oneWorkerSeconds, twoWorkersSeconds] = [best.inProcess, best.one, best.two];
     const figures = {
       inProcessSeconds: round(inProcessSeconds),
       oneWorkerSeconds: round(oneWorkerSeconds),
@@ -84,7 +79,7 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
       twoWorkersSpeedup: round(oneWorkerSeconds / twoWorkersSeconds),
     };
     log(
-      `queue: in process ${figures.inProcessSeconds} s · 1 worker ${figures.oneWorkerSeconds} s (${figures.oneWorkerVsInProcess}× in process; target ≤ 1.15) · ` +
+      `queue (best of ${rounds}): in process ${figures.inProcessSeconds} s · 1 worker ${figures.oneWorkerSeconds} s (${figures.oneWorkerVsInProcess}× in process; target ≤ 1.15) · ` +
         `2 workers ${figures.twoWorkersSeconds} s (${figures.twoWorkersSpeedup}× faster than 1; target ≥ 1.5)`,
     );
     return figures;
@@ -94,6 +89,23 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
   } finally {
     redis.disconnect();
   }
+}
+
+/** One in-process run (`attain run`) on a fresh schema: wall seconds. */
+async function inProcessRun(orgDir: string, log: (line: string) => void): Promise<number> {
+  return withSchema('inproc', async (database) => {
+    const started = performance.now();
+    const steps: string[] = [];
+    const summary = await runPipeline({
+      workspaceDir: orgDir,
+      trigger: 'bench',
+      database,
+      progress: { step: () => undefined, done: (name, _detail, s) => void steps.push(`${name} ${s.toFixed(2)} s`) },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    log(`queue: in process: ${seconds.toFixed(2)} s (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects): ${steps.join(', ')}`);
+    return seconds;
+  });
 }
 
 /** One run through `workers` worker processes (started and ready before the clock starts); wall seconds from enqueue to done. */
