@@ -18,6 +18,7 @@ import { getRun } from '../../src/db/index.js';
 import { FakePortal } from '../connectors/hubspot/fake-portal.js';
 import { FakeOrg } from '../connectors/salesforce/fake-org.js';
 import { assertBuilt, cli, REDIS_URL, results, scratch, skipQueueTests, startWorkerProcess, type Scratch, type WorkerProcess } from './queue-harness.js';
+import { AE_MONTHLY_PLAN } from '../connectors/plans.js';
 
 const AS_OF = '2026-03-31';
 const SF_SECRET = 'sf-queue-secret-7c1f9a';
@@ -25,23 +26,7 @@ const HS_TOKEN = 'pat-na1-queue-secret-3d8e2b';
 
 /** Two plans, so the two calculate steps can run side by side on the two workers. */
 const PLANS = {
-  ae: `id: ae
-name: Account Executive
-currency: USD
-quotaPeriod: quarter
-payoutPeriod: month
-measures:
-  bookings: { credit: splits }
-components:
-  - id: commission
-    kind: rate-table
-    measure: bookings
-    basis: attainment
-    mode: marginal
-    tiers:
-      - { from: 0, rate: 0.05 }
-      - { from: 1.0, rate: 0.08 }
-`,
+  ae: AE_MONTHLY_PLAN,
   am: `id: am
 name: Account Manager
 currency: USD
@@ -133,23 +118,7 @@ async function seededPortal(): Promise<{ portal: FakePortal; baseUrl: string }> 
     { id: '102', email: 'ben@example.com', firstName: 'Ben', lastName: 'Okafor' },
     { id: '104', email: 'dee@example.com', firstName: 'Dee', lastName: 'Ng' },
   ];
-  const deal = (id: string, owner: string | null, amount: string, stage: string, modified: string, extra: Record<string, string> = {}) =>
-    portal.deals.set(id, {
-      id,
-      properties: {
-        dealname: `Deal ${id}`,
-        amount,
-        closedate: '2026-02-10T15:00:00.000Z',
-        dealstage: stage,
-        pipeline: 'default',
-        hubspot_owner_id: owner,
-        deal_currency_code: 'USD',
-        dealtype: 'newbusiness',
-        hs_lastmodifieddate: modified,
-        contract_term: '12',
-        ...extra,
-      },
-    });
+  const deal = portal.putDeal.bind(portal);
   deal('1', '101', '50000', 'closedwon', '2026-02-10T15:00:00.000Z');
   deal('2', '102', '20000', 'closedwon', '2026-02-11T15:00:00.000Z');
   deal('3', '101', '10000', 'closedwon', '2026-02-12T15:00:00.000Z');

@@ -61,6 +61,27 @@ export interface CommissionRow {
 
 export class FakePortal {
   deals = new Map<string, FakeDeal>();
+
+  /** A USD new-business deal in the default pipeline, closed 2026-02-10, with a 12-month term unless `extra` says otherwise. */
+  putDeal(id: string, owner: string | null, amount: string, stage: string, modified: string, extra: Record<string, string> = {}): void {
+    this.deals.set(id, {
+      id,
+      properties: {
+        dealname: `Deal ${id}`,
+        amount,
+        closedate: '2026-02-10T15:00:00.000Z',
+        dealstage: stage,
+        pipeline: 'default',
+        hubspot_owner_id: owner,
+        deal_currency_code: 'USD',
+        dealtype: 'newbusiness',
+        hs_lastmodifieddate: modified,
+        contract_term: '12',
+        ...extra,
+      },
+    });
+  }
+
   owners: FakeOwner[] = [];
   splits = new Map<string, { owner: string; fraction: string }[]>();
   /** attain_key → record. */

@@ -62,23 +62,7 @@ function seed(portal: FakePortal): void {
     { id: '102', email: 'ben@example.com', firstName: 'Ben', lastName: 'Okafor' },
     { id: '103', email: 'cy@example.com', firstName: 'Cy', lastName: 'Old', archived: true },
   ];
-  const deal = (id: string, owner: string | null, amount: string, stage: string, modified: string, extra: Record<string, string> = {}) =>
-    portal.deals.set(id, {
-      id,
-      properties: {
-        dealname: `Deal ${id}`,
-        amount,
-        closedate: '2026-02-10T15:00:00.000Z',
-        dealstage: stage,
-        pipeline: 'default',
-        hubspot_owner_id: owner,
-        deal_currency_code: 'USD',
-        dealtype: 'newbusiness',
-        hs_lastmodifieddate: modified,
-        contract_term: '12',
-        ...extra,
-      },
-    });
+  const deal = portal.putDeal.bind(portal);
   deal('1', '101', '50000', 'closedwon', '2026-02-10T15:00:00.000Z');
   deal('2', '102', '20000', 'closedwon', '2026-02-11T15:00:00.000Z', { contract_term: '36' });
   deal('3', '101', '10000', 'closedwon', '2026-02-12T15:00:00.000Z');

@@ -9,24 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { FakeOrg } from './fake-org.js';
+import { AE_MONTHLY_PLAN } from '../plans.js';
 
-const PLAN = `id: ae
-name: Account Executive
-currency: USD
-quotaPeriod: quarter
-payoutPeriod: month
-measures:
-  bookings: { credit: splits }
-components:
-  - id: commission
-    kind: rate-table
-    measure: bookings
-    basis: attainment
-    mode: marginal
-    tiers:
-      - { from: 0, rate: 0.05 }
-      - { from: 1.0, rate: 0.08 }
-`;
 
 let org: FakeOrg;
 let root: string;
@@ -64,7 +48,7 @@ beforeAll(async () => {
   dir = join(root, 'workspace');
   mkdirSync(join(dir, 'plans'), { recursive: true });
   mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'plans', 'ae.yaml'), PLAN);
+  writeFileSync(join(dir, 'plans', 'ae.yaml'), AE_MONTHLY_PLAN);
   writeFileSync(join(dir, 'data', 'quotas.csv'), 'repId,period,amount\n005A,2026-Q1,100000\n005B,2026-Q1,100000\n');
   writeFileSync(join(dir, 'data', 'assignments.csv'), 'repId,planId,from,to\n005A,ae,2026-01-01,\n005B,ae,2026-01-01,\n');
   workspace();
