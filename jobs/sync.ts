@@ -60,9 +60,9 @@ export async function readSource(ctx: StepContext, options: { asOf?: string }): 
 
 /** Stores the run's engine input: what the calculate steps read. */
 export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation, report?: SyncReport): Promise<SyncOutcome> {
-  await recordInputs(ctx.db, ctx.runId, inputsHash(prepared));
   const input = await withLockedLines(ctx, prepared);
-  const bytes = await saveRunInputs(ctx.db, ctx.runId, input);
+  const { bytes, inputsHash } = await saveRunInputs(ctx.db, ctx.runId, input);
+  await recordInputs(ctx.db, ctx.runId, inputsHash);
   if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
   const outcome: SyncOutcome = {
     reps: prepared.counts.reps,
@@ -110,18 +110,6 @@ async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation):
     return period !== undefined && locks.isLocked(period);
   });
   return { ...input, locked: { periods: lockedPeriods, lines } };
-}
-
-/** A hash of everything the result depends on: plans, calendar, base currency, data. */
-export function inputsHash(prepared: PreparedCalculation): string {
-  const hash = createHash('sha256');
-  const { input } = prepared;
-  hash.update(JSON.stringify({ calendar: input.calendar, baseCurrency: input.baseCurrency, asOf: input.asOf ?? null, plans: input.plans }));
-  for (const [name, records] of Object.entries(input.data)) {
-    hash.update(name);
-    for (const record of records as object[]) hash.update(JSON.stringify(record));
-  }
-  return hash.digest('hex');
 }
 
 export function planVersions(plans: readonly Plan[]): Record<string, string> {

@@ -91,6 +91,7 @@ export interface RunsTable {
   started_at: CreatedAt;
   finished_at: Date | null;
   status: RunStatus;
+  /** sha256 of the engine input stored for the run (run_inputs), as JSON text; `pending` until the sync step stored it. */
   inputs_hash: string;
   /** Plan id → the version (content hash) of the plan the run used. */
   plan_versions: Json<Record<string, string>>;
