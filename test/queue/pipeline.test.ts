@@ -56,6 +56,9 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     const inProcess = await getRun(baseline.database.db, 'run-inprocess');
     expect(run?.result_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(run?.result_hash).toBe(inProcess?.result_hash);
+    // And the same inputs hash: the sha256 of the same stored engine input.
+    expect(run?.inputs_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(run?.inputs_hash).toBe(inProcess?.inputs_hash);
     expect(await s.database.db.selectFrom('runs').select('id').execute()).toHaveLength(1);
     // Every log line about the run carries its id.
     const lines = workers.flatMap((w) => w.output().trim().split('\n')).map((l) => JSON.parse(l) as { runId?: string; msg: string });
