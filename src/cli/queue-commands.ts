@@ -204,9 +204,10 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
   }).catch(queueErrors);
 }
 
-/** Follows a run job until it ends, printing each stage; its outcome decides the exit status. */
+/** Follows a run job until it ends, printing each step as it finishes; its outcome decides the exit status. */
 async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (outcome: ReportOutcome) => number = () => ExitCode.ok): Promise<number> {
-  let shown = '';
+  const finished = new Set<string>();
+  let waiting = false;
   for (;;) {
     const job = await Job.fromId(runs, runId);
     if (!job) {
@@ -214,10 +215,22 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (
       return ExitCode.failed;
     }
     const state = await job.getState();
-    const stage = (job.data as RunPayload).stage ?? 'start';
-    const now = state === 'waiting' || state === 'delayed' || state === 'prioritized' ? 'waiting for a worker' : state === 'completed' || state === 'failed' ? '' : stage;
-    if (now && now !== shown) io.out.write(`  ${now} …\n`);
-    shown = now || shown;
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+      if (!waiting) io.out.write('  waiting for a worker …\n');
+      waiting = true;
+    }
+    // The run's step jobs that finished since the last look, in the order they finished, each with the time it took on its worker.
+    const fresh: { id: string; step: Job | undefined }[] = [];
+    for (const key of Object.keys(await job.getChildrenValues())) {
+      const id = key.slice(key.lastIndexOf(':') + 1);
+      if (finished.has(id)) continue;
+      finished.add(id);
+      fresh.push({ id, step: await Job.fromId(steps, id) });
+    }
+    for (const { id, step } of fresh.sort((a, b) => (a.step?.finishedOn ?? 0) - (b.step?.finishedOn ?? 0))) {
+      const seconds = step?.finishedOn !== undefined && step.processedOn !== undefined ? ` (${((step.finishedOn - step.processedOn) / 1000).toFixed(1)} s)` : '';
+      io.out.write(`  ✓ ${id.startsWith(`${runId}-`) ? id.slice(runId.length + 1) : id}${seconds}\n`);
+    }
     if (state === 'completed') {
       writeOutcome(io.out, job.returnvalue as ReportOutcome);
       return judge(job.returnvalue as ReportOutcome);
