@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { ParseOptions } from '../../config/attain-schema.js';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { NIGHTLY_SCHEDULER_ID, JOBS, QUEUES, type RunPayload } from '../../jobs/catalog.js';
-import { enqueueRun } from '../../jobs/enqueue-run.js';
+import { enqueueRun, scheduledRunId } from '../../jobs/enqueue-run.js';
 import type { ReportOutcome } from '../../jobs/report.js';
 import {
   QueueNotConfiguredError,
@@ -155,6 +155,16 @@ async function schedule(dir: string, options: { remove?: boolean }, out: Writabl
     const { schedule: nightly } = workspace.config;
     if (!nightly) {
       throw new CliError(`${workspace.dir}/attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York } to install the nightly run`, ExitCode.usage);
+    }
+    // A tick that fell due while no worker ran is still waiting; upserting would replace it with the
+    // next one and the night would be skipped without a word. Enqueue its run first.
+    const overdue = (await runs.getJobScheduler(NIGHTLY_SCHEDULER_ID))?.next;
+    if (overdue !== undefined && overdue <= Date.now()) {
+      const { runId, joined } = await enqueueRun(runs, { runId: scheduledRunId(overdue), trigger: 'schedule' });
+      out.write(
+        `the nightly run due at ${new Date(overdue).toISOString()} has not run (no worker took it): ` +
+          `${joined ? `the run in flight, ${runId}, covers it` : `queued now as ${runId}`}; start a worker (attain worker) to run it\n`,
+      );
     }
     // Upserting by a fixed id: running `attain schedule` again replaces the schedule, never adds a second.
     await runs.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: nightly.cron, tz: nightly.tz }, { name: 'nightly', data: {}, opts: JOBS.nightly.defaults });

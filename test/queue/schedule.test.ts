@@ -47,6 +47,30 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
     expect(await s.queue('runs').getJobSchedulers()).toEqual([]);
   }, 120_000);
 
+  it('installing it again after a tick fell due with no worker running enqueues that night\'s run instead of skipping it', async () => {
+    s = await scratch();
+    const at = new Date(Date.now() + 3000);
+    const cron = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+    appendFileSync(join(s.dir, 'attain.yaml'), `schedule: { cron: "${cron}", tz: UTC }\n`);
+    expect((await cli(s, ['schedule'])).code).toBe(0);
+    // No worker: the tick falls due and waits. (Polled, not timed: the test's timeout bounds it.)
+    while (Date.now() <= at.getTime()) await new Promise((r) => setTimeout(r, 200));
+
+    const again = await cli(s, ['schedule']);
+    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    expect(again.err).toBe('');
+    expect(again.out).toContain(`the nightly run due at ${at.toISOString().replace(/\.\d+Z$/, '.000Z')} has not run (no worker took it): queued now as run-${stamp}-nightly`);
+
+    const worker = startWorkerProcess(s);
+    await worker.ready;
+    let runs: { id: string; status: string }[] = [];
+    while (!runs.some((r) => r.status === 'succeeded')) {
+      await new Promise((r) => setTimeout(r, 200));
+      runs = await s.database.db.selectFrom('runs').select(['id', 'status']).execute();
+    }
+    expect(runs).toEqual([{ id: `run-${stamp}-nightly`, status: 'succeeded' }]);
+  }, 120_000);
+
   it('without a schedule in attain.yaml, says what to add (exit 2)', async () => {
     s = await scratch();
     const outcome = await cli(s, ['schedule']);
