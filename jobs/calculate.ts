@@ -146,12 +146,17 @@ export function mergeEngineRejects(lists: readonly (readonly Reject[])[]): Rejec
 }
 
 function totals(lines: readonly PayoutLine[]): PlanOutcome['totals'] {
+  return sumByPeriodAndCurrency(lines).map((s) => ({ period: s.period, currency: s.currency, amount: formatDecimal(s.amount) }));
+}
+
+/** Amounts summed per period and currency, exactly, in first-seen order: a plan's lines, or the plans' totals of a run. */
+export function sumByPeriodAndCurrency(rows: readonly { period: string; currency: string; amount: string }[]): { period: string; currency: string; amount: Decimal }[] {
   const sums = new Map<string, { period: string; currency: string; amount: Decimal }>();
-  for (const line of lines) {
-    const key = `${line.period}\u0000${line.currency}`;
+  for (const row of rows) {
+    const key = `${row.period}\u0000${row.currency}`;
     let sum = sums.get(key);
-    if (!sum) sums.set(key, (sum = { period: line.period, currency: line.currency, amount: ZERO }));
-    sum.amount += decimal(line.amount);
+    if (!sum) sums.set(key, (sum = { period: row.period, currency: row.currency, amount: ZERO }));
+    sum.amount += decimal(row.amount);
   }
-  return [...sums.values()].map((s) => ({ period: s.period, currency: s.currency, amount: formatDecimal(s.amount) }));
+  return [...sums.values()];
 }

@@ -7,10 +7,10 @@
 import { prepareCalculation } from '../src/cli/calculation-inputs.js';
 import { finishRun, replaceRejects, setResultHash } from '../src/db/index.js';
 import { minorUnitDigits } from '../src/domain/currency.js';
-import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
+import { formatDecimal } from '../src/domain/decimal.js';
 import { compareRejects, type Reject } from '../src/domain/model.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
-import { mergeEngineRejects, runResultHash, type CalculateOutcome } from './calculate.js';
+import { mergeEngineRejects, runResultHash, sumByPeriodAndCurrency, type CalculateOutcome } from './calculate.js';
 import type { StepContext } from './step-context.js';
 import { workspaceOf, type SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
@@ -80,14 +80,8 @@ async function locateRejects(ctx: StepContext, sync: SyncOutcome, engineRejects:
 }
 
 function totalsByPeriod(rows: { period: string; currency: string; amount: string }[], calendar: FiscalCalendar): RecordedResults['totals'] {
-  const totals = new Map<string, { period: string; currency: string; amount: Decimal; end: number }>();
-  for (const row of rows) {
-    const key = `${row.period}\u0000${row.currency}`;
-    let total = totals.get(key);
-    if (!total) totals.set(key, (total = { period: row.period, currency: row.currency, amount: ZERO, end: calendar.parse(row.period)?.endDay ?? 0 }));
-    total.amount += decimal(row.amount);
-  }
-  return [...totals.values()]
+  return sumByPeriodAndCurrency(rows)
+    .map((t) => ({ ...t, end: calendar.parse(t.period)?.endDay ?? 0 }))
     // By the day each period ends: the months of a quarter come before the quarter.
     .sort((a, b) => a.end - b.end || (a.period < b.period ? -1 : a.period > b.period ? 1 : a.currency < b.currency ? -1 : 1))
     .map((t) => ({ period: t.period, currency: t.currency, amount: formatDecimal(t.amount, minorUnitDigits(t.currency)) }));

@@ -31,7 +31,7 @@ const gunzipAsync = promisify(gunzip);
  * second serialisation of a million deals just to hash them cost 2.5 s a run).
  */
 export async function saveRunInputs(db: Kysely<Database>, runId: string, input: CalculationInput): Promise<{ bytes: number; inputsHash: string }> {
-  const { bytes: inputs, sha256 } = await encodeRunInputsHashed(input);
+  const { bytes: inputs, sha256 } = await encodeRunInputs(input);
   await db
     .insertInto('run_inputs')
     .values({ run_id: runId, format: RUN_INPUTS_FORMAT, inputs })
@@ -64,12 +64,8 @@ interface StoredInputs {
   locked?: { periods: string[]; lines: (Omit<PayoutLine, 'trace'> & { trace: Record<string, unknown> })[] };
 }
 
-export async function encodeRunInputs(input: CalculationInput): Promise<Buffer> {
-  return (await encodeRunInputsHashed(input)).bytes;
-}
-
 /** The gzip'd document, and the sha256 of its JSON text. */
-async function encodeRunInputsHashed(input: CalculationInput): Promise<{ bytes: Buffer; sha256: string }> {
+async function encodeRunInputs(input: CalculationInput): Promise<{ bytes: Buffer; sha256: string }> {
   const chunks: Buffer[] = [];
   const hash = createHash('sha256');
   const text = function* () {
