@@ -8,7 +8,7 @@
  * with `hasUniqueValue: true`. `hubspot_owner_id` (record owner) is a default property of every
  * custom object: setting it to the rep's owner id lets each rep see their own records.
  */
-import { ConnectorError, TRACE_TEXT_LIMIT, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../source.js';
+import { ConnectorError, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../source.js';
 import { HubspotResponseError, type HubspotApi } from './hubspot-api.js';
 
 export const COMMISSION_OBJECT = 'attain_commission';
@@ -224,7 +224,7 @@ async function bisect<T extends { key: string }>(
   }
 }
 
-/** One record's HubSpot properties; the trace cut to a text property's limit. */
+/** One record's HubSpot properties (the trace is already within a text property's limit: jobs/write-back.ts traceText). */
 export function recordProperties(record: CommissionRecord): Record<string, string> {
   return {
     [KEY_PROPERTY]: record.key,
@@ -234,7 +234,7 @@ export function recordProperties(record: CommissionRecord): Record<string, strin
     amount: record.amount,
     currency: record.currency,
     ...(record.attainment !== undefined && { attainment: record.attainment }),
-    trace: record.trace.length > TRACE_TEXT_LIMIT ? record.trace.slice(0, TRACE_TEXT_LIMIT) : record.trace,
+    trace: record.trace,
     hubspot_owner_id: record.repId,
   };
 }
