@@ -219,12 +219,14 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (
   const finished = new Set<string>();
   let waiting = false;
   for (;;) {
-    const job = await Job.fromId(runs, runId);
+    // The state first, then the job: read the other way round, a run that completes in between
+    // shows as completed with the return value it did not have yet.
+    const state = await runs.getJobState(runId);
+    const job = state === 'unknown' ? undefined : await Job.fromId(runs, runId);
     if (!job) {
       io.err.write(`${runId}: the run job is gone from the queue (removed, or expired from its retention); attain status shows the run\n`);
       return ExitCode.failed;
     }
-    const state = await job.getState();
     if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
       if (!waiting) io.out.write('  waiting for a worker …\n');
       waiting = true;
