@@ -6,6 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JOBS, NIGHTLY_SCHEDULER_ID } from '../../jobs/catalog.js';
 import { assertBuilt, skipQueueTests, cli, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
 
 describe.skipIf(skipQueueTests)('attain schedule', () => {
@@ -52,7 +53,11 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
     const at = new Date(Date.now() + 3000);
     const cron = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
     appendFileSync(join(s.dir, 'attain.yaml'), `schedule: { cron: "${cron}", tz: UTC }\n`);
-    expect((await cli(s, ['schedule'])).code).toBe(0);
+    // Installed here, as the first `attain schedule` would, in milliseconds: a CLI process starting on
+    // a loaded machine can take longer than the 3 s, and would then install tomorrow's tick.
+    const queue = s.queue('runs');
+    await queue.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: cron, tz: 'UTC' }, { name: 'nightly', data: {}, opts: JOBS.nightly.defaults });
+    expect((await queue.getJobScheduler(NIGHTLY_SCHEDULER_ID))?.next).toBe(Math.floor(at.getTime() / 1000) * 1000);
     // No worker: the tick falls due and waits. (Polled, not timed: the test's timeout bounds it.)
     while (Date.now() <= at.getTime()) await new Promise((r) => setTimeout(r, 200));
 
