@@ -176,7 +176,14 @@ export const attainConfigSchema = z
       .optional(),
     /** Absent (or no redisUrl): the pipeline runs in-process. */
     queue: z
-      .strictObject({ redisUrl: connectionUrl(['redis:', 'rediss:'], 'redis://host:6379').optional() })
+      .strictObject({
+        redisUrl: connectionUrl(['redis:', 'rediss:'], 'redis://host:6379').optional(),
+        /**
+         * On the queue, a plan with more assigned reps than this is calculated in shards of about
+         * this many reps, one job each, on any workers (DEFAULT_SHARD_REPS when absent).
+         */
+        shardReps: wholeNumber(1).optional(),
+      })
       .optional(),
     /** `tz` defaults to the calendar's. */
     schedule: z.strictObject({ cron, tz: timeZone.optional() }).optional(),

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { loadRunInputs, replaceResults, type Database } from '../src/db/index.js';
+import { listLocks, loadRunInputs, replaceResults, type Database } from '../src/db/index.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
 import { calculate, type AttainmentRow, type CalculationInput, type CalculationResult, type PayoutLine } from '../src/domain/engine.js';
 import type { Plan } from '../src/domain/plan.js';
@@ -28,8 +28,10 @@ export interface PlanOutcome {
   /** Payout lines written (locked periods' lines are left as they were). */
   lines: number;
   attainment: number;
-  /** sha256 of the plan's payout lines (every field but the trace) and attainment rows, in the engine's order. */
+  /** The plan's result hash (see planResultHash): of all its reps, or of one shard's. */
   hash: string;
+  /** What the hash is made of; the digests of a plan's shards add up to the plan's. */
+  digest: PlanDigest;
   /** Payout totals per period and currency, decimal strings, including locked periods' lines. */
   totals: { period: string; currency: string; amount: string }[];
 }
@@ -47,32 +49,104 @@ export interface ComputedPlans {
   plans: readonly Plan[];
 }
 
-/** The whole step, as a queued job runs it: one plan (or several), calculated and written. */
-export async function calculateStep(ctx: StepContext, planIds?: readonly string[]): Promise<CalculateOutcome> {
-  return writeResults(ctx, await computePlans(ctx, planIds));
+/**
+ * One of `count` shards of a plan's reps: a rep belongs to the shard `shardOf(repId, count)`,
+ * which depends on its id only, so a rep stays in its shard however the other reps change.
+ */
+export interface Shard {
+  index: number;
+  count: number;
 }
 
-/** Calculates the given plans (default: every plan of the run) from the run's stored engine input; writes nothing. */
-export async function computePlans(ctx: StepContext, planIds?: readonly string[]): Promise<ComputedPlans> {
+/** The shard of a rep id: FNV-1a of its UTF-16 code units, modulo the count. */
+export function shardOf(repId: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < repId.length; i++) {
+    h ^= repId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % count;
+}
+
+/** The whole step, as a queued job runs it: one plan (or several, or one shard of a plan's reps), calculated and written. */
+export async function calculateStep(ctx: StepContext, planIds?: readonly string[], shard?: Shard): Promise<CalculateOutcome> {
+  return writeResults(ctx, await computePlans(ctx, planIds, shard), shard);
+}
+
+/** Calculates the given plans (default: every plan of the run; with a shard, its reps only) from the run's stored engine input; writes nothing. */
+export async function computePlans(ctx: StepContext, planIds?: readonly string[], shard?: Shard): Promise<ComputedPlans> {
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before calculate`);
   if (ctx.cache) ctx.cache.input = input;
   const unknown = planIds?.filter((id) => !input.plans.some((p) => p.id === id)) ?? [];
   if (unknown.length > 0) throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
   const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));
-  return { input, plans, result: calculate({ ...input, plans }) };
+  const reps = shard && ((repId: string) => shardOf(repId, shard.count) === shard.index);
+  return { input, plans, result: calculate({ ...input, plans }, reps ? { reps } : {}) };
 }
 
-/** Replaces each calculated plan's stored results (one transaction per plan). */
-export async function writeResults(ctx: StepContext, computed: ComputedPlans): Promise<CalculateOutcome> {
+/**
+ * Replaces each calculated plan's stored results (one transaction per plan). A shard replaces
+ * its reps' rows only; the run then removes the rows no shard of it wrote (removeUnwrittenResults).
+ */
+export async function writeResults(ctx: StepContext, computed: ComputedPlans, shard?: Shard): Promise<CalculateOutcome> {
   const { input, result } = computed;
+  const shardReps = shard && input.data.reps.map((r) => r.id).filter((id) => shardOf(id, shard.count) === shard.index);
   const outcomes: PlanOutcome[] = [];
   for (const { planId, lines, attainment } of splitByPlan(result, computed.plans)) {
-    const written = await writePlanResults(ctx.db, ctx.runId, input, planId, lines, attainment);
-    outcomes.push({ planId, lines: written, attainment: attainment.length, hash: planResultHash(lines, attainment), totals: totals(lines) });
-    ctx.log.info({ step: 'calculate', planId, lines: written }, `plan ${planId}: ${written} payout lines written`);
+    const written = await writePlanResults(ctx.db, ctx.runId, input, planId, lines, attainment, shardReps);
+    const digest = planDigest(lines, attainment);
+    outcomes.push({ planId, lines: written, attainment: attainment.length, hash: hashOfDigest(digest), digest, totals: totals(lines) });
+    const of = shard ? ` (shard ${shard.index + 1} of ${shard.count}, ${shardReps!.length} reps)` : '';
+    ctx.log.info({ step: 'calculate', planId, lines: written, ...(shard ? { shard: shard.index + 1, shards: shard.count } : {}) }, `plan ${planId}${of}: ${written} payout lines written`);
   }
   return { ...(result.asOf === undefined ? {} : { asOf: result.asOf }), plans: outcomes, engineRejects: result.rejects };
+}
+
+/** The outcomes of a plan's shards as one: counts, digests and totals added, the engine's rejects together. */
+export function mergeShardOutcomes(planId: string, shards: readonly CalculateOutcome[]): CalculateOutcome {
+  const parts = shards.flatMap((s) => s.plans.filter((p) => p.planId === planId));
+  const digest = mergeDigests(parts.map((p) => p.digest));
+  const asOf = shards.find((s) => s.asOf !== undefined)?.asOf;
+  return {
+    ...(asOf === undefined ? {} : { asOf }),
+    plans: [
+      {
+        planId,
+        lines: parts.reduce((n, p) => n + p.lines, 0),
+        attainment: parts.reduce((n, p) => n + p.attainment, 0),
+        hash: hashOfDigest(digest),
+        digest,
+        totals: sumByPeriodAndCurrency(parts.flatMap((p) => p.totals)).map((t) => ({ period: t.period, currency: t.currency, amount: formatDecimal(t.amount) })),
+      },
+    ],
+    engineRejects: mergeEngineRejects(shards.map((s) => s.engineRejects)),
+  };
+}
+
+/**
+ * After a plan's shards have written: removes the plan's rows in unlocked periods that this run
+ * did not write (reps no longer on the plan, periods no longer calculated). Unsharded, the plan's
+ * one replace does this. Idempotent.
+ */
+export async function removeUnwrittenResults(db: Kysely<Database>, runId: string, planId: string, fiscalYearStartMonth: number): Promise<number> {
+  const calendar = new FiscalCalendar(fiscalYearStartMonth);
+  const locks = new LockSet((await listLocks(db)).map((l) => l.period), calendar);
+  const unlocked = (label: string) => {
+    const period = calendar.parse(label);
+    return period === undefined || !locks.isLocked(period);
+  };
+  return db.transaction().execute(async (trx) => {
+    let removed = 0;
+    for (const table of ['payout_lines', 'attainment'] as const) {
+      const stale = await trx.selectFrom(table).select('period').distinct().where('plan_id', '=', planId).where('run_id', '<>', runId).execute();
+      const periods = stale.map((r) => r.period).filter(unlocked);
+      if (periods.length === 0) continue;
+      const result = await trx.deleteFrom(table).where('plan_id', '=', planId).where('run_id', '<>', runId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).executeTakeFirst();
+      if (table === 'payout_lines') removed += Number(result.numDeletedRows);
+    }
+    return removed;
+  });
 }
 
 function splitByPlan(result: CalculationResult, plans: readonly Plan[]): { planId: string; lines: PayoutLine[]; attainment: AttainmentRow[] }[] {
@@ -97,6 +171,7 @@ async function writePlanResults(
   planId: string,
   lines: PayoutLine[],
   attainment: AttainmentRow[],
+  reps?: readonly string[],
 ): Promise<number> {
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const locks = new LockSet(input.locked?.periods ?? [], calendar);
@@ -109,17 +184,52 @@ async function writePlanResults(
   const storedAttainment = await db.selectFrom('attainment').select('period').distinct().where('plan_id', '=', planId).execute();
   const periods = new Set([...stored, ...storedAttainment].map((r) => r.period).filter((p) => !locked(p)));
   for (const row of [...planLines, ...attainment]) periods.add(row.period);
-  const count = await replaceResults(db, { runId, planId, periods: [...periods], lines: planLines, attainment });
+  const count = await replaceResults(db, { runId, planId, periods: [...periods], lines: planLines, attainment, ...(reps ? { reps } : {}) });
   return count.lines;
 }
 
+/**
+ * A plan's results, summarised so that shards add up: the count of lines and of attainment rows,
+ * and the sum (mod 2^256) of one sha256 per rep over that rep's payout lines (every field but the
+ * trace) and attainment rows, in the engine's order. A rep is never split across shards, so the
+ * shards' digests add up to the digest of the whole plan.
+ */
+export interface PlanDigest {
+  lines: number;
+  attainment: number;
+  /** 64 hex digits. */
+  sum: string;
+}
+
+const MOD = 1n << 256n;
+
+export function planDigest(lines: readonly PayoutLine[], attainment: readonly AttainmentRow[]): PlanDigest {
+  const byRep = new Map<string, ReturnType<typeof createHash>>();
+  const repHash = (repId: string) => {
+    let hash = byRep.get(repId);
+    if (!hash) byRep.set(repId, (hash = createHash('sha256').update(`${repId}\n`)));
+    return hash;
+  };
+  for (const { repId, planId, period, component, amount, currency } of lines) repHash(repId).update(`${JSON.stringify([repId, planId, period, component, amount, currency])}\n`);
+  for (const row of attainment) repHash(row.repId).update(`${JSON.stringify(row)}\n`);
+  let sum = 0n;
+  for (const hash of byRep.values()) sum = (sum + BigInt(`0x${hash.digest('hex')}`)) % MOD;
+  return { lines: lines.length, attainment: attainment.length, sum: sum.toString(16).padStart(64, '0') };
+}
+
+export function mergeDigests(digests: readonly PlanDigest[]): PlanDigest {
+  let sum = 0n;
+  for (const d of digests) sum = (sum + BigInt(`0x${d.sum}`)) % MOD;
+  return { lines: digests.reduce((n, d) => n + d.lines, 0), attainment: digests.reduce((n, d) => n + d.attainment, 0), sum: sum.toString(16).padStart(64, '0') };
+}
+
+export function hashOfDigest(digest: PlanDigest): string {
+  return createHash('sha256').update(`payouts ${digest.lines}\nattainment ${digest.attainment}\nreps ${digest.sum}\n`).digest('hex');
+}
+
+/** sha256 of a plan's payout lines and attainment rows: the same whether calculated whole or in shards. */
 export function planResultHash(lines: readonly PayoutLine[], attainment: readonly AttainmentRow[]): string {
-  const hash = createHash('sha256');
-  hash.update(`payouts ${lines.length}\n`);
-  for (const { repId, planId, period, component, amount, currency } of lines) hash.update(`${JSON.stringify([repId, planId, period, component, amount, currency])}\n`);
-  hash.update(`attainment ${attainment.length}\n`);
-  for (const row of attainment) hash.update(`${JSON.stringify(row)}\n`);
-  return hash.digest('hex');
+  return hashOfDigest(planDigest(lines, attainment));
 }
 
 /**

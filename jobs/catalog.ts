@@ -44,7 +44,11 @@ export const nightlyPayload = z.strictObject({});
 export const syncPayload = z.strictObject({ runId: jobIdPart, asOf: isoDate.optional() });
 export type SyncPayload = z.infer<typeof syncPayload>;
 
-export const calculatePayload = z.strictObject({ runId: jobIdPart, planId: z.string().min(1) });
+/** A plan with more assigned reps than `queue.shardReps` is calculated in shards, one job each (calculate.ts `Shard`). */
+const shard = z
+  .strictObject({ index: z.number().int().min(0), count: z.number().int().min(2) })
+  .refine((s) => s.index < s.count, 'index must be below count');
+export const calculatePayload = z.strictObject({ runId: jobIdPart, planId: z.string().min(1), shard: shard.optional() });
 export type CalculatePayload = z.infer<typeof calculatePayload>;
 
 export const storePayload = z.strictObject({ runId: jobIdPart });
@@ -82,9 +86,14 @@ export type JobName = keyof typeof JOBS;
 export type StepName = 'sync' | 'store' | 'calculate' | 'write-back';
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
-/** `<runId>-<step>[-<planId>]`: the same step of the same run always has the same id, so adding it twice adds it once. */
-export function stepJobId(runId: string, step: StepName, planId?: string): string {
-  return planId === undefined ? `${runId}-${step}` : `${runId}-${step}-${planId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+/**
+ * `<runId>-<step>[-<planId>[-<k>of<n>]]`: the same step of the same run always has the same id, so
+ * adding it twice adds it once. `<k>of<n>`: shard k (from 1) of a plan calculated in n shards.
+ */
+export function stepJobId(runId: string, step: StepName, planId?: string, shard?: { index: number; count: number }): string {
+  if (planId === undefined) return `${runId}-${step}`;
+  const id = `${runId}-${step}-${planId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  return shard === undefined ? id : `${id}-${shard.index + 1}of${shard.count}`;
 }
 
 /** A job's payload was not what its schema says (a job added by hand, or by another version). */

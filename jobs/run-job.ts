@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import { loadWorkspace } from '../config/workspace.js';
 import { startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
-import type { CalculateOutcome } from './calculate.js';
+import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
 import type { StepContext, StepLog } from './step-context.js';
 import { planVersions, type SyncOutcome } from './sync.js';
@@ -52,8 +52,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     for (const [key, value] of Object.entries(await job.getChildrenValues())) byJobId[key.slice(key.lastIndexOf(':') + 1)] = value;
     return byJobId;
   };
-  const addStep = async <N extends StepName>(name: N, data: JobPayload<N>, planId?: string) => {
-    const jobId = stepJobId(runId, name, planId);
+  const addStep = async <N extends StepName>(name: N, data: JobPayload<N>, planId?: string, shard?: Shard) => {
+    const jobId = stepJobId(runId, name, planId, shard);
     if (payload.completed?.[jobId] !== undefined) return;
     await deps.steps.add(name, data, { ...JOBS[name].defaults, jobId, parent: { id: runId, queue: job.queueQualifiedName } });
   };
@@ -61,6 +61,21 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     const sync = (await outcomes())[stepJobId(runId, 'sync')] as SyncOutcome | undefined;
     if (!sync) throw new Error(`run ${runId}: the sync step left no outcome`);
     return sync;
+  };
+
+  /**
+   * A plan's calculate outcome: its one step's, or its shards' merged once all are in, after the
+   * rows no shard wrote are removed (the roll-up of a sharded plan happens here, in the run job).
+   */
+  const planOutcome = async (planId: string, count: number, done: Record<string, unknown>): Promise<CalculateOutcome | undefined> => {
+    if (count === 1) return done[stepJobId(runId, 'calculate', planId)] as CalculateOutcome | undefined;
+    const shards = Array.from({ length: count }, (_, index) => done[stepJobId(runId, 'calculate', planId, { index, count })] as CalculateOutcome | undefined);
+    if (shards.some((s) => s === undefined)) return undefined;
+    const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+    const removed = await removeUnwrittenResults(deps.db, runId, planId, workspace.config.calendar.fiscalYearStartMonth);
+    const merged = mergeShardOutcomes(planId, shards as CalculateOutcome[]);
+    deps.log.info({ step: 'calculate', planId, shards: count, lines: merged.plans[0]!.lines, removed }, `plan ${planId}: ${count} shards, ${merged.plans[0]!.lines} payout lines${removed ? `, ${removed} lines of an earlier run removed` : ''}`);
+    return merged;
   };
 
   for (;;) {
@@ -85,7 +100,12 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await childrenDone();
         // Store and the calculations all read the run's inputs, not each other's writes: they run side by side.
         await addStep('store', { runId });
-        for (const planId of (await syncOutcome()).plans) await addStep('calculate', { runId, planId }, planId);
+        const sync = await syncOutcome();
+        for (const planId of sync.plans) {
+          const count = sync.shards?.[planId] ?? 1;
+          if (count === 1) await addStep('calculate', { runId, planId }, planId);
+          for (let index = 0; count > 1 && index < count; index++) await addStep('calculate', { runId, planId, shard: { index, count } }, planId, { index, count });
+        }
         await moveTo('write-back');
         await childrenDone();
         break;
@@ -94,7 +114,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await childrenDone();
         const done = await outcomes();
         const sync = await syncOutcome();
-        const calculated = sync.plans.map((planId) => done[stepJobId(runId, 'calculate', planId)] as CalculateOutcome | undefined);
+        const calculated = await Promise.all(sync.plans.map((planId) => planOutcome(planId, sync.shards?.[planId] ?? 1, done)));
         const missing = sync.plans.filter((_, i) => calculated[i] === undefined);
         if (missing.length > 0) throw new Error(`run ${runId}: no outcome of the calculate step of plan ${missing.join(', ')}`);
         const recorded = await recordResults(ctx, sync, calculated as CalculateOutcome[]);

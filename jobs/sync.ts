@@ -27,6 +27,8 @@ export interface SyncOutcome {
   deals: number;
   /** The plans to calculate, one calculate step each. */
   plans: string[];
+  /** The plans calculated in shards on the queue (more assigned reps than `queue.shardReps`): how many. */
+  shards?: Record<string, number>;
   /** Found while reading and normalizing (the calculate steps add the engine's). */
   sourceRejects: Reject[];
   /** Why a CRM sync stopped before it was complete (an API allocation share, a daily limit). */
@@ -64,10 +66,12 @@ export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation
   const { bytes, inputsHash } = await saveRunInputs(ctx.db, ctx.runId, input);
   await recordInputs(ctx.db, ctx.runId, inputsHash);
   if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
+  const shards = shardCounts(input, prepared.workspace.config.queue?.shardReps ?? DEFAULT_SHARD_REPS);
   const outcome: SyncOutcome = {
     reps: prepared.counts.reps,
     deals: prepared.counts.deals,
     plans: prepared.workspace.plans.map((p) => p.id),
+    ...(Object.keys(shards).length > 0 ? { shards } : {}),
     sourceRejects: prepared.rejects,
     ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
   };
@@ -89,6 +93,29 @@ export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
   const stored = await upsertCanonical(ctx.db, input.data, 'csv');
   ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
   return { stored: stored.reps + stored.deals + stored.splits + stored.quotas + stored.assignments + stored.fxRates };
+}
+
+/**
+ * Reps per calculate shard when attain.yaml does not say. Each shard credits every deal of its plan
+ * again (a manager's roll-up needs them all) and pays and writes its own reps: below a few thousand
+ * reps per shard the repeated crediting costs more than the parallel paying saves.
+ */
+export const DEFAULT_SHARD_REPS = 5_000;
+
+/** The plans with more assigned reps than `shardReps`, and into how many shards each is cut. */
+export function shardCounts(input: CalculationInput, shardReps: number): Record<string, number> {
+  const reps = new Map<string, Set<string>>();
+  for (const a of input.data.assignments) {
+    let set = reps.get(a.planId);
+    if (!set) reps.set(a.planId, (set = new Set()));
+    set.add(a.repId);
+  }
+  const counts: Record<string, number> = {};
+  for (const plan of input.plans) {
+    const n = reps.get(plan.id)?.size ?? 0;
+    if (n > shardReps) counts[plan.id] = Math.ceil(n / shardReps);
+  }
+  return counts;
 }
 
 export async function workspaceOf(ctx: StepContext): Promise<Workspace> {

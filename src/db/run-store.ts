@@ -87,6 +87,8 @@ export interface PlanResults {
   periods: readonly string[];
   lines: readonly PayoutLine[];
   attainment: readonly AttainmentRow[];
+  /** Replace these reps' rows only (a shard of the plan's reps); absent: every rep's. */
+  reps?: readonly string[];
 }
 
 const lineColumns: BulkColumn<PayoutLine>[] = [
@@ -126,10 +128,11 @@ export async function replaceResults(
   const periods = [...new Set(results.periods)];
   const known = new Set(periods);
   const linePeriods = new Set<string>();
-  const outside = (row: { planId: string; period: string }) => row.planId !== planId || !known.has(row.period);
+  const reps = results.reps && new Set(results.reps);
+  const outside = (row: { planId: string; period: string; repId: string }) => row.planId !== planId || !known.has(row.period) || (reps !== undefined && !reps.has(row.repId));
   const stray = results.lines.find(outside) ?? results.attainment.find(outside);
   if (stray) {
-    throw new Error(`replaceResults for plan ${planId}: a row of plan ${stray.planId}, period ${stray.period} is outside the periods being replaced`);
+    throw new Error(`replaceResults for plan ${planId}: a row of plan ${stray.planId}, period ${stray.period}, rep ${stray.repId} is outside the periods (or reps) being replaced`);
   }
   for (const line of results.lines) linePeriods.add(line.period);
   if (periods.length === 0) return { lines: 0, attainment: 0 };
@@ -154,8 +157,11 @@ export async function replaceResults(
       throw new PeriodLockedError(labels, `plan ${planId}: period ${labels.join(', ')} is locked; its payout lines are never rewritten`);
     }
 
-    await trx.deleteFrom('payout_lines').where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).execute();
-    await trx.deleteFrom('attainment').where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).execute();
+    for (const table of ['payout_lines', 'attainment'] as const) {
+      let remove = trx.deleteFrom(table).where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods)));
+      if (results.reps) remove = remove.where('rep_id', '=', (eb) => eb.fn.any(eb.val([...results.reps!])));
+      await remove.execute();
+    }
     await bulkInsert(trx, 'payout_lines', lineColumns, results.lines, insertOptions);
     await bulkInsert(trx, 'attainment', attainmentColumns, results.attainment, insertOptions);
   });

@@ -85,7 +85,17 @@ interface LineGroup {
   locked: PayoutLine[];
 }
 
-export function calculate(input: CalculationInput): CalculationResult {
+export interface CalculateOptions {
+  /**
+   * Pay only the reps this accepts (a shard of a plan's reps). Crediting still walks every deal,
+   * so a manager's roll-up holds the credit of everyone below them whichever shard pays whom: the
+   * lines and attainment of each rep are exactly those of a calculation of every rep.
+   */
+  reps?: (repId: string) => boolean;
+}
+
+export function calculate(input: CalculationInput, options: CalculateOptions = {}): CalculationResult {
+  const only = options.reps;
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const { data } = input;
   const rejects: Reject[] = [];
@@ -114,7 +124,7 @@ export function calculate(input: CalculationInput): CalculationResult {
   }
   const asOfDay = input.asOf !== undefined ? dayOf(input.asOf) : lastDay;
   if (!Number.isFinite(firstDay) || !Number.isFinite(asOfDay) || asOfDay < firstDay) {
-    return { payouts: input.locked?.lines.slice() ?? [], attainment: [], rejects };
+    return { payouts: input.locked?.lines.filter((l) => !only || only(l.repId)) ?? [], attainment: [], rejects };
   }
   const firstMonth = monthOfDay(firstDay);
   const lastMonth = monthOfDay(asOfDay);
@@ -189,6 +199,7 @@ export function calculate(input: CalculationInput): CalculationResult {
     const payer = new PlanPayer({ plan, calendar, org, deals, measures, filters, quotas, firstDay, lastDay: asOfDay, firstMonth, lastMonth, months });
     for (const [rep, intervals] of assignments) {
       const repId = org.repIds[rep]!;
+      if (only && !only(repId)) continue;
       const lines = payer.payRep(rep, intervals, attainment, rejects);
       groups.set(`${repId}\u0000${plan.id}`, { repId, planId: plan.id, rep, intervals, lines, locked: [] });
     }
@@ -201,6 +212,7 @@ export function calculate(input: CalculationInput): CalculationResult {
   // Settle locks and draws per rep and plan.
   const locks = new LockSet(input.locked?.periods ?? [], calendar);
   for (const line of input.locked?.lines ?? []) {
+    if (only && !only(line.repId)) continue;
     const key = `${line.repId}\u0000${line.planId}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { repId: line.repId, planId: line.planId, rep: -1, intervals: [], lines: [], locked: [] }));

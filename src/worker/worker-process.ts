@@ -20,7 +20,7 @@ import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } fro
 import { pino, type Logger } from 'pino';
 import { loadWorkspace } from '../../config/workspace.js';
 import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
-import { calculateStep } from '../../jobs/calculate.js';
+import { calculateStep, type Shard } from '../../jobs/calculate.js';
 import { processNightlyJob } from '../../jobs/enqueue-run.js';
 import { checkEvictionPolicy, checkReachable, connectRedis, queuePrefix, redisTarget, RedisPolicyError } from '../../jobs/queue-connection.js';
 import { processRunJob } from '../../jobs/run-job.js';
@@ -149,7 +149,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         throw new UnrecoverableError(`job ${job.id}: no step named ${name} (expected sync, store, calculate or write-back)`);
       }
       return guarded(job, name, runPayloadId(job.data), async () => {
-        const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string };
+        const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string; shard?: Shard };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
         log.info({ step: name }, `${name} started`);
         if (stepDelayMs > 0) await sleep(stepDelayMs);
@@ -160,7 +160,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           case 'store':
             return storeStep(ctx);
           case 'calculate':
-            return calculateStep(ctx, [payload.planId!]);
+            return calculateStep(ctx, [payload.planId!], payload.shard);
           case 'write-back':
             return writeBackStep(ctx);
           default:

@@ -135,8 +135,22 @@ forEachBackend((backend) => {
     it('refuses rows outside its plan and periods before writing anything', async () => {
       const stray = results('run-1');
       stray.lines = [...stray.lines, line('r1', '2026-04', 'commission', '1.00')];
-      await expect(replaceResults(backend.db, stray)).rejects.toThrow('outside the periods being replaced');
+      await expect(replaceResults(backend.db, stray)).rejects.toThrow('period 2026-04, rep r1 is outside the periods (or reps) being replaced');
       expect(await stored()).toEqual([]);
+    });
+
+    it('with reps (a shard of the plan), replaces those reps\' rows only, and refuses rows of others', async () => {
+      await replaceResults(backend.db, results('run-1'));
+      const before = await stored();
+      const shard = results('run-2');
+      const r1 = { ...shard, lines: shard.lines.filter((l) => l.repId === 'r1'), attainment: shard.attainment.filter((a) => a.repId === 'r1'), reps: ['r1'] };
+      await expect(replaceResults(backend.db, { ...r1, lines: shard.lines })).rejects.toThrow(/rep r[^1] is outside the periods \(or reps\) being replaced/);
+      expect(await stored()).toEqual(before);
+      await replaceResults(backend.db, { ...r1, lines: r1.lines.slice(1) });
+      const after = await stored();
+      expect(after.filter((r) => r.rep_id !== 'r1')).toEqual(before.filter((r) => r.rep_id !== 'r1'));
+      expect(after.filter((r) => r.rep_id === 'r1')).toEqual(r1.lines.slice(1).map((l) => expect.objectContaining({ run_id: 'run-2', rep_id: 'r1', period: l.period })));
+      expect(before.filter((r) => r.rep_id === 'r1').length).toBe(r1.lines.length);
     });
 
     it('never rewrites a locked period', async () => {

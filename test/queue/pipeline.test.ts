@@ -67,6 +67,46 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     for (const line of about) expect(line.runId).toBe(runId);
   }, 90_000);
 
+  it('a plan with more reps than queue.shardReps is calculated in shards on both workers: the same results and hash; a rep taken off the plan loses its lines', async () => {
+    const s = await fresh();
+    const yaml = join(s.dir, 'attain.yaml');
+    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}queue: { shardReps: 2 }\n`);
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+    const done = await cli(s, ['trigger', '--wait']);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
+    // ae-fy26 has 5 reps: 3 shards; mgr-fy26 has 3: 2 shards.
+    for (const step of ['calculate-ae-fy26-1of3', 'calculate-ae-fy26-2of3', 'calculate-ae-fy26-3of3', 'calculate-mgr-fy26-1of2', 'calculate-mgr-fy26-2of2']) {
+      expect(done.out).toContain(`✓ ${step}`);
+    }
+    expect(done.out).not.toContain('✓ calculate-ae-fy26 ');
+    expect(done.out).toContain(`${runId} succeeded, calculated through 2026-06-29: 8 reps, 15 deals, 55 payout lines written, 4 rejects`);
+    expect(await results(s.database, runId)).toEqual(expected);
+    expect((await getRun(s.database.db, runId))?.result_hash).toBe((await getRun(baseline.database.db, 'run-inprocess'))?.result_hash);
+
+    // r5 is deleted (reps, assignments, quotas): no shard has r5 among its reps any more, so the run
+    // removes the lines no shard wrote, as one replace does in process. r5's deals become rejects.
+    const removeR5 = (dir: string) => {
+      for (const name of ['reps.csv', 'assignments.csv', 'quotas.csv']) {
+        const file = join(dir, 'data', name);
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/^r5,.*\n/gm, ''));
+      }
+    };
+    removeR5(s.dir);
+    expect(await s.database.db.selectFrom('payout_lines').select('rep_id').where('rep_id', '=', 'r5').execute()).not.toHaveLength(0);
+    const again = await cli(s, ['trigger', '--wait']);
+    expect(again.code, again.err).toBe(0);
+    const second = /^(run-\S+): queued/.exec(again.out)![1]!;
+    expect(await s.database.db.selectFrom('payout_lines').select('rep_id').where('rep_id', '=', 'r5').execute()).toHaveLength(0);
+    const reference = await fresh();
+    removeR5(reference.dir);
+    await runPipeline({ workspaceDir: reference.dir, trigger: 'test', database: reference.database, runId: 'run-reference' });
+    expect(await results(s.database, second)).toEqual(await results(reference.database, 'run-reference'));
+    expect((await getRun(s.database.db, second))?.result_hash).toBe((await getRun(reference.database.db, 'run-reference'))?.result_hash);
+  }, 90_000);
+
   it('a malformed job fails at once with a validation message, and is not retried', async () => {
     const s = await fresh();
     const worker = startWorkerProcess(s);
