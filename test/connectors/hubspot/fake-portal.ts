@@ -104,6 +104,8 @@ export class FakePortal {
   associationCalls: { operation: string; inputs: unknown[] }[] = [];
   archivedIds: string[] = [];
   tokenRequests: URLSearchParams[] = [];
+  /** Called as each commission upsert call arrives, before it is answered. */
+  onUpsert: (() => void) | undefined;
   /** Called with each deal search's body and the status it is answered with. */
   onSearch: ((body: SearchBody, status: number) => void) | undefined;
   rateLimited = 0;
@@ -226,6 +228,7 @@ export class FakePortal {
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
       if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
       if (object[2] === 'upsert') {
+        this.onUpsert?.();
         // Like HubSpot, an invalid value in any input refuses the whole call, naming the value but not the input.
         const invalid = inputs.flatMap((input) => invalidValues(input.properties ?? {}, this.owners));
         if (invalid.length > 0) {
