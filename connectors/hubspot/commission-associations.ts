@@ -63,10 +63,8 @@ export class DealAssociations {
     const warnings = new Map<string, string>();
     const warn = (key: string, message: string) => warnings.set(key, warnings.has(key) ? `${warnings.get(key)}; ${message}` : message);
 
-    const current = await this.read(
-      written.filter((w) => !w.created),
-      warn,
-    );
+    // A record the upsert created has no association yet: only updated ones are read.
+    const current = await this.read(written.filter((w) => !w.created), warn);
     const stale = written.flatMap((w) => {
       const others = (current.get(w.key) ?? []).filter((deal) => deal !== w.dealId);
       return others.length > 0 ? [{ key: w.key, id: w.id, deals: others }] : [];
