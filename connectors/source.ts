@@ -79,6 +79,12 @@ export interface CommissionRecord {
   attainment?: string;
   /** The line's trace, readable (indented JSON), at most `TRACE_TEXT_LIMIT` characters. */
   trace: string;
+  /**
+   * The canonical id of the one deal the line credits, when its trace credits exactly one
+   * (src/domain/trace.ts `soleTracedDeal`); absent when it credits none or several. A target that
+   * `associatesDeals` links the record to it; the others ignore it.
+   */
+  dealId?: string;
 }
 
 /** Salesforce long text areas hold 131,072 characters; HubSpot text properties 65,536. */
@@ -91,12 +97,20 @@ export interface WritebackOutcome {
   externalId?: string;
   /** Why the CRM refused it: kept in `writeback_state` and retried on the next run. */
   error?: string;
+  /**
+   * Written (`ok`), but what the target does after the write failed for it (HubSpot: associating
+   * it to its deal, a deal deleted since the sync). Kept in `writeback_state` like a refusal and
+   * sent again next run, but it does not fail the step: the record itself is in the CRM.
+   */
+  warning?: string;
 }
 
 /** Where commission records go. Batching (200 per call, bulk jobs) is the target's business. */
 export interface WritebackTarget {
   /** `writeback_state.target`: `salesforce` or `hubspot`. */
   readonly name: string;
+  /** Links each record to its `dealId`: then a record whose deal changes is sent again (the deal is part of its hash). */
+  readonly associatesDeals?: boolean;
   /** Creates or updates by `key` (an external id): safe to repeat. One outcome per record, any order. */
   upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]>;
   /** Deletes (or archives) records that no longer exist. `externalId` where known. */

@@ -11,7 +11,7 @@ import { readCommissionRecords, writeBackChanges, type WritebackSummary } from '
 
 export interface WriteBackOutcome {
   /** Absent when nothing was written back (csv source, or write-back disabled). */
-  summary?: Omit<WritebackSummary, 'failed'>;
+  summary?: Omit<WritebackSummary, 'failed' | 'incomplete'>;
   detail: string;
 }
 
@@ -26,9 +26,14 @@ export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome>
   if (!connector) throw new Error(`source.kind ${source.kind}: no connector`);
   try {
     const target = await connector.writeback();
-    const { failed, ...summary } = await writeBackChanges(ctx.db, target, await readCommissionRecords(ctx.db, new FiscalCalendar(calendar.fiscalYearStartMonth)));
-    const detail = `${summary.sent} sent, ${summary.unchanged} unchanged, ${summary.removed} removed${failed.length ? `, ${failed.length} refused (kept, sent again next run): ${failed.slice(0, 3).map((f) => `${f.key}: ${f.error}`).join('; ')}` : ''}`;
-    ctx.log.info({ step: 'write-back', ...summary, refused: failed.length }, detail);
+    const { failed, incomplete, ...summary } = await writeBackChanges(ctx.db, target, await readCommissionRecords(ctx.db, new FiscalCalendar(calendar.fiscalYearStartMonth)));
+    const examples = (list: { key: string; error: string }[]) => list.slice(0, 3).map((f) => `${f.key}: ${f.error}`).join('; ');
+    const detail =
+      `${summary.sent} sent, ${summary.unchanged} unchanged, ${summary.removed} removed` +
+      (failed.length ? `, ${failed.length} refused (kept, sent again next run): ${examples(failed)}` : '') +
+      (incomplete.length ? `, ${incomplete.length} written but not associated to their deal (sent again next run): ${examples(incomplete)}` : '');
+    // Written but not associated (a deal deleted since the sync): a warning, not a failed step.
+    ctx.log[incomplete.length > 0 ? 'warn' : 'info']({ step: 'write-back', ...summary, refused: failed.length, incomplete: incomplete.length }, detail);
     if (failed.length > 0) {
       throw new RunStepError(`write-back: the CRM refused ${failed.length} of ${summary.sent} records, e.g. ${failed[0]!.key}: ${failed[0]!.error}; they are sent again on the next run`);
     }

@@ -12,6 +12,7 @@ import { sql, type Kysely } from 'kysely';
 import { TRACE_TEXT_LIMIT, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../connectors/source.js';
 import type { Database } from '../src/db/index.js';
 import type { FiscalCalendar } from '../src/domain/periods.js';
+import { soleTracedDeal } from '../src/domain/trace.js';
 
 /** Separates the parts of a record's key; ids from a CRM never hold it. */
 const KEY_SEPARATOR = '|';
@@ -23,7 +24,8 @@ export function commissionKey(line: { planId: string; repId: string; period: str
 /**
  * Every payout line stored, as a commission record, in key order. A line's attainment is the
  * rep's attainment in the same plan for the quota period that holds the line's payout period
- * (the first measure, by name, that has a quota).
+ * (the first measure, by name, that has a quota). Its `dealId` is the one deal its trace credits,
+ * when it credits exactly one.
  */
 export async function readCommissionRecords(db: Kysely<Database>, calendar: FiscalCalendar): Promise<CommissionRecord[]> {
   const lines = await db
@@ -53,6 +55,7 @@ export async function readCommissionRecords(db: Kysely<Database>, calendar: Fisc
     const period = calendar.parse(line.period);
     const quota =
       period && byRepPlan.get(`${line.rep_id}\u0000${line.plan_id}`)?.find((a) => a.start <= period.startDay && period.endDay <= a.end);
+    const dealId = soleTracedDeal(line.trace);
     return {
       key: commissionKey({ planId: line.plan_id, repId: line.rep_id, period: line.period, component: line.component }),
       repId: line.rep_id,
@@ -63,6 +66,7 @@ export async function readCommissionRecords(db: Kysely<Database>, calendar: Fisc
       currency: line.currency,
       ...(quota ? { attainment: quota.attainment } : {}),
       trace: traceText(line.trace),
+      ...(dealId === undefined ? {} : { dealId }),
     };
   });
 }
@@ -75,9 +79,14 @@ export function traceText(trace: unknown): string {
   return text.slice(0, TRACE_TEXT_LIMIT - note.length) + note;
 }
 
-/** What a record looked like when sent: a changed hash means it is sent again. */
-export function recordHash(record: CommissionRecord): string {
-  const values = [record.repId, record.planId, record.period, record.component, record.amount, record.currency, record.attainment ?? null, record.trace];
+/**
+ * What a record looked like when sent: a changed hash means it is sent again. The deal counts only
+ * for a target that associates records to deals, and only when there is one, so the records of a
+ * target that ignores it (and those without a deal) keep the hash they had before `dealId` existed.
+ */
+export function recordHash(record: CommissionRecord, withDeal = false): string {
+  const values: unknown[] = [record.repId, record.planId, record.period, record.component, record.amount, record.currency, record.attainment ?? null, record.trace];
+  if (withDeal && record.dealId !== undefined) values.push({ deal: record.dealId });
   return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
 }
 
@@ -88,13 +97,15 @@ export interface WritebackSummary {
   removed: number;
   /** Records the CRM refused this time, with its reasons (retried next run). */
   failed: { key: string; error: string }[];
+  /** Records written, but not all the way (not associated to their deal), with why: sent again next run. */
+  incomplete: { key: string; error: string }[];
 }
 
 export async function writeBackChanges(db: Kysely<Database>, target: WritebackTarget, records: readonly CommissionRecord[]): Promise<WritebackSummary> {
   const state = new Map(
     (await db.selectFrom('writeback_state').select(['key', 'hash', 'status', 'external_id']).where('target', '=', target.name).execute()).map((row) => [row.key, row]),
   );
-  const hashes = new Map(records.map((r) => [r.key, recordHash(r)]));
+  const hashes = new Map(records.map((r) => [r.key, recordHash(r, target.associatesDeals === true)]));
   const changed = records.filter((r) => {
     const known = state.get(r.key);
     return known === undefined || known.status !== 'ok' || known.hash !== hashes.get(r.key);
@@ -102,10 +113,18 @@ export async function writeBackChanges(db: Kysely<Database>, target: WritebackTa
   const vanished = [...state.values()].filter((row) => !hashes.has(row.key));
 
   const failed: WritebackSummary['failed'] = [];
+  const incomplete: WritebackSummary['incomplete'] = [];
   if (changed.length > 0) {
     const outcomes = answered(changed.map((r) => r.key), await target.upsert(changed));
-    await saveState(db, target.name, outcomes.map((o) => ({ ...o, hash: hashes.get(o.key) ?? '' })));
-    for (const o of outcomes) if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
+    await saveState(
+      db,
+      target.name,
+      outcomes.map((o) => ({ ...o, hash: hashes.get(o.key) ?? '', ...(o.ok && o.warning !== undefined ? { status: 'incomplete', error: o.warning } : {}) })),
+    );
+    for (const o of outcomes) {
+      if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
+      else if (o.warning !== undefined) incomplete.push({ key: o.key, error: o.warning });
+    }
   }
   let removed = 0;
   if (vanished.length > 0) {
@@ -123,7 +142,7 @@ export async function writeBackChanges(db: Kysely<Database>, target: WritebackTa
     await saveState(db, target.name, refused.map((o) => ({ ...o, hash: state.get(o.key)?.hash ?? '', status: 'remove-failed' })));
     for (const o of refused) failed.push({ key: o.key, error: o.error ?? 'refused' });
   }
-  return { sent: changed.length, unchanged: records.length - changed.length, removed, failed };
+  return { sent: changed.length, unchanged: records.length - changed.length, removed, failed, incomplete };
 }
 
 /** One outcome per key sent; a key the target said nothing about counts as failed. */
@@ -148,7 +167,7 @@ async function saveState(
           hash: o.hash,
           external_id: o.externalId ?? null,
           status: o.status ?? (o.ok ? 'ok' : 'failed'),
-          error: o.ok ? null : (o.error ?? 'refused'),
+          error: o.status === undefined && o.ok ? null : (o.error ?? 'refused'),
         })),
       )
       .onConflict((oc) =>

@@ -1,6 +1,7 @@
 /**
  * The `attain_commission` custom object: its schema (created or compared by `attain hubspot
- * setup`) and the write-back target that batch-upserts records into it by `attain_key`.
+ * setup`) and the write-back target that batch-upserts records into it by `attain_key`, then links
+ * each to the deal its line credits (commission-associations.ts).
  *
  * HubSpot facts: custom objects need an Enterprise portal and are addressed by their
  * `objectTypeId` (`2-…`); batch endpoints take 100 inputs and do not promise result order, so
@@ -9,7 +10,10 @@
  * custom object: setting it to the rep's owner id lets each rep see their own records.
  */
 import { ConnectorError, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../source.js';
-import { HubspotResponseError, type HubspotApi } from './hubspot-api.js';
+import { bisect } from './batch-bisect.js';
+import { DEAL_OBJECT_TYPE, DealAssociations, type WrittenRecord } from './commission-associations.js';
+import { hubspotDealId } from './deal-mapping.js';
+import type { HubspotApi } from './hubspot-api.js';
 
 export const COMMISSION_OBJECT = 'attain_commission';
 export const KEY_PROPERTY = 'attain_key';
@@ -53,6 +57,8 @@ export interface RemoteSchema {
   name: string;
   fullyQualifiedName?: string;
   properties: { name: string; type: string; hasUniqueValue?: boolean }[];
+  /** The object's association definitions (`associatedObjects: ['DEAL']` makes the one to deals, `0-3`). */
+  associations?: { id?: string; fromObjectTypeId: string; toObjectTypeId: string; name?: string }[];
 }
 
 export async function findCommissionSchema(api: HubspotApi, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
@@ -71,6 +77,12 @@ export function schemaDifferences(schema: RemoteSchema): string[] {
     else if (wanted.hasUniqueValue && found.hasUniqueValue !== true) {
       differences.push(`${COMMISSION_OBJECT}.${wanted.name} must have unique values (hasUniqueValue) to upsert by it: recreate the property`);
     }
+  }
+  if (!(schema.associations ?? []).some((a) => a.toObjectTypeId === DEAL_OBJECT_TYPE || a.fromObjectTypeId === DEAL_OBJECT_TYPE)) {
+    differences.push(
+      `${COMMISSION_OBJECT} has no association with deals, so records cannot be linked to their deal: ` +
+        `add it (POST /crm/v3/schemas/${schema.objectTypeId}/associations with toObjectTypeId ${DEAL_OBJECT_TYPE}) or delete the object and run attain hubspot setup`,
+    );
   }
   return differences;
 }
@@ -97,34 +109,56 @@ export async function openCommissionTarget(api: HubspotApi, signal?: AbortSignal
 }
 
 interface UpsertAnswer {
-  results?: { id: string; properties?: Record<string, string | null> }[];
+  /** `new`: the upsert created the record (it has no association yet). */
+  results?: { id: string; new?: boolean; properties?: Record<string, string | null> }[];
   errors?: { message?: string; category?: string; context?: Record<string, string[]> }[];
 }
 
+type UpsertOutcome = WritebackOutcome & { created?: boolean };
+
 class CommissionTarget implements WritebackTarget {
   readonly name = 'hubspot';
+  readonly associatesDeals = true;
+  private readonly associations: DealAssociations;
   constructor(
     private readonly api: HubspotApi,
     private readonly objectType: string,
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    this.associations = new DealAssociations(api, objectType, signal);
+  }
 
+  /** Upserts, then links the records written to their deals: a record whose link failed is written with a warning. */
   async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
-    const outcomes: WritebackOutcome[] = [];
+    const outcomes: UpsertOutcome[] = [];
     for (let i = 0; i < records.length; i += BATCH) {
       outcomes.push(
-        ...(await bisect(
+        ...(await bisect<CommissionRecord, UpsertOutcome>(
           records.slice(i, i + BATCH),
           (batch) => this.upsertBatch(batch),
           (r, error) => ({ key: r.key, ok: false, error }),
         )),
       );
     }
-    return outcomes;
+    const byKey = new Map(records.map((r) => [r.key, r]));
+    const written: WrittenRecord[] = [];
+    const warnings = new Map<string, string>();
+    for (const o of outcomes) {
+      const record = byKey.get(o.key);
+      if (!o.ok || o.externalId === undefined || !record) continue;
+      const dealId = record.dealId === undefined ? undefined : hubspotDealId(record.dealId);
+      if (record.dealId !== undefined && dealId === undefined) warnings.set(o.key, `not associated: deal id "${record.dealId}" is not a HubSpot deal id`);
+      written.push({ key: o.key, id: o.externalId, created: o.created === true, ...(dealId === undefined ? {} : { dealId }) });
+    }
+    for (const [key, warning] of await this.associations.reconcile(written)) warnings.set(key, warnings.has(key) ? `${warnings.get(key)}; ${warning}` : warning);
+    return outcomes.map(({ created: _created, ...o }) => {
+      const warning = warnings.get(o.key);
+      return warning === undefined ? o : { ...o, warning };
+    });
   }
 
   /** One batch upsert call; a refused call throws (`HubspotResponseError`) for the bisection to split. */
-  private async upsertBatch(batch: CommissionRecord[]): Promise<WritebackOutcome[]> {
+  private async upsertBatch(batch: CommissionRecord[]): Promise<UpsertOutcome[]> {
     const inputs = batch.map((r) => ({ idProperty: KEY_PROPERTY, id: r.key, properties: recordProperties(r) }));
     const answer = await this.api.request<UpsertAnswer>(
       `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/upsert`,
@@ -133,10 +167,10 @@ class CommissionTarget implements WritebackTarget {
       this.signal,
     );
     const keys = new Set(batch.map((r) => r.key));
-    const done = new Map<string, string>();
+    const done = new Map<string, { id: string; created: boolean }>();
     for (const result of answer.results ?? []) {
       const key = result.properties?.[KEY_PROPERTY];
-      if (key && keys.has(key)) done.set(key, result.id);
+      if (key && keys.has(key)) done.set(key, { id: result.id, created: result.new === true });
     }
     const failed = new Map<string, string>();
     const unplaced: string[] = [];
@@ -147,8 +181,8 @@ class CommissionTarget implements WritebackTarget {
       for (const key of named) failed.set(key, message);
     }
     return batch.map((r) => {
-      const externalId = done.get(r.key);
-      if (externalId !== undefined) return { key: r.key, ok: true, externalId };
+      const result = done.get(r.key);
+      if (result !== undefined) return { key: r.key, ok: true, externalId: result.id, created: result.created };
       return { key: r.key, ok: false, error: failed.get(r.key) ?? (unplaced.join('; ') || 'HubSpot returned no result for this record') };
     });
   }
@@ -191,36 +225,6 @@ class CommissionTarget implements WritebackTarget {
       );
     }
     return outcomes;
-  }
-}
-
-/**
- * HubSpot refuses a whole batch call with 400 when one input is bad (an invalid number, an owner id
- * the portal does not have, such as a rep who left): nothing of it is written. The batch is then
- * sent again in halves, recursively, down to single records, so only the bad ones fail (with
- * HubSpot's message, kept in `writeback_state` and retried next run) and the rest are written. One
- * bad record in 100 costs about 14 extra calls (two per level, 7 levels); a batch whose records are
- * all bad costs 199 (a departed rep's lines can fill one).
- *
- * Bisecting is never switched off for a call: a batch refused whole says nothing about the next
- * one. The 400s that would refuse every record (a property missing or of the wrong type, a key
- * that is not unique) are caught before the first write, by `openCommissionTarget`'s schema check.
- * Other 4xx (404: the object is gone) fail the batch whole; 5xx and rate limits were retried by
- * `HubspotApi` and propagate.
- */
-async function bisect<T extends { key: string }>(
-  batch: T[],
-  call: (batch: T[]) => Promise<WritebackOutcome[]>,
-  refused: (record: T, error: string) => WritebackOutcome,
-): Promise<WritebackOutcome[]> {
-  try {
-    return await call(batch);
-  } catch (error) {
-    if (!(error instanceof HubspotResponseError) || error.status >= 500) throw error;
-    if (error.status !== 400 || batch.length === 1) return batch.map((r) => refused(r, error.message));
-    const middle = Math.ceil(batch.length / 2);
-    const first = await bisect(batch.slice(0, middle), call, refused);
-    return [...first, ...(await bisect(batch.slice(middle), call, refused))];
   }
 }
 

@@ -201,6 +201,15 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   return { ok: true, value: deal };
 }
 
+/**
+ * The HubSpot id of a canonical deal, for writing back to it. `mapDeal` keeps HubSpot's record id
+ * as the canonical id unchanged, so this is the same id; undefined for one HubSpot cannot have
+ * issued (its record ids are digits), such as a deal that did not come from HubSpot.
+ */
+export function hubspotDealId(dealId: string): string | undefined {
+  return /^\d+$/.test(dealId) ? dealId : undefined;
+}
+
 /** An owner as a rep: the owner id is the rep id (deals name it in hubspot_owner_id). Archived owners are inactive reps. */
 export function mapOwner(raw: RawOwner): Rep {
   const name = [raw.firstName, raw.lastName].filter((part) => part && part.trim()).join(' ').trim();

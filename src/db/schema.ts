@@ -189,7 +189,12 @@ export interface WritebackStateTable {
   /** Hash of the values last sent: unchanged records are not sent again. */
   hash: string;
   external_id: string | null;
+  /**
+   * `ok`; `failed` (refused, sent again next run); `incomplete` (written, but not associated to its
+   * deal: sent again next run); `remove-failed` (gone here, the CRM refused to remove it).
+   */
   status: string;
+  /** Why, when the status is not `ok`. */
   error: string | null;
   updated_at: CreatedAt;
 }

@@ -12,13 +12,13 @@ import { divideHalfEven, parseDecimal, type Decimal } from './decimal.js';
 import { amountOf, creditMeasure, exchange, exchangeParts, prepareDeals, splitParts, type Exchange, type MeasureCredit, type PlanAmounts } from './crediting.js';
 import { applyDraw } from './draw.js';
 import { FxTable } from './fx.js';
-import { LockSet, settleLocks, tracedDeals } from './locks.js';
+import { LockSet, settleLocks } from './locks.js';
 import type { CanonicalData, Reject } from './model.js';
 import { buildOrg } from './org.js';
 import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Calendar, Plan } from './plan.js';
-import { Trace } from './trace.js';
+import { Trace, tracedDeals } from './trace.js';
 import { FilterSet } from './where.js';
 
 export { Trace };

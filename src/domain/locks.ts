@@ -9,7 +9,7 @@ import type { PayoutLine } from './engine.js';
 import { minorUnitDigits } from './currency.js';
 import type { FiscalCalendar, Period } from './periods.js';
 import type { Plan } from './plan.js';
-import { Trace, type TraceJson } from './trace.js';
+import { Trace, tracedDeals, type TraceJson } from './trace.js';
 
 /** Decides whether a payout period is locked: by its own label, an enclosing period's, or all its months. */
 export class LockSet {
@@ -113,10 +113,4 @@ export function settleLocks(
     trace: Trace.of(trace),
   });
   return result;
-}
-
-/** Deal ids listed in a trace (`deals: [{ deal }]`). */
-export function tracedDeals(trace: TraceJson): string[] {
-  const listed = trace['deals'];
-  return Array.isArray(listed) ? listed.map((entry) => String((entry as { deal: unknown }).deal)) : [];
 }

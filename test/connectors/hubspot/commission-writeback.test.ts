@@ -2,15 +2,20 @@
  * Write-back against the local portal (fake-portal.ts), which refuses a whole batch call with 400
  * when one input holds an invalid value, as HubSpot does: the target bisects the batch so only the
  * bad records fail, with HubSpot's message, and the rest are written. Through writeBackChanges on
- * PGlite, the refused record is kept with its error and sent again next run.
+ * PGlite, the refused record is kept with its error and sent again next run. Records whose line
+ * credits one deal are associated to it (associations v4); a deal missing in HubSpot leaves that
+ * record written but incomplete, sent and associated again next run.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HubspotConfig } from '../../../config/attain-schema.js';
 import { openCommissionTarget } from '../../../connectors/hubspot/commission-object.js';
 import { HubspotApi } from '../../../connectors/hubspot/hubspot-api.js';
 import type { CommissionRecord } from '../../../connectors/source.js';
-import { writeBackChanges } from '../../../jobs/write-back.js';
+import { readCommissionRecords, writeBackChanges } from '../../../jobs/write-back.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
+import { replaceResults } from '../../../src/db/run-store.js';
+import { FiscalCalendar } from '../../../src/domain/periods.js';
+import { Trace } from '../../../src/domain/trace.js';
 import { TestBackend } from '../../db/backends.js';
 import { FakePortal } from './fake-portal.js';
 import { VirtualClock } from './virtual-clock.js';
@@ -161,5 +166,147 @@ describe('HubSpot write-back through writeBackChanges', () => {
     expect(second).toMatchObject({ sent: 1, unchanged: 40, failed: [] });
     expect(portal.upserts.map((u) => u.id)).toEqual([record(40).key]);
     expect(portal.commissions.get(record(40).key)?.properties['hubspot_owner_id']).toBe('104');
+  });
+});
+
+describe('HubSpot write-back: deal associations', () => {
+  const backend = new TestBackend('pglite');
+  let portal: FakePortal;
+  let api: HubspotApi;
+  const calendar = new FiscalCalendar(1);
+  beforeAll(async () => {
+    await backend.open();
+    await migrateToLatest(backend.db);
+  }, 180_000);
+  afterAll(() => backend.dispose());
+  beforeEach(() => backend.truncateAll());
+  afterEach(async () => portal.stop());
+
+  const start = async (options: ConstructorParameters<typeof FakePortal>[0] = {}) => {
+    portal = new FakePortal({ token: TOKEN, ...options });
+    const baseUrl = await portal.start();
+    portal.schemaCreated = true;
+    portal.owners = [{ id: '101', email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' }];
+    for (const id of ['11', '12', '13']) portal.putDeal(id, '101', '1000', 'closedwon', '2026-02-10T15:00:00.000Z');
+    api = new HubspotApi({ baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} }, () => undefined, { clock: new VirtualClock() });
+  };
+  /** Ana's payout lines, each with the deals its trace lists (as the engine writes them). */
+  const store = (lines: [period: string, component: string, amount: string, deals: string[]][]) =>
+    replaceResults(backend.db, {
+      runId: 'run-1',
+      planId: 'ae',
+      periods: ['2026-01', '2026-02', '2026-03'],
+      lines: lines.map(([period, component, amount, deals]) => ({
+        repId: '101',
+        planId: 'ae',
+        period,
+        component,
+        amount,
+        currency: 'USD',
+        trace: Trace.of(deals.length ? { deals: deals.map((deal) => ({ deal, credit: '1000' })) } : { reached: true }),
+      })),
+      attainment: [],
+    });
+  const run = async () => writeBackChanges(backend.db, await openCommissionTarget(api), await readCommissionRecords(backend.db, calendar));
+  const associated = () =>
+    Object.fromEntries([...portal.commissions].filter(([, row]) => !row.archived).map(([key, row]) => [key, [...(portal.dealAssociations.get(row.id) ?? [])].sort()]));
+  const v4Calls = () => portal.log.filter((r) => r.path.startsWith('/crm/v4/'));
+
+  it('links a record whose line credits one deal to it, and no other; an unchanged record costs no call; a changed deal moves the link', async () => {
+    await start();
+    await store([
+      ['2026-01', 'spiff', '500.00', ['11']],
+      ['2026-01', 'commission', '200.00', ['11', '12']],
+      ['2026-02', 'commission', '100.00', ['12']],
+      ['2026-02', 'bonus', '2000.00', []],
+    ]);
+    const first = await run();
+    expect(first).toMatchObject({ sent: 4, failed: [], incomplete: [] });
+    expect(associated()).toEqual({
+      'ae|101|2026-01|spiff': ['11'],
+      'ae|101|2026-01|commission': [],
+      'ae|101|2026-02|commission': ['12'],
+      'ae|101|2026-02|bonus': [],
+    });
+    // Every record was new: nothing to read, one create call for the two with a deal.
+    expect(portal.associationCalls.map((c) => [c.operation, c.inputs.length])).toEqual([['associate/default', 2]]);
+
+    // Nothing changed: no write and no association call; only the schema check of opening the target.
+    const calls = portal.log.length;
+    expect(await run()).toMatchObject({ sent: 0, unchanged: 4, incomplete: [] });
+    expect(portal.log.slice(calls).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /crm/v3/schemas']);
+
+    // The spiff now pays on deal 13 instead of 11 (same amount: only the deal changed); February's
+    // commission now credits deals 12 and 13, so it belongs to neither alone.
+    await store([
+      ['2026-01', 'spiff', '500.00', ['13']],
+      ['2026-01', 'commission', '200.00', ['11', '12']],
+      ['2026-02', 'commission', '150.00', ['12', '13']],
+      ['2026-02', 'bonus', '2000.00', []],
+    ]);
+    portal.associationCalls = [];
+    portal.upserts = [];
+    expect(await run()).toMatchObject({ sent: 2, unchanged: 2, failed: [], incomplete: [] });
+    expect(portal.upserts.map((u) => u.id).sort()).toEqual(['ae|101|2026-01|spiff', 'ae|101|2026-02|commission']);
+    expect(associated()).toEqual({
+      'ae|101|2026-01|spiff': ['13'],
+      'ae|101|2026-01|commission': [],
+      'ae|101|2026-02|commission': [],
+      'ae|101|2026-02|bonus': [],
+    });
+    // Read the two updated records' links, archive the two stale ones in one call, create one.
+    expect(portal.associationCalls.map((c) => [c.operation, c.inputs.length])).toEqual([
+      ['read', 2],
+      ['archive', 2],
+      ['associate/default', 1],
+    ]);
+    expect(v4Calls().every((r) => r.path.startsWith('/crm/v4/associations/2-123/0-3/batch/'))).toBe(true);
+  });
+
+  it('a deal missing in HubSpot leaves that record written but not associated, without failing; the next run sends it alone and links it once the deal exists', async () => {
+    await start();
+    await store([
+      ['2026-01', 'spiff', '500.00', ['11']],
+      ['2026-02', 'spiff', '500.00', ['99']],
+      ['2026-03', 'spiff', '500.00', ['12']],
+    ]);
+    const first = await run();
+    expect(first.failed).toEqual([]);
+    expect(first.incomplete).toEqual([
+      { key: 'ae|101|2026-02|spiff', error: 'not associated to deal 99: VALIDATION_ERROR: Could not find deal 99 or 2-123 1001' },
+    ]);
+    // The record itself is in HubSpot, and the others of its batch are linked.
+    expect(associated()).toEqual({ 'ae|101|2026-01|spiff': ['11'], 'ae|101|2026-02|spiff': [], 'ae|101|2026-03|spiff': ['12'] });
+    const state = await backend.db.selectFrom('writeback_state').select(['key', 'status', 'error', 'external_id']).where('status', '!=', 'ok').execute();
+    expect(state).toEqual([{ key: 'ae|101|2026-02|spiff', status: 'incomplete', error: first.incomplete[0]!.error, external_id: '1001' }]);
+
+    // Still missing: sent again (and refused again), alone.
+    portal.upserts = [];
+    expect(await run()).toMatchObject({ sent: 1, unchanged: 2, failed: [], incomplete: [{ key: 'ae|101|2026-02|spiff' }] });
+    // The deal appears: linked, and the record is done.
+    portal.putDeal('99', '101', '1000', 'closedwon', '2026-02-10T15:00:00.000Z');
+    expect(await run()).toMatchObject({ sent: 1, unchanged: 2, failed: [], incomplete: [] });
+    expect(portal.upserts.map((u) => u.id)).toEqual(['ae|101|2026-02|spiff', 'ae|101|2026-02|spiff']);
+    expect(associated()['ae|101|2026-02|spiff']).toEqual(['99']);
+    expect(await backend.db.selectFrom('writeback_state').select('key').where('status', '!=', 'ok').execute()).toEqual([]);
+  });
+
+  it('bisects an association batch HubSpot refuses whole over one missing deal: only that record is not linked', async () => {
+    await start({ refuseAssociationBatchOnMissingDeal: true });
+    const lines: [string, string, string, string[]][] = Array.from({ length: 120 }, (_, i) => ['2026-01', `c${String(i).padStart(3, '0')}`, '1.00', [i === 37 ? '99' : String(11 + (i % 3))]]);
+    await store(lines);
+    const result = await run();
+    expect(result.failed).toEqual([]);
+    expect(result.incomplete).toEqual([
+      { key: 'ae|101|2026-01|c037', error: 'not associated to deal 99: HubSpot answered 400 to POST /crm/v4/associations/attain_commission/deals/batch/associate/default: One or more objects do not exist: deal 99' },
+    ]);
+    const links = associated();
+    expect(Object.keys(links)).toHaveLength(120);
+    expect(Object.entries(links).filter(([, deals]) => deals.length !== 1).map(([key]) => key)).toEqual(['ae|101|2026-01|c037']);
+    // The first batch of 100 was refused whole, then halved down to the bad record; the second went through.
+    const refused = portal.refusedBatches.filter((b) => b.operation === 'associate');
+    expect(refused[0]!.ids).toHaveLength(100);
+    expect(refused.filter((b) => b.ids.length === 1)).toHaveLength(1);
+    expect(portal.associationCalls.length).toBeLessThan(20);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A local HubSpot portal over `node:http`, speaking the endpoints the connector uses with the
  * response shapes HubSpot gives (v3 objects, search with `paging.next.after` and its 10,000-result
- * cap, owners, pipelines, schemas, batch upsert/read/archive, the OAuth token endpoint). It can
+ * cap, owners, pipelines, schemas, batch upsert/read/archive, the associations v4 batch
+ * read/archive/associate-default between commissions and deals, the OAuth token endpoint). It can
  * enforce a rolling rate limit (429 TEN_SECONDLY_ROLLING above it) and sends the
  * `X-HubSpot-RateLimit-*` headers. Used by the end-to-end test and the benchmark; the real
  * `@hubspot/api-client` talks to it through `baseUrl`.
@@ -42,6 +43,10 @@ export interface FakePortalOptions {
   failKeys?: Set<string>;
   /** Archive calls holding one of these record ids are refused whole with a 400, as HubSpot refuses a batch over one bad input. */
   refuseArchiveIds?: Set<string>;
+  /** Associating a commission to a deal that does not exist refuses the whole call with a 400 (default: that pair alone fails, in `errors[]` of a 207). */
+  refuseAssociationBatchOnMissingDeal?: boolean;
+  /** The `attain_commission` schema's association definitions, when they should differ from what setup creates (one to deals). */
+  commissionAssociations?: { id: string; fromObjectTypeId: string; toObjectTypeId: string; name: string }[];
   /** The `attain_commission` schema's properties, when they should differ from what Attain creates. */
   commissionProperties?: { name: string; type: string; fieldType: string; hasUniqueValue?: boolean }[];
   /** The search's result cap per query (HubSpot's is 10,000): a page reaching past it is a 400. */
@@ -92,12 +97,20 @@ export class FakePortal {
   /** Every upsert input of an accepted call, in order. */
   upserts: { id: string; properties: Record<string, string> }[] = [];
   /** The inputs' ids of each batch call refused whole (400): nothing of it was written. */
-  refusedBatches: { operation: 'upsert' | 'archive'; ids: string[] }[] = [];
+  refusedBatches: { operation: 'upsert' | 'archive' | 'associate'; ids: string[] }[] = [];
+  /** Commission record id → the deal ids it is associated with. */
+  dealAssociations = new Map<string, Set<string>>();
+  /** Each associations v4 call between commissions and deals, with its inputs as sent. */
+  associationCalls: { operation: string; inputs: unknown[] }[] = [];
   archivedIds: string[] = [];
   tokenRequests: URLSearchParams[] = [];
+  /** Called as each commission upsert call arrives, before it is answered. */
+  onUpsert: (() => void) | undefined;
   /** Called with each deal search's body and the status it is answered with. */
   onSearch: ((body: SearchBody, status: number) => void) | undefined;
   rateLimited = 0;
+  /** `associatedObjects` of the create call, when the object was created through the API. */
+  private createdAssociatedObjects: string[] | undefined;
   private server: Server | undefined;
   private accepted: number[] = [];
   private nextId = 1000;
@@ -203,13 +216,19 @@ export class FakePortal {
         return send(200, { results: this.schemaCreated ? [this.schema()] : [] });
       case 'POST /crm/v3/schemas':
         this.schemaCreated = true;
+        this.createdAssociatedObjects = (json['associatedObjects'] as string[] | undefined) ?? [];
         return send(201, this.schema());
+    }
+    const association = /^\/crm\/v4\/associations\/(2-\d+|attain_commission)\/(0-3|deals?)\/batch\/(read|archive|associate\/default)$/.exec(url.pathname);
+    if (association && req.method === 'POST' && this.schemaCreated) {
+      return this.associations(association[3]!, (json['inputs'] as Record<string, unknown>[]) ?? [], send);
     }
     const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
     if (object && req.method === 'POST' && this.schemaCreated) {
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
       if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
       if (object[2] === 'upsert') {
+        this.onUpsert?.();
         // Like HubSpot, an invalid value in any input refuses the whole call, naming the value but not the input.
         const invalid = inputs.flatMap((input) => invalidValues(input.properties ?? {}, this.owners));
         if (invalid.length > 0) {
@@ -257,7 +276,83 @@ export class FakePortal {
   }
 
   private schema(): Record<string, unknown> {
-    return this.options.commissionProperties ? { ...SCHEMA, properties: this.options.commissionProperties } : SCHEMA;
+    return {
+      ...SCHEMA,
+      ...(this.options.commissionProperties && { properties: this.options.commissionProperties }),
+      ...(this.createdAssociatedObjects && {
+        associations: this.createdAssociatedObjects.map((name, i) => ({ id: String(27 + i), fromObjectTypeId: SCHEMA.objectTypeId, toObjectTypeId: OBJECT_TYPE_IDS[name] ?? name, name: `attain_commission_to_${name.toLowerCase()}` })),
+      }),
+      ...(this.options.commissionAssociations && { associations: this.options.commissionAssociations }),
+    };
+  }
+
+  /**
+   * The associations v4 batch endpoints from commissions to deals, answered as HubSpot does: a
+   * batch response with `status: COMPLETE`, `results`, and for the inputs it could not serve
+   * `errors[]` (StandardError: category, message, `context` naming the ids) with a 207. A pair is
+   * answered once per direction. Reading a record with no association is an error too.
+   */
+  private associations(operation: string, inputs: Record<string, unknown>[], send: (status: number, payload?: unknown) => void): void {
+    if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
+    this.associationCalls.push({ operation, inputs });
+    const times = { startedAt: '2026-11-26T00:00:00.000Z', completedAt: '2026-11-26T00:00:00.100Z' };
+    const answer = (results: unknown[], errors: unknown[]) =>
+      send(errors.length ? 207 : 200, { status: 'COMPLETE', results, ...(errors.length && { numErrors: errors.length, errors }), ...times, links: {} });
+    const commissionIds = new Set([...this.commissions.values()].filter((row) => !row.archived).map((row) => row.id));
+    if (operation === 'read') {
+      const results: unknown[] = [];
+      const errors: unknown[] = [];
+      for (const input of inputs as { id: string }[]) {
+        const deals = [...(this.dealAssociations.get(input.id) ?? [])];
+        if (deals.length === 0) {
+          errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `No deals are associated with ${SCHEMA.objectTypeId} ${input.id}.`, context: { fromObjectId: [input.id] }, links: {}, errors: [] });
+        } else {
+          results.push({ from: { id: input.id }, to: deals.map((deal) => ({ toObjectId: Number(deal), associationTypes: [{ category: 'USER_DEFINED', typeId: 27, label: null }] })) });
+        }
+      }
+      return answer(results, errors);
+    }
+    if (operation === 'archive') {
+      for (const input of inputs as { from: { id: string }; to: { id: string }[] }[]) {
+        for (const to of input.to) this.dealAssociations.get(input.from.id)?.delete(to.id);
+      }
+      return send(204);
+    }
+    const pairs = inputs as { from: { id: string }; to: { id: string } }[];
+    const missing = (pair: { from: { id: string }; to: { id: string } }) => {
+      const deal = this.deals.get(pair.to.id);
+      return !deal || deal.archived === true || !commissionIds.has(pair.from.id);
+    };
+    if (this.options.refuseAssociationBatchOnMissingDeal && pairs.some(missing)) {
+      this.refusedBatches.push({ operation: 'associate', ids: pairs.map((p) => p.from.id) });
+      const bad = pairs.find(missing)!;
+      return send(400, { status: 'error', message: `One or more objects do not exist: deal ${bad.to.id}`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+    }
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const pair of pairs) {
+      if (missing(pair)) {
+        errors.push({
+          status: 'error',
+          category: 'VALIDATION_ERROR',
+          subCategory: 'crm.associations.INVALID_OBJECT_IDS',
+          message: `Could not find deal ${pair.to.id} or ${SCHEMA.objectTypeId} ${pair.from.id}`,
+          context: { fromObjectId: [pair.from.id], toObjectId: [pair.to.id] },
+          links: {},
+          errors: [],
+        });
+        continue;
+      }
+      let deals = this.dealAssociations.get(pair.from.id);
+      if (!deals) this.dealAssociations.set(pair.from.id, (deals = new Set()));
+      deals.add(pair.to.id);
+      results.push(
+        { from: { id: pair.from.id }, to: { id: pair.to.id }, associationSpec: { associationCategory: 'USER_DEFINED', associationTypeId: 27 } },
+        { from: { id: pair.to.id }, to: { id: pair.from.id }, associationSpec: { associationCategory: 'USER_DEFINED', associationTypeId: 28 } },
+      );
+    }
+    // HubSpot does not promise the inputs' order.
+    return answer(results.reverse(), errors);
   }
 
   private search(json: Record<string, unknown>, reply: (status: number, payload?: unknown) => void): void {
@@ -351,6 +446,9 @@ export const PIPELINE = {
   ],
 };
 
+/** The object type ids of HubSpot's standard objects, by the names a schema's `associatedObjects` takes. */
+const OBJECT_TYPE_IDS: Record<string, string> = { CONTACT: '0-1', COMPANY: '0-2', DEAL: '0-3', TICKET: '0-5' };
+
 const SCHEMA = {
   id: '123',
   objectTypeId: '2-123',
@@ -368,4 +466,6 @@ const SCHEMA = {
     { name: 'trace', type: 'string', fieldType: 'textarea' },
     { name: 'hubspot_owner_id', type: 'enumeration', fieldType: 'select' },
   ],
+  // A portal whose object was made by `attain hubspot setup` (`associatedObjects: ['DEAL']`).
+  associations: [{ id: '27', fromObjectTypeId: '2-123', toObjectTypeId: '0-3', name: 'attain_commission_to_deal' }],
 };

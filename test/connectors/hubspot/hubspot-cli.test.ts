@@ -166,6 +166,31 @@ describe('attain hubspot setup', () => {
   });
 });
 
+describe('the commission object\'s association with deals', () => {
+  const DIFFERENCE =
+    'attain_commission has no association with deals, so records cannot be linked to their deal: add it (POST /crm/v3/schemas/2-123/associations with toObjectTypeId 0-3) or delete the object and run attain hubspot setup';
+
+  it('setup and check name a missing one with its fix (exit 2), and change nothing', async () => {
+    const { portal: created, url } = await portal({ commissionAssociations: [{ id: '31', fromObjectTypeId: '2-123', toObjectTypeId: '0-1', name: 'attain_commission_to_contact' }] });
+    const dir = workspace('no-deal-association', tokenAuth(url));
+    const setup = await runCli(['--workspace', dir, 'hubspot', 'setup']);
+    expect(setup.code).toBe(2);
+    expect(setup.out).toBe(`The attain_commission object (2-123) exists but differs:\n  - ${DIFFERENCE}\n`);
+    const check = await runCli(['--workspace', dir, 'hubspot', 'check']);
+    expect(check.code).toBe(2);
+    expect(check.out).toContain(`  - ${DIFFERENCE}\n`);
+    expect(created.log.filter((r) => r.method === 'POST' && r.path !== '/crm/v3/objects/deals/search')).toEqual([]);
+  });
+
+  it('setup creates the object associated with deals: verified, it matches', async () => {
+    const { url } = await portal({}, false);
+    const dir = workspace('deal-association', tokenAuth(url));
+    expect((await runCli(['--workspace', dir, 'hubspot', 'setup'])).code).toBe(0);
+    const again = await runCli(['--workspace', dir, 'hubspot', 'setup']);
+    expect(again.out).toBe('The attain_commission object (2-123) exists and matches.\n');
+  });
+});
+
 describe('attain hubspot login', () => {
   const oauth = (url: string) =>
     `    baseUrl: ${url}\n    auth: { clientId: \${HS_CLI_CLIENT_ID}, clientSecret: \${HS_CLI_CLIENT_SECRET}, refreshToken: \${HS_CLI_REFRESH_TOKEN} }\n`;

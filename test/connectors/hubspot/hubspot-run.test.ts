@@ -77,6 +77,12 @@ function seed(portal: FakePortal): void {
   ]);
 }
 
+/** The deals a commission record (by key) is associated with in the portal. */
+function linkedDeals(portal: FakePortal, key: string): string[] {
+  const row = portal.commissions.get(key);
+  return row ? [...(portal.dealAssociations.get(row.id) ?? [])].sort() : [];
+}
+
 describe('attain run with a HubSpot source', () => {
   const portal = new FakePortal({ token: TOKEN });
   let baseUrl = '';
@@ -106,6 +112,12 @@ describe('attain run with a HubSpot source', () => {
       expect(keys).toEqual(['ae|101|2026-Q1|commission', 'ae|102|2026-Q1|commission', 'ae|102|2026-Q1|multi-year-spiff']);
       expect(portal.commissions.get('ae|101|2026-Q1|commission')?.properties).toMatchObject({ amount: '5600.00', hubspot_owner_id: '101', plan: 'ae', period: '2026-Q1' });
       expect(portal.commissions.get('ae|102|2026-Q1|commission')?.properties['amount']).toBe('2400.00');
+      // The spiff pays on deal 2 alone: associated to it. Each commission line credits two deals: to none.
+      expect(keys.map((key) => [key, linkedDeals(portal, key)])).toEqual([
+        ['ae|101|2026-Q1|commission', []],
+        ['ae|102|2026-Q1|commission', []],
+        ['ae|102|2026-Q1|multi-year-spiff', ['2']],
+      ]);
       // Deals without an owner, in an unknown stage or with an unparseable amount are rejects naming the HubSpot id.
       const calc = await runCli(['calc', '--json', '--workspace', ws.dir]);
       const rejects = (JSON.parse(calc.out) as { rejects: { source: string; recordId: string; reason: string }[] }).rejects;
@@ -132,7 +144,39 @@ describe('attain run with a HubSpot source', () => {
       expect(result.code).toBe(0);
       expect(portal.upserts.map((u) => u.id)).toEqual(['ae|102|2026-Q1|commission']);
       expect(portal.commissions.get('ae|102|2026-Q1|multi-year-spiff')?.archived).toBe(true);
+      // Ben's commission now credits deal 3 alone: associated to it.
+      expect(linkedDeals(portal, 'ae|102|2026-Q1|commission')).toEqual(['3']);
     } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('a deal deleted in HubSpot between the sync and the write-back: the record is written, not linked, and the run succeeds', async () => {
+    const own = new FakePortal({ token: TOKEN });
+    const ws = workspace(await own.start());
+    try {
+      seed(own);
+      expect((await runCli(['hubspot', 'setup', '--workspace', ws.dir])).code).toBe(0);
+      // Deal 2 (the spiff's) is deleted as the write-back starts, after the sync read it.
+      own.onUpsert = () => {
+        own.deals.get('2')!.archived = true;
+        own.deals.get('2')!.archivedAt = '2026-03-02T10:00:00Z';
+      };
+      const result = await runCli(['run', '--workspace', ws.dir]);
+      expect(result.code).toBe(0);
+      expect(result.out + result.err).toContain('1 written but not associated to their deal (sent again next run): ae|102|2026-Q1|multi-year-spiff: not associated to deal 2');
+      expect(own.commissions.get('ae|102|2026-Q1|multi-year-spiff')?.archived).toBe(false);
+      expect(linkedDeals(own, 'ae|102|2026-Q1|multi-year-spiff')).toEqual([]);
+
+      // The next run's sync sees the deletion: the spiff line is gone, its record archived, and nothing is left incomplete.
+      own.onUpsert = undefined;
+      const next = await runCli(['run', '--workspace', ws.dir]);
+      expect(next.code).toBe(0);
+      expect(next.out + next.err).not.toContain('not associated');
+      expect(own.commissions.get('ae|102|2026-Q1|multi-year-spiff')?.archived).toBe(true);
+      expect(linkedDeals(own, 'ae|102|2026-Q1|commission')).toEqual(['3']);
+    } finally {
+      await own.stop();
       ws.cleanup();
     }
   });

@@ -287,6 +287,7 @@ describe('HubSpot connector against recorded responses', () => {
             objectTypeId: '2-777',
             name: 'attain_commission',
             properties: ['attain_key', 'period', 'plan', 'component', 'currency', 'trace'].map((name) => ({ name, type: 'string', hasUniqueValue: name === 'attain_key' })).concat(['amount', 'attainment'].map((name) => ({ name, type: 'number', hasUniqueValue: false }))),
+            associations: [{ id: '51', fromObjectTypeId: '2-777', toObjectTypeId: '0-3', name: 'attain_commission_to_deal' }],
           },
         ],
       })
