@@ -100,7 +100,7 @@ export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
  * again (a manager's roll-up needs them all) and pays and writes its own reps: below a few thousand
  * reps per shard the repeated crediting costs more than the parallel paying saves.
  */
-export const DEFAULT_SHARD_REPS = 5_000;
+export const DEFAULT_SHARD_REPS = 10_000;
 
 /** The plans with more assigned reps than `shardReps`, and into how many shards each is cut. */
 export function shardCounts(input: CalculationInput, shardReps: number): Record<string, number> {

@@ -33,12 +33,12 @@ export interface QueueBenchFigures {
   oneWorkerVsInProcess: number;
   /** one worker ÷ two workers: the target is ≥ 1.5. */
   twoWorkersSpeedup: number;
-  /** Two workers with the plans cut into shards of BENCH_SHARD_REPS reps (default 1,500). */
+  /** Two workers with the plans cut into shards of BENCH_SHARD_REPS reps (default 3,000). */
   twoWorkersShardedSeconds: number;
   twoWorkersShardedSpeedup: number;
 }
 
-const SHARD_REPS = Number(process.env['BENCH_SHARD_REPS'] ?? 1_500);
+const SHARD_REPS = Number(process.env['BENCH_SHARD_REPS'] ?? 3_000);
 
 /** The org as a workspace whose attain.yaml adds `queue.shardReps`: plans and data are links to the org's. */
 function shardedWorkspace(orgDir: string, shardReps: number): { dir: string; dispose: () => void } {
