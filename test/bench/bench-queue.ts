@@ -114,15 +114,15 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
 }
 
 /**
- * CPU seconds the whole machine spent busy (user, nice, system, irq, softirq, steal) since boot, from
+ * CPU seconds the whole machine spent busy (user, nice, system, irq, softirq) since boot, from
  * /proc/stat; undefined elsewhere. Over a run, busy ÷ wall is how many cores the run kept busy:
  * the workers, PostgreSQL and Redis together. At 2 of 2 cores no more workers can make it faster.
  */
 function busyCpuSeconds(): number | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return (user + nice + system + irq + softirq + steal) / 100;
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+    return (user + nice + system + irq + softirq) / 100;
   } catch {
     return undefined;
   }
