@@ -130,17 +130,12 @@ export function mergeShardOutcomes(planId: string, shards: readonly CalculateOut
  * one replace does this. Idempotent.
  */
 export async function removeUnwrittenResults(db: Kysely<Database>, runId: string, planId: string, fiscalYearStartMonth: number): Promise<number> {
-  const calendar = new FiscalCalendar(fiscalYearStartMonth);
-  const locks = new LockSet((await listLocks(db)).map((l) => l.period), calendar);
-  const unlocked = (label: string) => {
-    const period = calendar.parse(label);
-    return period === undefined || !locks.isLocked(period);
-  };
+  const locks = new LockSet((await listLocks(db)).map((l) => l.period), new FiscalCalendar(fiscalYearStartMonth));
   return db.transaction().execute(async (trx) => {
     let removed = 0;
     for (const table of ['payout_lines', 'attainment'] as const) {
       const stale = await trx.selectFrom(table).select('period').distinct().where('plan_id', '=', planId).where('run_id', '<>', runId).execute();
-      const periods = stale.map((r) => r.period).filter(unlocked);
+      const periods = stale.map((r) => r.period).filter((label) => !locks.isLabelLocked(label));
       if (periods.length === 0) continue;
       const result = await trx.deleteFrom(table).where('plan_id', '=', planId).where('run_id', '<>', runId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).executeTakeFirst();
       if (table === 'payout_lines') removed += Number(result.numDeletedRows);
@@ -173,12 +168,8 @@ async function writePlanResults(
   attainment: AttainmentRow[],
   reps?: readonly string[],
 ): Promise<number> {
-  const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
-  const locks = new LockSet(input.locked?.periods ?? [], calendar);
-  const locked = (label: string) => {
-    const period = calendar.parse(label);
-    return period !== undefined && locks.isLocked(period);
-  };
+  const locks = new LockSet(input.locked?.periods ?? [], new FiscalCalendar(input.calendar.fiscalYearStartMonth));
+  const locked = (label: string) => locks.isLabelLocked(label);
   const planLines = lines.filter((l) => !locked(l.period));
   const stored = await db.selectFrom('payout_lines').select('period').distinct().where('plan_id', '=', planId).execute();
   const storedAttainment = await db.selectFrom('attainment').select('period').distinct().where('plan_id', '=', planId).execute();

@@ -130,12 +130,8 @@ async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation):
   const { input } = prepared;
   const lockedPeriods = (await listLocks(ctx.db)).map((l) => l.period);
   if (lockedPeriods.length === 0) return input;
-  const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
-  const locks = new LockSet(lockedPeriods, calendar);
-  const lines = await readLockedLines(ctx.db, (label) => {
-    const period = calendar.parse(label);
-    return period !== undefined && locks.isLocked(period);
-  });
+  const locks = new LockSet(lockedPeriods, new FiscalCalendar(input.calendar.fiscalYearStartMonth));
+  const lines = await readLockedLines(ctx.db, (label) => locks.isLabelLocked(label));
   return { ...input, locked: { periods: lockedPeriods, lines } };
 }
 

@@ -26,6 +26,12 @@ export class LockSet {
     return this.labels.size === 0;
   }
 
+  /** A period given by its label (`2026-01`, `2026-Q1`, `2026`); a label that is no period is not locked. */
+  isLabelLocked(label: string): boolean {
+    const period = this.calendar.parse(label);
+    return period !== undefined && this.isLocked(period);
+  }
+
   isLocked(period: Period): boolean {
     const { calendar, labels } = this;
     if (labels.size === 0) return false;
