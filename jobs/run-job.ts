@@ -68,9 +68,9 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
    * rows no shard wrote are removed (the roll-up of a sharded plan happens here, in the run job).
    */
   const planOutcome = async (planId: string, count: number, done: Record<string, unknown>): Promise<CalculateOutcome | undefined> => {
-    if (count === 1) return done[stepJobId(runId, 'calculate', planId)] as CalculateOutcome | undefined;
-    const shards = Array.from({ length: count }, (_, index) => done[stepJobId(runId, 'calculate', planId, { index, count })] as CalculateOutcome | undefined);
+    const shards = shardsOf(count).map((shard) => done[stepJobId(runId, 'calculate', planId, shard)] as CalculateOutcome | undefined);
     if (shards.some((s) => s === undefined)) return undefined;
+    if (count === 1) return shards[0];
     const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
     const removed = await removeUnwrittenResults(deps.db, runId, planId, workspace.config.calendar.fiscalYearStartMonth);
     const merged = mergeShardOutcomes(planId, shards as CalculateOutcome[]);
@@ -102,9 +102,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await addStep('store', { runId });
         const sync = await syncOutcome();
         for (const planId of sync.plans) {
-          const count = sync.shards?.[planId] ?? 1;
-          if (count === 1) await addStep('calculate', { runId, planId }, planId);
-          for (let index = 0; count > 1 && index < count; index++) await addStep('calculate', { runId, planId, shard: { index, count } }, planId, { index, count });
+          for (const shard of shardsOf(sync.shards?.[planId] ?? 1)) await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);
         }
         await moveTo('write-back');
         await childrenDone();
@@ -131,4 +129,9 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
       }
     }
   }
+}
+
+/** A plan's calculate steps: one, unsharded (`undefined`), or `count` shards. */
+function shardsOf(count: number): (Shard | undefined)[] {
+  return count === 1 ? [undefined] : Array.from({ length: count }, (_, index) => ({ index, count }));
 }
