@@ -33,13 +33,15 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
   }, 30_000);
 
   it('two workers give the payout lines, attainment and rejects of the in-process run; a trigger during the run joins it', async () => {
-    const s = await fresh({ stepDelayMs: 300 });
+    const s = await fresh({ stepDelayMs: 1000 });
     const workers = [startWorkerProcess(s), startWorkerProcess(s)];
     await Promise.all(workers.map((w) => w.ready));
 
     const first = cli(s, ['trigger', '--wait']);
-    // The run is in flight for at least four 300 ms steps: a second trigger joins it.
-    await new Promise((r) => setTimeout(r, 600));
+    // Once the run is queued it is in flight for at least three 1 s stages (sync; store and the
+    // calculations; write-back), room for a second CLI process to start on a loaded machine: that
+    // trigger joins it.
+    while ((await s.queue('runs').getJobCountByTypes('waiting', 'active', 'waiting-children')) === 0) await new Promise((r) => setTimeout(r, 50));
     const second = await cli(s, ['trigger']);
     const done = await first;
     expect(done.err).toBe('');
