@@ -42,6 +42,11 @@ export interface HubspotErrorBody {
 
 /** Refresh this long before the access token expires (they live 30 minutes). */
 export const REFRESH_AHEAD_MS = 5 * 60_000;
+/**
+ * HubSpot's OAuth token endpoint, v3: every parameter in the form body (v1, `/oauth/v1/token`, is
+ * deprecated from 2027-02-16). The answer is the same: `access_token`, `refresh_token`, `expires_in`.
+ */
+export const OAUTH_TOKEN_PATH = '/oauth/v3/token';
 const MAX_RATE_LIMIT_RETRIES = 8;
 const MAX_SERVER_RETRIES = 4;
 const MAX_NETWORK_RETRIES = 3;
@@ -190,10 +195,7 @@ export class HubspotApi {
     await this.refreshing;
   }
 
-  /**
-   * The refresh-token grant on `/oauth/v1/token` (the endpoint the client's own TokensApi uses;
-   * HubSpot deprecates it from 2027-02-16 in favour of `/oauth/v3/token`). Sent without a bearer.
-   */
+  /** The refresh-token grant on OAUTH_TOKEN_PATH, sent without a bearer. */
   private async refresh(signal?: AbortSignal): Promise<void> {
     const { clientId = '', clientSecret = '', refreshToken = '' } = this.config.auth;
     const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
@@ -204,7 +206,7 @@ export class HubspotApi {
     try {
       const res = await this.client.apiRequest({
         method: 'POST',
-        path: '/oauth/v1/token',
+        path: OAUTH_TOKEN_PATH,
         authType: 'none',
         defaultJson: false,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -11,7 +11,7 @@ import { parseAttainConfig, type HubspotConfig } from '../../config/attain-schem
 import { ConfigError } from '../../config/errors.js';
 import { findCommissionSchema, schemaDifferences, setupCommissionObject, COMMISSION_OBJECT } from '../../connectors/hubspot/commission-object.js';
 import { dealPropertyMap, stageTable } from '../../connectors/hubspot/deal-mapping.js';
-import { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
+import { HubspotApi, OAUTH_TOKEN_PATH } from '../../connectors/hubspot/hubspot-api.js';
 import { dealPipelines, dealPropertyNames, missingProperties, ownerPages } from '../../connectors/hubspot/portal-reads.js';
 import { ConnectorError } from '../../connectors/source.js';
 import type { CommandContext } from './command-context.js';
@@ -164,7 +164,7 @@ async function login(dir: string, options: { port: string; scopes: string; code?
     () => undefined,
   );
   const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri, code });
-  const res = await api.client.apiRequest({ method: 'POST', path: '/oauth/v1/token', authType: 'none', defaultJson: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const res = await api.client.apiRequest({ method: 'POST', path: OAUTH_TOKEN_PATH, authType: 'none', defaultJson: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() });
   const body = (await res.json().catch(() => ({}))) as { refresh_token?: string; message?: string; status?: string };
   if (!res.ok || !body.refresh_token) {
     throw new ConnectorError('AUTH_FAILED', `HubSpot refused the authorization code (${res.status}${body.status ? ` ${body.status}` : ''}): ${body.message ?? 'no refresh token in the answer'}`);

@@ -152,7 +152,8 @@ export class FakePortal {
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
 
-    if (url.pathname === '/oauth/v1/token') {
+    if (url.pathname === '/oauth/v1/token') return send(410, { status: 'error', message: 'v1 OAuth endpoints are deprecated: use /oauth/v3/token' });
+    if (url.pathname === '/oauth/v3/token') {
       const form = new URLSearchParams(body);
       this.tokenRequests.push(form);
       if (form.get('grant_type') === 'authorization_code') {

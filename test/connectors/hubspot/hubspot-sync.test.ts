@@ -233,13 +233,13 @@ describe('HubSpot connector against recorded responses', () => {
     let wall = Date.parse('2026-03-01T00:00:00Z');
     const forms: string[] = [];
     const scope = nock(BASE)
-      .post('/oauth/v1/token', (body: string) => (forms.push(body), true))
+      .post('/oauth/v3/token', (body: string) => (forms.push(body), true))
       .reply(200, { token_type: 'bearer', refresh_token: 'rt-1', access_token: 'at-1', expires_in: 1800 })
       .get('/crm/v3/owners')
       .query(true)
       .matchHeader('authorization', 'Bearer at-1')
       .reply(200, { results: [] })
-      .post('/oauth/v1/token')
+      .post('/oauth/v3/token')
       .reply(200, { token_type: 'bearer', refresh_token: 'rt-1', access_token: 'at-2', expires_in: 1800 })
       .get('/crm/v3/owners')
       .query(true)
