@@ -30,6 +30,9 @@ export interface ReportOutcome extends RecordedResults {
   deals: number;
   writeback?: WriteBackOutcome['summary'];
   stoppedEarly?: string;
+  lockedPeriods?: string[];
+  /** Where the results are (the database as its runner describes it, the password masked). */
+  database?: string;
 }
 
 export async function recordResults(ctx: StepContext, sync: SyncOutcome, calculated: readonly CalculateOutcome[]): Promise<RecordedResults> {
@@ -61,6 +64,7 @@ export async function finishReport(ctx: StepContext, sync: SyncOutcome, recorded
     ...recorded,
     ...(writeback.summary ? { writeback: writeback.summary } : {}),
     ...(sync.stoppedEarly ? { stoppedEarly: sync.stoppedEarly } : {}),
+    ...(sync.lockedPeriods ? { lockedPeriods: sync.lockedPeriods } : {}),
   };
 }
 

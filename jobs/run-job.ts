@@ -23,6 +23,8 @@ import type { WriteBackOutcome } from './write-back-step.js';
 
 export interface RunJobDeps {
   db: Kysely<Database>;
+  /** The database as the worker describes it (password masked): told in the run's outcome. */
+  database: string;
   workspaceDir: string;
   env: NodeJS.ProcessEnv;
   steps: Queue;
@@ -125,7 +127,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await childrenDone();
         const writeback = (await outcomes())[stepJobId(runId, 'write-back')] as WriteBackOutcome | undefined;
         if (!writeback || !payload.recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
-        return finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback);
+        return { ...(await finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback)), database: deps.database };
       }
     }
   }

@@ -18,7 +18,7 @@ import { prepareCalculation } from '../src/cli/calculation-inputs.js';
 import { finishRun, migrateToLatest, openDatabase, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
 import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
-import { finishReport, recordResults } from './report.js';
+import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
 import { writeBackStep } from './write-back-step.js';
@@ -63,6 +63,23 @@ export interface RunSummary {
   writeback?: { sent: number; unchanged: number; removed: number };
   /** Why the CRM sync stopped before it was complete (an API allocation share, a daily limit). */
   syncStoppedEarly?: string;
+}
+
+/** A run's summary from its outcome (in process, or the run job's return value on a queue). */
+export function runSummaryOf(outcome: ReportOutcome, database: string): RunSummary {
+  return {
+    runId: outcome.runId,
+    database: outcome.database ?? database,
+    asOf: outcome.asOf,
+    reps: outcome.reps,
+    deals: outcome.deals,
+    rejects: outcome.rejects,
+    lines: outcome.lines,
+    totals: outcome.totals,
+    lockedPeriods: outcome.lockedPeriods ?? [],
+    ...(outcome.writeback ? { writeback: outcome.writeback } : {}),
+    ...(outcome.stoppedEarly ? { syncStoppedEarly: outcome.stoppedEarly } : {}),
+  };
 }
 
 const SILENT: RunProgress = { step: () => undefined, done: () => undefined };
@@ -155,20 +172,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           (r) => `${r.lines} payout lines and ${r.rejects.length} rejects written`,
         );
         const writeback = await timed('write-back', () => writeBackStep(ctx), (w) => w.detail);
-        const outcome = await finishReport(ctx, sync, recorded, writeback);
-        return {
-          runId,
-          database: database.describe,
-          asOf: outcome.asOf,
-          reps: outcome.reps,
-          deals: outcome.deals,
-          rejects: outcome.rejects,
-          lines: outcome.lines,
-          totals: outcome.totals,
-          lockedPeriods: computed.input.locked?.periods ?? [],
-          ...(outcome.writeback ? { writeback: outcome.writeback } : {}),
-          ...(outcome.stoppedEarly ? { syncStoppedEarly: outcome.stoppedEarly } : {}),
-        };
+        return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
       } catch (error) {
         await finishRun(database.db, runId, { status: 'failed', error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
         throw error;

@@ -33,6 +33,8 @@ export interface SyncOutcome {
   sourceRejects: Reject[];
   /** Why a CRM sync stopped before it was complete (an API allocation share, a daily limit). */
   stoppedEarly?: string;
+  /** The locked payout periods whose lines the run left as paid. */
+  lockedPeriods?: string[];
 }
 
 /** The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv records are stored by the store step). */
@@ -72,6 +74,7 @@ export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation
     deals: prepared.counts.deals,
     plans: prepared.workspace.plans.map((p) => p.id),
     ...(Object.keys(shards).length > 0 ? { shards } : {}),
+    ...(input.locked?.periods.length ? { lockedPeriods: input.locked.periods } : {}),
     sourceRejects: prepared.rejects,
     ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
   };

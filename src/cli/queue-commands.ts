@@ -24,11 +24,12 @@ import {
   redisTarget,
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
-import { newRunId } from '../../jobs/run.js';
+import { newRunId, runSummaryOf } from '../../jobs/run.js';
 import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
 import { startWorker } from '../worker/worker-process.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { writeRunSummary } from './run-output.js';
 
 interface Io {
   out: Writable;
@@ -244,7 +245,7 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (
       io.out.write(`  ✓ ${id.startsWith(`${runId}-`) ? id.slice(runId.length + 1) : id}${seconds}\n`);
     }
     if (state === 'completed') {
-      writeOutcome(io.out, job.returnvalue as ReportOutcome);
+      writeRunSummary(io.out, runSummaryOf(job.returnvalue as ReportOutcome, 'the database the workers use'));
       return judge(job.returnvalue as ReportOutcome);
     }
     if (state === 'failed') {
@@ -260,16 +261,6 @@ async function failureReason(steps: Queue, job: Job): Promise<string> {
   const failed = (await steps.getFailed(0, 200)).filter((j) => j.id?.startsWith(`${job.id}-`));
   if (failed.length > 0) return failed.map((j) => `${j.name} step (${j.id}): ${j.failedReason}`).join('; ');
   return job.failedReason ?? 'no reason recorded';
-}
-
-function writeOutcome(out: Writable, outcome: ReportOutcome): void {
-  out.write(
-    [
-      `${outcome.runId} succeeded${outcome.asOf ? `, calculated through ${outcome.asOf}` : ''}: ${outcome.reps} reps, ${outcome.deals} deals, ${outcome.lines} payout lines written, ${outcome.rejects.length} rejects`,
-      ...outcome.totals.map((t) => `    ${t.period.padEnd(8)} ${t.amount.padStart(16)} ${t.currency}`),
-      '',
-    ].join('\n'),
-  );
 }
 
 async function openWorkspaceDatabase(workspace: Workspace): Promise<AttainDb> {

@@ -135,7 +135,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const runId = runPayloadId(job.data);
       const log = logger.child({ runId });
       return guarded(job, 'run', runId, () =>
-        processRunJob(job, token, { db, workspaceDir: workspace.dir, env, steps, log }),
+        processRunJob(job, token, { db, database: database.describe, workspaceDir: workspace.dir, env, steps, log }),
       );
     },
     workerOptions(),

@@ -72,7 +72,7 @@ forEachBackend((backend) => {
   });
 
   it('lock, then a paid deal turns lost: an adjustment inside the clawback window, nothing after it', async () => {
-    await run({ runId: 'run-1' });
+    expect((await run({ runId: 'run-1' })).lockedPeriods).toEqual([]);
     await lockPeriod(backend.db, '2026-01', 'test');
     const january = (await lines()).filter((l) => l.includes(' 2026-01 '));
     expect(january).toContain('r1 ae-fy26 2026-01 commission 2400.00');
@@ -81,7 +81,8 @@ forEachBackend((backend) => {
     const deals = join(dir, 'data/deals.csv');
     const original = readFileSync(deals, 'utf8');
     writeFileSync(deals, original.replace('r1,48000.00,USD,2026-01-14,won,New Business,36,2026-01-14', 'r1,48000.00,USD,2026-01-14,lost,New Business,36,2026-03-01'));
-    await run({ runId: 'run-2' });
+    // The summary names the locked period, left as paid.
+    expect((await run({ runId: 'run-2' })).lockedPeriods).toEqual(['2026-01']);
     const after = await lines();
     expect(after.filter((l) => l.includes(' 2026-01 '))).toEqual(january);
     // Alice loses the 2,400 commission and the 500 spiff paid in January: −2,900 in February.

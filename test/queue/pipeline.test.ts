@@ -49,7 +49,10 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     const runId = /^(run-\S+): queued/.exec(done.out)?.[1];
     expect(runId).toBeDefined();
     expect(second.out).toBe(`${runId}: a run was in flight; joined it\n`);
-    expect(done.out).toContain(`${runId} succeeded, calculated through 2026-06-29: 8 reps, 15 deals, 55 payout lines written, 4 rejects`);
+    // The summary attain run prints in process, with the database the worker wrote to.
+    expect(done.out).toContain(`Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`);
+    expect(done.out).toContain('  rejects: 4 records not used, e.g. ');
+    expect(done.out).toMatch(new RegExp(`  results: postgres://\\S+search_path%3D${s.schema}\\n`));
 
     expect(await results(s.database, runId!)).toEqual(expected);
     const run = await getRun(s.database.db, runId!);
@@ -84,7 +87,7 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
       expect(done.out).toContain(`✓ ${step}`);
     }
     expect(done.out).not.toContain('✓ calculate-ae-fy26 ');
-    expect(done.out).toContain(`${runId} succeeded, calculated through 2026-06-29: 8 reps, 15 deals, 55 payout lines written, 4 rejects`);
+    expect(done.out).toContain(`Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n`);
     expect(await results(s.database, runId)).toEqual(expected);
     expect((await getRun(s.database.db, runId))?.result_hash).toBe((await getRun(baseline.database.db, 'run-inprocess'))?.result_hash);
 
