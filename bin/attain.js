@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write('attain is not built yet: run `npm run build` in the package folder (npm install does it through `prepare`).\n');
+  process.stderr.write(
+    'attain is not built yet: run `npm run build` in the package folder (npm install does it through `prepare`).\n',
+  );
   process.exit(2);
 }
 // Output piped into a reader that stopped early (`attain status | head`): stop quietly, as Unix tools do.

@@ -90,9 +90,7 @@ const salesforce = z.strictObject({
   auth: salesforceAuth,
   fields: fieldMap,
   /** Absent: won and lost come from IsWon and IsClosed. */
-  stages: z
-    .strictObject({ won: z.array(text).min(1).optional(), lost: z.array(text).min(1).optional() })
-    .optional(),
+  stages: z.strictObject({ won: z.array(text).min(1).optional(), lost: z.array(text).min(1).optional() }).optional(),
   /** Only opportunities in these stages (StageName) or record types (DeveloperName) are pulled. */
   filters: z
     .strictObject({ stages: z.array(text).min(1).optional(), recordTypes: z.array(text).min(1).optional() })
@@ -100,7 +98,10 @@ const salesforce = z.strictObject({
   /** Absent: a run stops at 25 % of the org's daily API allocation. */
   limits: z
     .strictObject({
-      maxApiShare: nonNegativeDecimal.refine((value) => Number(value) > 0 && Number(value) <= 1, 'expected a share above 0 and at most 1, such as 0.25'),
+      maxApiShare: nonNegativeDecimal.refine(
+        (value) => Number(value) > 0 && Number(value) <= 1,
+        'expected a share above 0 and at most 1, such as 0.25',
+      ),
     })
     .optional(),
   /** Record counts above which Bulk API 2.0 is used instead of REST. Absent: 10,000 both. */

@@ -24,7 +24,11 @@ const CONFIG_FILE = 'attain.yaml';
 const PLANS_DIR = 'plans';
 
 /** Reads and validates the workspace in `dir`; throws a ConfigError listing every problem. */
-export async function loadWorkspace(dir: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Promise<Workspace> {
+export async function loadWorkspace(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ParseOptions = {},
+): Promise<Workspace> {
   const root = path.resolve(dir);
   const folder = await stat(root).catch(() => undefined);
   if (!folder?.isDirectory()) {
@@ -78,14 +82,20 @@ async function listPlanFiles(root: string, issues: ConfigIssue[]): Promise<strin
   const folder = path.join(root, PLANS_DIR);
   try {
     const entries = await readdir(folder, { withFileTypes: true });
-    return entries
-      // A symbolic link counts: a plan shared between workspaces may be linked in.
-      .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && /\.ya?ml$/.test(entry.name))
-      .filter((entry) => !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort();
+    return (
+      entries
+        // A symbolic link counts: a plan shared between workspaces may be linked in.
+        .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && /\.ya?ml$/.test(entry.name))
+        .filter((entry) => !entry.name.startsWith('.'))
+        .map((entry) => entry.name)
+        .sort()
+    );
   } catch (error) {
-    issues.push({ file: `${PLANS_DIR}/`, path: '', message: `cannot read folder ${folder}: ${describeFsError(error)}` });
+    issues.push({
+      file: `${PLANS_DIR}/`,
+      path: '',
+      message: `cannot read folder ${folder}: ${describeFsError(error)}`,
+    });
     return undefined;
   }
 }

@@ -47,9 +47,12 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; is
   };
 
   // Warnings too (an unresolved tag such as `!!float`): a config file is not the place for guesses.
-  const syntaxIssues = [...doc.errors, ...doc.warnings].map(
-    (error): ConfigIssue => ({ file, ...at(error.pos[0]), path: '', message: restoreReferences(error.message) }),
-  );
+  const syntaxIssues = [...doc.errors, ...doc.warnings].map((error): ConfigIssue => ({
+    file,
+    ...at(error.pos[0]),
+    path: '',
+    message: restoreReferences(error.message),
+  }));
   if (syntaxIssues.length > 0) return { issues: syntaxIssues };
 
   if (doc.contents === null) return { issues: [{ file, path: '', message: 'the file is empty' }] };

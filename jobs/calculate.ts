@@ -14,7 +14,13 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { listLocks, loadRunInputs, replaceResults, type Database } from '../src/db/index.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
-import { calculate, type AttainmentRow, type CalculationInput, type CalculationResult, type PayoutLine } from '../src/domain/engine.js';
+import {
+  calculate,
+  type AttainmentRow,
+  type CalculationInput,
+  type CalculationResult,
+  type PayoutLine,
+} from '../src/domain/engine.js';
 import type { Plan } from '../src/domain/plan.js';
 import { LockSet } from '../src/domain/locks.js';
 import type { Reject } from '../src/domain/model.js';
@@ -69,17 +75,27 @@ export function shardOf(repId: string, count: number): number {
 }
 
 /** The whole step, as a queued job runs it: one plan (or several, or one shard of a plan's reps), calculated and written. */
-export async function calculateStep(ctx: StepContext, planIds?: readonly string[], shard?: Shard): Promise<CalculateOutcome> {
+export async function calculateStep(
+  ctx: StepContext,
+  planIds?: readonly string[],
+  shard?: Shard,
+): Promise<CalculateOutcome> {
   return writeResults(ctx, await computePlans(ctx, planIds, shard), shard);
 }
 
 /** Calculates the given plans (default: every plan of the run; with a shard, its reps only) from the run's stored engine input; writes nothing. */
-export async function computePlans(ctx: StepContext, planIds?: readonly string[], shard?: Shard): Promise<ComputedPlans> {
+export async function computePlans(
+  ctx: StepContext,
+  planIds?: readonly string[],
+  shard?: Shard,
+): Promise<ComputedPlans> {
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
-  if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before calculate`);
+  if (!input)
+    throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before calculate`);
   if (ctx.cache) ctx.cache.input = input;
   const unknown = planIds?.filter((id) => !input.plans.some((p) => p.id === id)) ?? [];
-  if (unknown.length > 0) throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
+  if (unknown.length > 0)
+    throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
   const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));
   const reps = shard && ((repId: string) => shardOf(repId, shard.count) === shard.index);
   return { input, plans, result: calculate({ ...input, plans }, reps ? { reps } : {}) };
@@ -89,18 +105,36 @@ export async function computePlans(ctx: StepContext, planIds?: readonly string[]
  * Replaces each calculated plan's stored results (one transaction per plan). A shard replaces
  * its reps' rows only; the run then removes the rows no shard of it wrote (removeUnwrittenResults).
  */
-export async function writeResults(ctx: StepContext, computed: ComputedPlans, shard?: Shard): Promise<CalculateOutcome> {
+export async function writeResults(
+  ctx: StepContext,
+  computed: ComputedPlans,
+  shard?: Shard,
+): Promise<CalculateOutcome> {
   const { input, result } = computed;
   const shardReps = shard && input.data.reps.map((r) => r.id).filter((id) => shardOf(id, shard.count) === shard.index);
   const outcomes: PlanOutcome[] = [];
   for (const { planId, lines, attainment } of splitByPlan(result, computed.plans)) {
     const written = await writePlanResults(ctx.db, ctx.runId, input, planId, lines, attainment, shardReps);
     const digest = planDigest(lines, attainment);
-    outcomes.push({ planId, lines: written, attainment: attainment.length, hash: hashOfDigest(digest), digest, totals: totals(lines) });
+    outcomes.push({
+      planId,
+      lines: written,
+      attainment: attainment.length,
+      hash: hashOfDigest(digest),
+      digest,
+      totals: totals(lines),
+    });
     const of = shard ? ` (shard ${shard.index + 1} of ${shard.count}, ${shardReps!.length} reps)` : '';
-    ctx.log.info({ step: 'calculate', planId, lines: written, ...(shard ? { shard: shard.index + 1, shards: shard.count } : {}) }, `plan ${planId}${of}: ${written} payout lines written`);
+    ctx.log.info(
+      { step: 'calculate', planId, lines: written, ...(shard ? { shard: shard.index + 1, shards: shard.count } : {}) },
+      `plan ${planId}${of}: ${written} payout lines written`,
+    );
   }
-  return { ...(result.asOf === undefined ? {} : { asOf: result.asOf }), plans: outcomes, engineRejects: result.rejects };
+  return {
+    ...(result.asOf === undefined ? {} : { asOf: result.asOf }),
+    plans: outcomes,
+    engineRejects: result.rejects,
+  };
 }
 
 /** The outcomes of a plan's shards as one: counts, digests and totals added, the engine's rejects together. */
@@ -117,7 +151,11 @@ export function mergeShardOutcomes(planId: string, shards: readonly CalculateOut
         attainment: parts.reduce((n, p) => n + p.attainment, 0),
         hash: hashOfDigest(digest),
         digest,
-        totals: sumByPeriodAndCurrency(parts.flatMap((p) => p.totals)).map((t) => ({ period: t.period, currency: t.currency, amount: formatDecimal(t.amount) })),
+        totals: sumByPeriodAndCurrency(parts.flatMap((p) => p.totals)).map((t) => ({
+          period: t.period,
+          currency: t.currency,
+          amount: formatDecimal(t.amount),
+        })),
       },
     ],
     engineRejects: mergeEngineRejects(shards.map((s) => s.engineRejects)),
@@ -129,22 +167,44 @@ export function mergeShardOutcomes(planId: string, shards: readonly CalculateOut
  * did not write (reps no longer on the plan, periods no longer calculated). Unsharded, the plan's
  * one replace does this. Idempotent.
  */
-export async function removeUnwrittenResults(db: Kysely<Database>, runId: string, planId: string, fiscalYearStartMonth: number): Promise<number> {
-  const locks = new LockSet((await listLocks(db)).map((l) => l.period), new FiscalCalendar(fiscalYearStartMonth));
+export async function removeUnwrittenResults(
+  db: Kysely<Database>,
+  runId: string,
+  planId: string,
+  fiscalYearStartMonth: number,
+): Promise<number> {
+  const locks = new LockSet(
+    (await listLocks(db)).map((l) => l.period),
+    new FiscalCalendar(fiscalYearStartMonth),
+  );
   return db.transaction().execute(async (trx) => {
     let removed = 0;
     for (const table of ['payout_lines', 'attainment'] as const) {
-      const stale = await trx.selectFrom(table).select('period').distinct().where('plan_id', '=', planId).where('run_id', '<>', runId).execute();
+      const stale = await trx
+        .selectFrom(table)
+        .select('period')
+        .distinct()
+        .where('plan_id', '=', planId)
+        .where('run_id', '<>', runId)
+        .execute();
       const periods = stale.map((r) => r.period).filter((label) => !locks.isLabelLocked(label));
       if (periods.length === 0) continue;
-      const result = await trx.deleteFrom(table).where('plan_id', '=', planId).where('run_id', '<>', runId).where('period', '=', (eb) => eb.fn.any(eb.val(periods))).executeTakeFirst();
+      const result = await trx
+        .deleteFrom(table)
+        .where('plan_id', '=', planId)
+        .where('run_id', '<>', runId)
+        .where('period', '=', (eb) => eb.fn.any(eb.val(periods)))
+        .executeTakeFirst();
       if (table === 'payout_lines') removed += Number(result.numDeletedRows);
     }
     return removed;
   });
 }
 
-function splitByPlan(result: CalculationResult, plans: readonly Plan[]): { planId: string; lines: PayoutLine[]; attainment: AttainmentRow[] }[] {
+function splitByPlan(
+  result: CalculationResult,
+  plans: readonly Plan[],
+): { planId: string; lines: PayoutLine[]; attainment: AttainmentRow[] }[] {
   return plans.map((plan) => ({
     planId: plan.id,
     lines: result.payouts.filter((l) => l.planId === plan.id),
@@ -154,7 +214,10 @@ function splitByPlan(result: CalculationResult, plans: readonly Plan[]): { planI
 
 /** The result hash of a calculation of every plan at once (`attain replay`): the same as the steps' per plan. */
 export function resultHashOf(result: CalculationResult, plans: readonly Plan[]): string {
-  const perPlan = splitByPlan(result, plans).map(({ planId, lines, attainment }) => ({ planId, hash: planResultHash(lines, attainment) }));
+  const perPlan = splitByPlan(result, plans).map(({ planId, lines, attainment }) => ({
+    planId,
+    hash: planResultHash(lines, attainment),
+  }));
   return runResultHash(perPlan, result.rejects);
 }
 
@@ -171,11 +234,28 @@ async function writePlanResults(
   const locks = new LockSet(input.locked?.periods ?? [], new FiscalCalendar(input.calendar.fiscalYearStartMonth));
   const locked = (label: string) => locks.isLabelLocked(label);
   const planLines = lines.filter((l) => !locked(l.period));
-  const stored = await db.selectFrom('payout_lines').select('period').distinct().where('plan_id', '=', planId).execute();
-  const storedAttainment = await db.selectFrom('attainment').select('period').distinct().where('plan_id', '=', planId).execute();
+  const stored = await db
+    .selectFrom('payout_lines')
+    .select('period')
+    .distinct()
+    .where('plan_id', '=', planId)
+    .execute();
+  const storedAttainment = await db
+    .selectFrom('attainment')
+    .select('period')
+    .distinct()
+    .where('plan_id', '=', planId)
+    .execute();
   const periods = new Set([...stored, ...storedAttainment].map((r) => r.period).filter((p) => !locked(p)));
   for (const row of [...planLines, ...attainment]) periods.add(row.period);
-  const count = await replaceResults(db, { runId, planId, periods: [...periods], lines: planLines, attainment, ...(reps ? { reps } : {}) });
+  const count = await replaceResults(db, {
+    runId,
+    planId,
+    periods: [...periods],
+    lines: planLines,
+    attainment,
+    ...(reps ? { reps } : {}),
+  });
   return count.lines;
 }
 
@@ -201,7 +281,8 @@ export function planDigest(lines: readonly PayoutLine[], attainment: readonly At
     if (!hash) byRep.set(repId, (hash = createHash('sha256').update(`${repId}\n`)));
     return hash;
   };
-  for (const { repId, planId, period, component, amount, currency } of lines) repHash(repId).update(`${JSON.stringify([repId, planId, period, component, amount, currency])}\n`);
+  for (const { repId, planId, period, component, amount, currency } of lines)
+    repHash(repId).update(`${JSON.stringify([repId, planId, period, component, amount, currency])}\n`);
   for (const row of attainment) repHash(row.repId).update(`${JSON.stringify(row)}\n`);
   let sum = 0n;
   for (const hash of byRep.values()) sum = (sum + BigInt(`0x${hash.digest('hex')}`)) % MOD;
@@ -211,11 +292,17 @@ export function planDigest(lines: readonly PayoutLine[], attainment: readonly At
 export function mergeDigests(digests: readonly PlanDigest[]): PlanDigest {
   let sum = 0n;
   for (const d of digests) sum = (sum + BigInt(`0x${d.sum}`)) % MOD;
-  return { lines: digests.reduce((n, d) => n + d.lines, 0), attainment: digests.reduce((n, d) => n + d.attainment, 0), sum: sum.toString(16).padStart(64, '0') };
+  return {
+    lines: digests.reduce((n, d) => n + d.lines, 0),
+    attainment: digests.reduce((n, d) => n + d.attainment, 0),
+    sum: sum.toString(16).padStart(64, '0'),
+  };
 }
 
 export function hashOfDigest(digest: PlanDigest): string {
-  return createHash('sha256').update(`payouts ${digest.lines}\nattainment ${digest.attainment}\nreps ${digest.sum}\n`).digest('hex');
+  return createHash('sha256')
+    .update(`payouts ${digest.lines}\nattainment ${digest.attainment}\nreps ${digest.sum}\n`)
+    .digest('hex');
 }
 
 /** sha256 of a plan's payout lines and attainment rows: the same whether calculated whole or in shards. */
@@ -228,7 +315,10 @@ export function planResultHash(lines: readonly PayoutLine[], attainment: readonl
  * plan id order, then the engine's rejects merged across plans. The same whether the plans were
  * calculated together (in process, replay) or one job each (queued).
  */
-export function runResultHash(plans: readonly Pick<PlanOutcome, 'planId' | 'hash'>[], engineRejects: readonly Reject[]): string {
+export function runResultHash(
+  plans: readonly Pick<PlanOutcome, 'planId' | 'hash'>[],
+  engineRejects: readonly Reject[],
+): string {
   const hash = createHash('sha256');
   const sorted = [...plans].sort((a, b) => (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : 0));
   hash.update(`plans ${sorted.length}\n`);
@@ -247,11 +337,17 @@ export function mergeEngineRejects(lists: readonly (readonly Reject[])[]): Rejec
 }
 
 function totals(lines: readonly PayoutLine[]): PlanOutcome['totals'] {
-  return sumByPeriodAndCurrency(lines).map((s) => ({ period: s.period, currency: s.currency, amount: formatDecimal(s.amount) }));
+  return sumByPeriodAndCurrency(lines).map((s) => ({
+    period: s.period,
+    currency: s.currency,
+    amount: formatDecimal(s.amount),
+  }));
 }
 
 /** Amounts summed per period and currency, exactly, in first-seen order: a plan's lines, or the plans' totals of a run. */
-export function sumByPeriodAndCurrency(rows: readonly { period: string; currency: string; amount: string }[]): { period: string; currency: string; amount: Decimal }[] {
+export function sumByPeriodAndCurrency(
+  rows: readonly { period: string; currency: string; amount: string }[],
+): { period: string; currency: string; amount: Decimal }[] {
   const sums = new Map<string, { period: string; currency: string; amount: Decimal }>();
   for (const row of rows) {
     const key = `${row.period}\u0000${row.currency}`;

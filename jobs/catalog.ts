@@ -19,7 +19,10 @@ export const NIGHTLY_SCHEDULER_ID = 'attain-nightly';
 export const RUN_DEDUPLICATION_ID = 'attain-run';
 
 /** Run ids and job ids: no `:` (BullMQ's key separator), never all digits (BullMQ's own ids). */
-const jobIdPart = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, _ . - and no ":"').refine((s) => !/^\d+$/.test(s), 'must not be all digits');
+const jobIdPart = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, _ . - and no ":"')
+  .refine((s) => !/^\d+$/.test(s), 'must not be all digits');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
 /** What a finished step hands to the run's report step (small: counts, hashes, rejects). */
@@ -48,7 +51,11 @@ export type SyncPayload = z.infer<typeof syncPayload>;
 const shard = z
   .strictObject({ index: z.number().int().min(0), count: z.number().int().min(2) })
   .refine((s) => s.index < s.count, 'index must be below count');
-export const calculatePayload = z.strictObject({ runId: jobIdPart, planId: z.string().min(1), shard: shard.optional() });
+export const calculatePayload = z.strictObject({
+  runId: jobIdPart,
+  planId: z.string().min(1),
+  shard: shard.optional(),
+});
 export type CalculatePayload = z.infer<typeof calculatePayload>;
 
 export const storePayload = z.strictObject({ runId: jobIdPart });
@@ -74,8 +81,16 @@ const stepDefaults = {
 } satisfies JobsOptions;
 
 export const JOBS = {
-  run: { queue: QUEUES.runs, payload: runPayload, defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } },
-  nightly: { queue: QUEUES.runs, payload: nightlyPayload, defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } } },
+  run: {
+    queue: QUEUES.runs,
+    payload: runPayload,
+    defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
+  },
+  nightly: {
+    queue: QUEUES.runs,
+    payload: nightlyPayload,
+    defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
+  },
   sync: { queue: QUEUES.steps, payload: syncPayload, defaults: stepDefaults },
   store: { queue: QUEUES.steps, payload: storePayload, defaults: stepDefaults },
   calculate: { queue: QUEUES.steps, payload: calculatePayload, defaults: stepDefaults },
@@ -90,7 +105,12 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>
  * `<runId>-<step>[-<planId>[-<k>of<n>]]`: the same step of the same run always has the same id, so
  * adding it twice adds it once. `<k>of<n>`: shard k (from 1) of a plan calculated in n shards.
  */
-export function stepJobId(runId: string, step: StepName, planId?: string, shard?: { index: number; count: number }): string {
+export function stepJobId(
+  runId: string,
+  step: StepName,
+  planId?: string,
+  shard?: { index: number; count: number },
+): string {
   if (planId === undefined) return `${runId}-${step}`;
   const id = `${runId}-${step}-${planId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
   return shard === undefined ? id : `${id}-${shard.index + 1}of${shard.count}`;
@@ -105,7 +125,9 @@ export class JobPayloadError extends Error {
 export function parsePayload<N extends JobName>(name: N, jobId: string | undefined, data: unknown): JobPayload<N> {
   const parsed = JOBS[name].payload.safeParse(data);
   if (parsed.success) return parsed.data as JobPayload<N>;
-  const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`).join('; ');
+  const issues = parsed.error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`)
+    .join('; ');
   throw new JobPayloadError(`job ${jobId ?? '(no id)'} (${name}): invalid payload: ${issues}`);
 }
 

@@ -15,14 +15,21 @@ export interface EnqueuedRun {
 
 export async function enqueueRun(runs: Queue, payload: RunPayload): Promise<EnqueuedRun> {
   const data = parsePayload('run', payload.runId, payload);
-  const job: Job = await runs.add('run', data, { ...JOBS.run.defaults, jobId: data.runId, deduplication: { id: RUN_DEDUPLICATION_ID } });
+  const job: Job = await runs.add('run', data, {
+    ...JOBS.run.defaults,
+    jobId: data.runId,
+    deduplication: { id: RUN_DEDUPLICATION_ID },
+  });
   const runId = job.id ?? data.runId;
   return { runId, joined: runId !== data.runId };
 }
 
 /** A scheduled run's id, from the time it was scheduled for: a retried tick enqueues the same run. */
 export function scheduledRunId(scheduledMillis: number): string {
-  const stamp = new Date(scheduledMillis).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(scheduledMillis)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `run-${stamp}-nightly`;
 }
 

@@ -61,7 +61,11 @@ export function connectRedis(target: RedisTarget, role: 'worker' | 'producer', o
   const options: RedisOptions =
     role === 'worker'
       ? { maxRetriesPerRequest: null }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (times) => (times > 3 ? null : 200 * times) };
+      : {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          retryStrategy: (times) => (times > 3 ? null : 200 * times),
+        };
   const redis = new Redis(target.url, { ...options, lazyConnect: true, connectTimeout: 5000 });
   redis.on('error', onError);
   return redis;
@@ -70,13 +74,21 @@ export function connectRedis(target: RedisTarget, role: 'worker' | 'producer', o
 /** Connects and pings once, so that an unreachable Redis is one clear message at start, not a hang. */
 export async function checkReachable(target: RedisTarget): Promise<void> {
   let lastError: unknown;
-  const probe = new Redis(target.url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const probe = new Redis(target.url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   probe.on('error', (error) => (lastError = error));
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new RedisUnavailableError(`cannot reach Redis at ${target.hostPort} (${target.masked}): ${cause(lastError ?? error, target)}`);
+    throw new RedisUnavailableError(
+      `cannot reach Redis at ${target.hostPort} (${target.masked}): ${cause(lastError ?? error, target)}`,
+    );
   } finally {
     probe.disconnect();
   }
@@ -88,13 +100,18 @@ export async function checkReachable(target: RedisTarget): Promise<void> {
  * on (`--allow-eviction`), then it warns on every start. A Redis that forbids CONFIG (some managed
  * services) cannot be checked: a warning says so.
  */
-export async function checkEvictionPolicy(redis: Redis): Promise<{ policy: string | undefined; problem: string | undefined }> {
+export async function checkEvictionPolicy(
+  redis: Redis,
+): Promise<{ policy: string | undefined; problem: string | undefined }> {
   let policy: string | undefined;
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
     policy = reply[1];
   } catch (error) {
-    return { policy: undefined, problem: `could not read Redis's maxmemory-policy (${error instanceof Error ? error.message : String(error)}); make sure it is noeviction` };
+    return {
+      policy: undefined,
+      problem: `could not read Redis's maxmemory-policy (${error instanceof Error ? error.message : String(error)}); make sure it is noeviction`,
+    };
   }
   if (policy === 'noeviction') return { policy, problem: undefined };
   return {

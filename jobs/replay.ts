@@ -35,10 +35,24 @@ export async function replayRun(database: AttainDb, runId: string): Promise<Repl
   if (!run) throw new ReplayError(runId, `no run ${runId} in ${database.describe}`);
   const input = await loadRunInputs(db, runId);
   if (!input || run.result_hash === null) {
-    const why = run.status === 'running' ? 'it is still running' : run.status === 'failed' ? `it failed before calculating (${run.error ?? 'no reason recorded'})` : 'it was recorded before runs stored their inputs';
-    throw new ReplayError(runId, `run ${runId} cannot be replayed: it has no stored ${input ? 'result hash' : 'inputs'} (${why})`);
+    const why =
+      run.status === 'running'
+        ? 'it is still running'
+        : run.status === 'failed'
+          ? `it failed before calculating (${run.error ?? 'no reason recorded'})`
+          : 'it was recorded before runs stored their inputs';
+    throw new ReplayError(
+      runId,
+      `run ${runId} cannot be replayed: it has no stored ${input ? 'result hash' : 'inputs'} (${why})`,
+    );
   }
   const result = calculate(input);
   const replayedHash = resultHashOf(result, input.plans);
-  return { runId, storedHash: run.result_hash, replayedHash, matches: replayedHash === run.result_hash, lines: result.payouts.length };
+  return {
+    runId,
+    storedHash: run.result_hash,
+    replayedHash,
+    matches: replayedHash === run.result_hash,
+    lines: result.payouts.length,
+  };
 }

@@ -35,7 +35,11 @@ export interface ReportOutcome extends RecordedResults {
   database?: string;
 }
 
-export async function recordResults(ctx: StepContext, sync: SyncOutcome, calculated: readonly CalculateOutcome[]): Promise<RecordedResults> {
+export async function recordResults(
+  ctx: StepContext,
+  sync: SyncOutcome,
+  calculated: readonly CalculateOutcome[],
+): Promise<RecordedResults> {
   const engineRejects = mergeEngineRejects(calculated.map((c) => c.engineRejects));
   const rejects = await locateRejects(ctx, sync, engineRejects);
   await replaceRejects(ctx.db, ctx.runId, rejects);
@@ -49,14 +53,31 @@ export async function recordResults(ctx: StepContext, sync: SyncOutcome, calcula
     lines: plans.reduce((n, p) => n + p.lines, 0),
     rejects,
     resultHash,
-    totals: totalsByPeriod(plans.flatMap((p) => p.totals), new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth)),
+    totals: totalsByPeriod(
+      plans.flatMap((p) => p.totals),
+      new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth),
+    ),
   };
 }
 
-export async function finishReport(ctx: StepContext, sync: SyncOutcome, recorded: RecordedResults, writeback: WriteBackOutcome): Promise<ReportOutcome> {
-  const counts = { reps: sync.reps, deals: sync.deals, rejects: recorded.rejects.length, lines: recorded.lines, ...writeback.summary };
+export async function finishReport(
+  ctx: StepContext,
+  sync: SyncOutcome,
+  recorded: RecordedResults,
+  writeback: WriteBackOutcome,
+): Promise<ReportOutcome> {
+  const counts = {
+    reps: sync.reps,
+    deals: sync.deals,
+    rejects: recorded.rejects.length,
+    lines: recorded.lines,
+    ...writeback.summary,
+  };
   await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts });
-  ctx.log.info({ step: 'report', ...counts }, `run succeeded: ${recorded.lines} payout lines, ${recorded.rejects.length} rejects`);
+  ctx.log.info(
+    { step: 'report', ...counts },
+    `run succeeded: ${recorded.lines} payout lines, ${recorded.rejects.length} rejects`,
+  );
   return {
     runId: ctx.runId,
     reps: sync.reps,
@@ -83,10 +104,22 @@ async function locateRejects(ctx: StepContext, sync: SyncOutcome, engineRejects:
   return [...sync.sourceRejects, ...engineRejects].sort(compareRejects);
 }
 
-function totalsByPeriod(rows: { period: string; currency: string; amount: string }[], calendar: FiscalCalendar): RecordedResults['totals'] {
-  return sumByPeriodAndCurrency(rows)
-    .map((t) => ({ ...t, end: calendar.parse(t.period)?.endDay ?? 0 }))
-    // By the day each period ends: the months of a quarter come before the quarter.
-    .sort((a, b) => a.end - b.end || (a.period < b.period ? -1 : a.period > b.period ? 1 : a.currency < b.currency ? -1 : 1))
-    .map((t) => ({ period: t.period, currency: t.currency, amount: formatDecimal(t.amount, minorUnitDigits(t.currency)) }));
+function totalsByPeriod(
+  rows: { period: string; currency: string; amount: string }[],
+  calendar: FiscalCalendar,
+): RecordedResults['totals'] {
+  return (
+    sumByPeriodAndCurrency(rows)
+      .map((t) => ({ ...t, end: calendar.parse(t.period)?.endDay ?? 0 }))
+      // By the day each period ends: the months of a quarter come before the quarter.
+      .sort(
+        (a, b) =>
+          a.end - b.end || (a.period < b.period ? -1 : a.period > b.period ? 1 : a.currency < b.currency ? -1 : 1),
+      )
+      .map((t) => ({
+        period: t.period,
+        currency: t.currency,
+        amount: formatDecimal(t.amount, minorUnitDigits(t.currency)),
+      }))
+  );
 }

@@ -51,13 +51,18 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
   };
   const outcomes = async (): Promise<Record<string, unknown>> => {
     const byJobId: Record<string, unknown> = { ...payload.completed };
-    for (const [key, value] of Object.entries(await job.getChildrenValues())) byJobId[key.slice(key.lastIndexOf(':') + 1)] = value;
+    for (const [key, value] of Object.entries(await job.getChildrenValues()))
+      byJobId[key.slice(key.lastIndexOf(':') + 1)] = value;
     return byJobId;
   };
   const addStep = async <N extends StepName>(name: N, data: JobPayload<N>, planId?: string, shard?: Shard) => {
     const jobId = stepJobId(runId, name, planId, shard);
     if (payload.completed?.[jobId] !== undefined) return;
-    await deps.steps.add(name, data, { ...JOBS[name].defaults, jobId, parent: { id: runId, queue: job.queueQualifiedName } });
+    await deps.steps.add(name, data, {
+      ...JOBS[name].defaults,
+      jobId,
+      parent: { id: runId, queue: job.queueQualifiedName },
+    });
   };
   const syncOutcome = async () => {
     const sync = (await outcomes())[stepJobId(runId, 'sync')] as SyncOutcome | undefined;
@@ -69,14 +74,28 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
    * A plan's calculate outcome: its one step's, or its shards' merged once all are in, after the
    * rows no shard wrote are removed (the roll-up of a sharded plan happens here, in the run job).
    */
-  const planOutcome = async (planId: string, count: number, done: Record<string, unknown>): Promise<CalculateOutcome | undefined> => {
-    const shards = shardsOf(count).map((shard) => done[stepJobId(runId, 'calculate', planId, shard)] as CalculateOutcome | undefined);
+  const planOutcome = async (
+    planId: string,
+    count: number,
+    done: Record<string, unknown>,
+  ): Promise<CalculateOutcome | undefined> => {
+    const shards = shardsOf(count).map(
+      (shard) => done[stepJobId(runId, 'calculate', planId, shard)] as CalculateOutcome | undefined,
+    );
     if (shards.some((s) => s === undefined)) return undefined;
     if (count === 1) return shards[0];
     const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
-    const removed = await removeUnwrittenResults(deps.db, runId, planId, workspace.config.calendar.fiscalYearStartMonth);
+    const removed = await removeUnwrittenResults(
+      deps.db,
+      runId,
+      planId,
+      workspace.config.calendar.fiscalYearStartMonth,
+    );
     const merged = mergeShardOutcomes(planId, shards as CalculateOutcome[]);
-    deps.log.info({ step: 'calculate', planId, shards: count, lines: merged.plans[0]!.lines, removed }, `plan ${planId}: ${count} shards, ${merged.plans[0]!.lines} payout lines${removed ? `, ${removed} lines of an earlier run removed` : ''}`);
+    deps.log.info(
+      { step: 'calculate', planId, shards: count, lines: merged.plans[0]!.lines, removed },
+      `plan ${planId}: ${count} shards, ${merged.plans[0]!.lines} payout lines${removed ? `, ${removed} lines of an earlier run removed` : ''}`,
+    );
     return merged;
   };
 
@@ -85,10 +104,19 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
       case 'start':
         if (payload.completed === undefined) {
           const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
-          await startRun(deps.db, { id: runId, trigger: payload.trigger, inputsHash: 'pending', planVersions: planVersions(workspace.plans) });
+          await startRun(deps.db, {
+            id: runId,
+            trigger: payload.trigger,
+            inputsHash: 'pending',
+            planVersions: planVersions(workspace.plans),
+          });
         } else {
           // A retry keeps the run's row and what its completed steps stored.
-          await deps.db.updateTable('runs').set({ status: 'running', error: null, finished_at: null }).where('id', '=', runId).execute();
+          await deps.db
+            .updateTable('runs')
+            .set({ status: 'running', error: null, finished_at: null })
+            .where('id', '=', runId)
+            .execute();
         }
         deps.log.info({ stage }, `run ${runId} started (${payload.trigger})`);
         await moveTo('sync');
@@ -104,7 +132,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await addStep('store', { runId });
         const sync = await syncOutcome();
         for (const planId of sync.plans) {
-          for (const shard of shardsOf(sync.shards?.[planId] ?? 1)) await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);
+          for (const shard of shardsOf(sync.shards?.[planId] ?? 1))
+            await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);
         }
         await moveTo('write-back');
         await childrenDone();
@@ -114,9 +143,12 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await childrenDone();
         const done = await outcomes();
         const sync = await syncOutcome();
-        const calculated = await Promise.all(sync.plans.map((planId) => planOutcome(planId, sync.shards?.[planId] ?? 1, done)));
+        const calculated = await Promise.all(
+          sync.plans.map((planId) => planOutcome(planId, sync.shards?.[planId] ?? 1, done)),
+        );
         const missing = sync.plans.filter((_, i) => calculated[i] === undefined);
-        if (missing.length > 0) throw new Error(`run ${runId}: no outcome of the calculate step of plan ${missing.join(', ')}`);
+        if (missing.length > 0)
+          throw new Error(`run ${runId}: no outcome of the calculate step of plan ${missing.join(', ')}`);
         const recorded = await recordResults(ctx, sync, calculated as CalculateOutcome[]);
         await addStep('write-back', { runId });
         await moveTo('report', { recorded: recorded as unknown as Record<string, unknown> });
@@ -127,7 +159,10 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await childrenDone();
         const writeback = (await outcomes())[stepJobId(runId, 'write-back')] as WriteBackOutcome | undefined;
         if (!writeback || !payload.recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
-        return { ...(await finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback)), database: deps.database };
+        return {
+          ...(await finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback)),
+          database: deps.database,
+        };
       }
     }
   }

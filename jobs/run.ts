@@ -130,7 +130,15 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     info: (fields, message) => (fields['source'] ? progress.log?.(message) : undefined),
     warn: (_fields, message) => progress.log?.(message),
   };
-  const connector = kind === 'csv' ? undefined : await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env, log: (m) => progress.log?.(m) });
+  const connector =
+    kind === 'csv'
+      ? undefined
+      : await openConnector({
+          config: workspace.config,
+          workspaceDir: workspace.dir,
+          env,
+          log: (m) => progress.log?.(m),
+        });
   if (connector) cache.connector = connector;
   try {
     return await withRunLock(database, async () => {
@@ -151,7 +159,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             () => readSource(ctx, asOf),
             ({ report: r }) =>
               r
-                ? `${Object.entries(r.records).map(([object, n]) => `${n} ${object}`).join(', ') || 'nothing changed'} (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`
+                ? `${
+                    Object.entries(r.records)
+                      .map(([object, n]) => `${n} ${object}`)
+                      .join(', ') || 'nothing changed'
+                  } (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`
                 : 'synced',
           ));
         }
@@ -163,18 +175,32 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             await storeStep(ctx);
             return outcome;
           },
-          () => (kind === 'csv' ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored` : 'run inputs stored'),
+          () =>
+            kind === 'csv'
+              ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`
+              : 'run inputs stored',
         );
-        const computed = await timed('calculate', () => computePlans(ctx), (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`);
+        const computed = await timed(
+          'calculate',
+          () => computePlans(ctx),
+          (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`,
+        );
         const recorded = await timed(
           'results',
           async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
           (r) => `${r.lines} payout lines and ${r.rejects.length} rejects written`,
         );
-        const writeback = await timed('write-back', () => writeBackStep(ctx), (w) => w.detail);
+        const writeback = await timed(
+          'write-back',
+          () => writeBackStep(ctx),
+          (w) => w.detail,
+        );
         return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
       } catch (error) {
-        await finishRun(database.db, runId, { status: 'failed', error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+        await finishRun(database.db, runId, {
+          status: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+        }).catch(() => undefined);
         throw error;
       }
     });
@@ -186,6 +212,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
 /** A run id: `run-<UTC timestamp>-<random>` (no `:`, never all digits, so it is a valid BullMQ job id). */
 export function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `run-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }

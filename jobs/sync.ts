@@ -13,7 +13,15 @@ import { loadWorkspace, type Workspace } from '../config/workspace.js';
 import { openConnector } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
-import { createSyncStore, listLocks, loadRunInputs, readLockedLines, recordInputs, saveRunInputs, upsertCanonical } from '../src/db/index.js';
+import {
+  createSyncStore,
+  listLocks,
+  loadRunInputs,
+  readLockedLines,
+  recordInputs,
+  saveRunInputs,
+  upsertCanonical,
+} from '../src/db/index.js';
 import { RunInputsMissingError } from './step-context.js';
 import type { CalculationInput } from '../src/domain/engine.js';
 import { LockSet } from '../src/domain/locks.js';
@@ -44,14 +52,20 @@ export async function syncStep(ctx: StepContext, options: { asOf?: string }): Pr
 }
 
 /** Reads the source: a csv source's files, or a CRM's changes synced into the database and read back. */
-export async function readSource(ctx: StepContext, options: { asOf?: string }): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
+export async function readSource(
+  ctx: StepContext,
+  options: { asOf?: string },
+): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
   const workspace = await workspaceOf(ctx);
   const { kind } = workspace.config.source;
   const prepareOptions = { workspace, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
-  if (kind === 'csv') return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
+  if (kind === 'csv')
+    return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
 
   const log = (message: string) => ctx.log.info({ step: 'sync', source: kind }, message);
-  const connector = ctx.cache?.connector ?? (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
+  const connector =
+    ctx.cache?.connector ??
+    (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
   if (!connector) throw new Error(`source.kind ${kind}: no connector`);
   try {
     const report = await connector.sync(createSyncStore(ctx.db, kind), { log });
@@ -63,7 +77,11 @@ export async function readSource(ctx: StepContext, options: { asOf?: string }): 
 }
 
 /** Stores the run's engine input: what the calculate steps read. */
-export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation, report?: SyncReport): Promise<SyncOutcome> {
+export async function saveInputs(
+  ctx: StepContext,
+  prepared: PreparedCalculation,
+  report?: SyncReport,
+): Promise<SyncOutcome> {
   const input = await withLockedLines(ctx, prepared);
   const { bytes, inputsHash } = await saveRunInputs(ctx.db, ctx.runId, input);
   await recordInputs(ctx.db, ctx.runId, inputsHash);
@@ -78,7 +96,10 @@ export async function saveInputs(ctx: StepContext, prepared: PreparedCalculation
     sourceRejects: prepared.rejects,
     ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
   };
-  ctx.log.info({ step: 'sync', inputBytes: bytes }, `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects.length} rejects`);
+  ctx.log.info(
+    { step: 'sync', inputBytes: bytes },
+    `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects.length} rejects`,
+  );
   return outcome;
 }
 
@@ -91,10 +112,14 @@ export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
   const workspace = await workspaceOf(ctx);
   if (workspace.config.source.kind !== 'csv') return { stored: 0 };
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
-  if (!input) throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before store`);
+  if (!input)
+    throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before store`);
   if (ctx.cache) ctx.cache.input = input;
   const stored = await upsertCanonical(ctx.db, input.data, 'csv');
-  ctx.log.info({ step: 'store', ...stored }, `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`);
+  ctx.log.info(
+    { step: 'store', ...stored },
+    `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`,
+  );
   return { stored: stored.reps + stored.deals + stored.splits + stored.quotas + stored.assignments + stored.fxRates };
 }
 
@@ -139,5 +164,7 @@ async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation):
 }
 
 export function planVersions(plans: readonly Plan[]): Record<string, string> {
-  return Object.fromEntries(plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]));
+  return Object.fromEntries(
+    plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]),
+  );
 }

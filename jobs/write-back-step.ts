@@ -22,20 +22,37 @@ export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome>
   if (!writeback.enabled) return { detail: 'off (writeback.enabled is false)' };
 
   const log = (message: string) => ctx.log.info({ step: 'write-back', source: source.kind }, message);
-  const connector = ctx.cache?.connector ?? (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
+  const connector =
+    ctx.cache?.connector ??
+    (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
   if (!connector) throw new Error(`source.kind ${source.kind}: no connector`);
   try {
     const target = await connector.writeback();
-    const { failed, incomplete, ...summary } = await writeBackChanges(ctx.db, target, await readCommissionRecords(ctx.db, new FiscalCalendar(calendar.fiscalYearStartMonth)));
-    const examples = (list: { key: string; error: string }[]) => list.slice(0, 3).map((f) => `${f.key}: ${f.error}`).join('; ');
+    const { failed, incomplete, ...summary } = await writeBackChanges(
+      ctx.db,
+      target,
+      await readCommissionRecords(ctx.db, new FiscalCalendar(calendar.fiscalYearStartMonth)),
+    );
+    const examples = (list: { key: string; error: string }[]) =>
+      list
+        .slice(0, 3)
+        .map((f) => `${f.key}: ${f.error}`)
+        .join('; ');
     const detail =
       `${summary.sent} sent, ${summary.unchanged} unchanged, ${summary.removed} removed` +
       (failed.length ? `, ${failed.length} refused (kept, sent again next run): ${examples(failed)}` : '') +
-      (incomplete.length ? `, ${incomplete.length} written but not associated to their deal (sent again next run): ${examples(incomplete)}` : '');
+      (incomplete.length
+        ? `, ${incomplete.length} written but not associated to their deal (sent again next run): ${examples(incomplete)}`
+        : '');
     // Written but not associated (a deal deleted since the sync): a warning, not a failed step.
-    ctx.log[incomplete.length > 0 ? 'warn' : 'info']({ step: 'write-back', ...summary, refused: failed.length, incomplete: incomplete.length }, detail);
+    ctx.log[incomplete.length > 0 ? 'warn' : 'info'](
+      { step: 'write-back', ...summary, refused: failed.length, incomplete: incomplete.length },
+      detail,
+    );
     if (failed.length > 0) {
-      throw new RunStepError(`write-back: the CRM refused ${failed.length} of ${summary.sent} records, e.g. ${failed[0]!.key}: ${failed[0]!.error}; they are sent again on the next run`);
+      throw new RunStepError(
+        `write-back: the CRM refused ${failed.length} of ${summary.sent} records, e.g. ${failed[0]!.key}: ${failed[0]!.error}; they are sent again on the next run`,
+      );
     }
     return { summary, detail };
   } finally {

@@ -9,7 +9,12 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { TRACE_TEXT_LIMIT, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../connectors/source.js';
+import {
+  TRACE_TEXT_LIMIT,
+  type CommissionRecord,
+  type WritebackOutcome,
+  type WritebackTarget,
+} from '../connectors/source.js';
 import type { Database } from '../src/db/index.js';
 import type { FiscalCalendar } from '../src/domain/periods.js';
 import { soleTracedDeal } from '../src/domain/trace.js';
@@ -27,7 +32,10 @@ export function commissionKey(line: { planId: string; repId: string; period: str
  * (the first measure, by name, that has a quota). Its `dealId` is the one deal its trace credits,
  * when it credits exactly one.
  */
-export async function readCommissionRecords(db: Kysely<Database>, calendar: FiscalCalendar): Promise<CommissionRecord[]> {
+export async function readCommissionRecords(
+  db: Kysely<Database>,
+  calendar: FiscalCalendar,
+): Promise<CommissionRecord[]> {
   const lines = await db
     .selectFrom('payout_lines')
     .select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace'])
@@ -54,7 +62,10 @@ export async function readCommissionRecords(db: Kysely<Database>, calendar: Fisc
   return lines.map((line) => {
     const period = calendar.parse(line.period);
     const quota =
-      period && byRepPlan.get(`${line.rep_id}\u0000${line.plan_id}`)?.find((a) => a.start <= period.startDay && period.endDay <= a.end);
+      period &&
+      byRepPlan
+        .get(`${line.rep_id}\u0000${line.plan_id}`)
+        ?.find((a) => a.start <= period.startDay && period.endDay <= a.end);
     const dealId = soleTracedDeal(line.trace);
     return {
       key: commissionKey({ planId: line.plan_id, repId: line.rep_id, period: line.period, component: line.component }),
@@ -85,7 +96,16 @@ export function traceText(trace: unknown): string {
  * target that ignores it (and those without a deal) keep the hash they had before `dealId` existed.
  */
 export function recordHash(record: CommissionRecord, withDeal = false): string {
-  const values: unknown[] = [record.repId, record.planId, record.period, record.component, record.amount, record.currency, record.attainment ?? null, record.trace];
+  const values: unknown[] = [
+    record.repId,
+    record.planId,
+    record.period,
+    record.component,
+    record.amount,
+    record.currency,
+    record.attainment ?? null,
+    record.trace,
+  ];
   if (withDeal && record.dealId !== undefined) values.push({ deal: record.dealId });
   return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
 }
@@ -101,9 +121,19 @@ export interface WritebackSummary {
   incomplete: { key: string; error: string }[];
 }
 
-export async function writeBackChanges(db: Kysely<Database>, target: WritebackTarget, records: readonly CommissionRecord[]): Promise<WritebackSummary> {
+export async function writeBackChanges(
+  db: Kysely<Database>,
+  target: WritebackTarget,
+  records: readonly CommissionRecord[],
+): Promise<WritebackSummary> {
   const state = new Map(
-    (await db.selectFrom('writeback_state').select(['key', 'hash', 'status', 'external_id']).where('target', '=', target.name).execute()).map((row) => [row.key, row]),
+    (
+      await db
+        .selectFrom('writeback_state')
+        .select(['key', 'hash', 'status', 'external_id'])
+        .where('target', '=', target.name)
+        .execute()
+    ).map((row) => [row.key, row]),
   );
   const hashes = new Map(records.map((r) => [r.key, recordHash(r, target.associatesDeals === true)]));
   const changed = records.filter((r) => {
@@ -115,11 +145,18 @@ export async function writeBackChanges(db: Kysely<Database>, target: WritebackTa
   const failed: WritebackSummary['failed'] = [];
   const incomplete: WritebackSummary['incomplete'] = [];
   if (changed.length > 0) {
-    const outcomes = answered(changed.map((r) => r.key), await target.upsert(changed));
+    const outcomes = answered(
+      changed.map((r) => r.key),
+      await target.upsert(changed),
+    );
     await saveState(
       db,
       target.name,
-      outcomes.map((o) => ({ ...o, hash: hashes.get(o.key) ?? '', ...(o.ok && o.warning !== undefined ? { status: 'incomplete', error: o.warning } : {}) })),
+      outcomes.map((o) => ({
+        ...o,
+        hash: hashes.get(o.key) ?? '',
+        ...(o.ok && o.warning !== undefined ? { status: 'incomplete', error: o.warning } : {}),
+      })),
     );
     for (const o of outcomes) {
       if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
@@ -130,16 +167,26 @@ export async function writeBackChanges(db: Kysely<Database>, target: WritebackTa
   if (vanished.length > 0) {
     const outcomes = answered(
       vanished.map((row) => row.key),
-      await target.remove(vanished.map((row) => ({ key: row.key, ...(row.external_id === null ? {} : { externalId: row.external_id }) }))),
+      await target.remove(
+        vanished.map((row) => ({ key: row.key, ...(row.external_id === null ? {} : { externalId: row.external_id }) })),
+      ),
     );
     const gone = outcomes.filter((o) => o.ok).map((o) => o.key);
     removed = gone.length;
     for (let start = 0; start < gone.length; start += 10_000) {
-      await db.deleteFrom('writeback_state').where('target', '=', target.name).where('key', 'in', gone.slice(start, start + 10_000)).execute();
+      await db
+        .deleteFrom('writeback_state')
+        .where('target', '=', target.name)
+        .where('key', 'in', gone.slice(start, start + 10_000))
+        .execute();
     }
     const refused = outcomes.filter((o) => !o.ok);
     // Kept with its last hash and a status that is not ok: tried again next run while it stays gone.
-    await saveState(db, target.name, refused.map((o) => ({ ...o, hash: state.get(o.key)?.hash ?? '', status: 'remove-failed' })));
+    await saveState(
+      db,
+      target.name,
+      refused.map((o) => ({ ...o, hash: state.get(o.key)?.hash ?? '', status: 'remove-failed' })),
+    );
     for (const o of refused) failed.push({ key: o.key, error: o.error ?? 'refused' });
   }
   return { sent: changed.length, unchanged: records.length - changed.length, removed, failed, incomplete };

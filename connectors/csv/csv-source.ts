@@ -179,9 +179,10 @@ function readHeader<N extends string>(path: string, table: CsvTable<object, N>, 
   const missing = table.requiredColumns.filter((name) => !indexOf.has(name));
   if (missing.length > 0) throw new CsvSourceError(missingColumnsMessage(path, missing, names), 'INVALID_DATA');
 
-  const columns = Object.fromEntries(
-    [...known].map((name) => [name, column(name, indexOf.get(name) ?? -1)]),
-  ) as Record<N, Column>;
+  const columns = Object.fromEntries([...known].map((name) => [name, column(name, indexOf.get(name) ?? -1)])) as Record<
+    N,
+    Column
+  >;
   const extras: Column[] = [];
   if (table.extraColumnsAreFields) {
     for (const [name, index] of indexOf) {
@@ -198,7 +199,8 @@ function missingColumnsMessage(path: string, missing: readonly string[], names: 
   const only = names.length === 1 ? (names[0] ?? '') : '';
   let hint = `it has ${names.filter(Boolean).join(', ') || 'no column names'}`;
   if (/[;\t]/.test(only)) {
-    hint = `its header is the single column ${JSON.stringify(only)}: the file seems to separate fields with ` +
+    hint =
+      `its header is the single column ${JSON.stringify(only)}: the file seems to separate fields with ` +
       `${only.includes(';') ? 'semicolons' : 'tabs'}; Attain reads comma-separated files`;
   } else {
     const nearly = missing.flatMap((name) => names.filter((n) => n !== name && n.toLowerCase() === name.toLowerCase()));

@@ -45,7 +45,12 @@ export const REPS: CsvTable<Rep, RepColumn> = {
   duplicateKey: (row, c) => row.optionalId(c.id),
   describeDuplicate: (row, c) => `duplicate rep id ${row.trimmed(c.id)}`,
   build(row, c) {
-    const rep: Rep = { id: row.id(c.id), name: row.raw(c.name), email: row.raw(c.email), active: row.boolean(c.active, true) };
+    const rep: Rep = {
+      id: row.id(c.id),
+      name: row.raw(c.name),
+      email: row.raw(c.email),
+      active: row.boolean(c.active, true),
+    };
     const managerId = row.optionalId(c.managerId);
     if (managerId !== undefined) rep.managerId = managerId;
     const hireDate = row.optionalDate(c.hireDate);
@@ -58,16 +63,7 @@ export const REPS: CsvTable<Rep, RepColumn> = {
 };
 
 type DealColumn =
-  | 'id'
-  | 'name'
-  | 'ownerId'
-  | 'amount'
-  | 'currency'
-  | 'closeDate'
-  | 'stage'
-  | 'type'
-  | 'lastModified'
-  | 'deleted';
+  'id' | 'name' | 'ownerId' | 'amount' | 'currency' | 'closeDate' | 'stage' | 'type' | 'lastModified' | 'deleted';
 export const DEALS: CsvTable<Deal, DealColumn> = {
   file: 'deals.csv',
   optional: false,
@@ -138,9 +134,15 @@ export const QUOTAS: CsvTable<Quota, QuotaColumn> = {
   optionalColumns: [],
   extraColumnsAreFields: false,
   recordId: (row, c) => joinedIds(row, '/', c.repId, c.period),
-  duplicateKey: (row, c) => (row.optionalId(c.repId) ? `${row.trimmed(c.repId)}${SEP}${row.trimmed(c.period).toUpperCase()}` : undefined),
-  describeDuplicate: (row, c) => `duplicate quota for rep ${row.trimmed(c.repId)} in ${row.trimmed(c.period).toUpperCase()}`,
-  build: (row, c) => ({ repId: row.id(c.repId), period: row.period(c.period), amount: row.decimal(c.amount, NOT_NEGATIVE) }),
+  duplicateKey: (row, c) =>
+    row.optionalId(c.repId) ? `${row.trimmed(c.repId)}${SEP}${row.trimmed(c.period).toUpperCase()}` : undefined,
+  describeDuplicate: (row, c) =>
+    `duplicate quota for rep ${row.trimmed(c.repId)} in ${row.trimmed(c.period).toUpperCase()}`,
+  build: (row, c) => ({
+    repId: row.id(c.repId),
+    period: row.period(c.period),
+    amount: row.decimal(c.amount, NOT_NEGATIVE),
+  }),
 };
 
 type AssignmentColumn = 'repId' | 'planId' | 'from' | 'to';
@@ -179,7 +181,11 @@ export const FX_RATES: CsvTable<FxRate, FxColumn> = {
       ? `${row.trimmed(c.currency).toUpperCase()}${SEP}${day(row, c.from)}`
       : undefined,
   describeDuplicate: (row, c) => `duplicate rate for ${row.trimmed(c.currency).toUpperCase()} from ${day(row, c.from)}`,
-  build: (row, c) => ({ currency: row.currency(c.currency), from: row.date(c.from), rate: row.decimal(c.rate, POSITIVE) }),
+  build: (row, c) => ({
+    currency: row.currency(c.currency),
+    from: row.date(c.from),
+    rate: row.decimal(c.rate, POSITIVE),
+  }),
 };
 
 /** The trimmed cells joined by `separator`; undefined when one of them is empty. */

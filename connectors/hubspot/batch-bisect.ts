@@ -19,7 +19,11 @@ import { HubspotResponseError } from './hubspot-api.js';
  * Other 4xx (404: the object is gone) fail the batch whole; 5xx and rate limits were retried by
  * `HubspotApi` and propagate.
  */
-export async function bisect<T extends { key: string }, O>(batch: T[], call: (batch: T[]) => Promise<O[]>, refused: (record: T, error: string) => O): Promise<O[]> {
+export async function bisect<T extends { key: string }, O>(
+  batch: T[],
+  call: (batch: T[]) => Promise<O[]>,
+  refused: (record: T, error: string) => O,
+): Promise<O[]> {
   try {
     return await call(batch);
   } catch (error) {

@@ -61,35 +61,54 @@ export class DealAssociations {
   /** Links each record to its deal alone. Returns, by record key, why a record is not (fully) linked. */
   async reconcile(written: WrittenRecord[]): Promise<Map<string, string>> {
     const warnings = new Map<string, string>();
-    const warn = (key: string, message: string) => warnings.set(key, warnings.has(key) ? `${warnings.get(key)}; ${message}` : message);
+    const warn = (key: string, message: string) =>
+      warnings.set(key, warnings.has(key) ? `${warnings.get(key)}; ${message}` : message);
 
     // A record the upsert created has no association yet: only updated ones are read.
-    const current = await this.read(written.filter((w) => !w.created), warn);
+    const current = await this.read(
+      written.filter((w) => !w.created),
+      warn,
+    );
     const stale = written.flatMap((w) => {
       const others = (current.get(w.key) ?? []).filter((deal) => deal !== w.dealId);
       return others.length > 0 ? [{ key: w.key, id: w.id, deals: others }] : [];
     });
     await this.archive(stale, warn);
-    const missing = written.filter((w): w is WrittenRecord & { dealId: string } => w.dealId !== undefined && !(current.get(w.key) ?? []).includes(w.dealId));
+    const missing = written.filter(
+      (w): w is WrittenRecord & { dealId: string } =>
+        w.dealId !== undefined && !(current.get(w.key) ?? []).includes(w.dealId),
+    );
     await this.create(missing, warn);
     return warnings;
   }
 
   /** The deals each record is associated with now. HubSpot answers a record with none as an error in a 207: that is no deal, not a failure. */
-  private async read(records: WrittenRecord[], warn: (key: string, message: string) => void): Promise<Map<string, string[]>> {
+  private async read(
+    records: WrittenRecord[],
+    warn: (key: string, message: string) => void,
+  ): Promise<Map<string, string[]>> {
     const deals = new Map<string, string[]>();
     for (let i = 0; i < records.length; i += BATCH) {
       const outcomes = await bisect<WrittenRecord, Outcome & { deals: string[] }>(
         records.slice(i, i + BATCH),
         async (batch) => {
-          const answer = await this.call<BatchAnswer<{ from: { id: string }; to?: { toObjectId: string | number }[] }>>('batch/read', { inputs: batch.map((r) => ({ id: r.id })) });
-          const byId = new Map((answer.results ?? []).map((result) => [String(result.from.id), (result.to ?? []).map((to) => String(to.toObjectId))]));
+          const answer = await this.call<BatchAnswer<{ from: { id: string }; to?: { toObjectId: string | number }[] }>>(
+            'batch/read',
+            { inputs: batch.map((r) => ({ id: r.id })) },
+          );
+          const byId = new Map(
+            (answer.results ?? []).map((result) => [
+              String(result.from.id),
+              (result.to ?? []).map((to) => String(to.toObjectId)),
+            ]),
+          );
           return batch.map((r) => ({ key: r.key, deals: byId.get(r.id) ?? [] }));
         },
         (r, error) => ({ key: r.key, deals: [], error }),
       );
       for (const o of outcomes) {
-        if (o.error !== undefined) warn(o.key, `its deal associations could not be read, so a stale one may remain: ${o.error}`);
+        if (o.error !== undefined)
+          warn(o.key, `its deal associations could not be read, so a stale one may remain: ${o.error}`);
         else deals.set(o.key, o.deals);
       }
     }
@@ -97,17 +116,23 @@ export class DealAssociations {
   }
 
   /** Removes the associations to deals that are no longer the record's. */
-  private async archive(records: { key: string; id: string; deals: string[] }[], warn: (key: string, message: string) => void): Promise<void> {
+  private async archive(
+    records: { key: string; id: string; deals: string[] }[],
+    warn: (key: string, message: string) => void,
+  ): Promise<void> {
     for (let i = 0; i < records.length; i += BATCH) {
       const outcomes = await bisect<{ key: string; id: string; deals: string[] }, Outcome>(
         records.slice(i, i + BATCH),
         async (batch) => {
-          await this.call('batch/archive', { inputs: batch.map((r) => ({ from: { id: r.id }, to: r.deals.map((id) => ({ id })) })) });
+          await this.call('batch/archive', {
+            inputs: batch.map((r) => ({ from: { id: r.id }, to: r.deals.map((id) => ({ id })) })),
+          });
           return batch.map((r) => ({ key: r.key }));
         },
         (r, error) => ({ key: r.key, error }),
       );
-      for (const o of outcomes) if (o.error !== undefined) warn(o.key, `still associated to a deal that is no longer its own: ${o.error}`);
+      for (const o of outcomes)
+        if (o.error !== undefined) warn(o.key, `still associated to a deal that is no longer its own: ${o.error}`);
     }
   }
 
@@ -116,14 +141,20 @@ export class DealAssociations {
    * in `results` (once per direction: record → deal and deal → record) and each it refused in
    * `errors`, whose `context` names the ids; results are matched by ids, never by position.
    */
-  private async create(records: (WrittenRecord & { dealId: string })[], warn: (key: string, message: string) => void): Promise<void> {
+  private async create(
+    records: (WrittenRecord & { dealId: string })[],
+    warn: (key: string, message: string) => void,
+  ): Promise<void> {
     for (let i = 0; i < records.length; i += BATCH) {
       const outcomes = await bisect<WrittenRecord & { dealId: string }, Outcome>(
         records.slice(i, i + BATCH),
         async (batch) => {
-          const answer = await this.call<BatchAnswer<{ from: { id: string }; to: { id: string } }>>('batch/associate/default', {
-            inputs: batch.map((r) => ({ from: { id: r.id }, to: { id: r.dealId } })),
-          });
+          const answer = await this.call<BatchAnswer<{ from: { id: string }; to: { id: string } }>>(
+            'batch/associate/default',
+            {
+              inputs: batch.map((r) => ({ from: { id: r.id }, to: { id: r.dealId } })),
+            },
+          );
           const made = new Set((answer.results ?? []).map((result) => `${result.from.id}>${result.to.id}`));
           const reasons = new Map<string, string[]>();
           const unplaced: string[] = [];
@@ -136,14 +167,17 @@ export class DealAssociations {
           }
           return batch.map((r) => {
             if (made.has(`${r.id}>${r.dealId}`) || made.has(`${r.dealId}>${r.id}`)) return { key: r.key };
-            const why = reasons.get(r.key)?.join('; ') ?? (unplaced.join('; ') || 'HubSpot returned no result for this association');
+            const why =
+              reasons.get(r.key)?.join('; ') ??
+              (unplaced.join('; ') || 'HubSpot returned no result for this association');
             return { key: r.key, error: why };
           });
         },
         (r, error) => ({ key: r.key, error }),
       );
       const byKey = new Map(records.map((r) => [r.key, r]));
-      for (const o of outcomes) if (o.error !== undefined) warn(o.key, `not associated to deal ${byKey.get(o.key)?.dealId ?? '?'}: ${o.error}`);
+      for (const o of outcomes)
+        if (o.error !== undefined) warn(o.key, `not associated to deal ${byKey.get(o.key)?.dealId ?? '?'}: ${o.error}`);
     }
   }
 

@@ -62,7 +62,12 @@ export interface RemoteSchema {
 }
 
 export async function findCommissionSchema(api: HubspotApi, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
-  const answer = await api.request<{ results: RemoteSchema[] }>('GET /crm/v3/schemas', 'standard', { method: 'GET', path: '/crm/v3/schemas' }, signal);
+  const answer = await api.request<{ results: RemoteSchema[] }>(
+    'GET /crm/v3/schemas',
+    'standard',
+    { method: 'GET', path: '/crm/v3/schemas' },
+    signal,
+  );
   return answer.results.find((s) => s.name === COMMISSION_OBJECT);
 }
 
@@ -72,13 +77,23 @@ export function schemaDifferences(schema: RemoteSchema): string[] {
   const byName = new Map(schema.properties.map((p) => [p.name, p]));
   for (const wanted of COMMISSION_PROPERTIES) {
     const found = byName.get(wanted.name);
-    if (!found) differences.push(`${COMMISSION_OBJECT} has no property ${wanted.name} (${wanted.type}): add it in HubSpot or delete the object and run attain hubspot setup`);
-    else if (found.type !== wanted.type) differences.push(`${COMMISSION_OBJECT}.${wanted.name} is ${found.type}, expected ${wanted.type}`);
+    if (!found)
+      differences.push(
+        `${COMMISSION_OBJECT} has no property ${wanted.name} (${wanted.type}): add it in HubSpot or delete the object and run attain hubspot setup`,
+      );
+    else if (found.type !== wanted.type)
+      differences.push(`${COMMISSION_OBJECT}.${wanted.name} is ${found.type}, expected ${wanted.type}`);
     else if (wanted.hasUniqueValue && found.hasUniqueValue !== true) {
-      differences.push(`${COMMISSION_OBJECT}.${wanted.name} must have unique values (hasUniqueValue) to upsert by it: recreate the property`);
+      differences.push(
+        `${COMMISSION_OBJECT}.${wanted.name} must have unique values (hasUniqueValue) to upsert by it: recreate the property`,
+      );
     }
   }
-  if (!(schema.associations ?? []).some((a) => a.toObjectTypeId === DEAL_OBJECT_TYPE || a.fromObjectTypeId === DEAL_OBJECT_TYPE)) {
+  if (
+    !(schema.associations ?? []).some(
+      (a) => a.toObjectTypeId === DEAL_OBJECT_TYPE || a.fromObjectTypeId === DEAL_OBJECT_TYPE,
+    )
+  ) {
     differences.push(
       `${COMMISSION_OBJECT} has no association with deals, so records cannot be linked to their deal: ` +
         `add it (POST /crm/v3/schemas/${schema.objectTypeId}/associations with toObjectTypeId ${DEAL_OBJECT_TYPE}) or delete the object and run attain hubspot setup`,
@@ -87,13 +102,19 @@ export function schemaDifferences(schema: RemoteSchema): string[] {
   return differences;
 }
 
-export type SetupOutcome = { created: true; objectTypeId: string } | { created: false; objectTypeId: string; differences: string[] };
+export type SetupOutcome =
+  { created: true; objectTypeId: string } | { created: false; objectTypeId: string; differences: string[] };
 
 /** Creates the object, or verifies the existing one and lists how it differs. */
 export async function setupCommissionObject(api: HubspotApi): Promise<SetupOutcome> {
   const existing = await findCommissionSchema(api);
-  if (existing) return { created: false, objectTypeId: existing.objectTypeId, differences: schemaDifferences(existing) };
-  const created = await api.request<RemoteSchema>('POST /crm/v3/schemas', 'standard', { method: 'POST', path: '/crm/v3/schemas', body: commissionSchema() });
+  if (existing)
+    return { created: false, objectTypeId: existing.objectTypeId, differences: schemaDifferences(existing) };
+  const created = await api.request<RemoteSchema>('POST /crm/v3/schemas', 'standard', {
+    method: 'POST',
+    path: '/crm/v3/schemas',
+    body: commissionSchema(),
+  });
   return { created: true, objectTypeId: created.objectTypeId };
 }
 
@@ -101,10 +122,17 @@ export async function setupCommissionObject(api: HubspotApi): Promise<SetupOutco
 export async function openCommissionTarget(api: HubspotApi, signal?: AbortSignal): Promise<WritebackTarget> {
   const schema = await findCommissionSchema(api, signal);
   if (!schema) {
-    throw new ConnectorError('INVALID_CONFIG', `the HubSpot portal has no ${COMMISSION_OBJECT} object: run \`attain hubspot setup\` first (or set writeback.enabled: false)`);
+    throw new ConnectorError(
+      'INVALID_CONFIG',
+      `the HubSpot portal has no ${COMMISSION_OBJECT} object: run \`attain hubspot setup\` first (or set writeback.enabled: false)`,
+    );
   }
   const differences = schemaDifferences(schema);
-  if (differences.length > 0) throw new ConnectorError('INVALID_CONFIG', `${differences.join('; ')} (attain hubspot setup lists the differences)`);
+  if (differences.length > 0)
+    throw new ConnectorError(
+      'INVALID_CONFIG',
+      `${differences.join('; ')} (attain hubspot setup lists the differences)`,
+    );
   return new CommissionTarget(api, schema.objectTypeId, signal);
 }
 
@@ -147,10 +175,17 @@ class CommissionTarget implements WritebackTarget {
       const record = byKey.get(o.key);
       if (!o.ok || o.externalId === undefined || !record) continue;
       const dealId = record.dealId === undefined ? undefined : hubspotDealId(record.dealId);
-      if (record.dealId !== undefined && dealId === undefined) warnings.set(o.key, `not associated: deal id "${record.dealId}" is not a HubSpot deal id`);
-      written.push({ key: o.key, id: o.externalId, created: o.created === true, ...(dealId === undefined ? {} : { dealId }) });
+      if (record.dealId !== undefined && dealId === undefined)
+        warnings.set(o.key, `not associated: deal id "${record.dealId}" is not a HubSpot deal id`);
+      written.push({
+        key: o.key,
+        id: o.externalId,
+        created: o.created === true,
+        ...(dealId === undefined ? {} : { dealId }),
+      });
     }
-    for (const [key, warning] of await this.associations.reconcile(written)) warnings.set(key, warnings.has(key) ? `${warnings.get(key)}; ${warning}` : warning);
+    for (const [key, warning] of await this.associations.reconcile(written))
+      warnings.set(key, warnings.has(key) ? `${warnings.get(key)}; ${warning}` : warning);
     return outcomes.map(({ created: _created, ...o }) => {
       const warning = warnings.get(o.key);
       return warning === undefined ? o : { ...o, warning };
@@ -176,14 +211,20 @@ class CommissionTarget implements WritebackTarget {
     const unplaced: string[] = [];
     for (const error of answer.errors ?? []) {
       const message = `${error.category ?? 'ERROR'}: ${error.message ?? 'no reason given'}`;
-      const named = Object.values(error.context ?? {}).flat().filter((value) => keys.has(value));
+      const named = Object.values(error.context ?? {})
+        .flat()
+        .filter((value) => keys.has(value));
       if (named.length === 0) unplaced.push(message);
       for (const key of named) failed.set(key, message);
     }
     return batch.map((r) => {
       const result = done.get(r.key);
       if (result !== undefined) return { key: r.key, ok: true, externalId: result.id, created: result.created };
-      return { key: r.key, ok: false, error: failed.get(r.key) ?? (unplaced.join('; ') || 'HubSpot returned no result for this record') };
+      return {
+        key: r.key,
+        ok: false,
+        error: failed.get(r.key) ?? (unplaced.join('; ') || 'HubSpot returned no result for this record'),
+      };
     });
   }
 
@@ -197,7 +238,11 @@ class CommissionTarget implements WritebackTarget {
       const answer = await this.api.request<UpsertAnswer>(
         `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/read`,
         'standard',
-        { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/read`, body: { idProperty: KEY_PROPERTY, properties: [KEY_PROPERTY], inputs: batch.map((r) => ({ id: r.key })) } },
+        {
+          method: 'POST',
+          path: `/crm/v3/objects/${this.objectType}/batch/read`,
+          body: { idProperty: KEY_PROPERTY, properties: [KEY_PROPERTY], inputs: batch.map((r) => ({ id: r.key })) },
+        },
         this.signal,
       );
       const found = new Map((answer.results ?? []).map((r) => [r.properties?.[KEY_PROPERTY] ?? '', r.id]));
@@ -215,7 +260,11 @@ class CommissionTarget implements WritebackTarget {
             await this.api.request(
               `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/archive`,
               'standard',
-              { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/archive`, body: { inputs: batch.map((r) => ({ id: r.externalId })) } },
+              {
+                method: 'POST',
+                path: `/crm/v3/objects/${this.objectType}/batch/archive`,
+                body: { inputs: batch.map((r) => ({ id: r.externalId })) },
+              },
               this.signal,
             );
             return batch.map((r) => ({ key: r.key, ok: true, externalId: r.externalId }));

@@ -80,7 +80,9 @@ export function dealPropertyMap(fields: Record<string, string>): DealPropertyMap
 
 /** Every deal property the sync reads, each once. */
 export function dealProperties(map: DealPropertyMap): string[] {
-  return [...new Set([...Object.values(map.canonical), ...Object.values(map.extra), LAST_MODIFIED, PIPELINE])].filter((p): p is string => p !== undefined);
+  return [...new Set([...Object.values(map.canonical), ...Object.values(map.extra), LAST_MODIFIED, PIPELINE])].filter(
+    (p): p is string => p !== undefined,
+  );
 }
 
 export interface StageInfo {
@@ -95,7 +97,10 @@ export interface StageInfo {
  * Stage id → canonical stage, from the pipelines' metadata, with attain.yaml's `stages` overriding
  * per stage id (an override may also name a stage the pipelines API does not list).
  */
-export function stageTable(pipelines: RawPipeline[], overrides: Record<string, DealStage> = {}): Map<string, StageInfo> {
+export function stageTable(
+  pipelines: RawPipeline[],
+  overrides: Record<string, DealStage> = {},
+): Map<string, StageInfo> {
   const table = new Map<string, StageInfo>();
   for (const pipeline of pipelines) {
     for (const stage of pipeline.stages) {
@@ -151,7 +156,10 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   const stageInfo = stageId === undefined ? undefined : ctx.stages.get(stageId);
   const stage = stageInfo?.stage;
   if (stageId === undefined) problems.push(`no deal stage (${canonical.stage} is empty)`);
-  else if (!stageInfo) problems.push(`unknown deal stage "${stageId}" (pipeline ${value(PIPELINE) ?? 'unknown'}): not in the pipelines API nor in source.hubspot.stages`);
+  else if (!stageInfo)
+    problems.push(
+      `unknown deal stage "${stageId}" (pipeline ${value(PIPELINE) ?? 'unknown'}): not in the pipelines API nor in source.hubspot.stages`,
+    );
   else if (!stage) problems.push(stageInfo.problem ?? `stage ${stageId} has no meaning`);
 
   const amountText = value(canonical.amount);
@@ -165,11 +173,13 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   }
 
   const currency = value(canonical.currency) ?? ctx.defaultCurrency;
-  if (!/^[A-Z]{3}$/.test(currency)) problems.push(`currency "${currency}" (${canonical.currency}) is not a 3-letter ISO code`);
+  if (!/^[A-Z]{3}$/.test(currency))
+    problems.push(`currency "${currency}" (${canonical.currency}) is not a 3-letter ISO code`);
 
   const closeText = value(canonical.closeDate);
   let closeDate = closeText === undefined ? undefined : dayOf(closeText, ctx.tz);
-  if (closeText !== undefined && closeDate === undefined) problems.push(`close date "${closeText}" (${canonical.closeDate}) is not a date`);
+  if (closeText !== undefined && closeDate === undefined)
+    problems.push(`close date "${closeText}" (${canonical.closeDate}) is not a date`);
   if (closeText === undefined) {
     // An open deal without a close date counts for nothing; it is kept (dated by its last change) so a later update finds it.
     if (stage === 'won' || stage === 'lost') {
@@ -212,7 +222,10 @@ export function hubspotDealId(dealId: string): string | undefined {
 
 /** An owner as a rep: the owner id is the rep id (deals name it in hubspot_owner_id). Archived owners are inactive reps. */
 export function mapOwner(raw: RawOwner): Rep {
-  const name = [raw.firstName, raw.lastName].filter((part) => part && part.trim()).join(' ').trim();
+  const name = [raw.firstName, raw.lastName]
+    .filter((part) => part && part.trim())
+    .join(' ')
+    .trim();
   return {
     id: String(raw.id),
     name: name || raw.email || String(raw.id),
@@ -234,7 +247,15 @@ export function mapSplits(dealId: string, raw: RawSplit[]): Mapped<Split[]> {
     if (!owner || parsed === undefined) {
       return {
         ok: false,
-        reject: { source: DEALS_SOURCE, recordId: dealId, reason: `deal split ${split.id ?? ''} has no owner or no percentage (hs_owner_id, hs_split_percentage)`.replace('  ', ' ') },
+        reject: {
+          source: DEALS_SOURCE,
+          recordId: dealId,
+          reason:
+            `deal split ${split.id ?? ''} has no owner or no percentage (hs_owner_id, hs_split_percentage)`.replace(
+              '  ',
+              ' ',
+            ),
+        },
       };
     }
     splits.push({ dealId, repId: owner, percent: formatDecimal(parsed * 100n), kind: 'revenue' });
@@ -247,7 +268,9 @@ export function dayOf(text: string, tz: string): string | undefined {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     return DateTime.fromISO(text, { zone: 'utc' }).isValid ? text : undefined;
   }
-  const parsed = /^\d{10,}$/.test(text) ? DateTime.fromMillis(Number(text), { zone: 'utc' }) : DateTime.fromISO(text, { setZone: true });
+  const parsed = /^\d{10,}$/.test(text)
+    ? DateTime.fromMillis(Number(text), { zone: 'utc' })
+    : DateTime.fromISO(text, { setZone: true });
   if (!parsed.isValid) return undefined;
   return parsed.setZone(tz).toISODate() ?? undefined;
 }

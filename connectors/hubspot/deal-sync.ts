@@ -12,7 +12,15 @@
  */
 import type { Deal, Reject, Split } from '../../src/domain/model.js';
 import { ConnectorError, type SyncStore } from '../source.js';
-import { LAST_MODIFIED, epochMs, mapDeal, mapSplits, type DealMappingContext, type RawObject, type RawSplit } from './deal-mapping.js';
+import {
+  LAST_MODIFIED,
+  epochMs,
+  mapDeal,
+  mapSplits,
+  type DealMappingContext,
+  type RawObject,
+  type RawSplit,
+} from './deal-mapping.js';
 import { HubspotResponseError, type HubspotApi } from './hubspot-api.js';
 
 export const DEALS_OBJECT = 'deals';
@@ -89,7 +97,17 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
       answer = await ctx.api.request<SearchAnswer>(
         'POST /crm/v3/objects/deals/search',
         'search',
-        { method: 'POST', path: '/crm/v3/objects/deals/search', body: { filterGroups: [{ filters }], sorts, properties: ctx.properties, limit: pageSize, ...(after && { after }) } },
+        {
+          method: 'POST',
+          path: '/crm/v3/objects/deals/search',
+          body: {
+            filterGroups: [{ filters }],
+            sorts,
+            properties: ctx.properties,
+            limit: pageSize,
+            ...(after && { after }),
+          },
+        },
         ctx.signal,
       );
     } catch (error) {
@@ -107,7 +125,10 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
     for (const raw of answer.results) {
       const ms = epochMs(raw.properties[LAST_MODIFIED] ?? '');
       if (ms === undefined) {
-        throw new ConnectorError('INVALID_DATA', `HubSpot deal ${raw.id} has no readable ${LAST_MODIFIED} ("${raw.properties[LAST_MODIFIED] ?? ''}")`);
+        throw new ConnectorError(
+          'INVALID_DATA',
+          `HubSpot deal ${raw.id} has no readable ${LAST_MODIFIED} ("${raw.properties[LAST_MODIFIED] ?? ''}")`,
+        );
       }
       if (tie) {
         tie.afterId = raw.id;
@@ -165,13 +186,24 @@ export async function syncDeals(ctx: DealSyncContext): Promise<DealSyncCounts> {
   ): { since: number; operator: 'GTE' | 'GT'; atSince: Set<string>; tie: typeof tie; after: undefined } {
     if (state.tie) return { ...state, tie: { ...state.tie, startId: state.tie.afterId }, after: undefined };
     const stuck = state.since === startedAt || state.atSince.size >= SEARCH_RESULT_CAP / 2;
-    if (stuck) return { since: state.since, operator: 'GTE', atSince: new Set(), tie: { ms: state.since, startId: '0', afterId: '0', read: state.atSince }, after: undefined };
+    if (stuck)
+      return {
+        since: state.since,
+        operator: 'GTE',
+        atSince: new Set(),
+        tie: { ms: state.since, startId: '0', afterId: '0', read: state.atSince },
+        after: undefined,
+      };
     return { since: state.since, operator: 'GTE', atSince: state.atSince, tie: undefined, after: undefined };
   }
 }
 
 /** Maps a page, reads the won deals' splits, and stores it with its cursor in one transaction. */
-async function storeDeals(ctx: DealSyncContext, raws: RawObject[], cursor: DealCursor | undefined): Promise<{ stored: number; rejected: number }> {
+async function storeDeals(
+  ctx: DealSyncContext,
+  raws: RawObject[],
+  cursor: DealCursor | undefined,
+): Promise<{ stored: number; rejected: number }> {
   const deals: Deal[] = [];
   const rejects: Reject[] = [];
   for (const raw of raws) {
@@ -179,7 +211,10 @@ async function storeDeals(ctx: DealSyncContext, raws: RawObject[], cursor: DealC
     if (mapped.ok) deals.push(mapped.value);
     else rejects.push(mapped.reject);
   }
-  const splits = await readSplits(ctx, deals.filter((d) => d.stage === 'won' && !d.deleted).map((d) => d.id));
+  const splits = await readSplits(
+    ctx,
+    deals.filter((d) => d.stage === 'won' && !d.deleted).map((d) => d.id),
+  );
   const kept = deals.filter((d) => !splits.rejected.has(d.id));
   rejects.push(...splits.rejects);
   await ctx.store.storePage({
@@ -200,7 +235,12 @@ async function readSplits(
   ctx: DealSyncContext,
   dealIds: string[],
 ): Promise<{ dealIds: string[]; splits: Split[]; rejects: Reject[]; rejected: Set<string> }> {
-  const result = { dealIds: [] as string[], splits: [] as Split[], rejects: [] as Reject[], rejected: new Set<string>() };
+  const result = {
+    dealIds: [] as string[],
+    splits: [] as Split[],
+    rejects: [] as Reject[],
+    rejected: new Set<string>(),
+  };
   for (let i = 0; i < dealIds.length && ctx.splits.enabled; i += SPLITS_BATCH) {
     const batch = dealIds.slice(i, i + SPLITS_BATCH);
     let answer: { results?: { id: string; splits?: RawSplit[] }[] };
@@ -208,7 +248,11 @@ async function readSplits(
       answer = await ctx.api.request(
         'POST /crm/v3/objects/deals/splits/batch/read',
         'standard',
-        { method: 'POST', path: '/crm/v3/objects/deals/splits/batch/read', body: { inputs: batch.map((id) => ({ id })) } },
+        {
+          method: 'POST',
+          path: '/crm/v3/objects/deals/splits/batch/read',
+          body: { inputs: batch.map((id) => ({ id })) },
+        },
         ctx.signal,
       );
     } catch (error) {
@@ -240,14 +284,26 @@ interface ArchivedCursor {
 
 /** Archived (deleted) deals newer than the cursor, stored as deletions; the cursor moves once the listing is whole. */
 export async function syncArchivedDeals(ctx: DealSyncContext): Promise<{ read: number }> {
-  const saved = ctx.store.cursor(ARCHIVED_DEALS_OBJECT).then((c) => (c ? (JSON.parse(c) as ArchivedCursor).archivedSince : 0));
+  const saved = ctx.store
+    .cursor(ARCHIVED_DEALS_OBJECT)
+    .then((c) => (c ? (JSON.parse(c) as ArchivedCursor).archivedSince : 0));
   const since = await saved;
   let newest = since;
   let read = 0;
   let after: string | undefined;
   do {
-    const qs: Record<string, string> = { archived: 'true', limit: '100', properties: ctx.properties.join(','), ...(after && { after }) };
-    const answer = await ctx.api.request<SearchAnswer>('GET /crm/v3/objects/deals (archived)', 'standard', { method: 'GET', path: '/crm/v3/objects/deals', qs }, ctx.signal);
+    const qs: Record<string, string> = {
+      archived: 'true',
+      limit: '100',
+      properties: ctx.properties.join(','),
+      ...(after && { after }),
+    };
+    const answer = await ctx.api.request<SearchAnswer>(
+      'GET /crm/v3/objects/deals (archived)',
+      'standard',
+      { method: 'GET', path: '/crm/v3/objects/deals', qs },
+      ctx.signal,
+    );
     const fresh = answer.results.filter((raw) => (epochMs(raw.archivedAt ?? '') ?? Number.MAX_SAFE_INTEGER) >= since);
     for (const raw of fresh) newest = Math.max(newest, epochMs(raw.archivedAt ?? '') ?? newest);
     after = answer.paging?.next?.after;
@@ -258,7 +314,11 @@ export async function syncArchivedDeals(ctx: DealSyncContext): Promise<{ read: n
     }
     read += deals.length;
     // The listing is not ordered by archivedAt: only its end may move the cursor.
-    await ctx.store.storePage({ object: ARCHIVED_DEALS_OBJECT, deals, ...(!after && { cursor: JSON.stringify({ archivedSince: newest } satisfies ArchivedCursor) }) });
+    await ctx.store.storePage({
+      object: ARCHIVED_DEALS_OBJECT,
+      deals,
+      ...(!after && { cursor: JSON.stringify({ archivedSince: newest } satisfies ArchivedCursor) }),
+    });
   } while (after);
   return { read };
 }
@@ -271,5 +331,8 @@ function parseCursor(text: string | undefined): DealCursor | undefined {
   } catch {
     // Fall through: an unreadable cursor is reported, not silently reset.
   }
-  throw new ConnectorError('INVALID_DATA', `the saved HubSpot deals cursor "${text}" is unreadable: reset it to resync (sync_cursors, object deals)`);
+  throw new ConnectorError(
+    'INVALID_DATA',
+    `the saved HubSpot deals cursor "${text}" is unreadable: reset it to resync (sync_cursors, object deals)`,
+  );
 }

@@ -77,8 +77,14 @@ export class HubspotApi {
     this.host = new URL(config.baseUrl).host;
     this.clock = deps.clock ?? systemClock;
     this.wallNow = deps.wallNow ?? Date.now;
-    const options = { perWindow: config.rateLimit.perTenSeconds, windowMs: 10_000, searchPerSecond: config.rateLimit.searchPerSecond };
-    this.limiter = deps.clock ? new PortalRateLimiter(options, deps.clock) : limiterForPortal(portalKey(config), options);
+    const options = {
+      perWindow: config.rateLimit.perTenSeconds,
+      windowMs: 10_000,
+      searchPerSecond: config.rateLimit.searchPerSecond,
+    };
+    this.limiter = deps.clock
+      ? new PortalRateLimiter(options, deps.clock)
+      : limiterForPortal(portalKey(config), options);
     // basePath without a trailing slash: the generated APIs append `/crm/v3/...`.
     const basePath = config.baseUrl.replace(/\/+$/, '');
     this.client = new Client({ basePath, numberOfApiCallRetries: 0 });
@@ -134,9 +140,13 @@ export class HubspotApi {
       } catch (error) {
         this.limiter.settle(ticket);
         if (++networkErrors > MAX_NETWORK_RETRIES) {
-          throw new ConnectorError('UNREACHABLE', `HubSpot at ${this.host} could not be reached (${what}): ${this.scrub(describe(error))}`, {
-            cause: error,
-          });
+          throw new ConnectorError(
+            'UNREACHABLE',
+            `HubSpot at ${this.host} could not be reached (${what}): ${this.scrub(describe(error))}`,
+            {
+              cause: error,
+            },
+          );
         }
         await this.clock.sleep(500 * 2 ** networkErrors, signal);
         continue;
@@ -153,16 +163,29 @@ export class HubspotApi {
           );
         }
         if (++rateLimited > MAX_RATE_LIMIT_RETRIES) {
-          throw new ConnectorError('TEMPORARY', `HubSpot kept answering 429 (${body?.policyName ?? 'rate limit'}) to ${what} after ${MAX_RATE_LIMIT_RETRIES} retries`);
+          throw new ConnectorError(
+            'TEMPORARY',
+            `HubSpot kept answering 429 (${body?.policyName ?? 'rate limit'}) to ${what} after ${MAX_RATE_LIMIT_RETRIES} retries`,
+          );
         }
-        const wait = retryAfterMs(headers) ?? (body?.policyName === 'SECONDLY' || kind === 'search' ? 1000 : this.limiter.options.windowMs);
+        const wait =
+          retryAfterMs(headers) ??
+          (body?.policyName === 'SECONDLY' || kind === 'search' ? 1000 : this.limiter.options.windowMs);
         this.limiter.holdFor(wait);
-        this.log(`hubspot: 429 ${body?.policyName ?? ''} on ${what}; waiting ${Math.round(wait)} ms and retrying`.replace('  ', ' '));
+        this.log(
+          `hubspot: 429 ${body?.policyName ?? ''} on ${what}; waiting ${Math.round(wait)} ms and retrying`.replace(
+            '  ',
+            ' ',
+          ),
+        );
         continue;
       }
       if (status >= 500) {
         if (++serverErrors > MAX_SERVER_RETRIES) {
-          throw new ConnectorError('TEMPORARY', `HubSpot answered ${status} to ${what} ${MAX_SERVER_RETRIES + 1} times: ${this.scrub(body?.message ?? '')}`.trim());
+          throw new ConnectorError(
+            'TEMPORARY',
+            `HubSpot answered ${status} to ${what} ${MAX_SERVER_RETRIES + 1} times: ${this.scrub(body?.message ?? '')}`.trim(),
+          );
         }
         await this.clock.sleep(250 * 2 ** serverErrors, signal);
         continue;
@@ -172,7 +195,9 @@ export class HubspotApi {
         throw new ConnectorError(
           'AUTH_FAILED',
           `HubSpot at ${this.host} refused the ${this.usesOAuth ? 'OAuth access token' : 'private app access token'} (401 on ${what}): ${reason}. ` +
-            (this.usesOAuth ? 'Run `attain hubspot login` for a new refresh token.' : 'Check the token the accessToken variable holds (a private app token starts with pat-).'),
+            (this.usesOAuth
+              ? 'Run `attain hubspot login` for a new refresh token.'
+              : 'Check the token the accessToken variable holds (a private app token starts with pat-).'),
         );
       }
       if (status === 403) {
@@ -198,7 +223,12 @@ export class HubspotApi {
   /** The refresh-token grant on OAUTH_TOKEN_PATH, sent without a bearer. */
   private async refresh(signal?: AbortSignal): Promise<void> {
     const { clientId = '', clientSecret = '', refreshToken = '' } = this.config.auth;
-    const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: refreshToken,
+    });
     const ticket = await this.limiter.acquire('standard', signal);
     this.apiCalls++;
     let status: number;
@@ -216,7 +246,11 @@ export class HubspotApi {
       body = (await res.json().catch(() => undefined)) as typeof body;
     } catch (error) {
       this.limiter.settle(ticket);
-      throw new ConnectorError('UNREACHABLE', `HubSpot at ${this.host} could not be reached to refresh the OAuth token: ${this.scrub(describe(error))}`, { cause: error });
+      throw new ConnectorError(
+        'UNREACHABLE',
+        `HubSpot at ${this.host} could not be reached to refresh the OAuth token: ${this.scrub(describe(error))}`,
+        { cause: error },
+      );
     }
     this.limiter.settle(ticket);
     if (status >= 500) throw new ConnectorError('TEMPORARY', `HubSpot answered ${status} to the OAuth token refresh`);
@@ -235,7 +269,12 @@ export class HubspotApi {
   /** Removes every credential from text that may end in a message. */
   scrub(text: string): string {
     let out = text;
-    const secrets = [this.config.auth.accessToken, this.config.auth.clientSecret, this.config.auth.refreshToken, this.token?.value];
+    const secrets = [
+      this.config.auth.accessToken,
+      this.config.auth.clientSecret,
+      this.config.auth.refreshToken,
+      this.token?.value,
+    ];
     // Too short to be a real credential (and replacing it would garble the message).
     for (const secret of secrets) if (secret && secret.length >= 8) out = out.split(secret).join('***');
     return out;

@@ -7,17 +7,34 @@
 import type { HubspotConfig } from '../../config/attain-schema.js';
 import { ConnectorError, type ConnectorOptions, type SourceConnector, type SyncReport } from '../source.js';
 import { openCommissionTarget } from './commission-object.js';
-import { OWNERS_SOURCE, dealProperties, dealPropertyMap, mapOwner, stageTable, type DealPropertyMap } from './deal-mapping.js';
+import {
+  OWNERS_SOURCE,
+  dealProperties,
+  dealPropertyMap,
+  mapOwner,
+  stageTable,
+  type DealPropertyMap,
+} from './deal-mapping.js';
 import { ARCHIVED_DEALS_OBJECT, DEALS_OBJECT, syncArchivedDeals, syncDeals } from './deal-sync.js';
 import { HubspotApi, type HubspotApiDeps } from './hubspot-api.js';
-import { assertPropertiesExist, companyCurrency, dealPipelines, dealPropertyNames, exchangeRates, ownerPages } from './portal-reads.js';
+import {
+  assertPropertiesExist,
+  companyCurrency,
+  dealPipelines,
+  dealPropertyNames,
+  exchangeRates,
+  ownerPages,
+} from './portal-reads.js';
 
 export { HubspotApi } from './hubspot-api.js';
 
 export const OWNERS_OBJECT = 'owners';
 export const FX_OBJECT = 'exchange-rates';
 
-export function createHubspotConnector(options: ConnectorOptions<HubspotConfig>, deps: HubspotApiDeps = {}): SourceConnector {
+export function createHubspotConnector(
+  options: ConnectorOptions<HubspotConfig>,
+  deps: HubspotApiDeps = {},
+): SourceConnector {
   const { config } = options;
   const api = new HubspotApi(config, options.log, deps);
   return {
@@ -31,7 +48,8 @@ export function createHubspotConnector(options: ConnectorOptions<HubspotConfig>,
         const pipelines = await dealPipelines(api, signal);
         const stages = stageTable(pipelines, config.stages ?? {});
         for (const id of Object.keys(config.stages ?? {})) {
-          if (!pipelines.some((p) => p.stages.some((s) => s.id === id))) log(`hubspot: source.hubspot.stages names stage ${id}, which no deal pipeline has`);
+          if (!pipelines.some((p) => p.stages.some((s) => s.id === id)))
+            log(`hubspot: source.hubspot.stages names stage ${id}, which no deal pipeline has`);
         }
         const defaultCurrency = (await companyCurrency(api, signal)) ?? settings.baseCurrency;
         const rates = await exchangeRates(api, settings.baseCurrency, settings.tz, signal);
@@ -76,14 +94,19 @@ export function createHubspotConnector(options: ConnectorOptions<HubspotConfig>,
 }
 
 /** Mapped deal properties, each checked against the portal: an unknown one stops the sync before anything is stored. */
-export async function checkedPropertyMap(api: HubspotApi, config: HubspotConfig, signal?: AbortSignal): Promise<DealPropertyMap> {
+export async function checkedPropertyMap(
+  api: HubspotApi,
+  config: HubspotConfig,
+  signal?: AbortSignal,
+): Promise<DealPropertyMap> {
   const map = dealPropertyMap(config.fields);
   const known = await dealPropertyNames(api, signal);
   // Defaults the admin did not ask for may be absent from a portal (a single-currency portal's
   // deal_currency_code, a deleted dealtype): read without them instead of failing.
   for (const field of ['currency', 'type'] as const) {
     const property = map.canonical[field];
-    if (config.fields[field] === undefined && property !== undefined && !known.has(property)) delete map.canonical[field];
+    if (config.fields[field] === undefined && property !== undefined && !known.has(property))
+      delete map.canonical[field];
   }
   assertPropertiesExist({ ...map.canonical, ...map.extra }, known);
   return map;

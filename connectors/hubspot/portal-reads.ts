@@ -16,7 +16,12 @@ interface Paged<T> {
 
 /** The portal's deal property names. The first request of a sync: a wrong token fails here, before anything is stored. */
 export async function dealPropertyNames(api: HubspotApi, signal?: AbortSignal): Promise<Set<string>> {
-  const answer = await api.request<Paged<{ name: string }>>('GET /crm/v3/properties/deals', 'standard', { method: 'GET', path: '/crm/v3/properties/deals' }, signal);
+  const answer = await api.request<Paged<{ name: string }>>(
+    'GET /crm/v3/properties/deals',
+    'standard',
+    { method: 'GET', path: '/crm/v3/properties/deals' },
+    signal,
+  );
   return new Set(answer.results.map((p) => p.name));
 }
 
@@ -41,7 +46,12 @@ export function assertPropertiesExist(mapped: Record<string, string>, known: Set
 }
 
 export async function dealPipelines(api: HubspotApi, signal?: AbortSignal): Promise<RawPipeline[]> {
-  const answer = await api.request<Paged<RawPipeline>>('GET /crm/v3/pipelines/deals', 'standard', { method: 'GET', path: '/crm/v3/pipelines/deals' }, signal);
+  const answer = await api.request<Paged<RawPipeline>>(
+    'GET /crm/v3/pipelines/deals',
+    'standard',
+    { method: 'GET', path: '/crm/v3/pipelines/deals' },
+    signal,
+  );
   return answer.results;
 }
 
@@ -51,7 +61,12 @@ export async function* ownerPages(api: HubspotApi, signal?: AbortSignal): AsyncG
     let after: string | undefined;
     do {
       const qs: Record<string, string> = { limit: '500', archived: String(archived), ...(after && { after }) };
-      const answer = await api.request<Paged<RawOwner>>(`GET /crm/v3/owners (archived=${archived})`, 'standard', { method: 'GET', path: '/crm/v3/owners', qs }, signal);
+      const answer = await api.request<Paged<RawOwner>>(
+        `GET /crm/v3/owners (archived=${archived})`,
+        'standard',
+        { method: 'GET', path: '/crm/v3/owners', qs },
+        signal,
+      );
       // Archived owners may come without the flag on older portals: the query says what they are.
       yield answer.results.map((owner) => ({ ...owner, archived: owner.archived ?? archived }));
       after = answer.paging?.next?.after;
@@ -62,10 +77,16 @@ export async function* ownerPages(api: HubspotApi, signal?: AbortSignal): AsyncG
 /** The portal's company currency; undefined where the API is not available (scope or plan). */
 export async function companyCurrency(api: HubspotApi, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    const answer = await api.request<{ currencyCode?: string }>('GET /settings/v3/currencies/company-currency', 'standard', { method: 'GET', path: '/settings/v3/currencies/company-currency' }, signal);
+    const answer = await api.request<{ currencyCode?: string }>(
+      'GET /settings/v3/currencies/company-currency',
+      'standard',
+      { method: 'GET', path: '/settings/v3/currencies/company-currency' },
+      signal,
+    );
     return answer.currencyCode;
   } catch (error) {
-    if (error instanceof ConnectorError && (error.code === 'INVALID_CONFIG' || error.code === 'INVALID_DATA')) return undefined;
+    if (error instanceof ConnectorError && (error.code === 'INVALID_CONFIG' || error.code === 'INVALID_DATA'))
+      return undefined;
     throw error;
   }
 }
@@ -85,13 +106,23 @@ interface RawExchangeRate {
  * currency per foreign unit; Attain stores the inverse (units of the currency per base unit),
  * computed to 10 decimal places.
  */
-export async function exchangeRates(api: HubspotApi, baseCurrency: string, tz: string, signal?: AbortSignal): Promise<FxRate[] | undefined> {
+export async function exchangeRates(
+  api: HubspotApi,
+  baseCurrency: string,
+  tz: string,
+  signal?: AbortSignal,
+): Promise<FxRate[] | undefined> {
   const rates: FxRate[] = [];
   let after: string | undefined;
   try {
     do {
       const qs: Record<string, string> = { limit: '100', ...(after && { after }) };
-      const answer = await api.request<Paged<RawExchangeRate>>('GET /settings/v3/currencies/exchange-rates', 'standard', { method: 'GET', path: '/settings/v3/currencies/exchange-rates', qs }, signal);
+      const answer = await api.request<Paged<RawExchangeRate>>(
+        'GET /settings/v3/currencies/exchange-rates',
+        'standard',
+        { method: 'GET', path: '/settings/v3/currencies/exchange-rates', qs },
+        signal,
+      );
       for (const rate of answer.results) {
         const value = parseDecimal(String(rate.conversionRate));
         const from = dayOf(rate.effectiveAt, tz);
@@ -101,7 +132,8 @@ export async function exchangeRates(api: HubspotApi, baseCurrency: string, tz: s
       after = answer.paging?.next?.after;
     } while (after);
   } catch (error) {
-    if (error instanceof ConnectorError && (error.code === 'INVALID_CONFIG' || error.code === 'INVALID_DATA')) return undefined;
+    if (error instanceof ConnectorError && (error.code === 'INVALID_CONFIG' || error.code === 'INVALID_DATA'))
+      return undefined;
     throw error;
   }
   return rates;

@@ -140,7 +140,8 @@ export class PortalRateLimiter {
     const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
     if (Number.isInteger(max) && max > 0) this.observedMax = max;
     if (Number.isInteger(max) && max > 0 && max < this.window.limit) this.window.limit = max;
-    if (Number.isInteger(interval) && interval > 0 && interval !== this.window.windowMs) this.window.windowMs = interval;
+    if (Number.isInteger(interval) && interval > 0 && interval !== this.window.windowMs)
+      this.window.windowMs = interval;
     if (Number.isInteger(remaining) && remaining >= 0) {
       const now = this.clock.now();
       const expected = this.window.limit - this.window.used(now);

@@ -17,7 +17,16 @@ import type { SalesforceClient } from './salesforce-client.js';
 export const COMMISSION_OBJECT = 'Attain_Commission__c';
 export const EXTERNAL_ID_FIELD = 'Attain_Key__c';
 /** The fields a write sets, each checked by `attain salesforce setup`. */
-export const COMMISSION_FIELDS = ['Attain_Key__c', 'Rep__c', 'Period__c', 'Plan__c', 'Component__c', 'Amount__c', 'Attainment__c', 'Trace__c'] as const;
+export const COMMISSION_FIELDS = [
+  'Attain_Key__c',
+  'Rep__c',
+  'Period__c',
+  'Plan__c',
+  'Component__c',
+  'Amount__c',
+  'Attainment__c',
+  'Trace__c',
+] as const;
 /** sObject Collections take at most 200 records per call. */
 export const COLLECTION_SIZE = 200;
 
@@ -81,7 +90,10 @@ export class CommissionTarget implements WritebackTarget {
       const chunk = records.slice(at, at + COLLECTION_SIZE);
       const body = {
         allOrNone: false,
-        records: chunk.map((r) => ({ attributes: { type: COMMISSION_OBJECT }, ...commissionFields(r, this.settings.multiCurrency) })),
+        records: chunk.map((r) => ({
+          attributes: { type: COMMISSION_OBJECT },
+          ...commissionFields(r, this.settings.multiCurrency),
+        })),
       };
       // PATCH by external id: safe to repeat, so the client's retries are safe too.
       const response = await this.client.request<CollectionResult[]>({
@@ -113,7 +125,9 @@ export class CommissionTarget implements WritebackTarget {
       chunk.forEach(([key], i) => {
         const result = response.body[i];
         // Already gone (deleted by hand) is what we wanted.
-        const gone = result?.errors?.some((e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY');
+        const gone = result?.errors?.some(
+          (e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY',
+        );
         outcomes.push(gone ? { key, ok: true } : outcomeOf(key, result));
       });
     }
@@ -131,7 +145,9 @@ export class CommissionTarget implements WritebackTarget {
         .map((k) => `'${k.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`)
         .join(',');
       const soql = `SELECT Id, ${EXTERNAL_ID_FIELD} FROM ${COMMISSION_OBJECT} WHERE ${EXTERNAL_ID_FIELD} IN (${list})`;
-      const response = await this.client.request<{ records: Record<string, string>[] }>({ path: `/query?q=${encodeURIComponent(soql)}` });
+      const response = await this.client.request<{ records: Record<string, string>[] }>({
+        path: `/query?q=${encodeURIComponent(soql)}`,
+      });
       for (const row of response.body.records) found.set(row[EXTERNAL_ID_FIELD]!, row['Id']!);
     }
     return found;
@@ -145,27 +161,46 @@ export class CommissionTarget implements WritebackTarget {
     const created = await this.client.request<{ id: string }>({
       method: 'POST',
       path: '/jobs/ingest',
-      body: { object: COMMISSION_OBJECT, operation: 'upsert', externalIdFieldName: EXTERNAL_ID_FIELD, contentType: 'CSV', lineEnding: 'LF' },
+      body: {
+        object: COMMISSION_OBJECT,
+        operation: 'upsert',
+        externalIdFieldName: EXTERNAL_ID_FIELD,
+        contentType: 'CSV',
+        lineEnding: 'LF',
+      },
     });
     const jobId = created.body.id;
     this.settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} commission records`);
     const rows = records.map((r) => commissionFields(r, this.settings.multiCurrency));
     // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
     const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
-    await this.client.request({ method: 'PUT', path: `/jobs/ingest/${jobId}/batches`, body: csv, headers: { 'content-type': 'text/csv' } });
+    await this.client.request({
+      method: 'PUT',
+      path: `/jobs/ingest/${jobId}/batches`,
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
     await this.client.request({ method: 'PATCH', path: `/jobs/ingest/${jobId}`, body: { state: 'UploadComplete' } });
     let wait = this.settings.pollMs ?? 1_000;
     for (;;) {
-      const job = (await this.client.request<{ state: string; errorMessage?: string }>({ path: `/jobs/ingest/${jobId}` })).body;
+      const job = (
+        await this.client.request<{ state: string; errorMessage?: string }>({ path: `/jobs/ingest/${jobId}` })
+      ).body;
       if (job.state === 'JobComplete') break;
       if (job.state === 'Failed' || job.state === 'Aborted') {
-        throw new ConnectorError('TEMPORARY', `salesforce: Bulk API 2.0 ingest job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`);
+        throw new ConnectorError(
+          'TEMPORARY',
+          `salesforce: Bulk API 2.0 ingest job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`,
+        );
       }
       await sleep(wait);
       wait = Math.min(wait * 2, 30_000);
     }
     const outcomes = new Map<string, WritebackOutcome>();
-    const successful = await this.client.request<string>({ path: `/jobs/ingest/${jobId}/successfulResults`, text: true });
+    const successful = await this.client.request<string>({
+      path: `/jobs/ingest/${jobId}/successfulResults`,
+      text: true,
+    });
     for (const row of parseCsvPage(successful.body)) {
       const key = String(row[EXTERNAL_ID_FIELD]);
       outcomes.set(key, { key, ok: true, ...(row['sf__Id'] ? { externalId: String(row['sf__Id']) } : {}) });
@@ -183,7 +218,9 @@ export class CommissionTarget implements WritebackTarget {
 function outcomeOf(key: string, result: CollectionResult | undefined): WritebackOutcome {
   if (!result) return { key, ok: false, error: 'no result for this record in the response' };
   if (result.success) return { key, ok: true, ...(result.id ? { externalId: result.id } : {}) };
-  const error = (result.errors ?? []).map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}${e.fields?.length ? ` (${e.fields.join(', ')})` : ''}`).join('; ');
+  const error = (result.errors ?? [])
+    .map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}${e.fields?.length ? ` (${e.fields.join(', ')})` : ''}`)
+    .join('; ');
   return { key, ok: false, error: error || 'refused without a reason' };
 }
 

@@ -54,7 +54,12 @@ export interface PullSettings {
 /** Splits of this many opportunities are re-read per query (ids in the WHERE clause stay well under SOQL's length limit). */
 const SPLIT_IDS_PER_QUERY = 300;
 
-export async function pullAll(client: SalesforceClient, store: SyncStore, settings: PullSettings, options: SyncOptions): Promise<SyncReport> {
+export async function pullAll(
+  client: SalesforceClient,
+  store: SyncStore,
+  settings: PullSettings,
+  options: SyncOptions,
+): Promise<SyncReport> {
   const report: SyncReport = { records: {}, apiCalls: 0 };
   const startCalls = client.apiCalls;
   try {
@@ -110,7 +115,12 @@ function objectPulls(client: SalesforceClient, settings: PullSettings): ObjectPu
       ]),
       deletable: true,
       incremental: true,
-      toPage: async (records) => collect(records, (raw) => mapOpportunity(raw, mapping), (deals) => ({ deals })),
+      toPage: async (records) =>
+        collect(
+          records,
+          (raw) => mapOpportunity(raw, mapping),
+          (deals) => ({ deals }),
+        ),
     },
   ];
   if (schema.splits) {
@@ -120,7 +130,8 @@ function objectPulls(client: SalesforceClient, settings: PullSettings): ObjectPu
       deletable: true,
       incremental: true,
       // A changed (or deleted) split row names its opportunity; all of that one's splits are read again.
-      toPage: async (records) => splitsOf(client, unique(records.map((r) => String(r['OpportunityId'] ?? '')).filter(Boolean))),
+      toPage: async (records) =>
+        splitsOf(client, unique(records.map((r) => String(r['OpportunityId'] ?? '')).filter(Boolean))),
     });
   }
   if (schema.ratesObject === 'DatedConversionRate') {
@@ -165,7 +176,10 @@ async function splitsOf(client: SalesforceClient, dealIds: string[]): Promise<Pa
   const splits: Split[] = [];
   const rejects: Reject[] = [];
   for (let at = 0; at < dealIds.length; at += SPLIT_IDS_PER_QUERY) {
-    const ids = dealIds.slice(at, at + SPLIT_IDS_PER_QUERY).map(soqlString).join(',');
+    const ids = dealIds
+      .slice(at, at + SPLIT_IDS_PER_QUERY)
+      .map(soqlString)
+      .join(',');
     const soql = `SELECT Id, OpportunityId, SplitOwnerId, SplitPercentage, SplitType.IsTotalValidated FROM OpportunitySplit WHERE OpportunityId IN (${ids})`;
     for await (const page of restQueryPages(client, soql, { all: false })) {
       for (const raw of page.records) {
@@ -191,13 +205,17 @@ async function pullObject(
   const where = cursor === undefined ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(cursor)}`;
   const select = `SELECT ${pull.fields.join(', ')} FROM ${pull.object}${where}`;
   const count = (n: number) => (report.records[pull.object] = (report.records[pull.object] ?? 0) + n);
-  const rest = restQueryPages(client, pull.incremental ? `${select} ORDER BY SystemModstamp, Id` : select, { all: pull.deletable });
+  const rest = restQueryPages(client, pull.incremental ? `${select} ORDER BY SystemModstamp, Id` : select, {
+    all: pull.deletable,
+  });
 
   let first = true;
   for await (const page of rest) {
     if (first && page.totalSize > settings.bulkQueryAbove && page.records.length < page.totalSize) {
       // Too many for REST pages to be economical: the same query as one Bulk API 2.0 job.
-      options.log(`salesforce: ${page.totalSize} ${pull.object} records changed since ${cursor ?? 'the start'}; reading them with Bulk API 2.0`);
+      options.log(
+        `salesforce: ${page.totalSize} ${pull.object} records changed since ${cursor ?? 'the start'}; reading them with Bulk API 2.0`,
+      );
       await rest.return(undefined);
       return pullObjectInBulk(client, store, pull, select, settings, options, count);
     }
@@ -226,7 +244,11 @@ async function pullObjectInBulk(
   let latest: string | undefined;
   let pending: { content: PageContent } | undefined;
   // One page is held back so that the last one can carry the cursor (the latest stamp of all).
-  for await (const records of bulkQueryPages(client, select, { all: pull.deletable, log: options.log, ...(settings.bulkPollMs ? { pollMs: settings.bulkPollMs } : {}) })) {
+  for await (const records of bulkQueryPages(client, select, {
+    all: pull.deletable,
+    log: options.log,
+    ...(settings.bulkPollMs ? { pollMs: settings.bulkPollMs } : {}),
+  })) {
     if (pending) await store.storePage({ object: pull.object, ...pending.content });
     for (const record of records) {
       const stamp = timestampOf(record['SystemModstamp']);
@@ -241,7 +263,12 @@ async function pullObjectInBulk(
       return stop;
     }
   }
-  if (pending) await store.storePage({ object: pull.object, ...pending.content, ...(pull.incremental && latest ? { cursor: latest } : {}) });
+  if (pending)
+    await store.storePage({
+      object: pull.object,
+      ...pending.content,
+      ...(pull.incremental && latest ? { cursor: latest } : {}),
+    });
   return undefined;
 }
 

@@ -4,7 +4,14 @@
  * `Attain_Commission__c`. See README.md beside this file.
  */
 import type { SalesforceConfig } from '../../config/attain-schema.js';
-import type { ConnectorOptions, SourceConnector, SyncOptions, SyncReport, SyncStore, WritebackTarget } from '../source.js';
+import type {
+  ConnectorOptions,
+  SourceConnector,
+  SyncOptions,
+  SyncReport,
+  SyncStore,
+  WritebackTarget,
+} from '../source.js';
 import { commissionObjectProblems } from './commission-setup.js';
 import { CommissionTarget } from './commission-target.js';
 import { pullAll } from './incremental-pull.js';
@@ -21,7 +28,10 @@ export interface SalesforceConnectorTuning {
   bulkPollMs?: number;
 }
 
-export function createSalesforceConnector(options: ConnectorOptions<SalesforceConfig>, tuning: SalesforceConnectorTuning = {}): SourceConnector & SalesforceSession {
+export function createSalesforceConnector(
+  options: ConnectorOptions<SalesforceConfig>,
+  tuning: SalesforceConnectorTuning = {},
+): SourceConnector & SalesforceSession {
   return new SalesforceConnector(options, tuning);
 }
 
@@ -76,12 +86,21 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
       options,
     );
     const usage = this.client.usage ? `; org usage ${this.client.usage.used}/${this.client.usage.limit} today` : '';
-    options.log(`salesforce: ${Object.entries(report.records).map(([o, n]) => `${n} ${o}`).join(', ') || 'nothing changed'}; ${this.client.apiCalls - startCalls} API calls${usage}`);
+    options.log(
+      `salesforce: ${
+        Object.entries(report.records)
+          .map(([o, n]) => `${n} ${o}`)
+          .join(', ') || 'nothing changed'
+      }; ${this.client.apiCalls - startCalls} API calls${usage}`,
+    );
     return { ...report, apiCalls: this.client.apiCalls - startCalls };
   }
 
   async writeback(): Promise<WritebackTarget> {
-    assertNoProblems(await commissionObjectProblems(this.schema), 'the write-back object is not ready (attain salesforce setup says more)');
+    assertNoProblems(
+      await commissionObjectProblems(this.schema),
+      'the write-back object is not ready (attain salesforce setup says more)',
+    );
     const org = await this.orgSchema();
     return new CommissionTarget(this.client, {
       multiCurrency: org.multiCurrency,

@@ -67,7 +67,9 @@ export class SchemaReader {
     let described = this.cache.get(object);
     if (!described) {
       described = this.objects().then(async (names) =>
-        names.has(object) ? (await this.client.request<DescribeResult>({ path: `/sobjects/${object}/describe` })).body : undefined,
+        names.has(object)
+          ? (await this.client.request<DescribeResult>({ path: `/sobjects/${object}/describe` })).body
+          : undefined,
       );
       this.cache.set(object, described);
     }
@@ -80,7 +82,10 @@ export class SchemaReader {
     const described = await this.describe(object);
     if (!described) return `${object} is not an object the user can see`;
     if (rest.length === 0) {
-      return described.fields.find((f) => f.name.toLowerCase() === head!.toLowerCase()) ?? `${object}.${name} does not exist or the user cannot read it`;
+      return (
+        described.fields.find((f) => f.name.toLowerCase() === head!.toLowerCase()) ??
+        `${object}.${name} does not exist or the user cannot read it`
+      );
     }
     const link = described.fields.find((f) => f.relationshipName?.toLowerCase() === head!.toLowerCase());
     const target = link?.referenceTo?.[0];
@@ -90,12 +95,19 @@ export class SchemaReader {
 }
 
 /** Reads the org's shape and checks every mapped field. One describe per object, cached. */
-export async function readOrgSchema(schema: SchemaReader, client: SalesforceClient, config: SalesforceConfig): Promise<OrgSchema> {
+export async function readOrgSchema(
+  schema: SchemaReader,
+  client: SalesforceClient,
+  config: SalesforceConfig,
+): Promise<OrgSchema> {
   const objects = await schema.objects();
   const problems: SchemaProblem[] = [];
   for (const object of ['User', 'Opportunity']) {
     if (!objects.has(object)) {
-      problems.push({ problem: `${object} is not visible to the integration user`, fix: `give the user "API Enabled" and read access to ${object}` });
+      problems.push({
+        problem: `${object} is not visible to the integration user`,
+        fix: `give the user "API Enabled" and read access to ${object}`,
+      });
     }
   }
   const opportunity = await schema.describe('Opportunity');
@@ -112,10 +124,17 @@ export async function readOrgSchema(schema: SchemaReader, client: SalesforceClie
       }
     }
     if (config.filters?.recordTypes && !opportunity.fields.some((f) => f.name === 'RecordTypeId')) {
-      problems.push({ problem: 'filters.recordTypes: Opportunity has no record types in this org', fix: 'remove filters.recordTypes from attain.yaml' });
+      problems.push({
+        problem: 'filters.recordTypes: Opportunity has no record types in this org',
+        fix: 'remove filters.recordTypes from attain.yaml',
+      });
     }
   }
-  const ratesObject = objects.has('DatedConversionRate') ? 'DatedConversionRate' : objects.has('CurrencyType') ? 'CurrencyType' : undefined;
+  const ratesObject = objects.has('DatedConversionRate')
+    ? 'DatedConversionRate'
+    : objects.has('CurrencyType')
+      ? 'CurrencyType'
+      : undefined;
   const defaultCurrency = await corporateCurrency(client);
   return { multiCurrency, ratesObject, splits: objects.has('OpportunitySplit'), defaultCurrency, problems };
 }
@@ -125,7 +144,8 @@ async function corporateCurrency(client: SalesforceClient): Promise<string> {
     path: `/query?q=${encodeURIComponent('SELECT DefaultCurrencyIsoCode FROM Organization')}`,
   });
   const code = response.body.records[0]?.DefaultCurrencyIsoCode;
-  if (!code) throw new ConnectorError('INVALID_DATA', 'salesforce: the Organization record has no DefaultCurrencyIsoCode');
+  if (!code)
+    throw new ConnectorError('INVALID_DATA', 'salesforce: the Organization record has no DefaultCurrencyIsoCode');
   return code;
 }
 

@@ -30,9 +30,18 @@ export interface RestPage {
 }
 
 /** `queryAll` includes deleted (and archived) records, which a sync turns into deletions. */
-export async function* restQueryPages(client: SalesforceClient, soql: string, options: { all: boolean }): AsyncGenerator<RestPage> {
+export async function* restQueryPages(
+  client: SalesforceClient,
+  soql: string,
+  options: { all: boolean },
+): AsyncGenerator<RestPage> {
   const headers = { 'Sforce-Query-Options': `batchSize=${REST_BATCH_SIZE}` };
-  let response = (await client.request<RestQueryResponse>({ path: `/${options.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`, headers })).body;
+  let response = (
+    await client.request<RestQueryResponse>({
+      path: `/${options.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`,
+      headers,
+    })
+  ).body;
   const totalSize = response.totalSize;
   for (;;) {
     yield { records: stripAttributes(response.records), totalSize };
@@ -73,18 +82,31 @@ export interface BulkOptions {
  * the `Sforce-Locator` header until it says `null`. Every CSV value is a string and empty is null
  * (the mapping reads both shapes).
  */
-export async function* bulkQueryPages(client: SalesforceClient, soql: string, options: BulkOptions): AsyncGenerator<RawRecord[]> {
+export async function* bulkQueryPages(
+  client: SalesforceClient,
+  soql: string,
+  options: BulkOptions,
+): AsyncGenerator<RawRecord[]> {
   const created = await client.request<BulkJob>({
     method: 'POST',
     path: '/jobs/query',
-    body: { operation: options.all ? 'queryAll' : 'query', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
+    body: {
+      operation: options.all ? 'queryAll' : 'query',
+      query: soql,
+      contentType: 'CSV',
+      columnDelimiter: 'COMMA',
+      lineEnding: 'LF',
+    },
   });
   const jobId = created.body.id;
   options.log?.(`salesforce: Bulk API 2.0 query job ${jobId} started`);
   let wait = options.pollMs ?? 1_000;
-  for (let job = created.body; job.state !== 'JobComplete'; ) {
+  for (let job = created.body; job.state !== 'JobComplete';) {
     if (job.state === 'Failed' || job.state === 'Aborted') {
-      throw new ConnectorError('TEMPORARY', `salesforce: Bulk API 2.0 query job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`);
+      throw new ConnectorError(
+        'TEMPORARY',
+        `salesforce: Bulk API 2.0 query job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`,
+      );
     }
     await sleep(wait);
     wait = Math.min(wait * 2, 30_000);
@@ -94,7 +116,11 @@ export async function* bulkQueryPages(client: SalesforceClient, soql: string, op
   let locator: string | undefined;
   for (;;) {
     const query = `maxRecords=${pageSize}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
-    const response = await client.request<string>({ path: `/jobs/query/${jobId}/results?${query}`, headers: { Accept: 'text/csv' }, text: true });
+    const response = await client.request<string>({
+      path: `/jobs/query/${jobId}/results?${query}`,
+      headers: { Accept: 'text/csv' },
+      text: true,
+    });
     yield parseCsvPage(response.body);
     locator = response.headers['sforce-locator'];
     if (!locator || locator === 'null') return;

@@ -5,7 +5,15 @@
  * reader here accepts both. A record that cannot be used becomes a reject naming its Salesforce Id.
  */
 import { parseDecimal } from '../../src/domain/decimal.js';
-import { isIsoDate, type Deal, type FieldValue, type FxRate, type Reject, type Rep, type Split } from '../../src/domain/model.js';
+import {
+  isIsoDate,
+  type Deal,
+  type FieldValue,
+  type FxRate,
+  type Reject,
+  type Rep,
+  type Split,
+} from '../../src/domain/model.js';
 
 export type RawRecord = Record<string, unknown>;
 
@@ -23,7 +31,10 @@ export interface OpportunityMapping {
 
 /** Deal fields read from a mapped Salesforce field; every other `fields` key becomes `deal.fields[key]`. */
 export const MAPPED_DEAL_FIELDS = ['amount', 'type'] as const;
-export const DEFAULT_FIELD_MAP: Record<(typeof MAPPED_DEAL_FIELDS)[number], string> = { amount: 'Amount', type: 'Type' };
+export const DEFAULT_FIELD_MAP: Record<(typeof MAPPED_DEAL_FIELDS)[number], string> = {
+  amount: 'Amount',
+  type: 'Type',
+};
 
 /** A field's value, by API name, following `Account.Industry` through nested objects or a dotted CSV column. */
 export function fieldOf(raw: RawRecord, name: string): unknown {
@@ -64,7 +75,8 @@ export function decimalOf(value: unknown): string | undefined | null {
 /** A Salesforce value as a deal's extra field: numbers stay numbers in JSON; CSV strings stay text. */
 function fieldValueOf(value: unknown): FieldValue {
   if (value === undefined || value === '') return null;
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return value;
   return JSON.stringify(value);
 }
 
@@ -72,9 +84,17 @@ const SOURCE = (object: string) => `salesforce ${object}`;
 
 export function mapUser(raw: RawRecord): Mapped<Rep> {
   const id = textOf(raw['Id']);
-  if (id === undefined) return { reject: { source: SOURCE('User'), recordId: '(no Id)', reason: 'the record has no Id' } };
+  if (id === undefined)
+    return { reject: { source: SOURCE('User'), recordId: '(no Id)', reason: 'the record has no Id' } };
   const active = booleanOf(raw['IsActive']);
-  if (active === undefined) return { reject: { source: SOURCE('User'), recordId: id, reason: `IsActive ${JSON.stringify(raw['IsActive'])} is not true or false` } };
+  if (active === undefined)
+    return {
+      reject: {
+        source: SOURCE('User'),
+        recordId: id,
+        reason: `IsActive ${JSON.stringify(raw['IsActive'])} is not true or false`,
+      },
+    };
   const managerId = textOf(raw['ManagerId']);
   return {
     record: {
@@ -97,7 +117,9 @@ export function timestampOf(value: unknown): string | undefined {
 
 export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Mapped<Deal> {
   const id = textOf(raw['Id']);
-  const reject = (reason: string): Mapped<Deal> => ({ reject: { source: SOURCE('Opportunity'), recordId: id ?? '(no Id)', reason } });
+  const reject = (reason: string): Mapped<Deal> => ({
+    reject: { source: SOURCE('Opportunity'), recordId: id ?? '(no Id)', reason },
+  });
   if (id === undefined) return reject('the record has no Id');
   const deleted = booleanOf(raw['IsDeleted']) ?? false;
 
@@ -105,7 +127,11 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
   if (!deleted && filters?.stages && !filters.stages.includes(textOf(raw['StageName']) ?? '')) {
     return { filteredOut: id };
   }
-  if (!deleted && filters?.recordTypes && !filters.recordTypes.includes(textOf(fieldOf(raw, 'RecordType.DeveloperName')) ?? '')) {
+  if (
+    !deleted &&
+    filters?.recordTypes &&
+    !filters.recordTypes.includes(textOf(fieldOf(raw, 'RecordType.DeveloperName')) ?? '')
+  ) {
     return { filteredOut: id };
   }
 
@@ -113,11 +139,13 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
   const amountField = mapping.fields['amount'] ?? DEFAULT_FIELD_MAP.amount;
   const amount = decimalOf(fieldOf(raw, amountField));
   if (amount === undefined) problems.push(`no amount (${amountField} is empty)`);
-  else if (amount === null) problems.push(`${amountField} ${JSON.stringify(fieldOf(raw, amountField))} is not a number`);
+  else if (amount === null)
+    problems.push(`${amountField} ${JSON.stringify(fieldOf(raw, amountField))} is not a number`);
 
   const currency = mapping.multiCurrency ? textOf(raw['CurrencyIsoCode']) : mapping.defaultCurrency;
   if (currency === undefined) problems.push('no currency (CurrencyIsoCode is empty)');
-  else if (!/^[A-Z]{3}$/.test(currency)) problems.push(`CurrencyIsoCode ${JSON.stringify(currency)} is not a 3-letter currency code`);
+  else if (!/^[A-Z]{3}$/.test(currency))
+    problems.push(`CurrencyIsoCode ${JSON.stringify(currency)} is not a 3-letter currency code`);
 
   const ownerId = textOf(raw['OwnerId']);
   if (ownerId === undefined) problems.push('no owner (OwnerId is empty)');
@@ -128,7 +156,8 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
   else if (!isIsoDate(closeDate)) problems.push(`CloseDate ${JSON.stringify(closeDate)} is not a date YYYY-MM-DD`);
 
   const stage = stageOf(raw, mapping.stages);
-  if (stage === undefined) problems.push(`IsWon/IsClosed ${JSON.stringify([raw['IsWon'], raw['IsClosed']])} are not true or false`);
+  if (stage === undefined)
+    problems.push(`IsWon/IsClosed ${JSON.stringify([raw['IsWon'], raw['IsClosed']])} are not true or false`);
 
   // A deleted record only has to say it is gone; its other values no longer matter.
   if (problems.length > 0 && !deleted) return reject(problems.join('; '));
@@ -180,14 +209,17 @@ function stageOf(raw: RawRecord, stages: OpportunityMapping['stages']): Deal['st
  */
 export function mapSplit(raw: RawRecord): Mapped<Split> {
   const id = textOf(raw['Id']) ?? '(no Id)';
-  const reject = (reason: string): Mapped<Split> => ({ reject: { source: SOURCE('OpportunitySplit'), recordId: id, reason } });
+  const reject = (reason: string): Mapped<Split> => ({
+    reject: { source: SOURCE('OpportunitySplit'), recordId: id, reason },
+  });
   const dealId = textOf(raw['OpportunityId']);
   const repId = textOf(raw['SplitOwnerId']);
   const percent = decimalOf(raw['SplitPercentage']);
   const validated = booleanOf(fieldOf(raw, 'SplitType.IsTotalValidated'));
   if (dealId === undefined) return reject('no OpportunityId');
   if (repId === undefined) return reject('no SplitOwnerId');
-  if (percent === undefined || percent === null) return reject(`SplitPercentage ${JSON.stringify(raw['SplitPercentage'])} is not a number`);
+  if (percent === undefined || percent === null)
+    return reject(`SplitPercentage ${JSON.stringify(raw['SplitPercentage'])} is not a number`);
   return { record: { dealId, repId, percent, kind: validated ? 'revenue' : 'overlay' } };
 }
 
@@ -206,8 +238,11 @@ function rateOf(raw: RawRecord, object: string, from: string | undefined): Mappe
   const reject = (reason: string): Mapped<FxRate> => ({ reject: { source: SOURCE(object), recordId: id, reason } });
   const currency = textOf(raw['IsoCode']);
   const rate = decimalOf(raw['ConversionRate']);
-  if (currency === undefined || !/^[A-Z]{3}$/.test(currency)) return reject(`IsoCode ${JSON.stringify(raw['IsoCode'])} is not a currency code`);
-  if (from === undefined || !isIsoDate(from)) return reject(`StartDate ${JSON.stringify(raw['StartDate'])} is not a date`);
-  if (rate === undefined || rate === null) return reject(`ConversionRate ${JSON.stringify(raw['ConversionRate'])} is not a number`);
+  if (currency === undefined || !/^[A-Z]{3}$/.test(currency))
+    return reject(`IsoCode ${JSON.stringify(raw['IsoCode'])} is not a currency code`);
+  if (from === undefined || !isIsoDate(from))
+    return reject(`StartDate ${JSON.stringify(raw['StartDate'])} is not a date`);
+  if (rate === undefined || rate === null)
+    return reject(`ConversionRate ${JSON.stringify(raw['ConversionRate'])} is not a number`);
   return { record: { currency, from, rate } };
 }

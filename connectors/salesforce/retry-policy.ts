@@ -39,7 +39,12 @@ export function isTransientError(error: unknown): boolean {
   return status !== undefined && (status === '429' || status.startsWith('5'));
 }
 
-export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryPolicy, retryable: (error: unknown) => boolean, onRetry?: (error: unknown, wait: number) => void): Promise<T> {
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  policy: RetryPolicy,
+  retryable: (error: unknown) => boolean,
+  onRetry?: (error: unknown, wait: number) => void,
+): Promise<T> {
   for (let tries = 0; ; tries++) {
     try {
       return await attempt();

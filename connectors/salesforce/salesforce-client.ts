@@ -83,7 +83,11 @@ export class SalesforceClient {
     if (this.connection) return this.connection;
     const token = await requestAccessToken(this.options.config, this.options.workspaceDir, this.retry);
     // The version is set explicitly: jsforce would otherwise speak API 50.0.
-    this.connection = new Connection({ instanceUrl: token.instanceUrl, accessToken: token.accessToken, version: this.apiVersion });
+    this.connection = new Connection({
+      instanceUrl: token.instanceUrl,
+      accessToken: token.accessToken,
+      version: this.apiVersion,
+    });
     return this.connection;
   }
 
@@ -108,8 +112,14 @@ export class SalesforceClient {
     for (;;) {
       const connection = await this.connect();
       try {
-        return await withRetries(() => this.send<T>(connection, request), this.retry, isTransientError, (error, wait) =>
-          this.options.log(`salesforce: ${describeFailure(error)} on ${request.method ?? 'GET'} ${pathOnly(request.path)}; retrying in ${wait} ms`),
+        return await withRetries(
+          () => this.send<T>(connection, request),
+          this.retry,
+          isTransientError,
+          (error, wait) =>
+            this.options.log(
+              `salesforce: ${describeFailure(error)} on ${request.method ?? 'GET'} ${pathOnly(request.path)}; retrying in ${wait} ms`,
+            ),
         );
       } catch (error) {
         const code = errorCode(error);
@@ -127,20 +137,31 @@ export class SalesforceClient {
 
   private async send<T>(connection: Connection, request: SalesforceRequest): Promise<SalesforceResponse<T>> {
     // jsforce's retry is off (maxRetries 0): `withRetries` retries every method, and counts each try.
-    const api = new HttpApi(connection, { retry: { maxRetries: 0 }, ...(request.text ? { responseType: 'text/plain' } : {}) });
+    const api = new HttpApi(connection, {
+      retry: { maxRetries: 0 },
+      ...(request.text ? { responseType: 'text/plain' } : {}),
+    });
     let headers: Record<string, string> = {};
     api.on('response', (response: { headers?: Record<string, string> }) => {
       headers = response.headers ?? {};
       const usage = /api-usage=(\d+)\/(\d+)/.exec(headers['sforce-limit-info'] ?? '');
       if (usage) this.usage = { used: Number(usage[1]), limit: Number(usage[2]) };
     });
-    const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    const body =
+      request.body === undefined
+        ? undefined
+        : typeof request.body === 'string'
+          ? request.body
+          : JSON.stringify(request.body);
     const url = `${connection.instanceUrl}${request.path.startsWith('/services/') ? request.path : `${this.dataRoot}${request.path}`}`;
     this.apiCalls++;
     const result = (await api.request({
       method: request.method ?? 'GET',
       url,
-      headers: { ...(body !== undefined && typeof request.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...request.headers },
+      headers: {
+        ...(body !== undefined && typeof request.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
+      },
       ...(body !== undefined ? { body } : {}),
     })) as T;
     return { body: result, headers };
@@ -154,9 +175,17 @@ export class SalesforceClient {
     const cause = { cause: error };
     switch (code) {
       case 'INVALID_SESSION_ID':
-        return new ConnectorError('AUTH_FAILED', `salesforce: the session was refused again after signing in anew (${where}): ${message}`, cause);
+        return new ConnectorError(
+          'AUTH_FAILED',
+          `salesforce: the session was refused again after signing in anew (${where}): ${message}`,
+          cause,
+        );
       case 'REQUEST_LIMIT_EXCEEDED':
-        return new ConnectorError('RATE_LIMITED', `salesforce: the org's daily API allocation is used up (REQUEST_LIMIT_EXCEEDED); the cursors are kept and the next run resumes`, cause);
+        return new ConnectorError(
+          'RATE_LIMITED',
+          `salesforce: the org's daily API allocation is used up (REQUEST_LIMIT_EXCEEDED); the cursors are kept and the next run resumes`,
+          cause,
+        );
       case 'INVALID_FIELD':
       case 'INVALID_TYPE':
       case 'NOT_FOUND':
@@ -164,13 +193,25 @@ export class SalesforceClient {
       case 'INSUFFICIENT_ACCESS_OR_READONLY':
       case 'API_DISABLED_FOR_ORG':
       case 'API_CURRENTLY_DISABLED':
-        return new ConnectorError('INVALID_CONFIG', `salesforce: ${code} on ${where}: ${message} (attain salesforce check lists what to fix)`, cause);
+        return new ConnectorError(
+          'INVALID_CONFIG',
+          `salesforce: ${code} on ${where}: ${message} (attain salesforce check lists what to fix)`,
+          cause,
+        );
     }
     if (isTransientError(error)) {
       const socket = (error as { code?: string }).code !== undefined || (error as Error).name === 'FetchError';
       return socket
-        ? new ConnectorError('UNREACHABLE', `salesforce: cannot reach the org for ${where} (${describeFailure(error)}) after ${this.retry.retries} retries; check instanceUrl and the network`, cause)
-        : new ConnectorError('TEMPORARY', `salesforce: ${where} kept failing (${describeFailure(error)}) after ${this.retry.retries} retries`, cause);
+        ? new ConnectorError(
+            'UNREACHABLE',
+            `salesforce: cannot reach the org for ${where} (${describeFailure(error)}) after ${this.retry.retries} retries; check instanceUrl and the network`,
+            cause,
+          )
+        : new ConnectorError(
+            'TEMPORARY',
+            `salesforce: ${where} kept failing (${describeFailure(error)}) after ${this.retry.retries} retries`,
+            cause,
+          );
     }
     return new ConnectorError('INVALID_DATA', `salesforce: ${where} failed: ${code ?? 'error'} ${message}`, cause);
   }

@@ -21,7 +21,9 @@ export interface CalcReport {
 /** The currency of the payout lines: the plans' one currency, or the base currency when they differ. */
 export function reportCurrency(plans: Plan[], baseCurrency: string): { currency: string; mixed: boolean } {
   const currencies = new Set(plans.map((p) => p.currency));
-  return currencies.size === 1 ? { currency: [...currencies][0]!, mixed: false } : { currency: baseCurrency, mixed: true };
+  return currencies.size === 1
+    ? { currency: [...currencies][0]!, mixed: false }
+    : { currency: baseCurrency, mixed: true };
 }
 
 /** Writes the JSON object of SPEC §4, one payout, attainment row or reject per line. */
@@ -101,7 +103,9 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
     const components = [...plan.components.map((c) => c.id), 'adjustment', 'draw'].filter(
       (id, i) => i < plan.components.length || lines.some((l) => l.component === id),
     );
-    await write(`\n${plan.name} (${plan.id}) · pays in ${plan.currency} · quota ${plan.quotaPeriod}, paid per ${plan.payoutPeriod}\n`);
+    await write(
+      `\n${plan.name} (${plan.id}) · pays in ${plan.currency} · quota ${plan.quotaPeriod}, paid per ${plan.payoutPeriod}\n`,
+    );
     if (lines.length === 0) {
       await write('  no payouts\n');
       continue;
@@ -109,7 +113,7 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
     const header = ['rep', 'period', 'attainment', ...components, 'total'];
     const rows: string[][] = [];
     let planTotal = ZERO;
-    for (let i = 0; i < lines.length; ) {
+    for (let i = 0; i < lines.length;) {
       const { repId, period } = lines[i]!;
       const cells = new Map<string, Decimal>();
       let total = ZERO;
@@ -119,7 +123,10 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
         total += amount;
       }
       planTotal += total;
-      const quotaPeriod = report.calendar.periodOf(plan.quotaPeriod, report.calendar.parse(period)?.startMonth ?? 0).label;
+      const quotaPeriod = report.calendar.periodOf(
+        plan.quotaPeriod,
+        report.calendar.parse(period)?.startMonth ?? 0,
+      ).label;
       const att = attainmentOf.get(`${repId}\u0000${plan.id}\u0000${quotaPeriod}`);
       rows.push([
         `${names.get(repId) ?? repId} (${repId})`,
@@ -135,7 +142,8 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
   }
 
   await write('\n');
-  for (const [currency, total] of grandTotals) await write(`Total payouts: ${money(total, minorUnitDigits(currency))} ${currency}\n`);
+  for (const [currency, total] of grandTotals)
+    await write(`Total payouts: ${money(total, minorUnitDigits(currency))} ${currency}\n`);
   await writeRejects(write, report.result.rejects);
   await write.flush();
 }
@@ -145,7 +153,9 @@ async function writeRejects(write: (text: string) => Promise<void>, rejects: Rej
     await write('Rejects: none\n');
     return;
   }
-  await write(`Rejects: ${rejects.length} record${rejects.length === 1 ? '' : 's'} not used (all of them are in --json)\n`);
+  await write(
+    `Rejects: ${rejects.length} record${rejects.length === 1 ? '' : 's'} not used (all of them are in --json)\n`,
+  );
   for (const r of rejects.slice(0, MAX_REJECTS_SHOWN)) await write(`  ${r.source}  ${r.recordId}: ${r.reason}\n`);
   if (rejects.length > MAX_REJECTS_SHOWN) await write(`  … and ${rejects.length - MAX_REJECTS_SHOWN} more\n`);
 }
@@ -166,6 +176,11 @@ function percent(attainment: string): string {
 function table(header: string[], rows: string[][], textColumns: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const render = (cells: string[]) =>
-    '  ' + cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd() + '\n';
+    '  ' +
+    cells
+      .map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd() +
+    '\n';
   return [render(header), ...rows.map(render)].join('');
 }

@@ -44,7 +44,11 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
   const workspace = options.workspace ?? (await loadWorkspace(dir));
   const { config } = workspace;
   const source = await readSource(workspace, options.db);
-  const normalized = normalize(source.data, { baseCurrency: config.baseCurrency, locate: source.locate, idsUnique: true });
+  const normalized = normalize(source.data, {
+    baseCurrency: config.baseCurrency,
+    locate: source.locate,
+    idsUnique: true,
+  });
 
   const problems: string[] = [];
   const planIds = new Set(workspace.plans.map((p) => p.id));
@@ -87,7 +91,10 @@ async function readSource(workspace: Workspace, db: Kysely<Database> | undefined
   const { kind } = config.source;
   if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz });
   if (!db) {
-    throw new CliError(`attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`, ExitCode.usage);
+    throw new CliError(
+      `attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`,
+      ExitCode.usage,
+    );
   }
   const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES });
   const synced = await readCanonical(db, { source: kind });

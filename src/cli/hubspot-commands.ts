@@ -9,10 +9,20 @@ import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { parseAttainConfig, type HubspotConfig } from '../../config/attain-schema.js';
 import { ConfigError } from '../../config/errors.js';
-import { findCommissionSchema, schemaDifferences, setupCommissionObject, COMMISSION_OBJECT } from '../../connectors/hubspot/commission-object.js';
+import {
+  findCommissionSchema,
+  schemaDifferences,
+  setupCommissionObject,
+  COMMISSION_OBJECT,
+} from '../../connectors/hubspot/commission-object.js';
 import { dealPropertyMap, stageTable } from '../../connectors/hubspot/deal-mapping.js';
 import { HubspotApi, OAUTH_TOKEN_PATH } from '../../connectors/hubspot/hubspot-api.js';
-import { dealPipelines, dealPropertyNames, missingProperties, ownerPages } from '../../connectors/hubspot/portal-reads.js';
+import {
+  dealPipelines,
+  dealPropertyNames,
+  missingProperties,
+  ownerPages,
+} from '../../connectors/hubspot/portal-reads.js';
 import { ConnectorError } from '../../connectors/source.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -21,7 +31,9 @@ export function hubspotCommand(ctx: CommandContext): Command {
   const command = new Command('hubspot').description('connect and verify a HubSpot portal');
   command
     .command('check')
-    .description('connect, and check scopes, mapped properties, pipelines, the rate-limit tier and the commission object')
+    .description(
+      'connect, and check scopes, mapped properties, pipelines, the rate-limit tier and the commission object',
+    )
     .action(async () => ctx.exit(await check(await hubspotConfig(ctx.workspace()), ctx.out)));
   command
     .command('setup')
@@ -33,11 +45,21 @@ export function hubspotCommand(ctx: CommandContext): Command {
     .option('--port <port>', 'local port for the redirect URI', '3789')
     .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_SCOPES.join(' '))
     .option('--code <code>', 'exchange this authorization code instead of waiting for the browser')
-    .action(async (options: { port: string; scopes: string; code?: string }) => ctx.exit(await login(ctx.workspace(), options, ctx.out)));
+    .action(async (options: { port: string; scopes: string; code?: string }) =>
+      ctx.exit(await login(ctx.workspace(), options, ctx.out)),
+    );
   return command;
 }
 
-const DEFAULT_SCOPES = ['crm.objects.deals.read', 'crm.objects.owners.read', 'crm.schemas.deals.read', 'crm.schemas.custom.read', 'crm.schemas.custom.write', 'crm.objects.custom.read', 'crm.objects.custom.write'];
+const DEFAULT_SCOPES = [
+  'crm.objects.deals.read',
+  'crm.objects.owners.read',
+  'crm.schemas.deals.read',
+  'crm.schemas.custom.read',
+  'crm.schemas.custom.write',
+  'crm.objects.custom.read',
+  'crm.objects.custom.write',
+];
 
 /** attain.yaml alone, validated as `run` would: connecting a portal needs no plans yet. */
 async function hubspotConfig(dir: string): Promise<HubspotConfig & { writebackEnabled: boolean }> {
@@ -48,7 +70,11 @@ async function hubspotConfig(dir: string): Promise<HubspotConfig & { writebackEn
   const { config, issues } = parseAttainConfig(text, process.env, file);
   if (!config) throw new ConfigError(issues);
   const { source } = config;
-  if (source.kind !== 'hubspot' || !source.hubspot) throw new CliError(`${file}: source.kind is ${source.kind}; attain hubspot needs source.kind: hubspot`, ExitCode.usage);
+  if (source.kind !== 'hubspot' || !source.hubspot)
+    throw new CliError(
+      `${file}: source.kind is ${source.kind}; attain hubspot needs source.kind: hubspot`,
+      ExitCode.usage,
+    );
   return { ...source.hubspot, writebackEnabled: config.writeback.enabled };
 }
 
@@ -86,16 +112,26 @@ async function check(config: HubspotConfig & { writebackEnabled: boolean }, out:
       const table = stageTable(pipelines, config.stages ?? {});
       for (const info of table.values()) if (info.problem) problems.push(info.problem);
       for (const id of Object.keys(config.stages ?? {})) {
-        if (!pipelines.some((p) => p.stages.some((s) => s.id === id))) problems.push(`source.hubspot.stages.${id}: no deal pipeline has a stage with this id (ids, not labels: see Settings › Objects › Deals › Pipelines)`);
+        if (!pipelines.some((p) => p.stages.some((s) => s.id === id)))
+          problems.push(
+            `source.hubspot.stages.${id}: no deal pipeline has a stage with this id (ids, not labels: see Settings › Objects › Deals › Pipelines)`,
+          );
       }
     });
     await attempt('deal search (crm.objects.deals.read)', async () => {
-      await api.request('POST /crm/v3/objects/deals/search', 'search', { method: 'POST', path: '/crm/v3/objects/deals/search', body: { limit: 1, properties: ['hs_lastmodifieddate'] } });
+      await api.request('POST /crm/v3/objects/deals/search', 'search', {
+        method: 'POST',
+        path: '/crm/v3/objects/deals/search',
+        body: { limit: 1, properties: ['hs_lastmodifieddate'] },
+      });
     });
     if (config.writebackEnabled) {
       await attempt(`${COMMISSION_OBJECT} object (crm.schemas.custom.read)`, async () => {
         const schema = await findCommissionSchema(api);
-        if (!schema) problems.push(`the portal has no ${COMMISSION_OBJECT} object: run attain hubspot setup (custom objects need an Enterprise portal)`);
+        if (!schema)
+          problems.push(
+            `the portal has no ${COMMISSION_OBJECT} object: run attain hubspot setup (custom objects need an Enterprise portal)`,
+          );
         else problems.push(...schemaDifferences(schema));
       });
     }
@@ -105,7 +141,10 @@ async function check(config: HubspotConfig & { writebackEnabled: boolean }, out:
   const max = api.limiter.observedMax;
   if (max !== undefined) {
     out.write(`  rate limit: ${max} requests per 10 s (attain.yaml: ${config.rateLimit.perTenSeconds})\n`);
-    if (max < config.rateLimit.perTenSeconds) problems.push(`source.hubspot.rateLimit.perTenSeconds is ${config.rateLimit.perTenSeconds} but the portal allows ${max}: set it to ${max}`);
+    if (max < config.rateLimit.perTenSeconds)
+      problems.push(
+        `source.hubspot.rateLimit.perTenSeconds is ${config.rateLimit.perTenSeconds} but the portal allows ${max}: set it to ${max}`,
+      );
   }
   if (problems.length === 0) {
     out.write('No problems found.\n');
@@ -138,38 +177,77 @@ async function setup(config: HubspotConfig, out: Writable): Promise<number> {
  * refreshToken variable is what this produces), so the client id, secret and the variable names
  * are read from its text.
  */
-async function login(dir: string, options: { port: string; scopes: string; code?: string }, out: Writable): Promise<number> {
+async function login(
+  dir: string,
+  options: { port: string; scopes: string; code?: string },
+  out: Writable,
+): Promise<number> {
   const text = await readFile(join(resolve(dir), 'attain.yaml'), 'utf8').catch(() => {
     throw new CliError(`${join(resolve(dir), 'attain.yaml')}: not found`, ExitCode.usage);
   });
   const variable = (key: string) => new RegExp(`${key}:\\s*\\$\\{(\\w+)\\}`).exec(text)?.[1];
   const baseUrl = /baseUrl:\s*(\S+)/.exec(text)?.[1] ?? 'https://api.hubapi.com';
-  const names = { clientId: variable('clientId'), clientSecret: variable('clientSecret'), refreshToken: variable('refreshToken') };
+  const names = {
+    clientId: variable('clientId'),
+    clientSecret: variable('clientSecret'),
+    refreshToken: variable('refreshToken'),
+  };
   if (!names.clientId || !names.clientSecret || !names.refreshToken) {
-    throw new CliError('attain.yaml: OAuth needs source.hubspot.auth with clientId: ${VAR}, clientSecret: ${VAR} and refreshToken: ${VAR}', ExitCode.usage);
+    throw new CliError(
+      'attain.yaml: OAuth needs source.hubspot.auth with clientId: ${VAR}, clientSecret: ${VAR} and refreshToken: ${VAR}',
+      ExitCode.usage,
+    );
   }
   const clientId = process.env[names.clientId];
   const clientSecret = process.env[names.clientSecret];
-  if (!clientId || !clientSecret) throw new CliError(`set ${names.clientId} and ${names.clientSecret} (the app's client id and secret) first`, ExitCode.usage);
+  if (!clientId || !clientSecret)
+    throw new CliError(
+      `set ${names.clientId} and ${names.clientSecret} (the app's client id and secret) first`,
+      ExitCode.usage,
+    );
   const redirectUri = `http://localhost:${options.port}/callback`;
   let code = options.code;
   if (!code) {
     const authorize = new URL('https://app.hubspot.com/oauth/authorize');
-    authorize.search = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, scope: options.scopes }).toString();
-    out.write(`Open this URL, choose the portal and authorize the app:\n  ${authorize.href}\nWaiting for HubSpot to redirect to ${redirectUri} …\n`);
+    authorize.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: options.scopes,
+    }).toString();
+    out.write(
+      `Open this URL, choose the portal and authorize the app:\n  ${authorize.href}\nWaiting for HubSpot to redirect to ${redirectUri} …\n`,
+    );
     code = await waitForCode(Number(options.port));
   }
   const api = new HubspotApi(
     { baseUrl, auth: { accessToken: 'unused' }, rateLimit: { perTenSeconds: 100, searchPerSecond: 4 }, fields: {} },
     () => undefined,
   );
-  const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri, code });
-  const res = await api.client.apiRequest({ method: 'POST', path: OAUTH_TOKEN_PATH, authType: 'none', defaultJson: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const form = new URLSearchParams({
+    grant_type: 'authorization_code',
+    client_id: clientId,
+    client_secret: clientSecret,
+    redirect_uri: redirectUri,
+    code,
+  });
+  const res = await api.client.apiRequest({
+    method: 'POST',
+    path: OAUTH_TOKEN_PATH,
+    authType: 'none',
+    defaultJson: false,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   const body = (await res.json().catch(() => ({}))) as { refresh_token?: string; message?: string; status?: string };
   if (!res.ok || !body.refresh_token) {
-    throw new ConnectorError('AUTH_FAILED', `HubSpot refused the authorization code (${res.status}${body.status ? ` ${body.status}` : ''}): ${body.message ?? 'no refresh token in the answer'}`);
+    throw new ConnectorError(
+      'AUTH_FAILED',
+      `HubSpot refused the authorization code (${res.status}${body.status ? ` ${body.status}` : ''}): ${body.message ?? 'no refresh token in the answer'}`,
+    );
   }
-  out.write(`Authorized. Store this refresh token in the environment variable ${names.refreshToken} (attain.yaml reads it from there), e.g. in your secret store:\n  ${names.refreshToken}=${body.refresh_token}\n`);
+  out.write(
+    `Authorized. Store this refresh token in the environment variable ${names.refreshToken} (attain.yaml reads it from there), e.g. in your secret store:\n  ${names.refreshToken}=${body.refresh_token}\n`,
+  );
   return ExitCode.ok;
 }
 

@@ -78,7 +78,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .description('the main job: sync, calculate every open period, write the reporting database (and the CRM)')
     .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: the latest close date of a won deal)')
     .option('--strict', 'exit 1 when any record was rejected')
-    .option('--in-process', 'run here even when attain.yaml sets a queue (default: the queue\'s workers run it)')
+    .option('--in-process', "run here even when attain.yaml sets a queue (default: the queue's workers run it)")
     .action(async (options: { asOf?: string; strict?: boolean; inProcess?: boolean }) => {
       exitCode = await run(program.opts<GlobalOptions>(), options, io);
     });
@@ -110,7 +110,11 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
       exitCode = await replay(program.opts<GlobalOptions>(), runId, io.out);
     });
 
-  const context: CommandContext = { workspace: () => program.opts<GlobalOptions>().workspace, out: io.out, exit: (code) => (exitCode = code) };
+  const context: CommandContext = {
+    workspace: () => program.opts<GlobalOptions>().workspace,
+    out: io.out,
+    exit: (code) => (exitCode = code),
+  };
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
@@ -137,7 +141,10 @@ async function calc(
   const calendar = new FiscalCalendar(prepared.input.calendar.fiscalYearStartMonth);
   const period = options.period === undefined ? undefined : calendar.parse(options.period);
   if (options.period !== undefined && !period) {
-    throw new CliError(`--period ${options.period}: expected a period such as 2026, 2026-Q1 or 2026-01`, ExitCode.usage);
+    throw new CliError(
+      `--period ${options.period}: expected a period such as 2026, 2026-Q1 or 2026-01`,
+      ExitCode.usage,
+    );
   }
 
   const computed = calculate(prepared.input);
@@ -180,20 +187,35 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
-async function run(global: GlobalOptions, options: { asOf?: string; strict?: boolean; inProcess?: boolean }, io: CliIo): Promise<number> {
+async function run(
+  global: GlobalOptions,
+  options: { asOf?: string; strict?: boolean; inProcess?: boolean },
+  io: CliIo,
+): Promise<number> {
   if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   }
   const dir = resolve(global.workspace);
   // SPEC §1: with a queue in attain.yaml the pipeline runs on it; without one, here.
-  if (!options.inProcess && (await loadWorkspace(dir, process.env, QUEUE_ONLY)).config.queue?.redisUrl !== undefined) return runOnQueue(dir, options, io);
+  if (!options.inProcess && (await loadWorkspace(dir, process.env, QUEUE_ONLY)).config.queue?.redisUrl !== undefined)
+    return runOnQueue(dir, options, io);
   const terminal = (io.out as Partial<NodeJS.WriteStream>).isTTY === true;
   const runId = newRunId();
   const progress = terminal ? terminalProgress(io.out) : jsonProgress(io.out, runId);
   if (terminal) io.out.write(`Attain run ${runId} · ${dir}\n`);
-  const summary = await runPipeline({ workspaceDir: dir, trigger: 'cli', runId, progress, ...(options.asOf ? { asOf: options.asOf } : {}) });
+  const summary = await runPipeline({
+    workspaceDir: dir,
+    trigger: 'cli',
+    runId,
+    progress,
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+  });
   if (terminal) writeRunSummary(io.out, summary);
-  else (progress as ReturnType<typeof jsonProgress>).logger.info({ totals: summary.totals, rejects: summary.rejects.length }, 'run succeeded');
+  else
+    (progress as ReturnType<typeof jsonProgress>).logger.info(
+      { totals: summary.totals, rejects: summary.rejects.length },
+      'run succeeded',
+    );
   return options.strict && summary.rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
@@ -208,7 +230,10 @@ async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}
 }
 
 /** Opens the workspace's reporting database (migrated) for a short command. */
-async function withDatabase<T>(global: GlobalOptions, fn: (db: AttainDb, calendar: FiscalCalendar) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  global: GlobalOptions,
+  fn: (db: AttainDb, calendar: FiscalCalendar) => Promise<T>,
+): Promise<T> {
   const workspace = await loadWorkspace(resolve(global.workspace));
   const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
   const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
@@ -223,15 +248,29 @@ async function withDatabase<T>(global: GlobalOptions, fn: (db: AttainDb, calenda
 async function lock(global: GlobalOptions, label: string, options: { by: string }, out: Writable): Promise<number> {
   return withDatabase(global, async ({ db }, calendar) => {
     const period = calendar.parse(label);
-    if (!period) throw new CliError(`${label}: expected a payout period such as 2026-01, 2026-Q1 or 2026`, ExitCode.usage);
+    if (!period)
+      throw new CliError(`${label}: expected a payout period such as 2026-01, 2026-Q1 or 2026`, ExitCode.usage);
     const locked = await lockPeriod(db, period.label, options.by);
-    out.write(locked ? `${period.label} locked: its payout lines will not be rewritten; later changes become adjustments\n` : `${period.label} was already locked\n`);
+    out.write(
+      locked
+        ? `${period.label} locked: its payout lines will not be rewritten; later changes become adjustments\n`
+        : `${period.label} was already locked\n`,
+    );
     return ExitCode.ok;
   });
 }
 
-async function unlock(global: GlobalOptions, label: string, options: { force?: boolean; by: string }, out: Writable): Promise<number> {
-  if (!options.force) throw new CliError(`unlocking ${label} lets the next run rewrite what was paid: add --force if that is what you want`, ExitCode.usage);
+async function unlock(
+  global: GlobalOptions,
+  label: string,
+  options: { force?: boolean; by: string },
+  out: Writable,
+): Promise<number> {
+  if (!options.force)
+    throw new CliError(
+      `unlocking ${label} lets the next run rewrite what was paid: add --force if that is what you want`,
+      ExitCode.usage,
+    );
   return withDatabase(global, async ({ db }) => {
     const unlocked = await unlockPeriod(db, label, { force: true, by: options.by });
     out.write(unlocked ? `${label} unlocked (recorded in the lock ledger)\n` : `${label} was not locked\n`);
@@ -244,7 +283,9 @@ async function replay(global: GlobalOptions, runId: string, out: Writable): Prom
     const outcome = await replayRun(database, runId);
     const lines = `${outcome.lines} payout line${outcome.lines === 1 ? '' : 's'}`;
     if (outcome.matches) {
-      out.write(`${runId} replayed: ${lines}, result hash ${outcome.replayedHash.slice(0, 12)}… matches the stored one\n`);
+      out.write(
+        `${runId} replayed: ${lines}, result hash ${outcome.replayedHash.slice(0, 12)}… matches the stored one\n`,
+      );
       return ExitCode.ok;
     }
     out.write(
@@ -260,7 +301,12 @@ function report(error: unknown, err: Writable): number {
     // Help and version are successes; anything else is bad usage (commander already printed why).
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (error instanceof ConfigError || error instanceof CsvSourceError || error instanceof DatabaseConfigError || error instanceof ReplayError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof CsvSourceError ||
+    error instanceof DatabaseConfigError ||
+    error instanceof ReplayError
+  ) {
     err.write(`${error.message}\n`);
     return ExitCode.usage;
   }

@@ -2,7 +2,11 @@
 import type { CalculationResult } from '../domain/engine.js';
 import type { FiscalCalendar, Period } from '../domain/periods.js';
 
-export function filterByPeriod(result: CalculationResult, period: Period | undefined, calendar: FiscalCalendar): CalculationResult {
+export function filterByPeriod(
+  result: CalculationResult,
+  period: Period | undefined,
+  calendar: FiscalCalendar,
+): CalculationResult {
   if (!period) return result;
   const inside = (label: string) => {
     const p = calendar.parse(label);

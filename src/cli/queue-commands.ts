@@ -50,11 +50,15 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
     .option('--concurrency <n>', 'jobs run at once per queue', '1')
     .option('--port <port>', 'port of /healthz and /metrics', process.env['ATTAIN_METRICS_PORT'] ?? '9464')
     .option('--allow-eviction', "start even if Redis's maxmemory-policy is not noeviction (it may lose jobs)")
-    .action(action((options: { concurrency: string; port: string; allowEviction?: boolean }) => worker(dir(), options, io)));
+    .action(
+      action((options: { concurrency: string; port: string; allowEviction?: boolean }) => worker(dir(), options, io)),
+    );
 
   program
     .command('schedule')
-    .description('install the nightly run (schedule.cron and schedule.tz of attain.yaml) on the queue; again to update it')
+    .description(
+      'install the nightly run (schedule.cron and schedule.tz of attain.yaml) on the queue; again to update it',
+    )
     .option('--remove', 'remove the nightly run')
     .action(action((options: { remove?: boolean }) => schedule(dir(), options, io.out)));
 
@@ -79,22 +83,32 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
 }
 
 function queueErrors(error: unknown): never {
-  if (error instanceof RedisUnavailableError || error instanceof RedisPolicyError) throw new CliError(error.message, ExitCode.unavailable);
+  if (error instanceof RedisUnavailableError || error instanceof RedisPolicyError)
+    throw new CliError(error.message, ExitCode.unavailable);
   if (error instanceof QueueNotConfiguredError) throw new CliError(error.message, ExitCode.usage);
   throw error;
 }
 
-async function worker(dir: string, options: { concurrency: string; port: string; allowEviction?: boolean }, io: Io): Promise<number> {
+async function worker(
+  dir: string,
+  options: { concurrency: string; port: string; allowEviction?: boolean },
+  io: Io,
+): Promise<number> {
   const concurrency = Number(options.concurrency);
   const port = Number(options.port);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency ${options.concurrency}: expected a whole number ≥ 1`, ExitCode.usage);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${options.port}: expected a port number (0 picks a free one)`, ExitCode.usage);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new CliError(`--concurrency ${options.concurrency}: expected a whole number ≥ 1`, ExitCode.usage);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port ${options.port}: expected a port number (0 picks a free one)`, ExitCode.usage);
   // Listening before the worker starts: a signal during start-up stops it once it is up.
   let running: Awaited<ReturnType<typeof startWorker>> | undefined;
   let signals = 0;
   const stop = () => {
     if (!running || signals === 0) return;
-    running.logger.info({ signals }, signals === 1 ? 'shutting down (a second signal stops at once)' : 'stopping at once');
+    running.logger.info(
+      { signals },
+      signals === 1 ? 'shutting down (a second signal stops at once)' : 'stopping at once',
+    );
     void running.close(signals > 1);
   };
   const onSignal = () => {
@@ -104,7 +118,14 @@ async function worker(dir: string, options: { concurrency: string; port: string;
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    running = await startWorker({ workspaceDir: dir, concurrency, port, allowEviction: options.allowEviction ?? false, env: process.env, out: io.out });
+    running = await startWorker({
+      workspaceDir: dir,
+      concurrency,
+      port,
+      allowEviction: options.allowEviction ?? false,
+      env: process.env,
+      out: io.out,
+    });
     stop();
     await running.closed;
   } finally {
@@ -121,7 +142,10 @@ async function worker(dir: string, options: { concurrency: string; port: string;
 export const QUEUE_ONLY: ParseOptions = { unsetAllowed: (path) => path.startsWith('source.') };
 
 /** A producer's connection to the workspace's queue, checked reachable first (exit 3 otherwise). */
-async function withQueue<T>(dir: string, fn: (runs: Queue, steps: Queue, workspace: Workspace, target: RedisTarget) => Promise<T>): Promise<T> {
+async function withQueue<T>(
+  dir: string,
+  fn: (runs: Queue, steps: Queue, workspace: Workspace, target: RedisTarget) => Promise<T>,
+): Promise<T> {
   const workspace = await loadWorkspace(dir, process.env, QUEUE_ONLY);
   const target = redisTarget(workspace);
   await checkReachable(target);
@@ -131,7 +155,9 @@ async function withQueue<T>(dir: string, fn: (runs: Queue, steps: Queue, workspa
     await connection.connect();
   } catch (error) {
     connection.disconnect();
-    throw new RedisUnavailableError(`cannot reach Redis at ${target.hostPort} (${target.masked}): ${(lastError ?? (error as Error)).message}`);
+    throw new RedisUnavailableError(
+      `cannot reach Redis at ${target.hostPort} (${target.masked}): ${(lastError ?? (error as Error)).message}`,
+    );
   }
   const prefix = queuePrefix();
   const runs = new Queue(QUEUES.runs, { connection, prefix });
@@ -155,7 +181,10 @@ async function schedule(dir: string, options: { remove?: boolean }, out: Writabl
     }
     const { schedule: nightly } = workspace.config;
     if (!nightly) {
-      throw new CliError(`${workspace.dir}/attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York } to install the nightly run`, ExitCode.usage);
+      throw new CliError(
+        `${workspace.dir}/attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York } to install the nightly run`,
+        ExitCode.usage,
+      );
     }
     // A tick that fell due while no worker ran is still waiting; upserting would replace it with the
     // next one and the night would be skipped without a word. Enqueue its run first.
@@ -168,18 +197,29 @@ async function schedule(dir: string, options: { remove?: boolean }, out: Writabl
       );
     }
     // Upserting by a fixed id: running `attain schedule` again replaces the schedule, never adds a second.
-    await runs.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: nightly.cron, tz: nightly.tz }, { name: 'nightly', data: {}, opts: JOBS.nightly.defaults });
+    await runs.upsertJobScheduler(
+      NIGHTLY_SCHEDULER_ID,
+      { pattern: nightly.cron, tz: nightly.tz },
+      { name: 'nightly', data: {}, opts: JOBS.nightly.defaults },
+    );
     const installed = await runs.getJobScheduler(NIGHTLY_SCHEDULER_ID);
     const next = installed?.next === undefined ? '' : `; next at ${new Date(installed.next).toISOString()}`;
-    out.write(`nightly run scheduled: cron "${nightly.cron}" in ${nightly.tz}${next} (workers run it: attain worker)\n`);
+    out.write(
+      `nightly run scheduled: cron "${nightly.cron}" in ${nightly.tz}${next} (workers run it: attain worker)\n`,
+    );
     return ExitCode.ok;
   });
 }
 
 async function trigger(dir: string, options: { wait?: boolean; asOf?: string }, io: Io): Promise<number> {
-  if (options.asOf !== undefined && !isIsoDate(options.asOf)) throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
+  if (options.asOf !== undefined && !isIsoDate(options.asOf))
+    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   return withQueue(dir, async (runs, steps) => {
-    const payload: RunPayload = { runId: newRunId(), trigger: 'trigger', ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
+    const payload: RunPayload = {
+      runId: newRunId(),
+      trigger: 'trigger',
+      ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+    };
     const { runId, joined } = await enqueueRun(runs, payload);
     io.out.write(joined ? `${runId}: a run was in flight; joined it\n` : `${runId}: queued\n`);
     return options.wait ? follow(runs, steps, runId, io) : ExitCode.ok;
@@ -202,11 +242,17 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
         ExitCode.failed,
       );
     }
-    const { runId, joined } = await enqueueRun(runs, { runId: newRunId(), trigger: 'cli', ...(options.asOf === undefined ? {} : { asOf: options.asOf }) });
+    const { runId, joined } = await enqueueRun(runs, {
+      runId: newRunId(),
+      trigger: 'cli',
+      ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+    });
     io.out.write(joined ? `${runId}: a run was in flight; joined it\n` : `${runId}: queued\n`);
     const code = await follow(runs, steps, runId, io, (outcome) => {
       if (options.strict && outcome.rejects.length > 0) {
-        io.err.write(`--strict: ${outcome.rejects.length} record${outcome.rejects.length === 1 ? ' was' : 's were'} rejected\n`);
+        io.err.write(
+          `--strict: ${outcome.rejects.length} record${outcome.rejects.length === 1 ? ' was' : 's were'} rejected\n`,
+        );
         return ExitCode.failed;
       }
       return ExitCode.ok;
@@ -216,7 +262,13 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
 }
 
 /** Follows a run job until it ends, printing each step as it finishes; its outcome decides the exit status. */
-async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (outcome: ReportOutcome) => number = () => ExitCode.ok): Promise<number> {
+async function follow(
+  runs: Queue,
+  steps: Queue,
+  runId: string,
+  io: Io,
+  judge: (outcome: ReportOutcome) => number = () => ExitCode.ok,
+): Promise<number> {
   const finished = new Set<string>();
   let waiting = false;
   for (;;) {
@@ -225,7 +277,9 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (
     const state = await runs.getJobState(runId);
     const job = state === 'unknown' ? undefined : await Job.fromId(runs, runId);
     if (!job) {
-      io.err.write(`${runId}: the run job is gone from the queue (removed, or expired from its retention); attain status shows the run\n`);
+      io.err.write(
+        `${runId}: the run job is gone from the queue (removed, or expired from its retention); attain status shows the run\n`,
+      );
       return ExitCode.failed;
     }
     if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
@@ -241,7 +295,10 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (
       fresh.push({ id, step: await Job.fromId(steps, id) });
     }
     for (const { id, step } of fresh.sort((a, b) => (a.step?.finishedOn ?? 0) - (b.step?.finishedOn ?? 0))) {
-      const seconds = step?.finishedOn !== undefined && step.processedOn !== undefined ? ` (${((step.finishedOn - step.processedOn) / 1000).toFixed(1)} s)` : '';
+      const seconds =
+        step?.finishedOn !== undefined && step.processedOn !== undefined
+          ? ` (${((step.finishedOn - step.processedOn) / 1000).toFixed(1)} s)`
+          : '';
       io.out.write(`  ✓ ${id.startsWith(`${runId}-`) ? id.slice(runId.length + 1) : id}${seconds}\n`);
     }
     if (state === 'completed') {
@@ -249,7 +306,9 @@ async function follow(runs: Queue, steps: Queue, runId: string, io: Io, judge: (
       return judge(job.returnvalue as ReportOutcome);
     }
     if (state === 'failed') {
-      io.err.write(`${runId} failed: ${await failureReason(steps, job)}\n  retry the failed steps with: attain retry ${runId}\n`);
+      io.err.write(
+        `${runId} failed: ${await failureReason(steps, job)}\n  retry the failed steps with: attain retry ${runId}\n`,
+      );
       return ExitCode.failed;
     }
     await sleep(250);
@@ -297,9 +356,13 @@ async function status(dir: string, out: Writable): Promise<number> {
       anyFailed = last.some((r) => r.status === 'failed');
       out.write(last.length === 0 ? 'No runs yet.\n' : 'Last runs:\n');
       for (const run of last) {
-        const seconds = run.finished_at ? ` ${((run.finished_at.getTime() - run.started_at.getTime()) / 1000).toFixed(1)} s` : '';
+        const seconds = run.finished_at
+          ? ` ${((run.finished_at.getTime() - run.started_at.getTime()) / 1000).toFixed(1)} s`
+          : '';
         const lines = run.counts?.['lines'] === undefined ? '' : `, ${run.counts['lines']} lines`;
-        out.write(`  ${run.id}  ${run.status.padEnd(9)} ${run.trigger.padEnd(8)} ${run.started_at.toISOString()}${seconds}${lines}${run.error ? `\n      ${run.error}` : ''}\n`);
+        out.write(
+          `  ${run.id}  ${run.status.padEnd(9)} ${run.trigger.padEnd(8)} ${run.started_at.toISOString()}${seconds}${lines}${run.error ? `\n      ${run.error}` : ''}\n`,
+        );
       }
     } finally {
       await database.close();
@@ -307,7 +370,10 @@ async function status(dir: string, out: Writable): Promise<number> {
     const failed = [...(await runs.getFailed(0, 9)), ...(await steps.getFailed(0, 19))];
     if (failed.length > 0) {
       out.write('Failed jobs:\n');
-      for (const job of failed) out.write(`  ${job.id} (${job.name}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}): ${job.failedReason}\n`);
+      for (const job of failed)
+        out.write(
+          `  ${job.id} (${job.name}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}): ${job.failedReason}\n`,
+        );
     }
     if (anyFailed || failed.length > 0) out.write('Retry a failed run with: attain retry RUN_ID\n');
     return ExitCode.ok;
@@ -331,21 +397,28 @@ async function retry(dir: string, runId: string, options: { wait?: boolean }, io
       }
       asOf = (job.data as RunPayload).asOf;
       completed = { ...(job.data as RunPayload).completed };
-      for (const [key, value] of Object.entries(await job.getChildrenValues())) completed[key.slice(key.lastIndexOf(':') + 1)] = value as Record<string, unknown>;
+      for (const [key, value] of Object.entries(await job.getChildrenValues()))
+        completed[key.slice(key.lastIndexOf(':') + 1)] = value as Record<string, unknown>;
       await job.remove({ removeChildren: true });
     } else {
       const database = await openWorkspaceDatabase(workspace);
       try {
         const run = await getRun(database.db, runId);
         if (!run) throw new CliError(`no run ${runId} in the queue or in ${database.describe}`, ExitCode.usage);
-        if (run.status !== 'failed') throw new CliError(`${runId} is ${run.status}, not failed; nothing to retry`, ExitCode.usage);
+        if (run.status !== 'failed')
+          throw new CliError(`${runId} is ${run.status}, not failed; nothing to retry`, ExitCode.usage);
       } finally {
         await database.close();
       }
     }
     // The failed steps go, so that the run adds them afresh; the ones that completed are passed on and skipped.
     for (const failed of await steps.getFailed(0, 1000)) if (failed.id?.startsWith(`${runId}-`)) await failed.remove();
-    const enqueued = await enqueueRun(runs, { runId, trigger: 'retry', ...(asOf === undefined ? {} : { asOf }), completed });
+    const enqueued = await enqueueRun(runs, {
+      runId,
+      trigger: 'retry',
+      ...(asOf === undefined ? {} : { asOf }),
+      completed,
+    });
     if (enqueued.joined) {
       io.err.write(`another run, ${enqueued.runId}, is in flight; retry ${runId} when it has finished\n`);
       return ExitCode.failed;

@@ -21,7 +21,8 @@ export function jsonProgress(out: Writable, runId: string): RunProgress & { logg
   return {
     logger,
     step: (name) => logger.info({ step: name }, `${name} started`),
-    done: (name, detail, seconds) => logger.info({ step: name, seconds: Number(seconds.toFixed(3)) }, `${name}: ${detail}`),
+    done: (name, detail, seconds) =>
+      logger.info({ step: name, seconds: Number(seconds.toFixed(3)) }, `${name}: ${detail}`),
     log: (message) => logger.info(message),
   };
 }
@@ -38,9 +39,13 @@ export function writeRunSummary(out: Writable, summary: RunSummary): void {
       ? '  rejects: none'
       : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`,
     ...(summary.writeback
-      ? [`  written back to the CRM: ${summary.writeback.sent} records sent, ${summary.writeback.unchanged} unchanged, ${summary.writeback.removed} removed`]
+      ? [
+          `  written back to the CRM: ${summary.writeback.sent} records sent, ${summary.writeback.unchanged} unchanged, ${summary.writeback.removed} removed`,
+        ]
       : []),
-    ...(summary.syncStoppedEarly ? [`  sync stopped early: ${summary.syncStoppedEarly} (the next run resumes where this one stopped)`] : []),
+    ...(summary.syncStoppedEarly
+      ? [`  sync stopped early: ${summary.syncStoppedEarly} (the next run resumes where this one stopped)`]
+      : []),
     `  results: ${summary.database}`,
     '    tables payout_lines (with traces), attainment, rejects, runs; views payouts_by_rep_period, attainment_by_rep_period, leaderboard',
     '',

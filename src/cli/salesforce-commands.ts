@@ -14,11 +14,12 @@ import type { SchemaProblem } from '../../connectors/salesforce/org-schema.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-
 const DEFAULT_REDIRECT = 'http://localhost:1717/OauthRedirect';
 
 export function salesforceCommand(context: CommandContext): Command {
-  const command = new Command('salesforce').description('connect a Salesforce org, verify it, and set up the write-back object');
+  const command = new Command('salesforce').description(
+    'connect a Salesforce org, verify it, and set up the write-back object',
+  );
   command
     .command('check')
     .description('connect, describe every object and mapped field, report API usage and what to fix')
@@ -45,7 +46,11 @@ async function salesforceConfig(dir: string, env: NodeJS.ProcessEnv = process.en
   const { config: parsed, issues } = parseAttainConfig(text, env, file);
   if (!parsed) throw new ConfigError(issues);
   const config = parsed.source.salesforce;
-  if (!config) throw new CliError(`${join(dir, 'attain.yaml')}: source.salesforce is missing (attain salesforce needs it)`, ExitCode.usage);
+  if (!config)
+    throw new CliError(
+      `${join(dir, 'attain.yaml')}: source.salesforce is missing (attain salesforce needs it)`,
+      ExitCode.usage,
+    );
   return config;
 }
 
@@ -59,7 +64,12 @@ async function check(context: CommandContext): Promise<number> {
   const dir = resolve(context.workspace());
   const config = await salesforceConfig(dir);
   const { out } = context;
-  const connector = createSalesforceConnector({ config, workspaceDir: dir, env: process.env, log: (m) => out.write(`${m}\n`) });
+  const connector = createSalesforceConnector({
+    config,
+    workspaceDir: dir,
+    env: process.env,
+    log: (m) => out.write(`${m}\n`),
+  });
   try {
     const org = await connector.orgSchema();
     const connection = await connector.client.connect();
@@ -67,13 +77,20 @@ async function check(context: CommandContext): Promise<number> {
     const usage = connector.client.usage;
     if (usage) {
       const share = Number(config.limits?.maxApiShare ?? 0.25);
-      out.write(`API usage today: ${usage.used} of ${usage.limit} (${((usage.used / usage.limit) * 100).toFixed(1)} %); a run stops after ${Math.floor(usage.limit * share)} calls\n`);
+      out.write(
+        `API usage today: ${usage.used} of ${usage.limit} (${((usage.used / usage.limit) * 100).toFixed(1)} %); a run stops after ${Math.floor(usage.limit * share)} calls\n`,
+      );
     }
-    out.write(`Currencies: ${org.multiCurrency ? 'multi-currency' : `single currency ${org.defaultCurrency}`}; rates from ${org.ratesObject ?? 'data/fx.csv (the org has none)'}\n`);
+    out.write(
+      `Currencies: ${org.multiCurrency ? 'multi-currency' : `single currency ${org.defaultCurrency}`}; rates from ${org.ratesObject ?? 'data/fx.csv (the org has none)'}\n`,
+    );
     out.write(`Opportunity splits: ${org.splits ? 'enabled' : 'off (deals credit their owner)'}\n`);
     const notes: SchemaProblem[] = [];
     if (!org.multiCurrency) {
-      notes.push({ problem: `multi-currency is off: every opportunity is taken as ${org.defaultCurrency}`, fix: 'enable multi-currency in Setup → Company Information if you sell in several currencies' });
+      notes.push({
+        problem: `multi-currency is off: every opportunity is taken as ${org.defaultCurrency}`,
+        fix: 'enable multi-currency in Setup → Company Information if you sell in several currencies',
+      });
     }
     const writeback = await commissionObjectProblems(connector.schema);
     const problems = [...org.problems, ...writeback];
@@ -97,7 +114,12 @@ async function setup(context: CommandContext): Promise<number> {
   const { commissionObjectProblems } = await import('../../connectors/salesforce/commission-setup.js');
   const dir = resolve(context.workspace());
   const config = await salesforceConfig(dir);
-  const connector = createSalesforceConnector({ config, workspaceDir: dir, env: process.env, log: (m) => context.out.write(`${m}\n`) });
+  const connector = createSalesforceConnector({
+    config,
+    workspaceDir: dir,
+    env: process.env,
+    log: (m) => context.out.write(`${m}\n`),
+  });
   try {
     const problems = await commissionObjectProblems(connector.schema);
     if (problems.length === 0) {

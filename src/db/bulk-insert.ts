@@ -35,14 +35,23 @@ export interface BulkInsertOptions {
 /** Rows per statement: large enough that round trips don't matter, small enough to bound memory. */
 export const DEFAULT_CHUNK_SIZE = 10_000;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- table names are checked by the typed callers
-export async function bulkInsert<Row>(db: Kysely<any>, table: string, columns: readonly BulkColumn<Row>[], rows: readonly Row[], options: BulkInsertOptions = {}): Promise<number> {
+export async function bulkInsert<Row>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- table names are checked by the typed callers
+  db: Kysely<any>,
+  table: string,
+  columns: readonly BulkColumn<Row>[],
+  rows: readonly Row[],
+  options: BulkInsertOptions = {},
+): Promise<number> {
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const constants = Object.entries(options.constants ?? {});
   const key = options.upsertOn ?? [];
   const names = [...constants.map(([name]) => name), ...columns.map((c) => c.name)];
   const target = sql`${sql.table(table)} (${sql.join(names.map((n) => sql.id(n)))})`;
-  const selected = sql.join([...constants.map(([, value]) => sql`${value}`), ...columns.map((c) => sql`t.${sql.id(c.name)}`)]);
+  const selected = sql.join([
+    ...constants.map(([, value]) => sql`${value}`),
+    ...columns.map((c) => sql`t.${sql.id(c.name)}`),
+  ]);
   const alias = sql.join([...columns.map((c) => sql.id(c.name)), ...(key.length > 0 ? [sql.id('ord')] : [])]);
   const keyRefs = sql.join(key.map((k) => sql`t.${sql.id(k)}`));
 
@@ -102,5 +111,7 @@ export function arrayLiteral(values: readonly ColumnValue[]): string {
 function onConflictUpdate(key: readonly string[], names: readonly string[]): RawBuilder<unknown> {
   const updates = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
   const keyList = sql.join(key.map((k) => sql.id(k)));
-  return updates.length === 0 ? sql`on conflict (${keyList}) do nothing` : sql`on conflict (${keyList}) do update set ${sql.join(updates)}`;
+  return updates.length === 0
+    ? sql`on conflict (${keyList}) do nothing`
+    : sql`on conflict (${keyList}) do update set ${sql.join(updates)}`;
 }

@@ -109,7 +109,10 @@ export async function upsertCanonical(
     await bulkInsert(trx, 'deals', dealColumns, data.deals, { constants, upsertOn: ['id'] });
     await bulkInsert(trx, 'splits', splitColumns, data.splits, { constants });
     await bulkInsert(trx, 'quotas', quotaColumns, data.quotas, { constants, upsertOn: ['rep_id', 'period'] });
-    await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, { constants, upsertOn: ['rep_id', 'plan_id', 'from_date'] });
+    await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, {
+      constants,
+      upsertOn: ['rep_id', 'plan_id', 'from_date'],
+    });
     await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
   });
   return {
@@ -133,14 +136,38 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
   const [reps, deals, splits, quotas, assignments, fxRates] = await db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => [
-      await trx.selectFrom('reps').selectAll().where(ofSource).orderBy('id').execute(),
-      await trx.selectFrom('deals').selectAll().where(ofSource).orderBy('id').execute(),
-      await trx.selectFrom('splits').selectAll().where(ofSource).orderBy('deal_id').orderBy('kind').orderBy('rep_id').orderBy('percent').execute(),
-      await trx.selectFrom('quotas').selectAll().where(ofSource).orderBy('rep_id').orderBy('period').execute(),
-      await trx.selectFrom('assignments').selectAll().where(ofSource).orderBy('rep_id').orderBy('plan_id').orderBy('from_date').execute(),
-      await trx.selectFrom('fx_rates').selectAll().where(ofSource).orderBy('currency').orderBy('from_date').execute(),
-    ] as const);
+    .execute(
+      async (trx) =>
+        [
+          await trx.selectFrom('reps').selectAll().where(ofSource).orderBy('id').execute(),
+          await trx.selectFrom('deals').selectAll().where(ofSource).orderBy('id').execute(),
+          await trx
+            .selectFrom('splits')
+            .selectAll()
+            .where(ofSource)
+            .orderBy('deal_id')
+            .orderBy('kind')
+            .orderBy('rep_id')
+            .orderBy('percent')
+            .execute(),
+          await trx.selectFrom('quotas').selectAll().where(ofSource).orderBy('rep_id').orderBy('period').execute(),
+          await trx
+            .selectFrom('assignments')
+            .selectAll()
+            .where(ofSource)
+            .orderBy('rep_id')
+            .orderBy('plan_id')
+            .orderBy('from_date')
+            .execute(),
+          await trx
+            .selectFrom('fx_rates')
+            .selectAll()
+            .where(ofSource)
+            .orderBy('currency')
+            .orderBy('from_date')
+            .execute(),
+        ] as const,
+    );
   return {
     reps: reps.map((r) => ({
       id: r.id,

@@ -41,7 +41,9 @@ const keepText = (value: string): string => value;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<AttainDb> {
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-    throw new DatabaseConfigError(`database schema name ${JSON.stringify(options.schema)}: use lower-case letters, digits and _`);
+    throw new DatabaseConfigError(
+      `database schema name ${JSON.stringify(options.schema)}: use lower-case letters, digits and _`,
+    );
   }
   return options.url === undefined ? openPglite(options) : openPostgres(options.url, options);
 }
@@ -50,7 +52,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   const target = parsePostgresUrl(url);
   const { default: pg } = await import('pg');
   // `date` stays `YYYY-MM-DD` (pg would make a local-midnight Date); numeric and int8 are strings already.
-  const getTypeParser = (oid: number, format?: 'text' | 'binary') => (oid === DATE ? keepText : pg.types.getTypeParser(oid, format));
+  const getTypeParser = (oid: number, format?: 'text' | 'binary') =>
+    oid === DATE ? keepText : pg.types.getTypeParser(oid, format);
   const pool = new pg.Pool({
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -93,15 +96,20 @@ async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
   try {
     await mkdir(dir, { recursive: true });
     release = await claimDataDir(join(dataDir, 'pglite.lock'), dir);
-    const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ]);
     // PGlite's defaults differ from pg's: int8 as a JS number (lossy past 2^53), date as a UTC-midnight Date.
     const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8]: keepText, [DATE]: keepText } });
     if (options.schema !== undefined) {
       // PGlite is one session: setting search_path once holds for every later query.
-      await pglite.exec(`create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`).catch(async (error: unknown) => {
-        await pglite.close();
-        throw error;
-      });
+      await pglite
+        .exec(`create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`)
+        .catch(async (error: unknown) => {
+          await pglite.close();
+          throw error;
+        });
     }
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     const unlock = release;
@@ -133,7 +141,8 @@ const openDirs = new Set<string>();
  * process is gone (a crash, or a container restart that reuses our pid) is taken over.
  */
 async function claimDataDir(lockFile: string, dir: string): Promise<() => Promise<void>> {
-  if (openDirs.has(lockFile)) throw new DatabaseUnavailableError(`the embedded database at ${dir} is already open in this process`);
+  if (openDirs.has(lockFile))
+    throw new DatabaseUnavailableError(`the embedded database at ${dir} is already open in this process`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(lockFile, `${process.pid}\n`, { flag: 'wx' });
@@ -179,10 +188,14 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new DatabaseConfigError('the database URL is not a valid URL: expected postgres://user:password@host:port/database');
+    throw new DatabaseConfigError(
+      'the database URL is not a valid URL: expected postgres://user:password@host:port/database',
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new DatabaseConfigError(`the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
+    throw new DatabaseConfigError(
+      `the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`,
+    );
   }
   if (parsed.password) parsed.password = '****';
   if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '****');

@@ -17,7 +17,12 @@ export interface PeriodLockInfo {
 
 export async function listLocks(db: Kysely<Database>): Promise<PeriodLockInfo[]> {
   const rows = await db.selectFrom('locks').selectAll().orderBy('period').execute();
-  return rows.map((r) => ({ period: r.period, lockedAt: r.locked_at, lockedBy: r.locked_by, ...(r.note === null ? {} : { note: r.note }) }));
+  return rows.map((r) => ({
+    period: r.period,
+    lockedAt: r.locked_at,
+    lockedBy: r.locked_by,
+    ...(r.note === null ? {} : { note: r.note }),
+  }));
 }
 
 /**
@@ -33,7 +38,10 @@ export async function lockPeriod(db: Kysely<Database>, period: string, by: strin
       .returning('period')
       .executeTakeFirst();
     if (!inserted) return false;
-    await trx.insertInto('lock_events').values({ period, action: 'lock', force: false, actor: by, note: note ?? null }).execute();
+    await trx
+      .insertInto('lock_events')
+      .values({ period, action: 'lock', force: false, actor: by, note: note ?? null })
+      .execute();
     return true;
   });
 }
@@ -87,7 +95,10 @@ export async function readLockedLines(
     .selectFrom('payout_lines')
     .select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace'])
     .where('period', '=', (eb) => eb.fn.any(eb.val(labels)))
-    .orderBy('plan_id').orderBy('rep_id').orderBy('period').orderBy('component')
+    .orderBy('plan_id')
+    .orderBy('rep_id')
+    .orderBy('period')
+    .orderBy('component')
     .execute();
   return rows.map((r) => ({
     repId: r.rep_id,

@@ -30,28 +30,44 @@ const gunzipAsync = promisify(gunzip);
  * size and the inputs hash: sha256 of the document's JSON text, computed as it is written (a
  * second serialisation of a million deals just to hash them cost 2.5 s a run).
  */
-export async function saveRunInputs(db: Kysely<Database>, runId: string, input: CalculationInput): Promise<{ bytes: number; inputsHash: string }> {
+export async function saveRunInputs(
+  db: Kysely<Database>,
+  runId: string,
+  input: CalculationInput,
+): Promise<{ bytes: number; inputsHash: string }> {
   const { bytes: inputs, sha256 } = await encodeRunInputs(input);
   await db
     .insertInto('run_inputs')
     .values({ run_id: runId, format: RUN_INPUTS_FORMAT, inputs })
-    .onConflict((oc) => oc.column('run_id').doUpdateSet((eb) => ({ format: eb.ref('excluded.format'), inputs: eb.ref('excluded.inputs'), created_at: eb.fn('now') })))
+    .onConflict((oc) =>
+      oc.column('run_id').doUpdateSet((eb) => ({
+        format: eb.ref('excluded.format'),
+        inputs: eb.ref('excluded.inputs'),
+        created_at: eb.fn('now'),
+      })),
+    )
     .execute();
   return { bytes: inputs.byteLength, inputsHash: sha256 };
 }
 
 /** The stored engine input of a run, rebuilt (locked lines' traces as plain JSON); undefined when none was stored. */
 export async function loadRunInputs(db: Kysely<Database>, runId: string): Promise<CalculationInput | undefined> {
-  const row = await db.selectFrom('run_inputs').select(['format', 'inputs']).where('run_id', '=', runId).executeTakeFirst();
+  const row = await db
+    .selectFrom('run_inputs')
+    .select(['format', 'inputs'])
+    .where('run_id', '=', runId)
+    .executeTakeFirst();
   if (!row) return undefined;
-  if (row.format !== RUN_INPUTS_FORMAT) throw new Error(`run ${runId}: stored inputs have format ${row.format}; this version reads ${RUN_INPUTS_FORMAT}`);
+  if (row.format !== RUN_INPUTS_FORMAT)
+    throw new Error(`run ${runId}: stored inputs have format ${row.format}; this version reads ${RUN_INPUTS_FORMAT}`);
   return decodeRunInputs(row.inputs, runId);
 }
 
 /** Records the hash of a run's result (jobs/calculate.ts, runResultHash). */
 export async function setResultHash(db: Kysely<Database>, runId: string, hash: string): Promise<void> {
   const result = await db.updateTable('runs').set({ result_hash: hash }).where('id', '=', runId).executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new Error(`cannot set the result hash of run ${runId}: no such run (startRun records it first)`);
+  if (result.numUpdatedRows === 0n)
+    throw new Error(`cannot set the result hash of run ${runId}: no such run (startRun records it first)`);
 }
 
 interface StoredInputs {
@@ -87,7 +103,8 @@ async function encodeRunInputs(input: CalculationInput): Promise<{ bytes: Buffer
 
 export async function decodeRunInputs(bytes: Uint8Array, runId = '(unnamed)'): Promise<CalculationInput> {
   const stored = JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as StoredInputs;
-  if (stored.version !== VERSION) throw new Error(`run ${runId}: stored inputs are version ${stored.version}; this version reads ${VERSION}`);
+  if (stored.version !== VERSION)
+    throw new Error(`run ${runId}: stored inputs are version ${stored.version}; this version reads ${VERSION}`);
   return {
     calendar: stored.calendar,
     baseCurrency: stored.baseCurrency,
@@ -96,13 +113,24 @@ export async function decodeRunInputs(bytes: Uint8Array, runId = '(unnamed)'): P
     ...(stored.asOf === undefined ? {} : { asOf: stored.asOf }),
     ...(stored.locked === undefined
       ? {}
-      : { locked: { periods: stored.locked.periods, lines: stored.locked.lines.map((line) => ({ ...line, trace: Trace.of(line.trace) })) } }),
+      : {
+          locked: {
+            periods: stored.locked.periods,
+            lines: stored.locked.lines.map((line) => ({ ...line, trace: Trace.of(line.trace) })),
+          },
+        }),
   };
 }
 
 /** The document in pieces: a few records per piece; a locked line's trace renders through its toJSON. */
 function* serialize(input: CalculationInput): Generator<string> {
-  const head = { version: VERSION, calendar: input.calendar, baseCurrency: input.baseCurrency, ...(input.asOf === undefined ? {} : { asOf: input.asOf }), plans: input.plans };
+  const head = {
+    version: VERSION,
+    calendar: input.calendar,
+    baseCurrency: input.baseCurrency,
+    ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
+    plans: input.plans,
+  };
   yield JSON.stringify(head).slice(0, -1);
   yield ',"data":{';
   let first = true;
@@ -123,7 +151,10 @@ function* serialize(input: CalculationInput): Generator<string> {
 function* array(records: readonly unknown[]): Generator<string> {
   yield '[';
   for (let i = 0; i < records.length; i += BATCH) {
-    const part = records.slice(i, i + BATCH).map((r) => JSON.stringify(r)).join(',');
+    const part = records
+      .slice(i, i + BATCH)
+      .map((r) => JSON.stringify(r))
+      .join(',');
     yield i === 0 ? part : `,${part}`;
   }
   yield ']';

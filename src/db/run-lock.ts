@@ -19,7 +19,9 @@ import type { Database } from './schema.js';
 /** First half of the advisory lock key: "Atta" in ASCII, so it is recognisable in pg_locks. */
 const RUN_LOCK_CLASS = 0x41747461;
 
-const acquire = sql<{ acquired: boolean }>`select pg_try_advisory_lock(${sql.lit(RUN_LOCK_CLASS)}::integer, hashtext(current_schema())) as acquired`;
+const acquire = sql<{
+  acquired: boolean;
+}>`select pg_try_advisory_lock(${sql.lit(RUN_LOCK_CLASS)}::integer, hashtext(current_schema())) as acquired`;
 const release = sql`select pg_advisory_unlock(${sql.lit(RUN_LOCK_CLASS)}::integer, hashtext(current_schema()))`;
 
 const heldInProcess = new WeakSet<Kysely<Database>>();
@@ -69,7 +71,9 @@ async function runInProgress(database: AttainDb): Promise<RunInProgressError> {
     .executeTakeFirst()
     .catch(() => undefined);
   const which = running ? ` (run ${running.id}, started ${running.started_at.toISOString()})` : '';
-  return new RunInProgressError(`another attain run is in progress on ${database.describe}${which}; wait for it to finish, then run again`);
+  return new RunInProgressError(
+    `another attain run is in progress on ${database.describe}${which}; wait for it to finish, then run again`,
+  );
 }
 
 async function abandonStaleRuns(db: Kysely<Database>): Promise<void> {
@@ -77,7 +81,11 @@ async function abandonStaleRuns(db: Kysely<Database>): Promise<void> {
   if (!rows[0]?.exists) return;
   await db
     .updateTable('runs')
-    .set({ status: 'failed', finished_at: sql<Date>`now()`, error: 'abandoned: the process running it ended before it finished' })
+    .set({
+      status: 'failed',
+      finished_at: sql<Date>`now()`,
+      error: 'abandoned: the process running it ended before it finished',
+    })
     .where('status', '=', 'running')
     .execute();
 }

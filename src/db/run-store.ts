@@ -129,10 +129,13 @@ export async function replaceResults(
   const known = new Set(periods);
   const linePeriods = new Set<string>();
   const reps = results.reps && new Set(results.reps);
-  const outside = (row: { planId: string; period: string; repId: string }) => row.planId !== planId || !known.has(row.period) || (reps !== undefined && !reps.has(row.repId));
+  const outside = (row: { planId: string; period: string; repId: string }) =>
+    row.planId !== planId || !known.has(row.period) || (reps !== undefined && !reps.has(row.repId));
   const stray = results.lines.find(outside) ?? results.attainment.find(outside);
   if (stray) {
-    throw new Error(`replaceResults for plan ${planId}: a row of plan ${stray.planId}, period ${stray.period}, rep ${stray.repId} is outside the periods (or reps) being replaced`);
+    throw new Error(
+      `replaceResults for plan ${planId}: a row of plan ${stray.planId}, period ${stray.period}, rep ${stray.repId} is outside the periods (or reps) being replaced`,
+    );
   }
   for (const line of results.lines) linePeriods.add(line.period);
   if (periods.length === 0) return { lines: 0, attainment: 0 };
@@ -154,11 +157,17 @@ export async function replaceResults(
       .execute();
     if (locked.length > 0) {
       const labels = locked.map((r) => r.period).sort();
-      throw new PeriodLockedError(labels, `plan ${planId}: period ${labels.join(', ')} is locked; its payout lines are never rewritten`);
+      throw new PeriodLockedError(
+        labels,
+        `plan ${planId}: period ${labels.join(', ')} is locked; its payout lines are never rewritten`,
+      );
     }
 
     for (const table of ['payout_lines', 'attainment'] as const) {
-      let remove = trx.deleteFrom(table).where('plan_id', '=', planId).where('period', '=', (eb) => eb.fn.any(eb.val(periods)));
+      let remove = trx
+        .deleteFrom(table)
+        .where('plan_id', '=', planId)
+        .where('period', '=', (eb) => eb.fn.any(eb.val(periods)));
       if (results.reps) remove = remove.where('rep_id', '=', (eb) => eb.fn.any(eb.val([...results.reps!])));
       await remove.execute();
     }

@@ -5,7 +5,15 @@
  * workspace's (or test's) schema is dropped at that moment on the same server. Attain's tables all
  * live in one schema, so that is all it needs to see.
  */
-import { PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type Kysely, type SchemaMetadata, type TableMetadata } from 'kysely';
+import {
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type Kysely,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 
 class CurrentSchemaIntrospector implements DatabaseIntrospector {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's introspector contract
@@ -17,7 +25,15 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
   }
 
   async getTables(): Promise<TableMetadata[]> {
-    const { rows } = await sql<{ name: string; schema: string; type: string; column: string | null; data_type: string | null; nullable: string | null; has_default: boolean | null }>`
+    const { rows } = await sql<{
+      name: string;
+      schema: string;
+      type: string;
+      column: string | null;
+      data_type: string | null;
+      nullable: string | null;
+      has_default: boolean | null;
+    }>`
       select t.table_name as name, t.table_schema as schema, t.table_type as type,
              c.column_name as column, c.data_type, c.is_nullable as nullable, c.column_default is not null as has_default
         from information_schema.tables t
@@ -27,7 +43,11 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
     const tables = new Map<string, TableMetadata>();
     for (const row of rows) {
       let table = tables.get(row.name);
-      if (!table) tables.set(row.name, (table = { name: row.name, schema: row.schema, isView: row.type === 'VIEW', columns: [] }));
+      if (!table)
+        tables.set(
+          row.name,
+          (table = { name: row.name, schema: row.schema, isView: row.type === 'VIEW', columns: [] }),
+        );
       if (row.column !== null) {
         (table.columns as unknown[]).push({
           name: row.column,

@@ -13,7 +13,12 @@ import type { Database } from './schema.js';
 export function createSyncStore(db: Kysely<Database>, source: string): SyncStore {
   return {
     async cursor(object) {
-      const row = await db.selectFrom('sync_cursors').select('cursor').where('source', '=', source).where('object', '=', object).executeTakeFirst();
+      const row = await db
+        .selectFrom('sync_cursors')
+        .select('cursor')
+        .where('source', '=', source)
+        .where('object', '=', object)
+        .executeTakeFirst();
       return row?.cursor;
     },
     async resetCursor(object) {
@@ -52,7 +57,10 @@ async function storePage(db: Kysely<Database>, source: string, page: SyncPage): 
         .where(sql<boolean>`id = any(${arrayLiteral(page.seen)}::text[])`)
         .execute();
     }
-    await bulkInsert(trx, 'fx_rates', fxColumns, page.fxRates ?? [], { constants, upsertOn: ['currency', 'from_date'] });
+    await bulkInsert(trx, 'fx_rates', fxColumns, page.fxRates ?? [], {
+      constants,
+      upsertOn: ['currency', 'from_date'],
+    });
     if (held.length > 0) {
       await trx
         .deleteFrom('sync_rejects')
@@ -80,7 +88,9 @@ async function storePage(db: Kysely<Database>, source: string, page: SyncPage): 
       await trx
         .insertInto('sync_cursors')
         .values({ source, object, cursor: page.cursor })
-        .onConflict((oc) => oc.columns(['source', 'object']).doUpdateSet({ cursor: page.cursor!, updated_at: sql`now()` }))
+        .onConflict((oc) =>
+          oc.columns(['source', 'object']).doUpdateSet({ cursor: page.cursor!, updated_at: sql`now()` }),
+        )
         .execute();
     }
   });

@@ -54,7 +54,13 @@ export interface PreparedDeals {
   passes: Uint8Array[];
 }
 
-export function prepareDeals(data: CanonicalData, org: Org, paidDeals: ReadonlySet<string>, tz: string, filters: FilterSet): PreparedDeals {
+export function prepareDeals(
+  data: CanonicalData,
+  org: Org,
+  paidDeals: ReadonlySet<string>,
+  tz: string,
+  filters: FilterSet,
+): PreparedDeals {
   const dealSplits = splitsOfDeals(data);
   const n = data.deals.length;
   const deals: Deal[] = [];
@@ -247,7 +253,8 @@ export class CellSums {
     const h = this.hi[cell]! + hi;
     const l = this.lo[cell]! + lo;
     if (h > SAFE || h < -SAFE || l > SAFE || l < -SAFE) {
-      this.spill[cell] = this.spill[cell]! + BigInt(this.hi[cell]!) * SPLIT + BigInt(this.lo[cell]!) + BigInt(hi) * SPLIT + BigInt(lo);
+      this.spill[cell] =
+        this.spill[cell]! + BigInt(this.hi[cell]!) * SPLIT + BigInt(this.lo[cell]!) + BigInt(hi) * SPLIT + BigInt(lo);
       this.hi[cell] = 0;
       this.lo[cell] = 0;
     } else {
@@ -335,7 +342,13 @@ export interface CreditContext {
   asOfDay: number;
 }
 
-export function creditMeasure(ctx: CreditContext, name: string, measure: Measure, amounts: PlanAmounts, filter: number): MeasureCredit {
+export function creditMeasure(
+  ctx: CreditContext,
+  name: string,
+  measure: Measure,
+  amounts: PlanAmounts,
+  filter: number,
+): MeasureCredit {
   const { org, deals, assignments, months, firstMonth, clawbackDays, asOfDay } = ctx;
   const cells = org.repIds.length * months;
   const own = new CellSums(cells);
@@ -428,14 +441,22 @@ export function creditMeasure(ctx: CreditContext, name: string, measure: Measure
         // Too large for the double path: the rare bigint way.
         const amount = amountOf(amounts, i);
         if (ownerAssigned) own.addDecimal(owner * months + offset, amount);
-        for (let child = owner, node = parent[owner]!; node >= 0 && managerCount > 0; child = node, node = parent[node]!) {
+        for (
+          let child = owner, node = parent[owner]!;
+          node >= 0 && managerCount > 0;
+          child = node, node = parent[node]!
+        ) {
           if (!isManager[node] || !covers(assigned[node], d)) continue;
           below.addDecimal(node * months + offset, amount);
           throughReport.addDecimal(child * months + offset, amount);
         }
       } else {
         if (ownerAssigned) own.add(owner * months + offset, hi, lo);
-        for (let child = owner, node = parent[owner]!; node >= 0 && managerCount > 0; child = node, node = parent[node]!) {
+        for (
+          let child = owner, node = parent[owner]!;
+          node >= 0 && managerCount > 0;
+          child = node, node = parent[node]!
+        ) {
           if (!isManager[node] || !covers(assigned[node], d)) continue;
           below.add(node * months + offset, hi, lo);
           throughReport.add(child * months + offset, hi, lo);
@@ -582,7 +603,13 @@ export function exchange(num: Decimal, den: Decimal): Exchange {
   const whole = a / b;
   const fits = (v: bigint) => v <= SAFE_BIG && v >= -SAFE_BIG;
   const ok = b > 0n && fits(b) && fits(whole);
-  return { num, den, whole: ok ? Number(whole) : NaN, rest: ok ? Number(a - whole * b) : NaN, divisor: ok ? Number(b) : NaN };
+  return {
+    num,
+    den,
+    whole: ok ? Number(whole) : NaN,
+    rest: ok ? Number(a - whole * b) : NaN,
+    divisor: ok ? Number(b) : NaN,
+  };
 }
 
 function gcd(a: bigint, b: bigint): bigint {

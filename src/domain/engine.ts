@@ -9,7 +9,17 @@
  * was already paid (SPEC §3 "Payout periods"), rounding each line once.
  */
 import { divideHalfEven, parseDecimal, type Decimal } from './decimal.js';
-import { amountOf, creditMeasure, exchange, exchangeParts, prepareDeals, splitParts, type Exchange, type MeasureCredit, type PlanAmounts } from './crediting.js';
+import {
+  amountOf,
+  creditMeasure,
+  exchange,
+  exchangeParts,
+  prepareDeals,
+  splitParts,
+  type Exchange,
+  type MeasureCredit,
+  type PlanAmounts,
+} from './crediting.js';
 import { applyDraw } from './draw.js';
 import { FxTable } from './fx.js';
 import { LockSet, settleLocks } from './locks.js';
@@ -191,12 +201,33 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     const assignments = org.assignmentsByPlan.get(plan.id);
     if (!assignments) continue;
     const amounts = amountsIn(plan.currency);
-    const creditContext = { org, deals, assignments, firstMonth, months, clawbackDays: plan.clawback?.windowDays, asOfDay };
+    const creditContext = {
+      org,
+      deals,
+      assignments,
+      firstMonth,
+      months,
+      clawbackDays: plan.clawback?.windowDays,
+      asOfDay,
+    };
     const measures = new Map<string, MeasureCredit>();
     for (const [name, measure] of Object.entries(plan.measures)) {
       measures.set(name, creditMeasure(creditContext, name, measure, amounts, filters.idOf(measure.where)));
     }
-    const payer = new PlanPayer({ plan, calendar, org, deals, measures, filters, quotas, firstDay, lastDay: asOfDay, firstMonth, lastMonth, months });
+    const payer = new PlanPayer({
+      plan,
+      calendar,
+      org,
+      deals,
+      measures,
+      filters,
+      quotas,
+      firstDay,
+      lastDay: asOfDay,
+      firstMonth,
+      lastMonth,
+      months,
+    });
     for (const [rep, intervals] of assignments) {
       const repId = org.repIds[rep]!;
       if (only && !only(repId)) continue;
@@ -206,7 +237,11 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   }
   for (const i of fxRejected) {
     const d = deals.deals[i]!;
-    rejects.push({ source: 'deals', recordId: d.id, reason: `no exchange rate in effect on ${d.closeDate} to convert ${d.currency}` });
+    rejects.push({
+      source: 'deals',
+      recordId: d.id,
+      reason: `no exchange rate in effect on ${d.closeDate} to convert ${d.currency}`,
+    });
   }
 
   // Settle locks and draws per rep and plan.
@@ -215,7 +250,11 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     if (only && !only(line.repId)) continue;
     const key = `${line.repId}\u0000${line.planId}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { repId: line.repId, planId: line.planId, rep: -1, intervals: [], lines: [], locked: [] }));
+    if (!group)
+      groups.set(
+        key,
+        (group = { repId: line.repId, planId: line.planId, rep: -1, intervals: [], lines: [], locked: [] }),
+      );
     group.locked.push(line);
   }
   const plans = new Map(input.plans.map((p) => [p.id, p]));
@@ -232,11 +271,15 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     const plan = plans.get(group.planId);
     let lines = group.lines;
     if (!locks.empty) lines = settleLocks(lines, group.locked, plan, calendar, locks, asOfDay);
-    if (plan?.draw && group.rep >= 0) lines = applyDraw(lines, group.repId, plan, calendar, group.intervals, { firstDay, lastDay: asOfDay }, locks);
+    if (plan?.draw && group.rep >= 0)
+      lines = applyDraw(lines, group.repId, plan, calendar, group.intervals, { firstDay, lastDay: asOfDay }, locks);
     if (lines !== group.lines) {
       // Period, then the plan's component order (adjustment and draw last).
       const componentRank = order.get(group.planId);
-      const keyed = lines.map((line) => ({ line, key: startOf(line.period) * 1000 + (componentRank?.get(line.component) ?? 999) }));
+      const keyed = lines.map((line) => ({
+        line,
+        key: startOf(line.period) * 1000 + (componentRank?.get(line.component) ?? 999),
+      }));
       keyed.sort((a, b) => a.key - b.key);
       for (const { line } of keyed) payouts.push(line);
     } else {
@@ -244,7 +287,13 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     }
   }
 
-  attainment.sort((a, b) => cmp(a.repId, b.repId) || cmp(a.planId, b.planId) || startOf(a.period) - startOf(b.period) || cmp(a.measure, b.measure));
+  attainment.sort(
+    (a, b) =>
+      cmp(a.repId, b.repId) ||
+      cmp(a.planId, b.planId) ||
+      startOf(a.period) - startOf(b.period) ||
+      cmp(a.measure, b.measure),
+  );
   rejects.sort((a, b) => cmp(a.source, b.source) || cmp(a.recordId, b.recordId) || cmp(a.reason, b.reason));
   return { asOf: isoOfDay(asOfDay), payouts, attainment, rejects };
 }
@@ -258,7 +307,11 @@ function componentOrder(plans: Plan[]): Map<string, Map<string, number>> {
   return new Map(
     plans.map((plan) => [
       plan.id,
-      new Map([...plan.components.map((c, i) => [c.id, i] as const), ['adjustment', plan.components.length], ['draw', plan.components.length + 1]]),
+      new Map([
+        ...plan.components.map((c, i) => [c.id, i] as const),
+        ['adjustment', plan.components.length],
+        ['draw', plan.components.length + 1],
+      ]),
     ]),
   );
 }

@@ -106,7 +106,15 @@ export function compareRejects(a: Reject, b: Reject): number {
   if (fileA !== fileB) return fileA < fileB ? -1 : 1;
   const byLine = (Number(lineA) || 0) - (Number(lineB) || 0);
   if (byLine !== 0) return byLine;
-  return a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0;
+  return a.recordId < b.recordId
+    ? -1
+    : a.recordId > b.recordId
+      ? 1
+      : a.reason < b.reason
+        ? -1
+        : a.reason > b.reason
+          ? 1
+          : 0;
 }
 
 export interface CanonicalData {

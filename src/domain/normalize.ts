@@ -36,7 +36,12 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   }
   for (const rep of reps.values()) {
     if (rep.managerId !== undefined && !reps.has(rep.managerId)) {
-      reject(rep, 'reps', rep.id, `managerId ${rep.managerId} is not a known rep; ${rep.id} is treated as having no manager`);
+      reject(
+        rep,
+        'reps',
+        rep.id,
+        `managerId ${rep.managerId} is not a known rep; ${rep.id} is treated as having no manager`,
+      );
       reps.set(rep.id, { ...rep, managerId: undefined });
     }
   }
@@ -44,7 +49,12 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const seen = new Set<string>([rep.id]);
     for (let id = rep.managerId; id !== undefined; id = reps.get(id)?.managerId) {
       if (seen.has(id)) {
-        reject(rep, 'reps', rep.id, `manager chain of ${rep.id} loops back to ${id}; ${rep.id} is treated as having no manager`);
+        reject(
+          rep,
+          'reps',
+          rep.id,
+          `manager chain of ${rep.id} loops back to ${id}; ${rep.id} is treated as having no manager`,
+        );
         reps.set(rep.id, { ...rep, managerId: undefined });
         break;
       }
@@ -57,8 +67,8 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   const fxSeen = new Set<string>();
   const fxRates = input.fxRates.filter((fx) => {
     const key = `${fx.currency}/${fx.from}`;
-    if (fxSeen.has(key)) return reject(fx, 'fx', key, `duplicate rate for ${fx.currency} from ${fx.from}`), false;
-    if (parseDecimal(fx.rate)! <= 0n) return reject(fx, 'fx', key, `rate ${fx.rate} must be greater than 0`), false;
+    if (fxSeen.has(key)) return (reject(fx, 'fx', key, `duplicate rate for ${fx.currency} from ${fx.from}`), false);
+    if (parseDecimal(fx.rate)! <= 0n) return (reject(fx, 'fx', key, `rate ${fx.rate} must be greater than 0`), false);
     fxSeen.add(key);
     currencies.add(fx.currency);
     return true;
@@ -138,11 +148,12 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   const quotaSeen = new Set<string>();
   const quotas = input.quotas.filter((quota) => {
     const key = `${quota.repId}/${quota.period}`;
-    if (!reps.has(quota.repId)) return reject(quota, 'quotas', key, `quota for unknown rep ${quota.repId}`), false;
+    if (!reps.has(quota.repId)) return (reject(quota, 'quotas', key, `quota for unknown rep ${quota.repId}`), false);
     if (!/^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(quota.period)) {
-      return reject(quota, 'quotas', key, `period ${quota.period} is not a period (2026, 2026-Q1 or 2026-01)`), false;
+      return (reject(quota, 'quotas', key, `period ${quota.period} is not a period (2026, 2026-Q1 or 2026-01)`), false);
     }
-    if (quotaSeen.has(key)) return reject(quota, 'quotas', key, `duplicate quota for ${quota.repId} in ${quota.period}`), false;
+    if (quotaSeen.has(key))
+      return (reject(quota, 'quotas', key, `duplicate quota for ${quota.repId} in ${quota.period}`), false);
     quotaSeen.add(key);
     return true;
   });
@@ -179,10 +190,15 @@ export function checkAssignments(
   const where = (a: Assignment) => locate?.(a) ?? `assignment ${a.repId}/${a.planId}/${a.from}`;
   const byRepPlan = new Map<string, Assignment[]>();
   for (const a of assignments) {
-    if (!planIds.has(a.planId)) issues.push({ where: where(a), message: `rep ${a.repId} is assigned to unknown plan ${a.planId}` });
-    else if (!repIds.has(a.repId)) issues.push({ where: where(a), message: `assignment of unknown rep ${a.repId} to plan ${a.planId}` });
+    if (!planIds.has(a.planId))
+      issues.push({ where: where(a), message: `rep ${a.repId} is assigned to unknown plan ${a.planId}` });
+    else if (!repIds.has(a.repId))
+      issues.push({ where: where(a), message: `assignment of unknown rep ${a.repId} to plan ${a.planId}` });
     else if (a.to !== undefined && a.to < a.from) {
-      issues.push({ where: where(a), message: `assignment of ${a.repId} to ${a.planId} ends (${a.to}) before it starts (${a.from})` });
+      issues.push({
+        where: where(a),
+        message: `assignment of ${a.repId} to ${a.planId} ends (${a.to}) before it starts (${a.from})`,
+      });
     } else {
       const key = `${a.repId}\u0000${a.planId}`;
       let list = byRepPlan.get(key);

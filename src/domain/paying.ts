@@ -3,7 +3,18 @@
  * order, compute what each component has earned to date, and pay the difference from what earlier
  * payout periods paid, rounded half-even to the currency's minor unit once per line.
  */
-import { ONE, ZERO, decimal, divideHalfEven, formatDecimal, min, mul, mulDiv, roundTo, type Decimal } from './decimal.js';
+import {
+  ONE,
+  ZERO,
+  decimal,
+  divideHalfEven,
+  formatDecimal,
+  min,
+  mul,
+  mulDiv,
+  roundTo,
+  type Decimal,
+} from './decimal.js';
 import { creditOfRef, forEachOwnRef, type MeasureCredit, type PreparedDeals } from './crediting.js';
 import { minorUnitDigits } from './currency.js';
 import type { AttainmentRow, PayoutLine } from './engine.js';
@@ -17,10 +28,40 @@ import type { FilterSet } from './where.js';
 
 /** A component with its decimals parsed and its filter compiled, once per calculation. */
 type Compiled =
-  | { kind: 'rate-table'; id: string; mc: MeasureCredit; source: Extract<Component, { kind: 'rate-table' }>; froms: Decimal[]; rates: Decimal[]; gate?: Decimal; cap?: Decimal }
-  | { kind: 'per-deal'; id: string; mc: MeasureCredit; filter: number; amount?: Decimal; rate?: Decimal; source: Extract<Component, { kind: 'per-deal' }> }
-  | { kind: 'bonus'; id: string; mc: MeasureCredit; threshold: Decimal; amount: Decimal; source: Extract<Component, { kind: 'bonus' }> }
-  | { kind: 'override'; id: string; mc: MeasureCredit; rate: Decimal; source: Extract<Component, { kind: 'override' }> };
+  | {
+      kind: 'rate-table';
+      id: string;
+      mc: MeasureCredit;
+      source: Extract<Component, { kind: 'rate-table' }>;
+      froms: Decimal[];
+      rates: Decimal[];
+      gate?: Decimal;
+      cap?: Decimal;
+    }
+  | {
+      kind: 'per-deal';
+      id: string;
+      mc: MeasureCredit;
+      filter: number;
+      amount?: Decimal;
+      rate?: Decimal;
+      source: Extract<Component, { kind: 'per-deal' }>;
+    }
+  | {
+      kind: 'bonus';
+      id: string;
+      mc: MeasureCredit;
+      threshold: Decimal;
+      amount: Decimal;
+      source: Extract<Component, { kind: 'bonus' }>;
+    }
+  | {
+      kind: 'override';
+      id: string;
+      mc: MeasureCredit;
+      rate: Decimal;
+      source: Extract<Component, { kind: 'override' }>;
+    };
 
 export interface PayContext {
   plan: Plan;
@@ -77,7 +118,14 @@ export class PlanPayer {
     return lines;
   }
 
-  private payQuotaPeriod(rep: number, q: Period, intervals: readonly number[], lines: PayoutLine[], attainment: AttainmentRow[], rejects: Reject[]): void {
+  private payQuotaPeriod(
+    rep: number,
+    q: Period,
+    intervals: readonly number[],
+    lines: PayoutLine[],
+    attainment: AttainmentRow[],
+    rejects: Reject[],
+  ): void {
     const { plan, calendar, org, quotas } = this.ctx;
     const repId = org.repIds[rep]!;
     const daysInPeriod = q.endDay - q.startDay + 1;
@@ -90,9 +138,13 @@ export class PlanPayer {
     const fullQuota = quotas.get(`${repId}\u0000${q.label}`);
     // The quota is prorated by calendar days covered when the assignment covers part of the period.
     const quota =
-      fullQuota === undefined || covered === daysInPeriod ? fullQuota : mulDiv(fullQuota, BigInt(covered) * ONE, BigInt(daysInPeriod) * ONE);
+      fullQuota === undefined || covered === daysInPeriod
+        ? fullQuota
+        : mulDiv(fullQuota, BigInt(covered) * ONE, BigInt(daysInPeriod) * ONE);
     const proration: Proration | undefined =
-      fullQuota === undefined || covered === daysInPeriod ? undefined : { daysCovered: covered, daysInPeriod, fullQuota };
+      fullQuota === undefined || covered === daysInPeriod
+        ? undefined
+        : { daysCovered: covered, daysInPeriod, fullQuota };
 
     const lastMonth = Math.min(q.startMonth + q.months - 1, this.ctx.lastMonth);
     for (const mc of this.ctx.measures.values()) {
@@ -104,7 +156,9 @@ export class PlanPayer {
         measure: mc.name,
         credit: formatDecimal(credit),
         ...(quota === undefined ? {} : { quota: formatDecimal(quota) }),
-        ...(quota === undefined || quota === ZERO ? {} : { attainment: formatDecimal(divideHalfEven(credit * ONE, quota)) }),
+        ...(quota === undefined || quota === ZERO
+          ? {}
+          : { attainment: formatDecimal(divideHalfEven(credit * ONE, quota)) }),
       });
     }
     if (quota === undefined && this.components.some(needsQuota)) {
@@ -154,7 +208,15 @@ export class PlanPayer {
    * keeps only these few values alive, not the closures and tier slices of its evaluation (a
    * hundred thousand lines of those made every young-generation GC copy them).
    */
-  private lineTrace(c: Compiled, at: QuotaPeriodAt, fromMonth: number, toMonth: number, perDealEarlier: Decimal, due: Decimal, paidEarlier: Decimal): Trace {
+  private lineTrace(
+    c: Compiled,
+    at: QuotaPeriodAt,
+    fromMonth: number,
+    toMonth: number,
+    perDealEarlier: Decimal,
+    due: Decimal,
+    paidEarlier: Decimal,
+  ): Trace {
     return new Trace(() => ({
       ...this.due(c, at, fromMonth, toMonth, perDealEarlier).trace(),
       dueToDate: formatDecimal(due),
@@ -187,7 +249,13 @@ export class PlanPayer {
    * What `c` has earned in the quota period through `toMonth`, and how (rendered lazily). A per-deal
    * component adds this payout period's deals to `perDealEarlier`, its due through the one before.
    */
-  private due(c: Compiled, at: QuotaPeriodAt, fromMonth: number, toMonth: number, perDealEarlier: Decimal): { amount: Decimal; trace: () => TraceJson } {
+  private due(
+    c: Compiled,
+    at: QuotaPeriodAt,
+    fromMonth: number,
+    toMonth: number,
+    perDealEarlier: Decimal,
+  ): { amount: Decimal; trace: () => TraceJson } {
     const { rep, q, quota, proration } = at;
     const mc = c.mc;
     const credit = this.credit(mc, rep, q.startMonth, toMonth, mc.rollup);
@@ -197,7 +265,15 @@ export class PlanPayer {
       quotaPeriod: q.label,
       creditToDate: formatDecimal(credit),
       quota: quota === undefined ? null : formatDecimal(quota),
-      ...(proration ? { proration: { fullQuota: formatDecimal(proration.fullQuota), daysCovered: proration.daysCovered, daysInPeriod: proration.daysInPeriod } } : {}),
+      ...(proration
+        ? {
+            proration: {
+              fullQuota: formatDecimal(proration.fullQuota),
+              daysCovered: proration.daysCovered,
+              daysInPeriod: proration.daysInPeriod,
+            },
+          }
+        : {}),
       ...(attainment === undefined ? {} : { attainmentToDate: formatDecimal(attainment) }),
     });
 
@@ -212,7 +288,10 @@ export class PlanPayer {
           ...(team ? { team: this.teamTrace(mc, rep, fromMonth, toMonth) } : {}),
         });
         if (c.source.basis === 'attainment' && attainment === undefined) {
-          return { amount: ZERO, trace: () => ({ ...base(), note: 'no quota: an attainment-based rate table pays nothing' }) };
+          return {
+            amount: ZERO,
+            trace: () => ({ ...base(), note: 'no quota: an attainment-based rate table pays nothing' }),
+          };
         }
         if (c.gate !== undefined && (attainment === undefined || attainment < c.gate)) {
           return { amount: ZERO, trace: () => ({ ...base(), gate: { threshold: c.source.gate, met: false } }) };
@@ -229,7 +308,9 @@ export class PlanPayer {
             ...base(),
             ...(c.gate !== undefined ? { gate: { threshold: c.source.gate, met: true } } : {}),
             tiers: slices.map((s) => sliceTrace(s, c.source.tiers[s.tier]!.from)),
-            ...(c.cap !== undefined ? { cap: { cap: c.source.cap, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } } : {}),
+            ...(c.cap !== undefined
+              ? { cap: { cap: c.source.cap, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } }
+              : {}),
           }),
         };
       }
@@ -258,11 +339,20 @@ export class PlanPayer {
                 if (!passes(deal)) return;
                 const d = this.ctx.deals.deals[deal]!;
                 const dealCredit = creditOfRef(mc, ref).credit;
-                listed.push({ deal: d.id, closeDate: d.closeDate, credit: formatDecimal(dealCredit), pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)) });
+                listed.push({
+                  deal: d.id,
+                  closeDate: d.closeDate,
+                  credit: formatDecimal(dealCredit),
+                  pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)),
+                });
               });
             }
             listed.sort(byCloseDateAndId);
-            return { ...common(), ...(c.amount === undefined ? { rate: c.source.rate } : { perDeal: c.source.amount }), deals: listed };
+            return {
+              ...common(),
+              ...(c.amount === undefined ? { rate: c.source.rate } : { perDeal: c.source.amount }),
+              deals: listed,
+            };
           },
         };
       }
@@ -270,7 +360,12 @@ export class PlanPayer {
         const reached = attainment !== undefined && attainment >= c.threshold;
         return {
           amount: reached ? c.amount : ZERO,
-          trace: () => ({ ...common(), attainmentAtLeast: c.source.attainmentAtLeast, reached, bonus: c.source.amount }),
+          trace: () => ({
+            ...common(),
+            attainmentAtLeast: c.source.attainmentAtLeast,
+            reached,
+            bonus: c.source.amount,
+          }),
         };
       }
       case 'override': {
@@ -351,7 +446,14 @@ function compile(c: Component, mc: MeasureCredit, filters: FilterSet): Compiled 
       };
     }
     case 'bonus':
-      return { kind: c.kind, id: c.id, mc, source: c, threshold: decimal(c.attainmentAtLeast), amount: decimal(c.amount) };
+      return {
+        kind: c.kind,
+        id: c.id,
+        mc,
+        source: c,
+        threshold: decimal(c.attainmentAtLeast),
+        amount: decimal(c.amount),
+      };
     case 'override':
       return { kind: c.kind, id: c.id, mc, source: c, rate: decimal(c.rate) };
   }

@@ -92,7 +92,10 @@ export class FiscalCalendar {
     if (match) return this.periodOf('year', Number(match[1]) * 12 + this.fiscalYearStartMonth - 1);
     match = /^(\d{4})-Q([1-4])$/.exec(label);
     if (match) {
-      return this.periodOf('quarter', Number(match[1]) * 12 + this.fiscalYearStartMonth - 1 + (Number(match[2]) - 1) * 3);
+      return this.periodOf(
+        'quarter',
+        Number(match[1]) * 12 + this.fiscalYearStartMonth - 1 + (Number(match[2]) - 1) * 3,
+      );
     }
     match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(label);
     if (match) return this.periodOf('month', Number(match[1]) * 12 + Number(match[2]) - 1);
@@ -109,7 +112,7 @@ export class FiscalCalendar {
       const from = Math.max(intervals[i]!, firstDay);
       const to = Math.min(intervals[i + 1]!, lastDay);
       if (from > to) continue;
-      for (let m = monthOfDay(from); m <= monthOfDay(to); ) {
+      for (let m = monthOfDay(from); m <= monthOfDay(to);) {
         const period = this.periodOf(kind, m);
         periods.set(period.label, period);
         m = period.startMonth + period.months;
@@ -121,7 +124,7 @@ export class FiscalCalendar {
   /** The periods of `kind` inside `outer`, in order (`kind` must divide `outer`'s kind). */
   subPeriods(kind: PeriodKind, outer: Period): Period[] {
     const result: Period[] = [];
-    for (let month = outer.startMonth; month < outer.startMonth + outer.months; ) {
+    for (let month = outer.startMonth; month < outer.startMonth + outer.months;) {
       const period = this.periodOf(kind, month);
       result.push(period);
       month = period.startMonth + period.months;

@@ -6,9 +6,7 @@ export type PeriodKind = 'month' | 'quarter' | 'year';
 
 /** A condition on one deal field: a list (one of), a single value (equals), or comparisons. */
 export type FieldCondition =
-  | string
-  | string[]
-  | { in?: string[]; eq?: string; ne?: string; gt?: string; gte?: string; lt?: string; lte?: string };
+  string | string[] | { in?: string[]; eq?: string; ne?: string; gt?: string; gte?: string; lt?: string; lte?: string };
 
 /** Deal field name → condition; every condition must hold. Names are canonical deal fields or `fields` keys. */
 export type Where = Record<string, FieldCondition>;

@@ -36,7 +36,8 @@ function compileCondition(condition: FieldCondition): (value: FieldValue | undef
   if (Array.isArray(condition)) {
     const set = new Set(condition);
     // Text-only lists (the common case: picklist values) are plain set membership.
-    if (condition.every((c) => parseDecimal(c.trim()) === undefined)) return (v) => v !== undefined && v !== null && set.has(String(v));
+    if (condition.every((c) => parseDecimal(c.trim()) === undefined))
+      return (v) => v !== undefined && v !== null && set.has(String(v));
     return (v) => v !== undefined && v !== null && (set.has(String(v)) || condition.some((c) => compare(v, c) === 0));
   }
   const checks: ((v: FieldValue) => boolean)[] = [];

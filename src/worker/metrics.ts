@@ -35,7 +35,11 @@ export function createMetrics(queues: readonly Queue[], db: Kysely<Database>): W
     help: 'Seconds since the last run that succeeded finished (absent before the first one)',
     registers: [registry],
     async collect() {
-      const row = await db.selectFrom('runs').select((eb) => eb.fn.max('finished_at').as('at')).where('status', '=', 'succeeded').executeTakeFirst();
+      const row = await db
+        .selectFrom('runs')
+        .select((eb) => eb.fn.max('finished_at').as('at'))
+        .where('status', '=', 'succeeded')
+        .executeTakeFirst();
       this.reset();
       if (row?.at) this.set((Date.now() - new Date(row.at).getTime()) / 1000);
     },

@@ -22,7 +22,14 @@ import { loadWorkspace } from '../../config/workspace.js';
 import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
 import { calculateStep, type Shard } from '../../jobs/calculate.js';
 import { processNightlyJob } from '../../jobs/enqueue-run.js';
-import { checkEvictionPolicy, checkReachable, connectRedis, queuePrefix, redisTarget, RedisPolicyError } from '../../jobs/queue-connection.js';
+import {
+  checkEvictionPolicy,
+  checkReachable,
+  connectRedis,
+  queuePrefix,
+  redisTarget,
+  RedisPolicyError,
+} from '../../jobs/queue-connection.js';
 import { processRunJob } from '../../jobs/run-job.js';
 import { storeStep, syncStep } from '../../jobs/sync.js';
 import type { StepCache } from '../../jobs/step-context.js';
@@ -53,7 +60,8 @@ export interface RunningWorker {
   closed: Promise<void>;
 }
 
-const number = (text: string | undefined, fallback: number) => (text && Number.isFinite(Number(text)) ? Number(text) : fallback);
+const number = (text: string | undefined, fallback: number) =>
+  text && Number.isFinite(Number(text)) ? Number(text) : fallback;
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { env } = options;
@@ -67,10 +75,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     );
   }
   const prefix = queuePrefix(env);
-  const logger = pino({ base: { app: 'attain', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, options.out);
+  const logger = pino(
+    { base: { app: 'attain', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    options.out,
+  );
 
   await checkReachable(target);
-  const connection = connectRedis(target, 'worker', (error) => logger.error({ err: messageOf(error) }, `Redis at ${target.hostPort}: ${messageOf(error)}`));
+  const connection = connectRedis(target, 'worker', (error) =>
+    logger.error({ err: messageOf(error) }, `Redis at ${target.hostPort}: ${messageOf(error)}`),
+  );
   const { policy, problem } = await checkEvictionPolicy(connection);
   if (problem && !options.allowEviction && policy !== undefined) {
     connection.disconnect();
@@ -78,7 +91,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
   if (problem) logger.warn({ maxmemoryPolicy: policy ?? null }, `WARNING: ${problem}`);
 
-  const database = await openDatabase({ url: databaseUrl, dataDir: join(workspace.dir, '.attain'), onError: (error) => logger.error({ err: error.message }, 'database connection error') });
+  const database = await openDatabase({
+    url: databaseUrl,
+    dataDir: join(workspace.dir, '.attain'),
+    onError: (error) => logger.error({ err: error.message }, 'database connection error'),
+  });
   try {
     await migrateToLatest(database.db);
   } catch (error) {
@@ -90,7 +107,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const runs = new Queue(QUEUES.runs, { connection, prefix });
   const steps = new Queue(QUEUES.steps, { connection, prefix });
-  for (const queue of [runs, steps]) queue.on('error', (error) => logger.error({ queue: queue.name, err: error.message }, 'queue error'));
+  for (const queue of [runs, steps])
+    queue.on('error', (error) => logger.error({ queue: queue.name, err: error.message }, 'queue error'));
   const metrics = createMetrics([runs, steps], db);
   // Test hook: stretches every step, so that a test can kill a worker in the middle of one.
   const stepDelayMs = number(env['ATTAIN_TEST_STEP_DELAY_MS'], 0);
@@ -119,9 +137,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       metrics.stepFailures.inc({ step, permanent: String(permanent) });
       const reason = messageOf(error);
-      logger.error({ runId, step, jobId: job.id, attempt: job.attemptsMade + 1, permanent, final }, `${step} failed: ${reason}`);
+      logger.error(
+        { runId, step, jobId: job.id, attempt: job.attemptsMade + 1, permanent, final },
+        `${step} failed: ${reason}`,
+      );
       if (final && runId !== undefined) {
-        await finishRun(db, runId, { status: 'failed', error: `${step} step (job ${job.id}) failed: ${reason}` }).catch(() => undefined);
+        await finishRun(db, runId, { status: 'failed', error: `${step} step (job ${job.id}) failed: ${reason}` }).catch(
+          () => undefined,
+        );
       }
       throw permanent ? new UnrecoverableError(reason) : error;
     }
@@ -131,7 +154,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     QUEUES.runs,
     async (job, token) => {
       if (job.name === 'nightly') return guarded(job, 'nightly', undefined, () => processNightlyJob(job, runs));
-      if (job.name !== 'run') throw new UnrecoverableError(`job ${job.id}: no job named ${job.name} on ${QUEUES.runs} (expected run or nightly)`);
+      if (job.name !== 'run')
+        throw new UnrecoverableError(
+          `job ${job.id}: no job named ${job.name} on ${QUEUES.runs} (expected run or nightly)`,
+        );
       const runId = runPayloadId(job.data);
       const log = logger.child({ runId });
       return guarded(job, 'run', runId, () =>
@@ -146,10 +172,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async (job) => {
       const name = job.name;
       if (!isJobName(name) || JOBS[name].queue !== QUEUES.steps) {
-        throw new UnrecoverableError(`job ${job.id}: no step named ${name} (expected sync, store, calculate or write-back)`);
+        throw new UnrecoverableError(
+          `job ${job.id}: no step named ${name} (expected sync, store, calculate or write-back)`,
+        );
       }
       return guarded(job, name, runPayloadId(job.data), async () => {
-        const payload = parsePayload(name, job.id, job.data) as { runId: string; planId?: string; asOf?: string; shard?: Shard };
+        const payload = parsePayload(name, job.id, job.data) as {
+          runId: string;
+          planId?: string;
+          asOf?: string;
+          shard?: Shard;
+        };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
         log.info({ step: name }, `${name} started`);
         if (stepDelayMs > 0) await sleep(stepDelayMs);
@@ -170,9 +203,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     workerOptions(),
   );
-  for (const worker of [runsWorker, stepsWorker]) worker.on('error', (error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
+  for (const worker of [runsWorker, stepsWorker])
+    worker.on('error', (error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
   // Ready means connected: closing a worker whose connections are still opening leaves an error nobody listens to.
-  await Promise.all([runsWorker.waitUntilReady(), stepsWorker.waitUntilReady(), runs.waitUntilReady(), steps.waitUntilReady()]);
+  await Promise.all([
+    runsWorker.waitUntilReady(),
+    stepsWorker.waitUntilReady(),
+    runs.waitUntilReady(),
+    steps.waitUntilReady(),
+  ]);
 
   function workerOptions() {
     return {
@@ -188,10 +227,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const server = await serve(options.port, async (path) => {
     if (path === '/healthz') {
-      const healthy = runsWorker.isRunning() && stepsWorker.isRunning() && (await connection.ping().then(() => true, () => false));
-      return { status: healthy ? 200 : 503, type: 'text/plain', body: healthy ? 'ok\n' : 'unhealthy: not taking jobs or Redis unreachable\n' };
+      const healthy =
+        runsWorker.isRunning() &&
+        stepsWorker.isRunning() &&
+        (await connection.ping().then(
+          () => true,
+          () => false,
+        ));
+      return {
+        status: healthy ? 200 : 503,
+        type: 'text/plain',
+        body: healthy ? 'ok\n' : 'unhealthy: not taking jobs or Redis unreachable\n',
+      };
     }
-    if (path === '/metrics') return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    if (path === '/metrics')
+      return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
     return { status: 404, type: 'text/plain', body: 'not found: /healthz or /metrics\n' };
   });
   const port = (server.address() as { port: number }).port;
@@ -207,7 +257,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (closing && !force) return closing;
     const previous = closing;
     closing = (async () => {
-      logger.info({ force }, force ? 'stopping now: active jobs are left to another worker' : 'stopping: finishing the active jobs');
+      logger.info(
+        { force },
+        force ? 'stopping now: active jobs are left to another worker' : 'stopping: finishing the active jobs',
+      );
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([runsWorker.close(force), stepsWorker.close(force)]);
       if (previous && !force) await previous;
@@ -228,7 +281,10 @@ function runPayloadId(data: unknown): string | undefined {
   return typeof runId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runId) ? runId : undefined;
 }
 
-async function serve(port: number, handle: (path: string) => Promise<{ status: number; type: string; body: string }>): Promise<Server> {
+async function serve(
+  port: number,
+  handle: (path: string) => Promise<{ status: number; type: string; body: string }>,
+): Promise<Server> {
   const server = createServer((request, response) => {
     handle((request.url ?? '/').split('?')[0]!).then(
       ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),

@@ -40,19 +40,39 @@ export async function benchPayoutWrites(count: number, log: (line: string) => vo
         quota: '150000',
         attainmentToDate: '0.8230452',
         deals: [{ deal: 'd123456', closeDate: '2026-01-15', amount: '45000.00', currency: 'USD', credit: '45000' }],
-        tiers: [{ tier: 1, from: '0', fromAmount: '0', toAmount: '150000', rate: '0.05', credit: '123456.78', amount: '6172.839' }],
+        tiers: [
+          {
+            tier: 1,
+            from: '0',
+            fromAmount: '0',
+            toAmount: '150000',
+            rate: '0.05',
+            credit: '123456.78',
+            amount: '6172.839',
+          },
+        ],
         dueToDate: '6172.839',
         paidEarlier: '4000',
       });
       const lines: PayoutLine[] = [];
       for (let i = 0; i < count; i++) {
-        lines.push({ repId: `r${Math.floor(i / 12)}`, planId: 'bench', period: periods[i % 12]!, component: 'commission', amount: `${1000 + (i % 5000)}.25`, currency: 'USD', trace });
+        lines.push({
+          repId: `r${Math.floor(i / 12)}`,
+          planId: 'bench',
+          period: periods[i % 12]!,
+          component: 'commission',
+          amount: `${1000 + (i % 5000)}.25`,
+          currency: 'USD',
+          trace,
+        });
       }
       const started = process.hrtime.bigint();
       await replaceResults(db, { runId: 'bench', planId: 'bench', periods, lines, attainment: [] });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const perSecond = Math.round(count / seconds);
-      log(`postgres: ${count.toLocaleString('en')} payout lines written in ${seconds.toFixed(2)} s: ${perSecond.toLocaleString('en')} rows/s`);
+      log(
+        `postgres: ${count.toLocaleString('en')} payout lines written in ${seconds.toFixed(2)} s: ${perSecond.toLocaleString('en')} rows/s`,
+      );
       return perSecond;
     });
   } catch (error) {
@@ -62,7 +82,10 @@ export async function benchPayoutWrites(count: number, log: (line: string) => vo
 }
 
 /** A whole `attain run` of the workspace against PostgreSQL; returns seconds per step. */
-export async function benchRun(workspaceDir: string, log: (line: string) => void): Promise<Record<string, number> | undefined> {
+export async function benchRun(
+  workspaceDir: string,
+  log: (line: string) => void,
+): Promise<Record<string, number> | undefined> {
   try {
     return await withSchema(async (database) => {
       const steps: Record<string, number> = {};

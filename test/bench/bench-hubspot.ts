@@ -38,9 +38,17 @@ export interface HubspotBenchFigures {
 
 const PER_TEN_SECONDS = 190;
 
-export async function benchHubspot(log: (line: string) => void, dealCount = Number(process.env['BENCH_HUBSPOT_DEALS'] ?? 50_000)): Promise<HubspotBenchFigures> {
+export async function benchHubspot(
+  log: (line: string) => void,
+  dealCount = Number(process.env['BENCH_HUBSPOT_DEALS'] ?? 50_000),
+): Promise<HubspotBenchFigures> {
   const portal = new FakePortal({ token: 'pat-bench', perTenSeconds: PER_TEN_SECONDS, splits: false });
-  portal.owners = Array.from({ length: 50 }, (_, i) => ({ id: String(100 + i), email: `rep${i}@example.com`, firstName: 'Rep', lastName: String(i) }));
+  portal.owners = Array.from({ length: 50 }, (_, i) => ({
+    id: String(100 + i),
+    email: `rep${i}@example.com`,
+    firstName: 'Rep',
+    lastName: String(i),
+  }));
   const start = Date.parse('2025-01-01T00:00:00Z');
   for (let i = 1; i <= dealCount; i++) {
     portal.deals.set(String(i), {
@@ -72,7 +80,12 @@ export async function benchHubspot(log: (line: string) => void, dealCount = Numb
     resetCursor: async (object) => void cursors.delete(object),
   };
   const connector = createHubspotConnector({
-    config: { baseUrl, auth: { accessToken: 'pat-bench' }, rateLimit: { perTenSeconds: PER_TEN_SECONDS, searchPerSecond: PER_TEN_SECONDS }, fields: {} },
+    config: {
+      baseUrl,
+      auth: { accessToken: 'pat-bench' },
+      rateLimit: { perTenSeconds: PER_TEN_SECONDS, searchPerSecond: PER_TEN_SECONDS },
+      fields: {},
+    },
     workspaceDir,
     env: {},
     log: () => undefined,
@@ -104,8 +117,17 @@ export async function benchHubspot(log: (line: string) => void, dealCount = Numb
     if (gap < 11_000) gaps.push(gap);
   }
   const rateShare = gaps.length ? gaps.reduce((sum, gap) => sum + Math.min(1, 10_000 / gap), 0) / gaps.length : 1;
-  const turn = gaps.length ? `${gaps.length} requests paced by the window, gap to the request ${PER_TEN_SECONDS} before ${(Math.min(...gaps) / 1000).toFixed(3)}–${(Math.max(...gaps) / 1000).toFixed(3)} s; ` : 'the window never filled; ';
-  const figures: HubspotBenchFigures = { deals, requests, seconds: Number(seconds.toFixed(2)), rateShare: Number(rateShare.toFixed(3)), surfaced429, answered429: portal.rateLimited };
+  const turn = gaps.length
+    ? `${gaps.length} requests paced by the window, gap to the request ${PER_TEN_SECONDS} before ${(Math.min(...gaps) / 1000).toFixed(3)}–${(Math.max(...gaps) / 1000).toFixed(3)} s; `
+    : 'the window never filled; ';
+  const figures: HubspotBenchFigures = {
+    deals,
+    requests,
+    seconds: Number(seconds.toFixed(2)),
+    rateShare: Number(rateShare.toFixed(3)),
+    surfaced429,
+    answered429: portal.rateLimited,
+  };
   log(
     `hubspot pull: ${deals.toLocaleString('en')} deals in ${requests} requests over ${seconds.toFixed(2)} s at ${PER_TEN_SECONDS}/10 s ` +
       `: ${(rateShare * 100).toFixed(1)} % of the allowed rate (${turn}${(requests / seconds).toFixed(2)} requests/s); ` +

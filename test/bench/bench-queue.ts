@@ -43,7 +43,10 @@ const SHARD_REPS = Number(process.env['BENCH_SHARD_REPS'] ?? 3_000);
 /** The org as a workspace whose attain.yaml adds `queue.shardReps`: plans and data are links to the org's. */
 function shardedWorkspace(orgDir: string, shardReps: number): { dir: string; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'attain-bench-sharded-'));
-  writeFileSync(join(dir, 'attain.yaml'), `${readFileSync(join(orgDir, 'attain.yaml'), 'utf8')}\nqueue: { shardReps: ${shardReps} }\n`);
+  writeFileSync(
+    join(dir, 'attain.yaml'),
+    `${readFileSync(join(orgDir, 'attain.yaml'), 'utf8')}\nqueue: { shardReps: ${shardReps} }\n`,
+  );
   for (const name of ['plans', 'data']) symlinkSync(join(resolve(orgDir), name), join(dir, name));
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -80,11 +83,18 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
     const sharded = shardedWorkspace(orgDir, SHARD_REPS);
     try {
       for (let round = 1; round <= rounds; round++) {
-        log(`queue: round ${round} of ${rounds} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+        log(
+          `queue: round ${round} of ${rounds} (load average ${loadavg()
+            .map((l) => l.toFixed(1))
+            .join(' ')})`,
+        );
         best.inProcess = Math.min(best.inProcess, await inProcessRun(orgDir, log));
         best.one = Math.min(best.one, await queuedRun(orgDir, 1, redis, log));
         best.two = Math.min(best.two, await queuedRun(orgDir, 2, redis, log));
-        best.sharded = Math.min(best.sharded, await queuedRun(sharded.dir, 2, redis, log, `shards of ${SHARD_REPS.toLocaleString('en')} reps`));
+        best.sharded = Math.min(
+          best.sharded,
+          await queuedRun(sharded.dir, 2, redis, log, `shards of ${SHARD_REPS.toLocaleString('en')} reps`),
+        );
       }
     } finally {
       sharded.dispose();
@@ -147,13 +157,21 @@ async function inProcessRun(orgDir: string, log: (line: string) => void): Promis
       progress: { step: () => undefined, done: (name, _detail, s) => void steps.push(`${name} ${s.toFixed(2)} s`) },
     });
     const seconds = (performance.now() - started) / 1000;
-    log(`queue: in process: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)} (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects): ${steps.join(', ')}`);
+    log(
+      `queue: in process: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)} (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects): ${steps.join(', ')}`,
+    );
     return seconds;
   });
 }
 
 /** One run through `workers` worker processes (started and ready before the clock starts); wall seconds from enqueue to done. */
-async function queuedRun(orgDir: string, workers: number, redis: Redis, log: (line: string) => void, variant = ''): Promise<number> {
+async function queuedRun(
+  orgDir: string,
+  workers: number,
+  redis: Redis,
+  log: (line: string) => void,
+  variant = '',
+): Promise<number> {
   const prefix = `attainbench_${workers}${variant ? 's' : ''}_${process.pid}`;
   return withSchema(`w${workers}${variant ? 's' : ''}`, async (_database, databaseUrl) => {
     const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL, ATTAIN_QUEUE_PREFIX: prefix };
@@ -170,15 +188,20 @@ async function queuedRun(orgDir: string, workers: number, redis: Redis, log: (li
         await new Promise((r) => setTimeout(r, 100));
         const job = await Job.fromId(runs, runId);
         state = (await job?.getState()) ?? 'missing';
-        if (state === 'failed' || state === 'missing') throw new Error(`run ${runId} ${state}: ${job?.failedReason ?? ''}`);
+        if (state === 'failed' || state === 'missing')
+          throw new Error(`run ${runId} ${state}: ${job?.failedReason ?? ''}`);
       }
       const seconds = (performance.now() - started) / 1000;
-      log(`queue: ${workers} worker${workers === 1 ? '' : 's'}${variant ? `, ${variant}` : ''}: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)}`);
+      log(
+        `queue: ${workers} worker${workers === 1 ? '' : 's'}${variant ? `, ${variant}` : ''}: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)}`,
+      );
       // Where the time went: each step job from taken to done, on which worker (pid from its log).
       const done = await steps.getJobs(['completed'], 0, 100, true);
       for (const job of done.sort((a, b) => (a.processedOn ?? 0) - (b.processedOn ?? 0))) {
         const from = ((job.processedOn ?? started) - (job.timestamp ?? 0)) / 1000;
-        log(`    ${job.name.padEnd(10)} ${(job.id ?? '').slice(runId.length + 1).padEnd(26)} ${(((job.finishedOn ?? 0) - (job.processedOn ?? 0)) / 1000).toFixed(2)} s (waited ${from.toFixed(2)} s for a worker)`);
+        log(
+          `    ${job.name.padEnd(10)} ${(job.id ?? '').slice(runId.length + 1).padEnd(26)} ${(((job.finishedOn ?? 0) - (job.processedOn ?? 0)) / 1000).toFixed(2)} s (waited ${from.toFixed(2)} s for a worker)`,
+        );
       }
       return seconds;
     } finally {
@@ -191,8 +214,14 @@ async function queuedRun(orgDir: string, workers: number, redis: Redis, log: (li
   });
 }
 
-function startWorker(orgDir: string, env: NodeJS.ProcessEnv): { process: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', orgDir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+function startWorker(
+  orgDir: string,
+  env: NodeJS.ProcessEnv,
+): { process: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
+  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', orgDir, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   const ready = new Promise<void>((resolveReady, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
@@ -214,7 +243,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { ensureOrg } = await import('./synthetic-org.js');
   const orgDir =
     process.argv[2] ??
-    (await ensureOrg(resolve(here, '../../../.bench'), { reps: Number(process.env['BENCH_REPS'] ?? 10_000), deals: Number(process.env['BENCH_DEALS'] ?? 1_000_000), seed: 42 })).dir;
+    (
+      await ensureOrg(resolve(here, '../../../.bench'), {
+        reps: Number(process.env['BENCH_REPS'] ?? 10_000),
+        deals: Number(process.env['BENCH_DEALS'] ?? 1_000_000),
+        seed: 42,
+      })
+    ).dir;
   const figures = await benchQueue(orgDir, (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(figures ?? null)}\n`);
 }

@@ -67,11 +67,23 @@ export async function benchSalesforce(log: (line: string) => void): Promise<Sale
     const report = await connector.sync(createSyncStore(database.db, 'salesforce'), { log: () => undefined });
     const pullSeconds = (performance.now() - started) / 1000;
     const pulled = report.records['Opportunity'] ?? 0;
-    log(`salesforce pull: ${pulled.toLocaleString('en')} opportunities (+${reps} users) in ${pullSeconds.toFixed(1)} s = ${Math.round(pulled / pullSeconds).toLocaleString('en')} records/s, ${report.apiCalls} API calls (2,000 a page, stored in PGlite)`);
+    log(
+      `salesforce pull: ${pulled.toLocaleString('en')} opportunities (+${reps} users) in ${pullSeconds.toFixed(1)} s = ${Math.round(pulled / pullSeconds).toLocaleString('en')} records/s, ${report.apiCalls} API calls (2,000 a page, stored in PGlite)`,
+    );
 
     const records: CommissionRecord[] = Array.from({ length: lines }, (_, i) => {
       const repId = `005${String(i % reps).padStart(15, '0')}`;
-      return { key: `ae|${repId}|2026-${String((i % 12) + 1).padStart(2, '0')}|c${Math.floor(i / (reps * 12))}`, repId, planId: 'ae', period: '2026-01', component: 'commission', amount: '125.50', currency: 'USD', attainment: '1.05', trace: '{\n  "deals": []\n}' };
+      return {
+        key: `ae|${repId}|2026-${String((i % 12) + 1).padStart(2, '0')}|c${Math.floor(i / (reps * 12))}`,
+        repId,
+        planId: 'ae',
+        period: '2026-01',
+        component: 'commission',
+        amount: '125.50',
+        currency: 'USD',
+        attainment: '1.05',
+        trace: '{\n  "deals": []\n}',
+      };
     });
     const rest = createSalesforceConnector(options);
     const restTarget = await rest.writeback();
@@ -79,15 +91,30 @@ export async function benchSalesforce(log: (line: string) => void): Promise<Sale
     const restStarted = performance.now();
     const restOutcomes = await restTarget.upsert(records);
     const restApiCalls = rest.client.apiCalls - calls;
-    log(`salesforce write-back REST: ${lines.toLocaleString('en')} lines, ${restApiCalls} API calls (target ⌈n/200⌉ = ${Math.ceil(lines / 200)}), ${restOutcomes.filter((o) => o.ok).length.toLocaleString('en')} ok, ${((performance.now() - restStarted) / 1000).toFixed(1)} s`);
+    log(
+      `salesforce write-back REST: ${lines.toLocaleString('en')} lines, ${restApiCalls} API calls (target ⌈n/200⌉ = ${Math.ceil(lines / 200)}), ${restOutcomes.filter((o) => o.ok).length.toLocaleString('en')} ok, ${((performance.now() - restStarted) / 1000).toFixed(1)} s`,
+    );
 
-    const bulk = createSalesforceConnector({ ...options, config: { ...options.config, bulk: { queryAbove: 10_000, ingestAbove: 10_000 } } }, { bulkPollMs: 50 });
+    const bulk = createSalesforceConnector(
+      { ...options, config: { ...options.config, bulk: { queryAbove: 10_000, ingestAbove: 10_000 } } },
+      { bulkPollMs: 50 },
+    );
     const bulkTarget = await bulk.writeback();
     calls = bulk.client.apiCalls;
     const bulkOutcomes = await bulkTarget.upsert(records);
     const bulkApiCalls = bulk.client.apiCalls - calls;
-    log(`salesforce write-back Bulk 2.0: ${lines.toLocaleString('en')} lines in one ingest job, ${bulkApiCalls} API calls (create, upload, close, status, successful and failed results), ${bulkOutcomes.filter((o) => o.ok).length.toLocaleString('en')} ok`);
-    return { pullRecords: pulled, pullSeconds, pullRecordsPerSecond: pulled / pullSeconds, pullApiCalls: report.apiCalls, writebackLines: lines, restApiCalls, bulkApiCalls };
+    log(
+      `salesforce write-back Bulk 2.0: ${lines.toLocaleString('en')} lines in one ingest job, ${bulkApiCalls} API calls (create, upload, close, status, successful and failed results), ${bulkOutcomes.filter((o) => o.ok).length.toLocaleString('en')} ok`,
+    );
+    return {
+      pullRecords: pulled,
+      pullSeconds,
+      pullRecordsPerSecond: pulled / pullSeconds,
+      pullApiCalls: report.apiCalls,
+      writebackLines: lines,
+      restApiCalls,
+      bulkApiCalls,
+    };
   } finally {
     await database.close();
     await org.stop();

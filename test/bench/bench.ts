@@ -56,15 +56,24 @@ async function timeChild(args: string[]): Promise<{ seconds: number; peakRssMb: 
 }
 
 async function main(): Promise<void> {
-  log(`Attain benchmark · node ${process.version} · ${REPS.toLocaleString('en')} reps, ${DEALS.toLocaleString('en')} deals`);
+  log(
+    `Attain benchmark · node ${process.version} · ${REPS.toLocaleString('en')} reps, ${DEALS.toLocaleString('en')} deals`,
+  );
   const org = await ensureOrg(join(root, '.bench'), { reps: REPS, deals: DEALS, seed: 42 });
-  log(`org: ${org.dir} (${(org.bytes / 1e6).toFixed(1)} MB, ${org.splits.toLocaleString('en')} split rows${org.reused ? ', reused' : ''})`);
+  log(
+    `org: ${org.dir} (${(org.bytes / 1e6).toFixed(1)} MB, ${org.splits.toLocaleString('en')} split rows${org.reused ? ', reused' : ''})`,
+  );
 
   // Engine throughput: data in memory, as the engine receives it.
   const workspace = await loadWorkspace(org.dir);
   const source = await readCsvSource(join(org.dir, 'data'), { tz: workspace.config.calendar.tz });
   const normalized = normalize(source.data, { baseCurrency: workspace.config.baseCurrency, locate: source.locate });
-  const input = { calendar: workspace.config.calendar, baseCurrency: workspace.config.baseCurrency, plans: workspace.plans, data: normalized.data };
+  const input = {
+    calendar: workspace.config.calendar,
+    baseCurrency: workspace.config.baseCurrency,
+    plans: workspace.plans,
+    data: normalized.data,
+  };
   const runs: number[] = [];
   let lines = 0;
   for (let i = 0; i < 4; i++) {
@@ -73,17 +82,23 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     lines = result.payouts.length;
     if (i > 0) runs.push(seconds); // the first run warms the JIT up
-    log(`engine run ${i + 1}: ${seconds.toFixed(3)} s (${result.payouts.length.toLocaleString('en')} payout lines, ${result.rejects.length} rejects)${i === 0 ? ' [warm-up]' : ''}`);
+    log(
+      `engine run ${i + 1}: ${seconds.toFixed(3)} s (${result.payouts.length.toLocaleString('en')} payout lines, ${result.rejects.length} rejects)${i === 0 ? ' [warm-up]' : ''}`,
+    );
   }
   const engineSeconds = Math.min(...runs);
   const engineDealsPerSec = Math.round(normalized.data.deals.length / engineSeconds);
-  log(`engine: ${engineDealsPerSec.toLocaleString('en')} deals/s (best of ${runs.length}: ${engineSeconds.toFixed(3)} s, ${lines.toLocaleString('en')} lines)`);
+  log(
+    `engine: ${engineDealsPerSec.toLocaleString('en')} deals/s (best of ${runs.length}: ${engineSeconds.toFixed(3)} s, ${lines.toLocaleString('en')} lines)`,
+  );
 
   // Whole-command timings in fresh processes, parse-only first.
   const parse = await timeChild([join(here, 'parse-only.js'), org.dir]);
   log(`parse only: ${parse.seconds.toFixed(2)} s, peak RSS ${parse.peakRssMb} MB (${parse.stdout.trim()} rows)`);
   const calc = await timeChild([join(root, 'bin/attain.js'), 'calc', '--workspace', org.dir]);
-  log(`attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${(calc.seconds / parse.seconds).toFixed(2)}× parse only)`);
+  log(
+    `attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${(calc.seconds / parse.seconds).toFixed(2)}× parse only)`,
+  );
 
   // The reporting database (issue 3): bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
   let dbWriteRowsPerSec: number | undefined;
@@ -93,7 +108,9 @@ async function main(): Promise<void> {
     runSteps = await benchRun(org.dir, log);
   }
   // The HubSpot pull under its rate limit (issue 5). BENCH_SKIP_HUBSPOT=1 skips it.
-  const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT'] ? undefined : await benchHubspot(log);
+  const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT']
+    ? undefined
+    : await benchHubspot(log);
 
   // The Salesforce connector (issue 4) against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
@@ -110,7 +127,9 @@ async function main(): Promise<void> {
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
       ...(salesforce === undefined ? {} : { salesforce }),
-      ...(hubspot === undefined ? {} : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
+      ...(hubspot === undefined
+        ? {}
+        : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
     }),
   );

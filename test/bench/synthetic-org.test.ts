@@ -201,7 +201,17 @@ describe('generateOrg', () => {
   it('writes plans and attain.yaml with only the keys SPEC §3 allows', async () => {
     const workspace = parseYaml(await readFile(join(org.dir, 'attain.yaml'), 'utf8')) as Record<string, unknown>;
     expect(workspace.source).toEqual({ kind: 'csv', csv: { dir: 'data' } });
-    const planKeys = ['id', 'name', 'currency', 'quotaPeriod', 'payoutPeriod', 'measures', 'components', 'draw', 'clawback'];
+    const planKeys = [
+      'id',
+      'name',
+      'currency',
+      'quotaPeriod',
+      'payoutPeriod',
+      'measures',
+      'components',
+      'draw',
+      'clawback',
+    ];
     const componentKeys: Record<string, string[]> = {
       'rate-table': ['id', 'kind', 'measure', 'basis', 'mode', 'tiers', 'gate', 'cap'],
       'per-deal': ['id', 'kind', 'measure', 'where', 'amount', 'rate'],

@@ -302,23 +302,126 @@ baseCurrency: USD
 // Vocabulary
 
 const FIRST_NAMES = [
-  'Ava', 'Ben', 'Chloe', 'Daniel', 'Elena', 'Farah', 'George', 'Hana', 'Ivan', 'Julia', 'Kenji', 'Lena',
-  'Marco', 'Nadia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Samuel', 'Tara', 'Umar', 'Vera', 'William', 'Xin',
-  'Yusuf', 'Zoe', 'Aisha', 'Bruno', 'Carmen', 'Dmitri', 'Emma', 'Felix', 'Grace', 'Hugo', 'Ines', 'Jonas',
+  'Ava',
+  'Ben',
+  'Chloe',
+  'Daniel',
+  'Elena',
+  'Farah',
+  'George',
+  'Hana',
+  'Ivan',
+  'Julia',
+  'Kenji',
+  'Lena',
+  'Marco',
+  'Nadia',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Samuel',
+  'Tara',
+  'Umar',
+  'Vera',
+  'William',
+  'Xin',
+  'Yusuf',
+  'Zoe',
+  'Aisha',
+  'Bruno',
+  'Carmen',
+  'Dmitri',
+  'Emma',
+  'Felix',
+  'Grace',
+  'Hugo',
+  'Ines',
+  'Jonas',
 ];
 const LAST_NAMES = [
-  'Anderson', 'Becker', 'Chen', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Hoffmann', 'Ito', 'Jensen',
-  'Kowalski', 'Larsen', 'Moreau', 'Nakamura', 'Okafor', 'Patel', 'Quintero', 'Rossi', 'Schmidt', 'Tanaka',
-  'Ueda', 'Varga', 'Weber', 'Xu', 'Yilmaz', 'Zimmermann', 'Alvarez', 'Brennan', 'Costa', 'Dalton',
+  'Anderson',
+  'Becker',
+  'Chen',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Hoffmann',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Larsen',
+  'Moreau',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Quintero',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Ueda',
+  'Varga',
+  'Weber',
+  'Xu',
+  'Yilmaz',
+  'Zimmermann',
+  'Alvarez',
+  'Brennan',
+  'Costa',
+  'Dalton',
 ];
 const COMPANY_HEADS = [
-  'Acme', 'Northwind', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne', 'Soylent',
-  'Hooli', 'Vandelay', 'Oscorp', 'Massive', 'Aperture', 'Blue Sun', 'Gringotts', 'Monarch', 'Pied Piper',
-  'Wonka', 'Zenith', 'Atlas', 'Beacon', 'Cascade', 'Drift', 'Ember', 'Fjord', 'Granite', 'Harbor', 'Ion',
+  'Acme',
+  'Northwind',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark',
+  'Wayne',
+  'Tyrell',
+  'Cyberdyne',
+  'Soylent',
+  'Hooli',
+  'Vandelay',
+  'Oscorp',
+  'Massive',
+  'Aperture',
+  'Blue Sun',
+  'Gringotts',
+  'Monarch',
+  'Pied Piper',
+  'Wonka',
+  'Zenith',
+  'Atlas',
+  'Beacon',
+  'Cascade',
+  'Drift',
+  'Ember',
+  'Fjord',
+  'Granite',
+  'Harbor',
+  'Ion',
 ];
 const COMPANY_TAILS = [
-  'Labs', 'Logistics', 'Health', 'Systems', 'Foods', 'Energy', 'Capital', 'Retail', 'Robotics', 'Media',
-  'Analytics', 'Aerospace', 'Pharma', 'Holdings', 'Software', 'Industries', 'Mobility', 'Security',
+  'Labs',
+  'Logistics',
+  'Health',
+  'Systems',
+  'Foods',
+  'Energy',
+  'Capital',
+  'Retail',
+  'Robotics',
+  'Media',
+  'Analytics',
+  'Aerospace',
+  'Pharma',
+  'Holdings',
+  'Software',
+  'Industries',
+  'Mobility',
+  'Security',
 ];
 const DEAL_TYPES = ['New Business', 'Upsell', 'Renewal'] as const;
 
@@ -512,7 +615,10 @@ export async function generateOrg(dir: string, options: OrgOptions): Promise<Org
     quarters.forEach((quarter, q) => {
       if (quarter.last < (activeFrom[i] as number) || quarter.first > (activeTo[i] as number)) return;
       const stretch = people.between(75, 125) / 100;
-      quotas[(firstIndividual + i) * quarters.length + q] = Math.max(1000, Math.round((expected * stretch) / 1000) * 1000);
+      quotas[(firstIndividual + i) * quarters.length + q] = Math.max(
+        1000,
+        Math.round((expected * stretch) / 1000) * 1000,
+      );
     });
   }
   for (let index = reps - 1; index > 0; index -= 1) {
@@ -630,7 +736,9 @@ export async function generateOrg(dir: string, options: OrgOptions): Promise<Org
         if (dealRng.chance(30)) {
           const overlay = availableFrom(dealRng.int(ic), day, owner, partner);
           if (overlay >= 0) {
-            splitsOut.push(`d${n},r${firstIndividual + overlay + 1},${formatHundredths(dealRng.pick(OVERLAY_SHARES))},overlay\n`);
+            splitsOut.push(
+              `d${n},r${firstIndividual + overlay + 1},${formatHundredths(dealRng.pick(OVERLAY_SHARES))},overlay\n`,
+            );
             splitRows += 1;
           }
         }
@@ -652,10 +760,7 @@ export async function generateOrg(dir: string, options: OrgOptions): Promise<Org
  * moved into place with its marker file already written, so a crashed or concurrent run never
  * leaves a half-written org that looks complete.
  */
-export async function ensureOrg(
-  cacheRoot: string,
-  options: OrgOptions,
-): Promise<OrgSummary & { reused: boolean }> {
+export async function ensureOrg(cacheRoot: string, options: OrgOptions): Promise<OrgSummary & { reused: boolean }> {
   const normalized = normalize(options);
   const dir = join(cacheRoot, `org-${normalized.reps}-${normalized.deals}-${normalized.seed}`);
   const wanted = { version: GENERATOR_VERSION, options: normalized };

@@ -35,7 +35,14 @@ describe('attain calc on the example workspace', () => {
     expect(second.out).toBe(first.out);
     const result = JSON.parse(first.out) as {
       currency: string;
-      payouts: { repId: string; planId: string; period: string; component: string; amount: string; trace: Record<string, unknown> }[];
+      payouts: {
+        repId: string;
+        planId: string;
+        period: string;
+        component: string;
+        amount: string;
+        trace: Record<string, unknown>;
+      }[];
       attainment: Record<string, string>[];
       rejects: { source: string; recordId: string; reason: string }[];
     };
@@ -45,7 +52,13 @@ describe('attain calc on the example workspace', () => {
     const total = result.payouts.reduce((sum, p) => sum + Math.round(Number(p.amount) * 100), 0);
     expect(total).toBe(6093250);
     expect(result.attainment).toContainEqual({
-      repId: 'r1', planId: 'ae-fy26', period: '2026-Q1', measure: 'bookings', credit: '113000', quota: '120000', attainment: '0.9416666667',
+      repId: 'r1',
+      planId: 'ae-fy26',
+      period: '2026-Q1',
+      measure: 'bookings',
+      credit: '113000',
+      quota: '120000',
+      attainment: '0.9416666667',
     });
     expect(result.rejects.map((r) => r.recordId)).toEqual(['o-1014', 'o-1015', 'o-1016', 'o-1017']);
     // Every line explains itself.
@@ -80,12 +93,17 @@ describe('bad input', () => {
     for (let i = 0; i < 2000; i++) {
       const good = i % 2 === 0;
       const amount = good ? '1000.00' : ['12,5', 'abc', '', '1e5'][i % 4 === 1 ? 0 : 1 + (i % 3)]!;
-      rows.push(`x-${i},Generated ${i},r1,${good ? amount : `"${amount}"`},USD,2026-02-1${i % 10},won,New Business,12,`);
+      rows.push(
+        `x-${i},Generated ${i},r1,${good ? amount : `"${amount}"`},USD,2026-02-1${i % 10},won,New Business,12,`,
+      );
     }
     appendFileSync(join(dir, 'data/deals.csv'), rows.join('\n') + '\n');
     const { code, out } = await runCli(['calc', '--workspace', dir, '--json']);
     expect(code).toBe(0);
-    const result = JSON.parse(out) as { rejects: { recordId: string }[]; attainment: { repId: string; period: string; credit: string }[] };
+    const result = JSON.parse(out) as {
+      rejects: { recordId: string }[];
+      attainment: { repId: string; period: string; credit: string }[];
+    };
     expect(result.rejects.filter((r) => r.recordId.startsWith('x-'))).toHaveLength(1000);
     // Alice's Q1 credit grows by the 1,000 good rows × 1,000.
     const alice = result.attainment.find((a) => a.repId === 'r1' && a.period === '2026-Q1')!;
@@ -106,7 +124,13 @@ describe('bad input', () => {
   it('a plan with an unknown measure stops with exit 2', async () => {
     const dir = scratch();
     const file = join(dir, 'plans/sales-manager.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('measure: team-bookings\n    rate: 0.005', 'measure: team-booking\n    rate: 0.005'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        'measure: team-bookings\n    rate: 0.005',
+        'measure: team-booking\n    rate: 0.005',
+      ),
+    );
     const { code, err } = await runCli(['validate', '--workspace', dir]);
     expect(code).toBe(2);
     expect(err).toMatch(/plans\/sales-manager\.yaml:\d+:\d+ components\[1\]\.measure: .*team-booking/);

@@ -148,7 +148,11 @@ describe('attain.yaml', () => {
 `;
     const text = edit(SALESFORCE, 'database:', `${extra}database:`);
     const salesforce = parseAttainConfig(text, ENV).config?.source.salesforce;
-    expect(salesforce).toMatchObject({ filters: { stages: ['Closed Won'], recordTypes: ['New_Business'] }, limits: { maxApiShare: '0.4' }, bulk: { queryAbove: 50000 } });
+    expect(salesforce).toMatchObject({
+      filters: { stages: ['Closed Won'], recordTypes: ['New_Business'] },
+      limits: { maxApiShare: '0.4' },
+      bulk: { queryAbove: 50000 },
+    });
     const tooMuch = edit(text, 'maxApiShare: 0.4', 'maxApiShare: 1.5');
     expect(problems(tooMuch)).toEqual([
       `attain.yaml:${positionOf(tooMuch, '1.5')} source.salesforce.limits.maxApiShare: expected a share above 0 and at most 1, such as 0.25`,
@@ -160,11 +164,16 @@ describe('attain.yaml', () => {
     const queueOnly = { unsetAllowed: (path: string) => path.startsWith('source.') };
     const parsed = parseAttainConfig(SALESFORCE, env, 'attain.yaml', queueOnly);
     expect(parsed.issues).toEqual([]);
-    expect(parsed.config?.source.salesforce?.auth).toMatchObject({ clientId: '${SF_CLIENT_ID}', privateKey: '${SF_PRIVATE_KEY}' });
+    expect(parsed.config?.source.salesforce?.auth).toMatchObject({
+      clientId: '${SF_CLIENT_ID}',
+      privateKey: '${SF_PRIVATE_KEY}',
+    });
     expect(parsed.config?.queue?.redisUrl).toBe('redis://localhost:6379');
     // Strictly (every other command), the same environment is two problems; the queue's own variable is one either way.
     expect(problems(SALESFORCE, env)).toHaveLength(2);
-    expect(parseAttainConfig(SALESFORCE, { ...env, REDIS_URL: undefined }, 'attain.yaml', queueOnly).issues.map(formatIssue)).toEqual([
+    expect(
+      parseAttainConfig(SALESFORCE, { ...env, REDIS_URL: undefined }, 'attain.yaml', queueOnly).issues.map(formatIssue),
+    ).toEqual([
       `attain.yaml:${positionOf(SALESFORCE, '${REDIS_URL}')} queue.redisUrl: environment variable REDIS_URL is not set`,
     ]);
   });

@@ -59,7 +59,11 @@ describe('a valid plan', () => {
   });
 
   it('reads rollup: false and a per-deal rate', () => {
-    const text = edit(edit(SPEC_PLAN_YAML, 'credit: splits ', 'credit: splits\n    rollup: false'), 'amount: 500 ', 'rate: 0.01');
+    const text = edit(
+      edit(SPEC_PLAN_YAML, 'credit: splits ', 'credit: splits\n    rollup: false'),
+      'amount: 500 ',
+      'rate: 0.01',
+    );
     const { plan } = parsePlan(text, FILE);
     expect(plan?.measures.bookings?.rollup).toBe(false);
     expect(plan?.components[1]).toStrictEqual({
@@ -75,7 +79,9 @@ describe('a valid plan', () => {
 describe('an invalid plan', () => {
   it('names file, line, column and key of a rate that is not a number', () => {
     const text = edit(SPEC_PLAN_YAML, 'rate: 0.06', 'rate: six');
-    expect(problems(text)).toEqual([`${FILE}:${positionOf(text, 'six')} components[0].tiers[1].rate: expected a number`]);
+    expect(problems(text)).toEqual([
+      `${FILE}:${positionOf(text, 'six')} components[0].tiers[1].rate: expected a number`,
+    ]);
   });
 
   it('points at an unknown key itself and suggests the key meant', () => {
@@ -86,7 +92,11 @@ describe('an invalid plan', () => {
   });
 
   it('reports a component whose measure the plan does not define', () => {
-    const text = edit(SPEC_PLAN_YAML, 'measure: bookings\n    attainmentAtLeast', 'measure: bookngs\n    attainmentAtLeast');
+    const text = edit(
+      SPEC_PLAN_YAML,
+      'measure: bookings\n    attainmentAtLeast',
+      'measure: bookngs\n    attainmentAtLeast',
+    );
     expect(problems(text)).toEqual([
       `${FILE}:${positionOf(text, 'bookngs')} components[2].measure: unknown measure bookngs (did you mean bookings?)`,
     ]);

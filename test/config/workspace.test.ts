@@ -100,7 +100,10 @@ describe('loadWorkspace', () => {
   });
 
   it('carries each issue as data too, for tools', async () => {
-    const dir = await workspace({ 'attain.yaml': 'source: { kind: csv }\nwriteback: { enabled: maybe }\n', 'plans/ae.yaml': SPEC_PLAN_YAML });
+    const dir = await workspace({
+      'attain.yaml': 'source: { kind: csv }\nwriteback: { enabled: maybe }\n',
+      'plans/ae.yaml': SPEC_PLAN_YAML,
+    });
     const error = await loadWorkspace(dir, {}).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues).toEqual([

@@ -63,12 +63,15 @@ export class TestBackend {
 
   /** Empties every table (between tests of one file). */
   async truncateAll(): Promise<void> {
-    await sql`truncate reps, deals, splits, quotas, assignments, fx_rates, runs, run_inputs, payout_lines, attainment, rejects, locks, lock_events, sync_cursors, sync_rejects, writeback_state`.execute(this.db);
+    await sql`truncate reps, deals, splits, quotas, assignments, fx_rates, runs, run_inputs, payout_lines, attainment, rejects, locks, lock_events, sync_cursors, sync_rejects, writeback_state`.execute(
+      this.db,
+    );
   }
 
   async dispose(): Promise<void> {
     const first = this.opened[0];
-    if (first && this.name === 'postgres') await sql`drop schema if exists ${sql.id(this.schema)} cascade`.execute(first.db).catch(() => undefined);
+    if (first && this.name === 'postgres')
+      await sql`drop schema if exists ${sql.id(this.schema)} cascade`.execute(first.db).catch(() => undefined);
     for (const database of this.opened.reverse()) await database.close();
     this.opened = [];
     if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
@@ -125,10 +128,10 @@ function noteSkippedOnce(reason: string): void {
   // Markers of earlier runs (whose vitest process is gone) are of no use any more.
   for (const name of readdirSync(tmpdir())) {
     const pid = Number(name.slice(prefix.length));
-    if (name.startsWith(prefix) && pid !== process.ppid && !isRunning(pid)) rmSync(join(tmpdir(), name), { force: true });
+    if (name.startsWith(prefix) && pid !== process.ppid && !isRunning(pid))
+      rmSync(join(tmpdir(), name), { force: true });
   }
 }
-
 
 /**
  * A freshly initialised PGlite data dir, made once per machine and PGlite version and copied per
@@ -136,9 +139,15 @@ function noteSkippedOnce(reason: string): void {
  */
 async function pgliteTemplate(): Promise<string> {
   const require = createRequire(import.meta.url);
-  const { version } = require(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json')) as { version: string };
+  const { version } = require(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json')) as {
+    version: string;
+  };
   const template = join(tmpdir(), `attain-pglite-template-${version}`);
-  const ready = () => stat(join(template, 'PG_VERSION')).then(() => true, () => false);
+  const ready = () =>
+    stat(join(template, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    );
   const building = `${template}.building`;
   for (let waited = 0; !(await ready()); waited += 500) {
     try {

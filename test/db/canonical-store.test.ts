@@ -14,12 +14,26 @@ forEachBackend((backend) => {
       select 1234.5600::numeric as a, 1234.56::numeric as b, 0.1::numeric + 0.2::numeric as c,
              sum(x) as total, count(*) as n, '2026-01-02'::date as d
         from unnest(array['1234.50', '0.005', '99999999999999999999.99']::numeric[]) as x`.execute(backend.db);
-    expect(rows[0]).toEqual({ a: '1234.5600', b: '1234.56', c: '0.3', total: '100000000000000001234.495', n: '3', d: '2026-01-02' });
+    expect(rows[0]).toEqual({
+      a: '1234.5600',
+      b: '1234.56',
+      c: '0.3',
+      total: '100000000000000001234.495',
+      n: '3',
+      d: '2026-01-02',
+    });
   });
 
   it('stores canonical data and reads back exactly what was given', async () => {
     const data = canonical();
-    expect(await upsertCanonical(backend.db, data, 'csv')).toEqual({ reps: 3, deals: 2, splits: 3, quotas: 2, assignments: 2, fxRates: 1 });
+    expect(await upsertCanonical(backend.db, data, 'csv')).toEqual({
+      reps: 3,
+      deals: 2,
+      splits: 3,
+      quotas: 2,
+      assignments: 2,
+      fxRates: 1,
+    });
     const back = await readCanonical(backend.db);
     expect(back).toEqual(data);
     expect(back.deals[0]?.amount).toBe('1234.5600');
@@ -46,7 +60,11 @@ forEachBackend((backend) => {
   it('keeps sources apart: a snapshot of one source leaves the other source rows', async () => {
     const data = canonical();
     await upsertCanonical(backend.db, { ...data, quotas: [], assignments: [] }, 'salesforce');
-    await upsertCanonical(backend.db, { reps: [], deals: [], splits: [], fxRates: [], quotas: data.quotas, assignments: data.assignments }, 'csv');
+    await upsertCanonical(
+      backend.db,
+      { reps: [], deals: [], splits: [], fxRates: [], quotas: data.quotas, assignments: data.assignments },
+      'csv',
+    );
     expect(await readCanonical(backend.db)).toEqual(data);
     expect((await readCanonical(backend.db, { source: 'csv' })).deals).toEqual([]);
     expect((await readCanonical(backend.db, { source: 'salesforce' })).deals).toEqual(data.deals);
@@ -58,7 +76,14 @@ forEachBackend((backend) => {
     const d1 = { ...data.deals[0]!, amount: '2000.00', stage: 'lost' as const };
     await upsertCanonical(
       backend.db,
-      { reps: [], deals: [d1], splits: [{ dealId: 'd1', repId: 'r1', percent: '100', kind: 'revenue' }], quotas: [], assignments: [], fxRates: [] },
+      {
+        reps: [],
+        deals: [d1],
+        splits: [{ dealId: 'd1', repId: 'r1', percent: '100', kind: 'revenue' }],
+        quotas: [],
+        assignments: [],
+        fxRates: [],
+      },
       'salesforce',
       { mode: 'incremental' },
     );
@@ -70,7 +95,15 @@ forEachBackend((backend) => {
 
   it('round-trips awkward text: quotes, backslashes, braces, commas, the word NULL, newlines, emoji', async () => {
     const data = canonical();
-    const awkward = ['say "hi", then {leave}', 'C:\\path\\to\\"file"', 'NULL', '', ' padded ', 'line\nbreak\ttab', 'naïve 🚀 \u2028'];
+    const awkward = [
+      'say "hi", then {leave}',
+      'C:\\path\\to\\"file"',
+      'NULL',
+      '',
+      ' padded ',
+      'line\nbreak\ttab',
+      'naïve 🚀 \u2028',
+    ];
     data.reps = awkward.map((name, i) => ({ id: `r${i}`, name, email: name, active: i % 2 === 0 }));
     data.deals[0]!.fields = Object.fromEntries(awkward.map((v, i) => [`f${i} ${v}`, v]));
     await upsertCanonical(backend.db, data, 'csv');
@@ -88,10 +121,17 @@ forEachBackend((backend) => {
 
   it('writes in bulk, thousands of rows per statement', async () => {
     const data = canonical();
-    data.deals = Array.from({ length: 5000 }, (_, i) => ({ ...data.deals[0]!, id: `d${String(i).padStart(5, '0')}`, amount: `${i}.01` }));
+    data.deals = Array.from({ length: 5000 }, (_, i) => ({
+      ...data.deals[0]!,
+      id: `d${String(i).padStart(5, '0')}`,
+      amount: `${i}.01`,
+    }));
     data.splits = [];
     await upsertCanonical(backend.db, data, 'csv');
-    const { rows } = await sql<{ n: string; total: string }>`select count(*) as n, sum(amount) as total from deals`.execute(backend.db);
+    const { rows } = await sql<{
+      n: string;
+      total: string;
+    }>`select count(*) as n, sum(amount) as total from deals`.execute(backend.db);
     expect(rows[0]).toEqual({ n: '5000', total: '12497550.00' });
   });
 });

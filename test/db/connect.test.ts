@@ -13,34 +13,53 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('a database that cannot be reached', () => {
   it('throws DatabaseUnavailableError naming host, port and database, with the password masked', async () => {
-    const error = await openDatabase({ url: 'postgres://attain:s3cr3t@127.0.0.1:1/reports', dataDir: scratch }).catch((e: unknown) => e);
+    const error = await openDatabase({ url: 'postgres://attain:s3cr3t@127.0.0.1:1/reports', dataDir: scratch }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
     const { name, message, cause } = error as DatabaseUnavailableError;
     expect(name).toBe('DatabaseUnavailableError');
-    expect(message).toBe('cannot reach PostgreSQL at 127.0.0.1:1, database reports (postgres://attain:****@127.0.0.1:1/reports): connect ECONNREFUSED 127.0.0.1:1');
+    expect(message).toBe(
+      'cannot reach PostgreSQL at 127.0.0.1:1, database reports (postgres://attain:****@127.0.0.1:1/reports): connect ECONNREFUSED 127.0.0.1:1',
+    );
     expect(message).not.toContain('s3cr3t');
     expect(cause).toBeInstanceOf(Error);
   });
 
   it('names the cause for a host name too', async () => {
-    const error = (await openDatabase({ url: 'postgresql://me:pw@localhost:1/db', dataDir: scratch }).catch((e: unknown) => e)) as Error;
+    const error = (await openDatabase({ url: 'postgresql://me:pw@localhost:1/db', dataDir: scratch }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
-    expect(error.message).toMatch(/^cannot reach PostgreSQL at localhost:1, database db \(postgresql:\/\/me:\*\*\*\*@localhost:1\/db\): .*ECONNREFUSED/);
+    expect(error.message).toMatch(
+      /^cannot reach PostgreSQL at localhost:1, database db \(postgresql:\/\/me:\*\*\*\*@localhost:1\/db\): .*ECONNREFUSED/,
+    );
   });
 
   it('rejects a URL that is not a PostgreSQL URL without echoing it', async () => {
     await expect(openDatabase({ url: 'not a url with secret', dataDir: scratch })).rejects.toThrow(DatabaseConfigError);
-    await expect(openDatabase({ url: 'not a url with secret', dataDir: scratch })).rejects.toThrow(/^the database URL is not a valid URL/);
-    await expect(openDatabase({ url: 'mysql://u:p@h/db', dataDir: scratch })).rejects.toThrow('must start with postgres://');
-    await expect(openDatabase({ url: POSTGRES_URL, dataDir: scratch, schema: 'Robert"); drop' })).rejects.toThrow('schema name');
+    await expect(openDatabase({ url: 'not a url with secret', dataDir: scratch })).rejects.toThrow(
+      /^the database URL is not a valid URL/,
+    );
+    await expect(openDatabase({ url: 'mysql://u:p@h/db', dataDir: scratch })).rejects.toThrow(
+      'must start with postgres://',
+    );
+    await expect(openDatabase({ url: POSTGRES_URL, dataDir: scratch, schema: 'Robert"); drop' })).rejects.toThrow(
+      'schema name',
+    );
   });
 });
 
 describe('describeCause', () => {
   it('spells out an AggregateError with no message (Node connecting to localhost on two address families)', () => {
-    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
-    const error = Object.assign(new AggregateError([refused('::1:5432'), refused('127.0.0.1:5432')], ''), { code: 'ECONNREFUSED' });
-    expect(describeCause(error)).toBe('ECONNREFUSED; connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+    const error = Object.assign(new AggregateError([refused('::1:5432'), refused('127.0.0.1:5432')], ''), {
+      code: 'ECONNREFUSED',
+    });
+    expect(describeCause(error)).toBe(
+      'ECONNREFUSED; connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432',
+    );
     expect(describeCause('plain')).toBe('plain');
   });
 });
@@ -52,7 +71,10 @@ describe('parsePostgresUrl', () => {
       hostPort: 'db.internal:5432',
       database: 'test',
     });
-    expect(parsePostgresUrl('postgres://attain@10.0.0.5:6543')).toMatchObject({ hostPort: '10.0.0.5:6543', database: 'attain' });
+    expect(parsePostgresUrl('postgres://attain@10.0.0.5:6543')).toMatchObject({
+      hostPort: '10.0.0.5:6543',
+      database: 'attain',
+    });
     expect(parsePostgresUrl('postgres:///reports?host=/var/run/postgresql&password=x')).toEqual({
       masked: 'postgres:///reports?host=%2Fvar%2Frun%2Fpostgresql&password=****',
       hostPort: '/var/run/postgresql:5432',
@@ -77,7 +99,10 @@ describe('the embedded database', () => {
 
 forEachBackend((backend) => {
   it('describes where the data is, without secrets', () => {
-    if (backend.name === 'pglite') expect(backend.database.describe).toBe(`embedded PostgreSQL (PGlite) at ${join(backend.workspaceDataDir, 'pglite')}`);
+    if (backend.name === 'pglite')
+      expect(backend.database.describe).toBe(
+        `embedded PostgreSQL (PGlite) at ${join(backend.workspaceDataDir, 'pglite')}`,
+      );
     else expect(backend.database.describe).toBe(`${POSTGRES_URL} (schema ${backend.schema})`);
     expect(backend.database.backend).toBe(backend.name);
   });
@@ -87,18 +112,22 @@ forEachBackend((backend) => {
     expect(rows[0]?.schema).toBe(backend.name === 'postgres' ? backend.schema : 'public');
   });
 
-  if (backend.name === 'postgres') it('reports a database that does not exist as unavailable', async () => {
-    const url = POSTGRES_URL.replace(/\/[^/]*$/, '/attain_no_such_database');
-    await expect(openDatabase({ url, dataDir: scratch })).rejects.toThrow(/database attain_no_such_database .*does not exist/);
-  });
+  if (backend.name === 'postgres')
+    it('reports a database that does not exist as unavailable', async () => {
+      const url = POSTGRES_URL.replace(/\/[^/]*$/, '/attain_no_such_database');
+      await expect(openDatabase({ url, dataDir: scratch })).rejects.toThrow(
+        /database attain_no_such_database .*does not exist/,
+      );
+    });
 
-  if (backend.name === 'pglite') it('takes over the lock file of a process that is gone, and removes it on close', async () => {
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    await backend.database.close();
-    await writeFile(join(backend.workspaceDataDir, 'pglite.lock'), `${dead}\n`);
-    const reopened = await backend.open();
-    expect((await sql<{ one: number }>`select 1 as one`.execute(reopened.db)).rows).toEqual([{ one: 1 }]);
-    await reopened.close();
-    await expect(stat(join(backend.workspaceDataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
-  });
+  if (backend.name === 'pglite')
+    it('takes over the lock file of a process that is gone, and removes it on close', async () => {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      await backend.database.close();
+      await writeFile(join(backend.workspaceDataDir, 'pglite.lock'), `${dead}\n`);
+      const reopened = await backend.open();
+      expect((await sql<{ one: number }>`select 1 as one`.execute(reopened.db)).rows).toEqual([{ one: 1 }]);
+      await reopened.close();
+      await expect(stat(join(backend.workspaceDataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
+    });
 });

@@ -8,7 +8,15 @@ export function canonical(): CanonicalData {
     reps: [
       { id: 'mgr', name: 'Mia Manager', email: 'mia@example.com', active: true },
       { id: 'r1', name: 'Ann', email: 'ann@example.com', managerId: 'mgr', active: true, hireDate: '2025-03-01' },
-      { id: 'r2', name: 'Bob', email: 'bob@example.com', managerId: 'mgr', active: false, hireDate: '2024-01-15', endDate: '2026-06-30' },
+      {
+        id: 'r2',
+        name: 'Bob',
+        email: 'bob@example.com',
+        managerId: 'mgr',
+        active: false,
+        hireDate: '2024-01-15',
+        endDate: '2026-06-30',
+      },
     ],
     deals: [
       {
@@ -24,7 +32,17 @@ export function canonical(): CanonicalData {
         lastModified: '2026-02-01T10:00:00Z',
         deleted: false,
       },
-      { id: 'd2', name: 'Globex', ownerId: 'r2', amount: '99999999999999999999.99', currency: 'EUR', closeDate: '2026-02-28', stage: 'lost', fields: {}, deleted: true },
+      {
+        id: 'd2',
+        name: 'Globex',
+        ownerId: 'r2',
+        amount: '99999999999999999999.99',
+        currency: 'EUR',
+        closeDate: '2026-02-28',
+        stage: 'lost',
+        fields: {},
+        deleted: true,
+      },
     ],
     splits: [
       // In the order readCanonical returns them: by deal, kind, rep.
@@ -44,10 +62,40 @@ export function canonical(): CanonicalData {
   };
 }
 
-export function line(repId: string, period: string, component: string, amount: string, planId = 'ae', currency = 'USD'): PayoutLine {
-  return { repId, planId, period, component, amount, currency, trace: Trace.of({ deals: [{ deal: `${repId}-${period}`, credit: amount }], rate: '0.05' }) };
+export function line(
+  repId: string,
+  period: string,
+  component: string,
+  amount: string,
+  planId = 'ae',
+  currency = 'USD',
+): PayoutLine {
+  return {
+    repId,
+    planId,
+    period,
+    component,
+    amount,
+    currency,
+    trace: Trace.of({ deals: [{ deal: `${repId}-${period}`, credit: amount }], rate: '0.05' }),
+  };
 }
 
-export function attainmentRow(repId: string, period: string, credit: string, quota?: string, attainment?: string, planId = 'ae'): AttainmentRow {
-  return { repId, planId, period, measure: 'bookings', credit, ...(quota === undefined ? {} : { quota }), ...(attainment === undefined ? {} : { attainment }) };
+export function attainmentRow(
+  repId: string,
+  period: string,
+  credit: string,
+  quota?: string,
+  attainment?: string,
+  planId = 'ae',
+): AttainmentRow {
+  return {
+    repId,
+    planId,
+    period,
+    measure: 'bookings',
+    credit,
+    ...(quota === undefined ? {} : { quota }),
+    ...(attainment === undefined ? {} : { attainment }),
+  };
 }

@@ -19,11 +19,19 @@ forEachBackend((backend) => {
     await migrateToLatest(backend.db);
     const written = await withRunLock(backend.database, async () => {
       await startRun(backend.db, { id: 'run-a', trigger: 'manual', inputsHash: 'h', planVersions: {} });
-      return replaceResults(backend.db, { runId: 'run-a', planId: 'ae', periods: ['2026-01'], lines: [line('r1', '2026-01', 'commission', '1.00')], attainment: [] });
+      return replaceResults(backend.db, {
+        runId: 'run-a',
+        planId: 'ae',
+        periods: ['2026-01'],
+        lines: [line('r1', '2026-01', 'commission', '1.00')],
+        attainment: [],
+      });
     });
     expect(written).toEqual({ lines: 1, attainment: 0 });
     // Released: the next run takes it, also after a run that threw.
-    await expect(withRunLock(backend.database, () => Promise.reject(new Error('step failed')))).rejects.toThrow('step failed');
+    await expect(withRunLock(backend.database, () => Promise.reject(new Error('step failed')))).rejects.toThrow(
+      'step failed',
+    );
     expect(await withRunLock(backend.database, () => Promise.resolve('again'))).toBe('again');
   });
 
@@ -31,7 +39,10 @@ forEachBackend((backend) => {
     await migrateToLatest(backend.db);
     await startRun(backend.db, { id: 'crashed', trigger: 'schedule', inputsHash: 'h', planVersions: {} });
     await withRunLock(backend.database, async () => {
-      expect(await getRun(backend.db, 'crashed')).toMatchObject({ status: 'failed', error: expect.stringContaining('abandoned') });
+      expect(await getRun(backend.db, 'crashed')).toMatchObject({
+        status: 'failed',
+        error: expect.stringContaining('abandoned'),
+      });
     });
   });
 
@@ -49,26 +60,30 @@ forEachBackend((backend) => {
     await started.wait;
     const refused = withRunLock(other, () => Promise.resolve('never'));
     await expect(refused).rejects.toThrow(RunInProgressError);
-    await expect(withRunLock(other, () => Promise.resolve('never'))).rejects.toThrow(/another attain run is in progress on .*\(run run-1, started .*\); wait for it to finish/);
+    await expect(withRunLock(other, () => Promise.resolve('never'))).rejects.toThrow(
+      /another attain run is in progress on .*\(run run-1, started .*\); wait for it to finish/,
+    );
     first.open();
     await holding;
     expect(await withRunLock(other, () => Promise.resolve('mine now'))).toBe('mine now');
   });
 
-  if (backend.name === 'postgres') it('locks per schema: a run in another schema is not blocked', async () => {
-    const schema = `${backend.schema}_other`;
-    const elsewhere = await openDatabase({ url: POSTGRES_URL, dataDir: backend.workspaceDataDir, schema });
-    try {
-      const done = await withRunLock(backend.database, () => withRunLock(elsewhere, () => Promise.resolve('both')));
-      expect(done).toBe('both');
-    } finally {
-      await elsewhere.db.schema.dropSchema(schema).ifExists().cascade().execute();
-      await elsewhere.close();
-    }
-  });
+  if (backend.name === 'postgres')
+    it('locks per schema: a run in another schema is not blocked', async () => {
+      const schema = `${backend.schema}_other`;
+      const elsewhere = await openDatabase({ url: POSTGRES_URL, dataDir: backend.workspaceDataDir, schema });
+      try {
+        const done = await withRunLock(backend.database, () => withRunLock(elsewhere, () => Promise.resolve('both')));
+        expect(done).toBe('both');
+      } finally {
+        await elsewhere.db.schema.dropSchema(schema).ifExists().cascade().execute();
+        await elsewhere.close();
+      }
+    });
 
-  if (backend.name === 'pglite') it('keeps a second process off the embedded database', async () => {
-    await expect(openDatabase({ dataDir: backend.workspaceDataDir })).rejects.toThrow(DatabaseUnavailableError);
-    await expect(openDatabase({ dataDir: backend.workspaceDataDir })).rejects.toThrow(/already open in this process/);
-  });
+  if (backend.name === 'pglite')
+    it('keeps a second process off the embedded database', async () => {
+      await expect(openDatabase({ dataDir: backend.workspaceDataDir })).rejects.toThrow(DatabaseUnavailableError);
+      await expect(openDatabase({ dataDir: backend.workspaceDataDir })).rejects.toThrow(/already open in this process/);
+    });
 });

@@ -15,13 +15,26 @@ forEachBackend((backend) => {
   beforeEach(() => backend.truncateAll());
 
   const stored = (b: TestBackend = backend) =>
-    b.db.selectFrom('payout_lines').select(['run_id', 'rep_id', 'period', 'component', 'amount']).orderBy('period').orderBy('rep_id').orderBy('component').execute();
+    b.db
+      .selectFrom('payout_lines')
+      .select(['run_id', 'rep_id', 'period', 'component', 'amount'])
+      .orderBy('period')
+      .orderBy('rep_id')
+      .orderBy('component')
+      .execute();
 
   describe('runs', () => {
     it('records a run from start to finish, and a retried id starts afresh', async () => {
       await startRun(backend.db, { id: 'run-1', trigger: 'manual', inputsHash: 'abc', planVersions: { ae: 'v1' } });
       let run = await getRun(backend.db, 'run-1');
-      expect(run).toMatchObject({ status: 'running', trigger: 'manual', inputs_hash: 'abc', plan_versions: { ae: 'v1' }, finished_at: null, counts: null });
+      expect(run).toMatchObject({
+        status: 'running',
+        trigger: 'manual',
+        inputs_hash: 'abc',
+        plan_versions: { ae: 'v1' },
+        finished_at: null,
+        counts: null,
+      });
       expect(run?.started_at).toBeInstanceOf(Date);
 
       await finishRun(backend.db, 'run-1', { status: 'failed', counts: { deals: 2 }, error: 'boom' });
@@ -30,7 +43,14 @@ forEachBackend((backend) => {
       expect(run?.finished_at).toBeInstanceOf(Date);
 
       await startRun(backend.db, { id: 'run-1', trigger: 'schedule', inputsHash: 'def', planVersions: { ae: 'v2' } });
-      expect(await getRun(backend.db, 'run-1')).toMatchObject({ status: 'running', trigger: 'schedule', inputs_hash: 'def', finished_at: null, error: null, counts: null });
+      expect(await getRun(backend.db, 'run-1')).toMatchObject({
+        status: 'running',
+        trigger: 'schedule',
+        inputs_hash: 'def',
+        finished_at: null,
+        error: null,
+        counts: null,
+      });
       await expect(finishRun(backend.db, 'nope', { status: 'succeeded' })).rejects.toThrow('no such run');
     });
 
@@ -56,13 +76,22 @@ forEachBackend((backend) => {
       runId,
       planId: 'ae',
       periods: PERIODS,
-      lines: [line('r1', '2026-01', 'commission', '8250.00'), line('r1', '2026-02', 'commission', '-100.10'), line('r2', '2026-01', 'commission', '0.01')],
+      lines: [
+        line('r1', '2026-01', 'commission', '8250.00'),
+        line('r1', '2026-02', 'commission', '-100.10'),
+        line('r2', '2026-01', 'commission', '0.01'),
+      ],
       attainment: [attainmentRow('r1', '2026-Q1', '150000', '100000', '1.5'), attainmentRow('r2', '2026-Q1', '0')],
     });
 
     it('writes lines with their trace and attainment, exact', async () => {
       expect(await replaceResults(backend.db, results('run-1'))).toEqual({ lines: 3, attainment: 2 });
-      const rows = await backend.db.selectFrom('payout_lines').selectAll().orderBy('period').orderBy('rep_id').execute();
+      const rows = await backend.db
+        .selectFrom('payout_lines')
+        .selectAll()
+        .orderBy('period')
+        .orderBy('rep_id')
+        .execute();
       expect(rows[0]).toEqual({
         run_id: 'run-1',
         rep_id: 'r1',
@@ -75,8 +104,26 @@ forEachBackend((backend) => {
       });
       const attainment = await backend.db.selectFrom('attainment').selectAll().orderBy('rep_id').execute();
       expect(attainment).toEqual([
-        { run_id: 'run-1', rep_id: 'r1', plan_id: 'ae', period: '2026-Q1', measure: 'bookings', credit: '150000', quota: '100000', attainment: '1.5' },
-        { run_id: 'run-1', rep_id: 'r2', plan_id: 'ae', period: '2026-Q1', measure: 'bookings', credit: '0', quota: null, attainment: null },
+        {
+          run_id: 'run-1',
+          rep_id: 'r1',
+          plan_id: 'ae',
+          period: '2026-Q1',
+          measure: 'bookings',
+          credit: '150000',
+          quota: '100000',
+          attainment: '1.5',
+        },
+        {
+          run_id: 'run-1',
+          rep_id: 'r2',
+          plan_id: 'ae',
+          period: '2026-Q1',
+          measure: 'bookings',
+          credit: '0',
+          quota: null,
+          attainment: null,
+        },
       ]);
     });
 
@@ -91,15 +138,36 @@ forEachBackend((backend) => {
       const next = results('run-3');
       next.lines = next.lines.slice(0, 1);
       await replaceResults(backend.db, next);
-      expect(await stored()).toEqual([{ run_id: 'run-3', rep_id: 'r1', period: '2026-01', component: 'commission', amount: '8250.00' }]);
-      expect(await backend.db.selectFrom('attainment').select('run_id').distinct().execute()).toEqual([{ run_id: 'run-3' }]);
+      expect(await stored()).toEqual([
+        { run_id: 'run-3', rep_id: 'r1', period: '2026-01', component: 'commission', amount: '8250.00' },
+      ]);
+      expect(await backend.db.selectFrom('attainment').select('run_id').distinct().execute()).toEqual([
+        { run_id: 'run-3' },
+      ]);
     });
 
     it('leaves other plans and periods alone', async () => {
       await replaceResults(backend.db, results('run-1'));
-      await replaceResults(backend.db, { runId: 'run-2', planId: 'se', periods: ['2026-01'], lines: [line('r1', '2026-01', 'commission', '5.00', 'se')], attainment: [] });
-      await replaceResults(backend.db, { runId: 'run-3', planId: 'ae', periods: ['2026-03'], lines: [line('r1', '2026-03', 'commission', '7.00')], attainment: [] });
-      const counts = await backend.db.selectFrom('payout_lines').select(['run_id', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('run_id').orderBy('run_id').execute();
+      await replaceResults(backend.db, {
+        runId: 'run-2',
+        planId: 'se',
+        periods: ['2026-01'],
+        lines: [line('r1', '2026-01', 'commission', '5.00', 'se')],
+        attainment: [],
+      });
+      await replaceResults(backend.db, {
+        runId: 'run-3',
+        planId: 'ae',
+        periods: ['2026-03'],
+        lines: [line('r1', '2026-03', 'commission', '7.00')],
+        attainment: [],
+      });
+      const counts = await backend.db
+        .selectFrom('payout_lines')
+        .select(['run_id', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('run_id')
+        .orderBy('run_id')
+        .execute();
       expect(counts).toEqual([
         { run_id: 'run-1', n: '3' },
         { run_id: 'run-2', n: '1' },
@@ -118,38 +186,58 @@ forEachBackend((backend) => {
 
       // A bad row in the middle, one row per statement: statements before it went through, the ones after never run.
       const badAmount = results('run-3');
-      badAmount.lines = [line('r1', '2026-01', 'commission', '1.00'), line('r1', '2026-02', 'commission', 'not a number'), line('r2', '2026-01', 'commission', '3.00')];
+      badAmount.lines = [
+        line('r1', '2026-01', 'commission', '1.00'),
+        line('r1', '2026-02', 'commission', 'not a number'),
+        line('r2', '2026-01', 'commission', '3.00'),
+      ];
       await expect(replaceResults(backend.db, badAmount, { chunkSize: 1 })).rejects.toThrow(/numeric/);
       expect(await stored()).toEqual(before);
-      expect(await backend.db.selectFrom('attainment').select('run_id').distinct().execute()).toEqual([{ run_id: 'run-1' }]);
+      expect(await backend.db.selectFrom('attainment').select('run_id').distinct().execute()).toEqual([
+        { run_id: 'run-1' },
+      ]);
     });
 
     it('inserts in chunks', async () => {
       const many = results('run-1');
       many.lines = Array.from({ length: 250 }, (_, i) => line(`r${i}`, '2026-01', 'commission', `${i}.50`));
       await replaceResults(backend.db, many, { chunkSize: 100 });
-      const { rows } = await sql<{ n: string; total: string }>`select count(*) as n, sum(amount) as total from payout_lines`.execute(backend.db);
+      const { rows } = await sql<{
+        n: string;
+        total: string;
+      }>`select count(*) as n, sum(amount) as total from payout_lines`.execute(backend.db);
       expect(rows[0]).toEqual({ n: '250', total: '31250.00' });
     });
 
     it('refuses rows outside its plan and periods before writing anything', async () => {
       const stray = results('run-1');
       stray.lines = [...stray.lines, line('r1', '2026-04', 'commission', '1.00')];
-      await expect(replaceResults(backend.db, stray)).rejects.toThrow('period 2026-04, rep r1 is outside the periods (or reps) being replaced');
+      await expect(replaceResults(backend.db, stray)).rejects.toThrow(
+        'period 2026-04, rep r1 is outside the periods (or reps) being replaced',
+      );
       expect(await stored()).toEqual([]);
     });
 
-    it('with reps (a shard of the plan), replaces those reps\' rows only, and refuses rows of others', async () => {
+    it("with reps (a shard of the plan), replaces those reps' rows only, and refuses rows of others", async () => {
       await replaceResults(backend.db, results('run-1'));
       const before = await stored();
       const shard = results('run-2');
-      const r1 = { ...shard, lines: shard.lines.filter((l) => l.repId === 'r1'), attainment: shard.attainment.filter((a) => a.repId === 'r1'), reps: ['r1'] };
-      await expect(replaceResults(backend.db, { ...r1, lines: shard.lines })).rejects.toThrow(/rep r[^1] is outside the periods \(or reps\) being replaced/);
+      const r1 = {
+        ...shard,
+        lines: shard.lines.filter((l) => l.repId === 'r1'),
+        attainment: shard.attainment.filter((a) => a.repId === 'r1'),
+        reps: ['r1'],
+      };
+      await expect(replaceResults(backend.db, { ...r1, lines: shard.lines })).rejects.toThrow(
+        /rep r[^1] is outside the periods \(or reps\) being replaced/,
+      );
       expect(await stored()).toEqual(before);
       await replaceResults(backend.db, { ...r1, lines: r1.lines.slice(1) });
       const after = await stored();
       expect(after.filter((r) => r.rep_id !== 'r1')).toEqual(before.filter((r) => r.rep_id !== 'r1'));
-      expect(after.filter((r) => r.rep_id === 'r1')).toEqual(r1.lines.slice(1).map((l) => expect.objectContaining({ run_id: 'run-2', rep_id: 'r1', period: l.period })));
+      expect(after.filter((r) => r.rep_id === 'r1')).toEqual(
+        r1.lines.slice(1).map((l) => expect.objectContaining({ run_id: 'run-2', rep_id: 'r1', period: l.period })),
+      );
       expect(before.filter((r) => r.rep_id === 'r1').length).toBe(r1.lines.length);
     });
 
@@ -165,7 +253,11 @@ forEachBackend((backend) => {
       open.periods = ['2026-02', '2026-Q1'];
       open.lines = open.lines.filter((l) => l.period !== '2026-01');
       await replaceResults(backend.db, open);
-      expect((await stored()).map((r) => `${r.run_id} ${r.period}`)).toEqual(['run-1 2026-01', 'run-1 2026-01', 'run-2 2026-02']);
+      expect((await stored()).map((r) => `${r.run_id} ${r.period}`)).toEqual([
+        'run-1 2026-01',
+        'run-1 2026-01',
+        'run-2 2026-02',
+      ]);
     });
   });
 
@@ -181,7 +273,9 @@ forEachBackend((backend) => {
       ]);
       expect(locks[0]?.lockedAt).toBeInstanceOf(Date);
 
-      await expect(unlockPeriod(backend.db, '2026-01', { force: false, by: 'bob' })).rejects.toThrow(/is locked \(by ann at .*use --force/);
+      await expect(unlockPeriod(backend.db, '2026-01', { force: false, by: 'bob' })).rejects.toThrow(
+        /is locked \(by ann at .*use --force/,
+      );
       expect(await unlockPeriod(backend.db, '2026-01', { force: true, by: 'bob', note: 'late deal' })).toBe(true);
       expect(await unlockPeriod(backend.db, '2026-01', { force: true, by: 'bob' })).toBe(false);
       expect((await listLocks(backend.db)).map((l) => l.period)).toEqual(['2026-Q1']);
@@ -200,16 +294,39 @@ forEachBackend((backend) => {
         runId: 'run-1',
         planId: 'ae',
         periods: ['2026-01', '2026-02', '2026-04'],
-        lines: [line('r1', '2026-01', 'commission', '8250.00'), line('r1', '2026-02', 'draw', '-50.00'), line('r2', '2026-04', 'commission', '1.00')],
+        lines: [
+          line('r1', '2026-01', 'commission', '8250.00'),
+          line('r1', '2026-02', 'draw', '-50.00'),
+          line('r2', '2026-04', 'commission', '1.00'),
+        ],
         attainment: [],
       });
       const lines = await readLockedLines(backend.db, ['2026-01', '2026-02']);
       expect(lines.map(({ trace, ...rest }) => ({ ...rest, trace: trace.toJSON() }))).toEqual([
-        { repId: 'r1', planId: 'ae', period: '2026-01', component: 'commission', amount: '8250.00', currency: 'USD', trace: { deals: [{ deal: 'r1-2026-01', credit: '8250.00' }], rate: '0.05' } },
-        { repId: 'r1', planId: 'ae', period: '2026-02', component: 'draw', amount: '-50.00', currency: 'USD', trace: { deals: [{ deal: 'r1-2026-02', credit: '-50.00' }], rate: '0.05' } },
+        {
+          repId: 'r1',
+          planId: 'ae',
+          period: '2026-01',
+          component: 'commission',
+          amount: '8250.00',
+          currency: 'USD',
+          trace: { deals: [{ deal: 'r1-2026-01', credit: '8250.00' }], rate: '0.05' },
+        },
+        {
+          repId: 'r1',
+          planId: 'ae',
+          period: '2026-02',
+          component: 'draw',
+          amount: '-50.00',
+          currency: 'USD',
+          trace: { deals: [{ deal: 'r1-2026-02', credit: '-50.00' }], rate: '0.05' },
+        },
       ]);
       // A test from the calendar: a locked quarter locks its months.
-      const byQuarter = await readLockedLines(backend.db, (period) => period.startsWith('2026-0') && Number(period.slice(5)) <= 3);
+      const byQuarter = await readLockedLines(
+        backend.db,
+        (period) => period.startsWith('2026-0') && Number(period.slice(5)) <= 3,
+      );
       expect(byQuarter.map((l) => l.period)).toEqual(['2026-01', '2026-02']);
       expect(await readLockedLines(backend.db, [])).toEqual([]);
     });
@@ -232,18 +349,45 @@ forEachBackend((backend) => {
         attainment: [attainmentRow('r1', '2026-Q1', '150000', '100000', '1.5')],
       });
       // A second plan paying r1 in EUR: its own row, never summed with USD.
-      await replaceResults(backend.db, { runId: 'run-1', planId: 'eu', periods: ['2026-01'], lines: [line('r1', '2026-01', 'commission', '50.00', 'eu', 'EUR')], attainment: [] });
+      await replaceResults(backend.db, {
+        runId: 'run-1',
+        planId: 'eu',
+        periods: ['2026-01'],
+        lines: [line('r1', '2026-01', 'commission', '50.00', 'eu', 'EUR')],
+        attainment: [],
+      });
 
-      const payouts = await backend.db.selectFrom('payouts_by_rep_period').selectAll().orderBy('period').orderBy('plan_id').orderBy('rep_id').execute();
+      const payouts = await backend.db
+        .selectFrom('payouts_by_rep_period')
+        .selectAll()
+        .orderBy('period')
+        .orderBy('plan_id')
+        .orderBy('rep_id')
+        .execute();
       expect(payouts).toEqual([
-        { rep_id: 'mgr', rep_name: 'Mia Manager', plan_id: 'ae', period: '2026-01', currency: 'USD', total: '20.00', lines: 1 },
+        {
+          rep_id: 'mgr',
+          rep_name: 'Mia Manager',
+          plan_id: 'ae',
+          period: '2026-01',
+          currency: 'USD',
+          total: '20.00',
+          lines: 1,
+        },
         { rep_id: 'r1', rep_name: 'Ann', plan_id: 'ae', period: '2026-01', currency: 'USD', total: '600.10', lines: 2 },
         { rep_id: 'r2', rep_name: 'Bob', plan_id: 'ae', period: '2026-01', currency: 'USD', total: '600.10', lines: 1 },
         { rep_id: 'r1', rep_name: 'Ann', plan_id: 'eu', period: '2026-01', currency: 'EUR', total: '50.00', lines: 1 },
         { rep_id: 'r1', rep_name: 'Ann', plan_id: 'ae', period: '2026-02', currency: 'USD', total: '10.00', lines: 1 },
       ]);
 
-      const board = await backend.db.selectFrom('leaderboard').selectAll().orderBy('period').orderBy('currency').orderBy('rank').orderBy('rep_id').execute();
+      const board = await backend.db
+        .selectFrom('leaderboard')
+        .selectAll()
+        .orderBy('period')
+        .orderBy('currency')
+        .orderBy('rank')
+        .orderBy('rep_id')
+        .execute();
       expect(board).toEqual([
         { period: '2026-01', currency: 'EUR', rep_id: 'r1', rep_name: 'Ann', total: '50.00', rank: 1 },
         { period: '2026-01', currency: 'USD', rep_id: 'r1', rep_name: 'Ann', total: '600.10', rank: 1 },
@@ -253,7 +397,18 @@ forEachBackend((backend) => {
       ]);
 
       expect(await backend.db.selectFrom('attainment_by_rep_period').selectAll().execute()).toEqual([
-        { rep_id: 'r1', rep_name: 'Ann', manager_id: 'mgr', plan_id: 'ae', period: '2026-Q1', measure: 'bookings', credit: '150000', quota: '100000', attainment: '1.5', run_id: 'run-1' },
+        {
+          rep_id: 'r1',
+          rep_name: 'Ann',
+          manager_id: 'mgr',
+          plan_id: 'ae',
+          period: '2026-Q1',
+          measure: 'bookings',
+          credit: '150000',
+          quota: '100000',
+          attainment: '1.5',
+          run_id: 'run-1',
+        },
       ]);
     });
   });

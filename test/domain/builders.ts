@@ -10,7 +10,15 @@ export function rep(id: string, managerId?: string): Rep {
 let dealSeq = 0;
 export function deal(fields: Partial<Deal> & { ownerId: string; amount: string; closeDate: string }): Deal {
   dealSeq++;
-  return { id: `d${dealSeq}`, name: `Deal ${dealSeq}`, currency: 'USD', stage: 'won', fields: {}, deleted: false, ...fields };
+  return {
+    id: `d${dealSeq}`,
+    name: `Deal ${dealSeq}`,
+    currency: 'USD',
+    stage: 'won',
+    fields: {},
+    deleted: false,
+    ...fields,
+  };
 }
 
 export function commissionPlan(overrides: Partial<Plan> = {}, components?: Component[]): Plan {
@@ -22,7 +30,14 @@ export function commissionPlan(overrides: Partial<Plan> = {}, components?: Compo
     payoutPeriod: 'quarter',
     measures: { bookings: { credit: 'splits', rollup: true } },
     components: components ?? [
-      { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers: [{ from: '0', rate: '0.1' }] },
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'bookings',
+        basis: 'attainment',
+        mode: 'marginal',
+        tiers: [{ from: '0', rate: '0.1' }],
+      },
     ],
     ...overrides,
   };
@@ -32,7 +47,11 @@ export function emptyData(): CanonicalData {
   return { reps: [], deals: [], splits: [], quotas: [], assignments: [], fxRates: [] };
 }
 
-export function run(data: Partial<CanonicalData>, plans: Plan[], extra: Partial<CalculationInput> = {}): CalculationResult {
+export function run(
+  data: Partial<CanonicalData>,
+  plans: Plan[],
+  extra: Partial<CalculationInput> = {},
+): CalculationResult {
   return calculate({
     calendar: { fiscalYearStartMonth: 1, tz: 'UTC' },
     baseCurrency: 'USD',

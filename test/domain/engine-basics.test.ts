@@ -17,11 +17,21 @@ describe('rate tables', () => {
   it('marginal: each slice at its own rate', () => {
     // credit 150,000 on quota 100,000:
     //   0–100,000 × 5 % = 5,000; 100,000–125,000 × 6 % = 1,500; 125,000–150,000 × 7 % = 1,750 → 8,250.00
-    const plan = commissionPlan({}, [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers }]);
+    const plan = commissionPlan({}, [
+      { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers },
+    ]);
     const result = run(data('150000'), [plan]);
     expect(amounts(result)).toEqual({ 'r1/2026-Q1/commission': '8250.00' });
     expect(result.attainment).toEqual([
-      { repId: 'r1', planId: 'ae', period: '2026-Q1', measure: 'bookings', credit: '150000', quota: '100000', attainment: '1.5' },
+      {
+        repId: 'r1',
+        planId: 'ae',
+        period: '2026-Q1',
+        measure: 'bookings',
+        credit: '150000',
+        quota: '100000',
+        attainment: '1.5',
+      },
     ]);
     const tracedTiers = result.payouts[0]!.trace.toJSON()['tiers'] as { amount: string }[];
     expect(tracedTiers.map((t) => t.amount)).toEqual(['5000', '1500', '1750']);
@@ -29,7 +39,9 @@ describe('rate tables', () => {
 
   it('retroactive: all credit at the rate of the tier reached; a value on a bound takes the higher tier', () => {
     // credit exactly 125,000 = 1.25 × quota → tier 3 (7 %) on everything: 125,000 × 0.07 = 8,750.00
-    const plan = commissionPlan({}, [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'retroactive', tiers }]);
+    const plan = commissionPlan({}, [
+      { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'retroactive', tiers },
+    ]);
     expect(amounts(run(data('125000'), [plan]))).toEqual({ 'r1/2026-Q1/commission': '8750.00' });
     // 124,999.99 stays in tier 2 (6 %): 124,999.99 × 0.06 = 7,499.9994 → 7,499.9994 rounds to 7,500.00
     expect(amounts(run(data('124999.99'), [plan]))).toEqual({ 'r1/2026-Q1/commission': '7500.00' });
@@ -38,7 +50,17 @@ describe('rate tables', () => {
   it('amount basis: bounds are plan-currency amounts', () => {
     // tiers at 0 (2 %) and 50,000 (4 %); credit 80,000 → 50,000 × 0.02 + 30,000 × 0.04 = 1,000 + 1,200 = 2,200.00, no quota needed
     const plan = commissionPlan({}, [
-      { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.02' }, { from: '50000', rate: '0.04' }] },
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'bookings',
+        basis: 'amount',
+        mode: 'marginal',
+        tiers: [
+          { from: '0', rate: '0.02' },
+          { from: '50000', rate: '0.04' },
+        ],
+      },
     ]);
     const result = run({ ...data('80000'), quotas: [] }, [plan]);
     expect(amounts(result)).toEqual({ 'r1/2026-Q1/commission': '2200.00' });
@@ -47,14 +69,34 @@ describe('rate tables', () => {
 
   it('gate: nothing is paid while attainment is below it', () => {
     // gate 0.5; credit 40,000 / quota 100,000 = 0.4 → 0; credit 60,000 → 0.6 ≥ 0.5 → 60,000 × 5 % = 3,000.00
-    const plan = commissionPlan({}, [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers, gate: '0.5' }]);
+    const plan = commissionPlan({}, [
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'bookings',
+        basis: 'attainment',
+        mode: 'marginal',
+        tiers,
+        gate: '0.5',
+      },
+    ]);
     expect(amounts(run(data('40000'), [plan]))).toEqual({});
     expect(amounts(run(data('60000'), [plan]))).toEqual({ 'r1/2026-Q1/commission': '3000.00' });
   });
 
   it('cap: the most a component pays in one quota period', () => {
     // marginal on 150,000 would pay 8,250; cap 8,000 → 8,000.00, trace says the cap applied
-    const plan = commissionPlan({}, [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers, cap: '8000' }]);
+    const plan = commissionPlan({}, [
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'bookings',
+        basis: 'attainment',
+        mode: 'marginal',
+        tiers,
+        cap: '8000',
+      },
+    ]);
     const result = run(data('150000'), [plan]);
     expect(amounts(result)).toEqual({ 'r1/2026-Q1/commission': '8000.00' });
     expect(result.payouts[0]!.trace.toJSON()['cap']).toEqual({ cap: '8000', uncapped: '8250', applied: true });
@@ -68,7 +110,17 @@ describe('payout periods inside a quota period', () => {
     // Feb: +60,000 = 120,000 → due 100,000 × 5 % + 20,000 × 10 % = 7,000 → pays 4,000.00
     // Mar: nothing new → due 7,000, paid 7,000 → no line
     const plan = commissionPlan({ payoutPeriod: 'month' }, [
-      { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers: [{ from: '0', rate: '0.05' }, { from: '1', rate: '0.1' }] },
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'bookings',
+        basis: 'attainment',
+        mode: 'marginal',
+        tiers: [
+          { from: '0', rate: '0.05' },
+          { from: '1', rate: '0.1' },
+        ],
+      },
     ]);
     const result = run(
       {
@@ -91,7 +143,14 @@ describe('payout periods inside a quota period', () => {
     // Jan: 1,000 × 0.001255 = 1.255 due → half-even → 1.26 (the 5 rounds 1.25 up to the even 1.26)
     // Feb: 2,000 × 0.001255 = 2.51 due → 2.51 − 1.26 paid = 1.25; Jan + Feb = 2.51 = the rounded total
     const plan = commissionPlan({ payoutPeriod: 'month' }, [
-      { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.001255' }] },
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'bookings',
+        basis: 'amount',
+        mode: 'marginal',
+        tiers: [{ from: '0', rate: '0.001255' }],
+      },
     ]);
     const result = run(
       {

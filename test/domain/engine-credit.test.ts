@@ -3,7 +3,12 @@ import { amounts, commissionPlan, deal, rep, run } from './builders.js';
 import type { Plan } from '../../src/domain/plan.js';
 
 const flat10 = commissionPlan(); // 10 % of credit, quarterly, splits credit
-const assign = (repId: string, planId = 'ae', from = '2026-01-01', to?: string) => ({ repId, planId, from, ...(to ? { to } : {}) });
+const assign = (repId: string, planId = 'ae', from = '2026-01-01', to?: string) => ({
+  repId,
+  planId,
+  from,
+  ...(to ? { to } : {}),
+});
 
 describe('credit', () => {
   it('owner credit: 100 % to the owner even when the deal has splits', () => {
@@ -18,7 +23,10 @@ describe('credit', () => {
           { dealId: d.id, repId: 'r1', percent: '50', kind: 'revenue' },
           { dealId: d.id, repId: 'r2', percent: '50', kind: 'revenue' },
         ],
-        quotas: [{ repId: 'r1', period: '2026-Q1', amount: '1' }, { repId: 'r2', period: '2026-Q1', amount: '1' }],
+        quotas: [
+          { repId: 'r1', period: '2026-Q1', amount: '1' },
+          { repId: 'r2', period: '2026-Q1', amount: '1' },
+        ],
         assignments: [assign('r1'), assign('r2')],
       },
       [plan],
@@ -49,19 +57,50 @@ describe('credit', () => {
       'r2/2026-Q1/commission': '400.00',
       'r3/2026-Q1/commission': '250.00',
     });
-    const traced = result.payouts.find((p) => p.repId === 'r2')!.trace.toJSON()['deals'] as { deal: string; percent: string; credit: string }[];
+    const traced = result.payouts.find((p) => p.repId === 'r2')!.trace.toJSON()['deals'] as {
+      deal: string;
+      percent: string;
+      credit: string;
+    }[];
     expect(traced).toEqual([expect.objectContaining({ deal: d.id, percent: '40', credit: '4000' })]);
   });
 
   it('a deal counts toward a plan only if it closed while the rep was assigned to it', () => {
     // assigned to ae Jan 1 – Feb 28 and to ae2 from Mar 1. Deal A (Feb 20, 1,000) → ae; deal B (Mar 5, 2,000) → ae2.
     // ae pays 10 % of 1,000 = 100.00; ae2 pays 20 % of 2,000 = 400.00. Quotas are prorated (ae: 59 of 90 days).
-    const ae2: Plan = { ...commissionPlan({ id: 'ae2' }), components: [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.2' }] }] };
-    const ae: Plan = { ...commissionPlan(), components: [{ id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.1' }] }] };
+    const ae2: Plan = {
+      ...commissionPlan({ id: 'ae2' }),
+      components: [
+        {
+          id: 'commission',
+          kind: 'rate-table',
+          measure: 'bookings',
+          basis: 'amount',
+          mode: 'marginal',
+          tiers: [{ from: '0', rate: '0.2' }],
+        },
+      ],
+    };
+    const ae: Plan = {
+      ...commissionPlan(),
+      components: [
+        {
+          id: 'commission',
+          kind: 'rate-table',
+          measure: 'bookings',
+          basis: 'amount',
+          mode: 'marginal',
+          tiers: [{ from: '0', rate: '0.1' }],
+        },
+      ],
+    };
     const result = run(
       {
         reps: [rep('r1')],
-        deals: [deal({ ownerId: 'r1', amount: '1000', closeDate: '2026-02-20' }), deal({ ownerId: 'r1', amount: '2000', closeDate: '2026-03-05' })],
+        deals: [
+          deal({ ownerId: 'r1', amount: '1000', closeDate: '2026-02-20' }),
+          deal({ ownerId: 'r1', amount: '2000', closeDate: '2026-03-05' }),
+        ],
         quotas: [{ repId: 'r1', period: '2026-Q1', amount: '9000' }],
         assignments: [assign('r1', 'ae', '2026-01-01', '2026-02-28'), assign('r1', 'ae2', '2026-03-01')],
       },
@@ -80,7 +119,10 @@ describe('credit', () => {
 
   it('where filters deals on canonical and extra fields', () => {
     // only New Business counts: 5,000 of the 5,000 + 7,000 → 500.00
-    const plan: Plan = { ...flat10, measures: { bookings: { credit: 'owner', rollup: true, where: { type: ['New Business'] } } } };
+    const plan: Plan = {
+      ...flat10,
+      measures: { bookings: { credit: 'owner', rollup: true, where: { type: ['New Business'] } } },
+    };
     const result = run(
       {
         reps: [rep('r1')],
@@ -195,12 +237,27 @@ describe('managers', () => {
 
   it('roll-up: a manager’s attainment counts everyone below them', () => {
     // r1 10,000, r2 30,000 → m1 40,000 on quota 80,000 = 0.5; vp also 40,000 on 200,000 = 0.2.
-    const plan = managerPlan([{ id: 'commission', kind: 'rate-table', measure: 'team', basis: 'attainment', mode: 'marginal', tiers: [{ from: '0', rate: '0.01' }] }]);
+    const plan = managerPlan([
+      {
+        id: 'commission',
+        kind: 'rate-table',
+        measure: 'team',
+        basis: 'attainment',
+        mode: 'marginal',
+        tiers: [{ from: '0', rate: '0.01' }],
+      },
+    ]);
     const result = run(
       {
         reps,
-        deals: [deal({ ownerId: 'r1', amount: '10000', closeDate: '2026-01-10' }), deal({ ownerId: 'r2', amount: '30000', closeDate: '2026-01-20' })],
-        quotas: [{ repId: 'm1', period: '2026-Q1', amount: '80000' }, { repId: 'vp', period: '2026-Q1', amount: '200000' }],
+        deals: [
+          deal({ ownerId: 'r1', amount: '10000', closeDate: '2026-01-10' }),
+          deal({ ownerId: 'r2', amount: '30000', closeDate: '2026-01-20' }),
+        ],
+        quotas: [
+          { repId: 'm1', period: '2026-Q1', amount: '80000' },
+          { repId: 'vp', period: '2026-Q1', amount: '200000' },
+        ],
         assignments: [assign('m1', 'mgr'), assign('vp', 'mgr')],
       },
       [plan],
@@ -213,15 +270,33 @@ describe('managers', () => {
     expect(amounts(result)).toEqual({ 'm1/2026-Q1/commission': '400.00', 'vp/2026-Q1/commission': '400.00' });
     const m1 = result.payouts.find((p) => p.repId === 'm1')!;
     expect(m1.trace.toJSON()['team']).toEqual({ credit: '40000', byDirectReport: { r1: '10000', r2: '30000' } });
-    expect((result.payouts.find((p) => p.repId === 'vp')!.trace.toJSON()['team'] as { byDirectReport: unknown }).byDirectReport).toEqual({ m1: '40000' });
+    expect(
+      (result.payouts.find((p) => p.repId === 'vp')!.trace.toJSON()['team'] as { byDirectReport: unknown })
+        .byDirectReport,
+    ).toEqual({ m1: '40000' });
   });
 
   it('rollup: false counts only the manager’s own deals', () => {
-    const plan = managerPlan([{ id: 'commission', kind: 'rate-table', measure: 'team', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.01' }] }], false);
+    const plan = managerPlan(
+      [
+        {
+          id: 'commission',
+          kind: 'rate-table',
+          measure: 'team',
+          basis: 'amount',
+          mode: 'marginal',
+          tiers: [{ from: '0', rate: '0.01' }],
+        },
+      ],
+      false,
+    );
     const result = run(
       {
         reps,
-        deals: [deal({ ownerId: 'r1', amount: '10000', closeDate: '2026-01-10' }), deal({ ownerId: 'm1', amount: '5000', closeDate: '2026-01-20' })],
+        deals: [
+          deal({ ownerId: 'r1', amount: '10000', closeDate: '2026-01-10' }),
+          deal({ ownerId: 'm1', amount: '5000', closeDate: '2026-01-20' }),
+        ],
         assignments: [assign('m1', 'mgr')],
       },
       [plan],
@@ -258,7 +333,13 @@ describe('per-deal and bonus', () => {
   it('per-deal pays a fixed amount or a rate for each own deal matching its filter', () => {
     // two deals with contractTermMonths 36 and 12; spiff 500 for ≥ 24 → 500.00; kicker 1 % of all → 30 + 20 = 50.00
     const plan = commissionPlan({}, [
-      { id: 'spiff', kind: 'per-deal', measure: 'bookings', where: { contractTermMonths: { gte: '24' } }, amount: '500' },
+      {
+        id: 'spiff',
+        kind: 'per-deal',
+        measure: 'bookings',
+        where: { contractTermMonths: { gte: '24' } },
+        amount: '500',
+      },
       { id: 'kicker', kind: 'per-deal', measure: 'bookings', rate: '0.01' },
     ]);
     const result = run(
@@ -277,7 +358,9 @@ describe('per-deal and bonus', () => {
 
   it('bonus is paid once per quota period, in the payout period in which it is reached', () => {
     // quota 100,000; Jan 60,000 (0.6), Feb +50,000 (1.1 ≥ 1.0) → 2,000.00 in Feb; Mar +10,000: nothing more
-    const plan = commissionPlan({ payoutPeriod: 'month' }, [{ id: 'club', kind: 'bonus', measure: 'bookings', attainmentAtLeast: '1.0', amount: '2000' }]);
+    const plan = commissionPlan({ payoutPeriod: 'month' }, [
+      { id: 'club', kind: 'bonus', measure: 'bookings', attainmentAtLeast: '1.0', amount: '2000' },
+    ]);
     const result = run(
       {
         reps: [rep('r1')],
@@ -301,9 +384,15 @@ describe('periods and time zone', () => {
     const result = run(
       {
         reps: [rep('r1')],
-        deals: [deal({ ownerId: 'r1', amount: '1000', closeDate: '2026-01-31' }), deal({ ownerId: 'r1', amount: '2000', closeDate: '2026-02-01' })],
+        deals: [
+          deal({ ownerId: 'r1', amount: '1000', closeDate: '2026-01-31' }),
+          deal({ ownerId: 'r1', amount: '2000', closeDate: '2026-02-01' }),
+        ],
         assignments: [assign('r1', 'ae', '2025-01-01')],
-        quotas: [{ repId: 'r1', period: '2025-Q4', amount: '10000' }, { repId: 'r1', period: '2026-Q1', amount: '10000' }],
+        quotas: [
+          { repId: 'r1', period: '2025-Q4', amount: '10000' },
+          { repId: 'r1', period: '2026-Q1', amount: '10000' },
+        ],
       },
       [flat10],
       { calendar: { fiscalYearStartMonth: 2, tz: 'UTC' } },

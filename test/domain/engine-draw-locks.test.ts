@@ -6,14 +6,24 @@ import type { CanonicalData } from '../../src/domain/model.js';
 // 10 % of credit, paid monthly inside quarters, amount basis (no quota needed).
 const monthly = (overrides: Partial<Plan> = {}): Plan =>
   commissionPlan({ payoutPeriod: 'month', ...overrides }, [
-    { id: 'commission', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '0.1' }] },
+    {
+      id: 'commission',
+      kind: 'rate-table',
+      measure: 'bookings',
+      basis: 'amount',
+      mode: 'marginal',
+      tiers: [{ from: '0', rate: '0.1' }],
+    },
   ]);
 
 describe('draws', () => {
   const data = (): Partial<CanonicalData> => ({
     reps: [rep('r1')],
     // commission: Jan 3,000 × 10 % = 300; Feb 0; Mar 25,000 × 10 % = 2,500
-    deals: [deal({ ownerId: 'r1', amount: '3000', closeDate: '2026-01-10' }), deal({ ownerId: 'r1', amount: '25000', closeDate: '2026-03-10' })],
+    deals: [
+      deal({ ownerId: 'r1', amount: '3000', closeDate: '2026-01-10' }),
+      deal({ ownerId: 'r1', amount: '25000', closeDate: '2026-03-10' }),
+    ],
     assignments: [{ repId: 'r1', planId: 'ae', from: '2026-01-01' }],
   });
 
@@ -28,7 +38,11 @@ describe('draws', () => {
       'r1/2026-03/commission': '2500.00',
       'r1/2026-03/draw': '-1500.00',
     });
-    expect(result.payouts.at(-1)!.trace.toJSON()).toMatchObject({ balanceBefore: '1700.00', balanceAfter: '200.00', recovered: '1500.00' });
+    expect(result.payouts.at(-1)!.trace.toJSON()).toMatchObject({
+      balanceBefore: '1700.00',
+      balanceAfter: '200.00',
+      recovered: '1500.00',
+    });
   });
 
   it('non-recoverable: tops up and forgives', () => {
@@ -60,7 +74,10 @@ describe('locked periods, adjustments and clawbacks', () => {
 
     // A late-entered January deal of 5,000: January is locked, so its 500.00 is paid as an adjustment in February.
     const late = deal({ id: 'a2', ownerId: 'r1', amount: '5000', closeDate: '2026-01-20' });
-    const second = run(base([d1, late, d3]), [plan], { asOf: '2026-03-31', locked: { periods: ['2026-01'], lines: januaryLines } });
+    const second = run(base([d1, late, d3]), [plan], {
+      asOf: '2026-03-31',
+      locked: { periods: ['2026-01'], lines: januaryLines },
+    });
     expect(amounts(second)).toEqual({
       'r1/2026-01/commission': '1000.00',
       'r1/2026-02/adjustment': '500.00',
@@ -85,7 +102,9 @@ describe('locked periods, adjustments and clawbacks', () => {
     const lostEarly = { ...paid, stage: 'lost' as const, lastModified: '2026-03-01T10:00:00Z' };
     const clawed = run(base([lostEarly, other]), [plan], { locked });
     expect(amounts(clawed)).toMatchObject({ 'r1/2026-01/commission': '1000.00', 'r1/2026-02/adjustment': '-1000.00' });
-    expect(clawed.payouts.find((p) => p.component === 'adjustment')!.trace.toJSON()).toMatchObject({ clawedBack: ['p1'] });
+    expect(clawed.payouts.find((p) => p.component === 'adjustment')!.trace.toJSON()).toMatchObject({
+      clawedBack: ['p1'],
+    });
 
     // Deleted on 2026-05-01: 111 days after closing, outside the window → nothing changes.
     const lostLate = { ...paid, deleted: true, lastModified: '2026-05-01' };
@@ -97,7 +116,10 @@ describe('locked periods, adjustments and clawbacks', () => {
   it('a locked draw carries its balance into open periods', () => {
     // Jan earned 300, draw 1,000 → locked draw +700. Feb (open) earned 2,000 → recovers min(700, 1,000) = 700.
     const plan = monthly({ draw: { amount: '1000', recoverable: true } });
-    const deals = [deal({ ownerId: 'r1', amount: '3000', closeDate: '2026-01-10' }), deal({ ownerId: 'r1', amount: '20000', closeDate: '2026-02-10' })];
+    const deals = [
+      deal({ ownerId: 'r1', amount: '3000', closeDate: '2026-01-10' }),
+      deal({ ownerId: 'r1', amount: '20000', closeDate: '2026-02-10' }),
+    ];
     const first = run(base(deals), [plan]);
     const locked = { periods: ['2026-01'], lines: first.payouts.filter((p) => p.period === '2026-01') };
     const second = run(base(deals), [plan], { locked });

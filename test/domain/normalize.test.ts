@@ -46,7 +46,10 @@ describe('normalize: records that cannot be used become rejects', () => {
         { dealId: 'zz', repId: 'r2', percent: '100', kind: 'revenue' as const },
       ],
     };
-    const result = normalize(data, { baseCurrency: 'USD', locate: (r) => ('id' in r ? `deals.csv:${String(r.id)}` : undefined) });
+    const result = normalize(data, {
+      baseCurrency: 'USD',
+      locate: (r) => ('id' in r ? `deals.csv:${String(r.id)}` : undefined),
+    });
     expect(result.data.deals.map((d) => d.id)).toEqual(['c']);
     expect(result.data.splits).toEqual([{ dealId: 'c', repId: 'r2', percent: '25', kind: 'overlay' }]);
     expect(result.rejects).toEqual([
@@ -58,7 +61,13 @@ describe('normalize: records that cannot be used become rejects', () => {
   });
 
   it('gives the same answer when the source vouches for unique ids', () => {
-    const data = { ...base(), deals: [deal({ id: 'x', ownerId: 'r9', amount: '1', closeDate: '2026-01-01' }), deal({ id: 'y', ownerId: 'r1', amount: '1', closeDate: '2026-01-01' })] };
+    const data = {
+      ...base(),
+      deals: [
+        deal({ id: 'x', ownerId: 'r9', amount: '1', closeDate: '2026-01-01' }),
+        deal({ id: 'y', ownerId: 'r1', amount: '1', closeDate: '2026-01-01' }),
+      ],
+    };
     expect(normalize(data, { baseCurrency: 'USD', idsUnique: true })).toEqual(normalize(data, { baseCurrency: 'USD' }));
   });
 
@@ -87,7 +96,10 @@ describe('normalize: records that cannot be used become rejects', () => {
     };
     const result = normalize(data, { baseCurrency: 'USD' });
     expect(result.data.quotas).toEqual([{ repId: 'r1', period: '2026-Q1', amount: '1' }]);
-    expect(result.rejects.map((r) => r.reason)).toEqual(['duplicate quota for r1 in 2026-Q1', 'quota for unknown rep r9']);
+    expect(result.rejects.map((r) => r.reason)).toEqual([
+      'duplicate quota for r1 in 2026-Q1',
+      'quota for unknown rep r9',
+    ]);
   });
 });
 

@@ -11,30 +11,46 @@ const cents = fc.integer({ min: 1, max: 50_000_000 }).map((c) => (c / 100).toFix
 describe('properties', () => {
   it('revenue-split credit sums to the deal amount', () => {
     fc.assert(
-      fc.property(cents, fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 5 }), (amount, weights) => {
-        // Percentages with two decimals summing to exactly 100.
-        const total = weights.reduce((a, b) => a + b, 0);
-        const hundredths = weights.map((w) => Math.floor((w * 10000) / total));
-        hundredths[0]! += 10000 - hundredths.reduce((a, b) => a + b, 0);
-        const reps = weights.map((_, i) => rep(`r${i}`));
-        const d = deal({ ownerId: 'r0', amount, closeDate: '2026-01-10' });
-        const plan = commissionPlan({}, [
-          { id: 'c', kind: 'rate-table', measure: 'bookings', basis: 'amount', mode: 'marginal', tiers: [{ from: '0', rate: '1' }] },
-        ]);
-        const result = run(
-          {
-            reps,
-            deals: [d],
-            splits: hundredths.map((h, i) => ({ dealId: d.id, repId: `r${i}`, percent: (h / 100).toFixed(2), kind: 'revenue' as const })),
-            assignments: reps.map((r) => ({ repId: r.id, planId: 'ae', from: '2026-01-01' })),
-          },
-          [plan],
-        );
-        const credit = result.attainment.reduce((sum, a) => sum + parseDecimal(a.credit)!, ZERO);
-        // Each split's credit is rounded to 10 decimals; with ≤ 5 splits the sum is within 5 × 10^-10.
-        const diff = credit - decimal(amount);
-        expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(5n);
-      }),
+      fc.property(
+        cents,
+        fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 5 }),
+        (amount, weights) => {
+          // Percentages with two decimals summing to exactly 100.
+          const total = weights.reduce((a, b) => a + b, 0);
+          const hundredths = weights.map((w) => Math.floor((w * 10000) / total));
+          hundredths[0]! += 10000 - hundredths.reduce((a, b) => a + b, 0);
+          const reps = weights.map((_, i) => rep(`r${i}`));
+          const d = deal({ ownerId: 'r0', amount, closeDate: '2026-01-10' });
+          const plan = commissionPlan({}, [
+            {
+              id: 'c',
+              kind: 'rate-table',
+              measure: 'bookings',
+              basis: 'amount',
+              mode: 'marginal',
+              tiers: [{ from: '0', rate: '1' }],
+            },
+          ]);
+          const result = run(
+            {
+              reps,
+              deals: [d],
+              splits: hundredths.map((h, i) => ({
+                dealId: d.id,
+                repId: `r${i}`,
+                percent: (h / 100).toFixed(2),
+                kind: 'revenue' as const,
+              })),
+              assignments: reps.map((r) => ({ repId: r.id, planId: 'ae', from: '2026-01-01' })),
+            },
+            [plan],
+          );
+          const credit = result.attainment.reduce((sum, a) => sum + parseDecimal(a.credit)!, ZERO);
+          // Each split's credit is rounded to 10 decimals; with ≤ 5 splits the sum is within 5 × 10^-10.
+          const diff = credit - decimal(amount);
+          expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(5n);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -83,19 +99,28 @@ describe('properties', () => {
             measure: 'bookings',
             basis: 'attainment',
             mode: mode as 'marginal' | 'retroactive',
-            tiers: [{ from: '0', rate: '0.03' }, { from: '0.5', rate: '0.07' }, { from: '1', rate: '0.11' }],
+            tiers: [
+              { from: '0', rate: '0.03' },
+              { from: '0.5', rate: '0.07' },
+              { from: '1', rate: '0.11' },
+            ],
             cap: '90000',
           },
           { id: 'b', kind: 'bonus', measure: 'bookings', attainmentAtLeast: '1', amount: '1000' },
         ];
         const data = {
           reps: [rep('r1')],
-          deals: list.map(([amount, day]) => deal({ ownerId: 'r1', amount, closeDate: new Date(Date.UTC(2026, 0, 1 + day)).toISOString().slice(0, 10) })),
+          deals: list.map(([amount, day]) =>
+            deal({ ownerId: 'r1', amount, closeDate: new Date(Date.UTC(2026, 0, 1 + day)).toISOString().slice(0, 10) }),
+          ),
           quotas: [{ repId: 'r1', period: '2026-Q1', amount: '500000' }],
           assignments: [{ repId: 'r1', planId: 'ae', from: '2026-01-01' }],
         };
         const total = (payoutPeriod: 'month' | 'quarter') =>
-          run(data, [commissionPlan({ payoutPeriod }, components)], { asOf: '2026-03-31' }).payouts.reduce((s, p) => s + decimal(p.amount), ZERO);
+          run(data, [commissionPlan({ payoutPeriod }, components)], { asOf: '2026-03-31' }).payouts.reduce(
+            (s, p) => s + decimal(p.amount),
+            ZERO,
+          );
         expect(formatDecimal(total('month'))).toBe(formatDecimal(total('quarter')));
       }),
       { numRuns: 150 },
@@ -116,7 +141,13 @@ describe('determinism', () => {
       fc.property(fc.array(dealArb, { minLength: 1, maxLength: 40 }), fc.integer(), (specs, seed) => {
         const reps = [rep('m'), ...[0, 1, 2, 3, 4, 5].map((i) => rep(`r${i}`, 'm'))];
         const deals = specs.map((s, i) =>
-          deal({ id: `d${i}`, ownerId: `r${s.owner}`, amount: s.amount, currency: s.currency, closeDate: new Date(Date.UTC(2026, 0, 1 + s.day)).toISOString().slice(0, 10) }),
+          deal({
+            id: `d${i}`,
+            ownerId: `r${s.owner}`,
+            amount: s.amount,
+            currency: s.currency,
+            closeDate: new Date(Date.UTC(2026, 0, 1 + s.day)).toISOString().slice(0, 10),
+          }),
         );
         const splits = specs.flatMap((s, i) =>
           s.split === undefined || s.split === s.owner
@@ -128,7 +159,17 @@ describe('determinism', () => {
         );
         const plans: Plan[] = [
           commissionPlan({ payoutPeriod: 'month', draw: { amount: '500', recoverable: true } }, [
-            { id: 'c', kind: 'rate-table', measure: 'bookings', basis: 'attainment', mode: 'marginal', tiers: [{ from: '0', rate: '0.05' }, { from: '1', rate: '0.08' }] },
+            {
+              id: 'c',
+              kind: 'rate-table',
+              measure: 'bookings',
+              basis: 'attainment',
+              mode: 'marginal',
+              tiers: [
+                { from: '0', rate: '0.05' },
+                { from: '1', rate: '0.08' },
+              ],
+            },
           ]),
           { ...commissionPlan({ id: 'mgr' }, [{ id: 'o', kind: 'override', measure: 'bookings', rate: '0.01' }]) },
         ];
@@ -136,7 +177,9 @@ describe('determinism', () => {
           reps,
           deals,
           splits,
-          quotas: reps.flatMap((r) => ['2026-Q1', '2026-Q2', '2026-Q3'].map((period) => ({ repId: r.id, period, amount: '100000' }))),
+          quotas: reps.flatMap((r) =>
+            ['2026-Q1', '2026-Q2', '2026-Q3'].map((period) => ({ repId: r.id, period, amount: '100000' })),
+          ),
           assignments: [
             ...reps.slice(1).map((r) => ({ repId: r.id, planId: 'ae', from: '2026-01-01' })),
             { repId: 'm', planId: 'mgr', from: '2026-01-01' },
@@ -156,7 +199,16 @@ describe('determinism', () => {
         const json = (d: typeof data) => JSON.stringify(run(d, plans, { asOf: '2026-07-31' }));
         const first = json(data);
         expect(json(data)).toBe(first);
-        expect(json({ ...data, reps: shuffle(data.reps), deals: shuffle(data.deals), splits: shuffle(data.splits), quotas: shuffle(data.quotas), assignments: shuffle(data.assignments) })).toBe(first);
+        expect(
+          json({
+            ...data,
+            reps: shuffle(data.reps),
+            deals: shuffle(data.deals),
+            splits: shuffle(data.splits),
+            quotas: shuffle(data.quotas),
+            assignments: shuffle(data.assignments),
+          }),
+        ).toBe(first);
       }),
       { numRuns: 100 },
     );

@@ -6,7 +6,9 @@ import { scheduledRunId } from '../../jobs/enqueue-run.js';
 
 describe('job catalog', () => {
   it('step job ids are deterministic, without ":" and never all digits', () => {
-    expect(stepJobId('run-20261126T020000Z-k3x9q1', 'calculate', 'ae-fy26')).toBe('run-20261126T020000Z-k3x9q1-calculate-ae-fy26');
+    expect(stepJobId('run-20261126T020000Z-k3x9q1', 'calculate', 'ae-fy26')).toBe(
+      'run-20261126T020000Z-k3x9q1-calculate-ae-fy26',
+    );
     expect(stepJobId('run-x', 'calculate', 'odd:plan id')).toBe('run-x-calculate-odd_plan_id');
     expect(stepJobId('run-x', 'sync')).toBe('run-x-sync');
     expect(scheduledRunId(Date.UTC(2026, 10, 27, 7, 0, 0))).toBe('run-20261127T070000Z-nightly');
@@ -18,11 +20,18 @@ describe('job catalog', () => {
       'job j1 (calculate): invalid payload: runId: expected letters, digits, _ . - and no ":"; planId: Invalid input: expected string, received undefined',
     );
     expect(() => parsePayload('run', 'j2', { runId: '12345', trigger: 'x' })).toThrow('runId: must not be all digits');
-    expect(parsePayload('sync', 'j3', { runId: 'run-a', asOf: '2026-03-31' })).toEqual({ runId: 'run-a', asOf: '2026-03-31' });
+    expect(parsePayload('sync', 'j3', { runId: 'run-a', asOf: '2026-03-31' })).toEqual({
+      runId: 'run-a',
+      asOf: '2026-03-31',
+    });
   });
 
   it('steps retry with backoff, fail their run when they fail for good, and keep a capped history', () => {
-    expect(JOBS.calculate.defaults).toMatchObject({ attempts: 5, backoff: { type: 'exponential' }, failParentOnFailure: true });
+    expect(JOBS.calculate.defaults).toMatchObject({
+      attempts: 5,
+      backoff: { type: 'exponential' },
+      failParentOnFailure: true,
+    });
     expect(JOBS.run.defaults.removeOnComplete.count).toBeGreaterThan(0);
     expect(JOBS.run.defaults.removeOnFail.count).toBeGreaterThan(0);
   });

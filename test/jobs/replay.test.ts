@@ -27,20 +27,33 @@ forEachBackend((backend) => {
 
   const run = (runId: string) => runPipeline({ workspaceDir: dir, trigger: 'test', database: backend.database, runId });
   const storedHash = async (runId: string) =>
-    (await backend.db.selectFrom('runs').select('result_hash').where('id', '=', runId).executeTakeFirstOrThrow()).result_hash;
+    (await backend.db.selectFrom('runs').select('result_hash').where('id', '=', runId).executeTakeFirstOrThrow())
+      .result_hash;
 
   it('replays a run to the result hash it recorded', async () => {
     const summary = await run('run-a');
     const hash = await storedHash('run-a');
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     const outcome = await replayRun(backend.database, 'run-a');
-    expect(outcome).toEqual({ runId: 'run-a', storedHash: hash, replayedHash: hash, matches: true, lines: summary.lines });
+    expect(outcome).toEqual({
+      runId: 'run-a',
+      storedHash: hash,
+      replayedHash: hash,
+      matches: true,
+      lines: summary.lines,
+    });
   });
 
   it('replays from the stored inputs, not from the workspace as it is now', async () => {
     await run('run-a');
     const deals = join(dir, 'data/deals.csv');
-    writeFileSync(deals, readFileSync(deals, 'utf8').replace('o-1001,"Acme Corp, platform",r1,48000.00', 'o-1001,"Acme Corp, platform",r1,96000.00'));
+    writeFileSync(
+      deals,
+      readFileSync(deals, 'utf8').replace(
+        'o-1001,"Acme Corp, platform",r1,48000.00',
+        'o-1001,"Acme Corp, platform",r1,96000.00',
+      ),
+    );
     await run('run-b');
     expect(await storedHash('run-b')).not.toBe(await storedHash('run-a'));
     expect((await replayRun(backend.database, 'run-a')).matches).toBe(true);
@@ -65,7 +78,11 @@ forEachBackend((backend) => {
   it('says so when the result differs from the stored hash', async () => {
     await run('run-a');
     const hash = await storedHash('run-a');
-    await backend.db.updateTable('runs').set({ result_hash: '0'.repeat(64) }).where('id', '=', 'run-a').execute();
+    await backend.db
+      .updateTable('runs')
+      .set({ result_hash: '0'.repeat(64) })
+      .where('id', '=', 'run-a')
+      .execute();
     const outcome = await replayRun(backend.database, 'run-a');
     expect(outcome).toMatchObject({ matches: false, storedHash: '0'.repeat(64), replayedHash: hash });
   });
@@ -75,16 +92,32 @@ forEachBackend((backend) => {
     await expect(replayRun(backend.database, 'run-nope')).rejects.toThrow(/no run run-nope/);
     await run('run-a');
     await backend.db.deleteFrom('run_inputs').where('run_id', '=', 'run-a').execute();
-    await expect(replayRun(backend.database, 'run-a')).rejects.toThrow(/run run-a cannot be replayed: it has no stored inputs/);
+    await expect(replayRun(backend.database, 'run-a')).rejects.toThrow(
+      /run run-a cannot be replayed: it has no stored inputs/,
+    );
   });
 
-  it('a retried run id drops the previous attempt\'s inputs and hash', async () => {
+  it("a retried run id drops the previous attempt's inputs and hash", async () => {
     await run('run-a');
     // The second attempt reads changed data, and fails once it has stored its inputs (the store step), before calculating.
     const deals = join(dir, 'data/deals.csv');
-    writeFileSync(deals, readFileSync(deals, 'utf8').replace('o-1001,"Acme Corp, platform",r1,48000.00', 'o-1001,"Acme Corp, platform",r1,96000.00'));
+    writeFileSync(
+      deals,
+      readFileSync(deals, 'utf8').replace(
+        'o-1001,"Acme Corp, platform",r1,48000.00',
+        'o-1001,"Acme Corp, platform",r1,96000.00',
+      ),
+    );
     await expect(
-      runPipeline({ workspaceDir: dir, trigger: 'test', database: backend.database, runId: 'run-a', afterStep: (step) => { if (step === 'store') throw new Error('disk full'); } }),
+      runPipeline({
+        workspaceDir: dir,
+        trigger: 'test',
+        database: backend.database,
+        runId: 'run-a',
+        afterStep: (step) => {
+          if (step === 'store') throw new Error('disk full');
+        },
+      }),
     ).rejects.toThrow('disk full');
     expect(await storedHash('run-a')).toBeNull();
     const inputs = await loadRunInputs(backend.db, 'run-a');
@@ -108,10 +141,16 @@ describe('attain replay (embedded database)', () => {
 
       const same = await runCli(['replay', runId, '--workspace', dir]);
       expect(same.code, same.err).toBe(0);
-      expect(same.out).toMatch(new RegExp(`^${runId} replayed: 55 payout lines, result hash [0-9a-f]{12}… matches the stored one\\n$`));
+      expect(same.out).toMatch(
+        new RegExp(`^${runId} replayed: 55 payout lines, result hash [0-9a-f]{12}… matches the stored one\\n$`),
+      );
 
       const tampered = await openDatabase({ dataDir: join(dir, '.attain') });
-      await tampered.db.updateTable('runs').set({ result_hash: 'f'.repeat(64) }).where('id', '=', runId).execute();
+      await tampered.db
+        .updateTable('runs')
+        .set({ result_hash: 'f'.repeat(64) })
+        .where('id', '=', runId)
+        .execute();
       await tampered.close();
       const differs = await runCli(['replay', runId, '--workspace', dir]);
       expect(differs.code).toBe(1);

@@ -29,7 +29,10 @@ forEachBackend((backend) => {
       await backend.db
         .selectFrom('payout_lines')
         .select(['rep_id', 'plan_id', 'period', 'component', 'amount'])
-        .orderBy('rep_id').orderBy('plan_id').orderBy('period').orderBy('component')
+        .orderBy('rep_id')
+        .orderBy('plan_id')
+        .orderBy('period')
+        .orderBy('component')
         .execute()
     ).map((r) => `${r.rep_id} ${r.plan_id} ${r.period} ${r.component} ${Number(r.amount).toFixed(2)}`);
 
@@ -38,10 +41,18 @@ forEachBackend((backend) => {
     expect(first.lines).toBe(55);
     expect(first.rejects).toHaveLength(4);
     const before = await lines();
-    const attainment = await backend.db.selectFrom('attainment').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const attainment = await backend.db
+      .selectFrom('attainment')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow();
     await run({ runId: 'run-b' });
     expect(await lines()).toEqual(before);
-    expect(await backend.db.selectFrom('attainment').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).toEqual(attainment);
+    expect(
+      await backend.db
+        .selectFrom('attainment')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .executeTakeFirstOrThrow(),
+    ).toEqual(attainment);
     const runs = await backend.db.selectFrom('runs').select(['id', 'status']).orderBy('id').execute();
     expect(runs).toEqual([
       { id: 'run-a', status: 'succeeded' },
@@ -62,12 +73,27 @@ forEachBackend((backend) => {
     const before = await lines();
     // Change the data, then fail after calculating, before anything is written.
     const deals = join(dir, 'data/deals.csv');
-    writeFileSync(deals, readFileSync(deals, 'utf8').replace('o-1001,"Acme Corp, platform",r1,48000.00', 'o-1001,"Acme Corp, platform",r1,96000.00'));
+    writeFileSync(
+      deals,
+      readFileSync(deals, 'utf8').replace(
+        'o-1001,"Acme Corp, platform",r1,48000.00',
+        'o-1001,"Acme Corp, platform",r1,96000.00',
+      ),
+    );
     await expect(
-      run({ runId: 'run-broken', afterStep: (step) => { if (step === 'calculate') throw new Error('disk full'); } }),
+      run({
+        runId: 'run-broken',
+        afterStep: (step) => {
+          if (step === 'calculate') throw new Error('disk full');
+        },
+      }),
     ).rejects.toThrow('disk full');
     expect(await lines()).toEqual(before);
-    const failed = await backend.db.selectFrom('runs').select(['status', 'error']).where('id', '=', 'run-broken').executeTakeFirstOrThrow();
+    const failed = await backend.db
+      .selectFrom('runs')
+      .select(['status', 'error'])
+      .where('id', '=', 'run-broken')
+      .executeTakeFirstOrThrow();
     expect(failed).toEqual({ status: 'failed', error: 'disk full' });
   });
 
@@ -80,7 +106,13 @@ forEachBackend((backend) => {
     // Acme (o-1001, Alice, closed 2026-01-14, 48,000) is lost on 2026-03-01: 46 days, inside 90.
     const deals = join(dir, 'data/deals.csv');
     const original = readFileSync(deals, 'utf8');
-    writeFileSync(deals, original.replace('r1,48000.00,USD,2026-01-14,won,New Business,36,2026-01-14', 'r1,48000.00,USD,2026-01-14,lost,New Business,36,2026-03-01'));
+    writeFileSync(
+      deals,
+      original.replace(
+        'r1,48000.00,USD,2026-01-14,won,New Business,36,2026-01-14',
+        'r1,48000.00,USD,2026-01-14,lost,New Business,36,2026-03-01',
+      ),
+    );
     // The summary names the locked period, left as paid.
     expect((await run({ runId: 'run-2' })).lockedPeriods).toEqual(['2026-01']);
     const after = await lines();
@@ -89,7 +121,13 @@ forEachBackend((backend) => {
     expect(after).toContain('r1 ae-fy26 2026-02 adjustment -2900.00');
 
     // The same loss on 2026-06-01 is 138 days after closing: outside the window, nothing changes.
-    writeFileSync(deals, original.replace('r1,48000.00,USD,2026-01-14,won,New Business,36,2026-01-14', 'r1,48000.00,USD,2026-01-14,lost,New Business,36,2026-06-01'));
+    writeFileSync(
+      deals,
+      original.replace(
+        'r1,48000.00,USD,2026-01-14,won,New Business,36,2026-01-14',
+        'r1,48000.00,USD,2026-01-14,lost,New Business,36,2026-06-01',
+      ),
+    );
     await run({ runId: 'run-3' });
     const outside = await lines();
     expect(outside.filter((l) => l.includes('adjustment'))).toEqual([]);

@@ -8,7 +8,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeDigests, mergeShardOutcomes, hashOfDigest, planDigest, planResultHash, shardOf, type CalculateOutcome } from '../../jobs/calculate.js';
+import {
+  mergeDigests,
+  mergeShardOutcomes,
+  hashOfDigest,
+  planDigest,
+  planResultHash,
+  shardOf,
+  type CalculateOutcome,
+} from '../../jobs/calculate.js';
 import { shardCounts } from '../../jobs/sync.js';
 import { prepareCalculation } from '../../src/cli/calculation-inputs.js';
 import { calculate, type CalculationInput, type CalculationResult, type PayoutLine } from '../../src/domain/engine.js';
@@ -24,10 +32,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const lineKey = (l: PayoutLine) => JSON.stringify([l.repId, l.planId, l.period, l.component, l.amount, l.currency, l.trace.toJSON()]);
+const lineKey = (l: PayoutLine) =>
+  JSON.stringify([l.repId, l.planId, l.period, l.component, l.amount, l.currency, l.trace.toJSON()]);
 
 function inShards(source: CalculationInput, count: number): CalculationResult[] {
-  return Array.from({ length: count }, (_, index) => calculate(source, { reps: (repId) => shardOf(repId, count) === index }));
+  return Array.from({ length: count }, (_, index) =>
+    calculate(source, { reps: (repId) => shardOf(repId, count) === index }),
+  );
 }
 
 function expectSameAsWhole(source: CalculationInput, count: number): void {
@@ -39,13 +50,18 @@ function expectSameAsWhole(source: CalculationInput, count: number): void {
     const own = new Set(shard.payouts.map((l) => l.repId));
     expect(shard.payouts.map(lineKey)).toEqual(whole.payouts.filter((l) => own.has(l.repId)).map(lineKey));
   }
-  expect(shards.flatMap((s) => s.attainment.map((a) => JSON.stringify(a))).sort()).toEqual(whole.attainment.map((a) => JSON.stringify(a)).sort());
+  expect(shards.flatMap((s) => s.attainment.map((a) => JSON.stringify(a))).sort()).toEqual(
+    whole.attainment.map((a) => JSON.stringify(a)).sort(),
+  );
   const rejects = new Set(shards.flatMap((s) => s.rejects.map((r) => JSON.stringify(r))));
   expect([...rejects].sort()).toEqual(whole.rejects.map((r) => JSON.stringify(r)).sort());
   expect(shards.every((s) => s.asOf === whole.asOf)).toBe(true);
 
   for (const plan of source.plans) {
-    const of = (r: CalculationResult) => ({ lines: r.payouts.filter((l) => l.planId === plan.id), attainment: r.attainment.filter((a) => a.planId === plan.id) });
+    const of = (r: CalculationResult) => ({
+      lines: r.payouts.filter((l) => l.planId === plan.id),
+      attainment: r.attainment.filter((a) => a.planId === plan.id),
+    });
     const w = of(whole);
     const merged = mergeDigests(shards.map((s) => planDigest(of(s).lines, of(s).attainment)));
     expect(hashOfDigest(merged)).toBe(planResultHash(w.lines, w.attainment));
@@ -88,12 +104,33 @@ describe('a plan calculated in shards of its reps', () => {
   it('merging shard outcomes adds counts and totals and keeps each engine reject once', () => {
     const a: CalculateOutcome = {
       asOf: '2026-06-30',
-      plans: [{ planId: 'p', lines: 2, attainment: 1, hash: 'x', digest: { lines: 2, attainment: 1, sum: '1'.padStart(64, '0') }, totals: [{ period: '2026-01', currency: 'USD', amount: '10.5' }] }],
+      plans: [
+        {
+          planId: 'p',
+          lines: 2,
+          attainment: 1,
+          hash: 'x',
+          digest: { lines: 2, attainment: 1, sum: '1'.padStart(64, '0') },
+          totals: [{ period: '2026-01', currency: 'USD', amount: '10.5' }],
+        },
+      ],
       engineRejects: [{ source: 'deals', recordId: 'd1', reason: 'no rate' }],
     };
     const b: CalculateOutcome = {
       asOf: '2026-06-30',
-      plans: [{ planId: 'p', lines: 3, attainment: 2, hash: 'y', digest: { lines: 3, attainment: 2, sum: '2'.padStart(64, '0') }, totals: [{ period: '2026-01', currency: 'USD', amount: '0.25' }, { period: '2026-02', currency: 'USD', amount: '1' }] }],
+      plans: [
+        {
+          planId: 'p',
+          lines: 3,
+          attainment: 2,
+          hash: 'y',
+          digest: { lines: 3, attainment: 2, sum: '2'.padStart(64, '0') },
+          totals: [
+            { period: '2026-01', currency: 'USD', amount: '0.25' },
+            { period: '2026-02', currency: 'USD', amount: '1' },
+          ],
+        },
+      ],
       engineRejects: [{ source: 'deals', recordId: 'd1', reason: 'no rate' }],
     };
     const merged = mergeShardOutcomes('p', [a, b]);
@@ -120,7 +157,8 @@ describe('a plan calculated in shards of its reps', () => {
     const largest = Math.max(...[...perPlan.values()].map((s) => s.size));
     expect(shardCounts(input, largest)).toEqual({});
     const counts = shardCounts(input, 20);
-    for (const [planId, reps] of perPlan) expect(counts[planId]).toBe(reps.size > 20 ? Math.ceil(reps.size / 20) : undefined);
+    for (const [planId, reps] of perPlan)
+      expect(counts[planId]).toBe(reps.size > 20 ? Math.ceil(reps.size / 20) : undefined);
     expect(shardOf('rep-0042', 5)).toBe(shardOf('rep-0042', 5));
     const spread = new Set(input.data.reps.map((r) => shardOf(r.id, 4)));
     expect(spread.size).toBe(4);

@@ -1,6 +1,12 @@
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import type { CommissionRecord, WritebackOutcome, WritebackTarget } from '../../connectors/source.js';
-import { commissionKey, readCommissionRecords, recordHash, traceText, writeBackChanges } from '../../jobs/write-back.js';
+import {
+  commissionKey,
+  readCommissionRecords,
+  recordHash,
+  traceText,
+  writeBackChanges,
+} from '../../jobs/write-back.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { replaceResults } from '../../src/db/run-store.js';
 import { FiscalCalendar } from '../../src/domain/periods.js';
@@ -18,7 +24,13 @@ class RecordingTarget implements WritebackTarget {
   async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     this.upserts.push(records);
     // Any order: the diff must match by key.
-    return records.map((r) => (this.refuse.has(r.key) ? { key: r.key, ok: false, error: 'INVALID_CROSS_REFERENCE_KEY: Rep__c' } : { key: r.key, ok: true, externalId: `a00${r.key.length}` })).reverse();
+    return records
+      .map((r) =>
+        this.refuse.has(r.key)
+          ? { key: r.key, ok: false, error: 'INVALID_CROSS_REFERENCE_KEY: Rep__c' }
+          : { key: r.key, ok: true, externalId: `a00${r.key.length}` },
+      )
+      .reverse();
   }
 
   async remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]> {
@@ -34,7 +46,13 @@ forEachBackend((backend) => {
   beforeEach(() => backend.truncateAll());
 
   const store = (lines: ReturnType<typeof line>[], periods = ['2026-01', '2026-02', '2026-Q1']) =>
-    replaceResults(backend.db, { runId: 'run-1', planId: 'ae', periods, lines, attainment: [attainmentRow('r1', '2026-Q1', '150000', '100000', '1.5')] });
+    replaceResults(backend.db, {
+      runId: 'run-1',
+      planId: 'ae',
+      periods,
+      lines,
+      attainment: [attainmentRow('r1', '2026-Q1', '150000', '100000', '1.5')],
+    });
 
   it('turns payout lines into commission records with the attainment of the quota period that holds them', async () => {
     await store([line('r1', '2026-01', 'commission', '100.00'), line('r2', '2026-02', 'commission', '50.00')]);
@@ -44,15 +62,27 @@ forEachBackend((backend) => {
       ['ae|r2|2026-02|commission', '50.00', undefined],
     ]);
     expect(JSON.parse(records[0]!.trace)).toEqual({ deals: [{ deal: 'r1-2026-01', credit: '100.00' }], rate: '0.05' });
-    expect(commissionKey({ planId: 'ae', repId: 'r1', period: '2026-01', component: 'commission' })).toBe('ae|r1|2026-01|commission');
+    expect(commissionKey({ planId: 'ae', repId: 'r1', period: '2026-01', component: 'commission' })).toBe(
+      'ae|r1|2026-01|commission',
+    );
   });
 
   it('sends only what changed, retries what the CRM refused, and removes what is gone', async () => {
     const target = new RecordingTarget();
     target.refuse.add('ae|r2|2026-02|commission');
-    await store([line('r1', '2026-01', 'commission', '100.00'), line('r2', '2026-02', 'commission', '50.00'), line('r1', '2026-02', 'bonus', '10.00')]);
+    await store([
+      line('r1', '2026-01', 'commission', '100.00'),
+      line('r2', '2026-02', 'commission', '50.00'),
+      line('r1', '2026-02', 'bonus', '10.00'),
+    ]);
     const first = await writeBackChanges(backend.db, target, await readCommissionRecords(backend.db, calendar));
-    expect(first).toEqual({ sent: 3, unchanged: 0, removed: 0, failed: [{ key: 'ae|r2|2026-02|commission', error: 'INVALID_CROSS_REFERENCE_KEY: Rep__c' }], incomplete: [] });
+    expect(first).toEqual({
+      sent: 3,
+      unchanged: 0,
+      removed: 0,
+      failed: [{ key: 'ae|r2|2026-02|commission', error: 'INVALID_CROSS_REFERENCE_KEY: Rep__c' }],
+      incomplete: [],
+    });
 
     // Nothing changed: only the refused record goes again, and now it is taken.
     target.refuse.clear();
@@ -71,7 +101,11 @@ forEachBackend((backend) => {
     const fourth = await writeBackChanges(backend.db, target, await readCommissionRecords(backend.db, calendar));
     expect(fourth).toEqual({ sent: 0, unchanged: 2, removed: 0, failed: [], incomplete: [] });
     expect(target.upserts).toHaveLength(3);
-    const state = await backend.db.selectFrom('writeback_state').select(['key', 'status', 'external_id']).orderBy('key').execute();
+    const state = await backend.db
+      .selectFrom('writeback_state')
+      .select(['key', 'status', 'external_id'])
+      .orderBy('key')
+      .execute();
     expect(state).toEqual([
       { key: 'ae|r1|2026-01|commission', status: 'ok', external_id: 'a0024' },
       { key: 'ae|r2|2026-02|commission', status: 'ok', external_id: 'a0024' },
@@ -79,15 +113,26 @@ forEachBackend((backend) => {
   });
 
   it('gives a record the deal its line credits when it credits exactly one, and no deal otherwise', async () => {
-    const traced = (repId: string, period: string, component: string, trace: Record<string, unknown>) => ({ ...line(repId, period, component, '10.00'), trace: Trace.of(trace) });
+    const traced = (repId: string, period: string, component: string, trace: Record<string, unknown>) => ({
+      ...line(repId, period, component, '10.00'),
+      trace: Trace.of(trace),
+    });
     await store([
       // A per-deal spiff for one deal; the same deal credited twice (a revenue and an overlay split) is still one.
       traced('r1', '2026-01', 'spiff', { perDeal: '500', deals: [{ deal: '9001', pays: '500' }] }),
-      traced('r1', '2026-02', 'commission', { deals: [{ deal: '9002', credit: '60' }, { deal: '9002', credit: '10' }] }),
+      traced('r1', '2026-02', 'commission', {
+        deals: [
+          { deal: '9002', credit: '60' },
+          { deal: '9002', credit: '10' },
+        ],
+      }),
       // Two deals; none (a bonus); a manager's own deal plus the team's credit, whose deals are not listed.
       traced('r2', '2026-01', 'commission', { deals: [{ deal: '9003' }, { deal: '9004' }] }),
       traced('r2', '2026-02', 'bonus', { reached: true, bonus: '2000' }),
-      traced('r3', '2026-01', 'commission', { deals: [{ deal: '9005' }], team: { credit: '5000', byDirectReport: { r2: '5000' } } }),
+      traced('r3', '2026-01', 'commission', {
+        deals: [{ deal: '9005' }],
+        team: { credit: '5000', byDirectReport: { r2: '5000' } },
+      }),
       traced('r3', '2026-02', 'commission', { deals: [{ deal: '9006' }], team: { credit: '0', byDirectReport: {} } }),
     ]);
     const records = await readCommissionRecords(backend.db, calendar);
@@ -102,7 +147,16 @@ forEachBackend((backend) => {
   });
 
   it('counts the deal in the hash only for a target that associates deals, so a changed deal re-sends the record there alone', () => {
-    const base = { key: 'ae|r1|2026-01|c', repId: 'r1', planId: 'ae', period: '2026-01', component: 'c', amount: '1.00', currency: 'USD', trace: '{}' };
+    const base = {
+      key: 'ae|r1|2026-01|c',
+      repId: 'r1',
+      planId: 'ae',
+      period: '2026-01',
+      component: 'c',
+      amount: '1.00',
+      currency: 'USD',
+      trace: '{}',
+    };
     const noDeal = recordHash(base, true);
     // Without a deal the hash is the one records had before deals existed, for either kind of target.
     expect(recordHash(base, false)).toBe(noDeal);
@@ -112,7 +166,9 @@ forEachBackend((backend) => {
   });
 
   it('cuts a trace too long for a CRM text field, and says where the whole one is', () => {
-    const text = traceText({ deals: Array.from({ length: 5000 }, (_, i) => ({ deal: `d${i}`, credit: '1000.00', note: 'x'.repeat(20) })) });
+    const text = traceText({
+      deals: Array.from({ length: 5000 }, (_, i) => ({ deal: `d${i}`, credit: '1000.00', note: 'x'.repeat(20) })),
+    });
     expect(text.length).toBeLessThanOrEqual(65_536);
     expect(text).toMatch(/payout_lines\.trace\)$/);
   });

@@ -17,7 +17,17 @@ import { runPipeline } from '../../jobs/run.js';
 import { getRun } from '../../src/db/index.js';
 import { FakePortal } from '../connectors/hubspot/fake-portal.js';
 import { FakeOrg } from '../connectors/salesforce/fake-org.js';
-import { assertBuilt, cli, REDIS_URL, results, scratch, skipQueueTests, startWorkerProcess, type Scratch, type WorkerProcess } from './queue-harness.js';
+import {
+  assertBuilt,
+  cli,
+  REDIS_URL,
+  results,
+  scratch,
+  skipQueueTests,
+  startWorkerProcess,
+  type Scratch,
+  type WorkerProcess,
+} from './queue-harness.js';
 import { AE_MONTHLY_PLAN } from '../connectors/plans.js';
 
 const AS_OF = '2026-03-31';
@@ -51,11 +61,20 @@ function crmWorkspace(dir: string, source: string, reps: { ae: string[]; am: str
   rmSync(join(dir, 'data'), { recursive: true, force: true });
   mkdirSync(join(dir, 'plans'));
   mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'attain.yaml'), `${source}calendar: { fiscalYearStartMonth: 1, tz: UTC }\nbaseCurrency: USD\nwriteback: { enabled: true }\n`);
+  writeFileSync(
+    join(dir, 'attain.yaml'),
+    `${source}calendar: { fiscalYearStartMonth: 1, tz: UTC }\nbaseCurrency: USD\nwriteback: { enabled: true }\n`,
+  );
   for (const [id, text] of Object.entries(PLANS)) writeFileSync(join(dir, 'plans', `${id}.yaml`), text);
   const all = [...reps.ae.map((r) => [r, 'ae']), ...reps.am.map((r) => [r, 'am'])];
-  writeFileSync(join(dir, 'data', 'quotas.csv'), `repId,period,amount\n${all.map(([r]) => `${r},2026-Q1,100000\n`).join('')}`);
-  writeFileSync(join(dir, 'data', 'assignments.csv'), `repId,planId,from,to\n${all.map(([r, p]) => `${r},${p},2026-01-01,\n`).join('')}`);
+  writeFileSync(
+    join(dir, 'data', 'quotas.csv'),
+    `repId,period,amount\n${all.map(([r]) => `${r},2026-Q1,100000\n`).join('')}`,
+  );
+  writeFileSync(
+    join(dir, 'data', 'assignments.csv'),
+    `repId,planId,from,to\n${all.map(([r, p]) => `${r},${p},2026-01-01,\n`).join('')}`,
+  );
 }
 
 function salesforceWorkspace(dir: string, org: FakeOrg): void {
@@ -134,8 +153,10 @@ async function seededPortal(): Promise<{ portal: FakePortal; baseUrl: string }> 
 }
 
 /** Commission records by key, without the CRM's own record id (assigned in the order records arrive). */
-const sfRecords = (org: FakeOrg) => Object.fromEntries([...org.commissions].map(([key, { Id, ...row }]) => (void Id, [key, row])));
-const hsRecords = (portal: FakePortal) => Object.fromEntries([...portal.commissions].map(([key, row]) => [key, { archived: row.archived, ...row.properties }]));
+const sfRecords = (org: FakeOrg) =>
+  Object.fromEntries([...org.commissions].map(([key, { Id, ...row }]) => (void Id, [key, row])));
+const hsRecords = (portal: FakePortal) =>
+  Object.fromEntries([...portal.commissions].map(([key, row]) => [key, { archived: row.archived, ...row.properties }]));
 
 const duplicates = (keys: string[]) => keys.filter((key, i) => keys.indexOf(key) !== i);
 
@@ -155,7 +176,8 @@ async function redisText(prefix: string): Promise<string> {
         else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
         else if (type === 'set') parts.push(...(await redis.smembers(key)));
         else if (type === 'zset') parts.push(...(await redis.zrange(key, 0, -1)));
-        else if (type === 'stream') parts.push(...(await redis.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]));
+        else if (type === 'stream')
+          parts.push(...(await redis.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]));
         else parts.push(`(unread ${type})`);
       }
       cursor = next;
@@ -168,7 +190,10 @@ async function redisText(prefix: string): Promise<string> {
 
 /** `attain trigger --wait`, expected to succeed; its run id. The CRM's credentials are the workers' only: the trigger runs without them. */
 async function triggerAndWait(s: Scratch): Promise<{ runId: string; out: string }> {
-  const done = await cli(s, ['trigger', '--wait', '--as-of', AS_OF], { SF_QUEUE_CLIENT_SECRET: undefined, HS_QUEUE_TOKEN: undefined });
+  const done = await cli(s, ['trigger', '--wait', '--as-of', AS_OF], {
+    SF_QUEUE_CLIENT_SECRET: undefined,
+    HS_QUEUE_TOKEN: undefined,
+  });
   expect(done.err).toBe('');
   expect(done.code).toBe(0);
   const runId = /^(run-\S+): queued/.exec(done.out)?.[1];
@@ -194,7 +219,8 @@ function killOnFirstCall<T>(workers: WorkerProcess[], calls: T[]): () => WorkerP
   calls.push = (...items: T[]) => {
     if (victim === undefined) {
       victim = workers.find((w) => /"jobId":"run-[^"]+-write-back","step":"write-back"/.test(w.output()));
-      if (!victim) throw new Error(`no worker logged the write-back step:\n${workers.map((w) => w.output()).join('\n')}`);
+      if (!victim)
+        throw new Error(`no worker logged the write-back step:\n${workers.map((w) => w.output()).join('\n')}`);
       victim.child.kill('SIGKILL');
     }
     return push(...items);
@@ -203,7 +229,13 @@ function killOnFirstCall<T>(workers: WorkerProcess[], calls: T[]): () => WorkerP
 }
 
 /** The killed worker is dead, and its write-back job was taken over (stalled) and finished by the other one. */
-async function expectTakenOver(s: Scratch, runId: string, victim: WorkerProcess | undefined, workers: WorkerProcess[], out: string): Promise<void> {
+async function expectTakenOver(
+  s: Scratch,
+  runId: string,
+  victim: WorkerProcess | undefined,
+  workers: WorkerProcess[],
+  out: string,
+): Promise<void> {
   expect(victim, out).toBeDefined();
   expect(await victim!.exited).toBeNull();
   const writeBack = await s.queue('steps').getJob(`${runId}-write-back`);
@@ -227,13 +259,20 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
   };
   const started = <T extends { stop(): Promise<void> }>(server: T) => (cleanups.push(() => server.stop()), server);
 
-  it('Salesforce: two workers write the in-process run\'s records, each key once; a change is sent alone; the secret only in the workers\' environment', async () => {
+  it("Salesforce: two workers write the in-process run's records, each key once; a change is sent alone; the secret only in the workers' environment", async () => {
     // The in-process run, on its own org, schema and workspace.
     const baselineOrg = started(await seededOrg());
     const baseline = await fresh();
     salesforceWorkspace(baseline.dir, baselineOrg);
     const env = { ...process.env, SF_QUEUE_CLIENT_SECRET: SF_SECRET };
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess', asOf: AS_OF, env });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess',
+      asOf: AS_OF,
+      env,
+    });
 
     const org = started(await seededOrg());
     const s = await fresh();
@@ -242,11 +281,23 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     const workers = await twoWorkers(s);
 
     const first = await triggerAndWait(s);
-    expect(Object.keys(sfRecords(org)).sort()).toEqual(['ae|005A|2026-01|commission', 'ae|005A|2026-02|commission', 'ae|005B|2026-02|commission', 'ae|005B|2026-03|commission', 'am|005C|2026-Q1|commission']);
+    expect(Object.keys(sfRecords(org)).sort()).toEqual([
+      'ae|005A|2026-01|commission',
+      'ae|005A|2026-02|commission',
+      'ae|005B|2026-02|commission',
+      'ae|005B|2026-03|commission',
+      'am|005C|2026-Q1|commission',
+    ]);
     expect(sfRecords(org)).toEqual(sfRecords(baselineOrg));
-    expect(org.commissions.get('ae|005A|2026-01|commission')).toMatchObject({ Amount__c: '4000.00', OwnerId: '005A', Plan__c: 'ae' });
+    expect(org.commissions.get('ae|005A|2026-01|commission')).toMatchObject({
+      Amount__c: '4000.00',
+      OwnerId: '005A',
+      Plan__c: 'ae',
+    });
     expect(duplicates(org.upserted.flat())).toEqual([]);
-    expect((await results(s.database, first.runId)).lines).toEqual((await results(baseline.database, 'run-inprocess')).lines);
+    expect((await results(s.database, first.runId)).lines).toEqual(
+      (await results(baseline.database, 'run-inprocess')).lines,
+    );
     expect(await getRun(s.database.db, first.runId)).toMatchObject({ status: 'succeeded', trigger: 'trigger' });
     // The worker processes ran the steps (which one took which is the queue's choice).
     const logs = workers.map((w) => w.output()).join('');
@@ -265,7 +316,14 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     expect(changed.sort()).toEqual(['ae|005B|2026-02|commission', 'ae|005B|2026-03|commission']);
     expect(org.upserted.slice(calls).flat().sort()).toEqual(changed);
     expect(org.commissions.get('ae|005B|2026-02|commission')).toMatchObject({ Amount__c: '3750.00' });
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess-2', asOf: AS_OF, env });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess-2',
+      asOf: AS_OF,
+      env,
+    });
     expect(sfRecords(org)).toEqual(sfRecords(baselineOrg));
 
     // The secret came by environment: not in any job, event or key of the queue, nor in a log line.
@@ -277,13 +335,20 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     for (const w of workers) expect(w.output()).not.toContain(SF_SECRET);
   }, 90_000);
 
-  it('HubSpot: two workers write the in-process run\'s records; a change is sent alone; the token is nowhere in Redis', async () => {
+  it("HubSpot: two workers write the in-process run's records; a change is sent alone; the token is nowhere in Redis", async () => {
     const baselinePortal = await seededPortal();
     started(baselinePortal.portal);
     const baseline = await fresh();
     hubspotWorkspace(baseline.dir, baselinePortal.baseUrl);
     const env = { ...process.env, HS_QUEUE_TOKEN: HS_TOKEN };
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess', asOf: AS_OF, env });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess',
+      asOf: AS_OF,
+      env,
+    });
 
     const { portal, baseUrl } = await seededPortal();
     started(portal);
@@ -293,7 +358,11 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     const workers = await twoWorkers(s);
 
     await triggerAndWait(s);
-    expect(Object.keys(hsRecords(portal)).sort()).toEqual(['ae|101|2026-02|commission', 'ae|102|2026-02|commission', 'am|104|2026-Q1|commission']);
+    expect(Object.keys(hsRecords(portal)).sort()).toEqual([
+      'ae|101|2026-02|commission',
+      'ae|102|2026-02|commission',
+      'am|104|2026-Q1|commission',
+    ]);
     expect(hsRecords(portal)).toEqual(hsRecords(baselinePortal.portal));
     expect(duplicates(portal.upserts.map((u) => u.id))).toEqual([]);
 
@@ -302,7 +371,14 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     baselinePortal.portal.touch('1', { amount: '60000' }, new Date('2026-03-01T10:00:00Z'));
     await triggerAndWait(s);
     expect(portal.upserts.map((u) => u.id)).toEqual(['ae|101|2026-02|commission']);
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess-2', asOf: AS_OF, env });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess-2',
+      asOf: AS_OF,
+      env,
+    });
     expect(hsRecords(portal)).toEqual(hsRecords(baselinePortal.portal));
 
     expect(await redisText(s.prefix)).not.toContain(HS_TOKEN);
@@ -313,7 +389,14 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     const baselineOrg = started(await seededOrg());
     const baseline = await fresh();
     salesforceWorkspace(baseline.dir, baselineOrg);
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess', asOf: AS_OF, env: { ...process.env, SF_QUEUE_CLIENT_SECRET: SF_SECRET } });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess',
+      asOf: AS_OF,
+      env: { ...process.env, SF_QUEUE_CLIENT_SECRET: SF_SECRET },
+    });
 
     const org = started(await seededOrg());
     const s = await fresh();
@@ -341,7 +424,14 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     started(baselinePortal.portal);
     const baseline = await fresh();
     hubspotWorkspace(baseline.dir, baselinePortal.baseUrl);
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess', asOf: AS_OF, env: { ...process.env, HS_QUEUE_TOKEN: HS_TOKEN } });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess',
+      asOf: AS_OF,
+      env: { ...process.env, HS_QUEUE_TOKEN: HS_TOKEN },
+    });
 
     const { portal, baseUrl } = await seededPortal();
     started(portal);

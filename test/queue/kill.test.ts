@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { runPipeline } from '../../jobs/run.js';
 import { getRun } from '../../src/db/index.js';
-import { assertBuilt, skipQueueTests, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+import {
+  assertBuilt,
+  skipQueueTests,
+  cli,
+  results,
+  scratch,
+  startWorkerProcess,
+  type Scratch,
+} from './queue-harness.js';
 
 const TRIALS = Number(process.env['ATTAIN_KILL_TRIALS'] ?? 3);
 /** Each step takes at least this long, so the run (sync, two calculates, write-back) spans about a second and a half. */
@@ -20,7 +28,12 @@ describe.skipIf(skipQueueTests)('a worker killed mid-run', () => {
   beforeAll(async () => {
     assertBuilt();
     baseline = await scratch();
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-uninterrupted' });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-uninterrupted',
+    });
     expected = await results(baseline.database, 'run-uninterrupted');
   }, 60_000);
   afterAll(() => baseline?.dispose(), 30_000);
@@ -47,13 +60,25 @@ describe.skipIf(skipQueueTests)('a worker killed mid-run', () => {
         if (busy) {
           // The step the killed worker held was taken over by the other one after its lock expired.
           const taken = await Promise.all(active.map((id) => s.queue('steps').getJob(id)));
-          expect(taken.some((j) => (j?.stalledCounter ?? 0) > 0 && j?.finishedOn !== undefined), context).toBe(true);
+          expect(
+            taken.some((j) => (j?.stalledCounter ?? 0) > 0 && j?.finishedOn !== undefined),
+            context,
+          ).toBe(true);
         }
         expect(await results(s.database, runId), context).toEqual(expected);
-        const duplicates = await sql<{ n: number }>`select count(*)::int as n from (select rep_id, plan_id, period, component from payout_lines group by 1, 2, 3, 4 having count(*) > 1) d`.execute(s.database.db);
+        const duplicates = await sql<{
+          n: number;
+        }>`select count(*)::int as n from (select rep_id, plan_id, period, component from payout_lines group by 1, 2, 3, 4 having count(*) > 1) d`.execute(
+          s.database.db,
+        );
         expect(duplicates.rows[0]?.n).toBe(0);
-        expect(await getRun(s.database.db, runId)).toMatchObject({ status: 'succeeded', counts: { lines: 55, rejects: 4 } });
-        expect((await getRun(s.database.db, runId))?.result_hash).toBe((await getRun(baseline.database.db, 'run-uninterrupted'))?.result_hash);
+        expect(await getRun(s.database.db, runId)).toMatchObject({
+          status: 'succeeded',
+          counts: { lines: 55, rejects: 4 },
+        });
+        expect((await getRun(s.database.db, runId))?.result_hash).toBe(
+          (await getRun(baseline.database.db, 'run-uninterrupted'))?.result_hash,
+        );
       } finally {
         await s.dispose();
       }

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../jobs/run.js';
 import { getRun } from '../../src/db/index.js';
-import { assertBuilt, skipQueueTests, cli, results, scratch, startWorkerProcess, type Scratch } from './queue-harness.js';
+import {
+  assertBuilt,
+  skipQueueTests,
+  cli,
+  results,
+  scratch,
+  startWorkerProcess,
+  type Scratch,
+} from './queue-harness.js';
 
 describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
   let baseline: Scratch;
@@ -24,7 +32,12 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
   beforeAll(async () => {
     assertBuilt();
     baseline = await scratch();
-    await runPipeline({ workspaceDir: baseline.dir, trigger: 'test', database: baseline.database, runId: 'run-inprocess' });
+    await runPipeline({
+      workspaceDir: baseline.dir,
+      trigger: 'test',
+      database: baseline.database,
+      runId: 'run-inprocess',
+    });
     expected = await results(baseline.database, 'run-inprocess');
   }, 60_000);
   afterAll(() => baseline?.dispose(), 30_000);
@@ -41,7 +54,8 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     // Once the run is queued it is in flight for at least three 1 s stages (sync; store and the
     // calculations; write-back), room for a second CLI process to start on a loaded machine: that
     // trigger joins it.
-    while ((await s.queue('runs').getJobCountByTypes('waiting', 'active', 'waiting-children')) === 0) await new Promise((r) => setTimeout(r, 50));
+    while ((await s.queue('runs').getJobCountByTypes('waiting', 'active', 'waiting-children')) === 0)
+      await new Promise((r) => setTimeout(r, 50));
     const second = await cli(s, ['trigger']);
     const done = await first;
     expect(done.err).toBe('');
@@ -50,13 +64,19 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     expect(runId).toBeDefined();
     expect(second.out).toBe(`${runId}: a run was in flight; joined it\n`);
     // The summary attain run prints in process, with the database the worker wrote to.
-    expect(done.out).toContain(`Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`);
+    expect(done.out).toContain(
+      `Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`,
+    );
     expect(done.out).toContain('  rejects: 4 records not used, e.g. ');
     expect(done.out).toMatch(new RegExp(`  results: postgres://\\S+search_path%3D${s.schema}\\n`));
 
     expect(await results(s.database, runId!)).toEqual(expected);
     const run = await getRun(s.database.db, runId!);
-    expect(run).toMatchObject({ status: 'succeeded', trigger: 'trigger', counts: { reps: 8, deals: 15, rejects: 4, lines: 55 } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      trigger: 'trigger',
+      counts: { reps: 8, deals: 15, rejects: 4, lines: 55 },
+    });
     // The same result hash as the in-process run: `attain replay` checks either against the same definition.
     const inProcess = await getRun(baseline.database.db, 'run-inprocess');
     expect(run?.result_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -66,8 +86,12 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     expect(run?.inputs_hash).toBe(inProcess?.inputs_hash);
     expect(await s.database.db.selectFrom('runs').select('id').execute()).toHaveLength(1);
     // Every log line about the run carries its id.
-    const lines = workers.flatMap((w) => w.output().trim().split('\n')).map((l) => JSON.parse(l) as { runId?: string; msg: string });
-    const about = lines.filter((l) => l.msg.includes('plan ') || l.msg.includes('started') || l.msg.includes('run succeeded'));
+    const lines = workers
+      .flatMap((w) => w.output().trim().split('\n'))
+      .map((l) => JSON.parse(l) as { runId?: string; msg: string });
+    const about = lines.filter(
+      (l) => l.msg.includes('plan ') || l.msg.includes('started') || l.msg.includes('run succeeded'),
+    );
     expect(about.length).toBeGreaterThan(4);
     for (const line of about) expect(line.runId).toBe(runId);
   }, 90_000);
@@ -83,13 +107,23 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     expect(done.code).toBe(0);
     const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
     // ae-fy26 has 5 reps: 3 shards; mgr-fy26 has 3: 2 shards.
-    for (const step of ['calculate-ae-fy26-1of3', 'calculate-ae-fy26-2of3', 'calculate-ae-fy26-3of3', 'calculate-mgr-fy26-1of2', 'calculate-mgr-fy26-2of2']) {
+    for (const step of [
+      'calculate-ae-fy26-1of3',
+      'calculate-ae-fy26-2of3',
+      'calculate-ae-fy26-3of3',
+      'calculate-mgr-fy26-1of2',
+      'calculate-mgr-fy26-2of2',
+    ]) {
       expect(done.out).toContain(`✓ ${step}`);
     }
     expect(done.out).not.toContain('✓ calculate-ae-fy26 ');
-    expect(done.out).toContain(`Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n`);
+    expect(done.out).toContain(
+      `Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n`,
+    );
     expect(await results(s.database, runId)).toEqual(expected);
-    expect((await getRun(s.database.db, runId))?.result_hash).toBe((await getRun(baseline.database.db, 'run-inprocess'))?.result_hash);
+    expect((await getRun(s.database.db, runId))?.result_hash).toBe(
+      (await getRun(baseline.database.db, 'run-inprocess'))?.result_hash,
+    );
 
     // r5 is deleted (reps, assignments, quotas): no shard has r5 among its reps any more, so the run
     // removes the lines no shard wrote, as one replace does in process. r5's deals become rejects.
@@ -100,23 +134,36 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
       }
     };
     removeR5(s.dir);
-    expect(await s.database.db.selectFrom('payout_lines').select('rep_id').where('rep_id', '=', 'r5').execute()).not.toHaveLength(0);
+    expect(
+      await s.database.db.selectFrom('payout_lines').select('rep_id').where('rep_id', '=', 'r5').execute(),
+    ).not.toHaveLength(0);
     const again = await cli(s, ['trigger', '--wait']);
     expect(again.code, again.err).toBe(0);
     const second = /^(run-\S+): queued/.exec(again.out)![1]!;
-    expect(await s.database.db.selectFrom('payout_lines').select('rep_id').where('rep_id', '=', 'r5').execute()).toHaveLength(0);
+    expect(
+      await s.database.db.selectFrom('payout_lines').select('rep_id').where('rep_id', '=', 'r5').execute(),
+    ).toHaveLength(0);
     const reference = await fresh();
     removeR5(reference.dir);
-    await runPipeline({ workspaceDir: reference.dir, trigger: 'test', database: reference.database, runId: 'run-reference' });
+    await runPipeline({
+      workspaceDir: reference.dir,
+      trigger: 'test',
+      database: reference.database,
+      runId: 'run-reference',
+    });
     expect(await results(s.database, second)).toEqual(await results(reference.database, 'run-reference'));
-    expect((await getRun(s.database.db, second))?.result_hash).toBe((await getRun(reference.database.db, 'run-reference'))?.result_hash);
+    expect((await getRun(s.database.db, second))?.result_hash).toBe(
+      (await getRun(reference.database.db, 'run-reference'))?.result_hash,
+    );
   }, 90_000);
 
   it('a malformed job fails at once with a validation message, and is not retried', async () => {
     const s = await fresh();
     const worker = startWorkerProcess(s);
     await worker.ready;
-    const job = await s.queue('steps').add('calculate', { runId: 'run-by-hand', plan: 'ae-fy26' }, { attempts: 5, jobId: 'by-hand' });
+    const job = await s
+      .queue('steps')
+      .add('calculate', { runId: 'run-by-hand', plan: 'ae-fy26' }, { attempts: 5, jobId: 'by-hand' });
     let state = await job.getState();
     for (let i = 0; i < 200 && state !== 'failed'; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -124,7 +171,9 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     }
     const failed = await s.queue('steps').getJob('by-hand');
     expect(state).toBe('failed');
-    expect(failed?.failedReason).toBe('job by-hand (calculate): invalid payload: planId: Invalid input: expected string, received undefined; (payload): Unrecognized key: "plan"');
+    expect(failed?.failedReason).toBe(
+      'job by-hand (calculate): invalid payload: planId: Invalid input: expected string, received undefined; (payload): Unrecognized key: "plan"',
+    );
     expect(failed?.attemptsMade).toBe(1);
   }, 60_000);
 
@@ -166,7 +215,8 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     const queued = await cli(s, ['trigger']);
     const runId = /^(run-\S+): queued/.exec(queued.out)![1]!;
     const sync = `${runId}-sync`;
-    while ((await (await s.queue('steps').getJob(sync))?.getState()) !== 'active') await new Promise((r) => setTimeout(r, 50));
+    while ((await (await s.queue('steps').getJob(sync))?.getState()) !== 'active')
+      await new Promise((r) => setTimeout(r, 50));
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const log = first.output();
@@ -189,7 +239,9 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     for (const command of [['trigger'], ['worker', '--port', '0']]) {
       const outcome = await cli(s, command, env);
       expect(outcome.code).toBe(3);
-      expect(outcome.err).toMatch(/^cannot reach Redis at 127\.0\.0\.1:1 \(redis:\/\/:\*\*\*\*@127\.0\.0\.1:1\): .*ECONNREFUSED/);
+      expect(outcome.err).toMatch(
+        /^cannot reach Redis at 127\.0\.0\.1:1 \(redis:\/\/:\*\*\*\*@127\.0\.0\.1:1\): .*ECONNREFUSED/,
+      );
       expect(outcome.err + outcome.out).not.toContain('hunter2');
     }
   }, 30_000);

@@ -25,7 +25,12 @@ export const skipQueueTests = queueTestProblem !== undefined && !process.env['CI
 if (skipQueueTests) process.stderr.write(`queue tests skipped: ${queueTestProblem}\n`);
 
 async function probe(): Promise<string | undefined> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -106,7 +111,9 @@ export async function scratch(options: { stepDelayMs?: number; lockMs?: number }
       // Stopped for good first: a live worker would write its keys again.
       await Promise.all(
         workers.map((child) =>
-          child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+          child.exitCode !== null || child.signalCode !== null
+            ? undefined
+            : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
         ),
       );
       for (const queue of queues.values()) await queue.close();
@@ -134,7 +141,10 @@ export interface WorkerProcess {
 }
 
 export function startWorkerProcess(s: Scratch, extraArgs: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, '--port', '0', ...extraArgs], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, '--port', '0', ...extraArgs], {
+    env: s.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   s.workers.push(child);
   let output = '';
   let onReady: () => void = () => undefined;
@@ -154,9 +164,16 @@ export function startWorkerProcess(s: Scratch, extraArgs: string[] = []): Worker
 }
 
 /** Runs the compiled CLI as a process with the test's environment. */
-export function cli(s: Scratch, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+export function cli(
+  s: Scratch,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--workspace', s.dir], { env: { ...s.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args, '--workspace', s.dir], {
+      env: { ...s.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -166,11 +183,24 @@ export function cli(s: Scratch, args: string[], env: NodeJS.ProcessEnv = {}): Pr
 }
 
 /** Every stored payout line and attainment row (without run ids), and the rejects of one run: what must not depend on how a run ran. */
-export async function results(database: AttainDb, runId: string): Promise<{ lines: string[]; attainment: string[]; rejects: string[] }> {
+export async function results(
+  database: AttainDb,
+  runId: string,
+): Promise<{ lines: string[]; attainment: string[]; rejects: string[] }> {
   const { db } = database;
-  const lines = await db.selectFrom('payout_lines').select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace']).execute();
-  const attainment = await db.selectFrom('attainment').select(['rep_id', 'plan_id', 'period', 'measure', 'credit', 'quota', 'attainment']).execute();
-  const rejects = await db.selectFrom('rejects').select(['source', 'record_id', 'reason']).where('run_id', '=', runId).execute();
+  const lines = await db
+    .selectFrom('payout_lines')
+    .select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace'])
+    .execute();
+  const attainment = await db
+    .selectFrom('attainment')
+    .select(['rep_id', 'plan_id', 'period', 'measure', 'credit', 'quota', 'attainment'])
+    .execute();
+  const rejects = await db
+    .selectFrom('rejects')
+    .select(['source', 'record_id', 'reason'])
+    .where('run_id', '=', runId)
+    .execute();
   const rows = (list: object[]) => list.map((r) => JSON.stringify(r)).sort();
   return { lines: rows(lines), attainment: rows(attainment), rejects: rows(rejects) };
 }

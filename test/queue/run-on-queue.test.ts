@@ -27,7 +27,9 @@ describe.skipIf(skipQueueTests)('attain run with a queue in attain.yaml', () => 
     const s = await withQueue();
     const refused = await cli(s, ['run']);
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain('no attain worker is connected to 127.0.0.1:6379: start one (attain worker), or run in this process with attain run --in-process');
+    expect(refused.err).toContain(
+      'no attain worker is connected to 127.0.0.1:6379: start one (attain worker), or run in this process with attain run --in-process',
+    );
     expect(await s.database.db.selectFrom('runs').select('id').execute()).toEqual([]);
 
     const here = await cli(s, ['run', '--in-process']);

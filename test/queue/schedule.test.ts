@@ -23,7 +23,9 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
 
     const first = await cli(s, ['schedule']);
     expect(first.err).toBe('');
-    expect(first.out).toContain(`nightly run scheduled: cron "${cron}" in UTC; next at ${at.toISOString().replace(/\.\d+Z$/, '.000Z')}`);
+    expect(first.out).toContain(
+      `nightly run scheduled: cron "${cron}" in UTC; next at ${at.toISOString().replace(/\.\d+Z$/, '.000Z')}`,
+    );
     const workers = [startWorkerProcess(s), startWorkerProcess(s)];
     await Promise.all(workers.map((w) => w.ready));
     // Wait (not a timed assertion: the test's timeout bounds it) for the scheduled run to finish.
@@ -32,7 +34,10 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
       await new Promise((r) => setTimeout(r, 200));
       runs = await s.database.db.selectFrom('runs').select(['id', 'status', 'trigger']).execute();
     }
-    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = at
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     expect(runs).toEqual([{ id: `run-${stamp}-nightly`, status: 'succeeded', trigger: 'schedule' }]);
 
     // Installing it again (after the run: a second upsert once the time has passed moves it to tomorrow) leaves one scheduler.
@@ -48,7 +53,7 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
     expect(await s.queue('runs').getJobSchedulers()).toEqual([]);
   }, 120_000);
 
-  it('installing it again after a tick fell due with no worker running enqueues that night\'s run instead of skipping it', async () => {
+  it("installing it again after a tick fell due with no worker running enqueues that night's run instead of skipping it", async () => {
     s = await scratch();
     const at = new Date(Date.now() + 3000);
     const cron = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
@@ -56,15 +61,24 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
     // Installed here, as the first `attain schedule` would, in milliseconds: a CLI process starting on
     // a loaded machine can take longer than the 3 s, and would then install tomorrow's tick.
     const queue = s.queue('runs');
-    await queue.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: cron, tz: 'UTC' }, { name: 'nightly', data: {}, opts: JOBS.nightly.defaults });
+    await queue.upsertJobScheduler(
+      NIGHTLY_SCHEDULER_ID,
+      { pattern: cron, tz: 'UTC' },
+      { name: 'nightly', data: {}, opts: JOBS.nightly.defaults },
+    );
     expect((await queue.getJobScheduler(NIGHTLY_SCHEDULER_ID))?.next).toBe(Math.floor(at.getTime() / 1000) * 1000);
     // No worker: the tick falls due and waits. (Polled, not timed: the test's timeout bounds it.)
     while (Date.now() <= at.getTime()) await new Promise((r) => setTimeout(r, 200));
 
     const again = await cli(s, ['schedule']);
-    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = at
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     expect(again.err).toBe('');
-    expect(again.out).toContain(`the nightly run due at ${at.toISOString().replace(/\.\d+Z$/, '.000Z')} has not run (no worker took it): queued now as run-${stamp}-nightly`);
+    expect(again.out).toContain(
+      `the nightly run due at ${at.toISOString().replace(/\.\d+Z$/, '.000Z')} has not run (no worker took it): queued now as run-${stamp}-nightly`,
+    );
 
     const worker = startWorkerProcess(s);
     await worker.ready;
@@ -80,6 +94,8 @@ describe.skipIf(skipQueueTests)('attain schedule', () => {
     s = await scratch();
     const outcome = await cli(s, ['schedule']);
     expect(outcome.code).toBe(2);
-    expect(outcome.err).toContain('attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York }');
+    expect(outcome.err).toContain(
+      'attain.yaml: no schedule: add schedule: { cron: "0 2 * * *", tz: America/New_York }',
+    );
   }, 30_000);
 });

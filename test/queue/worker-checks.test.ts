@@ -27,7 +27,22 @@ describe.skipIf(skipQueueTests)('attain worker checks', () => {
     s = await scratch();
     // A Redis of this test's own (not the shared one), set up the way BullMQ must not be run.
     const port = await freePort();
-    evicting = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
+    evicting = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'allkeys-lru',
+      ],
+      { stdio: 'ignore' },
+    );
     evictingUrl = `redis://127.0.0.1:${port}`;
     const probe = new Redis(evictingUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => (n > 50 ? null : 100) });
     probe.on('error', () => undefined);
@@ -39,7 +54,7 @@ describe.skipIf(skipQueueTests)('attain worker checks', () => {
     await s?.dispose();
   }, 30_000);
 
-  it("refuses a Redis whose maxmemory-policy is not noeviction, unless --allow-eviction; then it warns", async () => {
+  it('refuses a Redis whose maxmemory-policy is not noeviction, unless --allow-eviction; then it warns', async () => {
     const refused = await cli(s, ['worker', '--port', '0'], { REDIS_URL: evictingUrl });
     expect(refused.code).toBe(3);
     expect(refused.err).toContain('refusing to start: Redis maxmemory-policy is allkeys-lru, not noeviction');
@@ -47,7 +62,10 @@ describe.skipIf(skipQueueTests)('attain worker checks', () => {
 
     const worker = startWorkerProcess({ ...s, env: { ...s.env, REDIS_URL: evictingUrl } }, ['--allow-eviction']);
     await worker.ready;
-    const warning = worker.output().split('\n').find((l) => l.includes('WARNING'));
+    const warning = worker
+      .output()
+      .split('\n')
+      .find((l) => l.includes('WARNING'));
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, maxmemoryPolicy: 'allkeys-lru' });
     worker.child.kill('SIGTERM');
     expect(await worker.exited, worker.output()).toBe(0);
@@ -56,7 +74,12 @@ describe.skipIf(skipQueueTests)('attain worker checks', () => {
   it('serves /healthz and /metrics on its port', async () => {
     const worker = startWorkerProcess(s);
     await worker.ready;
-    const { port } = JSON.parse(worker.output().split('\n').find((l) => l.includes('attain worker ready'))!) as { port: number };
+    const { port } = JSON.parse(
+      worker
+        .output()
+        .split('\n')
+        .find((l) => l.includes('attain worker ready'))!,
+    ) as { port: number };
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -17,14 +17,17 @@ async function failure(dir: string): Promise<CsvSourceError> {
 }
 
 describe('files that cannot be read', () => {
-  it.each(['reps.csv', 'deals.csv', 'quotas.csv', 'assignments.csv'])('a missing %s names its full path', async (file) => {
-    const dir = await workspace({ [file]: null });
-    const error = await failure(dir);
-    expect(error.name).toBe('CsvSourceError');
-    expect(error.code).toBe('FILE_UNREADABLE');
-    expect(error.message).toBe(`cannot read ${resolve(dir, file)}: file not found`);
-    expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
-  });
+  it.each(['reps.csv', 'deals.csv', 'quotas.csv', 'assignments.csv'])(
+    'a missing %s names its full path',
+    async (file) => {
+      const dir = await workspace({ [file]: null });
+      const error = await failure(dir);
+      expect(error.name).toBe('CsvSourceError');
+      expect(error.code).toBe('FILE_UNREADABLE');
+      expect(error.message).toBe(`cannot read ${resolve(dir, file)}: file not found`);
+      expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    },
+  );
 
   it('a folder where a file should be', async () => {
     const dir = await workspace({ 'fx.csv': null });
@@ -93,7 +96,10 @@ describe('files that cannot be read', () => {
   });
 
   it('a file that is not UTF-8', async () => {
-    const latin1 = Buffer.from(csv(['id,name,email', 'r1,Ann,ann@example.com', 'r2,Jos\u00e9,jose@example.com']), 'latin1');
+    const latin1 = Buffer.from(
+      csv(['id,name,email', 'r1,Ann,ann@example.com', 'r2,Jos\u00e9,jose@example.com']),
+      'latin1',
+    );
     const dir = await workspace({ 'reps.csv': latin1 });
     const error = await failure(dir);
     expect(error.message).toBe(

@@ -15,10 +15,16 @@ async function readDeals(rows: string[]) {
 describe('rejected deals', () => {
   it.each([
     ['d1,A,r1,"12,5",USD,2026-01-15,won,,,', 'amount "12,5" is not a decimal number (use a dot: 1234.50)'],
-    ['d1,A,r1,"1,234.50",USD,2026-01-15,won,,,', 'amount "1,234.50" is not a decimal number (no thousands separators: 1234.50)'],
+    [
+      'd1,A,r1,"1,234.50",USD,2026-01-15,won,,,',
+      'amount "1,234.50" is not a decimal number (no thousands separators: 1234.50)',
+    ],
     ['d1,A,r1,$100,USD,2026-01-15,won,,,', 'amount "$100" is not a decimal number (write it plain, like 1234.50)'],
     ['d1,A,r1,1e5,USD,2026-01-15,won,,,', 'amount "1e5" is not a decimal number (write it plain, like 1234.50)'],
-    ['d1,A,r1,0.12345678901,USD,2026-01-15,won,,,', 'amount "0.12345678901" is not a decimal number (at most 10 decimal places)'],
+    [
+      'd1,A,r1,0.12345678901,USD,2026-01-15,won,,,',
+      'amount "0.12345678901" is not a decimal number (at most 10 decimal places)',
+    ],
     ['d1,A,r1,,USD,2026-01-15,won,,,', 'missing amount'],
     ['d1,A,r1,1,US,2026-01-15,won,,,', 'currency "US" is not a 3-letter currency code such as USD'],
     ['d1,A,r1,1,,2026-01-15,won,,,', 'missing currency'],
@@ -32,7 +38,10 @@ describe('rejected deals', () => {
     ['d1,A,r1,1,USD,2026-01-15,,,,', 'missing stage'],
     ['d1,A,,1,USD,2026-01-15,won,,,', 'missing ownerId'],
     ['d1,A,  ,1,USD,2026-01-15,won,,,', 'missing ownerId'],
-    ['d1,A,r1,1,USD,2026-01-15,won,,yesterday,', 'lastModified "yesterday" is not an ISO 8601 timestamp (2026-03-31T23:30:00Z) or date'],
+    [
+      'd1,A,r1,1,USD,2026-01-15,won,,yesterday,',
+      'lastModified "yesterday" is not an ISO 8601 timestamp (2026-03-31T23:30:00Z) or date',
+    ],
     ['d1,A,r1,1,USD,2026-01-15,won,,,yes', 'deleted "yes" must be true or false'],
     ['d1,A,r1,1,USD,2026-01-15,won', 'row has 7 fields, header has 10'],
     ['d1,A,r1,1,USD,2026-01-15,won,,,,extra', 'row has 11 fields, header has 10'],
@@ -76,7 +85,8 @@ describe('rejected deals', () => {
       {
         source: 'deals.csv:7',
         recordId: 'd17',
-        reason: 'duplicate deal id d17 (first on line 5); amount "x" is not a decimal number (write it plain, like 1234.50)',
+        reason:
+          'duplicate deal id d17 (first on line 5); amount "x" is not a decimal number (write it plain, like 1234.50)',
       },
     ]);
   });
@@ -91,7 +101,10 @@ describe('rejected deals', () => {
   });
 
   it('treats ids as case-sensitive, as Salesforce ids are', async () => {
-    const { data, rejects } = await readDeals(['006Ab,A,r1,1,USD,2026-01-15,won,,,', '006AB,B,r1,1,USD,2026-01-15,won,,,']);
+    const { data, rejects } = await readDeals([
+      '006Ab,A,r1,1,USD,2026-01-15,won,,,',
+      '006AB,B,r1,1,USD,2026-01-15,won,,,',
+    ]);
     expect(rejects).toEqual([]);
     expect(data.deals).toHaveLength(2);
   });
@@ -128,7 +141,9 @@ describe('rejected deals', () => {
         rows.push((faults[(i / 3) % faults.length] as (i: number) => string)(i));
         bad.add(`d${i}`);
       } else {
-        rows.push(`d${i},"Deal ""${i}""",r${i % 7},${i}.25,EUR,2026-${String((i % 12) + 1).padStart(2, '0')}-15,won,New Business,,false`);
+        rows.push(
+          `d${i},"Deal ""${i}""",r${i % 7},${i}.25,EUR,2026-${String((i % 12) + 1).padStart(2, '0')}-15,won,New Business,,false`,
+        );
       }
     }
 
@@ -203,7 +218,11 @@ describe('rejected rows of the other files', () => {
         recordId: 'd1/r4',
         reason: 'percent "50%" is not a decimal number (write it plain, like 1234.50)',
       },
-      { source: 'splits.csv:7', recordId: 'd2/r1', reason: 'duplicate revenue split of deal d2 to rep r1 (first on line 6)' },
+      {
+        source: 'splits.csv:7',
+        recordId: 'd2/r1',
+        reason: 'duplicate revenue split of deal d2 to rep r1 (first on line 6)',
+      },
       { source: 'splits.csv:9', recordId: 'line 9', reason: 'missing dealId' },
       { source: 'splits.csv:10', recordId: 'line 10', reason: 'missing repId; missing kind' },
     ]);
@@ -228,11 +247,27 @@ describe('rejected rows of the other files', () => {
     expectCanonical(result);
     expect(result.data.quotas).toEqual([{ repId: 'r1', period: '2026-Q2', amount: '100' }]);
     expect(result.rejects).toEqual([
-      { source: 'quotas.csv:2', recordId: 'r1/Q1 2026', reason: 'period "Q1 2026" is not a period (2026, 2026-Q1 or 2026-01)' },
-      { source: 'quotas.csv:3', recordId: 'r1/2026-Q5', reason: 'period "2026-Q5" is not a period (2026, 2026-Q1 or 2026-01)' },
-      { source: 'quotas.csv:4', recordId: 'r1/2026-13', reason: 'period "2026-13" is not a period (2026, 2026-Q1 or 2026-01)' },
+      {
+        source: 'quotas.csv:2',
+        recordId: 'r1/Q1 2026',
+        reason: 'period "Q1 2026" is not a period (2026, 2026-Q1 or 2026-01)',
+      },
+      {
+        source: 'quotas.csv:3',
+        recordId: 'r1/2026-Q5',
+        reason: 'period "2026-Q5" is not a period (2026, 2026-Q1 or 2026-01)',
+      },
+      {
+        source: 'quotas.csv:4',
+        recordId: 'r1/2026-13',
+        reason: 'period "2026-13" is not a period (2026, 2026-Q1 or 2026-01)',
+      },
       { source: 'quotas.csv:5', recordId: 'r1/2026-Q1', reason: 'amount "-5" must not be negative' },
-      { source: 'quotas.csv:7', recordId: 'r1/2026-q2', reason: 'duplicate quota for rep r1 in 2026-Q2 (first on line 6)' },
+      {
+        source: 'quotas.csv:7',
+        recordId: 'r1/2026-q2',
+        reason: 'duplicate quota for rep r1 in 2026-Q2 (first on line 6)',
+      },
       { source: 'quotas.csv:8', recordId: 'r1/2026-Q3', reason: 'missing amount' },
     ]);
   });
@@ -285,7 +320,11 @@ describe('rejected rows of the other files', () => {
     expect(result.rejects).toEqual([
       { source: 'fx.csv:2', recordId: 'EUR/2026-01-01', reason: 'rate "0" must be greater than 0' },
       { source: 'fx.csv:3', recordId: 'EUR/2026-02-01', reason: 'rate "-0.9" must be greater than 0' },
-      { source: 'fx.csv:5', recordId: 'eur/2026-03-01', reason: 'duplicate rate for EUR from 2026-03-01 (first on line 4)' },
+      {
+        source: 'fx.csv:5',
+        recordId: 'eur/2026-03-01',
+        reason: 'duplicate rate for EUR from 2026-03-01 (first on line 4)',
+      },
       {
         source: 'fx.csv:6',
         recordId: 'EURO/2026-04-01',

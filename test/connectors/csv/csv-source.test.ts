@@ -137,7 +137,8 @@ describe('readCsvSource', () => {
   it('reads a UTF-8 BOM and CRLF line ends (as Excel writes them)', async () => {
     const dir = await workspace({
       'reps.csv': '\uFEFF' + csv(['id,name,email', 'r1,Zoë Ångström,zoe@example.com'], '\r\n'),
-      'deals.csv': '\uFEFF' + csv([DEAL_HEADER, 'd1,Café,r1,10.00,USD,2026-01-15,won', 'd2,Bad,r1,10,USD,2026-1-15,won'], '\r\n'),
+      'deals.csv':
+        '\uFEFF' + csv([DEAL_HEADER, 'd1,Café,r1,10.00,USD,2026-01-15,won', 'd2,Bad,r1,10,USD,2026-1-15,won'], '\r\n'),
     });
 
     const result = await readCsvSource(dir, UTC);
@@ -163,7 +164,15 @@ describe('readCsvSource', () => {
 
   it('skips blank lines but keeps counting them', async () => {
     const dir = await workspace({
-      'deals.csv': csv([DEAL_HEADER, '', 'd1,A,r1,1,USD,2026-01-15,won', '   ', ',,,,,,', 'd2,B,r1,x,USD,2026-01-15,won', '']),
+      'deals.csv': csv([
+        DEAL_HEADER,
+        '',
+        'd1,A,r1,1,USD,2026-01-15,won',
+        '   ',
+        ',,,,,,',
+        'd2,B,r1,x,USD,2026-01-15,won',
+        '',
+      ]),
     });
 
     const result = await readCsvSource(dir, UTC);

@@ -49,12 +49,17 @@ describe('HubSpot write-back when a batch is refused whole', () => {
       { id: '103', email: 'cy@example.com', firstName: 'Cy', lastName: 'Old', archived: true },
     ];
     portal.schemaCreated = true;
-    const config: HubspotConfig = { baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} };
+    const config: HubspotConfig = {
+      baseUrl,
+      auth: { accessToken: TOKEN },
+      rateLimit: { perTenSeconds: 190, searchPerSecond: 4 },
+      fields: {},
+    };
     api = new HubspotApi(config, () => undefined, { clock: new VirtualClock() });
   };
   afterEach(async () => portal.stop());
 
-  it('bisects a refused upsert batch: only the bad records fail, with HubSpot\'s message; the others are written once', async () => {
+  it("bisects a refused upsert batch: only the bad records fail, with HubSpot's message; the others are written once", async () => {
     await start();
     const records = Array.from({ length: 120 }, (_, i) => record(i));
     // Two bad records in the first batch of 100: a value that is not a number, and an archived owner.
@@ -66,38 +71,63 @@ describe('HubSpot write-back when a batch is refused whole', () => {
 
     const failed = outcomes.filter((o) => !o.ok);
     expect(failed.map((o) => o.key).sort()).toEqual([records[17]!.key, records[62]!.key]);
-    expect(failed.find((o) => o.key === records[17]!.key)?.error).toMatch(/^HubSpot answered 400 to POST \/crm\/v3\/objects\/attain_commission\/batch\/upsert: Property values were not valid: .*NaN-ish was not a valid number/);
+    expect(failed.find((o) => o.key === records[17]!.key)?.error).toMatch(
+      /^HubSpot answered 400 to POST \/crm\/v3\/objects\/attain_commission\/batch\/upsert: Property values were not valid: .*NaN-ish was not a valid number/,
+    );
     expect(failed.find((o) => o.key === records[62]!.key)?.error).toMatch(/103 is not a valid owner id/);
     // The good records: all written, each exactly once (a refused call writes nothing).
     expect(outcomes.filter((o) => o.ok)).toHaveLength(118);
     expect(outcomes.every((o) => !o.ok || /^\d+$/.test(o.externalId ?? ''))).toBe(true);
     const written = portal.upserts.map((u) => u.id);
     expect(new Set(written).size).toBe(written.length);
-    expect(written.sort()).toEqual(records.filter((_, i) => i !== 17 && i !== 62).map((r) => r.key).sort());
+    expect(written.sort()).toEqual(
+      records
+        .filter((_, i) => i !== 17 && i !== 62)
+        .map((r) => r.key)
+        .sort(),
+    );
     expect(portal.commissions.has(records[17]!.key)).toBe(false);
     // Bisected, not sent one by one: the second batch went through whole, and each bad record cost a
     // path of halvings (100 → 50 → 25 → 13 → 7 → 4 → 2 → 1), not 100 single calls.
     expect(portal.refusedBatches[0]).toEqual({ operation: 'upsert', ids: records.slice(0, 100).map((r) => r.key) });
-    expect(portal.refusedBatches.filter((b) => b.ids.length === 1).map((b) => b.ids[0]).sort()).toEqual([records[17]!.key, records[62]!.key]);
+    expect(
+      portal.refusedBatches
+        .filter((b) => b.ids.length === 1)
+        .map((b) => b.ids[0])
+        .sort(),
+    ).toEqual([records[17]!.key, records[62]!.key]);
     expect(api.apiCalls - before).toBeLessThan(40);
   });
 
-  it('a batch of a departed rep\'s lines, all refused, does not stop the next batch from being bisected', async () => {
+  it("a batch of a departed rep's lines, all refused, does not stop the next batch from being bisected", async () => {
     await start();
     // Owner 103 is archived (the rep left): all 100 lines of the first batch are refused, one by one;
     // the second batch holds one more of them among 49 good lines.
-    const records = [...Array.from({ length: 101 }, (_, i) => record(i, { repId: '103' })), ...Array.from({ length: 49 }, (_, i) => record(200 + i))];
+    const records = [
+      ...Array.from({ length: 101 }, (_, i) => record(i, { repId: '103' })),
+      ...Array.from({ length: 49 }, (_, i) => record(200 + i)),
+    ];
     const outcomes = await (await openCommissionTarget(api)).upsert(records);
     expect(outcomes).toHaveLength(150);
     const failed = outcomes.filter((o) => !o.ok);
     expect(failed).toHaveLength(101);
     expect(failed.every((o) => /103 is not a valid owner id/.test(o.error ?? ''))).toBe(true);
     expect(outcomes.filter((o) => o.ok).map((o) => o.key)).toEqual(records.slice(101).map((r) => r.key));
-    expect([...portal.commissions.keys()].sort()).toEqual(records.slice(101).map((r) => r.key).sort());
+    expect([...portal.commissions.keys()].sort()).toEqual(
+      records
+        .slice(101)
+        .map((r) => r.key)
+        .sort(),
+    );
     // The first batch, all bad: every node of its halving tree refused (2 × 100 − 1 calls); in the
     // second, the halvings led to the one bad record alone.
     const bad = new Set(records.slice(0, 101).map((r) => r.key));
-    expect(portal.refusedBatches.filter((b) => b.ids.every((id) => bad.has(id))).map((b) => b.ids.length).filter((n) => n === 1)).toHaveLength(101);
+    expect(
+      portal.refusedBatches
+        .filter((b) => b.ids.every((id) => bad.has(id)))
+        .map((b) => b.ids.length)
+        .filter((n) => n === 1),
+    ).toHaveLength(101);
     expect(portal.refusedBatches.filter((b) => b.ids.every((id) => bad.has(id)))).toHaveLength(199 + 1);
   });
 
@@ -122,7 +152,12 @@ describe('HubSpot write-back when a batch is refused whole', () => {
 
     const outcomes = await target.remove([...ids].map(([key, externalId]) => ({ key, externalId })));
     expect(outcomes.filter((o) => !o.ok)).toEqual([
-      { key: record(11).key, ok: false, externalId: bad, error: `HubSpot answered 400 to POST /crm/v3/objects/attain_commission/batch/archive: Invalid input: object ${bad} cannot be archived` },
+      {
+        key: record(11).key,
+        ok: false,
+        externalId: bad,
+        error: `HubSpot answered 400 to POST /crm/v3/objects/attain_commission/batch/archive: Invalid input: object ${bad} cannot be archived`,
+      },
     ]);
     expect(outcomes.filter((o) => o.ok)).toHaveLength(29);
     expect([...portal.commissions.values()].filter((row) => !row.archived).map((row) => row.id)).toEqual([bad]);
@@ -140,7 +175,11 @@ describe('HubSpot write-back through writeBackChanges', () => {
     await migrateToLatest(backend.db);
     const baseUrl = await portal.start();
     portal.schemaCreated = true;
-    api = new HubspotApi({ baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} }, () => undefined, { clock: new VirtualClock() });
+    api = new HubspotApi(
+      { baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} },
+      () => undefined,
+      { clock: new VirtualClock() },
+    );
   }, 180_000);
   afterAll(async () => {
     await portal.stop();
@@ -155,9 +194,21 @@ describe('HubSpot write-back through writeBackChanges', () => {
 
     const first = await writeBackChanges(backend.db, target, records);
     expect(first.sent).toBe(41);
-    expect(first.failed).toEqual([{ key: record(40).key, error: expect.stringMatching(/104 is not a valid owner id/) as unknown as string }]);
-    const state = await backend.db.selectFrom('writeback_state').select(['key', 'status', 'error']).where('status', '!=', 'ok').execute();
-    expect(state).toEqual([{ key: record(40).key, status: 'failed', error: expect.stringMatching(/104 is not a valid owner id/) as unknown as string }]);
+    expect(first.failed).toEqual([
+      { key: record(40).key, error: expect.stringMatching(/104 is not a valid owner id/) as unknown as string },
+    ]);
+    const state = await backend.db
+      .selectFrom('writeback_state')
+      .select(['key', 'status', 'error'])
+      .where('status', '!=', 'ok')
+      .execute();
+    expect(state).toEqual([
+      {
+        key: record(40).key,
+        status: 'failed',
+        error: expect.stringMatching(/104 is not a valid owner id/) as unknown as string,
+      },
+    ]);
 
     // Owner 104 is added in HubSpot: the next run sends the failed record alone, and it is written.
     portal.owners.push({ id: '104', email: 'dee@example.com', firstName: 'Dee', lastName: 'New' });
@@ -188,7 +239,11 @@ describe('HubSpot write-back: deal associations', () => {
     portal.schemaCreated = true;
     portal.owners = [{ id: '101', email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' }];
     for (const id of ['11', '12', '13']) portal.putDeal(id, '101', '1000', 'closedwon', '2026-02-10T15:00:00.000Z');
-    api = new HubspotApi({ baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} }, () => undefined, { clock: new VirtualClock() });
+    api = new HubspotApi(
+      { baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} },
+      () => undefined,
+      { clock: new VirtualClock() },
+    );
   };
   /** Ana's payout lines, each with the deals its trace lists (as the engine writes them). */
   const store = (lines: [period: string, component: string, amount: string, deals: string[]][]) =>
@@ -207,9 +262,14 @@ describe('HubSpot write-back: deal associations', () => {
       })),
       attainment: [],
     });
-  const run = async () => writeBackChanges(backend.db, await openCommissionTarget(api), await readCommissionRecords(backend.db, calendar));
+  const run = async () =>
+    writeBackChanges(backend.db, await openCommissionTarget(api), await readCommissionRecords(backend.db, calendar));
   const associated = () =>
-    Object.fromEntries([...portal.commissions].filter(([, row]) => !row.archived).map(([key, row]) => [key, [...(portal.dealAssociations.get(row.id) ?? [])].sort()]));
+    Object.fromEntries(
+      [...portal.commissions]
+        .filter(([, row]) => !row.archived)
+        .map(([key, row]) => [key, [...(portal.dealAssociations.get(row.id) ?? [])].sort()]),
+    );
   const v4Calls = () => portal.log.filter((r) => r.path.startsWith('/crm/v4/'));
 
   it('links a record whose line credits one deal to it, and no other; an unchanged record costs no call; a changed deal moves the link', async () => {
@@ -273,36 +333,69 @@ describe('HubSpot write-back: deal associations', () => {
     const first = await run();
     expect(first.failed).toEqual([]);
     expect(first.incomplete).toEqual([
-      { key: 'ae|101|2026-02|spiff', error: 'not associated to deal 99: VALIDATION_ERROR: Could not find deal 99 or 2-123 1001' },
+      {
+        key: 'ae|101|2026-02|spiff',
+        error: 'not associated to deal 99: VALIDATION_ERROR: Could not find deal 99 or 2-123 1001',
+      },
     ]);
     // The record itself is in HubSpot, and the others of its batch are linked.
-    expect(associated()).toEqual({ 'ae|101|2026-01|spiff': ['11'], 'ae|101|2026-02|spiff': [], 'ae|101|2026-03|spiff': ['12'] });
-    const state = await backend.db.selectFrom('writeback_state').select(['key', 'status', 'error', 'external_id']).where('status', '!=', 'ok').execute();
-    expect(state).toEqual([{ key: 'ae|101|2026-02|spiff', status: 'incomplete', error: first.incomplete[0]!.error, external_id: '1001' }]);
+    expect(associated()).toEqual({
+      'ae|101|2026-01|spiff': ['11'],
+      'ae|101|2026-02|spiff': [],
+      'ae|101|2026-03|spiff': ['12'],
+    });
+    const state = await backend.db
+      .selectFrom('writeback_state')
+      .select(['key', 'status', 'error', 'external_id'])
+      .where('status', '!=', 'ok')
+      .execute();
+    expect(state).toEqual([
+      { key: 'ae|101|2026-02|spiff', status: 'incomplete', error: first.incomplete[0]!.error, external_id: '1001' },
+    ]);
 
     // Still missing: sent again (and refused again), alone.
     portal.upserts = [];
-    expect(await run()).toMatchObject({ sent: 1, unchanged: 2, failed: [], incomplete: [{ key: 'ae|101|2026-02|spiff' }] });
+    expect(await run()).toMatchObject({
+      sent: 1,
+      unchanged: 2,
+      failed: [],
+      incomplete: [{ key: 'ae|101|2026-02|spiff' }],
+    });
     // The deal appears: linked, and the record is done.
     portal.putDeal('99', '101', '1000', 'closedwon', '2026-02-10T15:00:00.000Z');
     expect(await run()).toMatchObject({ sent: 1, unchanged: 2, failed: [], incomplete: [] });
     expect(portal.upserts.map((u) => u.id)).toEqual(['ae|101|2026-02|spiff', 'ae|101|2026-02|spiff']);
     expect(associated()['ae|101|2026-02|spiff']).toEqual(['99']);
-    expect(await backend.db.selectFrom('writeback_state').select('key').where('status', '!=', 'ok').execute()).toEqual([]);
+    expect(await backend.db.selectFrom('writeback_state').select('key').where('status', '!=', 'ok').execute()).toEqual(
+      [],
+    );
   });
 
   it('bisects an association batch HubSpot refuses whole over one missing deal: only that record is not linked', async () => {
     await start({ refuseAssociationBatchOnMissingDeal: true });
-    const lines: [string, string, string, string[]][] = Array.from({ length: 120 }, (_, i) => ['2026-01', `c${String(i).padStart(3, '0')}`, '1.00', [i === 37 ? '99' : String(11 + (i % 3))]]);
+    const lines: [string, string, string, string[]][] = Array.from({ length: 120 }, (_, i) => [
+      '2026-01',
+      `c${String(i).padStart(3, '0')}`,
+      '1.00',
+      [i === 37 ? '99' : String(11 + (i % 3))],
+    ]);
     await store(lines);
     const result = await run();
     expect(result.failed).toEqual([]);
     expect(result.incomplete).toEqual([
-      { key: 'ae|101|2026-01|c037', error: 'not associated to deal 99: HubSpot answered 400 to POST /crm/v4/associations/attain_commission/deals/batch/associate/default: One or more objects do not exist: deal 99' },
+      {
+        key: 'ae|101|2026-01|c037',
+        error:
+          'not associated to deal 99: HubSpot answered 400 to POST /crm/v4/associations/attain_commission/deals/batch/associate/default: One or more objects do not exist: deal 99',
+      },
     ]);
     const links = associated();
     expect(Object.keys(links)).toHaveLength(120);
-    expect(Object.entries(links).filter(([, deals]) => deals.length !== 1).map(([key]) => key)).toEqual(['ae|101|2026-01|c037']);
+    expect(
+      Object.entries(links)
+        .filter(([, deals]) => deals.length !== 1)
+        .map(([key]) => key),
+    ).toEqual(['ae|101|2026-01|c037']);
     // The first batch of 100 was refused whole, then halved down to the bad record; the second went through.
     const refused = portal.refusedBatches.filter((b) => b.operation === 'associate');
     expect(refused[0]!.ids).toHaveLength(100);

@@ -21,7 +21,12 @@ const BEFORE = '2026-02-01T09:00:00.000Z';
 const CROWDED = '2026-02-01T10:00:00.123Z';
 const AFTER = '2026-02-01T11:00:00.000Z';
 
-type SearchRequest = { filters: { propertyName: string; operator: string; value: string }[]; sort: string; after: number; status: number };
+type SearchRequest = {
+  filters: { propertyName: string; operator: string; value: string }[];
+  sort: string;
+  after: number;
+  status: number;
+};
 
 function seed(portal: FakePortal, crowded: number): string[] {
   const ids: string[] = [];
@@ -68,10 +73,18 @@ describe('HubSpot deals: one millisecond holding more deals than a search return
     portals.push(portal);
     const baseUrl = await portal.start();
     portal.owners = [{ id: '101', email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' }];
-    const config: HubspotConfig = { baseUrl, auth: { accessToken: TOKEN }, rateLimit: { perTenSeconds: 190, searchPerSecond: 4 }, fields: {} };
+    const config: HubspotConfig = {
+      baseUrl,
+      auth: { accessToken: TOKEN },
+      rateLimit: { perTenSeconds: 190, searchPerSecond: 4 },
+      fields: {},
+    };
     const log: string[] = [];
     const store = createSyncStore(backend.db, 'hubspot');
-    const connector = createHubspotConnector({ config, workspaceDir: '.', env: {}, log: (m) => log.push(m) }, { clock: new VirtualClock() });
+    const connector = createHubspotConnector(
+      { config, workspaceDir: '.', env: {}, log: (m) => log.push(m) },
+      { clock: new VirtualClock() },
+    );
     const report = await connector.sync(store, { log: (m) => log.push(m) });
     return { report, log, store };
   }
@@ -90,7 +103,14 @@ describe('HubSpot deals: one millisecond holding more deals than a search return
     // The crowded millisecond was read by id: EQ on the timestamp, GT on the last id, sorted by id.
     const byId = searches.filter((s) => s.sort === 'hs_object_id');
     expect(byId.length).toBeGreaterThanOrEqual(3);
-    expect(byId.every((s) => s.filters[0]?.operator === 'EQ' && s.filters[0].value === String(Date.parse(CROWDED)) && s.filters[1]?.propertyName === 'hs_object_id')).toBe(true);
+    expect(
+      byId.every(
+        (s) =>
+          s.filters[0]?.operator === 'EQ' &&
+          s.filters[0].value === String(Date.parse(CROWDED)) &&
+          s.filters[1]?.propertyName === 'hs_object_id',
+      ),
+    ).toBe(true);
     // A query's filters stay fixed while `after` pages through it (a filter moving with the ids read
     // would skip the deals between), and each new id-ordered query starts after the last id read.
     searches.forEach((s, i) => {
@@ -100,12 +120,14 @@ describe('HubSpot deals: one millisecond holding more deals than a search return
     expect(starts[0]).toBe(0);
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
     // After it, the search goes on from the millisecond, exclusive, by timestamp.
-    expect(searches.at(-1)?.filters).toEqual([{ propertyName: 'hs_lastmodifieddate', operator: 'GT', value: String(Date.parse(CROWDED)) }]);
+    expect(searches.at(-1)?.filters).toEqual([
+      { propertyName: 'hs_lastmodifieddate', operator: 'GT', value: String(Date.parse(CROWDED)) },
+    ]);
     expect(searches.filter((s) => s.status === 400).length).toBeGreaterThan(0);
     expect(log.join('\n')).toMatch(/deals read in \d+ search windows/);
   });
 
-  it('at HubSpot\'s 10,000 cap: re-windows before asking past it, and reads 10,300 deals of one millisecond once each', async () => {
+  it("at HubSpot's 10,000 cap: re-windows before asking past it, and reads 10,300 deals of one millisecond once each", async () => {
     const portal = new FakePortal({ token: TOKEN, splits: false });
     const ids = seed(portal, 10_300);
     const searches = trackSearches(portal);

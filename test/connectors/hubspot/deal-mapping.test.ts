@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { dayOf, dealProperties, dealPropertyMap, mapDeal, mapOwner, mapSplits, stageTable, type DealMappingContext, type RawObject } from '../../../connectors/hubspot/deal-mapping.js';
+import {
+  dayOf,
+  dealProperties,
+  dealPropertyMap,
+  mapDeal,
+  mapOwner,
+  mapSplits,
+  stageTable,
+  type DealMappingContext,
+  type RawObject,
+} from '../../../connectors/hubspot/deal-mapping.js';
 import { PIPELINE } from './fake-portal.js';
 
 const ctx = (overrides: Partial<DealMappingContext> = {}): DealMappingContext => ({
@@ -51,36 +61,66 @@ describe('HubSpot deal mapping', () => {
   });
 
   it('rejects with the HubSpot id and every reason: no owner, unknown stage, unparseable amount', () => {
-    expect(mapDeal(raw({ hubspot_owner_id: null }), ctx())).toEqual({ ok: false, reject: { source: 'hubspot deals', recordId: '9001', reason: 'no owner (hubspot_owner_id is empty)' } });
+    expect(mapDeal(raw({ hubspot_owner_id: null }), ctx())).toEqual({
+      ok: false,
+      reject: { source: 'hubspot deals', recordId: '9001', reason: 'no owner (hubspot_owner_id is empty)' },
+    });
     const unknown = mapDeal(raw({ dealstage: '12345', pipeline: '777' }), ctx());
-    expect(unknown.ok === false && unknown.reject.reason).toBe('unknown deal stage "12345" (pipeline 777): not in the pipelines API nor in source.hubspot.stages');
+    expect(unknown.ok === false && unknown.reject.reason).toBe(
+      'unknown deal stage "12345" (pipeline 777): not in the pipelines API nor in source.hubspot.stages',
+    );
     const both = mapDeal(raw({ amount: '1,200', closedate: 'soon' }), ctx());
-    expect(both.ok === false && both.reject.reason).toBe('amount "1,200" (amount) is not a decimal number; close date "soon" (closedate) is not a date');
+    expect(both.ok === false && both.reject.reason).toBe(
+      'amount "1,200" (amount) is not a decimal number; close date "soon" (closedate) is not a date',
+    );
   });
 
   it('takes the company currency where the deal has none, and lets open deals lack amount and close date', () => {
-    const open = mapDeal(raw({ dealstage: 'appointmentscheduled', amount: null, closedate: null, deal_currency_code: null }), ctx());
-    expect(open.ok && open.value).toMatchObject({ stage: 'open', amount: '0', currency: 'USD', closeDate: '2026-04-02' });
+    const open = mapDeal(
+      raw({ dealstage: 'appointmentscheduled', amount: null, closedate: null, deal_currency_code: null }),
+      ctx(),
+    );
+    expect(open.ok && open.value).toMatchObject({
+      stage: 'open',
+      amount: '0',
+      currency: 'USD',
+      closeDate: '2026-04-02',
+    });
     const won = mapDeal(raw({ amount: '' }), ctx());
     expect(won.ok === false && won.reject.reason).toBe('no amount (amount is empty) on a won deal');
   });
 
   it('maps an archived deal as a deletion even when it would not map as a live one', () => {
     const mapped = mapDeal(raw({ hubspot_owner_id: null }, { archived: true }), ctx());
-    expect(mapped.ok && mapped.value).toMatchObject({ id: '9001', deleted: true, closeDate: '2026-03-31', stage: 'won' });
+    expect(mapped.ok && mapped.value).toMatchObject({
+      id: '9001',
+      deleted: true,
+      closeDate: '2026-03-31',
+      stage: 'won',
+    });
   });
 
   it('decides won and lost from the stage metadata, with attain.yaml overriding per stage', () => {
     const pipeline = {
       ...PIPELINE,
-      stages: [...PIPELINE.stages, { id: 'contractsent', label: 'Contract sent', archived: false, metadata: { isClosed: 'true', probability: '0.5' } }],
+      stages: [
+        ...PIPELINE.stages,
+        {
+          id: 'contractsent',
+          label: 'Contract sent',
+          archived: false,
+          metadata: { isClosed: 'true', probability: '0.5' },
+        },
+      ],
     };
     const table = stageTable([pipeline]);
     expect(table.get('closedwon')?.stage).toBe('won');
     expect(table.get('closedlost')?.stage).toBe('lost');
     expect(table.get('appointmentscheduled')?.stage).toBe('open');
     expect(table.get('contractsent')?.stage).toBeUndefined();
-    expect(table.get('contractsent')?.problem).toMatch(/closed with probability 0.5: say whether it is won or lost under source.hubspot.stages/);
+    expect(table.get('contractsent')?.problem).toMatch(
+      /closed with probability 0.5: say whether it is won or lost under source.hubspot.stages/,
+    );
     const overridden = stageTable([pipeline], { contractsent: 'won', closedwon: 'lost' });
     expect(overridden.get('contractsent')?.stage).toBe('won');
     expect(overridden.get('closedwon')?.stage).toBe('lost');
@@ -91,13 +131,34 @@ describe('HubSpot deal mapping', () => {
     expect(map.canonical.amount).toBe('hs_tcv');
     expect(map.extra).toEqual({ region: 'deal_region' });
     expect(dealProperties(map).sort()).toEqual(
-      ['closedate', 'deal_currency_code', 'deal_region', 'dealname', 'dealstage', 'dealtype', 'hs_lastmodifieddate', 'hs_tcv', 'hubspot_owner_id', 'pipeline'].sort(),
+      [
+        'closedate',
+        'deal_currency_code',
+        'deal_region',
+        'dealname',
+        'dealstage',
+        'dealtype',
+        'hs_lastmodifieddate',
+        'hs_tcv',
+        'hubspot_owner_id',
+        'pipeline',
+      ].sort(),
     );
   });
 
   it('maps owners, archived ones inactive', () => {
-    expect(mapOwner({ id: '7', email: 'a@x.com', firstName: 'Ada', lastName: 'L', archived: true })).toEqual({ id: '7', name: 'Ada L', email: 'a@x.com', active: false });
-    expect(mapOwner({ id: '8', email: 'b@x.com', firstName: null, lastName: null })).toEqual({ id: '8', name: 'b@x.com', email: 'b@x.com', active: true });
+    expect(mapOwner({ id: '7', email: 'a@x.com', firstName: 'Ada', lastName: 'L', archived: true })).toEqual({
+      id: '7',
+      name: 'Ada L',
+      email: 'a@x.com',
+      active: false,
+    });
+    expect(mapOwner({ id: '8', email: 'b@x.com', firstName: null, lastName: null })).toEqual({
+      id: '8',
+      name: 'b@x.com',
+      email: 'b@x.com',
+      active: true,
+    });
   });
 
   it('turns split fractions into exact percents', () => {

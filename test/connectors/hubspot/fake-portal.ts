@@ -56,7 +56,12 @@ export interface FakePortalOptions {
 }
 
 /** The OAuth app the token endpoint knows, and the one authorization code it accepts. */
-export const OAUTH_APP = { clientId: 'attain-client-id', clientSecret: 'attain-client-secret-value', code: 'auth-code-ok', refreshToken: 'refresh-ok' };
+export const OAUTH_APP = {
+  clientId: 'attain-client-id',
+  clientSecret: 'attain-client-secret-value',
+  code: 'auth-code-ok',
+  refreshToken: 'refresh-ok',
+};
 
 export interface CommissionRow {
   id: string;
@@ -68,7 +73,14 @@ export class FakePortal {
   deals = new Map<string, FakeDeal>();
 
   /** A USD new-business deal in the default pipeline, closed 2026-02-10, with a 12-month term unless `extra` says otherwise. */
-  putDeal(id: string, owner: string | null, amount: string, stage: string, modified: string, extra: Record<string, string> = {}): void {
+  putDeal(
+    id: string,
+    owner: string | null,
+    amount: string,
+    stage: string,
+    modified: string,
+    extra: Record<string, string> = {},
+  ): void {
     this.deals.set(id, {
       id,
       properties: {
@@ -152,7 +164,8 @@ export class FakePortal {
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
 
-    if (url.pathname === '/oauth/v1/token') return send(410, { status: 'error', message: 'v1 OAuth endpoints are deprecated: use /oauth/v3/token' });
+    if (url.pathname === '/oauth/v1/token')
+      return send(410, { status: 'error', message: 'v1 OAuth endpoints are deprecated: use /oauth/v3/token' });
     if (url.pathname === '/oauth/v3/token') {
       const form = new URLSearchParams(body);
       this.tokenRequests.push(form);
@@ -160,21 +173,42 @@ export class FakePortal {
         if (form.get('client_id') !== OAUTH_APP.clientId || form.get('client_secret') !== OAUTH_APP.clientSecret) {
           return send(400, { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id or secret' });
         }
-        if (form.get('code') !== OAUTH_APP.code) return send(400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' });
-        return send(200, { token_type: 'bearer', refresh_token: OAUTH_APP.refreshToken, access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
+        if (form.get('code') !== OAUTH_APP.code)
+          return send(400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' });
+        return send(200, {
+          token_type: 'bearer',
+          refresh_token: OAUTH_APP.refreshToken,
+          access_token: this.options.token ?? 'pat-test',
+          expires_in: 1800,
+        });
       }
-      if (form.get('refresh_token') !== 'refresh-ok') return send(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
-      return send(200, { token_type: 'bearer', refresh_token: 'refresh-ok', access_token: this.options.token ?? 'pat-test', expires_in: 1800 });
+      if (form.get('refresh_token') !== 'refresh-ok')
+        return send(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
+      return send(200, {
+        token_type: 'bearer',
+        refresh_token: 'refresh-ok',
+        access_token: this.options.token ?? 'pat-test',
+        expires_in: 1800,
+      });
     }
     if (this.options.token && req.headers.authorization !== `Bearer ${this.options.token}`) {
-      return send(401, { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', category: 'INVALID_AUTHENTICATION' });
+      return send(401, {
+        status: 'error',
+        message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
+        category: 'INVALID_AUTHENTICATION',
+      });
     }
     if (this.options.perTenSeconds !== undefined) {
       const now = performance.now();
       this.accepted = this.accepted.filter((t) => t > now - 10_000);
       if (this.accepted.length >= this.options.perTenSeconds) {
         this.rateLimited++;
-        return send(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
+        return send(429, {
+          status: 'error',
+          message: 'You have reached your ten_secondly_rolling limit.',
+          errorType: 'RATE_LIMIT',
+          policyName: 'TEN_SECONDLY_ROLLING',
+        });
       }
       this.accepted.push(now);
     }
@@ -182,16 +216,37 @@ export class FakePortal {
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /crm/v3/properties/deals':
-        return send(200, { results: (this.options.dealProperties ?? DEAL_PROPERTIES).map((name) => ({ name, label: name, type: 'string' })) });
+        return send(200, {
+          results: (this.options.dealProperties ?? DEAL_PROPERTIES).map((name) => ({
+            name,
+            label: name,
+            type: 'string',
+          })),
+        });
       case 'GET /crm/v3/pipelines/deals':
         return send(200, { results: [PIPELINE] });
       case 'GET /settings/v3/currencies/company-currency':
         return send(200, { currencyCode: 'USD' });
       case 'GET /settings/v3/currencies/exchange-rates':
-        return send(200, { results: [{ id: '1', fromCurrencyCode: 'EUR', toCurrencyCode: 'USD', conversionRate: '1.25', effectiveAt: '2026-01-01T00:00:00Z', visibleInUI: true }] });
+        return send(200, {
+          results: [
+            {
+              id: '1',
+              fromCurrencyCode: 'EUR',
+              toCurrencyCode: 'USD',
+              conversionRate: '1.25',
+              effectiveAt: '2026-01-01T00:00:00Z',
+              visibleInUI: true,
+            },
+          ],
+        });
       case 'GET /crm/v3/owners': {
         const archived = url.searchParams.get('archived') === 'true';
-        return send(200, { results: this.owners.filter((o) => (o.archived ?? false) === archived).map((o) => ({ ...o, userId: Number(o.id), teams: [{ id: '1', name: 'Sales', primary: true }] })) });
+        return send(200, {
+          results: this.owners
+            .filter((o) => (o.archived ?? false) === archived)
+            .map((o) => ({ ...o, userId: Number(o.id), teams: [{ id: '1', name: 'Sales', primary: true }] })),
+        });
       }
       case 'POST /crm/v3/objects/deals/search':
         return this.search(json, send);
@@ -200,16 +255,23 @@ export class FakePortal {
         const after = Number(url.searchParams.get('after') ?? 0);
         const limit = Number(url.searchParams.get('limit') ?? 10);
         const page = archived.slice(after, after + limit);
-        return send(200, { results: page, ...(after + limit < archived.length && { paging: { next: { after: String(after + limit) } } }) });
+        return send(200, {
+          results: page,
+          ...(after + limit < archived.length && { paging: { next: { after: String(after + limit) } } }),
+        });
       }
       case 'POST /crm/v3/objects/deals/splits/batch/read': {
-        if (this.options.splits === false) return send(404, { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' });
+        if (this.options.splits === false)
+          return send(404, { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' });
         const inputs = (json['inputs'] as { id: string }[]) ?? [];
         return send(200, {
           status: 'COMPLETE',
           results: inputs.map(({ id }) => ({
             id,
-            splits: (this.splits.get(id) ?? []).map((s, i) => ({ id: `${id}-${i}`, properties: { hs_owner_id: s.owner, hs_split_percentage: s.fraction } })),
+            splits: (this.splits.get(id) ?? []).map((s, i) => ({
+              id: `${id}-${i}`,
+              properties: { hs_owner_id: s.owner, hs_split_percentage: s.fraction },
+            })),
           })),
         });
       }
@@ -220,28 +282,42 @@ export class FakePortal {
         this.createdAssociatedObjects = (json['associatedObjects'] as string[] | undefined) ?? [];
         return send(201, this.schema());
     }
-    const association = /^\/crm\/v4\/associations\/(2-\d+|attain_commission)\/(0-3|deals?)\/batch\/(read|archive|associate\/default)$/.exec(url.pathname);
+    const association =
+      /^\/crm\/v4\/associations\/(2-\d+|attain_commission)\/(0-3|deals?)\/batch\/(read|archive|associate\/default)$/.exec(
+        url.pathname,
+      );
     if (association && req.method === 'POST' && this.schemaCreated) {
       return this.associations(association[3]!, (json['inputs'] as Record<string, unknown>[]) ?? [], send);
     }
     const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
     if (object && req.method === 'POST' && this.schemaCreated) {
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
-      if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
+      if (inputs.length > 100)
+        return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
       if (object[2] === 'upsert') {
         this.onUpsert?.();
         // Like HubSpot, an invalid value in any input refuses the whole call, naming the value but not the input.
         const invalid = inputs.flatMap((input) => invalidValues(input.properties ?? {}, this.owners));
         if (invalid.length > 0) {
           this.refusedBatches.push({ operation: 'upsert', ids: inputs.map((input) => input.id) });
-          return send(400, { status: 'error', message: `Property values were not valid: ${JSON.stringify(invalid)}`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+          return send(400, {
+            status: 'error',
+            message: `Property values were not valid: ${JSON.stringify(invalid)}`,
+            correlationId: 'fake-correlation',
+            category: 'VALIDATION_ERROR',
+          });
         }
         const results = [];
         const errors = [];
         for (const input of inputs) {
           this.upserts.push({ id: input.id, properties: input.properties ?? {} });
           if (this.options.failKeys?.has(input.id)) {
-            errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid for ${input.id}`, context: { id: [input.id] } });
+            errors.push({
+              status: 'error',
+              category: 'VALIDATION_ERROR',
+              message: `Property values were not valid for ${input.id}`,
+              context: { id: [input.id] },
+            });
             continue;
           }
           const existing = this.commissions.get(input.id);
@@ -249,11 +325,22 @@ export class FakePortal {
           Object.assign(row.properties, input.properties, { attain_key: input.id });
           row.archived = false;
           this.commissions.set(input.id, row);
-          results.push({ id: row.id, properties: { ...row.properties }, new: !existing, createdAt: '2026-11-26T00:00:00Z', updatedAt: '2026-11-26T00:00:00Z', archived: false });
+          results.push({
+            id: row.id,
+            properties: { ...row.properties },
+            new: !existing,
+            createdAt: '2026-11-26T00:00:00Z',
+            updatedAt: '2026-11-26T00:00:00Z',
+            archived: false,
+          });
         }
         // HubSpot does not promise the inputs' order: answer in reverse to prove matching by key.
         results.reverse();
-        return send(errors.length ? 207 : 200, { status: 'COMPLETE', results, ...(errors.length && { numErrors: errors.length, errors }) });
+        return send(errors.length ? 207 : 200, {
+          status: 'COMPLETE',
+          results,
+          ...(errors.length && { numErrors: errors.length, errors }),
+        });
       }
       if (object[2] === 'read') {
         const results = inputs.flatMap(({ id }) => {
@@ -265,7 +352,12 @@ export class FakePortal {
       const refused = inputs.filter(({ id }) => this.options.refuseArchiveIds?.has(id));
       if (refused.length > 0) {
         this.refusedBatches.push({ operation: 'archive', ids: inputs.map((input) => input.id) });
-        return send(400, { status: 'error', message: `Invalid input: object ${refused[0]!.id} cannot be archived`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+        return send(400, {
+          status: 'error',
+          message: `Invalid input: object ${refused[0]!.id} cannot be archived`,
+          correlationId: 'fake-correlation',
+          category: 'VALIDATION_ERROR',
+        });
       }
       for (const { id } of inputs) {
         this.archivedIds.push(id);
@@ -281,7 +373,12 @@ export class FakePortal {
       ...SCHEMA,
       ...(this.options.commissionProperties && { properties: this.options.commissionProperties }),
       ...(this.createdAssociatedObjects && {
-        associations: this.createdAssociatedObjects.map((name, i) => ({ id: String(27 + i), fromObjectTypeId: SCHEMA.objectTypeId, toObjectTypeId: OBJECT_TYPE_IDS[name] ?? name, name: `attain_commission_to_${name.toLowerCase()}` })),
+        associations: this.createdAssociatedObjects.map((name, i) => ({
+          id: String(27 + i),
+          fromObjectTypeId: SCHEMA.objectTypeId,
+          toObjectTypeId: OBJECT_TYPE_IDS[name] ?? name,
+          name: `attain_commission_to_${name.toLowerCase()}`,
+        })),
       }),
       ...(this.options.commissionAssociations && { associations: this.options.commissionAssociations }),
     };
@@ -293,12 +390,23 @@ export class FakePortal {
    * `errors[]` (StandardError: category, message, `context` naming the ids) with a 207. A pair is
    * answered once per direction. Reading a record with no association is an error too.
    */
-  private associations(operation: string, inputs: Record<string, unknown>[], send: (status: number, payload?: unknown) => void): void {
-    if (inputs.length > 100) return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
+  private associations(
+    operation: string,
+    inputs: Record<string, unknown>[],
+    send: (status: number, payload?: unknown) => void,
+  ): void {
+    if (inputs.length > 100)
+      return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
     this.associationCalls.push({ operation, inputs });
     const times = { startedAt: '2026-11-26T00:00:00.000Z', completedAt: '2026-11-26T00:00:00.100Z' };
     const answer = (results: unknown[], errors: unknown[]) =>
-      send(errors.length ? 207 : 200, { status: 'COMPLETE', results, ...(errors.length && { numErrors: errors.length, errors }), ...times, links: {} });
+      send(errors.length ? 207 : 200, {
+        status: 'COMPLETE',
+        results,
+        ...(errors.length && { numErrors: errors.length, errors }),
+        ...times,
+        links: {},
+      });
     const commissionIds = new Set([...this.commissions.values()].filter((row) => !row.archived).map((row) => row.id));
     if (operation === 'read') {
       const results: unknown[] = [];
@@ -306,9 +414,22 @@ export class FakePortal {
       for (const input of inputs as { id: string }[]) {
         const deals = [...(this.dealAssociations.get(input.id) ?? [])];
         if (deals.length === 0) {
-          errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `No deals are associated with ${SCHEMA.objectTypeId} ${input.id}.`, context: { fromObjectId: [input.id] }, links: {}, errors: [] });
+          errors.push({
+            status: 'error',
+            category: 'OBJECT_NOT_FOUND',
+            message: `No deals are associated with ${SCHEMA.objectTypeId} ${input.id}.`,
+            context: { fromObjectId: [input.id] },
+            links: {},
+            errors: [],
+          });
         } else {
-          results.push({ from: { id: input.id }, to: deals.map((deal) => ({ toObjectId: Number(deal), associationTypes: [{ category: 'USER_DEFINED', typeId: 27, label: null }] })) });
+          results.push({
+            from: { id: input.id },
+            to: deals.map((deal) => ({
+              toObjectId: Number(deal),
+              associationTypes: [{ category: 'USER_DEFINED', typeId: 27, label: null }],
+            })),
+          });
         }
       }
       return answer(results, errors);
@@ -327,7 +448,12 @@ export class FakePortal {
     if (this.options.refuseAssociationBatchOnMissingDeal && pairs.some(missing)) {
       this.refusedBatches.push({ operation: 'associate', ids: pairs.map((p) => p.from.id) });
       const bad = pairs.find(missing)!;
-      return send(400, { status: 'error', message: `One or more objects do not exist: deal ${bad.to.id}`, correlationId: 'fake-correlation', category: 'VALIDATION_ERROR' });
+      return send(400, {
+        status: 'error',
+        message: `One or more objects do not exist: deal ${bad.to.id}`,
+        correlationId: 'fake-correlation',
+        category: 'VALIDATION_ERROR',
+      });
     }
     const results: unknown[] = [];
     const errors: unknown[] = [];
@@ -348,8 +474,16 @@ export class FakePortal {
       if (!deals) this.dealAssociations.set(pair.from.id, (deals = new Set()));
       deals.add(pair.to.id);
       results.push(
-        { from: { id: pair.from.id }, to: { id: pair.to.id }, associationSpec: { associationCategory: 'USER_DEFINED', associationTypeId: 27 } },
-        { from: { id: pair.to.id }, to: { id: pair.from.id }, associationSpec: { associationCategory: 'USER_DEFINED', associationTypeId: 28 } },
+        {
+          from: { id: pair.from.id },
+          to: { id: pair.to.id },
+          associationSpec: { associationCategory: 'USER_DEFINED', associationTypeId: 27 },
+        },
+        {
+          from: { id: pair.to.id },
+          to: { id: pair.from.id },
+          associationSpec: { associationCategory: 'USER_DEFINED', associationTypeId: 28 },
+        },
       );
     }
     // HubSpot does not promise the inputs' order.
@@ -362,18 +496,31 @@ export class FakePortal {
       reply(status, payload);
     };
     // Both are optional in HubSpot's search (`attain hubspot check` sends neither).
-    const filters = (json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[] | undefined)?.[0]?.filters ?? [];
-    const sortBy = (json['sorts'] as { propertyName: string }[] | undefined)?.[0]?.propertyName ?? 'hs_lastmodifieddate';
+    const filters =
+      (
+        json['filterGroups'] as { filters: { propertyName: string; operator: string; value: string }[] }[] | undefined
+      )?.[0]?.filters ?? [];
+    const sortBy =
+      (json['sorts'] as { propertyName: string }[] | undefined)?.[0]?.propertyName ?? 'hs_lastmodifieddate';
     const limit = Math.min(Number(json['limit'] ?? 10), 200);
     const after = Number(json['after'] ?? 0);
     if (after + limit > (this.options.searchCap ?? 10_000)) {
-      return send(400, { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' });
+      return send(400, {
+        status: 'error',
+        message: 'There was a problem with the request.',
+        category: 'VALIDATION_ERROR',
+      });
     }
     const numeric = (deal: FakeDeal, property: string) =>
       property === 'hs_object_id' ? Number(deal.id) : Date.parse(deal.properties[property] ?? '');
     const key = `${sortBy} ${this.deals.size} ${this.version}`;
     if (this.sorted?.key !== key) {
-      this.sorted = { key, deals: [...this.deals.values()].sort((a, b) => numeric(a, sortBy) - numeric(b, sortBy) || Number(a.id) - Number(b.id)) };
+      this.sorted = {
+        key,
+        deals: [...this.deals.values()].sort(
+          (a, b) => numeric(a, sortBy) - numeric(b, sortBy) || Number(a.id) - Number(b.id),
+        ),
+      };
     }
     const matches = this.sorted.deals
       .filter((d) => !d.archived)
@@ -381,7 +528,13 @@ export class FakePortal {
         filters.every((f) => {
           const v = numeric(d, f.propertyName);
           const target = Number(f.value);
-          return f.operator === 'GTE' ? v >= target : f.operator === 'GT' ? v > target : f.operator === 'EQ' ? v === target : false;
+          return f.operator === 'GTE'
+            ? v >= target
+            : f.operator === 'GT'
+              ? v > target
+              : f.operator === 'EQ'
+                ? v === target
+                : false;
         }),
       );
     const requested = (json['properties'] as string[]) ?? [];
@@ -392,7 +545,11 @@ export class FakePortal {
       updatedAt: d.properties['hs_lastmodifieddate'],
       archived: false,
     }));
-    send(200, { total: matches.length, results: page, ...(after + limit < matches.length && { paging: { next: { after: String(after + limit), link: '' } } }) });
+    send(200, {
+      total: matches.length,
+      results: page,
+      ...(after + limit < matches.length && { paging: { next: { after: String(after + limit), link: '' } } }),
+    });
   }
 
   private limitHeaders(): Record<string, string> {
@@ -412,7 +569,10 @@ export class FakePortal {
  * record owner must be one of the portal's active owners (when the portal has any). Each in the
  * shape of HubSpot's VALIDATION_ERROR message.
  */
-function invalidValues(properties: Record<string, string>, owners: FakeOwner[]): { isValid: false; message: string; error: string; name: string }[] {
+function invalidValues(
+  properties: Record<string, string>,
+  owners: FakeOwner[],
+): { isValid: false; message: string; error: string; name: string }[] {
   const invalid: { isValid: false; message: string; error: string; name: string }[] = [];
   for (const name of ['amount', 'attainment']) {
     const value = properties[name];
@@ -422,7 +582,12 @@ function invalidValues(properties: Record<string, string>, owners: FakeOwner[]):
   }
   const owner = properties['hubspot_owner_id'];
   if (owner !== undefined && owners.length > 0 && !owners.some((o) => o.id === owner && !o.archived)) {
-    invalid.push({ isValid: false, message: `${owner} is not a valid owner id`, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id' });
+    invalid.push({
+      isValid: false,
+      message: `${owner} is not a valid owner id`,
+      error: 'INVALID_OWNER_ID',
+      name: 'hubspot_owner_id',
+    });
   }
   return invalid;
 }
@@ -433,7 +598,19 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export const DEAL_PROPERTIES = ['dealname', 'amount', 'closedate', 'dealstage', 'pipeline', 'hubspot_owner_id', 'deal_currency_code', 'dealtype', 'hs_lastmodifieddate', 'hs_object_id', 'contract_term'];
+export const DEAL_PROPERTIES = [
+  'dealname',
+  'amount',
+  'closedate',
+  'dealstage',
+  'pipeline',
+  'hubspot_owner_id',
+  'deal_currency_code',
+  'dealtype',
+  'hs_lastmodifieddate',
+  'hs_object_id',
+  'contract_term',
+];
 
 export const PIPELINE = {
   id: 'default',
@@ -441,9 +618,27 @@ export const PIPELINE = {
   displayOrder: 0,
   archived: false,
   stages: [
-    { id: 'appointmentscheduled', label: 'Appointment Scheduled', displayOrder: 0, archived: false, metadata: { isClosed: 'false', probability: '0.2' } },
-    { id: 'closedwon', label: 'Closed Won', displayOrder: 5, archived: false, metadata: { isClosed: 'true', probability: '1.0' } },
-    { id: 'closedlost', label: 'Closed Lost', displayOrder: 6, archived: false, metadata: { isClosed: 'true', probability: '0.0' } },
+    {
+      id: 'appointmentscheduled',
+      label: 'Appointment Scheduled',
+      displayOrder: 0,
+      archived: false,
+      metadata: { isClosed: 'false', probability: '0.2' },
+    },
+    {
+      id: 'closedwon',
+      label: 'Closed Won',
+      displayOrder: 5,
+      archived: false,
+      metadata: { isClosed: 'true', probability: '1.0' },
+    },
+    {
+      id: 'closedlost',
+      label: 'Closed Lost',
+      displayOrder: 6,
+      archived: false,
+      metadata: { isClosed: 'true', probability: '0.0' },
+    },
   ],
 };
 

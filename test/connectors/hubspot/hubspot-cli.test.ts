@@ -12,13 +12,17 @@ import { runCli } from '../../cli/run-cli.js';
 import { DEAL_PROPERTIES, FakePortal, OAUTH_APP } from './fake-portal.js';
 
 const TOKEN = 'pat-na1-cli-secret-token';
-const PLAN = 'id: ae\nname: AE\ncurrency: USD\nquotaPeriod: quarter\npayoutPeriod: quarter\nmeasures:\n  bookings: { credit: owner }\ncomponents:\n  - { id: commission, kind: rate-table, measure: bookings, basis: amount, mode: marginal, tiers: [{ from: 0, rate: 0.1 }] }\n';
+const PLAN =
+  'id: ae\nname: AE\ncurrency: USD\nquotaPeriod: quarter\npayoutPeriod: quarter\nmeasures:\n  bookings: { credit: owner }\ncomponents:\n  - { id: commission, kind: rate-table, measure: bookings, basis: amount, mode: marginal, tiers: [{ from: 0, rate: 0.1 }] }\n';
 
 let root = '';
 const portals: FakePortal[] = [];
 
 /** A started portal with owners, pipelines and (unless told otherwise) the commission object. */
-async function portal(options: ConstructorParameters<typeof FakePortal>[0] = {}, schema = true): Promise<{ portal: FakePortal; url: string }> {
+async function portal(
+  options: ConstructorParameters<typeof FakePortal>[0] = {},
+  schema = true,
+): Promise<{ portal: FakePortal; url: string }> {
   const created = new FakePortal({ token: TOKEN, ...options });
   portals.push(created);
   const url = await created.start();
@@ -35,7 +39,8 @@ function workspace(name: string, hubspot: string): string {
   return dir;
 }
 
-const tokenAuth = (url: string, extra = '') => `    baseUrl: ${url}\n    auth: { accessToken: \${HUBSPOT_CLI_TOKEN} }\n${extra}`;
+const tokenAuth = (url: string, extra = '') =>
+  `    baseUrl: ${url}\n    auth: { accessToken: \${HUBSPOT_CLI_TOKEN} }\n${extra}`;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'attain-hubspot-cli-'));
@@ -48,9 +53,14 @@ afterAll(async () => {
 });
 
 describe('attain hubspot check', () => {
-  it('a healthy portal: every check ok, the portal\'s rate limit, exit 0', async () => {
+  it("a healthy portal: every check ok, the portal's rate limit, exit 0", async () => {
     const { url } = await portal({ perTenSeconds: 190 });
-    const result = await runCli(['--workspace', workspace('healthy', tokenAuth(url, '    fields: { contractTermMonths: contract_term }\n')), 'hubspot', 'check']);
+    const result = await runCli([
+      '--workspace',
+      workspace('healthy', tokenAuth(url, '    fields: { contractTermMonths: contract_term }\n')),
+      'hubspot',
+      'check',
+    ]);
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out.split('\n')).toEqual([
@@ -79,7 +89,12 @@ describe('attain hubspot check', () => {
 
   it('a misspelt attain.yaml key: exit 2 naming the key and the file', async () => {
     const { url } = await portal();
-    const result = await runCli(['--workspace', workspace('bad-key', tokenAuth(url, '    rateLimits: { perTenSeconds: 100 }\n')), 'hubspot', 'check']);
+    const result = await runCli([
+      '--workspace',
+      workspace('bad-key', tokenAuth(url, '    rateLimits: { perTenSeconds: 100 }\n')),
+      'hubspot',
+      'check',
+    ]);
     expect(result.code).toBe(2);
     expect(result.err).toContain('attain.yaml');
     expect(result.err).toContain('rateLimits');
@@ -88,14 +103,19 @@ describe('attain hubspot check', () => {
   it('a missing mapped property: exit 2, naming the property, a near name and the fix', async () => {
     // This portal also allows only 100 requests per 10 s while attain.yaml says 190 (the default).
     const { url } = await portal({ perTenSeconds: 100 });
-    const dir = workspace('missing-property', tokenAuth(url, '    fields: { region: deal_regoin, contractTermMonths: contract_term }\n'));
+    const dir = workspace(
+      'missing-property',
+      tokenAuth(url, '    fields: { region: deal_regoin, contractTermMonths: contract_term }\n'),
+    );
     const result = await runCli(['--workspace', dir, 'hubspot', 'check']);
     expect(result.code).toBe(2);
     expect(result.out).toContain('2 problems:\n');
     expect(result.out).toContain(
       '  - source.hubspot.fields.region: the portal has no deal property "deal_regoin" — create it in HubSpot (Settings › Properties › Deal) or map region to an existing property\n',
     );
-    expect(result.out).toContain('  - source.hubspot.rateLimit.perTenSeconds is 190 but the portal allows 100: set it to 100\n');
+    expect(result.out).toContain(
+      '  - source.hubspot.rateLimit.perTenSeconds is 190 but the portal allows 100: set it to 100\n',
+    );
     expect(result.out).not.toContain('No problems found');
   });
 
@@ -105,7 +125,9 @@ describe('attain hubspot check', () => {
     const result = await runCli(['--workspace', dir, 'hubspot', 'check']);
     expect(result.code).toBe(2);
     expect(result.out).toContain('the portal has no deal property "deal_regoin" (did you mean "deal_region"?)');
-    expect(result.out).toContain('  - the portal has no attain_commission object: run attain hubspot setup (custom objects need an Enterprise portal)\n');
+    expect(result.out).toContain(
+      '  - the portal has no attain_commission object: run attain hubspot setup (custom objects need an Enterprise portal)\n',
+    );
   });
 
   it('a refused token: exit 3 with the reason, the later checks skipped, the token never printed', async () => {
@@ -116,7 +138,9 @@ describe('attain hubspot check', () => {
       expect(result.code).toBe(3);
       expect(result.out).toContain('  FAIL  connection and deal properties (crm.schemas.deals.read)\n');
       expect(result.out).not.toContain('owners (crm.objects.owners.read)');
-      expect(result.out).toMatch(/refused the private app access token \(401 .*\): Authentication credentials not found/);
+      expect(result.out).toMatch(
+        /refused the private app access token \(401 .*\): Authentication credentials not found/,
+      );
       expect(result.out + result.err).not.toContain('pat-na1-not-the-right-token');
     } finally {
       process.env['HUBSPOT_CLI_TOKEN'] = TOKEN;
@@ -166,12 +190,16 @@ describe('attain hubspot setup', () => {
   });
 });
 
-describe('the commission object\'s association with deals', () => {
+describe("the commission object's association with deals", () => {
   const DIFFERENCE =
     'attain_commission has no association with deals, so records cannot be linked to their deal: add it (POST /crm/v3/schemas/2-123/associations with toObjectTypeId 0-3) or delete the object and run attain hubspot setup';
 
   it('setup and check name a missing one with its fix (exit 2), and change nothing', async () => {
-    const { portal: created, url } = await portal({ commissionAssociations: [{ id: '31', fromObjectTypeId: '2-123', toObjectTypeId: '0-1', name: 'attain_commission_to_contact' }] });
+    const { portal: created, url } = await portal({
+      commissionAssociations: [
+        { id: '31', fromObjectTypeId: '2-123', toObjectTypeId: '0-1', name: 'attain_commission_to_contact' },
+      ],
+    });
     const dir = workspace('no-deal-association', tokenAuth(url));
     const setup = await runCli(['--workspace', dir, 'hubspot', 'setup']);
     expect(setup.code).toBe(2);
@@ -206,7 +234,14 @@ describe('attain hubspot login', () => {
   it('--code: exchanges the code at the token endpoint and names the variable to store the refresh token in, never printing the secret', async () => {
     const { portal: created, url } = await portal();
     // HS_CLI_REFRESH_TOKEN is not set yet: that is what login is for.
-    const result = await runCli(['--workspace', workspace('login', oauth(url)), 'hubspot', 'login', '--code', OAUTH_APP.code]);
+    const result = await runCli([
+      '--workspace',
+      workspace('login', oauth(url)),
+      'hubspot',
+      'login',
+      '--code',
+      OAUTH_APP.code,
+    ]);
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out).toContain('Store this refresh token in the environment variable HS_CLI_REFRESH_TOKEN');
@@ -218,29 +253,49 @@ describe('attain hubspot login', () => {
     expect(form?.get('redirect_uri')).toBe('http://localhost:3789/callback');
   });
 
-  it('a refused code: exit 3 with HubSpot\'s reason, never the secret', async () => {
+  it("a refused code: exit 3 with HubSpot's reason, never the secret", async () => {
     const { url } = await portal();
-    const result = await runCli(['--workspace', workspace('login-bad', oauth(url)), 'hubspot', 'login', '--code', 'stale-code']);
+    const result = await runCli([
+      '--workspace',
+      workspace('login-bad', oauth(url)),
+      'hubspot',
+      'login',
+      '--code',
+      'stale-code',
+    ]);
     expect(result.code).toBe(3);
-    expect(result.err).toContain('HubSpot refused the authorization code (400 BAD_AUTH_CODE): missing or unknown auth code');
+    expect(result.err).toContain(
+      'HubSpot refused the authorization code (400 BAD_AUTH_CODE): missing or unknown auth code',
+    );
     expect(result.out + result.err).not.toContain(OAUTH_APP.clientSecret);
   });
 
-  it('without --code: prints the authorize URL and takes the code from HubSpot\'s redirect to the local port', async () => {
+  it("without --code: prints the authorize URL and takes the code from HubSpot's redirect to the local port", async () => {
     const { url } = await portal();
     const port = await freePort();
-    const login = runCli(['--workspace', workspace('login-browser', oauth(url)), 'hubspot', 'login', '--port', String(port)]);
+    const login = runCli([
+      '--workspace',
+      workspace('login-browser', oauth(url)),
+      'hubspot',
+      'login',
+      '--port',
+      String(port),
+    ]);
     // The browser's redirect, once the command listens.
     let settled = false;
     void login.finally(() => (settled = true));
     let answer: Response | undefined;
     while (!answer && !settled) {
-      answer = await fetch(`http://127.0.0.1:${port}/callback?code=${OAUTH_APP.code}`).catch(() => sleep(20).then(() => undefined));
+      answer = await fetch(`http://127.0.0.1:${port}/callback?code=${OAUTH_APP.code}`).catch(() =>
+        sleep(20).then(() => undefined),
+      );
     }
     expect(await answer?.text()).toContain('Attain is authorized');
     const result = await login;
     expect(result.code).toBe(0);
-    const authorize = new URL(/https:\/\/app\.hubspot\.com\/oauth\/authorize\S+/.exec(result.out)?.[0] ?? 'http://missing');
+    const authorize = new URL(
+      /https:\/\/app\.hubspot\.com\/oauth\/authorize\S+/.exec(result.out)?.[0] ?? 'http://missing',
+    );
     expect(authorize.searchParams.get('client_id')).toBe(OAUTH_APP.clientId);
     expect(authorize.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/callback`);
     expect(authorize.searchParams.get('scope')).toContain('crm.objects.custom.write');

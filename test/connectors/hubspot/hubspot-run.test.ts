@@ -109,8 +109,17 @@ describe('attain run with a HubSpot source', () => {
       expect(result.code).toBe(0);
       const keys = [...portal.commissions.keys()].sort();
       // Ana: 50,000 + 60 % of 10,000 = 56,000 at 10 %; Ben: 20,000 + 4,000 = 24,000, and a spiff for deal 2 (36 months).
-      expect(keys).toEqual(['ae|101|2026-Q1|commission', 'ae|102|2026-Q1|commission', 'ae|102|2026-Q1|multi-year-spiff']);
-      expect(portal.commissions.get('ae|101|2026-Q1|commission')?.properties).toMatchObject({ amount: '5600.00', hubspot_owner_id: '101', plan: 'ae', period: '2026-Q1' });
+      expect(keys).toEqual([
+        'ae|101|2026-Q1|commission',
+        'ae|102|2026-Q1|commission',
+        'ae|102|2026-Q1|multi-year-spiff',
+      ]);
+      expect(portal.commissions.get('ae|101|2026-Q1|commission')?.properties).toMatchObject({
+        amount: '5600.00',
+        hubspot_owner_id: '101',
+        plan: 'ae',
+        period: '2026-Q1',
+      });
       expect(portal.commissions.get('ae|102|2026-Q1|commission')?.properties['amount']).toBe('2400.00');
       // The spiff pays on deal 2 alone: associated to it. Each commission line credits two deals: to none.
       expect(keys.map((key) => [key, linkedDeals(portal, key)])).toEqual([
@@ -120,7 +129,8 @@ describe('attain run with a HubSpot source', () => {
       ]);
       // Deals without an owner, in an unknown stage or with an unparseable amount are rejects naming the HubSpot id.
       const calc = await runCli(['calc', '--json', '--workspace', ws.dir]);
-      const rejects = (JSON.parse(calc.out) as { rejects: { source: string; recordId: string; reason: string }[] }).rejects;
+      const rejects = (JSON.parse(calc.out) as { rejects: { source: string; recordId: string; reason: string }[] })
+        .rejects;
       expect(rejects.filter((r) => r.source === 'hubspot deals').map((r) => [r.recordId, r.reason])).toEqual([
         ['4', 'no owner (hubspot_owner_id is empty)'],
         ['5', expect.stringContaining('unknown deal stage "mystery-stage"')],
@@ -164,7 +174,9 @@ describe('attain run with a HubSpot source', () => {
       };
       const result = await runCli(['run', '--workspace', ws.dir]);
       expect(result.code).toBe(0);
-      expect(result.out + result.err).toContain('1 written but not associated to their deal (sent again next run): ae|102|2026-Q1|multi-year-spiff: not associated to deal 2');
+      expect(result.out + result.err).toContain(
+        '1 written but not associated to their deal (sent again next run): ae|102|2026-Q1|multi-year-spiff: not associated to deal 2',
+      );
       expect(own.commissions.get('ae|102|2026-Q1|multi-year-spiff')?.archived).toBe(false);
       expect(linkedDeals(own, 'ae|102|2026-Q1|multi-year-spiff')).toEqual([]);
 

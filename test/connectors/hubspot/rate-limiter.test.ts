@@ -38,7 +38,11 @@ describe('PortalRateLimiter', () => {
     const limiter = new PortalRateLimiter({ perWindow: 190, windowMs: 10_000, searchPerSecond: 4 }, clock);
     await limiter.acquire('standard');
     // Another integration used the same token: 0 left where the log expects 189.
-    limiter.observe({ 'x-hubspot-ratelimit-max': '100', 'x-hubspot-ratelimit-remaining': '0', 'x-hubspot-ratelimit-interval-milliseconds': '10000' });
+    limiter.observe({
+      'x-hubspot-ratelimit-max': '100',
+      'x-hubspot-ratelimit-remaining': '0',
+      'x-hubspot-ratelimit-interval-milliseconds': '10000',
+    });
     expect(limiter.observedMax).toBe(100);
     await limiter.acquire('standard');
     expect(clock.time).toBeGreaterThanOrEqual(10_000);

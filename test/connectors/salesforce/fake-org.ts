@@ -105,12 +105,24 @@ export class FakeOrg {
   }
 
   addUser(user: { Id: string; Name: string; Email?: string; ManagerId?: string | null; IsActive?: boolean }): void {
-    this.users.set(user.Id, { Email: `${user.Id}@acme.test`, ManagerId: null, IsActive: true, ...user, SystemModstamp: this.stamp() });
+    this.users.set(user.Id, {
+      Email: `${user.Id}@acme.test`,
+      ManagerId: null,
+      IsActive: true,
+      ...user,
+      SystemModstamp: this.stamp(),
+    });
   }
 
   /** Creates or changes an opportunity (its SystemModstamp moves on). */
   putOpportunity(opp: SfRecord & { Id: string }): void {
-    const before = this.opportunities.get(opp.Id) ?? { IsDeleted: false, Type: 'New Business', StageName: 'Closed Won', IsWon: true, IsClosed: true };
+    const before = this.opportunities.get(opp.Id) ?? {
+      IsDeleted: false,
+      Type: 'New Business',
+      StageName: 'Closed Won',
+      IsWon: true,
+      IsClosed: true,
+    };
     this.opportunities.set(opp.Id, { ...before, ...opp, SystemModstamp: this.stamp() });
   }
 
@@ -118,9 +130,20 @@ export class FakeOrg {
     this.putOpportunity({ Id: id, IsDeleted: true });
   }
 
-  putSplit(split: { Id: string; OpportunityId: string; SplitOwnerId: string; SplitPercentage: number; revenue: boolean }): void {
+  putSplit(split: {
+    Id: string;
+    OpportunityId: string;
+    SplitOwnerId: string;
+    SplitPercentage: number;
+    revenue: boolean;
+  }): void {
     const { revenue, ...rest } = split;
-    this.splits.set(split.Id, { ...rest, IsDeleted: false, SplitType: { IsTotalValidated: revenue }, SystemModstamp: this.stamp() });
+    this.splits.set(split.Id, {
+      ...rest,
+      IsDeleted: false,
+      SplitType: { IsTotalValidated: revenue },
+      SystemModstamp: this.stamp(),
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -133,34 +156,65 @@ export class FakeOrg {
     if (!version) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
     this.versions.add(version[1]!);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token || !this.validTokens.has(token)) return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    if (!token || !this.validTokens.has(token))
+      return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
     if (this.limitExceeded) {
-      return send(res, 403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], this.limitHeader());
+      return send(
+        res,
+        403,
+        [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+        this.limitHeader(),
+      );
     }
     this.apiUsed++;
     const path = url.pathname.slice(version[0].length);
     const route = `${req.method} ${path}`;
     const headers = this.limitHeader();
 
-    if (route === 'GET /sobjects') return send(res, 200, { encoding: 'UTF-8', maxBatchSize: 200, sobjects: this.objectNames().map((name) => ({ name, queryable: true })) }, headers);
+    if (route === 'GET /sobjects')
+      return send(
+        res,
+        200,
+        {
+          encoding: 'UTF-8',
+          maxBatchSize: 200,
+          sobjects: this.objectNames().map((name) => ({ name, queryable: true })),
+        },
+        headers,
+      );
     const describe = /^GET \/sobjects\/(\w+)\/describe$/.exec(route);
     if (describe) {
       const fields = this.describeFields(describe[1]!);
-      if (!fields) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }], headers);
+      if (!fields)
+        return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }], headers);
       const writable = describe[1] !== 'Attain_Commission__c' || this.options.commissionWritable !== false;
-      return send(res, 200, { name: describe[1], createable: writable, updateable: writable, deletable: writable, fields }, headers);
+      return send(
+        res,
+        200,
+        { name: describe[1], createable: writable, updateable: writable, deletable: writable, fields },
+        headers,
+      );
     }
     if (route === 'GET /query' || route === 'GET /queryAll') {
       const batch = Number(/batchSize=(\d+)/.exec(String(req.headers['sforce-query-options'] ?? ''))?.[1] ?? 2000);
       const result = this.soql(url.searchParams.get('q') ?? '', path === '/queryAll');
-      if (typeof result === 'string') return send(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: result }], headers);
-      return send(res, 200, this.firstPage(result, Math.min(batch, this.options.pageSize ?? 2000), version[1]!), headers);
+      if (typeof result === 'string')
+        return send(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: result }], headers);
+      return send(
+        res,
+        200,
+        this.firstPage(result, Math.min(batch, this.options.pageSize ?? 2000), version[1]!),
+        headers,
+      );
     }
     const more = /^GET \/query(?:All)?\/(01g[\w-]+)$/.exec(route);
     if (more) return send(res, 200, this.nextPage(more[1]!, version[1]!), headers);
-    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c') return send(res, 200, this.upsert(JSON.parse(body) as { records: SfRecord[] }), headers);
-    if (route === 'DELETE /composite/sobjects') return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
-    if (route === 'POST /jobs/query') return send(res, 200, this.createQueryJob(JSON.parse(body) as { operation: string; query: string }), headers);
+    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c')
+      return send(res, 200, this.upsert(JSON.parse(body) as { records: SfRecord[] }), headers);
+    if (route === 'DELETE /composite/sobjects')
+      return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
+    if (route === 'POST /jobs/query')
+      return send(res, 200, this.createQueryJob(JSON.parse(body) as { operation: string; query: string }), headers);
     const job = /^GET \/jobs\/query\/(\w+)$/.exec(route);
     if (job) return send(res, 200, { id: job[1], state: 'JobComplete' }, headers);
     const results = /^GET \/jobs\/query\/(\w+)\/results$/.exec(route);
@@ -177,7 +231,13 @@ export class FakeOrg {
       return;
     }
     const ingest = /^(PATCH|GET) \/jobs\/ingest\/(\w+)$/.exec(route);
-    if (ingest) return send(res, 200, { id: ingest[2], state: ingest[1] === 'PATCH' ? 'UploadComplete' : 'JobComplete' }, headers);
+    if (ingest)
+      return send(
+        res,
+        200,
+        { id: ingest[2], state: ingest[1] === 'PATCH' ? 'UploadComplete' : 'JobComplete' },
+        headers,
+      );
     const ingestResults = /^GET \/jobs\/ingest\/(\w+)\/(successful|failed)Results$/.exec(route);
     if (ingestResults) return this.ingestResults(ingestResults[1]!, ingestResults[2] === 'successful', res, headers);
     return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `no route ${route}` }], headers);
@@ -193,16 +253,30 @@ export class FakeOrg {
     let clientId = params.get('client_id');
     if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
       const [header, claims, signature] = (params.get('assertion') ?? '').split('.');
-      const ok = this.publicKey && header && claims && signature && verify('sha256', Buffer.from(`${header}.${claims}`), this.publicKey, Buffer.from(signature, 'base64url'));
+      const ok =
+        this.publicKey &&
+        header &&
+        claims &&
+        signature &&
+        verify('sha256', Buffer.from(`${header}.${claims}`), this.publicKey, Buffer.from(signature, 'base64url'));
       if (!ok) return refuse('invalid_grant', 'invalid assertion');
-      const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as { iss: string; sub: string; aud: string; exp: number };
-      if (body.sub !== (this.options.username ?? 'integration@acme.test')) return refuse('invalid_grant', 'user hasn\'t approved this consumer');
+      const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as {
+        iss: string;
+        sub: string;
+        aud: string;
+        exp: number;
+      };
+      if (body.sub !== (this.options.username ?? 'integration@acme.test'))
+        return refuse('invalid_grant', "user hasn't approved this consumer");
       clientId = body.iss;
     } else if (grant === 'refresh_token') {
-      if (params.get('refresh_token') !== (this.options.refreshToken ?? 'refresh-me')) return refuse('invalid_grant', 'expired access/refresh token');
+      if (params.get('refresh_token') !== (this.options.refreshToken ?? 'refresh-me'))
+        return refuse('invalid_grant', 'expired access/refresh token');
     } else if (grant === 'client_credentials' || grant === 'password' || grant === 'authorization_code') {
-      if (params.get('client_secret') !== (this.options.clientSecret ?? 'attain-secret')) return refuse('invalid_client', 'invalid client credentials');
-      if (grant === 'password' && params.get('password') !== (this.options.password ?? 'sandbox-pass')) return refuse('invalid_grant', 'authentication failure');
+      if (params.get('client_secret') !== (this.options.clientSecret ?? 'attain-secret'))
+        return refuse('invalid_client', 'invalid client credentials');
+      if (grant === 'password' && params.get('password') !== (this.options.password ?? 'sandbox-pass'))
+        return refuse('invalid_grant', 'authentication failure');
     } else return refuse('unsupported_grant_type', 'grant type not supported');
     if (clientId !== this.clientId) return refuse('invalid_client_id', 'client identifier invalid');
     const accessToken = `00D000000000001!token-${++this.tokenCount}`;
@@ -234,7 +308,18 @@ export class FakeOrg {
     if (!this.objectNames().includes(object)) return undefined;
     // Without edit permission on the object, Salesforce describes each field as neither createable nor updateable.
     const editable = object !== 'Attain_Commission__c' || this.options.commissionWritable !== false;
-    const field = (name: string, type = 'string', extra: SfRecord = {}) => ({ name, type, createable: editable, updateable: editable, nillable: true, externalId: false, unique: false, relationshipName: null, referenceTo: [], ...extra });
+    const field = (name: string, type = 'string', extra: SfRecord = {}) => ({
+      name,
+      type,
+      createable: editable,
+      updateable: editable,
+      nillable: true,
+      externalId: false,
+      unique: false,
+      relationshipName: null,
+      referenceTo: [],
+      ...extra,
+    });
     switch (object) {
       case 'Opportunity':
         return [
@@ -285,10 +370,18 @@ export class FakeOrg {
       } else return `unexpected WHERE: ${where}`;
     }
     for (const f of fields) {
-      const known = rows.length === 0 || rows.some((r) => readPath(r, f) !== undefined) || this.describeFields(object)?.some((d) => d.name === f);
+      const known =
+        rows.length === 0 ||
+        rows.some((r) => readPath(r, f) !== undefined) ||
+        this.describeFields(object)?.some((d) => d.name === f);
       if (!known) return `No such column '${f}' on entity '${object}'.`;
     }
-    if (match[4]) rows = [...rows].sort((a, b) => String(a['SystemModstamp']).localeCompare(String(b['SystemModstamp'])) || String(a['Id']).localeCompare(String(b['Id'])));
+    if (match[4])
+      rows = [...rows].sort(
+        (a, b) =>
+          String(a['SystemModstamp']).localeCompare(String(b['SystemModstamp'])) ||
+          String(a['Id']).localeCompare(String(b['Id'])),
+      );
     return { fields, rows: rows.map((r) => project(r, fields, object)) };
   }
 
@@ -336,7 +429,16 @@ export class FakeOrg {
     return body.records.map((record) => {
       const owner = this.users.get(String(record['OwnerId']));
       if (!owner || owner['IsActive'] !== true) {
-        return { success: false, errors: [{ statusCode: 'INACTIVE_OWNER_OR_USER', message: 'operation performed with inactive user', fields: ['OwnerId'] }] };
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INACTIVE_OWNER_OR_USER',
+              message: 'operation performed with inactive user',
+              fields: ['OwnerId'],
+            },
+          ],
+        };
       }
       const key = String(record['Attain_Key__c']);
       const existing = this.commissions.get(key);
@@ -351,7 +453,12 @@ export class FakeOrg {
   private remove(ids: string[]): SfRecord[] {
     return ids.map((id) => {
       const row = [...this.commissions.values()].find((c) => c.Id === id);
-      if (!row) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+      if (!row)
+        return {
+          id,
+          success: false,
+          errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
+        };
       this.commissions.delete(row.Attain_Key__c);
       this.deleted.push(row.Attain_Key__c);
       return { id, success: true, errors: [] };
@@ -371,9 +478,18 @@ export class FakeOrg {
     const size = Number(url.searchParams.get('maxRecords') ?? 50_000);
     const at = Number(url.searchParams.get('locator') ?? 0);
     const rows = job.records.slice(at, at + size);
-    const csv = [job.columns.map(quote).join(','), ...rows.map((r) => job.columns.map((c) => quote(csvValue(readPath(r, c)))).join(','))].join('\n') + '\n';
+    const csv =
+      [
+        job.columns.map(quote).join(','),
+        ...rows.map((r) => job.columns.map((c) => quote(csvValue(readPath(r, c)))).join(',')),
+      ].join('\n') + '\n';
     const next = at + size >= job.records.length ? 'null' : String(at + size);
-    res.writeHead(200, { ...headers, 'content-type': 'text/csv', 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(rows.length) });
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/csv',
+      'Sforce-Locator': next,
+      'Sforce-NumberOfRecords': String(rows.length),
+    });
     res.end(csv);
   }
 
@@ -383,9 +499,19 @@ export class FakeOrg {
     const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [row] })[0]! }));
     // Each result call re-applies the upsert: harmless (by key), and keeps this fake simple.
     const picked = outcome.filter((o) => o.result['success'] === successful);
-    const columns = successful ? ['sf__Id', 'sf__Created', ...Object.keys(rows[0] ?? {})] : ['sf__Id', 'sf__Error', ...Object.keys(rows[0] ?? {})];
+    const columns = successful
+      ? ['sf__Id', 'sf__Created', ...Object.keys(rows[0] ?? {})]
+      : ['sf__Id', 'sf__Error', ...Object.keys(rows[0] ?? {})];
     const lines = picked.map(({ row, result }) =>
-      [String(result['id'] ?? ''), successful ? String(result['created']) : 'INACTIVE_OWNER_OR_USER:operation performed with inactive user:OwnerId', ...Object.values(row)].map(quote).join(','),
+      [
+        String(result['id'] ?? ''),
+        successful
+          ? String(result['created'])
+          : 'INACTIVE_OWNER_OR_USER:operation performed with inactive user:OwnerId',
+        ...Object.values(row),
+      ]
+        .map(quote)
+        .join(','),
     );
     res.writeHead(200, { ...headers, 'content-type': 'text/csv' });
     res.end([columns.map(quote).join(','), ...lines].join('\n') + '\n');
@@ -417,7 +543,9 @@ function readPath(record: SfRecord, path: string): unknown {
 
 /** A REST record: the selected fields, relationship ones nested, with `attributes` as Salesforce adds them. */
 function project(record: SfRecord, fields: string[], object: string): SfRecord {
-  const out: SfRecord = { attributes: { type: object, url: `/services/data/v62.0/sobjects/${object}/${String(record['Id'])}` } };
+  const out: SfRecord = {
+    attributes: { type: object, url: `/services/data/v62.0/sobjects/${object}/${String(record['Id'])}` },
+  };
   for (const field of fields) {
     const [head, ...rest] = field.split('.');
     if (rest.length === 0) out[head!] = record[head!] ?? null;

@@ -11,10 +11,18 @@ let org: FakeOrg;
 let bare: FakeOrg;
 let root: string;
 
-function workspaceFor(target: FakeOrg, name: string, extra = '', auth = 'auth: { flow: client-credentials, clientId: attain-client, clientSecret: ${SF_TEST_SECRET} }'): string {
+function workspaceFor(
+  target: FakeOrg,
+  name: string,
+  extra = '',
+  auth = 'auth: { flow: client-credentials, clientId: attain-client, clientSecret: ${SF_TEST_SECRET} }',
+): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'attain.yaml'), `source:\n  kind: salesforce\n  salesforce:\n    loginUrl: ${target.url}\n    ${auth}\n${extra}`);
+  writeFileSync(
+    join(dir, 'attain.yaml'),
+    `source:\n  kind: salesforce\n  salesforce:\n    loginUrl: ${target.url}\n    ${auth}\n${extra}`,
+  );
   return dir;
 }
 
@@ -92,7 +100,12 @@ describe('attain salesforce', () => {
   });
 
   it('login: prints the authorize URL, then exchanges the code and names the env var', async () => {
-    const dir = workspaceFor(org, 'login', '', 'auth: { flow: refresh-token, clientId: attain-client, clientSecret: ${SF_TEST_SECRET}, refreshToken: ${SF_TEST_RT} }');
+    const dir = workspaceFor(
+      org,
+      'login',
+      '',
+      'auth: { flow: refresh-token, clientId: attain-client, clientSecret: ${SF_TEST_SECRET}, refreshToken: ${SF_TEST_RT} }',
+    );
     const first = await runCli(['--workspace', dir, 'salesforce', 'login']);
     expect(first.code).toBe(0);
     expect(first.out).toContain(`${org.url}/services/oauth2/authorize?`);
@@ -106,7 +119,10 @@ describe('attain salesforce', () => {
 });
 
 describe('the shipped metadata', () => {
-  const objectDir = resolve(import.meta.dirname, '../../../connectors/salesforce/metadata/force-app/main/default/objects/Attain_Commission__c');
+  const objectDir = resolve(
+    import.meta.dirname,
+    '../../../connectors/salesforce/metadata/force-app/main/default/objects/Attain_Commission__c',
+  );
 
   it('defines every field the write-back sets, with a unique external id', () => {
     const files = readdirSync(join(objectDir, 'fields')).map((f) => f.replace('.field-meta.xml', ''));
@@ -114,7 +130,11 @@ describe('the shipped metadata', () => {
     const key = readFileSync(join(objectDir, 'fields', 'Attain_Key__c.field-meta.xml'), 'utf8');
     expect(key).toContain('<externalId>true</externalId>');
     expect(key).toContain('<unique>true</unique>');
-    expect(readFileSync(join(objectDir, 'fields', 'Rep__c.field-meta.xml'), 'utf8')).toContain('<referenceTo>User</referenceTo>');
-    expect(readFileSync(join(objectDir, 'Attain_Commission__c.object-meta.xml'), 'utf8')).toContain('<sharingModel>Private</sharingModel>');
+    expect(readFileSync(join(objectDir, 'fields', 'Rep__c.field-meta.xml'), 'utf8')).toContain(
+      '<referenceTo>User</referenceTo>',
+    );
+    expect(readFileSync(join(objectDir, 'Attain_Commission__c.object-meta.xml'), 'utf8')).toContain(
+      '<sharingModel>Private</sharingModel>',
+    );
   });
 });

@@ -13,7 +13,11 @@ import { readCanonical } from '../../../src/db/canonical-store.js';
 import { listSyncRejects } from '../../../src/db/sync-store.js';
 import { SyncDatabase } from '../recording-store.js';
 
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
 const FAST = { retry: { retries: 2, baseDelayMs: 1 }, bulkPollMs: 1 };
 
 let org: FakeOrg;
@@ -33,7 +37,10 @@ function configFor(overrides: Partial<SalesforceConfig> = {}): SalesforceConfig 
 }
 
 function connector(overrides: Partial<SalesforceConfig> = {}) {
-  return createSalesforceConnector({ config: configFor(overrides), workspaceDir: '/nonexistent', env: {}, log: (m) => logs.push(m) }, FAST);
+  return createSalesforceConnector(
+    { config: configFor(overrides), workspaceDir: '/nonexistent', env: {}, log: (m) => logs.push(m) },
+    FAST,
+  );
 }
 
 const log = (m: string) => logs.push(m);
@@ -44,10 +51,45 @@ function seed(target: FakeOrg): void {
   target.addUser({ Id: '005M', Name: 'Mia Manager' });
   target.addUser({ Id: '005X', Name: 'Gone Rep', IsActive: false });
   target.rates.push({ Id: '04wE', IsoCode: 'EUR', StartDate: '2026-01-01', ConversionRate: 0.92 });
-  target.putOpportunity({ Id: '006A', Name: 'Acme', OwnerId: '005A', Amount: 120000, CloseDate: '2026-02-10', CurrencyIsoCode: 'USD', ARR__c: 100000 });
-  target.putOpportunity({ Id: '006B', Name: 'Bolt', OwnerId: '005B', Amount: 50000.5, CloseDate: '2026-03-01', CurrencyIsoCode: 'EUR', ARR__c: 40000 });
-  target.putOpportunity({ Id: '006C', Name: 'Open one', OwnerId: '005A', Amount: 9000, CloseDate: '2026-06-30', CurrencyIsoCode: 'USD', StageName: 'Prospecting', IsWon: false, IsClosed: false, ARR__c: 9000 });
-  target.putOpportunity({ Id: '006N', Name: 'No amount', OwnerId: '005A', Amount: null, CloseDate: '2026-02-11', CurrencyIsoCode: 'USD', ARR__c: null });
+  target.putOpportunity({
+    Id: '006A',
+    Name: 'Acme',
+    OwnerId: '005A',
+    Amount: 120000,
+    CloseDate: '2026-02-10',
+    CurrencyIsoCode: 'USD',
+    ARR__c: 100000,
+  });
+  target.putOpportunity({
+    Id: '006B',
+    Name: 'Bolt',
+    OwnerId: '005B',
+    Amount: 50000.5,
+    CloseDate: '2026-03-01',
+    CurrencyIsoCode: 'EUR',
+    ARR__c: 40000,
+  });
+  target.putOpportunity({
+    Id: '006C',
+    Name: 'Open one',
+    OwnerId: '005A',
+    Amount: 9000,
+    CloseDate: '2026-06-30',
+    CurrencyIsoCode: 'USD',
+    StageName: 'Prospecting',
+    IsWon: false,
+    IsClosed: false,
+    ARR__c: 9000,
+  });
+  target.putOpportunity({
+    Id: '006N',
+    Name: 'No amount',
+    OwnerId: '005A',
+    Amount: null,
+    CloseDate: '2026-02-11',
+    CurrencyIsoCode: 'USD',
+    ARR__c: null,
+  });
   target.putSplit({ Id: '0SpA1', OpportunityId: '006A', SplitOwnerId: '005A', SplitPercentage: 60, revenue: true });
   target.putSplit({ Id: '0SpA2', OpportunityId: '006A', SplitOwnerId: '005B', SplitPercentage: 40, revenue: true });
   target.putSplit({ Id: '0SpA3', OpportunityId: '006A', SplitOwnerId: '005M', SplitPercentage: 10, revenue: false });
@@ -55,7 +97,12 @@ function seed(target: FakeOrg): void {
 
 beforeEach(async () => {
   logs.length = 0;
-  org = await new FakeOrg({ publicKey: keys.publicKey, pageSize: 2, multiCurrency: true, extraOpportunityFields: { ARR__c: 'currency' } }).start();
+  org = await new FakeOrg({
+    publicKey: keys.publicKey,
+    pageSize: 2,
+    multiCurrency: true,
+    extraOpportunityFields: { ARR__c: 'currency' },
+  }).start();
   seed(org);
 });
 
@@ -75,18 +122,37 @@ describe('Salesforce sync', () => {
     // Two records a page: 4 opportunities came as two pages, each with its own cursor.
     const oppPages = store.pages.filter((p) => p.object === 'Opportunity');
     expect(oppPages).toHaveLength(2);
-    expect(oppPages.map((p) => p.cursor)).toEqual([org.opportunities.get('006B')!['SystemModstamp'], org.opportunities.get('006N')!['SystemModstamp']].map((s) => new Date(String(s).replace('+0000', 'Z')).toISOString()));
+    expect(oppPages.map((p) => p.cursor)).toEqual(
+      [org.opportunities.get('006B')!['SystemModstamp'], org.opportunities.get('006N')!['SystemModstamp']].map((s) =>
+        new Date(String(s).replace('+0000', 'Z')).toISOString(),
+      ),
+    );
     expect(org.requests.some((r) => r.path.includes('/query/01g'))).toBe(true);
 
     const deals = store.deals();
-    expect(deals.get('006A')).toMatchObject({ ownerId: '005A', amount: '120000', currency: 'USD', closeDate: '2026-02-10', stage: 'won', type: 'New Business', deleted: false });
+    expect(deals.get('006A')).toMatchObject({
+      ownerId: '005A',
+      amount: '120000',
+      currency: 'USD',
+      closeDate: '2026-02-10',
+      stage: 'won',
+      type: 'New Business',
+      deleted: false,
+    });
     expect(deals.get('006B')).toMatchObject({ amount: '50000.5', currency: 'EUR' });
     expect(deals.get('006C')?.stage).toBe('open');
     const rejects = store.pages.flatMap((p) => p.rejects ?? []);
-    expect(rejects).toEqual([{ source: 'salesforce Opportunity', recordId: '006N', reason: 'no amount (Amount is empty)' }]);
+    expect(rejects).toEqual([
+      { source: 'salesforce Opportunity', recordId: '006N', reason: 'no amount (Amount is empty)' },
+    ]);
 
     const reps = store.pages.flatMap((p) => p.reps ?? []);
-    expect(reps.find((r) => r.id === '005X')).toEqual({ id: '005X', name: 'Gone Rep', email: '005X@acme.test', active: false });
+    expect(reps.find((r) => r.id === '005X')).toEqual({
+      id: '005X',
+      name: 'Gone Rep',
+      email: '005X@acme.test',
+      active: false,
+    });
     expect(reps.find((r) => r.id === '005A')?.managerId).toBe('005M');
 
     const splitPage = store.pages.find((p) => p.object === 'OpportunitySplit')!;
@@ -96,7 +162,9 @@ describe('Salesforce sync', () => {
       { dealId: '006A', repId: '005B', percent: '40', kind: 'revenue' },
       { dealId: '006A', repId: '005M', percent: '10', kind: 'overlay' },
     ]);
-    expect(store.pages.flatMap((p) => p.fxRates ?? [])).toEqual([{ currency: 'EUR', from: '2026-01-01', rate: '0.92' }]);
+    expect(store.pages.flatMap((p) => p.fxRates ?? [])).toEqual([
+      { currency: 'EUR', from: '2026-01-01', rate: '0.92' },
+    ]);
     expect(report.apiCalls).toBe(org.apiUsed);
 
     // And the reporting database kept it all: the rows, the reject, the cursors.
@@ -117,13 +185,17 @@ describe('Salesforce sync', () => {
     const report = await connector().sync(store, { log });
 
     // 006N carried the old cursor and is read again (>=): harmless, nothing is lost.
-    const read = store.pages.filter((p) => p.object === 'Opportunity').flatMap((p) => [...(p.deals ?? []).map((d) => d.id), ...(p.rejects ?? []).map((r) => r.recordId)]);
+    const read = store.pages
+      .filter((p) => p.object === 'Opportunity')
+      .flatMap((p) => [...(p.deals ?? []).map((d) => d.id), ...(p.rejects ?? []).map((r) => r.recordId)]);
     expect(read.sort()).toEqual(['006B', '006C', '006N']);
     expect(store.deals().get('006B')?.amount).toBe('61000');
     expect(store.deals().get('006C')?.deleted).toBe(true);
     expect(report.records['User']).toBe(1);
     const soql = org.requests.map((r) => decodeURIComponent(r.path)).filter((p) => p.includes('FROM Opportunity '));
-    expect(soql.at(-1)).toMatch(/queryAll\?q=SELECT .* FROM Opportunity WHERE SystemModstamp >= 2026-01-01T\d\d:\d\d:\d\dZ ORDER BY SystemModstamp, Id/);
+    expect(soql.at(-1)).toMatch(
+      /queryAll\?q=SELECT .* FROM Opportunity WHERE SystemModstamp >= 2026-01-01T\d\d:\d\d:\d\dZ ORDER BY SystemModstamp, Id/,
+    );
   });
 
   it('re-reads every split of an opportunity whose splits changed', async () => {
@@ -146,7 +218,9 @@ describe('Salesforce sync', () => {
 
   it('stops before storing anything when attain.yaml maps a field the org does not have', async () => {
     const store = await database.fresh('salesforce');
-    const error = await connector({ fields: { amount: 'ARR_c' } }).sync(store, { log }).catch((e: unknown) => e);
+    const error = await connector({ fields: { amount: 'ARR_c' } })
+      .sync(store, { log })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('INVALID_CONFIG');
     expect((error as ConnectorError).exitCode).toBe(2);
@@ -170,16 +244,29 @@ describe('Salesforce sync', () => {
     const report = await connector({ bulk: { queryAbove: 3 } }).sync(store, { log });
     expect(report.records['Opportunity']).toBe(4);
     expect(org.requests.some((r) => r.method === 'POST' && r.path.endsWith('/jobs/query'))).toBe(true);
-    expect(store.deals().get('006B')).toMatchObject({ amount: '50000.5', stage: 'won', deleted: false, currency: 'EUR' });
+    expect(store.deals().get('006B')).toMatchObject({
+      amount: '50000.5',
+      stage: 'won',
+      deleted: false,
+      currency: 'EUR',
+    });
     expect(store.deals().get('006C')?.stage).toBe('open');
     // The cursor goes with the last page only: bulk pages come in no promised order.
     const pages = store.pages.filter((p) => p.object === 'Opportunity');
-    expect(pages.at(-1)?.cursor).toBe(new Date(String(org.opportunities.get('006N')!['SystemModstamp']).replace('+0000', 'Z')).toISOString());
+    expect(pages.at(-1)?.cursor).toBe(
+      new Date(String(org.opportunities.get('006N')!['SystemModstamp']).replace('+0000', 'Z')).toISOString(),
+    );
   });
 
   it('stops at its share of the daily API allocation and says so', async () => {
     await org.stop();
-    org = await new FakeOrg({ publicKey: keys.publicKey, pageSize: 1, multiCurrency: true, apiLimit: 40, extraOpportunityFields: { ARR__c: 'currency' } }).start();
+    org = await new FakeOrg({
+      publicKey: keys.publicKey,
+      pageSize: 1,
+      multiCurrency: true,
+      apiLimit: 40,
+      extraOpportunityFields: { ARR__c: 'currency' },
+    }).start();
     seed(org);
     const store = await database.fresh('salesforce');
     const report = await connector().sync(store, { log });
@@ -200,23 +287,28 @@ describe('Salesforce sync', () => {
     };
     const report = await sf.sync(store, { log });
     expect(report.stoppedEarly).toContain('REQUEST_LIMIT_EXCEEDED');
-    const kept = (await store.cursor('Opportunity'));
+    const kept = await store.cursor('Opportunity');
     expect(kept).toBeDefined();
     org.limitExceeded = false;
     store.storePage = realStore;
     const next = await connector().sync(store, { log });
     expect(next.stoppedEarly).toBeUndefined();
     // The second run read on from the kept cursor: the rest of the opportunities, then the splits and rates.
-    const stamp = (id: string) => new Date(String(org.opportunities.get(id)!['SystemModstamp']).replace('+0000', 'Z')).toISOString();
+    const stamp = (id: string) =>
+      new Date(String(org.opportunities.get(id)!['SystemModstamp']).replace('+0000', 'Z')).toISOString();
     expect(kept).toBe(stamp('006B'));
-    expect((await store.cursor('Opportunity'))).toBe(stamp('006N'));
+    expect(await store.cursor('Opportunity')).toBe(stamp('006N'));
     expect([...store.deals().keys()].sort()).toEqual(['006A', '006B', '006C']);
     expect(next.records['OpportunitySplit']).toBe(3);
   });
 
   it('a wrong credential is AUTH_FAILED (exit 3) with the cause, and never the secret', async () => {
-    const sf = connector({ auth: { flow: 'client-credentials', clientId: 'attain-client', clientSecret: 'hunter2-wrong' } });
-    const error = (await sf.sync(await database.fresh('salesforce'), { log }).catch((e: unknown) => e)) as ConnectorError;
+    const sf = connector({
+      auth: { flow: 'client-credentials', clientId: 'attain-client', clientSecret: 'hunter2-wrong' },
+    });
+    const error = (await sf
+      .sync(await database.fresh('salesforce'), { log })
+      .catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('AUTH_FAILED');
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain('invalid_client');
@@ -227,10 +319,20 @@ describe('Salesforce sync', () => {
     for (const auth of [
       { flow: 'refresh-token' as const, clientId: 'attain-client', refreshToken: 'refresh-me' },
       { flow: 'client-credentials' as const, clientId: 'attain-client', clientSecret: 'attain-secret' },
-      { flow: 'password' as const, clientId: 'attain-client', clientSecret: 'attain-secret', username: 'integration@acme.test', password: 'sandbox-pass' },
+      {
+        flow: 'password' as const,
+        clientId: 'attain-client',
+        clientSecret: 'attain-secret',
+        username: 'integration@acme.test',
+        password: 'sandbox-pass',
+      },
     ]) {
       const sf = connector({ auth });
-      await expect(sf.orgSchema()).resolves.toMatchObject({ multiCurrency: true, splits: true, ratesObject: 'DatedConversionRate' });
+      await expect(sf.orgSchema()).resolves.toMatchObject({
+        multiCurrency: true,
+        splits: true,
+        ratesObject: 'DatedConversionRate',
+      });
     }
   });
 });
@@ -255,9 +357,20 @@ describe('Salesforce write-back target', () => {
     const outcomes = await target.upsert(records);
     expect(org.upserted.map((keys) => keys.length)).toEqual([200, 200, 2]);
     expect(outcomes.filter((o) => o.ok)).toHaveLength(401);
-    expect(outcomes.find((o) => !o.ok)).toEqual({ key: 'ae-fy26|005X|2026-02|commission', ok: false, error: 'INACTIVE_OWNER_OR_USER: operation performed with inactive user (OwnerId)' });
+    expect(outcomes.find((o) => !o.ok)).toEqual({
+      key: 'ae-fy26|005X|2026-02|commission',
+      ok: false,
+      error: 'INACTIVE_OWNER_OR_USER: operation performed with inactive user (OwnerId)',
+    });
     const stored = org.commissions.get('ae-fy26|005A|2026-02|c0')!;
-    expect(stored).toMatchObject({ OwnerId: '005A', Rep__c: '005A', Amount__c: '10.00', Attainment__c: '125', CurrencyIsoCode: 'USD', Period__c: '2026-02' });
+    expect(stored).toMatchObject({
+      OwnerId: '005A',
+      Rep__c: '005A',
+      Amount__c: '10.00',
+      Attainment__c: '125',
+      CurrencyIsoCode: 'USD',
+      Period__c: '2026-02',
+    });
   });
 
   it('deletes records that no longer exist, by Id or found by key', async () => {
@@ -275,9 +388,16 @@ describe('Salesforce write-back target', () => {
 
   it('uses one Bulk API 2.0 ingest job above the threshold', async () => {
     const target = await connector({ bulk: { ingestAbove: 2 } }).writeback();
-    const outcomes = await target.upsert([record('005A', 'a', '1.00'), record('005B', 'b', '2.00'), record('005X', 'c', '3.00')]);
+    const outcomes = await target.upsert([
+      record('005A', 'a', '1.00'),
+      record('005B', 'b', '2.00'),
+      record('005X', 'c', '3.00'),
+    ]);
     expect(org.requests.filter((r) => r.path.endsWith('/jobs/ingest'))).toHaveLength(1);
-    expect(outcomes.filter((o) => o.ok).map((o) => o.key)).toEqual(['ae-fy26|005A|2026-02|a', 'ae-fy26|005B|2026-02|b']);
+    expect(outcomes.filter((o) => o.ok).map((o) => o.key)).toEqual([
+      'ae-fy26|005A|2026-02|a',
+      'ae-fy26|005B|2026-02|b',
+    ]);
     expect(outcomes.find((o) => !o.ok)?.error).toContain('INACTIVE_OWNER_OR_USER');
     expect(org.commissions.get('ae-fy26|005B|2026-02|b')?.['Trace__c']).toBe('{\n  "deals": ["006A"]\n}');
   });
@@ -285,7 +405,9 @@ describe('Salesforce write-back target', () => {
   it('refuses to write when the object is not deployed, saying how to deploy it', async () => {
     await org.stop();
     org = await new FakeOrg({ publicKey: keys.publicKey, commissionObject: false }).start();
-    const error = (await connector().writeback().catch((e: unknown) => e)) as ConnectorError;
+    const error = (await connector()
+      .writeback()
+      .catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('INVALID_CONFIG');
     expect(error.message).toContain('Attain_Commission__c does not exist');
     expect(error.message).toContain('sf project deploy start');

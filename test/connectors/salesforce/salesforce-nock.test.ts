@@ -25,11 +25,21 @@ const config: SalesforceConfig = {
 };
 
 let logs: string[];
-const client = () => new SalesforceClient({ config, workspaceDir: '/tmp', log: (m) => logs.push(m), retry: { retries: 3, baseDelayMs: 1 } });
+const client = () =>
+  new SalesforceClient({
+    config,
+    workspaceDir: '/tmp',
+    log: (m) => logs.push(m),
+    retry: { retries: 3, baseDelayMs: 1 },
+  });
 
 function tokenOnce(accessToken = '00Dxx0000001gPL!AR8AQJXg') {
   return nock(LOGIN)
-    .post('/services/oauth2/token', (body: Record<string, string>) => body['grant_type'] === 'refresh_token' && body['refresh_token'] === '5Aep861refresh')
+    .post(
+      '/services/oauth2/token',
+      (body: Record<string, string>) =>
+        body['grant_type'] === 'refresh_token' && body['refresh_token'] === '5Aep861refresh',
+    )
     .reply(200, {
       access_token: accessToken,
       signature: 'Tj6kQ1dGvIoQ8Yw5Q1nE0VRm3DvSp7U2y1q6h5S2l8k=',
@@ -54,17 +64,32 @@ afterEach(() => {
 describe('Salesforce REST through jsforce (recorded shapes)', () => {
   it('follows nextRecordsUrl to the last page', async () => {
     tokenOnce();
-    const opp = (id: string) => ({ attributes: { type: 'Opportunity', url: `${DATA}/sobjects/Opportunity/${id}` }, Id: id, Amount: 1000, Owner: { attributes: { type: 'User' }, Name: 'Ada' } });
+    const opp = (id: string) => ({
+      attributes: { type: 'Opportunity', url: `${DATA}/sobjects/Opportunity/${id}` },
+      Id: id,
+      Amount: 1000,
+      Owner: { attributes: { type: 'User' }, Name: 'Ada' },
+    });
     nock(INSTANCE)
       .get(`${DATA}/queryAll`)
       .query(true)
       .matchHeader('Sforce-Query-Options', 'batchSize=2000')
-      .reply(200, { totalSize: 3, done: false, nextRecordsUrl: `${DATA}/query/01gRO0000016PIAYA2-2000`, records: [opp('006A'), opp('006B')] }, LIMIT)
+      .reply(
+        200,
+        {
+          totalSize: 3,
+          done: false,
+          nextRecordsUrl: `${DATA}/query/01gRO0000016PIAYA2-2000`,
+          records: [opp('006A'), opp('006B')],
+        },
+        LIMIT,
+      )
       .get(`${DATA}/query/01gRO0000016PIAYA2-2000`)
       .reply(200, { totalSize: 3, done: true, records: [opp('006C')] }, LIMIT);
     const sf = client();
     const pages = [];
-    for await (const page of restQueryPages(sf, 'SELECT Id, Amount, Owner.Name FROM Opportunity', { all: true })) pages.push(page);
+    for await (const page of restQueryPages(sf, 'SELECT Id, Amount, Owner.Name FROM Opportunity', { all: true }))
+      pages.push(page);
     expect(pages.map((p) => p.records.map((r) => r['Id']))).toEqual([['006A', '006B'], ['006C']]);
     // `attributes` is Salesforce's, not data: gone, nested ones too.
     expect(pages[0]!.records[0]).toEqual({ Id: '006A', Amount: 1000, Owner: { Name: 'Ada' } });
@@ -77,20 +102,50 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
     tokenOnce();
     const header = '"Id","Amount","IsWon","SystemModstamp"\n';
     nock(INSTANCE)
-      .post(`${DATA}/jobs/query`, (body: Record<string, string>) => body['operation'] === 'queryAll' && body['query'] === 'SELECT Id, Amount, IsWon, SystemModstamp FROM Opportunity')
-      .reply(200, { id: '750R0000000zlh9IAA', operation: 'queryAll', object: 'Opportunity', state: 'UploadComplete', contentType: 'CSV', apiVersion: 62.0 }, LIMIT)
+      .post(
+        `${DATA}/jobs/query`,
+        (body: Record<string, string>) =>
+          body['operation'] === 'queryAll' &&
+          body['query'] === 'SELECT Id, Amount, IsWon, SystemModstamp FROM Opportunity',
+      )
+      .reply(
+        200,
+        {
+          id: '750R0000000zlh9IAA',
+          operation: 'queryAll',
+          object: 'Opportunity',
+          state: 'UploadComplete',
+          contentType: 'CSV',
+          apiVersion: 62.0,
+        },
+        LIMIT,
+      )
       .get(`${DATA}/jobs/query/750R0000000zlh9IAA`)
       .reply(200, { id: '750R0000000zlh9IAA', state: 'InProgress' }, LIMIT)
       .get(`${DATA}/jobs/query/750R0000000zlh9IAA`)
       .reply(200, { id: '750R0000000zlh9IAA', state: 'JobComplete', numberRecordsProcessed: 3 }, LIMIT)
       .get(`${DATA}/jobs/query/750R0000000zlh9IAA/results`)
       .query({ maxRecords: '2' })
-      .reply(200, `${header}"006A","1000.5","true","2026-01-05T10:00:00.000Z"\n"006B","","false","2026-01-05T10:00:01.000Z"\n`, { ...LIMIT, 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMDA', 'Sforce-NumberOfRecords': '2' })
+      .reply(
+        200,
+        `${header}"006A","1000.5","true","2026-01-05T10:00:00.000Z"\n"006B","","false","2026-01-05T10:00:01.000Z"\n`,
+        { ...LIMIT, 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMDA', 'Sforce-NumberOfRecords': '2' },
+      )
       .get(`${DATA}/jobs/query/750R0000000zlh9IAA/results`)
       .query({ maxRecords: '2', locator: 'MjAwMDA' })
-      .reply(200, `${header}"006C","7","true","2026-01-05T10:00:02.000Z"\n`, { ...LIMIT, 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
+      .reply(200, `${header}"006C","7","true","2026-01-05T10:00:02.000Z"\n`, {
+        ...LIMIT,
+        'Content-Type': 'text/csv',
+        'Sforce-Locator': 'null',
+        'Sforce-NumberOfRecords': '1',
+      });
     const pages = [];
-    for await (const page of bulkQueryPages(client(), 'SELECT Id, Amount, IsWon, SystemModstamp FROM Opportunity', { all: true, pageSize: 2, pollMs: 1 })) pages.push(page);
+    for await (const page of bulkQueryPages(client(), 'SELECT Id, Amount, IsWon, SystemModstamp FROM Opportunity', {
+      all: true,
+      pageSize: 2,
+      pollMs: 1,
+    }))
+      pages.push(page);
     expect(pages).toEqual([
       [
         { Id: '006A', Amount: '1000.5', IsWon: 'true', SystemModstamp: '2026-01-05T10:00:00.000Z' },
@@ -104,22 +159,43 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
   it('upserts through sObject Collections and reports each record, some refused', async () => {
     tokenOnce();
     nock(INSTANCE)
-      .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`, (body: { allOrNone: boolean; records: unknown[] }) => body.allOrNone === false && body.records.length === 3)
+      .patch(
+        `${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`,
+        (body: { allOrNone: boolean; records: unknown[] }) => body.allOrNone === false && body.records.length === 3,
+      )
       .reply(
         200,
         [
           { id: 'a01R000000AbCdEIAV', success: true, errors: [], created: true },
-          { success: false, errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['Rep__c'] }] },
+          {
+            success: false,
+            errors: [
+              { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['Rep__c'] },
+            ],
+          },
           { id: 'a01R000000AbCdFIAV', success: true, errors: [], created: false },
         ],
         LIMIT,
       );
     const target = new CommissionTarget(client(), { multiCurrency: false, ingestAbove: 10_000, log: () => undefined });
-    const record = (repId: string) => ({ key: `ae|${repId}|2026-01|commission`, repId, planId: 'ae', period: '2026-01', component: 'commission', amount: '10.00', currency: 'USD', trace: '{}' });
+    const record = (repId: string) => ({
+      key: `ae|${repId}|2026-01|commission`,
+      repId,
+      planId: 'ae',
+      period: '2026-01',
+      component: 'commission',
+      amount: '10.00',
+      currency: 'USD',
+      trace: '{}',
+    });
     const outcomes = await target.upsert([record('005A'), record('005Q'), record('005B')]);
     expect(outcomes).toEqual([
       { key: 'ae|005A|2026-01|commission', ok: true, externalId: 'a01R000000AbCdEIAV' },
-      { key: 'ae|005Q|2026-01|commission', ok: false, error: 'INVALID_CROSS_REFERENCE_KEY: invalid cross reference id (Rep__c)' },
+      {
+        key: 'ae|005Q|2026-01|commission',
+        ok: false,
+        error: 'INVALID_CROSS_REFERENCE_KEY: invalid cross reference id (Rep__c)',
+      },
       { key: 'ae|005B|2026-01|commission', ok: true, externalId: 'a01R000000AbCdFIAV' },
     ]);
   });
@@ -143,8 +219,13 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
   it('a session refused twice is AUTH_FAILED, not an endless refresh', async () => {
     tokenOnce();
     tokenOnce();
-    nock(INSTANCE).get(`${DATA}/sobjects`).times(2).reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
-    const error = (await client().request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    nock(INSTANCE)
+      .get(`${DATA}/sobjects`)
+      .times(2)
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    const error = (await client()
+      .request({ path: '/sobjects' })
+      .catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('AUTH_FAILED');
     expect(error.message).not.toContain('shh-secret');
   });
@@ -158,16 +239,31 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
       .reply(200, [{ id: 'a01R000000AbCdEIAV', success: true, errors: [], created: true }], LIMIT);
     const sf = client();
     const target = new CommissionTarget(sf, { multiCurrency: false, ingestAbove: 10_000, log: () => undefined });
-    const outcomes = await target.upsert([{ key: 'k', repId: '005A', planId: 'ae', period: '2026-01', component: 'c', amount: '1.00', currency: 'USD', trace: '{}' }]);
+    const outcomes = await target.upsert([
+      {
+        key: 'k',
+        repId: '005A',
+        planId: 'ae',
+        period: '2026-01',
+        component: 'c',
+        amount: '1.00',
+        currency: 'USD',
+        trace: '{}',
+      },
+    ]);
     expect(outcomes).toEqual([{ key: 'k', ok: true, externalId: 'a01R000000AbCdEIAV' }]);
     expect(sf.apiCalls).toBe(2);
-    expect(logs[0]).toMatch(/ERROR_HTTP_503 on PATCH \/composite\/sobjects\/Attain_Commission__c\/Attain_Key__c; retrying/);
+    expect(logs[0]).toMatch(
+      /ERROR_HTTP_503 on PATCH \/composite\/sobjects\/Attain_Commission__c\/Attain_Key__c; retrying/,
+    );
   });
 
   it('a 503 that outlives the retries is TEMPORARY', async () => {
     tokenOnce();
     nock(INSTANCE).get(`${DATA}/sobjects`).times(4).reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain' });
-    const error = (await client().request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    const error = (await client()
+      .request({ path: '/sobjects' })
+      .catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('TEMPORARY');
     expect(nock.isDone()).toBe(true);
   });
@@ -177,9 +273,13 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
     nock(INSTANCE)
       .get(`${DATA}/queryAll`)
       .query(true)
-      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], { 'Sforce-Limit-Info': 'api-usage=15001/15000' });
+      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], {
+        'Sforce-Limit-Info': 'api-usage=15001/15000',
+      });
     const sf = client();
-    const error = (await restQueryPages(sf, 'SELECT Id FROM Opportunity', { all: true }).next().catch((e: unknown) => e)) as ConnectorError;
+    const error = (await restQueryPages(sf, 'SELECT Id FROM Opportunity', { all: true })
+      .next()
+      .catch((e: unknown) => e)) as ConnectorError;
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error.code).toBe('RATE_LIMITED');
     expect(sf.apiCalls).toBe(1);
@@ -187,8 +287,12 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
   });
 
   it('a refused refresh token is AUTH_FAILED with the cause, never the secret', async () => {
-    nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
-    const error = (await client().request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+    const error = (await client()
+      .request({ path: '/sobjects' })
+      .catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('AUTH_FAILED');
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain('invalid_grant (expired access/refresh token)');

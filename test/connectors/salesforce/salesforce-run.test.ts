@@ -11,7 +11,6 @@ import { runCli } from '../../cli/run-cli.js';
 import { FakeOrg } from './fake-org.js';
 import { AE_MONTHLY_PLAN } from '../plans.js';
 
-
 let org: FakeOrg;
 let root: string;
 let dir: string;
@@ -36,11 +35,46 @@ beforeAll(async () => {
   org.addUser({ Id: '005A', Name: 'Ada Rep' });
   org.addUser({ Id: '005B', Name: 'Bo Rep' });
   org.rates.push({ Id: '04wE', IsoCode: 'EUR', StartDate: '2026-01-01', ConversionRate: 0.8 });
-  org.putOpportunity({ Id: '006A', Name: 'Acme', OwnerId: '005A', Amount: 80000, CloseDate: '2026-01-20', CurrencyIsoCode: 'USD' });
-  org.putOpportunity({ Id: '006B', Name: 'Bolt', OwnerId: '005B', Amount: 40000, CloseDate: '2026-02-10', CurrencyIsoCode: 'EUR' });
-  org.putOpportunity({ Id: '006C', Name: 'Cog', OwnerId: '005A', Amount: 30000, CloseDate: '2026-02-15', CurrencyIsoCode: 'USD' });
-  org.putOpportunity({ Id: '006N', Name: 'No amount', OwnerId: '005A', Amount: null, CloseDate: '2026-02-11', CurrencyIsoCode: 'USD' });
-  org.putOpportunity({ Id: '006U', Name: 'Stranger', OwnerId: '005Z', Amount: 1000, CloseDate: '2026-02-11', CurrencyIsoCode: 'USD' });
+  org.putOpportunity({
+    Id: '006A',
+    Name: 'Acme',
+    OwnerId: '005A',
+    Amount: 80000,
+    CloseDate: '2026-01-20',
+    CurrencyIsoCode: 'USD',
+  });
+  org.putOpportunity({
+    Id: '006B',
+    Name: 'Bolt',
+    OwnerId: '005B',
+    Amount: 40000,
+    CloseDate: '2026-02-10',
+    CurrencyIsoCode: 'EUR',
+  });
+  org.putOpportunity({
+    Id: '006C',
+    Name: 'Cog',
+    OwnerId: '005A',
+    Amount: 30000,
+    CloseDate: '2026-02-15',
+    CurrencyIsoCode: 'USD',
+  });
+  org.putOpportunity({
+    Id: '006N',
+    Name: 'No amount',
+    OwnerId: '005A',
+    Amount: null,
+    CloseDate: '2026-02-11',
+    CurrencyIsoCode: 'USD',
+  });
+  org.putOpportunity({
+    Id: '006U',
+    Name: 'Stranger',
+    OwnerId: '005Z',
+    Amount: 1000,
+    CloseDate: '2026-02-11',
+    CurrencyIsoCode: 'USD',
+  });
   org.putSplit({ Id: '0SpC1', OpportunityId: '006C', SplitOwnerId: '005A', SplitPercentage: 50, revenue: true });
   org.putSplit({ Id: '0SpC2', OpportunityId: '006C', SplitOwnerId: '005B', SplitPercentage: 50, revenue: true });
 
@@ -50,7 +84,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'plans', 'ae.yaml'), AE_MONTHLY_PLAN);
   writeFileSync(join(dir, 'data', 'quotas.csv'), 'repId,period,amount\n005A,2026-Q1,100000\n005B,2026-Q1,100000\n');
-  writeFileSync(join(dir, 'data', 'assignments.csv'), 'repId,planId,from,to\n005A,ae,2026-01-01,\n005B,ae,2026-01-01,\n');
+  writeFileSync(
+    join(dir, 'data', 'assignments.csv'),
+    'repId,planId,from,to\n005A,ae,2026-01-01,\n005B,ae,2026-01-01,\n',
+  );
   workspace();
   process.env['SF_TEST_CLIENT_SECRET'] = 'attain-secret';
 });
@@ -70,7 +107,13 @@ describe('attain run with a Salesforce source', () => {
     expect(first.code).toBe(0);
 
     // Ada: 80,000 in January and 15,000 (her half of Cog) in February, at 5 % below quota.
-    expect(org.commissions.get('ae|005A|2026-01|commission')).toMatchObject({ Amount__c: '4000.00', OwnerId: '005A', Rep__c: '005A', Attainment__c: '95', Plan__c: 'ae' });
+    expect(org.commissions.get('ae|005A|2026-01|commission')).toMatchObject({
+      Amount__c: '4000.00',
+      OwnerId: '005A',
+      Rep__c: '005A',
+      Attainment__c: '95',
+      Plan__c: 'ae',
+    });
     expect(org.commissions.get('ae|005A|2026-02|commission')).toMatchObject({ Amount__c: '750.00' });
     // Bo: 40,000 EUR at 0.8 EUR per USD = 50,000 USD, plus 15,000: 65,000 × 5 %.
     expect(org.commissions.get('ae|005B|2026-02|commission')).toMatchObject({ Amount__c: '3250.00' });
@@ -117,4 +160,3 @@ describe('attain run with a Salesforce source', () => {
     }
   });
 });
-
