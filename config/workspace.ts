@@ -100,9 +100,20 @@ async function listPlanFiles(root: string, issues: ConfigIssue[]): Promise<strin
   }
 }
 
+/**
+ * attain.yaml and a plan are read whole and parsed with every position kept (many times the text
+ * in memory): past this size a file is not a plan but a mistake, or an attack.
+ */
+export const MAX_YAML_BYTES = 1 << 20;
+
 async function readText(root: string, file: string, issues: ConfigIssue[]): Promise<string | undefined> {
   const absolute = path.join(root, file);
   try {
+    const { size } = await stat(absolute);
+    if (size > MAX_YAML_BYTES) {
+      issues.push({ file, path: '', message: `the file is ${size} bytes; a YAML file here may hold at most 1 MB` });
+      return undefined;
+    }
     return await readFile(absolute, 'utf8');
   } catch (error) {
     issues.push({ file, path: '', message: `cannot read ${absolute}: ${describeFsError(error)}` });
