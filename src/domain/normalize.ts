@@ -45,21 +45,20 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
       reps.set(rep.id, { ...rep, managerId: undefined });
     }
   }
-  for (const rep of reps.values()) {
-    const seen = new Set<string>([rep.id]);
-    for (let id = rep.managerId; id !== undefined; id = reps.get(id)?.managerId) {
-      if (seen.has(id)) {
-        reject(
-          rep,
-          'reps',
-          rep.id,
-          `manager chain of ${rep.id} loops back to ${id}; ${rep.id} is treated as having no manager`,
-        );
-        reps.set(rep.id, { ...rep, managerId: undefined });
-        break;
-      }
-      seen.add(id);
+  for (const loop of managerLoops(reps)) {
+    // Which link is cut depends on the ids alone, never on the order of the file: the lowest id
+    // in the loop loses its manager and heads what was the loop.
+    const head = loop[0]!;
+    const chain = [...loop, head].join(' → ');
+    for (const id of loop) {
+      const rep = reps.get(id)!;
+      const reason =
+        id === head
+          ? `manager chain loops (${chain}); ${id}, the lowest id in the loop, is treated as having no manager`
+          : `manager chain loops (${chain}); ${head}, the lowest id in the loop, is treated as having no manager`;
+      reject(rep, 'reps', id, reason);
     }
+    reps.set(head, { ...reps.get(head)!, managerId: undefined });
   }
 
   // FX rates: one rate per currency and day, positive.
@@ -169,6 +168,33 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     },
     rejects,
   };
+}
+
+/**
+ * Every manager loop, each once, as its rep ids starting from the lowest and following managers;
+ * loops in order of that lowest id. Every rep has at most one manager, so loops never share a rep,
+ * and a rep whose chain merely leads into a loop is not part of it.
+ */
+export function managerLoops(reps: ReadonlyMap<string, { managerId?: string | undefined }>): string[][] {
+  const state = new Map<string, 'walking' | 'done'>();
+  const loops: string[][] = [];
+  for (const start of reps.keys()) {
+    const path: string[] = [];
+    let id: string | undefined = start;
+    while (id !== undefined && reps.has(id) && !state.has(id)) {
+      state.set(id, 'walking');
+      path.push(id);
+      id = reps.get(id)!.managerId;
+    }
+    if (id !== undefined && state.get(id) === 'walking') {
+      const loop = path.slice(path.indexOf(id));
+      const lowest = loop.reduce((a, b) => (b < a ? b : a));
+      const at = loop.indexOf(lowest);
+      loops.push([...loop.slice(at), ...loop.slice(0, at)]);
+    }
+    for (const walked of path) state.set(walked, 'done');
+  }
+  return loops.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
 
 export interface AssignmentIssue {
