@@ -135,6 +135,12 @@ async function readTable<T extends object, N extends string>(
       const first = firstLines.claim(key, line);
       if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
     }
+    for (let i = 0; i < cells.length; i++) {
+      // PostgreSQL text cannot hold U+0000: such a row would fail the run where it is stored, far from its line.
+      if ((cells[i] as string).indexOf('\u0000') !== -1) {
+        row.problem(`${header.names[i] || `column ${i + 1}`} holds a NUL character (U+0000), which cannot be stored`);
+      }
+    }
     const record = table.build(row, columns, extras);
     if (row.problems === undefined) {
       records.push(record);
@@ -158,6 +164,8 @@ interface Header<N extends string> {
   /** The columns that become a deal's `fields`. */
   extras: Column[];
   width: number;
+  /** The column names as written (trimmed), by position. */
+  names: string[];
 }
 
 function readHeader<N extends string>(path: string, table: CsvTable<object, N>, cells: readonly string[]): Header<N> {
@@ -191,7 +199,7 @@ function readHeader<N extends string>(path: string, table: CsvTable<object, N>, 
       extras.push(column(name, index));
     }
   }
-  return { columns, extras, width: cells.length };
+  return { columns, extras, width: cells.length, names };
 }
 
 function missingColumnsMessage(path: string, missing: readonly string[], names: readonly string[]): string {
