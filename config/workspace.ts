@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plan } from '../src/domain/plan.js';
-import { parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
+import { DEFAULT_LIMITS, parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
 import { ConfigError, sortByPosition, type ConfigIssue } from './errors.js';
 import { parsePlan } from './plan-schema.js';
 import { isMapping } from './validate.js';
@@ -52,7 +52,11 @@ export async function loadWorkspace(
     const file = `${PLANS_DIR}/${name}`;
     const text = await readText(root, file, issues);
     if (text === undefined) continue;
-    const { plan, source, issues: planIssues } = parsePlan(text, file);
+    const {
+      plan,
+      source,
+      issues: planIssues,
+    } = parsePlan(text, file, { maxRate: (config?.limits ?? DEFAULT_LIMITS).maxRate });
 
     // By the id as written, so a duplicate is found even in a plan with other problems.
     const id = isMapping(source?.value) ? source.value.id : undefined;
