@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyExample, runCli } from '../cli/run-cli.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261206);
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 20);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 40);
 /** Far above what validating the example takes, far below what an alias bomb or an unbounded window takes. */
 const HEAP_BOUND = 1024 * 1024 * 1024;
 
