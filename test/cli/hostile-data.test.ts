@@ -6,19 +6,12 @@
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDate } from '../../src/cli/calculation-inputs.js';
-import { copyExample, runCli } from './run-cli.js';
+import { runCli, scratchExamples } from './run-cli.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function scratch(): string {
-  const { dir, cleanup } = copyExample();
-  cleanups.push(cleanup);
-  return dir;
-}
+const scratch = scratchExamples();
+
 /** Adds deals to the example's deals.csv; returns the line of the first one added. */
 function addDeals(dir: string, ...rows: string[]): number {
   const file = join(dir, 'data', 'deals.csv');

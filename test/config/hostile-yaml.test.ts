@@ -4,16 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { copyExample, runCli } from '../cli/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, scratchExamples } from '../cli/run-cli.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
+const scratch = scratchExamples();
 function workspaceWithPlan(name: string, text: string): string {
-  const { dir, cleanup } = copyExample();
-  cleanups.push(cleanup);
+  const dir = scratch();
   writeFileSync(join(dir, 'plans', name), text);
   return dir;
 }
