@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { DateTime } from 'luxon';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { readCsvSource, type CsvSourceResult } from '../../connectors/csv/csv-source.js';
 import { listSyncRejects, readCanonical, type Database } from '../db/index.js';
 import type { CalculationInput } from '../domain/engine.js';
-import { DateTime } from 'luxon';
 import { compareRejects, isIsoDate, type CanonicalData, type Reject } from '../domain/model.js';
 import { checkAssignments, normalize } from '../domain/normalize.js';
 import { CliError, ExitCode } from './exit-codes.js';

@@ -54,16 +54,12 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     // in the loop loses its manager and heads what was the loop.
     const head = loop[0]!;
     const chain = [...loop, head].join(' → ');
-    for (const id of loop) {
-      const rep = reps.get(id)!;
-      const reason =
-        id === head
-          ? `manager chain loops (${chain}); ${id}, the lowest id in the loop, is treated as having no manager`
-          : `manager chain loops (${chain}); ${head}, the lowest id in the loop, is treated as having no manager`;
-      reject(rep, 'reps', id, reason);
-    }
+    const reason = `manager chain loops (${chain}); ${head}, the lowest id in the loop, is treated as having no manager`;
+    for (const id of loop) reject(reps.get(id)!, 'reps', id, reason);
     reps.set(head, { ...reps.get(head)!, managerId: undefined });
   }
+
+  const amountCheck = options.limits && new AmountLimit(options.limits.maxAmount);
 
   // FX rates: one rate per currency and day, positive.
   const currencies = new Set<string>([options.baseCurrency]);
@@ -72,7 +68,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const key = `${fx.currency}/${fx.from}`;
     if (fxSeen.has(key)) return (reject(fx, 'fx', key, `duplicate rate for ${fx.currency} from ${fx.from}`), false);
     if (parseDecimal(fx.rate)! <= 0n) return (reject(fx, 'fx', key, `rate ${fx.rate} must be greater than 0`), false);
-    const tooLarge = options.limits && new AmountLimit(options.limits.maxAmount).problem('rate', fx.rate, false);
+    const tooLarge = amountCheck?.problem('rate', fx.rate, false);
     if (tooLarge) return (reject(fx, 'fx', key, tooLarge), false);
     fxSeen.add(key);
     currencies.add(fx.currency);
@@ -86,7 +82,6 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   const seenIds = options.idsUnique ? undefined : new Set<string>();
   const splitDealIds = new Set(input.splits.map((s) => s.dealId));
   const rejectedRecords = new Set<Deal>();
-  const amountCheck = options.limits && new AmountLimit(options.limits.maxAmount);
   const dateRange =
     options.asOf !== undefined && options.limits
       ? new DateRange(options.asOf, options.limits.yearsFromAsOf)
