@@ -168,6 +168,30 @@ const calendar = z
   .strictObject({ fiscalYearStartMonth: wholeNumber(1, 12).default(1), tz: timeZone.default('UTC') })
   .default({ fiscalYearStartMonth: 1, tz: 'UTC' });
 
+/**
+ * Bounds on what the input may hold, each a clear error or reject past it (README, "Limits"). The
+ * defaults are what no real company comes near; raise one here when yours does.
+ */
+export const DEFAULT_LIMITS = {
+  /** Characters in one CSV record: past it (an unclosed quote swallowing the file) the read stops. */
+  csvRecordChars: 1_000_000,
+  /** The largest deal amount, quota or exchange rate, in its own currency. */
+  maxAmount: '1000000000000000',
+  /** The highest rate a plan may pay (1 = 100 % of the credited amount): 50 is a typo for 0.50. */
+  maxRate: '1',
+  /** Close dates further than this from the as-of date, either way, are rejects. */
+  yearsFromAsOf: 10,
+} as const;
+
+const limits = z
+  .strictObject({
+    csvRecordChars: wholeNumber(1000).default(DEFAULT_LIMITS.csvRecordChars),
+    maxAmount: nonNegativeDecimal.default(DEFAULT_LIMITS.maxAmount),
+    maxRate: nonNegativeDecimal.default(DEFAULT_LIMITS.maxRate),
+    yearsFromAsOf: wholeNumber(1, 100).default(DEFAULT_LIMITS.yearsFromAsOf),
+  })
+  .default(DEFAULT_LIMITS);
+
 export const attainConfigSchema = z
   .strictObject({
     source,
@@ -192,6 +216,7 @@ export const attainConfigSchema = z
     writeback: z.strictObject({ enabled: boolean.default(true) }).default({ enabled: true }),
     /** The currency whose exchange rate is 1 (fx.csv's and Salesforce's convention). */
     baseCurrency: currencyCode.default('USD'),
+    limits,
   })
   .transform(({ schedule, ...config }) => ({
     ...config,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseDecimal } from '../src/domain/decimal.js';
 import { RESERVED_COMPONENT_IDS, type PeriodKind, type Plan } from '../src/domain/plan.js';
 import { didYouMean } from './did-you-mean.js';
-import { sortByPosition, type ConfigIssue } from './errors.js';
+import { formatPath, sortByPosition, type ConfigIssue } from './errors.js';
 import { boolean, currencyCode, identifier, nonNegativeDecimal, text, wholeNumber } from './scalars.js';
 import { describeChoices, isMapping, validate } from './validate.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
@@ -197,10 +197,43 @@ export const planSchema = z
  * Reads one plan file. `plan` is present only when there is no issue at all; `source` whenever
  * the text is valid YAML (for positions of cross-file checks).
  */
-export function parsePlan(text: string, file: string): { plan?: Plan; source?: YamlSource; issues: ConfigIssue[] } {
+export function parsePlan(
+  text: string,
+  file: string,
+  options: { maxRate?: string } = {},
+): { plan?: Plan; source?: YamlSource; issues: ConfigIssue[] } {
   const { source, issues } = parseYaml(text, file);
   if (!source) return { issues };
   const result = validate(source, planSchema);
-  const all = sortByPosition([...issues, ...result.issues]);
+  const rateIssues = result.value ? ratesAbove(result.value, options.maxRate ?? '1', source) : [];
+  const all = sortByPosition([...issues, ...result.issues, ...rateIssues]);
   return all.length === 0 ? { plan: result.value, source, issues: all } : { source, issues: all };
+}
+
+/**
+ * Rates above `maxRate` (attain.yaml `limits.maxRate`, default 1: all of the credited amount): a
+ * rate of 50 is almost surely 0.50 or 5 % mistyped, and would pay fifty times the deal.
+ */
+function ratesAbove(plan: Plan, maxRate: string, source: YamlSource): ConfigIssue[] {
+  const ceiling = parseDecimal(maxRate) ?? 0n;
+  const rates: { path: (string | number)[]; rate: string }[] = [];
+  plan.components.forEach((component, i) => {
+    if (component.kind === 'rate-table') {
+      component.tiers.forEach((tier, j) =>
+        rates.push({ path: ['components', i, 'tiers', j, 'rate'], rate: tier.rate }),
+      );
+    } else if ((component.kind === 'per-deal' || component.kind === 'override') && component.rate !== undefined) {
+      rates.push({ path: ['components', i, 'rate'], rate: component.rate });
+    }
+  });
+  return rates
+    .filter(({ rate }) => (parseDecimal(rate) ?? 0n) > ceiling)
+    .map(({ path, rate }) => ({
+      file: source.file,
+      ...source.locate(path),
+      path: formatPath(path),
+      message:
+        `rate ${rate} is above the highest rate allowed, ${maxRate} (1 pays all of the credited amount): ` +
+        `a typo? If it is meant, raise limits.maxRate in attain.yaml`,
+    }));
 }

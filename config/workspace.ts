@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plan } from '../src/domain/plan.js';
-import { parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
+import { DEFAULT_LIMITS, parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
 import { ConfigError, sortByPosition, type ConfigIssue } from './errors.js';
 import { parsePlan } from './plan-schema.js';
 import { isMapping } from './validate.js';
@@ -52,7 +52,11 @@ export async function loadWorkspace(
     const file = `${PLANS_DIR}/${name}`;
     const text = await readText(root, file, issues);
     if (text === undefined) continue;
-    const { plan, source, issues: planIssues } = parsePlan(text, file);
+    const {
+      plan,
+      source,
+      issues: planIssues,
+    } = parsePlan(text, file, { maxRate: (config?.limits ?? DEFAULT_LIMITS).maxRate });
 
     // By the id as written, so a duplicate is found even in a plan with other problems.
     const id = isMapping(source?.value) ? source.value.id : undefined;
@@ -100,9 +104,20 @@ async function listPlanFiles(root: string, issues: ConfigIssue[]): Promise<strin
   }
 }
 
+/**
+ * attain.yaml and a plan are read whole and parsed with every position kept (many times the text
+ * in memory): past this size a file is not a plan but a mistake, or an attack.
+ */
+export const MAX_YAML_BYTES = 1 << 20;
+
 async function readText(root: string, file: string, issues: ConfigIssue[]): Promise<string | undefined> {
   const absolute = path.join(root, file);
   try {
+    const { size } = await stat(absolute);
+    if (size > MAX_YAML_BYTES) {
+      issues.push({ file, path: '', message: `the file is ${size} bytes; a YAML file here may hold at most 1 MB` });
+      return undefined;
+    }
     return await readFile(absolute, 'utf8');
   } catch (error) {
     issues.push({ file, path: '', message: `cannot read ${absolute}: ${describeFsError(error)}` });

@@ -6,7 +6,7 @@
  * never the float 0.05, and `rate: 0.1000000000000000055` reaches validation unchanged. The
  * schemas decide what a scalar means (a decimal, an integer, `true`/`false`).
  */
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document } from 'yaml';
 import { formatPath, type ConfigIssue, type PathSegment } from './errors.js';
 
 export interface SourcePosition {
@@ -51,7 +51,10 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; is
     file,
     ...at(error.pos[0]),
     path: '',
-    message: restoreReferences(error.message),
+    // The library's own catch of a stack overflow, on brackets nested tens of thousands deep.
+    message: /call stack/i.test(error.message)
+      ? `nested too deeply to read (more than ${MAX_DEPTH} levels is never a plan)`
+      : restoreReferences(error.message),
   }));
   if (syntaxIssues.length > 0) return { issues: syntaxIssues };
 
@@ -80,21 +83,64 @@ function pathKey(path: readonly PropertyKey[]): string {
 
 type Report = (path: readonly PathSegment[], position: SourcePosition, message: string) => void;
 
+/**
+ * How many times aliases may be expanded, as the yaml library counts them (`maxAliasCount`, its
+ * own default): a plan shares a few values, while nested aliases of a few hundred bytes expand
+ * to gigabytes (a "billion laughs").
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** How deeply mappings and lists may nest: a plan needs five levels; thousands would overflow the stack. */
+export const MAX_DEPTH = 64;
+
+/** The library's conversion context (not exported by name): it counts alias expansions per anchor. */
+type AliasContext = NonNullable<Parameters<Alias['resolve']>[1]>;
+
 class PlainConverter {
   /** Anchors being expanded, to stop an alias that refers to its own ancestor. */
   private readonly expanding = new Set<unknown>();
+  private readonly aliases: AliasContext;
+  /** Set once a limit is reached: one message says so, and nothing more is expanded. */
+  private stopped = false;
 
   constructor(
     private readonly doc: Document,
     private readonly at: (offset: number) => SourcePosition,
     private readonly positions: Map<string, { key?: SourcePosition; value: SourcePosition }>,
     private readonly report: Report,
-  ) {}
+  ) {
+    this.aliases = {
+      anchors: new Map(),
+      doc,
+      keep: false,
+      mapAsMap: false,
+      mapKeyWarned: false,
+      maxAliasCount: MAX_ALIAS_COUNT,
+    };
+  }
 
   convert(node: unknown, path: PathSegment[], key: SourcePosition | undefined): unknown {
+    if (this.stopped) return '';
+    if (path.length > MAX_DEPTH) {
+      this.stop(path, node, `nested more than ${MAX_DEPTH} levels deep`);
+      return '';
+    }
     if (isAlias(node)) {
       // An alias reads as a copy of its anchored node; positions inside point at the anchor, where the text is.
-      const target = node.resolve(this.doc);
+      let target: ReturnType<Alias['resolve']>;
+      try {
+        // With the context, the library counts each expansion and refuses past maxAliasCount.
+        target = node.resolve(this.doc, this.aliases);
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+        this.stop(
+          path,
+          node,
+          `alias *${node.source} is expanded too many times (more than ${MAX_ALIAS_COUNT} aliases in all): ` +
+            `nested aliases multiply; write the values out instead`,
+        );
+        return '';
+      }
       if (!target || this.expanding.has(target)) {
         this.report(path, this.position(node.range), `alias *${node.source} refers to itself`);
         return '';
@@ -128,6 +174,11 @@ class PlainConverter {
     }
     // fromEntries defines own properties, so even a key named `__proto__` stays a key.
     return Object.fromEntries(entries);
+  }
+
+  private stop(path: readonly PathSegment[], node: unknown, message: string): void {
+    this.stopped = true;
+    this.report(path, this.position(isNode(node) ? node.range : undefined), message);
   }
 
   private position(range: readonly number[] | null | undefined): SourcePosition {

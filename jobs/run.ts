@@ -105,7 +105,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     cache.prepared = await timed(
       'sync',
       () => prepareCalculation(workspace.dir, { ...asOf, workspace }),
-      (p) => `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects`,
+      (p) =>
+        `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects` +
+        (p.counts.notYetDue ? `, ${p.counts.notYetDue} won after ${p.input.asOf} (not yet due)` : ''),
     );
   }
   const url = workspace.config.database?.url ?? env['DATABASE_URL'];

@@ -71,7 +71,12 @@ export async function openCsvFile(path: string, optional = false): Promise<FileH
  * file cannot be read, is not UTF-8, or ends inside a quoted field; an error thrown by
  * `onRecord` stops the reading and is passed on as is.
  */
-export async function forEachCsvRecord(path: string, file: FileHandle, onRecord: CsvRecordHandler): Promise<void> {
+export async function forEachCsvRecord(
+  path: string,
+  file: FileHandle,
+  onRecord: CsvRecordHandler,
+  maxRecordChars = DEFAULT_MAX_RECORD_CHARS,
+): Promise<void> {
   let nextLine = 1;
   const sink = new Writable({
     objectMode: true,
@@ -98,9 +103,22 @@ export async function forEachCsvRecord(path: string, file: FileHandle, onRecord:
     },
   });
   try {
-    await pipeline(file.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), parse(CSV_PARSE_OPTIONS), sink);
+    await pipeline(
+      file.createReadStream({ highWaterMark: READ_CHUNK_BYTES }),
+      parse({ ...CSV_PARSE_OPTIONS, max_record_size: maxRecordChars }),
+      sink,
+    );
   } catch (error) {
     if (error instanceof CsvError) {
+      if (error.code === 'CSV_MAX_RECORD_SIZE') {
+        throw new CsvSourceError(
+          `${path}: the record that starts on line ${nextLine} is longer than ${maxRecordChars} characters ` +
+            `(limits.csvRecordChars in attain.yaml): a quoted field never closed (a stray " ?), ` +
+            `so nothing from that line on can be read`,
+          'INVALID_DATA',
+          { cause: error },
+        );
+      }
       if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
         throw new CsvSourceError(
           `${path}: the quoted field that starts on line ${nextLine} is never closed (a stray " ?), ` +
@@ -132,6 +150,11 @@ export async function readCsvRows(path: string): Promise<number> {
 }
 
 const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Without a bound, an unclosed quote makes csv-parse buffer the whole rest of the file as one
+ * field. No real row comes near a million characters.
+ */
+export const DEFAULT_MAX_RECORD_CHARS = 1_000_000;
 const WHITESPACE_ONLY = /^\s*$/;
 
 /** Counts CRLF, LF and a lone CR as one line break each, as editors do. */

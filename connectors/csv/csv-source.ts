@@ -23,6 +23,8 @@ export interface CsvSourceOptions {
    * quotas, assignments and maybe exchange rates in CSV while the rest comes from the CRM.
    */
   only?: readonly string[];
+  /** Characters one record may hold (attain.yaml `limits.csvRecordChars`); past it the read stops. */
+  maxRecordChars?: number;
 }
 
 export interface CsvSourceResult {
@@ -49,7 +51,7 @@ export async function readCsvSource(dir: string, options: CsvSourceOptions): Pro
 
   async function read<T extends object, N extends string>(table: CsvTable<T, N>): Promise<T[]> {
     if (options.only && !options.only.includes(table.file)) return [];
-    const { records, lines } = await readTable(resolve(dir, table.file), table, row, rejects);
+    const { records, lines } = await readTable(resolve(dir, table.file), table, row, rejects, options.maxRecordChars);
     // A copy, so that sorting or filtering data.deals does not move records away from their lines.
     locations.add(table.file, records.slice(), lines);
     return records;
@@ -104,6 +106,7 @@ async function readTable<T extends object, N extends string>(
   table: CsvTable<T, N>,
   row: CsvRow,
   rejects: Reject[],
+  maxRecordChars?: number,
 ): Promise<{ records: T[]; lines: number[] }> {
   const records: T[] = [];
   /** The line of each record, by position. */
@@ -113,36 +116,47 @@ async function readTable<T extends object, N extends string>(
   const firstLines = new FirstLineIndex();
   let header: Header<N> | undefined;
 
-  await forEachCsvRecord(path, file, (cells, line, lastLine) => {
-    if (header === undefined) {
-      header = readHeader(path, table, cells);
-      return;
-    }
-    const { columns, extras, width } = header;
-    row.start(cells);
-    const recordId = table.recordId(row, columns) ?? `line ${line}`;
-    if (cells.length !== width && !(cells.length > width && blankFrom(cells, width))) {
-      // The cells do not line up with the header: reading them would only add noise.
-      const runsOver = lastLine > line ? ` (it runs from line ${line} to line ${lastLine}: check its quotes)` : '';
-      const reason = `row has ${cells.length} ${cells.length === 1 ? 'field' : 'fields'}, header has ${width}${runsOver}`;
-      rejects.push({ source: `${table.file}:${line}`, recordId, reason });
-      return;
-    }
-    // Every row with a key claims it, usable or not, so that which row counts does not depend
-    // on which one happens to have a typo.
-    const key = table.duplicateKey(row, columns);
-    if (key !== undefined) {
-      const first = firstLines.claim(key, line);
-      if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
-    }
-    const record = table.build(row, columns, extras);
-    if (row.problems === undefined) {
-      records.push(record);
-      lines.push(line);
-    } else {
-      rejects.push({ source: `${table.file}:${line}`, recordId, reason: row.problems.join('; ') });
-    }
-  });
+  await forEachCsvRecord(
+    path,
+    file,
+    (cells, line, lastLine) => {
+      if (header === undefined) {
+        header = readHeader(path, table, cells);
+        return;
+      }
+      const { columns, extras, width } = header;
+      row.start(cells);
+      const recordId = table.recordId(row, columns) ?? `line ${line}`;
+      if (cells.length !== width && !(cells.length > width && blankFrom(cells, width))) {
+        // The cells do not line up with the header: reading them would only add noise.
+        const runsOver = lastLine > line ? ` (it runs from line ${line} to line ${lastLine}: check its quotes)` : '';
+        const reason = `row has ${cells.length} ${cells.length === 1 ? 'field' : 'fields'}, header has ${width}${runsOver}`;
+        rejects.push({ source: `${table.file}:${line}`, recordId, reason });
+        return;
+      }
+      // Every row with a key claims it, usable or not, so that which row counts does not depend
+      // on which one happens to have a typo.
+      const key = table.duplicateKey(row, columns);
+      if (key !== undefined) {
+        const first = firstLines.claim(key, line);
+        if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
+      }
+      for (let i = 0; i < cells.length; i++) {
+        // PostgreSQL text cannot hold U+0000: such a row would fail the run where it is stored, far from its line.
+        if ((cells[i] as string).indexOf('\u0000') !== -1) {
+          row.problem(`${header.names[i] || `column ${i + 1}`} holds a NUL character (U+0000), which cannot be stored`);
+        }
+      }
+      const record = table.build(row, columns, extras);
+      if (row.problems === undefined) {
+        records.push(record);
+        lines.push(line);
+      } else {
+        rejects.push({ source: `${table.file}:${line}`, recordId, reason: row.problems.join('; ') });
+      }
+    },
+    maxRecordChars,
+  );
 
   if (header === undefined && !table.optional) {
     throw new CsvSourceError(
@@ -158,6 +172,8 @@ interface Header<N extends string> {
   /** The columns that become a deal's `fields`. */
   extras: Column[];
   width: number;
+  /** The column names as written (trimmed), by position. */
+  names: string[];
 }
 
 function readHeader<N extends string>(path: string, table: CsvTable<object, N>, cells: readonly string[]): Header<N> {
@@ -191,7 +207,7 @@ function readHeader<N extends string>(path: string, table: CsvTable<object, N>, 
       extras.push(column(name, index));
     }
   }
-  return { columns, extras, width: cells.length };
+  return { columns, extras, width: cells.length, names };
 }
 
 function missingColumnsMessage(path: string, missing: readonly string[], names: readonly string[]): string {

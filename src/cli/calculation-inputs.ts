@@ -5,11 +5,12 @@
  */
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { DateTime } from 'luxon';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { readCsvSource, type CsvSourceResult } from '../../connectors/csv/csv-source.js';
 import { listSyncRejects, readCanonical, type Database } from '../db/index.js';
 import type { CalculationInput } from '../domain/engine.js';
-import { compareRejects, type CanonicalData, type Reject } from '../domain/model.js';
+import { compareRejects, isIsoDate, type CanonicalData, type Reject } from '../domain/model.js';
 import { checkAssignments, normalize } from '../domain/normalize.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -23,11 +24,15 @@ export interface PreparedCalculation {
    * normalizing, and the engine's, which name a deal by id and get its file and line here.
    */
   allRejects(engineRejects: readonly Reject[]): Reject[];
-  counts: { reps: number; deals: number };
+  /** `notYetDue`: won deals closing after the as-of date, left for a later run. */
+  counts: { reps: number; deals: number; notYetDue: number };
 }
 
 export interface PrepareOptions {
+  /** The last day calculated (`--as-of`); default: the run's date (runDate). */
   asOf?: string;
+  /** The run's date, when the caller has read it (YYYY-MM-DD). */
+  today?: string;
   /** The workspace, when the caller has loaded it already. */
   workspace?: Workspace;
   /**
@@ -43,11 +48,14 @@ export const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv'] a
 export async function prepareCalculation(dir: string, options: PrepareOptions = {}): Promise<PreparedCalculation> {
   const workspace = options.workspace ?? (await loadWorkspace(dir));
   const { config } = workspace;
+  const asOf = asOfDate(options.asOf, options.today ?? runDate(config.calendar.tz), config.limits.yearsFromAsOf);
   const source = await readSource(workspace, options.db);
   const normalized = normalize(source.data, {
     baseCurrency: config.baseCurrency,
     locate: source.locate,
     idsUnique: true,
+    asOf,
+    limits: config.limits,
   });
 
   const problems: string[] = [];
@@ -68,7 +76,7 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
       baseCurrency: config.baseCurrency,
       plans: workspace.plans,
       data: normalized.data,
-      ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+      asOf,
     },
     rejects: [...source.rejects, ...normalized.rejects],
     allRejects: (engineRejects) => {
@@ -80,8 +88,46 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
       });
       return [...source.rejects, ...normalized.rejects, ...located].sort(compareRejects);
     },
-    counts: { reps: normalized.data.reps.length, deals: normalized.data.deals.length },
+    counts: {
+      reps: normalized.data.reps.length,
+      deals: normalized.data.deals.length,
+      notYetDue: normalized.data.deals.filter((d) => d.stage === 'won' && !d.deleted && d.closeDate > asOf).length,
+    },
   };
+}
+
+/** Set to a date (YYYY-MM-DD) to fix "today" for a test; never needed in use. */
+export const TODAY_VARIABLE = 'ATTAIN_TODAY';
+
+/**
+ * The run's date: today in the calendar's time zone (a run at 01:00 in New York on the 1st is
+ * still on the 1st there, whatever the server's clock says). The one place a calculation reads
+ * the clock; tests fix it with ATTAIN_TODAY.
+ */
+export function runDate(tz: string, env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): string {
+  const fixed = env[TODAY_VARIABLE];
+  if (fixed !== undefined && fixed !== '') {
+    if (!isIsoDate(fixed)) throw new CliError(`${TODAY_VARIABLE}=${fixed}: expected a date YYYY-MM-DD`, ExitCode.usage);
+    return fixed;
+  }
+  return DateTime.fromJSDate(now, { zone: tz }).toISODate()!;
+}
+
+/**
+ * The last day calculated: `--as-of`, or the run's date. Deals closing after it are not yet due
+ * (counted, not computed). An as-of date further ahead than the dates a run accepts would only
+ * reject every deal there is: a mistyped year, stopped here.
+ */
+function asOfDate(given: string | undefined, today: string, years: number): string {
+  if (given === undefined) return today;
+  const latest = `${Number(today.slice(0, 4)) + years}${today.slice(4)}`;
+  if (given > latest) {
+    throw new CliError(
+      `--as-of ${given} is more than ${years} years after today (${today}); limits.yearsFromAsOf in attain.yaml sets how far`,
+      ExitCode.usage,
+    );
+  }
+  return given;
 }
 
 /** The CSV files, or for a CRM source its synced rows with the workspace's quotas and assignments. */
@@ -89,14 +135,15 @@ async function readSource(workspace: Workspace, db: Kysely<Database> | undefined
   const { config } = workspace;
   const dir = join(workspace.dir, config.source.csv.dir);
   const { kind } = config.source;
-  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz });
+  const maxRecordChars = config.limits.csvRecordChars;
+  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz, maxRecordChars });
   if (!db) {
     throw new CliError(
       `attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`,
       ExitCode.usage,
     );
   }
-  const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES });
+  const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES, maxRecordChars });
   const synced = await readCanonical(db, { source: kind });
   const syncRejects = await listSyncRejects(db, kind);
   // The workspace's fx.csv fills in where the CRM has no rates (SPEC §1); a CRM rate wins for the same day.

@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .description('calculate payouts and attainment, writing nothing')
     .option('--period <period>', 'only show this period: 2026, 2026-Q1 or 2026-01')
     .option('--json', 'print the result as JSON (SPEC §4)')
-    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: the latest close date of a won deal)')
+    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: today in calendar.tz)')
     .option('--strict', 'exit 1 when any record was rejected')
     .action(async (options: { period?: string; json?: boolean; asOf?: string; strict?: boolean }) => {
       exitCode = await calc(program.opts<GlobalOptions>(), options, io.out, io.err);
@@ -76,7 +76,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program
     .command('run')
     .description('the main job: sync, calculate every open period, write the reporting database (and the CRM)')
-    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: the latest close date of a won deal)')
+    .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: today in calendar.tz)')
     .option('--strict', 'exit 1 when any record was rejected')
     .option('--in-process', "run here even when attain.yaml sets a queue (default: the queue's workers run it)")
     .action(async (options: { asOf?: string; strict?: boolean; inProcess?: boolean }) => {
@@ -163,6 +163,7 @@ async function calc(
       `Attain · ${dir}\n` +
       `${prepared.workspace.plans.length} plans, ${prepared.counts.reps} reps, ${prepared.counts.deals} deals` +
       (computed.asOf ? ` · calculated through ${computed.asOf}` : '') +
+      notYetDue(prepared) +
       (period ? ` · showing ${period.label}` : '');
     await writeTables(out, report, heading);
   }
@@ -180,7 +181,7 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   const rejects = prepared.allRejects(computed.rejects);
   out.write(
     `${dir}: attain.yaml and ${prepared.workspace.plans.length} plan${prepared.workspace.plans.length === 1 ? '' : 's'} are valid; ` +
-      `${prepared.counts.reps} reps, ${prepared.counts.deals} deals, ${rejects.length} reject${rejects.length === 1 ? '' : 's'}\n`,
+      `${prepared.counts.reps} reps, ${prepared.counts.deals} deals, ${rejects.length} reject${rejects.length === 1 ? '' : 's'}${notYetDue(prepared)}\n`,
   );
   for (const r of rejects.slice(0, 50)) out.write(`  ${r.source}  ${r.recordId}: ${r.reason}\n`);
   if (rejects.length > 50) out.write(`  … and ${rejects.length - 50} more (attain calc --json lists them all)\n`);
@@ -217,6 +218,13 @@ async function run(
       'run succeeded',
     );
   return options.strict && summary.rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+/** ` · 3 won deals close after 2026-12-06: not yet due`, or nothing. */
+function notYetDue(prepared: PreparedCalculation): string {
+  const n = prepared.counts.notYetDue;
+  if (n === 0) return '';
+  return ` · ${n} won deal${n === 1 ? ' closes' : 's close'} after ${prepared.input.asOf}: not yet due`;
 }
 
 /**

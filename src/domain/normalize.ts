@@ -13,6 +13,10 @@ export interface NormalizeOptions {
   locate?: (record: object) => string | undefined;
   /** The source already rejected repeated deal ids (the CSV reader does, naming both lines). */
   idsUnique?: boolean;
+  /** The last day calculated: close dates further than `limits.yearsFromAsOf` from it are rejects. */
+  asOf?: string;
+  /** attain.yaml `limits`; absent, amounts and dates are not bounded (beyond their syntax). */
+  limits?: { maxAmount: string; yearsFromAsOf: number };
 }
 
 export interface NormalizeResult {
@@ -45,22 +49,17 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
       reps.set(rep.id, { ...rep, managerId: undefined });
     }
   }
-  for (const rep of reps.values()) {
-    const seen = new Set<string>([rep.id]);
-    for (let id = rep.managerId; id !== undefined; id = reps.get(id)?.managerId) {
-      if (seen.has(id)) {
-        reject(
-          rep,
-          'reps',
-          rep.id,
-          `manager chain of ${rep.id} loops back to ${id}; ${rep.id} is treated as having no manager`,
-        );
-        reps.set(rep.id, { ...rep, managerId: undefined });
-        break;
-      }
-      seen.add(id);
-    }
+  for (const loop of managerLoops(reps)) {
+    // Which link is cut depends on the ids alone, never on the order of the file: the lowest id
+    // in the loop loses its manager and heads what was the loop.
+    const head = loop[0]!;
+    const chain = [...loop, head].join(' → ');
+    const reason = `manager chain loops (${chain}); ${head}, the lowest id in the loop, is treated as having no manager`;
+    for (const id of loop) reject(reps.get(id)!, 'reps', id, reason);
+    reps.set(head, { ...reps.get(head)!, managerId: undefined });
   }
+
+  const amountCheck = options.limits && new AmountLimit(options.limits.maxAmount);
 
   // FX rates: one rate per currency and day, positive.
   const currencies = new Set<string>([options.baseCurrency]);
@@ -69,6 +68,8 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const key = `${fx.currency}/${fx.from}`;
     if (fxSeen.has(key)) return (reject(fx, 'fx', key, `duplicate rate for ${fx.currency} from ${fx.from}`), false);
     if (parseDecimal(fx.rate)! <= 0n) return (reject(fx, 'fx', key, `rate ${fx.rate} must be greater than 0`), false);
+    const tooLarge = amountCheck?.problem('rate', fx.rate, false);
+    if (tooLarge) return (reject(fx, 'fx', key, tooLarge), false);
     fxSeen.add(key);
     currencies.add(fx.currency);
     return true;
@@ -81,11 +82,16 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   const seenIds = options.idsUnique ? undefined : new Set<string>();
   const splitDealIds = new Set(input.splits.map((s) => s.dealId));
   const rejectedRecords = new Set<Deal>();
+  const dateRange =
+    options.asOf !== undefined && options.limits
+      ? new DateRange(options.asOf, options.limits.yearsFromAsOf)
+      : undefined;
   for (const deal of input.deals) {
     let reason: string | undefined;
     if (seenIds?.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
     else if (!reps.has(deal.ownerId)) reason = `owner ${deal.ownerId} is not a known rep`;
     else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
+    else reason = amountCheck?.problem('amount', deal.amount, true) ?? dateRange?.problem('closeDate', deal.closeDate);
     seenIds?.add(deal.id);
     if (reason === undefined) {
       if (splitDealIds.has(deal.id)) keptDeals.set(deal.id, deal);
@@ -152,6 +158,8 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     if (!/^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(quota.period)) {
       return (reject(quota, 'quotas', key, `period ${quota.period} is not a period (2026, 2026-Q1 or 2026-01)`), false);
     }
+    const tooLarge = amountCheck?.problem('amount', quota.amount, false);
+    if (tooLarge) return (reject(quota, 'quotas', key, tooLarge), false);
     if (quotaSeen.has(key))
       return (reject(quota, 'quotas', key, `duplicate quota for ${quota.repId} in ${quota.period}`), false);
     quotaSeen.add(key);
@@ -169,6 +177,91 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     },
     rejects,
   };
+}
+
+/**
+ * Every manager loop, each once, as its rep ids starting from the lowest and following managers;
+ * loops in order of that lowest id. Every rep has at most one manager, so loops never share a rep,
+ * and a rep whose chain merely leads into a loop is not part of it.
+ */
+export function managerLoops(reps: ReadonlyMap<string, { managerId?: string | undefined }>): string[][] {
+  const state = new Map<string, 'walking' | 'done'>();
+  const loops: string[][] = [];
+  for (const start of reps.keys()) {
+    const path: string[] = [];
+    let id: string | undefined = start;
+    while (id !== undefined && reps.has(id) && !state.has(id)) {
+      state.set(id, 'walking');
+      path.push(id);
+      id = reps.get(id)!.managerId;
+    }
+    if (id !== undefined && state.get(id) === 'walking') {
+      const loop = path.slice(path.indexOf(id));
+      const lowest = loop.reduce((a, b) => (b < a ? b : a));
+      const at = loop.indexOf(lowest);
+      loops.push([...loop.slice(at), ...loop.slice(0, at)]);
+    }
+    for (const walked of path) state.set(walked, 'done');
+  }
+  return loops.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+}
+
+/**
+ * attain.yaml `limits.maxAmount`, checked without building a bigint for the many amounts whose
+ * whole part has fewer digits than the limit's.
+ */
+class AmountLimit {
+  private readonly max: bigint;
+  private readonly digits: number;
+
+  constructor(private readonly maxText: string) {
+    this.max = parseDecimal(maxText)!;
+    this.digits = formatDecimal(this.max).split('.')[0]!.length;
+  }
+
+  /** Why `text` cannot be used, or undefined. `credit`: a negative value is a reject of its own. */
+  problem(name: string, text: string, credit: boolean): string | undefined {
+    const negative = text.charCodeAt(0) === MINUS;
+    const dot = text.indexOf('.');
+    const wholeDigits = (dot < 0 ? text.length : dot) - (negative || text.charCodeAt(0) === PLUS ? 1 : 0);
+    if (!negative && wholeDigits < this.digits) return undefined;
+    const value = parseDecimal(text)!;
+    if (credit && value < 0n) {
+      return `${name} ${text} is negative: a refund or credit note is not a deal (mark the paid deal lost to claw it back)`;
+    }
+    if (value > this.max || -value > this.max) {
+      return `${name} ${short(text)} is larger than ${this.maxText}, the most allowed (limits.maxAmount in attain.yaml)`;
+    }
+    return undefined;
+  }
+}
+
+const MINUS = 45;
+const PLUS = 43;
+
+function short(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
+}
+
+/** The close dates a calculation as of `asOf` accepts: `years` either side of it (string compares of ISO dates). */
+class DateRange {
+  private readonly from: string;
+  private readonly to: string;
+
+  constructor(
+    private readonly asOf: string,
+    private readonly years: number,
+  ) {
+    const year = Number(asOf.slice(0, 4));
+    this.from = `${String(Math.max(0, year - years)).padStart(4, '0')}${asOf.slice(4)}`;
+    this.to = year + years > 9999 ? '9999-12-31' : `${year + years}${asOf.slice(4)}`;
+  }
+
+  problem(name: string, date: string): string | undefined {
+    if (date >= this.from && date <= this.to) return undefined;
+    const side = date < this.from ? 'before' : 'after';
+    return `${name} ${date} is more than ${this.years} years ${side} the as-of date ${this.asOf} (limits.yearsFromAsOf in attain.yaml)`;
+  }
 }
 
 export interface AssignmentIssue {

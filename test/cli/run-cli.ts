@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterEach } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 export const EXAMPLE = resolve(import.meta.dirname, '../../config/example');
@@ -31,4 +32,17 @@ export function copyExample(): { dir: string; cleanup: () => void } {
   // Not the example's own embedded database (.attain/), should someone have run it there.
   cpSync(EXAMPLE, dir, { recursive: true, filter: (source) => !source.includes('/.attain') });
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** For a test file: `scratch()` gives a fresh copy of the example workspace, removed after each test. */
+export function scratchExamples(): () => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    while (cleanups.length) cleanups.pop()!();
+  });
+  return () => {
+    const { dir, cleanup } = copyExample();
+    cleanups.push(cleanup);
+    return dir;
+  };
 }

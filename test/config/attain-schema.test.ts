@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAttainConfig } from '../../config/attain-schema.js';
+import { DEFAULT_LIMITS, parseAttainConfig } from '../../config/attain-schema.js';
 import { formatIssue } from '../../config/errors.js';
 import { redact, REDACTED, secretValues } from '../../config/secrets.js';
 import { positionOf } from './fixtures.js';
@@ -51,6 +51,7 @@ describe('attain.yaml', () => {
       calendar: { fiscalYearStartMonth: 1, tz: 'UTC' },
       writeback: { enabled: true },
       baseCurrency: 'USD',
+      limits: DEFAULT_LIMITS,
     });
   });
 
@@ -81,6 +82,7 @@ describe('attain.yaml', () => {
       calendar: { fiscalYearStartMonth: 2, tz: 'America/New_York' },
       writeback: { enabled: false },
       baseCurrency: 'EUR',
+      limits: DEFAULT_LIMITS,
     });
   });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkAssignments, normalize } from '../../src/domain/normalize.js';
 import { deal, emptyData, rep } from './builders.js';
@@ -81,8 +82,54 @@ describe('normalize: records that cannot be used become rejects', () => {
     ]);
     expect(result.rejects.map((r) => r.reason)).toEqual([
       'managerId ghost is not a known rep; c is treated as having no manager',
-      'manager chain of a loops back to a; a is treated as having no manager',
+      'manager chain loops (a → b → a); a, the lowest id in the loop, is treated as having no manager',
+      'manager chain loops (a → b → a); a, the lowest id in the loop, is treated as having no manager',
     ]);
+  });
+
+  it('cuts a manager loop by the ids, whatever the order of the reps (y4 → y2, y2 ↔ y3)', () => {
+    const reps = [rep('y1'), rep('y2', 'y3'), rep('y3', 'y2'), rep('y4', 'y2'), rep('y5', 'y5')];
+    const orders = [reps, [...reps].reverse(), [reps[3]!, reps[2]!, reps[4]!, reps[0]!, reps[1]!]];
+    const outcomes = orders.map((order) => {
+      const result = normalize({ ...emptyData(), reps: order }, { baseCurrency: 'USD' });
+      const managers = Object.fromEntries(result.data.reps.map((r) => [r.id, r.managerId ?? null]));
+      return { managers, rejects: result.rejects.map((r) => `${r.recordId}: ${r.reason}`).sort() };
+    });
+    expect(outcomes[0]).toEqual({
+      managers: { y1: null, y2: null, y3: 'y2', y4: 'y2', y5: null },
+      rejects: [
+        'y2: manager chain loops (y2 → y3 → y2); y2, the lowest id in the loop, is treated as having no manager',
+        'y3: manager chain loops (y2 → y3 → y2); y2, the lowest id in the loop, is treated as having no manager',
+        'y5: manager chain loops (y5 → y5); y5, the lowest id in the loop, is treated as having no manager',
+      ],
+    });
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[2]).toEqual(outcomes[0]);
+  });
+
+  it('any manager graph, in any order of the file, normalizes to the same tree and rejects', () => {
+    const graphAndOrder = fc
+      .array(fc.integer({ min: -1, max: 11 }), { minLength: 1, maxLength: 12 })
+      .map((managers) => managers.map((m, i) => rep(`r${i}`, m < 0 || m >= managers.length ? undefined : `r${m}`)))
+      .chain((reps) => fc.tuple(fc.constant(reps), fc.shuffledSubarray(reps, { minLength: reps.length })));
+    fc.assert(
+      fc.property(graphAndOrder, ([reps, shuffled]) => {
+        const view = (order: typeof reps) => {
+          const result = normalize({ ...emptyData(), reps: order }, { baseCurrency: 'USD' });
+          const managers = Object.fromEntries(result.data.reps.map((r) => [r.id, r.managerId ?? null]));
+          return { managers, rejects: result.rejects.map((r) => `${r.recordId}: ${r.reason}`).sort() };
+        };
+        const first = view(reps);
+        expect(view(shuffled)).toEqual(first);
+        // What is left is a forest: every chain ends.
+        for (const id of Object.keys(first.managers)) {
+          let steps = 0;
+          for (let at: string | null = id; at !== null; at = first.managers[at] ?? null)
+            expect(steps++).toBeLessThan(13);
+        }
+      }),
+      { seed: 12, numRuns: 300 },
+    );
   });
 
   it('rejects quotas for unknown reps and repeated quotas', () => {

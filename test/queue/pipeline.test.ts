@@ -63,9 +63,10 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     const runId = /^(run-\S+): queued/.exec(done.out)?.[1];
     expect(runId).toBeDefined();
     expect(second.out).toBe(`${runId}: a run was in flight; joined it\n`);
-    // The summary attain run prints in process, with the database the worker wrote to.
+    // The summary attain run prints in process, with the database the worker wrote to (through the
+    // tests' today, ATTAIN_TODAY in vitest.config.ts).
     expect(done.out).toContain(
-      `Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`,
+      `Run ${runId} succeeded, calculated through 2026-06-30.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`,
     );
     expect(done.out).toContain('  rejects: 4 records not used, e.g. ');
     expect(done.out).toMatch(new RegExp(`  results: postgres://\\S+search_path%3D${s.schema}\\n`));
@@ -118,7 +119,7 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     }
     expect(done.out).not.toContain('✓ calculate-ae-fy26 ');
     expect(done.out).toContain(
-      `Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n`,
+      `Run ${runId} succeeded, calculated through 2026-06-30.\n  8 reps, 15 deals, 55 payout lines written\n`,
     );
     expect(await results(s.database, runId)).toEqual(expected);
     expect((await getRun(s.database.db, runId))?.result_hash).toBe(

@@ -26,6 +26,8 @@ describe('rejected deals', () => {
       'amount "0.12345678901" is not a decimal number (at most 10 decimal places)',
     ],
     ['d1,A,r1,,USD,2026-01-15,won,,,', 'missing amount'],
+    ['d1,A\u0000B,r1,1,USD,2026-01-15,won,,,', 'name holds a NUL character (U+0000), which cannot be stored'],
+    ['d1,A,r1,1,USD,2026-01-15,won,\u0000,,', 'type holds a NUL character (U+0000), which cannot be stored'],
     ['d1,A,r1,1,US,2026-01-15,won,,,', 'currency "US" is not a 3-letter currency code such as USD'],
     ['d1,A,r1,1,,2026-01-15,won,,,', 'missing currency'],
     ['d1,A,r1,1,USD,2026-13-01,won,,,', 'closeDate "2026-13-01" is not a date (YYYY-MM-DD)'],
