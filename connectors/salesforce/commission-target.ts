@@ -42,8 +42,11 @@ export const DISPUTE_FIELDS = ['Dispute_Reason__c', 'Dispute_Status__c', 'Disput
 const FIELDS_VERSION = 2;
 /** A Salesforce record id: 15 or 18 characters; an Opportunity's start with its key prefix 006. */
 const OPPORTUNITY_ID = /^006[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
-/** How Salesforce refuses a record whose lookup points at a deleted or unknown record (it names no field). */
-const BAD_REFERENCE = /ENTITY_IS_DELETED|INVALID_CROSS_REFERENCE_KEY|Opportunity__c/;
+/**
+ * How Salesforce refuses a record whose lookup points at a deleted or unknown record: naming the
+ * lookup, or naming no field at all (a refusal that names another field, Rep__c, is not this).
+ */
+const BAD_REFERENCE = /Opportunity__c|(?:ENTITY_IS_DELETED|INVALID_CROSS_REFERENCE_KEY): [^(]*$/;
 /** sObject Collections take at most 200 records per call. */
 export const COLLECTION_SIZE = 200;
 
