@@ -9,6 +9,7 @@ import {
   COMMISSION_OBJECT,
   DISPUTE_FIELDS,
   EXTERNAL_ID_FIELD,
+  LINK_FIELDS,
   OPPORTUNITY_FIELD,
 } from './commission-target.js';
 import type { SchemaProblem, SchemaReader } from './org-schema.js';
@@ -56,6 +57,15 @@ export async function commissionObjectProblems(schema: SchemaReader): Promise<Sc
     }
   }
   return problems;
+}
+
+/** The link fields the org lacks or the integration user cannot write. */
+export async function missingLinkFields(schema: SchemaReader): Promise<string[]> {
+  const described = await schema.describe(COMMISSION_OBJECT);
+  return LINK_FIELDS.filter((name) => {
+    const field = described?.fields.find((f) => f.name === name);
+    return !field || field.createable === false || field.updateable === false;
+  });
 }
 
 const METADATA_DIR = 'connectors/salesforce/metadata';
@@ -129,6 +139,11 @@ export async function packageChecks(schema: SchemaReader, client: SalesforceClie
     (await client.request<{ totalSize: number; records: T[] }>({ path: `/query?q=${encodeURIComponent(soql)}` })).body;
 
   const fields = new Map(described.fields.map((f) => [f.name, f]));
+  for (const name of LINK_FIELDS.filter((f) => f !== OPPORTUNITY_FIELD)) {
+    if (fields.has(name)) checks.push({ piece: `field ${name}` });
+    else
+      missing(`field ${name}`, `${COMMISSION_OBJECT}.${name} (period dates, for the This period list view) is missing`);
+  }
   const lookup = fields.get(OPPORTUNITY_FIELD);
   if (!lookup || !(lookup.referenceTo ?? []).includes('Opportunity'))
     missing(

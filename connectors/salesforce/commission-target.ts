@@ -16,20 +16,22 @@ import type { SalesforceClient } from './salesforce-client.js';
 
 export const COMMISSION_OBJECT = 'Attain_Commission__c';
 export const EXTERNAL_ID_FIELD = 'Attain_Key__c';
-/** The fields a write sets, each checked by `attain salesforce setup`. */
+/** The fields every write sets: without one of them the write-back does not start. */
 export const COMMISSION_FIELDS = [
   'Attain_Key__c',
   'Rep__c',
   'Period__c',
-  'Period_Start__c',
-  'Period_End__c',
   'Plan__c',
   'Component__c',
   'Amount__c',
   'Attainment__c',
   'Trace__c',
-  'Opportunity__c',
 ] as const;
+/**
+ * Written where the org has them (a package deployed before they existed lacks them, and an
+ * unknown field fails a whole request): the period dates and the opportunity lookup.
+ */
+export const LINK_FIELDS = ['Period_Start__c', 'Period_End__c', 'Opportunity__c'] as const;
 /** The lookup to the one opportunity a line credits: the Opportunity's "Attain Commissions" related list. */
 export const OPPORTUNITY_FIELD = 'Opportunity__c';
 /**
@@ -38,7 +40,7 @@ export const OPPORTUNITY_FIELD = 'Opportunity__c';
  * given) leaves them as they are, and they are no part of a record's hash.
  */
 export const DISPUTE_FIELDS = ['Dispute_Reason__c', 'Dispute_Status__c', 'Dispute_Resolution__c'] as const;
-/** Bumped from none: the period dates and the opportunity lookup (connectors/source.ts `fieldsVersion`). */
+/** Bumped from none by the link fields (connectors/source.ts `fieldsVersion`). */
 const FIELDS_VERSION = 2;
 /** A Salesforce record id: 15 or 18 characters; an Opportunity's start with its key prefix 006. */
 const OPPORTUNITY_ID = /^006[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
@@ -62,12 +64,18 @@ export interface TargetSettings {
   multiCurrency: boolean;
   /** Records above which one Bulk API 2.0 ingest job is used. */
   ingestAbove: number;
+  /** The org has the LINK_FIELDS (default true). */
+  linkFields?: boolean;
   pollMs?: number;
   log: (message: string) => void;
 }
 
 /** The record as Salesforce stores it. Name is an autonumber in the shipped object: not set. */
-export function commissionFields(record: CommissionRecord, multiCurrency: boolean): Record<string, string | null> {
+export function commissionFields(
+  record: CommissionRecord,
+  multiCurrency: boolean,
+  linkFields = true,
+): Record<string, string | null> {
   return {
     [EXTERNAL_ID_FIELD]: record.key,
     OwnerId: record.repId,
@@ -80,9 +88,13 @@ export function commissionFields(record: CommissionRecord, multiCurrency: boolea
     // A Percent field stores 125 for 125 %; attainment is the ratio 1.25.
     Attainment__c: record.attainment === undefined ? null : ratioToPercent(record.attainment),
     Trace__c: record.trace,
-    Period_Start__c: record.periodStart ?? null,
-    Period_End__c: record.periodEnd ?? null,
-    [OPPORTUNITY_FIELD]: opportunityOf(record),
+    ...(linkFields
+      ? {
+          Period_Start__c: record.periodStart ?? null,
+          Period_End__c: record.periodEnd ?? null,
+          [OPPORTUNITY_FIELD]: opportunityOf(record),
+        }
+      : {}),
   };
 }
 
@@ -104,14 +116,17 @@ export function ratioToPercent(ratio: string): string {
 
 export class CommissionTarget implements WritebackTarget {
   readonly name = 'salesforce';
-  /** The opportunity lookup is part of each record's hash: a line whose deal changes is sent again. */
-  readonly associatesDeals = true;
-  readonly fieldsVersion = FIELDS_VERSION;
+  /** With the lookup, the deal is part of each record's hash: a line whose deal changes is sent again. */
+  readonly associatesDeals: boolean;
+  readonly fieldsVersion: number | undefined;
 
   constructor(
     private readonly client: SalesforceClient,
     private readonly settings: TargetSettings,
-  ) {}
+  ) {
+    this.associatesDeals = settings.linkFields !== false;
+    this.fieldsVersion = settings.linkFields !== false ? FIELDS_VERSION : undefined;
+  }
 
   async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     if (records.length === 0) return [];
@@ -145,7 +160,7 @@ export class CommissionTarget implements WritebackTarget {
         allOrNone: false,
         records: chunk.map((r) => ({
           attributes: { type: COMMISSION_OBJECT },
-          ...commissionFields(r, this.settings.multiCurrency),
+          ...commissionFields(r, this.settings.multiCurrency, this.settings.linkFields !== false),
         })),
       };
       // PATCH by external id: safe to repeat, so the client's retries are safe too.
@@ -224,7 +239,9 @@ export class CommissionTarget implements WritebackTarget {
     });
     const jobId = created.body.id;
     this.settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} commission records`);
-    const rows = records.map((r) => commissionFields(r, this.settings.multiCurrency));
+    const rows = records.map((r) =>
+      commissionFields(r, this.settings.multiCurrency, this.settings.linkFields !== false),
+    );
     // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
     const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
     await this.client.request({

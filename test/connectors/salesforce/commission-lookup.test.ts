@@ -35,11 +35,11 @@ beforeAll(async () => {
 });
 afterAll(() => org.stop());
 
-async function target(): Promise<WritebackTarget> {
+async function target(at: FakeOrg = org, logs: string[] = []): Promise<WritebackTarget> {
   const connector = createSalesforceConnector(
     {
       config: {
-        loginUrl: org.url,
+        loginUrl: at.url,
         apiVersion: '62.0',
         auth: {
           flow: 'jwt',
@@ -51,7 +51,7 @@ async function target(): Promise<WritebackTarget> {
       },
       workspaceDir: '/nonexistent',
       env: {},
-      log: () => undefined,
+      log: (m) => logs.push(m),
     },
     { retry: { retries: 1, baseDelayMs: 1 } },
   );
@@ -132,5 +132,26 @@ forEachBackend((backend) => {
       { key: KEY, error: `not linked to opportunity ${gone}: ENTITY_IS_DELETED: entity is deleted` },
     ]);
     expect(org.commissions.get(KEY)).toMatchObject({ Opportunity__c: null, Amount__c: '500.00' });
+  });
+
+  it('into an org whose package predates the period dates and the lookup: written without them, and said so', async () => {
+    const old = await new FakeOrg({ publicKey: keys.publicKey, missingPieces: ['link-fields'] }).start();
+    try {
+      old.addUser({ Id: '005A', Name: 'Ada Rep' });
+      old.putOpportunity({ Id: DEAL, Name: DEAL, OwnerId: '005A', Amount: 1000, CloseDate: '2026-01-10' });
+      await store([spiff('500.00', [DEAL])]);
+      const logs: string[] = [];
+      const summary = await writeBackChanges(
+        backend.db,
+        await target(old, logs),
+        await readCommissionRecords(backend.db, calendar),
+      );
+      expect(summary).toMatchObject({ sent: 1, failed: [] });
+      expect(old.commissions.get(KEY)).toMatchObject({ Amount__c: '500.00' });
+      expect(old.commissions.get(KEY)).not.toHaveProperty('Opportunity__c');
+      expect(logs.join('\n')).toContain('has no Period_Start__c, Period_End__c, Opportunity__c');
+    } finally {
+      await old.stop();
+    }
   });
 });

@@ -50,7 +50,8 @@ export type PackagePiece =
   | 'report-type'
   | 'report'
   | 'dashboard'
-  | 'dispute-fields';
+  | 'dispute-fields'
+  | 'link-fields';
 
 export interface CommissionRow extends SfRecord {
   Id: string;
@@ -227,8 +228,29 @@ export class FakeOrg {
     }
     const more = /^GET \/query(?:All)?\/(01g[\w-]+)$/.exec(route);
     if (more) return send(res, 200, this.nextPage(more[1]!, version[1]!), headers);
-    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c')
-      return send(res, 200, this.upsert(JSON.parse(body) as { records: SfRecord[] }), headers);
+    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c') {
+      const records = (JSON.parse(body) as { records: SfRecord[] }).records;
+      // An unknown field fails the whole request (400), as Salesforce does.
+      const known = new Set([
+        'attributes',
+        'CurrencyIsoCode',
+        ...this.describeFields('Attain_Commission__c')!.map((f) => String(f['name'])),
+      ]);
+      const unknown = records.flatMap((r) => Object.keys(r)).find((name) => !known.has(name));
+      if (unknown)
+        return send(
+          res,
+          400,
+          [
+            {
+              errorCode: 'INVALID_FIELD',
+              message: `No such column '${unknown}' on sobject of type Attain_Commission__c`,
+            },
+          ],
+          headers,
+        );
+      return send(res, 200, this.upsert({ records }), headers);
+    }
     if (route === 'DELETE /composite/sobjects')
       return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
     if (route === 'POST /jobs/query')
@@ -544,9 +566,16 @@ export class FakeOrg {
           field('Amount__c', 'currency'),
           field('Attainment__c', 'percent'),
           field('Trace__c', 'textarea'),
-          field('Period_Start__c', 'date'),
-          field('Period_End__c', 'date'),
-          field('Opportunity__c', 'reference', { relationshipName: 'Opportunity__r', referenceTo: ['Opportunity'] }),
+          ...(this.has('link-fields')
+            ? [
+                field('Period_Start__c', 'date'),
+                field('Period_End__c', 'date'),
+                field('Opportunity__c', 'reference', {
+                  relationshipName: 'Opportunity__r',
+                  referenceTo: ['Opportunity'],
+                }),
+              ]
+            : []),
           ...(this.has('dispute-fields')
             ? [
                 // The integration user reads the reason a rep wrote; it writes status and resolution.

@@ -15,11 +15,7 @@ import {
   type SourceComponent,
 } from '@salesforce/source-deploy-retrieve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  COMMISSION_FIELDS,
-  DISPUTE_FIELDS,
-  OPPORTUNITY_FIELD,
-} from '../../../connectors/salesforce/commission-target.js';
+import { COMMISSION_FIELDS, DISPUTE_FIELDS, LINK_FIELDS } from '../../../connectors/salesforce/commission-target.js';
 import { PACKAGE_PIECES } from '../../../connectors/salesforce/commission-setup.js';
 
 const ROOT = join(import.meta.dirname, '../../../connectors/salesforce/metadata');
@@ -75,7 +71,7 @@ describe('the Salesforce package resolves and converts with source-deploy-retrie
 
   it('holds every piece attain salesforce setup verifies, and nothing else', () => {
     const names = components.map((c) => `${c.type.name}:${c.fullName}`).sort();
-    const fields = [...COMMISSION_FIELDS, OPPORTUNITY_FIELD, ...DISPUTE_FIELDS]
+    const fields = [...COMMISSION_FIELDS, ...LINK_FIELDS, ...DISPUTE_FIELDS]
       .filter((f) => f.endsWith('__c'))
       .map((f) => `CustomField:Attain_Commission__c.${f}`);
     const expected = [
@@ -179,7 +175,7 @@ describe('the permission sets', () => {
     const fields = asList(writer['fieldPermissions'] as FieldPermission | FieldPermission[]);
     expect(fields.map((f) => f.field).sort()).toEqual(objectFields().sort());
     const editable = new Set(fields.filter((f) => truthy(f.editable)).map((f) => f.field.split('.')[1]));
-    const written = [...COMMISSION_FIELDS, OPPORTUNITY_FIELD, 'Dispute_Status__c', 'Dispute_Resolution__c'];
+    const written = [...COMMISSION_FIELDS, ...LINK_FIELDS, 'Dispute_Status__c', 'Dispute_Resolution__c'];
     for (const field of written) expect(editable.has(field), field).toBe(true);
     expect(editable.has('Dispute_Reason__c')).toBe(false);
     expect(fields.every((f) => truthy(f.readable))).toBe(true);

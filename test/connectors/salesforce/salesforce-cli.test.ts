@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMISSION_FIELDS, DISPUTE_FIELDS } from '../../../connectors/salesforce/commission-target.js';
+import { COMMISSION_FIELDS, DISPUTE_FIELDS, LINK_FIELDS } from '../../../connectors/salesforce/commission-target.js';
 import { runCli } from '../../cli/run-cli.js';
 import { FakeOrg } from './fake-org.js';
 
@@ -196,7 +196,7 @@ describe('the shipped metadata', () => {
 
   it('defines every field the write-back sets, with a unique external id', () => {
     const files = readdirSync(join(objectDir, 'fields')).map((f) => f.replace('.field-meta.xml', ''));
-    expect(files.sort()).toEqual([...COMMISSION_FIELDS, ...DISPUTE_FIELDS].sort());
+    expect(files.sort()).toEqual([...COMMISSION_FIELDS, ...LINK_FIELDS, ...DISPUTE_FIELDS].sort());
     const key = readFileSync(join(objectDir, 'fields', 'Attain_Key__c.field-meta.xml'), 'utf8');
     expect(key).toContain('<externalId>true</externalId>');
     expect(key).toContain('<unique>true</unique>');
