@@ -48,7 +48,7 @@ const OPPORTUNITY_ID = /^006[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
  * How Salesforce refuses a record whose lookup points at a deleted or unknown record: naming the
  * lookup, or naming no field at all (a refusal that names another field, Rep__c, is not this).
  */
-const BAD_REFERENCE = /Opportunity__c|(?:ENTITY_IS_DELETED|INVALID_CROSS_REFERENCE_KEY): [^(]*$/;
+const BAD_REFERENCE = /Opportunity__c|(?:ENTITY_IS_DELETED|INVALID_CROSS_REFERENCE_KEY):[^(]*$/;
 /** sObject Collections take at most 200 records per call. */
 export const COLLECTION_SIZE = 200;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
+import { commissionSchema, recordProperties } from '../../../connectors/hubspot/commission-object.js';
 import { VISIBILITY_SETTING } from '../../../connectors/hubspot/commission-visibility.js';
 import { DEAL_PROPERTIES, FakePortal, OAUTH_APP } from './fake-portal.js';
 
@@ -198,6 +199,36 @@ describe('attain hubspot setup', () => {
 });
 
 describe('what reps see', () => {
+  it('setup creates the object named by period, with component and amount, and the dispute properties', () => {
+    const schema = commissionSchema() as {
+      primaryDisplayProperty: string;
+      secondaryDisplayProperties: string[];
+      properties: { name: string; type: string }[];
+    };
+    expect([schema.primaryDisplayProperty, ...schema.secondaryDisplayProperties]).toEqual([
+      'period',
+      'component',
+      'amount',
+    ]);
+    expect(schema.properties.filter((p) => p.name.startsWith('attain_dispute'))).toEqual([
+      expect.objectContaining({ name: 'attain_dispute_reason', type: 'string' }),
+      expect.objectContaining({ name: 'attain_dispute_status', type: 'enumeration' }),
+      expect.objectContaining({ name: 'attain_dispute_resolution', type: 'string' }),
+    ]);
+    // Never written by the write-back.
+    const sent = recordProperties({
+      key: 'ae|101|2026-Q1|c',
+      repId: '101',
+      planId: 'ae',
+      period: '2026-Q1',
+      component: 'c',
+      amount: '1.00',
+      currency: 'USD',
+      trace: '{}',
+    });
+    expect(Object.keys(sent).filter((name) => name.startsWith('attain_dispute'))).toEqual([]);
+  });
+
   it("setup names records by period with component and amount under them, fixing an older object's display", async () => {
     const { portal: created, url } = await portal({
       display: { primaryDisplayProperty: 'attain_key', secondaryDisplayProperties: ['period', 'amount'] },
