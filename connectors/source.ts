@@ -85,6 +85,9 @@ export interface CommissionRecord {
    * `associatesDeals` links the record to it; the others ignore it.
    */
   dealId?: string;
+  /** First and last day of the payout period (`YYYY-MM-DD`), from `period` and the fiscal calendar. */
+  periodStart?: string;
+  periodEnd?: string;
 }
 
 /** Salesforce long text areas hold 131,072 characters; HubSpot text properties 65,536. */
@@ -111,6 +114,12 @@ export interface WritebackTarget {
   readonly name: string;
   /** Links each record to its `dealId`: then a record whose deal changes is sent again (the deal is part of its hash). */
   readonly associatesDeals?: boolean;
+  /**
+   * Bumped when the target starts writing fields it did not write before (Salesforce: the period
+   * dates and the opportunity lookup): part of every record's hash, so each record is sent once
+   * more to fill them. Absent: the hash is what it always was.
+   */
+  readonly fieldsVersion?: number;
   /** Creates or updates by `key` (an external id): safe to repeat. One outcome per record, any order. */
   upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]>;
   /** Deletes (or archives) records that no longer exist. `externalId` where known. */

@@ -16,7 +16,7 @@ import {
   type WritebackTarget,
 } from '../connectors/source.js';
 import type { Database } from '../src/db/index.js';
-import type { FiscalCalendar } from '../src/domain/periods.js';
+import { isoOfDay, type FiscalCalendar } from '../src/domain/periods.js';
 import { soleTracedDeal } from '../src/domain/trace.js';
 
 /** Separates the parts of a record's key; ids from a CRM never hold it. */
@@ -78,6 +78,7 @@ export async function readCommissionRecords(
       ...(quota ? { attainment: quota.attainment } : {}),
       trace: traceText(line.trace),
       ...(dealId === undefined ? {} : { dealId }),
+      ...(period ? { periodStart: isoOfDay(period.startDay), periodEnd: isoOfDay(period.endDay) } : {}),
     };
   });
 }
@@ -95,7 +96,7 @@ export function traceText(trace: unknown): string {
  * for a target that associates records to deals, and only when there is one, so the records of a
  * target that ignores it (and those without a deal) keep the hash they had before `dealId` existed.
  */
-export function recordHash(record: CommissionRecord, withDeal = false): string {
+export function recordHash(record: CommissionRecord, withDeal = false, fieldsVersion?: number): string {
   const values: unknown[] = [
     record.repId,
     record.planId,
@@ -107,6 +108,8 @@ export function recordHash(record: CommissionRecord, withDeal = false): string {
     record.trace,
   ];
   if (withDeal && record.dealId !== undefined) values.push({ deal: record.dealId });
+  // The period dates follow from `period` (and the calendar): they need no place of their own.
+  if (fieldsVersion !== undefined) values.push({ fields: fieldsVersion });
   return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
 }
 
@@ -135,7 +138,9 @@ export async function writeBackChanges(
         .execute()
     ).map((row) => [row.key, row]),
   );
-  const hashes = new Map(records.map((r) => [r.key, recordHash(r, target.associatesDeals === true)]));
+  const hashes = new Map(
+    records.map((r) => [r.key, recordHash(r, target.associatesDeals === true, target.fieldsVersion)]),
+  );
   const changed = records.filter((r) => {
     const known = state.get(r.key);
     return known === undefined || known.status !== 'ok' || known.hash !== hashes.get(r.key);

@@ -22,9 +22,11 @@ const BATCH = 100;
 interface PropertyDefinition {
   name: string;
   label: string;
-  type: 'string' | 'number';
-  fieldType: 'text' | 'textarea' | 'number';
+  type: 'string' | 'number' | 'enumeration';
+  fieldType: 'text' | 'textarea' | 'number' | 'select';
   hasUniqueValue?: boolean;
+  description?: string;
+  options?: { label: string; value: string; displayOrder: number }[];
 }
 
 export const COMMISSION_PROPERTIES: PropertyDefinition[] = [
@@ -38,16 +40,55 @@ export const COMMISSION_PROPERTIES: PropertyDefinition[] = [
   { name: 'trace', label: 'Trace', type: 'string', fieldType: 'textarea' },
 ];
 
+/**
+ * A rep's dispute: the rep fills the reason and sets the status to open on their own record;
+ * Attain settles it (status, resolution). The write-back never sends them (recordProperties), so
+ * a batch upsert, which sets only the properties it is given, leaves them as the rep wrote them,
+ * and they are no part of a record's hash.
+ */
+export const DISPUTE_PROPERTIES: PropertyDefinition[] = [
+  {
+    name: 'attain_dispute_reason',
+    label: 'Dispute reason',
+    type: 'string',
+    fieldType: 'textarea',
+    description: 'Why you think this line is wrong; set Dispute status to Open to raise it.',
+  },
+  {
+    name: 'attain_dispute_status',
+    label: 'Dispute status',
+    type: 'enumeration',
+    fieldType: 'select',
+    description: 'Open: raised by the rep. Resolved or Rejected: set by Attain when settled.',
+    options: [
+      { label: 'Open', value: 'open', displayOrder: 0 },
+      { label: 'Resolved', value: 'resolved', displayOrder: 1 },
+      { label: 'Rejected', value: 'rejected', displayOrder: 2 },
+    ],
+  },
+  {
+    name: 'attain_dispute_resolution',
+    label: 'Dispute resolution',
+    type: 'string',
+    fieldType: 'textarea',
+    description: 'Written by Attain when the dispute is settled.',
+  },
+];
+
+/** What a record shows as its name and under it (record page, association cards, search). */
+export const PRIMARY_DISPLAY_PROPERTY = 'period';
+export const SECONDARY_DISPLAY_PROPERTIES = ['component', 'amount'];
+
 /** The body of `POST /crm/v3/schemas`. */
 export function commissionSchema(): Record<string, unknown> {
   return {
     name: COMMISSION_OBJECT,
     labels: { singular: 'Commission', plural: 'Commissions' },
-    primaryDisplayProperty: KEY_PROPERTY,
-    secondaryDisplayProperties: ['period', 'amount'],
+    primaryDisplayProperty: PRIMARY_DISPLAY_PROPERTY,
+    secondaryDisplayProperties: SECONDARY_DISPLAY_PROPERTIES,
     searchableProperties: [KEY_PROPERTY, 'period', 'plan'],
     requiredProperties: [KEY_PROPERTY],
-    properties: COMMISSION_PROPERTIES,
+    properties: [...COMMISSION_PROPERTIES, ...DISPUTE_PROPERTIES],
     associatedObjects: ['DEAL'],
   };
 }
@@ -57,6 +98,8 @@ export interface RemoteSchema {
   name: string;
   fullyQualifiedName?: string;
   properties: { name: string; type: string; hasUniqueValue?: boolean }[];
+  primaryDisplayProperty?: string;
+  secondaryDisplayProperties?: string[];
   /** The object's association definitions (`associatedObjects: ['DEAL']` makes the one to deals, `0-3`). */
   associations?: { id?: string; fromObjectTypeId: string; toObjectTypeId: string; name?: string }[];
 }
@@ -103,13 +146,71 @@ export function schemaDifferences(schema: RemoteSchema): string[] {
 }
 
 export type SetupOutcome =
-  { created: true; objectTypeId: string } | { created: false; objectTypeId: string; differences: string[] };
+  | { created: true; objectTypeId: string }
+  | { created: false; objectTypeId: string; differences: string[]; updated: string[] };
 
-/** Creates the object, or verifies the existing one and lists how it differs. */
+/**
+ * What reps need of an object the write-back can already use: the dispute properties (missing
+ * ones are listed: adding a property is the admin's call) and the display properties.
+ */
+export function visibilityDifferences(schema: RemoteSchema): string[] {
+  const byName = new Map(schema.properties.map((p) => [p.name, p]));
+  return DISPUTE_PROPERTIES.flatMap((wanted) => {
+    const found = byName.get(wanted.name);
+    if (!found)
+      return [
+        `${COMMISSION_OBJECT} has no property ${wanted.name} (${wanted.type}, for disputes): add it in Settings › Objects › Commissions › Properties (${wanted.fieldType === 'select' ? 'dropdown select with the values open, resolved, rejected' : 'multi-line text'}), or delete the object and run attain hubspot setup`,
+      ];
+    return found.type === wanted.type
+      ? []
+      : [`${COMMISSION_OBJECT}.${wanted.name} is ${found.type}, expected ${wanted.type}`];
+  });
+}
+
+function displayMatches(schema: RemoteSchema): boolean {
+  return (
+    schema.primaryDisplayProperty === PRIMARY_DISPLAY_PROPERTY &&
+    (schema.secondaryDisplayProperties ?? []).join() === SECONDARY_DISPLAY_PROPERTIES.join()
+  );
+}
+
+/** The display properties differ from period (name), component and amount: setup sets them. */
+export function displayDifference(schema: RemoteSchema): string[] {
+  if (displayMatches(schema)) return [];
+  return [
+    `${COMMISSION_OBJECT} records are named by ${schema.primaryDisplayProperty ?? 'nothing'} with ${(schema.secondaryDisplayProperties ?? []).join(', ') || 'nothing'} under it, not by ${PRIMARY_DISPLAY_PROPERTY} with ${SECONDARY_DISPLAY_PROPERTIES.join(' and ')}: run attain hubspot setup (it sets them)`,
+  ];
+}
+
+/**
+ * Creates the object, or verifies the existing one and lists how it differs. The one change it
+ * makes to an existing object is its display properties (period; component and amount), which
+ * touches no record.
+ */
 export async function setupCommissionObject(api: HubspotApi): Promise<SetupOutcome> {
   const existing = await findCommissionSchema(api);
-  if (existing)
-    return { created: false, objectTypeId: existing.objectTypeId, differences: schemaDifferences(existing) };
+  if (existing) {
+    const updated: string[] = [];
+    if (!displayMatches(existing)) {
+      await api.request(`PATCH /crm/v3/schemas/${existing.objectTypeId}`, 'standard', {
+        method: 'PATCH',
+        path: `/crm/v3/schemas/${existing.objectTypeId}`,
+        body: {
+          primaryDisplayProperty: PRIMARY_DISPLAY_PROPERTY,
+          secondaryDisplayProperties: SECONDARY_DISPLAY_PROPERTIES,
+        },
+      });
+      updated.push(
+        `display properties: ${PRIMARY_DISPLAY_PROPERTY} as the record's name, ${SECONDARY_DISPLAY_PROPERTIES.join(' and ')} under it`,
+      );
+    }
+    return {
+      created: false,
+      objectTypeId: existing.objectTypeId,
+      differences: [...schemaDifferences(existing), ...visibilityDifferences(existing)],
+      updated,
+    };
+  }
   const created = await api.request<RemoteSchema>('POST /crm/v3/schemas', 'standard', {
     method: 'POST',
     path: '/crm/v3/schemas',

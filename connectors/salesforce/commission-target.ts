@@ -16,7 +16,7 @@ import type { SalesforceClient } from './salesforce-client.js';
 
 export const COMMISSION_OBJECT = 'Attain_Commission__c';
 export const EXTERNAL_ID_FIELD = 'Attain_Key__c';
-/** The fields a write sets, each checked by `attain salesforce setup`. */
+/** The fields every write sets: without one of them the write-back does not start. */
 export const COMMISSION_FIELDS = [
   'Attain_Key__c',
   'Rep__c',
@@ -27,6 +27,28 @@ export const COMMISSION_FIELDS = [
   'Attainment__c',
   'Trace__c',
 ] as const;
+/**
+ * Written where the org has them (a package deployed before they existed lacks them, and an
+ * unknown field fails a whole request): the period dates and the opportunity lookup.
+ */
+export const LINK_FIELDS = ['Period_Start__c', 'Period_End__c', 'Opportunity__c'] as const;
+/** The lookup to the one opportunity a line credits: the Opportunity's "Attain Commissions" related list. */
+export const OPPORTUNITY_FIELD = 'Opportunity__c';
+/**
+ * A rep's dispute, written by the rep (reason, status Open) and settled by Attain (status,
+ * resolution). The write-back never sends them, so an upsert (which sets only the fields it is
+ * given) leaves them as they are, and they are no part of a record's hash.
+ */
+export const DISPUTE_FIELDS = ['Dispute_Reason__c', 'Dispute_Status__c', 'Dispute_Resolution__c'] as const;
+/** Bumped from none by the link fields (connectors/source.ts `fieldsVersion`). */
+const FIELDS_VERSION = 2;
+/** A Salesforce record id: 15 or 18 characters; an Opportunity's start with its key prefix 006. */
+const OPPORTUNITY_ID = /^006[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
+/**
+ * How Salesforce refuses a record whose lookup points at a deleted or unknown record: naming the
+ * lookup, or naming no field at all (a refusal that names another field, Rep__c, is not this).
+ */
+const BAD_REFERENCE = /Opportunity__c|(?:ENTITY_IS_DELETED|INVALID_CROSS_REFERENCE_KEY):[^(]*$/;
 /** sObject Collections take at most 200 records per call. */
 export const COLLECTION_SIZE = 200;
 
@@ -42,12 +64,18 @@ export interface TargetSettings {
   multiCurrency: boolean;
   /** Records above which one Bulk API 2.0 ingest job is used. */
   ingestAbove: number;
+  /** The org has the LINK_FIELDS (default true). */
+  linkFields?: boolean;
   pollMs?: number;
   log: (message: string) => void;
 }
 
 /** The record as Salesforce stores it. Name is an autonumber in the shipped object: not set. */
-export function commissionFields(record: CommissionRecord, multiCurrency: boolean): Record<string, string | null> {
+export function commissionFields(
+  record: CommissionRecord,
+  multiCurrency: boolean,
+  linkFields = true,
+): Record<string, string | null> {
   return {
     [EXTERNAL_ID_FIELD]: record.key,
     OwnerId: record.repId,
@@ -60,7 +88,19 @@ export function commissionFields(record: CommissionRecord, multiCurrency: boolea
     // A Percent field stores 125 for 125 %; attainment is the ratio 1.25.
     Attainment__c: record.attainment === undefined ? null : ratioToPercent(record.attainment),
     Trace__c: record.trace,
+    ...(linkFields
+      ? {
+          Period_Start__c: record.periodStart ?? null,
+          Period_End__c: record.periodEnd ?? null,
+          [OPPORTUNITY_FIELD]: opportunityOf(record),
+        }
+      : {}),
   };
+}
+
+/** The line's one opportunity; none (the lookup cleared) for a line of several deals or a deal from elsewhere. */
+function opportunityOf(record: CommissionRecord): string | null {
+  return record.dealId !== undefined && OPPORTUNITY_ID.test(record.dealId) ? record.dealId : null;
 }
 
 /** `1.25` → `125`, exactly (a decimal point shift, no float). */
@@ -76,15 +116,43 @@ export function ratioToPercent(ratio: string): string {
 
 export class CommissionTarget implements WritebackTarget {
   readonly name = 'salesforce';
+  /** With the lookup, the deal is part of each record's hash: a line whose deal changes is sent again. */
+  readonly associatesDeals: boolean;
+  readonly fieldsVersion: number | undefined;
 
   constructor(
     private readonly client: SalesforceClient,
     private readonly settings: TargetSettings,
-  ) {}
+  ) {
+    this.associatesDeals = settings.linkFields !== false;
+    this.fieldsVersion = settings.linkFields !== false ? FIELDS_VERSION : undefined;
+  }
 
   async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     if (records.length === 0) return [];
-    if (records.length > this.settings.ingestAbove) return this.bulkUpsert(records);
+    const outcomes =
+      records.length > this.settings.ingestAbove ? await this.bulkUpsert(records) : await this.collections(records);
+    // A line whose opportunity is gone from Salesforce (deleted, say, and now clawed back) is
+    // refused whole for its lookup: written again without it, and reported as not linked.
+    const byKey = new Map(records.map((r) => [r.key, r]));
+    const unlinked = outcomes.filter((o) => {
+      const record = byKey.get(o.key);
+      return !o.ok && record && opportunityOf(record) !== null && BAD_REFERENCE.test(o.error ?? '');
+    });
+    if (unlinked.length === 0) return outcomes;
+    const reasons = new Map(unlinked.map((o) => [o.key, o.error ?? '']));
+    const again = await this.collections(unlinked.map((o) => ({ ...byKey.get(o.key)!, dealId: undefined })));
+    const retried = new Map(
+      again.map((o) => [
+        o.key,
+        o.ok ? { ...o, warning: `not linked to opportunity ${byKey.get(o.key)!.dealId}: ${reasons.get(o.key)}` } : o,
+      ]),
+    );
+    return outcomes.map((o) => retried.get(o.key) ?? o);
+  }
+
+  /** sObject Collections upserts, 200 records a call. */
+  private async collections(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     const outcomes: WritebackOutcome[] = [];
     for (let at = 0; at < records.length; at += COLLECTION_SIZE) {
       const chunk = records.slice(at, at + COLLECTION_SIZE);
@@ -92,7 +160,7 @@ export class CommissionTarget implements WritebackTarget {
         allOrNone: false,
         records: chunk.map((r) => ({
           attributes: { type: COMMISSION_OBJECT },
-          ...commissionFields(r, this.settings.multiCurrency),
+          ...commissionFields(r, this.settings.multiCurrency, this.settings.linkFields !== false),
         })),
       };
       // PATCH by external id: safe to repeat, so the client's retries are safe too.
@@ -101,7 +169,7 @@ export class CommissionTarget implements WritebackTarget {
         path: `/composite/sobjects/${COMMISSION_OBJECT}/${EXTERNAL_ID_FIELD}`,
         body,
       });
-      // The answer is in input order (CRM-NOTES).
+      // The answer is in input order.
       chunk.forEach((record, i) => outcomes.push(outcomeOf(record.key, response.body[i])));
     }
     return outcomes;
@@ -171,7 +239,9 @@ export class CommissionTarget implements WritebackTarget {
     });
     const jobId = created.body.id;
     this.settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} commission records`);
-    const rows = records.map((r) => commissionFields(r, this.settings.multiCurrency));
+    const rows = records.map((r) =>
+      commissionFields(r, this.settings.multiCurrency, this.settings.linkFields !== false),
+    );
     // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
     const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
     await this.client.request({

@@ -12,7 +12,7 @@ import type {
   SyncStore,
   WritebackTarget,
 } from '../source.js';
-import { commissionObjectProblems } from './commission-setup.js';
+import { commissionObjectProblems, missingLinkFields } from './commission-setup.js';
 import { CommissionTarget } from './commission-target.js';
 import { pullAll } from './incremental-pull.js';
 import { SchemaReader, assertNoProblems, readOrgSchema, type OrgSchema } from './org-schema.js';
@@ -102,8 +102,14 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
       'the write-back object is not ready (attain salesforce setup says more)',
     );
     const org = await this.orgSchema();
+    const missing = await missingLinkFields(this.schema);
+    if (missing.length > 0)
+      this.options.log(
+        `salesforce: Attain_Commission__c has no ${missing.join(', ')}: lines are written without period dates and opportunity; deploy the package again (attain salesforce setup says how)`,
+      );
     return new CommissionTarget(this.client, {
       multiCurrency: org.multiCurrency,
+      linkFields: missing.length === 0,
       ingestAbove: this.options.config.bulk?.ingestAbove ?? DEFAULT_BULK_ABOVE,
       log: this.options.log,
       ...(this.tuning.bulkPollMs ? { pollMs: this.tuning.bulkPollMs } : {}),

@@ -10,11 +10,14 @@ import { Command } from 'commander';
 import { parseAttainConfig, type HubspotConfig } from '../../config/attain-schema.js';
 import { ConfigError } from '../../config/errors.js';
 import {
+  displayDifference,
   findCommissionSchema,
   schemaDifferences,
   setupCommissionObject,
+  visibilityDifferences,
   COMMISSION_OBJECT,
 } from '../../connectors/hubspot/commission-object.js';
+import { commissionVisibility, type VisibilityReport } from '../../connectors/hubspot/commission-visibility.js';
 import { dealPropertyMap, stageTable } from '../../connectors/hubspot/deal-mapping.js';
 import { HubspotApi, OAUTH_TOKEN_PATH } from '../../connectors/hubspot/hubspot-api.js';
 import {
@@ -59,6 +62,7 @@ const DEFAULT_SCOPES = [
   'crm.schemas.custom.write',
   'crm.objects.custom.read',
   'crm.objects.custom.write',
+  'settings.users.read',
 ];
 
 /** attain.yaml alone, validated as `run` would: connecting a portal needs no plans yet. */
@@ -82,6 +86,7 @@ async function hubspotConfig(dir: string): Promise<HubspotConfig & { writebackEn
 async function check(config: HubspotConfig & { writebackEnabled: boolean }, out: Writable): Promise<number> {
   const api = new HubspotApi(config, () => undefined);
   const problems: string[] = [];
+  let visibility: VisibilityReport | undefined;
   let worst: number = ExitCode.ok;
   const attempt = async (what: string, work: () => Promise<void>) => {
     try {
@@ -132,7 +137,11 @@ async function check(config: HubspotConfig & { writebackEnabled: boolean }, out:
           problems.push(
             `the portal has no ${COMMISSION_OBJECT} object: run attain hubspot setup (custom objects need an Enterprise portal)`,
           );
-        else problems.push(...schemaDifferences(schema));
+        else
+          problems.push(...schemaDifferences(schema), ...visibilityDifferences(schema), ...displayDifference(schema));
+      });
+      await attempt('who sees commission records (settings.users.read)', async () => {
+        visibility = await commissionVisibility(api);
       });
     }
   } catch (error) {
@@ -145,6 +154,11 @@ async function check(config: HubspotConfig & { writebackEnabled: boolean }, out:
       problems.push(
         `source.hubspot.rateLimit.perTenSeconds is ${config.rateLimit.perTenSeconds} but the portal allows ${max}: set it to ${max}`,
       );
+  }
+  if (visibility) {
+    out.write("Reps' seats (records are owned by the rep):\n");
+    for (const line of visibility.problems) out.write(`  ✗ ${line}\n`);
+    for (const line of visibility.notes) out.write(`  • ${line}\n`);
   }
   if (problems.length === 0) {
     out.write('No problems found.\n');
@@ -162,6 +176,7 @@ async function setup(config: HubspotConfig, out: Writable): Promise<number> {
     out.write(`Created the ${COMMISSION_OBJECT} object (${outcome.objectTypeId}).\n`);
     return ExitCode.ok;
   }
+  for (const change of outcome.updated) out.write(`Set the ${COMMISSION_OBJECT} object's ${change}.\n`);
   if (outcome.differences.length === 0) {
     out.write(`The ${COMMISSION_OBJECT} object (${outcome.objectTypeId}) exists and matches.\n`);
     return ExitCode.ok;

@@ -26,7 +26,9 @@ export function salesforceCommand(context: CommandContext): Command {
     .action(async () => context.exit(await check(context)));
   command
     .command('setup')
-    .description('check that Attain_Commission__c and its fields exist and are writable; print what is missing')
+    .description(
+      'verify the deployed package (object, fields, permission sets, tab, list views, layouts, report type, report, dashboard); print what is missing and the command that deploys it',
+    )
     .action(async () => context.exit(await setup(context)));
   command
     .command('login')
@@ -111,24 +113,32 @@ async function check(context: CommandContext): Promise<number> {
 
 async function setup(context: CommandContext): Promise<number> {
   const { createSalesforceConnector } = await import('../../connectors/salesforce/index.js');
-  const { commissionObjectProblems } = await import('../../connectors/salesforce/commission-setup.js');
+  const { commissionObjectProblems, packageChecks } = await import('../../connectors/salesforce/commission-setup.js');
   const dir = resolve(context.workspace());
   const config = await salesforceConfig(dir);
+  const { out } = context;
   const connector = createSalesforceConnector({
     config,
     workspaceDir: dir,
     env: process.env,
-    log: (m) => context.out.write(`${m}\n`),
+    log: (m) => out.write(`${m}\n`),
   });
   try {
     const problems = await commissionObjectProblems(connector.schema);
-    if (problems.length === 0) {
-      context.out.write('Attain_Commission__c and its fields exist and are writable: write-back is ready\n');
-      return ExitCode.ok;
+    if (problems.length === 0)
+      out.write('Attain_Commission__c and its fields exist and are writable: write-back is ready\n');
+    else {
+      out.write('Attain_Commission__c is not ready:\n');
+      writeProblems(out, problems);
     }
-    context.out.write('Attain_Commission__c is not ready:\n');
-    writeProblems(context.out, problems);
-    return ExitCode.usage;
+    const checks = await packageChecks(connector.schema, connector.client);
+    const missing = checks.flatMap((c) => (c.problem ? [c.problem] : []));
+    if (checks.length > 0) {
+      out.write('For reps and managers (as the integration user sees the org):\n');
+      for (const c of checks) if (!c.problem) out.write(`  ✓ ${c.piece}${c.detail ? `: ${c.detail}` : ''}\n`);
+      writeProblems(out, missing);
+    }
+    return problems.length === 0 && missing.length === 0 ? ExitCode.ok : ExitCode.usage;
   } finally {
     await connector.close();
   }

@@ -163,6 +163,10 @@ forEachBackend((backend) => {
     expect(recordHash({ ...base, dealId: '1' }, true)).not.toBe(noDeal);
     expect(recordHash({ ...base, dealId: '1' }, true)).not.toBe(recordHash({ ...base, dealId: '2' }, true));
     expect(recordHash({ ...base, dealId: '1' }, false)).toBe(noDeal);
+    // A target's fields version moves every hash (each record is sent once more to fill new fields);
+    // the period dates follow from the period and never move it.
+    expect(recordHash(base, true, 2)).not.toBe(noDeal);
+    expect(recordHash({ ...base, periodStart: '2026-01-01', periodEnd: '2026-01-31' }, true)).toBe(noDeal);
   });
 
   it('cuts a trace too long for a CRM text field, and says where the whole one is', () => {

@@ -59,6 +59,23 @@ describe('HubSpot write-back when a batch is refused whole', () => {
   };
   afterEach(async () => portal.stop());
 
+  it('never sends the dispute properties, so a dispute a rep raised survives the next write-back', async () => {
+    await start();
+    const target = await openCommissionTarget(api);
+    await target.upsert([record(1)]);
+    // The rep raises a dispute on their record in HubSpot.
+    const row = portal.commissions.get(record(1).key)!;
+    Object.assign(row.properties, { attain_dispute_reason: 'Missing the Acme deal', attain_dispute_status: 'open' });
+    await target.upsert([record(1, { amount: '250.00' })]);
+    expect(portal.commissions.get(record(1).key)!.properties).toMatchObject({
+      amount: '250.00',
+      attain_dispute_reason: 'Missing the Acme deal',
+      attain_dispute_status: 'open',
+    });
+    for (const sent of portal.upserts)
+      expect(Object.keys(sent.properties).filter((name) => name.startsWith('attain_dispute'))).toEqual([]);
+  });
+
   it("bisects a refused upsert batch: only the bad records fail, with HubSpot's message; the others are written once", async () => {
     await start();
     const records = Array.from({ length: 120 }, (_, i) => record(i));

@@ -49,6 +49,10 @@ export interface FakePortalOptions {
   commissionAssociations?: { id: string; fromObjectTypeId: string; toObjectTypeId: string; name: string }[];
   /** The `attain_commission` schema's properties, when they should differ from what Attain creates. */
   commissionProperties?: { name: string; type: string; fieldType: string; hasUniqueValue?: boolean }[];
+  /** An existing object's display properties (default: what setup creates). */
+  display?: { primaryDisplayProperty?: string; secondaryDisplayProperties?: string[] };
+  /** False: the app lacks settings.users.read, and the Users API answers 403. */
+  usersScope?: boolean;
   /** The search's result cap per query (HubSpot's is 10,000): a page reaching past it is a 400. */
   searchCap?: number;
   /** Deal properties the portal has (default DEAL_PROPERTIES). */
@@ -100,6 +104,10 @@ export class FakePortal {
   }
 
   owners: FakeOwner[] = [];
+  /** Owner ids whose users are Super Admins. */
+  superAdmins = new Set<string>();
+  /** The object's display properties as created or last updated. */
+  private display: Record<string, unknown> = {};
   splits = new Map<string, { owner: string; fraction: string }[]>();
   /** attain_key → record. */
   commissions = new Map<string, CommissionRow>();
@@ -280,7 +288,40 @@ export class FakePortal {
       case 'POST /crm/v3/schemas':
         this.schemaCreated = true;
         this.createdAssociatedObjects = (json['associatedObjects'] as string[] | undefined) ?? [];
+        this.display = {
+          primaryDisplayProperty: json['primaryDisplayProperty'],
+          secondaryDisplayProperties: json['secondaryDisplayProperties'],
+        };
         return send(201, this.schema());
+      case `PATCH /crm/v3/schemas/${SCHEMA.objectTypeId}`:
+        // Update an object's definition: only the fields given change (CRM API, Schemas, "Update").
+        for (const key of ['primaryDisplayProperty', 'secondaryDisplayProperties'])
+          if (key in json) this.display[key] = json[key];
+        return send(200, this.schema());
+      case 'GET /settings/v3/users': {
+        // Users API (settings/v3/users): id is a string, superAdmin a boolean.
+        if (this.options.usersScope === false)
+          return send(403, {
+            status: 'error',
+            message: "This app hasn't been granted all required scopes to make this call.",
+            category: 'MISSING_SCOPES',
+            errors: [
+              {
+                message: 'One or more of the following scopes are required.',
+                context: { requiredGranularScopes: ['settings.users.read'] },
+              },
+            ],
+          });
+        return send(200, {
+          results: this.owners.map((o) => ({
+            id: String(Number(o.id)),
+            email: o.email ?? `${o.id}@acme.test`,
+            roleIds: [],
+            primaryTeamId: '1',
+            superAdmin: this.superAdmins.has(o.id),
+          })),
+        });
+      }
     }
     const association =
       /^\/crm\/v4\/associations\/(2-\d+|attain_commission)\/(0-3|deals?)\/batch\/(read|archive|associate\/default)$/.exec(
@@ -371,6 +412,8 @@ export class FakePortal {
   private schema(): Record<string, unknown> {
     return {
       ...SCHEMA,
+      ...(this.options.display !== undefined && this.options.display),
+      ...Object.fromEntries(Object.entries(this.display).filter(([, v]) => v !== undefined)),
       ...(this.options.commissionProperties && { properties: this.options.commissionProperties }),
       ...(this.createdAssociatedObjects && {
         associations: this.createdAssociatedObjects.map((name, i) => ({
@@ -660,8 +703,13 @@ const SCHEMA = {
     { name: 'currency', type: 'string', fieldType: 'text' },
     { name: 'attainment', type: 'number', fieldType: 'number' },
     { name: 'trace', type: 'string', fieldType: 'textarea' },
+    { name: 'attain_dispute_reason', type: 'string', fieldType: 'textarea' },
+    { name: 'attain_dispute_status', type: 'enumeration', fieldType: 'select' },
+    { name: 'attain_dispute_resolution', type: 'string', fieldType: 'textarea' },
     { name: 'hubspot_owner_id', type: 'enumeration', fieldType: 'select' },
   ],
+  primaryDisplayProperty: 'period',
+  secondaryDisplayProperties: ['component', 'amount'],
   // A portal whose object was made by `attain hubspot setup` (`associatedObjects: ['DEAL']`).
   associations: [{ id: '27', fromObjectTypeId: '2-123', toObjectTypeId: '0-3', name: 'attain_commission_to_deal' }],
 };

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
+import { commissionSchema, recordProperties } from '../../../connectors/hubspot/commission-object.js';
+import { VISIBILITY_SETTING } from '../../../connectors/hubspot/commission-visibility.js';
 import { DEAL_PROPERTIES, FakePortal, OAUTH_APP } from './fake-portal.js';
 
 const TOKEN = 'pat-na1-cli-secret-token';
@@ -70,7 +72,10 @@ describe('attain hubspot check', () => {
       '  ok    deal pipelines and stages',
       '  ok    deal search (crm.objects.deals.read)',
       '  ok    attain_commission object (crm.schemas.custom.read)',
+      '  ok    who sees commission records (settings.users.read)',
       '  rate limit: 190 requests per 10 s (attain.yaml: 190)',
+      "Reps' seats (records are owned by the rep):",
+      `  • HubSpot's API does not show seat permissions: make sure of ${VISIBILITY_SETTING}`,
       'No problems found.',
       '',
     ]);
@@ -182,11 +187,88 @@ describe('attain hubspot setup', () => {
         '  - attain_commission.attain_key must have unique values (hasUniqueValue) to upsert by it: recreate the property',
         '  - attain_commission.amount is string, expected number',
         '  - attain_commission has no property trace (string): add it in HubSpot or delete the object and run attain hubspot setup',
+        '  - attain_commission has no property attain_dispute_reason (string, for disputes): add it in Settings › Objects › Commissions › Properties (multi-line text), or delete the object and run attain hubspot setup',
+        '  - attain_commission has no property attain_dispute_status (enumeration, for disputes): add it in Settings › Objects › Commissions › Properties (dropdown select with the values open, resolved, rejected), or delete the object and run attain hubspot setup',
+        '  - attain_commission has no property attain_dispute_resolution (string, for disputes): add it in Settings › Objects › Commissions › Properties (multi-line text), or delete the object and run attain hubspot setup',
         '',
       ].join('\n'),
     );
     // Verifying never changes the portal's object.
     expect(created.log.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});
+
+describe('what reps see', () => {
+  it('setup creates the object named by period, with component and amount, and the dispute properties', () => {
+    const schema = commissionSchema() as {
+      primaryDisplayProperty: string;
+      secondaryDisplayProperties: string[];
+      properties: { name: string; type: string }[];
+    };
+    expect([schema.primaryDisplayProperty, ...schema.secondaryDisplayProperties]).toEqual([
+      'period',
+      'component',
+      'amount',
+    ]);
+    expect(schema.properties.filter((p) => p.name.startsWith('attain_dispute'))).toEqual([
+      expect.objectContaining({ name: 'attain_dispute_reason', type: 'string' }),
+      expect.objectContaining({ name: 'attain_dispute_status', type: 'enumeration' }),
+      expect.objectContaining({ name: 'attain_dispute_resolution', type: 'string' }),
+    ]);
+    // Never written by the write-back.
+    const sent = recordProperties({
+      key: 'ae|101|2026-Q1|c',
+      repId: '101',
+      planId: 'ae',
+      period: '2026-Q1',
+      component: 'c',
+      amount: '1.00',
+      currency: 'USD',
+      trace: '{}',
+    });
+    expect(Object.keys(sent).filter((name) => name.startsWith('attain_dispute'))).toEqual([]);
+  });
+
+  it("setup names records by period with component and amount under them, fixing an older object's display", async () => {
+    const { portal: created, url } = await portal({
+      display: { primaryDisplayProperty: 'attain_key', secondaryDisplayProperties: ['period', 'amount'] },
+    });
+    const dir = workspace('setup-display', tokenAuth(url));
+    const first = await runCli(['--workspace', dir, 'hubspot', 'setup']);
+    expect(first.out).toBe(
+      [
+        "Set the attain_commission object's display properties: period as the record's name, component and amount under it.",
+        'The attain_commission object (2-123) exists and matches.',
+        '',
+      ].join('\n'),
+    );
+    expect(first.code).toBe(0);
+    expect(created.log.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual(['/crm/v3/schemas/2-123']);
+    const second = await runCli(['--workspace', dir, 'hubspot', 'setup']);
+    expect(second.out).toBe('The attain_commission object (2-123) exists and matches.\n');
+    expect(created.log.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+
+  it('check names reps who are Super Admins (they see every commission) and prints the setting to make', async () => {
+    const { portal: created, url } = await portal({ perTenSeconds: 190 });
+    created.owners.push({ id: '102', email: 'bo@example.com', firstName: 'Bo', lastName: 'Chen' });
+    created.superAdmins.add('102');
+    const result = await runCli(['--workspace', workspace('check-admins', tokenAuth(url)), 'hubspot', 'check']);
+    expect(result.out).toContain('  ok    who sees commission records (settings.users.read)');
+    expect(result.out).toContain(
+      "  ✗ 1 owner is a Super Admin and sees every rep's commissions, whatever their permissions: bo@example.com",
+    );
+    expect(result.out).not.toContain('ana@example.com');
+    expect(result.out).toContain('CRM Objects › Commissions: View "Their commissions" (owned only)');
+  });
+
+  it('check without settings.users.read says what it cannot tell, and still prints the setting', async () => {
+    const { url } = await portal({ perTenSeconds: 190, usersScope: false });
+    const result = await runCli(['--workspace', workspace('check-no-users', tokenAuth(url)), 'hubspot', 'check']);
+    expect(result.out).toContain('cannot tell which reps are Super Admins');
+    expect(result.out).toContain('settings.users.read');
+    expect(result.out).toContain('CRM Objects › Commissions: View "Their commissions" (owned only)');
+    expect(result.code).toBe(0);
   });
 });
 

@@ -34,7 +34,24 @@ export interface FakeOrgOptions {
   commissionWritable?: boolean;
   /** Extra Opportunity fields (custom ones) with their describe type. */
   extraOpportunityFields?: Record<string, string>;
+  /** Pieces of the shipped package absent from the org (all present with the object by default). */
+  missingPieces?: PackagePiece[];
 }
+
+export type PackagePiece =
+  | 'reader'
+  | 'reader-assignments'
+  | 'writer'
+  | 'tab'
+  | 'list-views'
+  | 'compact-layout'
+  | 'layout'
+  | 'opportunity-related-list'
+  | 'report-type'
+  | 'report'
+  | 'dashboard'
+  | 'dispute-fields'
+  | 'link-fields';
 
 export interface CommissionRow extends SfRecord {
   Id: string;
@@ -195,6 +212,8 @@ export class FakeOrg {
         headers,
       );
     }
+    const piece = this.packageRead(route);
+    if (piece) return send(res, piece.status, piece.body, headers);
     if (route === 'GET /query' || route === 'GET /queryAll') {
       const batch = Number(/batchSize=(\d+)/.exec(String(req.headers['sforce-query-options'] ?? ''))?.[1] ?? 2000);
       const result = this.soql(url.searchParams.get('q') ?? '', path === '/queryAll');
@@ -209,8 +228,29 @@ export class FakeOrg {
     }
     const more = /^GET \/query(?:All)?\/(01g[\w-]+)$/.exec(route);
     if (more) return send(res, 200, this.nextPage(more[1]!, version[1]!), headers);
-    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c')
-      return send(res, 200, this.upsert(JSON.parse(body) as { records: SfRecord[] }), headers);
+    if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c') {
+      const records = (JSON.parse(body) as { records: SfRecord[] }).records;
+      // An unknown field fails the whole request (400), as Salesforce does.
+      const known = new Set([
+        'attributes',
+        'CurrencyIsoCode',
+        ...this.describeFields('Attain_Commission__c')!.map((f) => String(f['name'])),
+      ]);
+      const unknown = records.flatMap((r) => Object.keys(r)).find((name) => !known.has(name));
+      if (unknown)
+        return send(
+          res,
+          400,
+          [
+            {
+              errorCode: 'INVALID_FIELD',
+              message: `No such column '${unknown}' on sobject of type Attain_Commission__c`,
+            },
+          ],
+          headers,
+        );
+      return send(res, 200, this.upsert({ records }), headers);
+    }
     if (route === 'DELETE /composite/sobjects')
       return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
     if (route === 'POST /jobs/query')
@@ -304,6 +344,191 @@ export class FakeOrg {
     ].filter((name) => !this.options.hidden?.includes(name));
   }
 
+  private has(piece: PackagePiece): boolean {
+    return this.options.commissionObject !== false && !this.options.missingPieces?.includes(piece);
+  }
+
+  /**
+   * The reads `attain salesforce setup` makes of the package, shaped as the REST API Developer Guide
+   * documents them: Tabs (`/tabs`), List Views (`/sobjects/X/listviews`), Describe Compact Layouts,
+   * Describe Layouts (`/sobjects/X/describe/layouts`, with `relatedLists`), and the Analytics REST
+   * API's Report Type List (`/analytics/reportTypes`, report types grouped by category).
+   */
+  private packageRead(route: string): { status: number; body: unknown } | undefined {
+    const object = 'Attain_Commission__c';
+    const ok = (body: unknown) => ({ status: 200, body });
+    if (route === 'GET /tabs') {
+      return ok([
+        {
+          colors: [{ color: 'fcb95b', context: 'primary', theme: 'theme4' }],
+          custom: false,
+          iconUrl: `${this.url}/img/icon/opportunities32.png`,
+          icons: [],
+          label: 'Opportunities',
+          miniIconUrl: `${this.url}/img/icon/opportunities16.png`,
+          name: 'standard-Opportunity',
+          sobjectName: 'Opportunity',
+          url: `${this.url}/006/o`,
+        },
+        ...(this.has('tab')
+          ? [
+              {
+                colors: [{ color: 'a094ed', context: 'primary', theme: 'theme4' }],
+                custom: true,
+                iconUrl: `${this.url}/img/icon/creditCard32.png`,
+                icons: [],
+                label: 'Attain Commissions',
+                miniIconUrl: `${this.url}/img/icon/creditCard16.png`,
+                name: object,
+                sobjectName: object,
+                url: `${this.url}/a00/o`,
+              },
+            ]
+          : []),
+      ]);
+    }
+    if (route === `GET /sobjects/${object}/listviews`) {
+      const views = this.has('list-views')
+        ? [
+            ['00B000000000001AAA', 'My_Commissions', 'My commissions'],
+            ['00B000000000002AAA', 'This_Period', 'This period'],
+            ['00B000000000003AAA', 'Disputed', 'Disputed'],
+          ]
+        : [];
+      return ok({
+        done: true,
+        listviews: views.map(([id, developerName, label]) => ({
+          describeUrl: `/services/data/v62.0/sobjects/${object}/listviews/${id}/describe`,
+          developerName,
+          id,
+          label,
+          resultsUrl: `/services/data/v62.0/sobjects/${object}/listviews/${id}/results`,
+          soqlCompatible: true,
+          url: `/services/data/v62.0/sobjects/${object}/listviews/${id}`,
+        })),
+        nextRecordsUrl: null,
+        size: views.length,
+        sobjectType: object,
+      });
+    }
+    if (route === `GET /sobjects/${object}/describe/compactLayouts`) {
+      const ours = {
+        actions: [],
+        fieldItems: [],
+        id: '0AH000000000001AAA',
+        imageItems: [],
+        label: 'Attain Commission Compact',
+        name: 'Attain_Commission_Compact',
+        objectType: object,
+      };
+      const system = {
+        actions: [],
+        fieldItems: [],
+        id: null,
+        imageItems: [],
+        label: 'System Default',
+        name: 'SYSTEM',
+        objectType: object,
+      };
+      return ok({
+        compactLayouts: this.has('compact-layout') ? [system, ours] : [system],
+        defaultCompactLayoutId: this.has('compact-layout') ? ours.id : null,
+        recordTypeCompactLayoutMappings: [],
+        urls: {},
+      });
+    }
+    const layouts = /^GET \/sobjects\/(Attain_Commission__c|Opportunity)\/describe\/layouts$/.exec(route);
+    if (layouts) {
+      const item = (value: string) => ({
+        editableForNew: false,
+        editableForUpdate: false,
+        label: value,
+        layoutComponents: [{ details: { name: value }, displayLines: 1, tabOrder: 1, type: 'Field', value }],
+        placeholder: false,
+        required: false,
+      });
+      const section = (heading: string, fields: string[]) => ({
+        collapsed: false,
+        columns: 1,
+        heading,
+        layoutRows: fields.map((f) => ({ layoutItems: [item(f)], numItems: 1 })),
+        layoutSectionId: '01B000000000001AAA',
+        parentLayoutId: '00h000000000001AAA',
+        rows: fields.length,
+        tabOrder: 'TopToBottom',
+        useCollapsibleSection: false,
+        useHeading: true,
+      });
+      const forCommission = layouts[1] === object;
+      const detail = forCommission
+        ? this.has('layout')
+          ? [
+              section('Commission', ['Name', 'Amount__c', 'Period__c']),
+              section('Dispute', ['Dispute_Status__c', 'Dispute_Reason__c']),
+              section('How it was computed', ['Trace__c']),
+            ]
+          : [section('Information', ['Name', 'OwnerId'])]
+        : [section('Opportunity Information', ['Name', 'Amount', 'CloseDate'])];
+      const related =
+        !forCommission && this.has('opportunity-related-list')
+          ? [
+              {
+                buttons: [],
+                columns: [],
+                custom: true,
+                field: 'Opportunity__c',
+                label: 'Attain Commissions',
+                limitRows: 5,
+                name: 'Attain_Commissions__r',
+                sobject: object,
+                sort: [],
+              },
+            ]
+          : [];
+      return ok({
+        layouts: [
+          { detailLayoutSections: detail, editLayoutSections: [], id: '00h000000000001AAA', relatedLists: related },
+        ],
+        recordTypeMappings: [],
+        recordTypeSelectorRequired: [false],
+      });
+    }
+    if (route === 'GET /analytics/reportTypes') {
+      return ok([
+        {
+          label: 'Opportunities',
+          reportTypes: [
+            {
+              describeUrl: '/services/data/v62.0/analytics/reportTypes/Opportunity',
+              isHidden: false,
+              label: 'Opportunities',
+              supportsJoinedFormat: true,
+              type: 'Opportunity',
+            },
+          ],
+        },
+        ...(this.has('report-type')
+          ? [
+              {
+                label: 'Other Reports',
+                reportTypes: [
+                  {
+                    describeUrl:
+                      '/services/data/v62.0/analytics/reportTypes/Attain_Commissions_with_Reps_and_Opportunities__c',
+                    isHidden: false,
+                    label: 'Attain Commissions with Reps and Opportunities',
+                    supportsJoinedFormat: true,
+                    type: 'Attain_Commissions_with_Reps_and_Opportunities__c',
+                  },
+                ],
+              },
+            ]
+          : []),
+      ]);
+    }
+    return undefined;
+  }
+
   private describeFields(object: string): SfRecord[] | undefined {
     if (!this.objectNames().includes(object)) return undefined;
     // Without edit permission on the object, Salesforce describes each field as neither createable nor updateable.
@@ -341,6 +566,24 @@ export class FakeOrg {
           field('Amount__c', 'currency'),
           field('Attainment__c', 'percent'),
           field('Trace__c', 'textarea'),
+          ...(this.has('link-fields')
+            ? [
+                field('Period_Start__c', 'date'),
+                field('Period_End__c', 'date'),
+                field('Opportunity__c', 'reference', {
+                  relationshipName: 'Opportunity__r',
+                  referenceTo: ['Opportunity'],
+                }),
+              ]
+            : []),
+          ...(this.has('dispute-fields')
+            ? [
+                // The integration user reads the reason a rep wrote; it writes status and resolution.
+                field('Dispute_Reason__c', 'textarea', { createable: false, updateable: false }),
+                field('Dispute_Status__c', 'picklist'),
+                field('Dispute_Resolution__c', 'textarea'),
+              ]
+            : []),
           field('OwnerId', 'reference'),
         ];
       default:
@@ -400,6 +643,29 @@ export class FakeOrg {
         return [{ Id: '00D000000000001AAA', DefaultCurrencyIsoCode: 'USD' }];
       case 'Attain_Commission__c':
         return [...this.commissions.values()];
+      case 'PermissionSet':
+        return [
+          ...(this.has('reader') ? [{ Id: '0PS000000000001AAA', Name: 'Attain_Commission_Reader' }] : []),
+          ...(this.has('writer') ? [{ Id: '0PS000000000002AAA', Name: 'Attain_Commission_Writer' }] : []),
+        ];
+      case 'PermissionSetAssignment':
+        return [
+          // Two reps hold the reader permission set.
+          ...(this.has('reader') && this.has('reader-assignments')
+            ? ['005000000000002AAA', '005000000000003AAA'].map((id, i) => ({
+                Id: `0Pa00000000000${i}AAA`,
+                AssigneeId: id,
+                PermissionSetId: '0PS000000000001AAA',
+              }))
+            : []),
+          ...(this.has('writer')
+            ? [{ Id: '0Pa000000000099AAA', AssigneeId: '005000000000001AAA', PermissionSetId: '0PS000000000002AAA' }]
+            : []),
+        ];
+      case 'Report':
+        return this.has('report') ? [{ Id: '00O000000000001AAA', DeveloperName: 'Team_Commissions' }] : [];
+      case 'Dashboard':
+        return this.has('dashboard') ? [{ Id: '01Z000000000001AAA', DeveloperName: 'Team_Commissions' }] : [];
     }
     return undefined;
   }
@@ -440,12 +706,23 @@ export class FakeOrg {
           ],
         };
       }
+      const opportunity = record['Opportunity__c'];
+      if (typeof opportunity === 'string' && opportunity !== '' && opportunity !== '#N/A') {
+        const found = this.opportunities.get(opportunity);
+        // A lookup to a deleted record: Salesforce refuses the record, naming no field.
+        if (!found || found['IsDeleted'] === true)
+          return {
+            success: false,
+            errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
+          };
+      }
       const key = String(record['Attain_Key__c']);
       const existing = this.commissions.get(key);
       const { attributes, ...fields } = record;
       void attributes;
       const id = existing?.Id ?? `a00${String(this.commissions.size + 1).padStart(15, '0')}`;
-      this.commissions.set(key, { ...fields, Id: id, Attain_Key__c: key });
+      // An upsert sets the fields it is given and leaves the others (a rep's dispute) as they are.
+      this.commissions.set(key, { ...existing, ...fields, Id: id, Attain_Key__c: key });
       return { id, success: true, errors: [], created: !existing };
     });
   }

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMISSION_FIELDS } from '../../../connectors/salesforce/commission-target.js';
+import { COMMISSION_FIELDS, DISPUTE_FIELDS, LINK_FIELDS } from '../../../connectors/salesforce/commission-target.js';
 import { runCli } from '../../cli/run-cli.js';
 import { FakeOrg } from './fake-org.js';
 
@@ -93,10 +93,80 @@ describe('attain salesforce', () => {
   it('setup: says what is missing, or that write-back is ready', async () => {
     const missing = await runCli(['--workspace', workspaceFor(bare, 'setup-bad'), 'salesforce', 'setup']);
     expect(missing.code).toBe(2);
-    expect(missing.out).toContain('sf project deploy start --source-dir force-app');
+    expect(missing.out).toContain('sf project deploy start --source-dir connectors/salesforce/metadata/force-app');
     const ready = await runCli(['--workspace', workspaceFor(org, 'setup-ok'), 'salesforce', 'setup']);
-    expect(ready.code).toBe(0);
     expect(ready.out).toContain('write-back is ready');
+    expect(ready.code).toBe(0);
+    for (const piece of [
+      'permission set Attain_Commission_Reader: assigned to 2 users',
+      'permission set Attain_Commission_Writer: assigned to 1 user',
+      'tab Attain_Commission__c',
+      'list view My_Commissions',
+      'list view This_Period',
+      'list view Disputed',
+      'compact layout Attain_Commission_Compact',
+      'page layout (trace and dispute)',
+      'Opportunity related list "Attain Commissions"',
+      'report type Attain_Commissions_with_Reps_and_Opportunities',
+      'report Attain_Commissions/Team_Commissions',
+      'dashboard Attain_Commissions/Team_Commissions',
+      'field Opportunity__c (lookup to Opportunity)',
+      'field Dispute_Status__c',
+    ])
+      expect(ready.out).toContain(`✓ ${piece}`);
+    expect(ready.out).not.toContain('✗');
+  });
+
+  it('setup: names each missing piece of the package with the command that deploys or assigns it', async () => {
+    const partial = await new FakeOrg({
+      missingPieces: [
+        'reader',
+        'tab',
+        'list-views',
+        'opportunity-related-list',
+        'report-type',
+        'dashboard',
+        'dispute-fields',
+      ],
+    }).start();
+    try {
+      const result = await runCli(['--workspace', workspaceFor(partial, 'setup-partial'), 'salesforce', 'setup']);
+      expect(result.code).toBe(2);
+      const deploy = 'sf project deploy start --source-dir connectors/salesforce/metadata/force-app';
+      const problems = result.out.split('\n').filter((l) => l.includes('✗'));
+      expect(problems).toEqual([
+        '  ✗ Attain_Commission__c.Dispute_Reason__c (dispute) is missing or not visible',
+        '  ✗ Attain_Commission__c.Dispute_Status__c (dispute) is missing or not visible',
+        '  ✗ Attain_Commission__c.Dispute_Resolution__c (dispute) is missing or not visible',
+        '  ✗ permission set Attain_Commission_Reader is not in the org',
+        '  ✗ the Attain_Commission__c tab is missing (or hidden from the integration user)',
+        '  ✗ list view Attain_Commission__c.My_Commissions is missing',
+        '  ✗ list view Attain_Commission__c.This_Period is missing',
+        '  ✗ list view Attain_Commission__c.Disputed is missing',
+        '  ✗ the Opportunity page layout has no "Attain Commissions" related list',
+        '  ✗ report type Attain_Commissions_with_Reps_and_Opportunities is missing',
+        '  ✗ dashboard "Team commissions" (Attain_Commissions/Team_Commissions) is missing',
+      ]);
+      expect(result.out.split(deploy).length - 1).toBe(10);
+      expect(result.out).toContain(
+        'sf project deploy start --source-dir connectors/salesforce/metadata/opportunity-layout',
+      );
+      expect(result.out).toContain('✓ report Attain_Commissions/Team_Commissions');
+    } finally {
+      await partial.stop();
+    }
+  });
+
+  it('setup: a reader permission set nobody holds says how to assign it', async () => {
+    const unassigned = await new FakeOrg({ missingPieces: ['reader-assignments'] }).start();
+    try {
+      const result = await runCli(['--workspace', workspaceFor(unassigned, 'setup-unassigned'), 'salesforce', 'setup']);
+      expect(result.code).toBe(2);
+      expect(result.out).toContain('✗ permission set Attain_Commission_Reader is assigned to no one');
+      expect(result.out).toContain('sf org assign permset --name Attain_Commission_Reader --on-behalf-of');
+    } finally {
+      await unassigned.stop();
+    }
   });
 
   it('login: prints the authorize URL, then exchanges the code and names the env var', async () => {
@@ -126,7 +196,7 @@ describe('the shipped metadata', () => {
 
   it('defines every field the write-back sets, with a unique external id', () => {
     const files = readdirSync(join(objectDir, 'fields')).map((f) => f.replace('.field-meta.xml', ''));
-    expect(files.sort()).toEqual([...COMMISSION_FIELDS].sort());
+    expect(files.sort()).toEqual([...COMMISSION_FIELDS, ...LINK_FIELDS, ...DISPUTE_FIELDS].sort());
     const key = readFileSync(join(objectDir, 'fields', 'Attain_Key__c.field-meta.xml'), 'utf8');
     expect(key).toContain('<externalId>true</externalId>');
     expect(key).toContain('<unique>true</unique>');

@@ -200,6 +200,74 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
     ]);
   });
 
+  it('links a line of one opportunity by Opportunity__c, never sends the dispute fields, and writes a line whose opportunity is deleted unlinked', async () => {
+    tokenOnce();
+    const sent: Record<string, unknown>[][] = [];
+    nock(INSTANCE)
+      .patch(
+        `${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`,
+        (body: { records: Record<string, unknown>[] }) => {
+          sent.push(body.records);
+          return true;
+        },
+      )
+      // Salesforce's answer for a lookup to a deleted record: refused, naming no field.
+      .reply(
+        200,
+        [
+          { id: 'a01R000000AbCdEIAV', success: true, errors: [], created: true },
+          { success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] },
+          { id: 'a01R000000AbCdGIAV', success: true, errors: [], created: true },
+        ],
+        LIMIT,
+      )
+      .patch(
+        `${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`,
+        (body: { records: Record<string, unknown>[] }) => {
+          sent.push(body.records);
+          return true;
+        },
+      )
+      .reply(200, [{ id: 'a01R000000AbCdFIAV', success: true, errors: [], created: true }], LIMIT);
+    const target = new CommissionTarget(client(), { multiCurrency: false, ingestAbove: 10_000, log: () => undefined });
+    const record = (repId: string, dealId?: string) => ({
+      key: `ae|${repId}|2026-01|spiff`,
+      repId,
+      planId: 'ae',
+      period: '2026-01',
+      periodStart: '2026-01-01',
+      periodEnd: '2026-01-31',
+      component: 'spiff',
+      amount: '500.00',
+      currency: 'USD',
+      trace: '{}',
+      ...(dealId ? { dealId } : {}),
+    });
+    const outcomes = await target.upsert([
+      record('005A', '006R000000AbCdEIAV'),
+      record('005B', '006R000000GoneXIAV'),
+      record('005C'),
+    ]);
+    expect(sent[0]!.map((r) => r['Opportunity__c'])).toEqual(['006R000000AbCdEIAV', '006R000000GoneXIAV', null]);
+    expect(sent[0]![0]).toMatchObject({ Period_Start__c: '2026-01-01', Period_End__c: '2026-01-31' });
+    for (const r of sent.flat())
+      for (const field of ['Dispute_Reason__c', 'Dispute_Status__c', 'Dispute_Resolution__c'])
+        expect(r).not.toHaveProperty(field);
+    // Sent again without the lookup: written, with a warning (so it is tried again next run).
+    expect(sent[1]).toHaveLength(1);
+    expect(sent[1]![0]).toMatchObject({ Attain_Key__c: 'ae|005B|2026-01|spiff', Opportunity__c: null });
+    expect(outcomes).toEqual([
+      { key: 'ae|005A|2026-01|spiff', ok: true, externalId: 'a01R000000AbCdEIAV' },
+      {
+        key: 'ae|005B|2026-01|spiff',
+        ok: true,
+        externalId: 'a01R000000AbCdFIAV',
+        warning: 'not linked to opportunity 006R000000GoneXIAV: ENTITY_IS_DELETED: entity is deleted',
+      },
+      { key: 'ae|005C|2026-01|spiff', ok: true, externalId: 'a01R000000AbCdGIAV' },
+    ]);
+  });
+
   it('on INVALID_SESSION_ID gets a new token once and repeats the request', async () => {
     tokenOnce('00Dxx!old');
     tokenOnce('00Dxx!new');
