@@ -14,6 +14,7 @@ import { mergeEngineRejects, runResultHash, sumByPeriodAndCurrency, type Calcula
 import type { StepContext } from './step-context.js';
 import { workspaceOf, type SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
+import { checkAfterRun, type VoidedApproval } from './pay-cycle.js';
 
 export interface RecordedResults {
   asOf?: string;
@@ -22,6 +23,8 @@ export interface RecordedResults {
   resultHash: string;
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
+  /** The same per plan: a plan's periods are one cadence (months, or quarters), so they add up. */
+  planTotals?: { planId: string; period: string; currency: string; amount: string }[];
 }
 
 export interface ReportOutcome extends RecordedResults {
@@ -33,6 +36,8 @@ export interface ReportOutcome extends RecordedResults {
   lockedPeriods?: string[];
   /** Where the results are (the database as its runner describes it, the password masked). */
   database?: string;
+  /** Approvals this run voided by changing an approved line. */
+  approvalsVoided?: VoidedApproval[];
 }
 
 export async function recordResults(
@@ -57,6 +62,12 @@ export async function recordResults(
       plans.flatMap((p) => p.totals),
       new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth),
     ),
+    planTotals: plans.flatMap((p) =>
+      totalsByPeriod(p.totals, new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth)).map((t) => ({
+        planId: p.planId,
+        ...t,
+      })),
+    ),
   };
 }
 
@@ -73,6 +84,8 @@ export async function finishReport(
     lines: recorded.lines,
     ...writeback.summary,
   };
+  const workspace = await workspaceOf(ctx);
+  const voided = await checkAfterRun(ctx.db, ctx.runId, workspace.config.calendar.fiscalYearStartMonth);
   await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts });
   ctx.log.info(
     { step: 'report', ...counts },
@@ -86,6 +99,7 @@ export async function finishReport(
     ...(writeback.summary ? { writeback: writeback.summary } : {}),
     ...(sync.stoppedEarly ? { stoppedEarly: sync.stoppedEarly } : {}),
     ...(sync.lockedPeriods ? { lockedPeriods: sync.lockedPeriods } : {}),
+    ...(voided.length > 0 ? { approvalsVoided: voided } : {}),
   };
 }
 

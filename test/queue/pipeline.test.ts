@@ -65,7 +65,7 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     expect(second.out).toBe(`${runId}: a run was in flight; joined it\n`);
     // The summary attain run prints in process, with the database the worker wrote to.
     expect(done.out).toContain(
-      `Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`,
+      `Run ${runId} succeeded, calculated through 2026-06-29.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per plan and period:\n`,
     );
     expect(done.out).toContain('  rejects: 4 records not used, e.g. ');
     expect(done.out).toMatch(new RegExp(`  results: postgres://\\S+search_path%3D${s.schema}\\n`));
