@@ -17,7 +17,15 @@ import {
   unlockRecorded,
   type PeriodRow,
 } from '../../jobs/pay-cycle.js';
-import { disputeEvents, listAuditEvents, listDisputes, type Dispute } from '../db/index.js';
+import type { Kysely } from 'kysely';
+import {
+  disputeEvents,
+  listApprovals,
+  listAuditEvents,
+  listDisputes,
+  type Database,
+  type Dispute,
+} from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
 import { money } from './calc-output.js';
 import type { CommandContext } from './command-context.js';
@@ -324,6 +332,25 @@ function writePeriods(out: Writable, rows: PeriodRow[]): void {
         out.write(`             ${c.key}: ${c.approved ?? '(none)'} → ${c.now ?? '(gone)'}\n`);
       if (changes.length > 5) out.write(`             … and ${changes.length - 5} more (--json lists them)\n`);
     }
+  }
+}
+
+/** For `attain status`: the approvals these runs voided, with the lines that changed. */
+export async function writeVoidedApprovals(
+  out: Writable,
+  db: Kysely<Database>,
+  runIds: readonly string[],
+): Promise<void> {
+  const voided = (await listApprovals(db)).filter((a) => a.voidedByRun !== null && runIds.includes(a.voidedByRun));
+  if (voided.length === 0) return;
+  out.write('Approvals voided by these runs (numbers changed after approval; approve again once checked):\n');
+  for (const a of voided) {
+    const changes = a.changes ?? [];
+    out.write(
+      `  ${a.period}${a.planId ? ` ${a.planId}` : ''}, approved by ${a.by} ${when(a.at)}: run ${a.voidedByRun} changed ${changes.length} line${changes.length === 1 ? '' : 's'}\n`,
+    );
+    for (const c of changes.slice(0, 3)) out.write(`    ${c.key}: ${c.approved ?? '(none)'} → ${c.now ?? '(gone)'}\n`);
+    if (changes.length > 3) out.write(`    … and ${changes.length - 3} more (attain periods --json)\n`);
   }
 }
 
