@@ -179,7 +179,8 @@ export async function lockApprovedPeriod(
 ): Promise<LockOutcome> {
   const period = parsePeriod(calendar, request.period);
   const within = new LockSet([period.label], calendar);
-  const approved = approvedTest(await listApprovals(db, { active: true }));
+  const active = (await listApprovals(db, { active: true })).filter((a) => within.isLabelLocked(a.period));
+  const approved = approvedTest(active);
   const unapproved = [
     ...new Set(
       (await periodPlanTotals(db))
@@ -187,6 +188,14 @@ export async function lockApprovedPeriod(
         .map((t) => `${t.period} ${t.planId}`),
     ),
   ];
+  // A run that failed after storing its results changed lines without voiding their approval.
+  for (const a of active) {
+    const changes = changedLines(a.lines, fingerprintOf(await linesOfPeriod(db, a.period, a.planId ?? undefined)));
+    if (changes.length > 0)
+      unapproved.push(
+        `${a.period}${a.planId ? ` ${a.planId}` : ''} (${changes.length} lines changed since its approval)`,
+      );
+  }
   if (unapproved.length > 0 && !request.force)
     throw new PayCycleInputError(
       `cannot lock ${period.label}: not approved: ${unapproved.join(', ')}; ` +

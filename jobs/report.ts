@@ -1,6 +1,7 @@
 /**
  * The report step, in two parts around write-back. `recordResults` (once every plan is calculated)
- * merges the calculate steps' outcomes into the run's rejects and result hash; `finishReport`
+ * merges the calculate steps' outcomes into the run's rejects and result hash, and voids the
+ * approvals whose lines the run changed (even if write-back then fails); `finishReport`
  * (last) records the run as succeeded with its counts and returns its summary. Idempotent: the
  * rejects are replaced by run id, the ledger row is updated in place.
  */
@@ -25,6 +26,8 @@ export interface RecordedResults {
   totals: { period: string; currency: string; amount: string }[];
   /** The same per plan: a plan's periods are one cadence (months, or quarters), so they add up. */
   planTotals?: { planId: string; period: string; currency: string; amount: string }[];
+  /** Approvals this run voided by changing an approved line (checked once its results are stored). */
+  approvalsVoided?: VoidedApproval[];
 }
 
 export interface ReportOutcome extends RecordedResults {
@@ -36,8 +39,6 @@ export interface ReportOutcome extends RecordedResults {
   lockedPeriods?: string[];
   /** Where the results are (the database as its runner describes it, the password masked). */
   database?: string;
-  /** Approvals this run voided by changing an approved line. */
-  approvalsVoided?: VoidedApproval[];
 }
 
 export async function recordResults(
@@ -53,6 +54,7 @@ export async function recordResults(
   await setResultHash(ctx.db, ctx.runId, resultHash);
   const asOf = calculated.find((c) => c.asOf !== undefined)?.asOf;
   const workspace = await workspaceOf(ctx);
+  const voided = await checkAfterRun(ctx.db, ctx.runId, workspace.config.calendar.fiscalYearStartMonth);
   return {
     ...(asOf === undefined ? {} : { asOf }),
     lines: plans.reduce((n, p) => n + p.lines, 0),
@@ -68,6 +70,7 @@ export async function recordResults(
         ...t,
       })),
     ),
+    ...(voided.length > 0 ? { approvalsVoided: voided } : {}),
   };
 }
 
@@ -84,8 +87,6 @@ export async function finishReport(
     lines: recorded.lines,
     ...writeback.summary,
   };
-  const workspace = await workspaceOf(ctx);
-  const voided = await checkAfterRun(ctx.db, ctx.runId, workspace.config.calendar.fiscalYearStartMonth);
   await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts });
   ctx.log.info(
     { step: 'report', ...counts },
@@ -99,7 +100,6 @@ export async function finishReport(
     ...(writeback.summary ? { writeback: writeback.summary } : {}),
     ...(sync.stoppedEarly ? { stoppedEarly: sync.stoppedEarly } : {}),
     ...(sync.lockedPeriods ? { lockedPeriods: sync.lockedPeriods } : {}),
-    ...(voided.length > 0 ? { approvalsVoided: voided } : {}),
   };
 }
 

@@ -2,8 +2,9 @@
  * The sync and store steps. Sync reads the source (csv: the files; a CRM: its connector's
  * incremental sync into the database through the SyncStore, read back with the workspace's quotas
  * and assignments) and stores the run's engine input (the normalized data, the plans, the locked
- * lines as paid, the adjustments of resolved disputes): what the calculate steps read, on whichever worker they run, and what
- * `attain replay` recomputes from. Store writes a csv source's records into the reporting database.
+ * lines as paid, the adjustments of resolved disputes): what the calculate steps read, on
+ * whichever worker they run, and what `attain replay` recomputes from. Store writes a csv
+ * source's records into the reporting database.
  *
  * Idempotent: the csv store is a snapshot upsert in one transaction, a CRM sync upserts from its
  * cursor, the inputs are replaced by run id.

@@ -193,6 +193,24 @@ forEachBackend((backend) => {
     expect((await run('run-4')).approvalsVoided).toBeUndefined();
   }, 180_000);
 
+  it('refuses to lock an approved period whose lines a run changed without voiding the approval (it failed after storing them)', async () => {
+    await run('run-1');
+    await approvePeriod(db(), calendar, { period: '2026-01', by: 'ann' });
+    await db()
+      .updateTable('payout_lines')
+      .set({ amount: '1.00' })
+      .where('rep_id', '=', 'east-01')
+      .where('period', '=', '2026-01')
+      .where('component', '=', 'commission')
+      .execute();
+    await expect(lockApprovedPeriod(db(), calendar, { period: '2026-01', by: 'bob' })).rejects.toThrow(
+      'cannot lock 2026-01: not approved: 2026-01 (1 lines changed since its approval)',
+    );
+    expect(await lockApprovedPeriod(db(), calendar, { period: '2026-01', by: 'bob', force: true })).toMatchObject({
+      locked: true,
+    });
+  }, 180_000);
+
   it('refuses bad input with the reason, writing nothing', async () => {
     await expect(approvePeriod(db(), calendar, { period: '2026-01', by: 'ann' })).rejects.toThrow(
       'cannot approve 2026-01: no run has succeeded yet (attain run first)',
