@@ -178,6 +178,8 @@ export async function lockApprovedPeriod(
   request: LockRequest,
 ): Promise<LockOutcome> {
   const period = parsePeriod(calendar, request.period);
+  if ((await listLocks(db)).some((l) => l.period === period.label))
+    return { period: period.label, locked: false, unapproved: [] };
   const within = new LockSet([period.label], calendar);
   const active = (await listApprovals(db, { active: true })).filter((a) => within.isLabelLocked(a.period));
   const approved = approvedTest(active);

@@ -209,6 +209,10 @@ forEachBackend((backend) => {
     expect(await lockApprovedPeriod(db(), calendar, { period: '2026-01', by: 'bob', force: true })).toMatchObject({
       locked: true,
     });
+    // Locked already: nothing to check, nothing recorded.
+    expect(await lockApprovedPeriod(db(), calendar, { period: '2026-01', by: 'bob' })).toMatchObject({
+      locked: false,
+    });
   }, 180_000);
 
   it('refuses bad input with the reason, writing nothing', async () => {
