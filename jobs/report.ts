@@ -1,6 +1,7 @@
 /**
  * The report step, in two parts around write-back. `recordResults` (once every plan is calculated)
- * merges the calculate steps' outcomes into the run's rejects and result hash; `finishReport`
+ * merges the calculate steps' outcomes into the run's rejects and result hash, and voids the
+ * approvals whose lines the run changed (even if write-back then fails); `finishReport`
  * (last) records the run as succeeded with its counts and returns its summary. Idempotent: the
  * rejects are replaced by run id, the ledger row is updated in place.
  */
@@ -14,6 +15,7 @@ import { mergeEngineRejects, runResultHash, sumByPeriodAndCurrency, type Calcula
 import type { StepContext } from './step-context.js';
 import { workspaceOf, type SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
+import { checkAfterRun, type VoidedApproval } from './pay-cycle.js';
 
 export interface RecordedResults {
   asOf?: string;
@@ -22,6 +24,10 @@ export interface RecordedResults {
   resultHash: string;
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
+  /** The same per plan: a plan's periods are one cadence (months, or quarters), so they add up. */
+  planTotals?: { planId: string; period: string; currency: string; amount: string }[];
+  /** Approvals this run voided by changing an approved line (checked once its results are stored). */
+  approvalsVoided?: VoidedApproval[];
 }
 
 export interface ReportOutcome extends RecordedResults {
@@ -48,6 +54,7 @@ export async function recordResults(
   await setResultHash(ctx.db, ctx.runId, resultHash);
   const asOf = calculated.find((c) => c.asOf !== undefined)?.asOf;
   const workspace = await workspaceOf(ctx);
+  const voided = await checkAfterRun(ctx.db, ctx.runId, workspace.config.calendar.fiscalYearStartMonth);
   return {
     ...(asOf === undefined ? {} : { asOf }),
     lines: plans.reduce((n, p) => n + p.lines, 0),
@@ -57,6 +64,13 @@ export async function recordResults(
       plans.flatMap((p) => p.totals),
       new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth),
     ),
+    planTotals: plans.flatMap((p) =>
+      totalsByPeriod(p.totals, new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth)).map((t) => ({
+        planId: p.planId,
+        ...t,
+      })),
+    ),
+    ...(voided.length > 0 ? { approvalsVoided: voided } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
 import { writeBackStep } from './write-back-step.js';
+import type { VoidedApproval } from './pay-cycle.js';
 
 export { RunStepError } from './step-context.js';
 
@@ -59,6 +60,10 @@ export interface RunSummary {
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
   lockedPeriods: string[];
+  /** Totals per plan and period (a plan's periods add up; the plans' may not). */
+  planTotals?: { planId: string; period: string; currency: string; amount: string }[];
+  /** Approvals the run voided, with the lines it changed. */
+  approvalsVoided?: VoidedApproval[];
   /** Commission records written back to the CRM (absent when there is no write-back). */
   writeback?: { sent: number; unchanged: number; removed: number };
   /** Why the CRM sync stopped before it was complete (an API allocation share, a daily limit). */
@@ -77,6 +82,8 @@ export function runSummaryOf(outcome: ReportOutcome, database: string): RunSumma
     lines: outcome.lines,
     totals: outcome.totals,
     lockedPeriods: outcome.lockedPeriods ?? [],
+    ...(outcome.planTotals ? { planTotals: outcome.planTotals } : {}),
+    ...(outcome.approvalsVoided ? { approvalsVoided: outcome.approvalsVoided } : {}),
     ...(outcome.writeback ? { writeback: outcome.writeback } : {}),
     ...(outcome.stoppedEarly ? { syncStoppedEarly: outcome.stoppedEarly } : {}),
   };

@@ -2,8 +2,9 @@
  * The sync and store steps. Sync reads the source (csv: the files; a CRM: its connector's
  * incremental sync into the database through the SyncStore, read back with the workspace's quotas
  * and assignments) and stores the run's engine input (the normalized data, the plans, the locked
- * lines as paid): what the calculate steps read, on whichever worker they run, and what
- * `attain replay` recomputes from. Store writes a csv source's records into the reporting database.
+ * lines as paid, the adjustments of resolved disputes): what the calculate steps read, on
+ * whichever worker they run, and what `attain replay` recomputes from. Store writes a csv
+ * source's records into the reporting database.
  *
  * Idempotent: the csv store is a snapshot upsert in one transaction, a CRM sync upserts from its
  * cursor, the inputs are replaced by run id.
@@ -29,6 +30,7 @@ import type { Reject } from '../src/domain/model.js';
 import type { Plan } from '../src/domain/plan.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
+import { withDisputeAdjustments } from './pay-cycle.js';
 
 export interface SyncOutcome {
   reps: number;
@@ -82,7 +84,7 @@ export async function saveInputs(
   prepared: PreparedCalculation,
   report?: SyncReport,
 ): Promise<SyncOutcome> {
-  const input = await withLockedLines(ctx, prepared);
+  const input = await withDisputeAdjustments(ctx.db, ctx.runId, await withLockedLines(ctx, prepared));
   const { bytes, inputsHash } = await saveRunInputs(ctx.db, ctx.runId, input);
   await recordInputs(ctx.db, ctx.runId, inputsHash);
   if (ctx.cache) Object.assign(ctx.cache, { prepared, input });

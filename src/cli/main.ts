@@ -2,7 +2,7 @@
  * The `attain` command line (SPEC §4). Each command is a thin shell: load, call the pure core,
  * print. Every expected failure ends as one clear message and an exit status, never a stack.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/errors.js';
@@ -16,11 +16,6 @@ import {
   MigrationError,
   PeriodLockedError,
   RunInProgressError,
-  lockPeriod,
-  migrateToLatest,
-  openDatabase,
-  unlockPeriod,
-  type AttainDb,
 } from '../db/index.js';
 import { CsvSourceError } from '../../connectors/csv/csv-file.js';
 import { calculate } from '../domain/engine.js';
@@ -35,6 +30,8 @@ import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
 import { QUEUE_ONLY, addQueueCommands, runOnQueue } from './queue-commands.js';
+import { addPayCycleCommands } from './pay-cycle-commands.js';
+import { withDatabase } from './workspace-database.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -84,25 +81,6 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     });
 
   program
-    .command('lock')
-    .description('lock a payout period: its lines are never rewritten; later changes become adjustments')
-    .argument('<period>', 'a payout period: 2026-01, 2026-Q1 or 2026')
-    .option('--by <name>', 'who locks it (recorded in the ledger)', process.env['USER'] ?? 'attain')
-    .action(async (period: string, options: { by: string }) => {
-      exitCode = await lock(program.opts<GlobalOptions>(), period, options, io.out);
-    });
-
-  program
-    .command('unlock')
-    .description('unlock a payout period (needs --force: the next run may rewrite what was paid)')
-    .argument('<period>', 'the locked period')
-    .option('--force', 'yes, let the next run rewrite it')
-    .option('--by <name>', 'who unlocks it (recorded in the ledger)', process.env['USER'] ?? 'attain')
-    .action(async (period: string, options: { force?: boolean; by: string }) => {
-      exitCode = await unlock(program.opts<GlobalOptions>(), period, options, io.out);
-    });
-
-  program
     .command('replay')
     .description('recompute a past run from its stored inputs and check its result hash')
     .argument('<run-id>', 'the run, e.g. run-20261126T020000Z-k3x9q1')
@@ -118,6 +96,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
+  addPayCycleCommands(program, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -235,55 +214,6 @@ async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}
   const workspace = await loadWorkspace(dir);
   if (workspace.config.source.kind === 'csv') return prepareCalculation(dir, { ...options, workspace });
   return withDatabase({ workspace: dir }, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
-}
-
-/** Opens the workspace's reporting database (migrated) for a short command. */
-async function withDatabase<T>(
-  global: GlobalOptions,
-  fn: (db: AttainDb, calendar: FiscalCalendar) => Promise<T>,
-): Promise<T> {
-  const workspace = await loadWorkspace(resolve(global.workspace));
-  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
-  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
-  try {
-    await migrateToLatest(database.db);
-    return await fn(database, new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth));
-  } finally {
-    await database.close();
-  }
-}
-
-async function lock(global: GlobalOptions, label: string, options: { by: string }, out: Writable): Promise<number> {
-  return withDatabase(global, async ({ db }, calendar) => {
-    const period = calendar.parse(label);
-    if (!period)
-      throw new CliError(`${label}: expected a payout period such as 2026-01, 2026-Q1 or 2026`, ExitCode.usage);
-    const locked = await lockPeriod(db, period.label, options.by);
-    out.write(
-      locked
-        ? `${period.label} locked: its payout lines will not be rewritten; later changes become adjustments\n`
-        : `${period.label} was already locked\n`,
-    );
-    return ExitCode.ok;
-  });
-}
-
-async function unlock(
-  global: GlobalOptions,
-  label: string,
-  options: { force?: boolean; by: string },
-  out: Writable,
-): Promise<number> {
-  if (!options.force)
-    throw new CliError(
-      `unlocking ${label} lets the next run rewrite what was paid: add --force if that is what you want`,
-      ExitCode.usage,
-    );
-  return withDatabase(global, async ({ db }) => {
-    const unlocked = await unlockPeriod(db, label, { force: true, by: options.by });
-    out.write(unlocked ? `${label} unlocked (recorded in the lock ledger)\n` : `${label} was not locked\n`);
-    return ExitCode.ok;
-  });
 }
 
 async function replay(global: GlobalOptions, runId: string, out: Writable): Promise<number> {

@@ -29,6 +29,7 @@ import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/inde
 import { isIsoDate } from '../domain/model.js';
 import { startWorker } from '../worker/worker-process.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { writeVoidedApprovals } from './pay-cycle-commands.js';
 import { writeRunSummary } from './run-output.js';
 
 interface Io {
@@ -364,6 +365,11 @@ async function status(dir: string, out: Writable): Promise<number> {
           `  ${run.id}  ${run.status.padEnd(9)} ${run.trigger.padEnd(8)} ${run.started_at.toISOString()}${seconds}${lines}${run.error ? `\n      ${run.error}` : ''}\n`,
         );
       }
+      await writeVoidedApprovals(
+        out,
+        database.db,
+        last.map((r) => r.id),
+      );
     } finally {
       await database.close();
     }

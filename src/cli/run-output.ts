@@ -33,8 +33,8 @@ export function writeRunSummary(out: Writable, summary: RunSummary): void {
     `Run ${summary.runId} succeeded${summary.asOf ? `, calculated through ${summary.asOf}` : ''}.`,
     `  ${summary.reps} reps, ${summary.deals} deals, ${summary.lines} payout lines written` +
       (summary.lockedPeriods.length ? ` (locked, left as paid: ${summary.lockedPeriods.join(', ')})` : ''),
-    '  payouts per period:',
-    ...summary.totals.map((t) => `    ${t.period.padEnd(8)} ${money(t.amount).padStart(16)} ${t.currency}`),
+    ...payoutTotals(summary),
+    ...voidedApprovals(summary),
     summary.rejects.length === 0
       ? '  rejects: none'
       : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`,
@@ -51,4 +51,31 @@ export function writeRunSummary(out: Writable, summary: RunSummary): void {
     '',
   ];
   out.write(lines.join('\n'));
+}
+
+/**
+ * Totals per plan, then per period: a monthly plan's months and a quarterly plan's quarters each
+ * add up to their plan's total, where one column of every period would not.
+ */
+function payoutTotals(summary: RunSummary): string[] {
+  if (!summary.planTotals)
+    return [
+      '  payouts per period:',
+      ...summary.totals.map((t) => `    ${t.period.padEnd(8)} ${money(t.amount).padStart(16)} ${t.currency}`),
+    ];
+  const lines = ['  payouts per plan and period:'];
+  let plan: string | undefined;
+  for (const t of summary.planTotals) {
+    if (t.planId !== plan) lines.push(`    ${(plan = t.planId)}`);
+    lines.push(`      ${t.period.padEnd(8)} ${money(t.amount).padStart(16)} ${t.currency}`);
+  }
+  return lines;
+}
+
+function voidedApprovals(summary: RunSummary): string[] {
+  return (summary.approvalsVoided ?? []).flatMap((v) => [
+    `  approval of ${v.period}${v.planId ? ` ${v.planId}` : ''} (by ${v.approvedBy}) is void: this run changed ${v.changes.length} approved line${v.changes.length === 1 ? '' : 's'}`,
+    ...v.changes.slice(0, 5).map((c) => `    ${c.key}: ${c.approved ?? '(none)'} → ${c.now ?? '(gone)'}`),
+    ...(v.changes.length > 5 ? [`    … and ${v.changes.length - 5} more (attain periods)`] : []),
+  ]);
 }

@@ -37,3 +37,7 @@ export {
 export { withRunLock } from './run-lock.js';
 export { createSyncStore, listSyncRejects } from './sync-store.js';
 export type { Database } from './schema.js';
+export { listAuditEvents, recordAuditEvent, type AuditEvent, type AuditEventInput } from './audit-log.js';
+export * from './disputes.js';
+export * from './approvals.js';
+export * from './payout-periods.js';

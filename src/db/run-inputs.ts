@@ -5,7 +5,7 @@
  *
  * Format `json+gzip`: one JSON document, gzip'd,
  * `{ version: 1, calendar, baseCurrency, asOf?, plans, data: { reps: [...], deals: [...], … },
- *    locked?: { periods, lines: [{ …line, trace: <rendered JSON> }] } }`.
+ *    locked?: { periods, lines: [{ …line, trace: <rendered JSON> }] }, adjustments?: [...] }`.
  * It is written record by record into the gzip stream, so a large org never becomes one string on
  * the way in; reading it back parses the whole document (V8 caps a string near 512 MB of JSON).
  */
@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { constants, createGzip, gunzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import { Trace, type CalculationInput, type PayoutLine } from '../domain/engine.js';
+import { Trace, type CalculationInput, type ManualAdjustment, type PayoutLine } from '../domain/engine.js';
 import type { CanonicalData } from '../domain/model.js';
 import type { Database } from './schema.js';
 
@@ -78,6 +78,7 @@ interface StoredInputs {
   plans: CalculationInput['plans'];
   data: CanonicalData;
   locked?: { periods: string[]; lines: (Omit<PayoutLine, 'trace'> & { trace: Record<string, unknown> })[] };
+  adjustments?: ManualAdjustment[];
 }
 
 /** The gzip'd document, and the sha256 of its JSON text. */
@@ -119,6 +120,7 @@ export async function decodeRunInputs(bytes: Uint8Array, runId = '(unnamed)'): P
             lines: stored.locked.lines.map((line) => ({ ...line, trace: Trace.of(line.trace) })),
           },
         }),
+    ...(stored.adjustments === undefined ? {} : { adjustments: stored.adjustments }),
   };
 }
 
@@ -145,6 +147,7 @@ function* serialize(input: CalculationInput): Generator<string> {
     yield* array(input.locked.lines);
     yield '}';
   }
+  if (input.adjustments?.length) yield `,"adjustments":${JSON.stringify(input.adjustments)}`;
   yield '}';
 }
 

@@ -199,6 +199,70 @@ export interface WritebackStateTable {
   updated_at: CreatedAt;
 }
 
+// ---- The pay cycle: audit log, disputes, approvals ----
+
+/** Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE). */
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  /** `lock`, `unlock`, `approve`, `approval-void`, `dispute-open`, `dispute-resolve`, `plan-changed`, … */
+  action: string;
+  actor: string;
+  /** What it is about: a period, `period plan`, a dispute id, a plan id. */
+  subject: string;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  /** Set for events a retried step may record twice: the second insert does nothing. */
+  key: string | null;
+}
+
+export interface DisputesTable {
+  id: Generated<string>;
+  line_key: string;
+  plan_id: string;
+  rep_id: string;
+  period: string;
+  component: string;
+  status: 'open' | 'resolved';
+  reason: string;
+  opened_by: string;
+  opened_at: CreatedAt;
+  source: ColumnType<string, string | undefined, string>;
+  external_id: string | null;
+  line_amount: string;
+  currency: string;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  resolution: string | null;
+  adjustment: string | null;
+  adjustment_period: string | null;
+  adjustment_run_id: string | null;
+}
+
+export interface DisputeEventsTable {
+  id: Generated<string>;
+  dispute_id: string;
+  action: string;
+  actor: string;
+  note: string | null;
+  at: CreatedAt;
+}
+
+export interface PeriodApprovalsTable {
+  id: Generated<string>;
+  period: string;
+  plan_id: string | null;
+  run_id: string;
+  lines_hash: string;
+  lines: Json<Record<string, string>>;
+  approved_by: string;
+  approved_at: CreatedAt;
+  note: string | null;
+  forced: boolean;
+  voided_at: Date | null;
+  voided_by_run: string | null;
+  changes: Json<{ key: string; approved: string | null; now: string | null }[]> | null;
+}
+
 // ---- Views for BI tools (read-only) ----
 
 export interface AttainmentByRepPeriodView {
@@ -251,6 +315,10 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   sync_rejects: SyncRejectsTable;
   writeback_state: WritebackStateTable;
+  audit_events: AuditEventsTable;
+  disputes: DisputesTable;
+  dispute_events: DisputeEventsTable;
+  period_approvals: PeriodApprovalsTable;
   attainment_by_rep_period: AttainmentByRepPeriodView;
   payouts_by_rep_period: PayoutsByRepPeriodView;
   leaderboard: LeaderboardView;

@@ -8,7 +8,8 @@
  * period by payout period, computing what is due to date and paying the difference from what
  * was already paid (SPEC §3 "Payout periods"), rounding each line once.
  */
-import { divideHalfEven, parseDecimal, type Decimal } from './decimal.js';
+import { ZERO, decimal, divideHalfEven, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
+import { minorUnitDigits } from './currency.js';
 import {
   amountOf,
   creditMeasure,
@@ -28,7 +29,7 @@ import { buildOrg } from './org.js';
 import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Calendar, Plan } from './plan.js';
-import { Trace, tracedDeals } from './trace.js';
+import { Trace, tracedDeals, type TraceJson } from './trace.js';
 import { FilterSet } from './where.js';
 
 export { Trace };
@@ -65,6 +66,23 @@ export interface LockedPeriods {
   lines: PayoutLine[];
 }
 
+/**
+ * An amount agreed outside the plan (a dispute resolved with an adjustment), paid as an
+ * `adjustment` line of the rep's plan in `period`: the same line kind as a locked period's
+ * difference, added to it when both fall in one period. The caller chooses the period and keeps it
+ * from run to run, so an adjustment is paid once even after its period is locked.
+ */
+export interface ManualAdjustment {
+  repId: string;
+  planId: string;
+  period: string;
+  /** Decimal string in the plan currency, at most its minor unit. */
+  amount: string;
+  currency: string;
+  /** Why: the dispute, its line, who resolved it and how. */
+  trace: TraceJson;
+}
+
 export interface CalculationInput {
   calendar: Calendar;
   /** The currency whose FX rate is 1 (fx rates are units of a currency per 1 unit of it). */
@@ -75,6 +93,7 @@ export interface CalculationInput {
   /** Last day calculated (YYYY-MM-DD); default: the latest close date of a won deal. */
   asOf?: string;
   locked?: LockedPeriods;
+  adjustments?: ManualAdjustment[];
 }
 
 export interface CalculationResult {
@@ -93,6 +112,8 @@ interface LineGroup {
   intervals: readonly number[];
   lines: PayoutLine[];
   locked: PayoutLine[];
+  /** Manual adjustments of this rep's plan (ManualAdjustment). */
+  manual?: PayoutLine[];
 }
 
 export interface CalculateOptions {
@@ -257,6 +278,14 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
       );
     group.locked.push(line);
   }
+  for (const a of input.adjustments ?? []) {
+    if (only && !only(a.repId)) continue;
+    const key = `${a.repId}\u0000${a.planId}`;
+    let group = groups.get(key);
+    if (!group)
+      groups.set(key, (group = { repId: a.repId, planId: a.planId, rep: -1, intervals: [], lines: [], locked: [] }));
+    (group.manual ??= []).push({ ...a, component: 'adjustment', trace: Trace.of(a.trace) });
+  }
   const plans = new Map(input.plans.map((p) => [p.id, p]));
   const order = componentOrder(input.plans);
   const periodStart = new Map<string, number>();
@@ -269,10 +298,11 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   const payouts: PayoutLine[] = [];
   for (const group of sortedGroups) {
     const plan = plans.get(group.planId);
-    let lines = group.lines;
+    let lines = group.manual ? [...group.lines, ...group.manual] : group.lines;
     if (!locks.empty) lines = settleLocks(lines, group.locked, plan, calendar, locks, asOfDay);
     if (plan?.draw && group.rep >= 0)
       lines = applyDraw(lines, group.repId, plan, calendar, group.intervals, { firstDay, lastDay: asOfDay }, locks);
+    if (group.manual) lines = oneAdjustmentPerPeriod(lines);
     if (lines !== group.lines) {
       // Period, then the plan's component order (adjustment and draw last).
       const componentRank = order.get(group.planId);
@@ -296,6 +326,42 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   );
   rejects.sort((a, b) => cmp(a.source, b.source) || cmp(a.recordId, b.recordId) || cmp(a.reason, b.reason));
   return { asOf: isoOfDay(asOfDay), payouts, attainment, rejects };
+}
+
+/**
+ * One `adjustment` line per period (its key is the line's identity, in the database and in the
+ * CRM): a manual adjustment falling in the period of a locked period's adjustment, or another
+ * manual one, is added to it, each part kept in the trace.
+ */
+function oneAdjustmentPerPeriod(lines: PayoutLine[]): PayoutLine[] {
+  const byPeriod = new Map<string, PayoutLine[]>();
+  for (const line of lines) {
+    if (line.component !== 'adjustment') continue;
+    const same = byPeriod.get(line.period);
+    if (same) same.push(line);
+    else byPeriod.set(line.period, [line]);
+  }
+  if ([...byPeriod.values()].every((same) => same.length === 1)) return lines;
+  const result: PayoutLine[] = [];
+  for (const line of lines) {
+    const same = line.component === 'adjustment' ? byPeriod.get(line.period)! : undefined;
+    if (!same || same.length === 1) {
+      result.push(line);
+      continue;
+    }
+    if (same[0] !== line) continue;
+    const digits = minorUnitDigits(line.currency);
+    const amount = same.reduce((sum, l) => sum + decimal(l.amount), ZERO);
+    result.push({
+      ...line,
+      amount: formatDecimal(amount, digits),
+      trace: new Trace(() => ({
+        reason: 'several adjustments fall in this period; this line is their sum',
+        adjustments: same.map((l) => ({ amount: l.amount, ...l.trace.toJSON() })),
+      })),
+    });
+  }
+  return result;
 }
 
 function cmp(a: string, b: string): number {

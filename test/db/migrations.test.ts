@@ -8,11 +8,15 @@ import { forEachBackend } from './backends.js';
 const TABLES = [
   'assignments',
   'attainment',
+  'audit_events',
   'deals',
+  'dispute_events',
+  'disputes',
   'fx_rates',
   'lock_events',
   'locks',
   'payout_lines',
+  'period_approvals',
   'quotas',
   'rejects',
   'reps',
@@ -65,20 +69,24 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS]));
 
-    // The last migration alone: sync_rejects goes, the rest stays; then run_inputs and runs.result_hash.
+    // The last migration alone: the pay-cycle tables go, the rest stays; then sync_rejects; then run_inputs and runs.result_hash.
     const runColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns
                                      where table_schema = current_schema() and table_name = 'runs'`.execute(backend.db)
       ).rows.map((r) => r.name);
+    const payCycle = ['audit_events', 'dispute_events', 'disputes', 'period_approvals'];
+    const before = TABLES.filter((t) => !payCycle.includes(t));
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'sync_rejects'));
-    expect(await runColumns()).toContain('result_hash');
+    expect(await relations('r')).toEqual(before);
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
+    expect(await relations('r')).toEqual(before.filter((t) => t !== 'sync_rejects'));
+    expect(await runColumns()).toContain('result_hash');
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-3, -2));
+    expect(await relations('r')).toEqual(before.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
     expect(await runColumns()).not.toContain('result_hash');
     expect(await relations('v')).toEqual(VIEWS);
-    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -2).reverse());
+    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -3).reverse());
     expect(await relations('v')).toEqual([]);
     expect(await relations('r')).toEqual([]);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: false })));

@@ -66,7 +66,10 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     // The summary attain run prints in process, with the database the worker wrote to (through the
     // tests' today, ATTAIN_TODAY in vitest.config.ts).
     expect(done.out).toContain(
-      `Run ${runId} succeeded, calculated through 2026-06-30.\n  8 reps, 15 deals, 55 payout lines written\n  payouts per period:\n`,
+      `Run ${runId} succeeded, calculated through 2026-06-30.
+  8 reps, 15 deals, 55 payout lines written
+  payouts per plan and period:
+`,
     );
     expect(done.out).toContain('  rejects: 4 records not used, e.g. ');
     expect(done.out).toMatch(new RegExp(`  results: postgres://\\S+search_path%3D${s.schema}\\n`));
