@@ -124,6 +124,18 @@ export function stageTable(
   return table;
 }
 
+/**
+ * The years a deal's close date may fall in. HubSpot takes any epoch: year 0 or 10000 would fail
+ * the whole page in PostgreSQL (which has neither), and a year below 100 would be read as 19xx by
+ * JavaScript's Date. Such a deal is a reject naming it, and the rest of its page is stored.
+ */
+export const DEAL_YEARS = { first: 1900, last: 2199 } as const;
+
+function inDealYears(day: string): boolean {
+  const year = /^(\d{4})-\d{2}-\d{2}$/.exec(day)?.[1];
+  return year !== undefined && Number(year) >= DEAL_YEARS.first && Number(year) <= DEAL_YEARS.last;
+}
+
 export const DEALS_SOURCE = 'hubspot deals';
 export const OWNERS_SOURCE = 'hubspot owners';
 
@@ -180,12 +192,19 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   let closeDate = closeText === undefined ? undefined : dayOf(closeText, ctx.tz);
   if (closeText !== undefined && closeDate === undefined)
     problems.push(`close date "${closeText}" (${canonical.closeDate}) is not a date`);
+  else if (closeDate !== undefined && !inDealYears(closeDate)) {
+    problems.push(
+      `close date "${closeText}" (${canonical.closeDate}) falls on ${closeDate}, outside the years ${DEAL_YEARS.first}–${DEAL_YEARS.last}`,
+    );
+    closeDate = undefined;
+  }
   if (closeText === undefined) {
     // An open deal without a close date counts for nothing; it is kept (dated by its last change) so a later update finds it.
     if (stage === 'won' || stage === 'lost') {
       if (!deleted) problems.push(`no close date (${canonical.closeDate} is empty) on a ${stage} deal`);
     }
     closeDate = lastModified === undefined ? undefined : dayOf(lastModified, ctx.tz);
+    if (closeDate !== undefined && !inDealYears(closeDate)) closeDate = undefined;
   }
 
   if (problems.length > 0 && !deleted) {

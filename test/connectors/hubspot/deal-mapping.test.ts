@@ -161,6 +161,22 @@ describe('HubSpot deal mapping', () => {
     });
   });
 
+  it('rejects a close date outside the years PostgreSQL and the calendar hold, naming the deal', () => {
+    const reasons = ['0026-03-01', '0000-06-01T00:00:00Z', '253402300800000', '9999-12-01'].map((closedate) => {
+      const mapped = mapDeal(raw({ closedate }), ctx({ tz: 'UTC' }));
+      return mapped.ok ? 'stored' : `${mapped.reject.source} ${mapped.reject.recordId}: ${mapped.reject.reason}`;
+    });
+    expect(reasons).toEqual([
+      'hubspot deals 9001: close date "0026-03-01" (closedate) falls on 0026-03-01, outside the years 1900–2199',
+      'hubspot deals 9001: close date "0000-06-01T00:00:00Z" (closedate) falls on 0000-06-01, outside the years 1900–2199',
+      'hubspot deals 9001: close date "253402300800000" (closedate) falls on +010000-01-01, outside the years 1900–2199',
+      'hubspot deals 9001: close date "9999-12-01" (closedate) falls on 9999-12-01, outside the years 1900–2199',
+    ]);
+    // A deleted deal needs no close date: it maps to a deletion with a date the database holds.
+    const gone = mapDeal(raw({ closedate: '0026-03-01' }, { archived: true }), ctx());
+    expect(gone.ok && gone.value.closeDate).toBe('1970-01-01');
+  });
+
   it('turns split fractions into exact percents, read by the names HubSpot sends', () => {
     const splits = mapSplits('9001', [
       HUBSPOT_ANSWERS.split('50636518818', '88345679', '0.6'),

@@ -232,6 +232,35 @@ describe('HubSpot connector against recorded responses', () => {
     expect(synced.deals.find((d) => d.id === '7')?.currency).toBe('EUR');
   });
 
+  it('stores a page holding deals dated year 0, 0026 and 10000 as rejects naming each deal, and the rest', async () => {
+    const scope = portalBasics(nock(BASE), { splits: false });
+    scope.post('/crm/v3/objects/deals/search').reply(200, {
+      total: 4,
+      results: [
+        deal('11', '2026-02-01T10:00:00.000Z', { closedate: '0000-01-01T00:00:00.000Z' }),
+        deal('12', '2026-02-01T10:00:01.000Z', { closedate: '0026-03-01T00:00:00.000Z' }),
+        deal('13', '2026-02-01T10:00:02.000Z', { closedate: '253402300800000' }),
+        deal('14', '2026-02-01T10:00:03.000Z'),
+      ],
+    });
+    const store = createSyncStore(backend.db, 'hubspot');
+    const report = await connector(new VirtualClock()).sync(store, { log: () => undefined });
+    expect(report.records['deals']).toBe(4);
+    const synced = await readCanonical(backend.db, { source: 'hubspot' });
+    expect(synced.deals.filter((d) => !d.deleted).map((d) => [d.id, d.closeDate])).toEqual([['14', '2026-02-01']]);
+    const rejects = await listSyncRejects(backend.db, 'hubspot');
+    expect(rejects.map((r) => [r.recordId, r.reason.replace(/ \(closedate\).*/, '')])).toEqual([
+      ['11', 'close date "0000-01-01T00:00:00.000Z"'],
+      ['12', 'close date "0026-03-01T00:00:00.000Z"'],
+      ['13', 'close date "253402300800000"'],
+    ]);
+    expect(rejects.every((r) => r.source === 'hubspot deals' && r.reason.includes('outside the years 1900–2199'))).toBe(
+      true,
+    );
+    // The page's cursor moved past all four: the next run does not read them again and again.
+    expect(await store.cursor('deals')).toBe(JSON.stringify({ since: Date.parse('2026-02-01T10:00:03.000Z') }));
+  });
+
   it('re-windows when the search answers 400 at its 10,000 cap, and reads each deal once', async () => {
     const scope = portalBasics(nock(BASE), { splits: false });
     const t1 = '2026-02-01T10:00:00.000Z';
