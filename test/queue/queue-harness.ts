@@ -140,8 +140,10 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export function startWorkerProcess(s: Scratch, extraArgs: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, '--port', '0', ...extraArgs], {
+/** A worker process; `port` null leaves --port out (the worker then takes the first free port from 9464). */
+export function startWorkerProcess(s: Scratch, extraArgs: string[] = [], port: string | null = '0'): WorkerProcess {
+  const portArgs = port === null ? [] : ['--port', port];
+  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, ...portArgs, ...extraArgs], {
     env: s.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
