@@ -4,17 +4,8 @@
  * message naming --port, and leaves no process behind (it used to print EADDRINUSE and stay up,
  * connected to Redis, without a metrics server).
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, scratch, skipQueueTests, startWorkerProcess, type Scratch } from './queue-harness.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { assertBuilt, freePort, scratch, skipQueueTests, startWorkerProcess, type Scratch } from './queue-harness.js';
 
 const readyLine = (output: string) =>
   JSON.parse(output.split('\n').find((l) => l.includes('attain worker ready'))!) as { port: number; host: string };
