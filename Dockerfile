@@ -27,7 +27,9 @@ COPY examples ./examples
 RUN useradd --system --uid 10001 --home-dir /workspace attain && mkdir -p /workspace && chown attain /workspace
 USER attain
 WORKDIR /workspace
-# /healthz and /metrics of `attain worker`.
+# /healthz and /metrics of `attain worker`: on every interface of the container (outside, it is
+# reachable only where a port is published; docker-compose.yml publishes it on 127.0.0.1).
+ENV ATTAIN_METRICS_HOST=0.0.0.0
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/bin/attain.js"]

@@ -208,6 +208,8 @@ export const attainConfigSchema = z
          * this many reps, one job each, on any workers (DEFAULT_SHARD_REPS when absent).
          */
         shardReps: wholeNumber(1).optional(),
+        /** Where a worker's /healthz and /metrics listen: 127.0.0.1 when absent; 0.0.0.0 for every interface. */
+        metricsHost: z.string().min(1).optional(),
       })
       .optional(),
     /** `tz` defaults to the calendar's. */

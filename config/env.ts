@@ -13,6 +13,21 @@ const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 const SOME_REFERENCE = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
 
 /**
+ * Whether a connection URL, as written in attain.yaml, holds a password that is not a reference:
+ * `postgres://attain:s3cret@db/${DB}` has one even though a `${…}` appears elsewhere in it. The
+ * userinfo is what comes between `scheme://` and the first `@` before any `/`, `?` or `#`; its
+ * password is after its first `:`, and must be absent or exactly one `${VAR}`.
+ */
+export function hasLiteralPassword(url: string): boolean {
+  const userinfo = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/.exec(url)?.[1];
+  if (userinfo === undefined) return false;
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return false;
+  const password = userinfo.slice(colon + 1);
+  return password !== '' && !WHOLE_REFERENCE.test(password);
+}
+
+/**
  * The source's value with every `${VAR}` in a string value replaced (keys are left alone; the
  * replacement is never re-read as YAML). `unresolved` holds the formatted paths of values that
  * could not be completed, so validation need not complain about them a second time.
@@ -38,10 +53,18 @@ export function substituteEnv(
     const configPath = formatPath(path);
     const secret = SECRET_PATHS[configPath];
     if (secret !== undefined) {
-      const fromEnvironment = SECRET_URL_PATHS.has(configPath) ? SOME_REFERENCE.test(node) : WHOLE_REFERENCE.test(node);
+      const url = SECRET_URL_PATHS.has(configPath);
+      const fromEnvironment = url ? SOME_REFERENCE.test(node) : WHOLE_REFERENCE.test(node);
+      // The messages never repeat the value: it is a secret that should not be in a log either.
       if (!fromEnvironment) {
-        // The message never repeats the value: it is a secret that should not be in a log either.
         report(path, `a secret must come from the environment: write \${${secret}} and set ${secret}`);
+        return node;
+      }
+      if (url && hasLiteralPassword(node)) {
+        report(
+          path,
+          `the password in this URL must come from the environment: write it as \${VAR} (user:\${PGPASSWORD}@host) or the whole URL as \${${secret}}`,
+        );
         return node;
       }
     }

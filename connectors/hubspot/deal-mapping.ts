@@ -8,7 +8,7 @@
  * probability 1.0 is won, with 0.0 lost.
  */
 import { DateTime } from 'luxon';
-import { formatDecimal, parseDecimal } from '../../src/domain/decimal.js';
+import { ONE, ZERO, formatDecimal, parseDecimal } from '../../src/domain/decimal.js';
 import type { Deal, DealStage, Reject, Rep, Split } from '../../src/domain/model.js';
 
 /** A CRM object as the v3 APIs return it. */
@@ -124,6 +124,18 @@ export function stageTable(
   return table;
 }
 
+/**
+ * The years a deal's close date may fall in. HubSpot takes any epoch: year 0 or 10000 would fail
+ * the whole page in PostgreSQL (which has neither), and a year below 100 would be read as 19xx by
+ * JavaScript's Date. Such a deal is a reject naming it, and the rest of its page is stored.
+ */
+export const DEAL_YEARS = { first: 1900, last: 2199 } as const;
+
+function inDealYears(day: string): boolean {
+  const year = /^(\d{4})-\d{2}-\d{2}$/.exec(day)?.[1];
+  return year !== undefined && Number(year) >= DEAL_YEARS.first && Number(year) <= DEAL_YEARS.last;
+}
+
 export const DEALS_SOURCE = 'hubspot deals';
 export const OWNERS_SOURCE = 'hubspot owners';
 
@@ -180,12 +192,19 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   let closeDate = closeText === undefined ? undefined : dayOf(closeText, ctx.tz);
   if (closeText !== undefined && closeDate === undefined)
     problems.push(`close date "${closeText}" (${canonical.closeDate}) is not a date`);
+  else if (closeDate !== undefined && !inDealYears(closeDate)) {
+    problems.push(
+      `close date "${closeText}" (${canonical.closeDate}) falls on ${closeDate}, outside the years ${DEAL_YEARS.first}–${DEAL_YEARS.last}`,
+    );
+    closeDate = undefined;
+  }
   if (closeText === undefined) {
     // An open deal without a close date counts for nothing; it is kept (dated by its last change) so a later update finds it.
     if (stage === 'won' || stage === 'lost') {
       if (!deleted) problems.push(`no close date (${canonical.closeDate} is empty) on a ${stage} deal`);
     }
     closeDate = lastModified === undefined ? undefined : dayOf(lastModified, ctx.tz);
+    if (closeDate !== undefined && !inDealYears(closeDate)) closeDate = undefined;
   }
 
   if (problems.length > 0 && !deleted) {
@@ -235,30 +254,29 @@ export function mapOwner(raw: RawOwner): Rep {
 }
 
 /**
- * A deal's splits from the deal splits API: `hs_split_percentage` is a fraction (`0.6`), made a
- * percent exactly (no float). Revenue splits: HubSpot's splits always sum to 100 %.
+ * A deal's splits from the deal splits API. HubSpot names the split's owner `hubspot_owner_id` and
+ * its share `hs_deal_split_percentage`, a fraction of 1 as a string ("0.6" is 60 %, up to 8
+ * decimals; a deal's splits sum to 1.0): made a percent exactly (no float). Revenue splits.
  */
+export const SPLIT_OWNER = 'hubspot_owner_id';
+export const SPLIT_SHARE = 'hs_deal_split_percentage';
+
 export function mapSplits(dealId: string, raw: RawSplit[]): Mapped<Split[]> {
   const splits: Split[] = [];
+  const refuse = (reason: string): Mapped<Split[]> => ({
+    ok: false,
+    reject: { source: DEALS_SOURCE, recordId: dealId, reason },
+  });
   for (const split of raw) {
-    const owner = split.properties['hs_owner_id'];
-    const fraction = split.properties['hs_split_percentage'];
-    const parsed = fraction === null || fraction === undefined ? undefined : parseDecimal(fraction.trim());
-    if (!owner || parsed === undefined) {
-      return {
-        ok: false,
-        reject: {
-          source: DEALS_SOURCE,
-          recordId: dealId,
-          reason:
-            `deal split ${split.id ?? ''} has no owner or no percentage (hs_owner_id, hs_split_percentage)`.replace(
-              '  ',
-              ' ',
-            ),
-        },
-      };
-    }
-    splits.push({ dealId, repId: owner, percent: formatDecimal(parsed * 100n), kind: 'revenue' });
+    const name = split.id ? `deal split ${split.id}` : 'a deal split';
+    const owner = split.properties[SPLIT_OWNER]?.trim();
+    const share = split.properties[SPLIT_SHARE]?.trim();
+    const fraction = share ? parseDecimal(share) : undefined;
+    if (!owner || share === undefined || share === '')
+      return refuse(`${name} has no owner or no share (${SPLIT_OWNER}, ${SPLIT_SHARE})`);
+    if (fraction === undefined || fraction < ZERO || fraction > ONE)
+      return refuse(`${name}: ${SPLIT_SHARE} "${share}" is not a fraction between 0 and 1 (0.6 is 60 %)`);
+    splits.push({ dealId, repId: owner, percent: formatDecimal(fraction * 100n), kind: 'revenue' });
   }
   return { ok: true, value: splits };
 }

@@ -74,16 +74,20 @@ export async function* ownerPages(api: HubspotApi, signal?: AbortSignal): AsyncG
   }
 }
 
-/** The portal's company currency; undefined where the API is not available (scope or plan). */
+/**
+ * The portal's company currency; undefined where the API is not available (scope or plan).
+ * HubSpot answers `{ "createdAt": …, "id": "EUR" }`: the currency code is `id`.
+ */
 export async function companyCurrency(api: HubspotApi, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    const answer = await api.request<{ currencyCode?: string }>(
+    const answer = await api.request<{ id?: string; createdAt?: string }>(
       'GET /settings/v3/currencies/company-currency',
       'standard',
       { method: 'GET', path: '/settings/v3/currencies/company-currency' },
       signal,
     );
-    return answer.currencyCode;
+    const code = answer.id?.trim().toUpperCase();
+    return code !== undefined && /^[A-Z]{3}$/.test(code) ? code : undefined;
   } catch (error) {
     if (error instanceof ConnectorError && (error.code === 'INVALID_CONFIG' || error.code === 'INVALID_DATA'))
       return undefined;

@@ -17,7 +17,14 @@ import { HttpApi } from 'jsforce/lib/http-api.js';
 import type { SalesforceConfig } from '../../config/attain-schema.js';
 import { ConnectorError } from '../source.js';
 import { requestAccessToken } from './salesforce-auth.js';
-import { DEFAULT_RETRY, isTransientError, withRetries, type RetryPolicy } from './retry-policy.js';
+import {
+  DEFAULT_RETRY,
+  describeFailure,
+  isTransientError,
+  withHttpStatus,
+  withRetries,
+  type RetryPolicy,
+} from './retry-policy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -142,7 +149,9 @@ export class SalesforceClient {
       ...(request.text ? { responseType: 'text/plain' } : {}),
     });
     let headers: Record<string, string> = {};
-    api.on('response', (response: { headers?: Record<string, string> }) => {
+    let status: number | undefined;
+    api.on('response', (response: { statusCode?: number; headers?: Record<string, string> }) => {
+      status = response.statusCode;
       headers = response.headers ?? {};
       const usage = /api-usage=(\d+)\/(\d+)/.exec(headers['sforce-limit-info'] ?? '');
       if (usage) this.usage = { used: Number(usage[1]), limit: Number(usage[2]) };
@@ -155,16 +164,21 @@ export class SalesforceClient {
           : JSON.stringify(request.body);
     const url = `${connection.instanceUrl}${request.path.startsWith('/services/') ? request.path : `${this.dataRoot}${request.path}`}`;
     this.apiCalls++;
-    const result = (await api.request({
-      method: request.method ?? 'GET',
-      url,
-      headers: {
-        ...(body !== undefined && typeof request.body !== 'string' ? { 'content-type': 'application/json' } : {}),
-        ...request.headers,
-      },
-      ...(body !== undefined ? { body } : {}),
-    })) as T;
-    return { body: result, headers };
+    try {
+      const result = (await api.request({
+        method: request.method ?? 'GET',
+        url,
+        headers: {
+          ...(body !== undefined && typeof request.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+          ...request.headers,
+        },
+        ...(body !== undefined ? { body } : {}),
+      })) as T;
+      return { body: result, headers };
+    } catch (error) {
+      // jsforce drops the status of an answer whose body names a Salesforce error code.
+      throw withHttpStatus(error, status);
+    }
   }
 
   private toConnectorError(error: unknown, request: SalesforceRequest): ConnectorError {
@@ -221,11 +235,6 @@ export class SalesforceClient {
 export function errorCode(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   return (error as Error & { errorCode?: string }).errorCode ?? undefined;
-}
-
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return (error as { code?: string }).code ?? errorCode(error) ?? error.name;
 }
 
 /** The path without its query string: a SOQL query can be long, and is no one's secret, but is noise. */

@@ -9,6 +9,7 @@ import type { Rep, Reject } from '../domain/model.js';
 import type { FiscalCalendar } from '../domain/periods.js';
 import type { Plan } from '../domain/plan.js';
 import { minorUnitDigits } from '../domain/currency.js';
+import { printable } from './printable.js';
 
 export interface CalcReport {
   result: CalculationResult;
@@ -104,7 +105,7 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
       (id, i) => i < plan.components.length || lines.some((l) => l.component === id),
     );
     await write(
-      `\n${plan.name} (${plan.id}) · pays in ${plan.currency} · quota ${plan.quotaPeriod}, paid per ${plan.payoutPeriod}\n`,
+      `\n${printable(plan.name)} (${plan.id}) · pays in ${plan.currency} · quota ${plan.quotaPeriod}, paid per ${plan.payoutPeriod}\n`,
     );
     if (lines.length === 0) {
       await write('  no payouts\n');
@@ -129,7 +130,7 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
       ).label;
       const att = attainmentOf.get(`${repId}\u0000${plan.id}\u0000${quotaPeriod}`);
       rows.push([
-        `${names.get(repId) ?? repId} (${repId})`,
+        printable(`${names.get(repId) ?? repId} (${repId})`),
         period,
         att?.attainment === undefined ? '–' : `${quotaPeriod} ${percent(att.attainment)}`,
         ...components.map((c) => (cells.has(c) ? money(cells.get(c)!, digits) : '–')),
@@ -156,7 +157,8 @@ async function writeRejects(write: (text: string) => Promise<void>, rejects: Rej
   await write(
     `Rejects: ${rejects.length} record${rejects.length === 1 ? '' : 's'} not used (all of them are in --json)\n`,
   );
-  for (const r of rejects.slice(0, MAX_REJECTS_SHOWN)) await write(`  ${r.source}  ${r.recordId}: ${r.reason}\n`);
+  for (const r of rejects.slice(0, MAX_REJECTS_SHOWN))
+    await write(`${printable(`  ${r.source}  ${r.recordId}: ${r.reason}`)}\n`);
   if (rejects.length > MAX_REJECTS_SHOWN) await write(`  … and ${rejects.length - MAX_REJECTS_SHOWN} more\n`);
 }
 

@@ -26,6 +26,7 @@ import { prepareCalculation, type PreparedCalculation } from './calculation-inpu
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { printable, printableLines } from './printable.js';
 import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
@@ -162,7 +163,7 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
     `${dir}: attain.yaml and ${prepared.workspace.plans.length} plan${prepared.workspace.plans.length === 1 ? '' : 's'} are valid; ` +
       `${prepared.counts.reps} reps, ${prepared.counts.deals} deals, ${rejects.length} reject${rejects.length === 1 ? '' : 's'}${notYetDue(prepared)}\n`,
   );
-  for (const r of rejects.slice(0, 50)) out.write(`  ${r.source}  ${r.recordId}: ${r.reason}\n`);
+  for (const r of rejects.slice(0, 50)) out.write(printable(`  ${r.source}  ${r.recordId}: ${r.reason}`) + '\n');
   if (rejects.length > 50) out.write(`  … and ${rejects.length - 50} more (attain calc --json lists them all)\n`);
   return options.strict && rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
@@ -245,27 +246,27 @@ function report(error: unknown, err: Writable): number {
     error instanceof DatabaseConfigError ||
     error instanceof ReplayError
   ) {
-    err.write(`${error.message}\n`);
+    err.write(`${printableLines(error.message)}\n`);
     return ExitCode.usage;
   }
   if (error instanceof DatabaseUnavailableError) {
-    err.write(`${error.message}\n`);
+    err.write(`${printableLines(error.message)}\n`);
     return ExitCode.unavailable;
   }
   if (error instanceof RunInProgressError || error instanceof PeriodLockedError || error instanceof MigrationError) {
-    err.write(`${error.message}\n`);
+    err.write(`${printableLines(error.message)}\n`);
     return ExitCode.failed;
   }
   if (error instanceof CliError || error instanceof ConnectorError) {
-    err.write(`${error.message}\n`);
+    err.write(`${printableLines(error.message)}\n`);
     return error.exitCode;
   }
   if (error instanceof RunStepError) {
-    err.write(`${error.message}\n`);
+    err.write(`${printableLines(error.message)}\n`);
     return ExitCode.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
-  err.write(`attain: unexpected error: ${message}\n`);
+  err.write(`attain: unexpected error: ${printableLines(message)}\n`);
   if (process.env['ATTAIN_DEBUG'] && error instanceof Error) err.write(`${error.stack}\n`);
   return ExitCode.failed;
 }

@@ -27,6 +27,7 @@ import {
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
 import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
+import { DEFAULT_METRICS_PORT } from '../worker/metrics-server.js';
 import { startWorker } from '../worker/worker-process.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { writeVoidedApprovals } from './pay-cycle-commands.js';
@@ -49,11 +50,10 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
     .command('worker')
     .description('take run and step jobs from the queue (Redis); stop with SIGTERM or Ctrl-C')
     .option('--concurrency <n>', 'jobs run at once per queue', '1')
-    .option('--port <port>', 'port of /healthz and /metrics', process.env['ATTAIN_METRICS_PORT'] ?? '9464')
+    .option('--port <port>', 'port of /healthz and /metrics (default: the first free one from 9464)')
+    .option('--host <address>', 'address of /healthz and /metrics (default 127.0.0.1; 0.0.0.0: every interface)')
     .option('--allow-eviction', "start even if Redis's maxmemory-policy is not noeviction (it may lose jobs)")
-    .action(
-      action((options: { concurrency: string; port: string; allowEviction?: boolean }) => worker(dir(), options, io)),
-    );
+    .action(action((options: WorkerCliOptions) => worker(dir(), options, io)));
 
   program
     .command('schedule')
@@ -90,17 +90,23 @@ function queueErrors(error: unknown): never {
   throw error;
 }
 
-async function worker(
-  dir: string,
-  options: { concurrency: string; port: string; allowEviction?: boolean },
-  io: Io,
-): Promise<number> {
+interface WorkerCliOptions {
+  concurrency: string;
+  port?: string;
+  host?: string;
+  allowEviction?: boolean;
+}
+
+async function worker(dir: string, options: WorkerCliOptions, io: Io): Promise<number> {
   const concurrency = Number(options.concurrency);
-  const port = Number(options.port);
+  // An explicit port (--port, ATTAIN_METRICS_PORT) is taken or the worker stops; the default falls back to the next free one.
+  const given = options.port ?? process.env['ATTAIN_METRICS_PORT'];
+  const port = Number(given ?? DEFAULT_METRICS_PORT);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new CliError(`--concurrency ${options.concurrency}: expected a whole number ≥ 1`, ExitCode.usage);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new CliError(`--port ${options.port}: expected a port number (0 picks a free one)`, ExitCode.usage);
+    throw new CliError(`--port ${given}: expected a port number (0 picks a free one)`, ExitCode.usage);
+  const host = options.host ?? process.env['ATTAIN_METRICS_HOST'];
   // Listening before the worker starts: a signal during start-up stops it once it is up.
   let running: Awaited<ReturnType<typeof startWorker>> | undefined;
   let signals = 0;
@@ -122,7 +128,7 @@ async function worker(
     running = await startWorker({
       workspaceDir: dir,
       concurrency,
-      port,
+      metrics: { port, fallback: given === undefined, host },
       allowEviction: options.allowEviction ?? false,
       env: process.env,
       out: io.out,

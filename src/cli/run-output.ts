@@ -6,13 +6,14 @@ import type { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { RunProgress, RunSummary } from '../../jobs/run.js';
 import { money } from './calc-output.js';
+import { printable, printableLines } from './printable.js';
 
 export function terminalProgress(out: Writable): RunProgress {
   return {
     step: (name) => out.write(`  ${name.padEnd(11)} …\r`),
     done: (name, detail, seconds) => out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`),
     // Clears the step's "…" line first.
-    log: (message) => out.write(`\x1b[2K    ${message}\n`),
+    log: (message) => out.write(`\x1b[2K    ${printableLines(message)}\n`),
   };
 }
 
@@ -37,7 +38,7 @@ export function writeRunSummary(out: Writable, summary: RunSummary): void {
     ...voidedApprovals(summary),
     summary.rejects.length === 0
       ? '  rejects: none'
-      : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`,
+      : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${printable(`${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`)}`,
     ...(summary.writeback
       ? [
           `  written back to the CRM: ${summary.writeback.sent} records sent, ${summary.writeback.unchanged} unchanged, ${summary.writeback.removed} removed`,

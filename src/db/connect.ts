@@ -3,7 +3,7 @@
  * URL, embedded PostgreSQL (PGlite) persisted in the workspace. One Kysely code path serves both;
  * the type parsers are set so that both return the same JS values (see schema.ts).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Kysely } from 'kysely';
 import { CurrentSchemaPostgresDialect } from './schema-introspector.js';
@@ -88,13 +88,22 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   };
 }
 
+/**
+ * The embedded database holds every rep's pay: its folder is the owner's alone (0700), whatever the
+ * umask, and a folder an older version made readable to others is closed (where we own it).
+ */
+async function privateDataDir(dataDir: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const folder of [dataDir, dir]) await chmod(folder, 0o700).catch(() => undefined);
+}
+
 async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
   const dataDir = resolve(options.dataDir);
   const dir = join(dataDir, 'pglite');
   const describe = `embedded PostgreSQL (PGlite) at ${dir}`;
   let release: (() => Promise<void>) | undefined;
   try {
-    await mkdir(dir, { recursive: true });
+    await privateDataDir(dataDir, dir);
     release = await claimDataDir(join(dataDir, 'pglite.lock'), dir);
     const [{ PGlite }, { PGliteDialect }] = await Promise.all([
       import('@electric-sql/pglite'),

@@ -12,7 +12,7 @@
  * a worker that was killed waits up to a lock duration (plus the stalled-check interval) before
  * another worker takes it over.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,13 +37,17 @@ import { writeBackStep } from '../../jobs/write-back-step.js';
 import { finishRun, migrateToLatest, openDatabase } from '../db/index.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { createMetrics } from './metrics.js';
+import { DEFAULT_METRICS_HOST, listenMetrics, type MetricsListen } from './metrics-server.js';
 import { isPermanent, messageOf } from './step-errors.js';
 
 export interface WorkerOptions {
   workspaceDir: string;
   concurrency: number;
-  /** The port of /healthz and /metrics; 0 picks a free one (printed in the first log line). */
-  port: number;
+  /**
+   * Where /healthz and /metrics listen (the port is printed in the ready log line); without a host,
+   * attain.yaml's `queue.metricsHost`, else 127.0.0.1.
+   */
+  metrics: Omit<MetricsListen, 'host'> & { host?: string | undefined };
   /** Start even when Redis may evict keys (maxmemory-policy other than noeviction), with a warning. */
   allowEviction: boolean;
   env: NodeJS.ProcessEnv;
@@ -80,13 +84,65 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     options.out,
   );
 
+  // The HTTP server first: a port that is taken stops the worker before it connects to anything.
+  let serving: Serving | undefined;
+  const host = options.metrics.host ?? workspace.config.queue?.metricsHost ?? DEFAULT_METRICS_HOST;
+  const server = await listenMetrics({ ...options.metrics, host }, async (path) => {
+    if (path === '/healthz') {
+      const healthy = (await serving?.healthy()) ?? false;
+      return {
+        status: healthy ? 200 : 503,
+        type: 'text/plain',
+        body: healthy ? 'ok\n' : 'unhealthy: not taking jobs or Redis unreachable\n',
+      };
+    }
+    if (path === '/metrics' && serving) return { status: 200, ...(await serving.metrics()) };
+    return { status: 404, type: 'text/plain', body: 'not found: /healthz or /metrics\n' };
+  });
+  // Whatever a failed start opened is closed again: no connection, and so no process, is left behind.
+  const opened: { close(): unknown }[] = [{ close: () => new Promise((resolve) => server.close(resolve)) }];
+  try {
+    return await takeJobs(
+      { options, workspace, target, databaseUrl, prefix, logger, server, opened },
+      (ready) => (serving = ready),
+    );
+  } catch (error) {
+    for (const resource of opened.reverse()) await Promise.resolve(resource.close()).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** What the HTTP server answers once the workers run. */
+interface Serving {
+  healthy(): Promise<boolean>;
+  metrics(): Promise<{ type: string; body: string }>;
+}
+
+interface Starting {
+  options: WorkerOptions;
+  workspace: Awaited<ReturnType<typeof loadWorkspace>>;
+  target: ReturnType<typeof redisTarget>;
+  databaseUrl: string;
+  prefix: string;
+  logger: Logger;
+  server: Server;
+  /** Each resource as it is opened, for closing them should the start fail. */
+  opened: { close(): unknown }[];
+}
+
+/** Connects Redis and the database and starts the workers. */
+async function takeJobs(
+  { options, workspace, target, databaseUrl, prefix, logger, server, opened }: Starting,
+  serve: (ready: Serving) => void,
+): Promise<RunningWorker> {
+  const { env } = options;
   await checkReachable(target);
   const connection = connectRedis(target, 'worker', (error) =>
     logger.error({ err: messageOf(error) }, `Redis at ${target.hostPort}: ${messageOf(error)}`),
   );
+  opened.push({ close: () => connection.disconnect() });
   const { policy, problem } = await checkEvictionPolicy(connection);
   if (problem && !options.allowEviction && policy !== undefined) {
-    connection.disconnect();
     throw new RedisPolicyError(`refusing to start: ${problem}; or start with --allow-eviction to run anyway`);
   }
   if (problem) logger.warn({ maxmemoryPolicy: policy ?? null }, `WARNING: ${problem}`);
@@ -96,17 +152,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     dataDir: join(workspace.dir, '.attain'),
     onError: (error) => logger.error({ err: error.message }, 'database connection error'),
   });
-  try {
-    await migrateToLatest(database.db);
-  } catch (error) {
-    await database.close();
-    connection.disconnect();
-    throw error;
-  }
+  opened.push(database);
+  await migrateToLatest(database.db);
   const db = database.db;
 
   const runs = new Queue(QUEUES.runs, { connection, prefix });
   const steps = new Queue(QUEUES.steps, { connection, prefix });
+  opened.push(runs, steps);
   for (const queue of [runs, steps])
     queue.on('error', (error) => logger.error({ queue: queue.name, err: error.message }, 'queue error'));
   const metrics = createMetrics([runs, steps], db);
@@ -166,6 +218,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     workerOptions(),
   );
+  opened.push({ close: () => runsWorker.close(true) });
 
   const stepsWorker = new Worker(
     QUEUES.steps,
@@ -203,6 +256,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     workerOptions(),
   );
+  opened.push({ close: () => stepsWorker.close(true) });
   for (const worker of [runsWorker, stepsWorker])
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
   // Ready means connected: closing a worker whose connections are still opening leaves an error nobody listens to.
@@ -225,29 +279,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     };
   }
 
-  const server = await serve(options.port, async (path) => {
-    if (path === '/healthz') {
-      const healthy =
-        runsWorker.isRunning() &&
-        stepsWorker.isRunning() &&
-        (await connection.ping().then(
-          () => true,
-          () => false,
-        ));
-      return {
-        status: healthy ? 200 : 503,
-        type: 'text/plain',
-        body: healthy ? 'ok\n' : 'unhealthy: not taking jobs or Redis unreachable\n',
-      };
-    }
-    if (path === '/metrics')
-      return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
-    return { status: 404, type: 'text/plain', body: 'not found: /healthz or /metrics\n' };
+  serve({
+    healthy: async () =>
+      runsWorker.isRunning() &&
+      stepsWorker.isRunning() &&
+      (await connection.ping().then(
+        () => true,
+        () => false,
+      )),
+    metrics: async () => ({ type: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   });
-  const port = (server.address() as { port: number }).port;
+  const { port, address: host } = server.address() as { port: number; address: string };
   logger.info(
-    { port, concurrency: options.concurrency, prefix, redis: target.masked, database: database.describe },
-    `attain worker ready: queues ${QUEUES.runs} and ${QUEUES.steps} on ${target.hostPort}, /healthz and /metrics on port ${port}`,
+    { port, host, concurrency: options.concurrency, prefix, redis: target.masked, database: database.describe },
+    `attain worker ready: queues ${QUEUES.runs} and ${QUEUES.steps} on ${target.hostPort}, /healthz and /metrics on ${host}:${port}`,
   );
 
   let closing: Promise<void> | undefined;
@@ -279,21 +324,4 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 function runPayloadId(data: unknown): string | undefined {
   const runId = (data as { runId?: unknown } | null)?.runId;
   return typeof runId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runId) ? runId : undefined;
-}
-
-async function serve(
-  port: number,
-  handle: (path: string) => Promise<{ status: number; type: string; body: string }>,
-): Promise<Server> {
-  const server = createServer((request, response) => {
-    handle((request.url ?? '/').split('?')[0]!).then(
-      ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
-      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${messageOf(error)}\n`),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve());
-  });
-  return server;
 }

@@ -134,6 +134,23 @@ describe('attain.yaml', () => {
     ]);
   });
 
+  it('rejects a connection URL whose password is written in it, though a variable appears elsewhere', () => {
+    const text = edit(SALESFORCE, 'attain:${PGPASSWORD}@db.internal/attain', 'attain:hunter2@${DB_HOST}/attain');
+    const messages = problems(text, { ...ENV, DB_HOST: 'db.internal' });
+    expect(messages).toEqual([
+      `attain.yaml:${positionOf(text, '"postgres')} database.url: the password in this URL must come from the environment: write it as \${VAR} (user:\${PGPASSWORD}@host) or the whole URL as \${DATABASE_URL}`,
+    ]);
+    expect(messages.join('\n')).not.toContain('hunter2');
+    // A password made of a variable and text is still written in the file.
+    const partly = edit(SALESFORCE, 'attain:${PGPASSWORD}@', 'attain:pre${PGPASSWORD}@');
+    expect(problems(partly)).toHaveLength(1);
+    // The same for Redis; a user without password, or the password from the environment, passes.
+    const redis = edit(SALESFORCE, 'redisUrl: ${REDIS_URL}', 'redisUrl: "redis://:s3cret@${REDIS_HOST}:6379"');
+    expect(problems(redis, { ...ENV, REDIS_HOST: 'cache' })[0]).toContain('queue.redisUrl: the password in this URL');
+    const fine = edit(SALESFORCE, 'redisUrl: ${REDIS_URL}', 'redisUrl: "redis://default:${REDIS_PASSWORD}@cache:6379"');
+    expect(problems(fine, { ...ENV, REDIS_PASSWORD: 'x' })).toEqual([]);
+  });
+
   it('checks the keys each Salesforce flow needs and uses', () => {
     const text = edit(SALESFORCE, 'flow: jwt', 'flow: password');
     expect(problems(text)).toEqual([

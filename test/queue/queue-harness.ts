@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -140,8 +141,10 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export function startWorkerProcess(s: Scratch, extraArgs: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, '--port', '0', ...extraArgs], {
+/** A worker process; `port` null leaves --port out (the worker then takes the first free port from 9464). */
+export function startWorkerProcess(s: Scratch, extraArgs: string[] = [], port: string | null = '0'): WorkerProcess {
+  const portArgs = port === null ? [] : ['--port', port];
+  const child = spawn(process.execPath, [BIN, 'worker', '--workspace', s.dir, ...portArgs, ...extraArgs], {
     env: s.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -161,6 +164,15 @@ export function startWorkerProcess(s: Scratch, extraArgs: string[] = []): Worker
   child.stderr.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, ready, exited };
+}
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Runs the compiled CLI as a process with the test's environment. */

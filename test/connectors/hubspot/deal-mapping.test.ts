@@ -10,7 +10,7 @@ import {
   type DealMappingContext,
   type RawObject,
 } from '../../../connectors/hubspot/deal-mapping.js';
-import { PIPELINE } from './fake-portal.js';
+import { HUBSPOT_ANSWERS, PIPELINE } from './fake-portal.js';
 
 const ctx = (overrides: Partial<DealMappingContext> = {}): DealMappingContext => ({
   properties: dealPropertyMap({ contractTermMonths: 'contract_term' }),
@@ -161,14 +161,57 @@ describe('HubSpot deal mapping', () => {
     });
   });
 
-  it('turns split fractions into exact percents', () => {
-    const splits = mapSplits('9001', [
-      { id: 's1', properties: { hs_owner_id: '101', hs_split_percentage: '0.3333' } },
-      { id: 's2', properties: { hs_owner_id: '102', hs_split_percentage: '0.6667' } },
+  it('rejects a close date outside the years PostgreSQL and the calendar hold, naming the deal', () => {
+    const reasons = ['0026-03-01', '0000-06-01T00:00:00Z', '253402300800000', '9999-12-01'].map((closedate) => {
+      const mapped = mapDeal(raw({ closedate }), ctx({ tz: 'UTC' }));
+      return mapped.ok ? 'stored' : `${mapped.reject.source} ${mapped.reject.recordId}: ${mapped.reject.reason}`;
+    });
+    expect(reasons).toEqual([
+      'hubspot deals 9001: close date "0026-03-01" (closedate) falls on 0026-03-01, outside the years 1900–2199',
+      'hubspot deals 9001: close date "0000-06-01T00:00:00Z" (closedate) falls on 0000-06-01, outside the years 1900–2199',
+      'hubspot deals 9001: close date "253402300800000" (closedate) falls on +010000-01-01, outside the years 1900–2199',
+      'hubspot deals 9001: close date "9999-12-01" (closedate) falls on 9999-12-01, outside the years 1900–2199',
     ]);
-    expect(splits.ok && splits.value.map((s) => s.percent)).toEqual(['33.33', '66.67']);
-    const broken = mapSplits('9001', [{ id: 's3', properties: { hs_owner_id: null, hs_split_percentage: '1' } }]);
-    expect(broken.ok).toBe(false);
+    // A deleted deal needs no close date: it maps to a deletion with a date the database holds.
+    const gone = mapDeal(raw({ closedate: '0026-03-01' }, { archived: true }), ctx());
+    expect(gone.ok && gone.value.closeDate).toBe('1970-01-01');
+  });
+
+  it('turns split fractions into exact percents, read by the names HubSpot sends', () => {
+    const splits = mapSplits('9001', [
+      HUBSPOT_ANSWERS.split('50636518818', '88345679', '0.6'),
+      HUBSPOT_ANSWERS.split('50636518819', '148111145', '0.4'),
+    ]);
+    expect(splits).toEqual({
+      ok: true,
+      value: [
+        { dealId: '9001', repId: '88345679', percent: '60', kind: 'revenue' },
+        { dealId: '9001', repId: '148111145', percent: '40', kind: 'revenue' },
+      ],
+    });
+    const thirds = mapSplits('9001', [
+      HUBSPOT_ANSWERS.split('s1', '101', '0.33333333'),
+      HUBSPOT_ANSWERS.split('s2', '102', '0.66666667'),
+    ]);
+    expect(thirds.ok && thirds.value.map((s) => s.percent)).toEqual(['33.333333', '66.666667']);
+  });
+
+  it('rejects a split without owner, or whose share is not a fraction of 1, naming the deal and the split', () => {
+    const noOwner = mapSplits('9001', [
+      { id: 's3', properties: { hubspot_owner_id: null, hs_deal_split_percentage: '1' } },
+    ]);
+    expect(noOwner).toEqual({
+      ok: false,
+      reject: {
+        source: 'hubspot deals',
+        recordId: '9001',
+        reason: 'deal split s3 has no owner or no share (hubspot_owner_id, hs_deal_split_percentage)',
+      },
+    });
+    const percent = mapSplits('9002', [HUBSPOT_ANSWERS.split('s4', '101', '60')]);
+    expect(percent.ok === false && percent.reject.reason).toBe(
+      'deal split s4: hs_deal_split_percentage "60" is not a fraction between 0 and 1 (0.6 is 60 %)',
+    );
   });
 
   it('places timestamps, dates and epoch milliseconds on a day', () => {

@@ -6,6 +6,11 @@
  * enforce a rolling rate limit (429 TEN_SECONDLY_ROLLING above it) and sends the
  * `X-HubSpot-RateLimit-*` headers. Used by the end-to-end test and the benchmark; the real
  * `@hubspot/api-client` talks to it through `baseUrl`.
+ *
+ * Every answer has the shape of HubSpot's own reference and examples, named at each answer; a
+ * field HubSpot documents but Attain does not read is sent all the same, so the tests agree with
+ * HubSpot and not with the code under test. The shapes the nock tests record come from here too
+ * (`HUBSPOT_ANSWERS`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +62,119 @@ export interface FakePortalOptions {
   searchCap?: number;
   /** Deal properties the portal has (default DEAL_PROPERTIES). */
   dealProperties?: string[];
+  /** The portal's company currency (default USD). */
+  companyCurrency?: string;
 }
+
+/** Timestamps HubSpot puts on every object; fixed, so answers compare. */
+const CREATED = '2026-01-01T00:00:00.000Z';
+
+/**
+ * HubSpot's answers that the fake portal and the nock tests both give, each as HubSpot documents
+ * it (the page is named at each).
+ */
+export const HUBSPOT_ANSWERS = {
+  /**
+   * A deal split of `POST /crm/v3/objects/deals/splits/batch/read`: the owner in
+   * `hubspot_owner_id`, the share in `hs_deal_split_percentage` as a fraction of 1 ("0.6" is
+   * 60 %), both strings. HubSpot's changelog response example,
+   * https://developers.hubspot.com/changelog/public-beta-new-dealsplits-api, and the guide,
+   * https://developers.hubspot.com/docs/api-reference/crm-deal-splits-v3/guide.
+   */
+  split(id: string, owner: string, fraction: string) {
+    return {
+      id,
+      properties: { hs_deal_split_percentage: fraction, hubspot_owner_id: owner },
+      createdAt: '2023-11-15T21:32:18.990Z',
+      updatedAt: '2023-11-15T21:32:18.990Z',
+      archived: false,
+    };
+  },
+  /** The batch read's envelope, as in the same changelog example. */
+  splitsBatch(results: { id: string; splits: unknown[] }[]) {
+    return {
+      status: 'COMPLETE',
+      results,
+      startedAt: '2023-11-29T15:47:46.079Z',
+      completedAt: '2023-11-29T15:47:46.301Z',
+    };
+  },
+  /**
+   * `GET /settings/v3/currencies/company-currency`: the currency code is `id`.
+   * https://developers.hubspot.com/docs/api-reference/latest/account/settings/multicurrency/get-company-currency
+   */
+  companyCurrency(code: string) {
+    return { createdAt: '2023-11-07T05:31:56Z', id: code };
+  },
+  /**
+   * One exchange rate of `GET /settings/v3/currencies/exchange-rates`: `conversionRate` is a
+   * number (units of the company currency per unit of `fromCurrencyCode`).
+   * https://developers.hubspot.com/docs/api-reference/latest/account/settings/multicurrency/exchange-rates/get-current-exchange-rates
+   */
+  exchangeRate(id: string, from: string, to: string, conversionRate: number, effectiveAt: string) {
+    return {
+      conversionRate,
+      createdAt: effectiveAt,
+      effectiveAt,
+      fromCurrencyCode: from,
+      id,
+      toCurrencyCode: to,
+      updatedAt: effectiveAt,
+      visibleInUI: true,
+    };
+  },
+  /**
+   * One owner of `GET /crm/v3/owners`, as in the owners API reference
+   * (https://developers.hubspot.com/docs/api-reference/crm-crm-owners-v3/guide):
+   * `type` PERSON, `userId` and `userIdIncludingInactive` numbers, `archived`, `teams`.
+   */
+  owner(owner: FakeOwner, archived: boolean) {
+    return {
+      id: owner.id,
+      email: owner.email,
+      type: 'PERSON',
+      firstName: owner.firstName,
+      lastName: owner.lastName,
+      userId: Number(owner.id),
+      userIdIncludingInactive: Number(owner.id),
+      createdAt: CREATED,
+      updatedAt: CREATED,
+      archived,
+      teams: [{ id: '1', name: 'Sales', primary: true }],
+    };
+  },
+  /**
+   * A 429 of the rolling ten-second limit, as in HubSpot's API usage guidelines
+   * (https://developers.hubspot.com/docs/api/usage-details).
+   */
+  tenSecondlyLimit() {
+    return {
+      status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
+      errorType: 'RATE_LIMIT',
+      correlationId: 'c033cdaa-2c40-4a64-ae48-b4cec88dad24',
+      policyName: 'TEN_SECONDLY_ROLLING',
+      requestId: '3d3e35b7-0dae-4b9f-a6e3-9c230cbcf8dd',
+    };
+  },
+  /** A 429 of the daily limit, the guidelines' own example: the sync must stop, not wait. */
+  dailyLimit() {
+    return {
+      ...HUBSPOT_ANSWERS.tenSecondlyLimit(),
+      message: 'You have reached your daily limit.',
+      policyName: 'DAILY',
+    };
+  },
+  /**
+   * An error answer: HubSpot's StandardError envelope (`status`, `message`, `correlationId`,
+   * `category`), https://developers.hubspot.com/docs/faq/api-error-responses.
+   */
+  error(category: string, message: string, extra: Record<string, unknown> = {}) {
+    return { status: 'error', message, correlationId: 'aeb5f871-7f07-4993-9211-075dc63e7cbf', category, ...extra };
+  },
+  /** `startedAt`/`completedAt` of every batch answer (the batch upsert reference named below). */
+  batchTimes: { startedAt: '2026-11-26T00:00:00.000Z', completedAt: '2026-11-26T00:00:00.100Z' },
+};
 
 /** The OAuth app the token endpoint knows, and the one authorization code it accepts. */
 export const OAUTH_APP = {
@@ -144,7 +261,7 @@ export class FakePortal {
     this.server = createServer((req, res) => {
       void this.handle(req, res).catch((error: unknown) => {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'error', message: String(error) }));
+        res.end(JSON.stringify(HUBSPOT_ANSWERS.error('INTERNAL_ERROR', String(error))));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -200,23 +317,20 @@ export class FakePortal {
       });
     }
     if (this.options.token && req.headers.authorization !== `Bearer ${this.options.token}`) {
-      return send(401, {
-        status: 'error',
-        message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
-        category: 'INVALID_AUTHENTICATION',
-      });
+      return send(
+        401,
+        HUBSPOT_ANSWERS.error(
+          'INVALID_AUTHENTICATION',
+          'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+        ),
+      );
     }
     if (this.options.perTenSeconds !== undefined) {
       const now = performance.now();
       this.accepted = this.accepted.filter((t) => t > now - 10_000);
       if (this.accepted.length >= this.options.perTenSeconds) {
         this.rateLimited++;
-        return send(429, {
-          status: 'error',
-          message: 'You have reached your ten_secondly_rolling limit.',
-          errorType: 'RATE_LIMIT',
-          policyName: 'TEN_SECONDLY_ROLLING',
-        });
+        return send(429, HUBSPOT_ANSWERS.tenSecondlyLimit());
       }
       this.accepted.push(now);
     }
@@ -225,63 +339,79 @@ export class FakePortal {
     switch (route) {
       case 'GET /crm/v3/properties/deals':
         return send(200, {
+          // The properties API's property: name, label, type, fieldType, groupName, … (its reference,
+          // https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide).
           results: (this.options.dealProperties ?? DEAL_PROPERTIES).map((name) => ({
             name,
             label: name,
             type: 'string',
+            fieldType: 'text',
+            groupName: 'dealinformation',
+            description: '',
+            options: [],
+            hidden: false,
+            formField: true,
           })),
         });
       case 'GET /crm/v3/pipelines/deals':
         return send(200, { results: [PIPELINE] });
       case 'GET /settings/v3/currencies/company-currency':
-        return send(200, { currencyCode: 'USD' });
-      case 'GET /settings/v3/currencies/exchange-rates':
+        return send(200, HUBSPOT_ANSWERS.companyCurrency(this.options.companyCurrency ?? 'USD'));
+      case 'GET /settings/v3/currencies/exchange-rates': {
+        const company = this.options.companyCurrency ?? 'USD';
         return send(200, {
-          results: [
-            {
-              id: '1',
-              fromCurrencyCode: 'EUR',
-              toCurrencyCode: 'USD',
-              conversionRate: '1.25',
-              effectiveAt: '2026-01-01T00:00:00Z',
-              visibleInUI: true,
-            },
-          ],
+          results:
+            company === 'USD' ? [HUBSPOT_ANSWERS.exchangeRate('1', 'EUR', 'USD', 1.25, '2026-01-01T00:00:00Z')] : [],
         });
+      }
       case 'GET /crm/v3/owners': {
         const archived = url.searchParams.get('archived') === 'true';
         return send(200, {
           results: this.owners
             .filter((o) => (o.archived ?? false) === archived)
-            .map((o) => ({ ...o, userId: Number(o.id), teams: [{ id: '1', name: 'Sales', primary: true }] })),
+            .map((o) => HUBSPOT_ANSWERS.owner(o, archived)),
         });
       }
       case 'POST /crm/v3/objects/deals/search':
         return this.search(json, send);
       case 'GET /crm/v3/objects/deals': {
+        // The objects list (the deals API, https://developers.hubspot.com/docs/api-reference/latest/crm/objects/deals/guide):
+        // each object with the properties asked for, its timestamps and, archived, `archivedAt`.
         const archived = [...this.deals.values()].filter((d) => d.archived);
         const after = Number(url.searchParams.get('after') ?? 0);
         const limit = Number(url.searchParams.get('limit') ?? 10);
-        const page = archived.slice(after, after + limit);
+        const requested = (url.searchParams.get('properties') ?? '').split(',').filter(Boolean);
+        const page = archived.slice(after, after + limit).map((d) => ({
+          id: d.id,
+          properties: Object.fromEntries(requested.map((p) => [p, d.properties[p] ?? null])),
+          createdAt: CREATED,
+          updatedAt: d.archivedAt ?? d.properties['hs_lastmodifieddate'],
+          archived: true,
+          ...(d.archivedAt && { archivedAt: d.archivedAt }),
+        }));
+        const next = String(after + limit);
         return send(200, {
           results: page,
-          ...(after + limit < archived.length && { paging: { next: { after: String(after + limit) } } }),
+          ...(after + limit < archived.length && {
+            paging: { next: { after: next, link: `/crm/v3/objects/deals?archived=true&after=${next}` } },
+          }),
         });
       }
       case 'POST /crm/v3/objects/deals/splits/batch/read': {
         if (this.options.splits === false)
-          return send(404, { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' });
+          return send(404, HUBSPOT_ANSWERS.error('OBJECT_NOT_FOUND', 'Resource not found'));
         const inputs = (json['inputs'] as { id: string }[]) ?? [];
-        return send(200, {
-          status: 'COMPLETE',
-          results: inputs.map(({ id }) => ({
-            id,
-            splits: (this.splits.get(id) ?? []).map((s, i) => ({
-              id: `${id}-${i}`,
-              properties: { hs_owner_id: s.owner, hs_split_percentage: s.fraction },
+        return send(
+          200,
+          HUBSPOT_ANSWERS.splitsBatch(
+            inputs.map(({ id }) => ({
+              id,
+              splits: (this.splits.get(id) ?? []).map((s, i) =>
+                HUBSPOT_ANSWERS.split(`${id}${i}`, s.owner, s.fraction),
+              ),
             })),
-          })),
-        });
+          ),
+        );
       }
       case 'GET /crm/v3/schemas':
         return send(200, { results: this.schemaCreated ? [this.schema()] : [] });
@@ -333,20 +463,17 @@ export class FakePortal {
     const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
     if (object && req.method === 'POST' && this.schemaCreated) {
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
-      if (inputs.length > 100)
-        return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
+      if (inputs.length > 100) return send(400, HUBSPOT_ANSWERS.error('VALIDATION_ERROR', 'too many inputs'));
       if (object[2] === 'upsert') {
         this.onUpsert?.();
         // Like HubSpot, an invalid value in any input refuses the whole call, naming the value but not the input.
         const invalid = inputs.flatMap((input) => invalidValues(input.properties ?? {}, this.owners));
         if (invalid.length > 0) {
           this.refusedBatches.push({ operation: 'upsert', ids: inputs.map((input) => input.id) });
-          return send(400, {
-            status: 'error',
-            message: `Property values were not valid: ${JSON.stringify(invalid)}`,
-            correlationId: 'fake-correlation',
-            category: 'VALIDATION_ERROR',
-          });
+          return send(
+            400,
+            HUBSPOT_ANSWERS.error('VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify(invalid)}`),
+          );
         }
         const results = [];
         const errors = [];
@@ -358,6 +485,8 @@ export class FakePortal {
               category: 'VALIDATION_ERROR',
               message: `Property values were not valid for ${input.id}`,
               context: { id: [input.id] },
+              links: {},
+              errors: [],
             });
             continue;
           }
@@ -376,29 +505,40 @@ export class FakePortal {
           });
         }
         // HubSpot does not promise the inputs' order: answer in reverse to prove matching by key.
+        // The batch upsert's answer (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/custom-objects/batch/upsert-custom-objects):
+        // 200, or 207 with `numErrors` and `errors` when some inputs failed.
         results.reverse();
         return send(errors.length ? 207 : 200, {
           status: 'COMPLETE',
           results,
           ...(errors.length && { numErrors: errors.length, errors }),
+          ...HUBSPOT_ANSWERS.batchTimes,
         });
       }
       if (object[2] === 'read') {
         const results = inputs.flatMap(({ id }) => {
           const row = this.commissions.get(id);
-          return row && !row.archived ? [{ id: row.id, properties: { attain_key: id } }] : [];
+          return row && !row.archived
+            ? [
+                {
+                  id: row.id,
+                  properties: { attain_key: id, hs_object_id: row.id },
+                  createdAt: CREATED,
+                  updatedAt: CREATED,
+                  archived: false,
+                },
+              ]
+            : [];
         });
-        return send(200, { status: 'COMPLETE', results });
+        return send(200, { status: 'COMPLETE', results, ...HUBSPOT_ANSWERS.batchTimes });
       }
       const refused = inputs.filter(({ id }) => this.options.refuseArchiveIds?.has(id));
       if (refused.length > 0) {
         this.refusedBatches.push({ operation: 'archive', ids: inputs.map((input) => input.id) });
-        return send(400, {
-          status: 'error',
-          message: `Invalid input: object ${refused[0]!.id} cannot be archived`,
-          correlationId: 'fake-correlation',
-          category: 'VALIDATION_ERROR',
-        });
+        return send(
+          400,
+          HUBSPOT_ANSWERS.error('VALIDATION_ERROR', `Invalid input: object ${refused[0]!.id} cannot be archived`),
+        );
       }
       for (const { id } of inputs) {
         this.archivedIds.push(id);
@@ -406,7 +546,7 @@ export class FakePortal {
       }
       return send(204);
     }
-    return send(404, { status: 'error', message: `no route ${route}`, category: 'OBJECT_NOT_FOUND' });
+    return send(404, HUBSPOT_ANSWERS.error('OBJECT_NOT_FOUND', `no route ${route}`));
   }
 
   private schema(): Record<string, unknown> {
@@ -438,10 +578,9 @@ export class FakePortal {
     inputs: Record<string, unknown>[],
     send: (status: number, payload?: unknown) => void,
   ): void {
-    if (inputs.length > 100)
-      return send(400, { status: 'error', message: 'too many inputs', category: 'VALIDATION_ERROR' });
+    if (inputs.length > 100) return send(400, HUBSPOT_ANSWERS.error('VALIDATION_ERROR', 'too many inputs'));
     this.associationCalls.push({ operation, inputs });
-    const times = { startedAt: '2026-11-26T00:00:00.000Z', completedAt: '2026-11-26T00:00:00.100Z' };
+    const times = HUBSPOT_ANSWERS.batchTimes;
     const answer = (results: unknown[], errors: unknown[]) =>
       send(errors.length ? 207 : 200, {
         status: 'COMPLETE',
@@ -491,12 +630,10 @@ export class FakePortal {
     if (this.options.refuseAssociationBatchOnMissingDeal && pairs.some(missing)) {
       this.refusedBatches.push({ operation: 'associate', ids: pairs.map((p) => p.from.id) });
       const bad = pairs.find(missing)!;
-      return send(400, {
-        status: 'error',
-        message: `One or more objects do not exist: deal ${bad.to.id}`,
-        correlationId: 'fake-correlation',
-        category: 'VALIDATION_ERROR',
-      });
+      return send(
+        400,
+        HUBSPOT_ANSWERS.error('VALIDATION_ERROR', `One or more objects do not exist: deal ${bad.to.id}`),
+      );
     }
     const results: unknown[] = [];
     const errors: unknown[] = [];
@@ -548,11 +685,7 @@ export class FakePortal {
     const limit = Math.min(Number(json['limit'] ?? 10), 200);
     const after = Number(json['after'] ?? 0);
     if (after + limit > (this.options.searchCap ?? 10_000)) {
-      return send(400, {
-        status: 'error',
-        message: 'There was a problem with the request.',
-        category: 'VALIDATION_ERROR',
-      });
+      return send(400, HUBSPOT_ANSWERS.error('VALIDATION_ERROR', 'There was a problem with the request.'));
     }
     const numeric = (deal: FakeDeal, property: string) =>
       property === 'hs_object_id' ? Number(deal.id) : Date.parse(deal.properties[property] ?? '');

@@ -3,10 +3,8 @@
  * (fake-portal.ts) that the real @hubspot/api-client talks to: what each prints and its exit code.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { commissionSchema, recordProperties } from '../../../connectors/hubspot/commission-object.js';
@@ -351,48 +349,5 @@ describe('attain hubspot login', () => {
     );
     expect(result.out + result.err).not.toContain(OAUTH_APP.clientSecret);
   });
-
-  it("without --code: prints the authorize URL and takes the code from HubSpot's redirect to the local port", async () => {
-    const { url } = await portal();
-    const port = await freePort();
-    const login = runCli([
-      '--workspace',
-      workspace('login-browser', oauth(url)),
-      'hubspot',
-      'login',
-      '--port',
-      String(port),
-    ]);
-    // The browser's redirect, once the command listens.
-    let settled = false;
-    void login.finally(() => (settled = true));
-    let answer: Response | undefined;
-    while (!answer && !settled) {
-      answer = await fetch(`http://127.0.0.1:${port}/callback?code=${OAUTH_APP.code}`).catch(() =>
-        sleep(20).then(() => undefined),
-      );
-    }
-    expect(await answer?.text()).toContain('Attain is authorized');
-    const result = await login;
-    expect(result.code).toBe(0);
-    const authorize = new URL(
-      /https:\/\/app\.hubspot\.com\/oauth\/authorize\S+/.exec(result.out)?.[0] ?? 'http://missing',
-    );
-    expect(authorize.searchParams.get('client_id')).toBe(OAUTH_APP.clientId);
-    expect(authorize.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/callback`);
-    expect(authorize.searchParams.get('scope')).toContain('crm.objects.custom.write');
-    expect(result.out).toContain(`HS_CLI_REFRESH_TOKEN=${OAUTH_APP.refreshToken}\n`);
-    expect(result.out).not.toContain(OAUTH_APP.clientSecret);
-  });
+  // The browser flow (state, redirect) is in hubspot-login.test.ts.
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

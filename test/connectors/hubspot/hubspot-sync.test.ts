@@ -16,7 +16,7 @@ import { readCanonical } from '../../../src/db/canonical-store.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
 import { createSyncStore, listSyncRejects } from '../../../src/db/sync-store.js';
 import { TestBackend } from '../../db/backends.js';
-import { PIPELINE } from './fake-portal.js';
+import { HUBSPOT_ANSWERS, PIPELINE } from './fake-portal.js';
 import { VirtualClock } from './virtual-clock.js';
 
 const BASE = 'https://api.hubapi.com';
@@ -58,7 +58,7 @@ type SearchBody = {
 };
 
 /** Everything a sync reads besides the deal search: properties, pipelines, currency, rates, owners, archived deals, splits. */
-function portalBasics(scope: nock.Scope, options: { splits?: boolean } = {}): nock.Scope {
+function portalBasics(scope: nock.Scope, options: { splits?: boolean; companyCurrency?: string } = {}): nock.Scope {
   scope
     .get('/crm/v3/properties/deals')
     .reply(200, {
@@ -77,7 +77,7 @@ function portalBasics(scope: nock.Scope, options: { splits?: boolean } = {}): no
     .get('/crm/v3/pipelines/deals')
     .reply(200, { results: [PIPELINE] })
     .get('/settings/v3/currencies/company-currency')
-    .reply(200, { currencyCode: 'USD' })
+    .reply(200, HUBSPOT_ANSWERS.companyCurrency(options.companyCurrency ?? 'USD'))
     .get('/settings/v3/currencies/exchange-rates')
     .query(true)
     .reply(403, {
@@ -95,17 +95,7 @@ function portalBasics(scope: nock.Scope, options: { splits?: boolean } = {}): no
     .query({ limit: '500', archived: 'false' })
     .reply(200, {
       results: [
-        {
-          id: '101',
-          email: 'ana@example.com',
-          firstName: 'Ana',
-          lastName: 'Lopez',
-          userId: 9001,
-          createdAt: '2025-01-01T00:00:00Z',
-          updatedAt: '2025-06-01T00:00:00Z',
-          archived: false,
-          teams: [{ id: '5', name: 'East', primary: true }],
-        },
+        HUBSPOT_ANSWERS.owner({ id: '101', email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' }, false),
       ],
       paging: { next: { after: '101', link: `${BASE}/crm/v3/owners?after=101` } },
     })
@@ -113,22 +103,14 @@ function portalBasics(scope: nock.Scope, options: { splits?: boolean } = {}): no
     .query({ limit: '500', archived: 'false', after: '101' })
     .reply(200, {
       results: [
-        {
-          id: '102',
-          email: 'ben@example.com',
-          firstName: 'Ben',
-          lastName: 'Okafor',
-          userId: 9002,
-          archived: false,
-          teams: [],
-        },
+        HUBSPOT_ANSWERS.owner({ id: '102', email: 'ben@example.com', firstName: 'Ben', lastName: 'Okafor' }, false),
       ],
     })
     .get('/crm/v3/owners')
     .query({ limit: '500', archived: 'true' })
     .reply(200, {
       results: [
-        { id: '99', email: 'gone@example.com', firstName: 'Old', lastName: 'Rep', userId: 9003, archived: true },
+        HUBSPOT_ANSWERS.owner({ id: '99', email: 'gone@example.com', firstName: 'Old', lastName: 'Rep' }, true),
       ],
     })
     .get('/crm/v3/objects/deals')
@@ -139,21 +121,22 @@ function portalBasics(scope: nock.Scope, options: { splits?: boolean } = {}): no
   if (options.splits === false) {
     scope
       .post('/crm/v3/objects/deals/splits/batch/read')
-      .reply(404, { status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' });
+      .reply(404, HUBSPOT_ANSWERS.error('OBJECT_NOT_FOUND', 'Resource not found'));
   } else {
-    scope.post('/crm/v3/objects/deals/splits/batch/read').reply(200, (_uri, body) => ({
-      status: 'COMPLETE',
-      results: (body as { inputs: { id: string }[] }).inputs.map(({ id }) => ({
-        id,
-        splits:
-          id === '2'
-            ? [
-                { id: 's1', properties: { hs_owner_id: '101', hs_split_percentage: '0.75' } },
-                { id: 's2', properties: { hs_owner_id: '102', hs_split_percentage: '0.25' } },
-              ]
-            : [],
-      })),
-    }));
+    scope.post('/crm/v3/objects/deals/splits/batch/read').reply(200, (_uri, body) =>
+      HUBSPOT_ANSWERS.splitsBatch(
+        (body as { inputs: { id: string }[] }).inputs.map(({ id }) => ({
+          id,
+          splits:
+            id === '2'
+              ? [
+                  HUBSPOT_ANSWERS.split('50636518818', '101', '0.75'),
+                  HUBSPOT_ANSWERS.split('50636518819', '102', '0.25'),
+                ]
+              : [],
+        })),
+      ),
+    );
   }
   return scope;
 }
@@ -239,6 +222,45 @@ describe('HubSpot connector against recorded responses', () => {
     });
   });
 
+  it('takes a deal without deal_currency_code in the company currency, read from its `id`', async () => {
+    const scope = portalBasics(nock(BASE), { splits: false, companyCurrency: 'EUR' });
+    scope
+      .post('/crm/v3/objects/deals/search')
+      .reply(200, { total: 1, results: [deal('7', '2026-02-01T10:00:00.000Z', { deal_currency_code: null })] });
+    await connector(new VirtualClock(), {}).sync(createSyncStore(backend.db, 'hubspot'), { log: () => undefined });
+    const synced = await readCanonical(backend.db, { source: 'hubspot' });
+    expect(synced.deals.find((d) => d.id === '7')?.currency).toBe('EUR');
+  });
+
+  it('stores a page holding deals dated year 0, 0026 and 10000 as rejects naming each deal, and the rest', async () => {
+    const scope = portalBasics(nock(BASE), { splits: false });
+    scope.post('/crm/v3/objects/deals/search').reply(200, {
+      total: 4,
+      results: [
+        deal('11', '2026-02-01T10:00:00.000Z', { closedate: '0000-01-01T00:00:00.000Z' }),
+        deal('12', '2026-02-01T10:00:01.000Z', { closedate: '0026-03-01T00:00:00.000Z' }),
+        deal('13', '2026-02-01T10:00:02.000Z', { closedate: '253402300800000' }),
+        deal('14', '2026-02-01T10:00:03.000Z'),
+      ],
+    });
+    const store = createSyncStore(backend.db, 'hubspot');
+    const report = await connector(new VirtualClock()).sync(store, { log: () => undefined });
+    expect(report.records['deals']).toBe(4);
+    const synced = await readCanonical(backend.db, { source: 'hubspot' });
+    expect(synced.deals.filter((d) => !d.deleted).map((d) => [d.id, d.closeDate])).toEqual([['14', '2026-02-01']]);
+    const rejects = await listSyncRejects(backend.db, 'hubspot');
+    expect(rejects.map((r) => [r.recordId, r.reason.replace(/ \(closedate\).*/, '')])).toEqual([
+      ['11', 'close date "0000-01-01T00:00:00.000Z"'],
+      ['12', 'close date "0026-03-01T00:00:00.000Z"'],
+      ['13', 'close date "253402300800000"'],
+    ]);
+    expect(rejects.every((r) => r.source === 'hubspot deals' && r.reason.includes('outside the years 1900–2199'))).toBe(
+      true,
+    );
+    // The page's cursor moved past all four: the next run does not read them again and again.
+    expect(await store.cursor('deals')).toBe(JSON.stringify({ since: Date.parse('2026-02-01T10:00:03.000Z') }));
+  });
+
   it('re-windows when the search answers 400 at its 10,000 cap, and reads each deal once', async () => {
     const scope = portalBasics(nock(BASE), { splits: false });
     const t1 = '2026-02-01T10:00:00.000Z';
@@ -312,21 +334,11 @@ describe('HubSpot connector against recorded responses', () => {
   it('backs off and retries a 429 TEN_SECONDLY_ROLLING, surfacing no error', async () => {
     const scope = nock(BASE)
       .get('/crm/v3/properties/deals')
-      .reply(
-        429,
-        {
-          status: 'error',
-          message: 'You have reached your ten_secondly_rolling limit.',
-          errorType: 'RATE_LIMIT',
-          correlationId: 'c1',
-          policyName: 'TEN_SECONDLY_ROLLING',
-        },
-        {
-          'X-HubSpot-RateLimit-Max': '190',
-          'X-HubSpot-RateLimit-Remaining': '0',
-          'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
-        },
-      )
+      .reply(429, HUBSPOT_ANSWERS.tenSecondlyLimit(), {
+        'X-HubSpot-RateLimit-Max': '190',
+        'X-HubSpot-RateLimit-Remaining': '0',
+        'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
+      })
       .get('/crm/v3/properties/deals')
       .reply(200, { results: [{ name: 'dealname' }] });
     const clock = new VirtualClock();
@@ -354,12 +366,7 @@ describe('HubSpot connector against recorded responses', () => {
         paging: { next: { after: '1', link: '' } },
       })
       .post('/crm/v3/objects/deals/search', (body: SearchBody) => body.after === '1')
-      .reply(429, {
-        status: 'error',
-        message: 'You have reached your daily limit.',
-        errorType: 'RATE_LIMIT',
-        policyName: 'DAILY',
-      });
+      .reply(429, HUBSPOT_ANSWERS.dailyLimit());
     const store = createSyncStore(backend.db, 'hubspot');
     const report = await connector(new VirtualClock()).sync(store, { log: () => undefined });
     expect(report.stoppedEarly).toMatch(/daily API limit .* the next run resumes from the saved cursor/);

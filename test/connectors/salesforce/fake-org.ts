@@ -9,6 +9,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 
 export type SfRecord = Record<string, unknown>;
 
@@ -36,6 +37,11 @@ export interface FakeOrgOptions {
   extraOpportunityFields?: Record<string, string>;
   /** Pieces of the shipped package absent from the org (all present with the object by default). */
   missingPieces?: PackagePiece[];
+  /**
+   * A share of the data requests answered with Salesforce's own 503 SERVER_UNAVAILABLE and 500
+   * UNKNOWN_EXCEPTION bodies, chosen by a seeded generator so a failing run can be replayed.
+   */
+  faults?: { unavailable: number; unknownException: number; seed: number };
 }
 
 export type PackagePiece =
@@ -52,6 +58,30 @@ export type PackagePiece =
   | 'dashboard'
   | 'dispute-fields'
   | 'link-fields';
+
+/**
+ * Salesforce's error bodies for its own outages: a JSON array of `{ message, errorCode }`, the
+ * format of every REST error ("Status Codes and Error Responses",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm; the
+ * codes are the ExceptionCode values of "Core Data Types Used in API Calls",
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
+ */
+export const SALESFORCE_OUTAGES = {
+  unavailable: {
+    status: 503,
+    body: [{ message: 'Server temporarily unavailable, please retry your request', errorCode: 'SERVER_UNAVAILABLE' }],
+  },
+  unknownException: {
+    status: 500,
+    body: [
+      {
+        message:
+          'An unexpected error occurred. Please include this ErrorId if you contact support: 1357924680-24601 (-1093746228)',
+        errorCode: 'UNKNOWN_EXCEPTION',
+      },
+    ],
+  },
+} as const;
 
 export interface CommissionRow extends SfRecord {
   Id: string;
@@ -76,6 +106,9 @@ export class FakeOrg {
   limitExceeded = false;
   /** The versions the client asked for. */
   readonly versions = new Set<string>();
+  /** Requests answered with an outage (`faults`): method, path and status. */
+  readonly faulted: { method: string; path: string; status: number }[] = [];
+  private random: (() => number) | undefined;
   private validTokens = new Set<string>();
   private tokenCount = 0;
   private clock = Date.parse('2026-01-01T00:00:00.000Z');
@@ -88,6 +121,7 @@ export class FakeOrg {
 
   constructor(readonly options: FakeOrgOptions = {}) {
     if (options.publicKey) this.publicKey = createPublicKey(options.publicKey);
+    if (options.faults) this.random = seededDraws(options.faults.seed);
   }
 
   get clientId(): string {
@@ -187,6 +221,11 @@ export class FakeOrg {
     const path = url.pathname.slice(version[0].length);
     const route = `${req.method} ${path}`;
     const headers = this.limitHeader();
+    const outage = this.outage();
+    if (outage) {
+      this.faulted.push({ method: req.method ?? 'GET', path, status: outage.status });
+      return send(res, outage.status, outage.body, headers);
+    }
 
     if (route === 'GET /sobjects')
       return send(
@@ -281,6 +320,15 @@ export class FakeOrg {
     const ingestResults = /^GET \/jobs\/ingest\/(\w+)\/(successful|failed)Results$/.exec(route);
     if (ingestResults) return this.ingestResults(ingestResults[1]!, ingestResults[2] === 'successful', res, headers);
     return send(res, 404, [{ errorCode: 'NOT_FOUND', message: `no route ${route}` }], headers);
+  }
+
+  private outage(): (typeof SALESFORCE_OUTAGES)[keyof typeof SALESFORCE_OUTAGES] | undefined {
+    if (!this.random || !this.options.faults) return undefined;
+    const draw = this.random();
+    const { unavailable, unknownException } = this.options.faults;
+    if (draw < unavailable) return SALESFORCE_OUTAGES.unavailable;
+    if (draw < unavailable + unknownException) return SALESFORCE_OUTAGES.unknownException;
+    return undefined;
   }
 
   private limitHeader(): Record<string, string> {
@@ -793,6 +841,14 @@ export class FakeOrg {
     res.writeHead(200, { ...headers, 'content-type': 'text/csv' });
     res.end([columns.map(quote).join(','), ...lines].join('\n') + '\n');
   }
+}
+
+/** Numbers in [0, 1) from fast-check's seeded generator: the same seed, the same faults. */
+function seededDraws(seed: number): () => number {
+  // noBias: fast-check otherwise favours the ends of the range, which would skew the share.
+  const draws = fc.sample(fc.noBias(fc.integer({ min: 0, max: 9_999 })), { seed, numRuns: 10_000 });
+  let next = 0;
+  return () => draws[next++ % draws.length]! / 10_000;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

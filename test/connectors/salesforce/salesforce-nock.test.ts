@@ -1,8 +1,9 @@
 /**
  * Recorded Salesforce response shapes through nock, with the real jsforce transport doing the
  * requests: query pages with nextRecordsUrl, a Bulk 2.0 query job's lifecycle with Sforce-Locator
- * paging, a composite upsert with mixed success, INVALID_SESSION_ID then a new token, 503 then
- * success on a PATCH, and REQUEST_LIMIT_EXCEEDED.
+ * paging, a composite upsert with mixed success, INVALID_SESSION_ID then a new token, Salesforce's
+ * own 503 SERVER_UNAVAILABLE and 500 UNKNOWN_EXCEPTION bodies then success on a PATCH, and
+ * REQUEST_LIMIT_EXCEEDED.
  */
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { CommissionTarget } from '../../../connectors/salesforce/commission-targ
 import { bulkQueryPages, restQueryPages } from '../../../connectors/salesforce/query-pages.js';
 import { SalesforceClient } from '../../../connectors/salesforce/salesforce-client.js';
 import { ConnectorError } from '../../../connectors/source.js';
+import { SALESFORCE_OUTAGES } from './fake-org.js';
 
 const LOGIN = 'https://login.salesforce.com';
 const INSTANCE = 'https://acme.my.salesforce.com';
@@ -298,11 +300,15 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
     expect(error.message).not.toContain('shh-secret');
   });
 
-  it('retries a PATCH after a 503 (jsforce would not) and succeeds', async () => {
+  const { unavailable, unknownException } = SALESFORCE_OUTAGES;
+
+  it('retries a PATCH after Salesforce 503 and 500 answers (jsforce would not) and succeeds', async () => {
     tokenOnce();
     nock(INSTANCE)
       .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`)
-      .reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain' })
+      .reply(unavailable.status, unavailable.body, LIMIT)
+      .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`)
+      .reply(unknownException.status, unknownException.body, LIMIT)
       .patch(`${DATA}/composite/sobjects/Attain_Commission__c/Attain_Key__c`)
       .reply(200, [{ id: 'a01R000000AbCdEIAV', success: true, errors: [], created: true }], LIMIT);
     const sf = client();
@@ -320,20 +326,46 @@ describe('Salesforce REST through jsforce (recorded shapes)', () => {
       },
     ]);
     expect(outcomes).toEqual([{ key: 'k', ok: true, externalId: 'a01R000000AbCdEIAV' }]);
-    expect(sf.apiCalls).toBe(2);
+    expect(sf.apiCalls).toBe(3);
     expect(logs[0]).toMatch(
-      /ERROR_HTTP_503 on PATCH \/composite\/sobjects\/Attain_Commission__c\/Attain_Key__c; retrying/,
+      /SERVER_UNAVAILABLE \(HTTP 503\) on PATCH \/composite\/sobjects\/Attain_Commission__c\/Attain_Key__c; retrying/,
     );
+    expect(logs[1]).toMatch(/UNKNOWN_EXCEPTION \(HTTP 500\) on PATCH/);
   });
 
-  it('a 503 that outlives the retries is TEMPORARY', async () => {
+  it('a 503 that outlives the retries is TEMPORARY, naming the code and the status', async () => {
     tokenOnce();
-    nock(INSTANCE).get(`${DATA}/sobjects`).times(4).reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain' });
+    nock(INSTANCE).get(`${DATA}/sobjects`).times(4).reply(unavailable.status, unavailable.body, LIMIT);
     const error = (await client()
       .request({ path: '/sobjects' })
       .catch((e: unknown) => e)) as ConnectorError;
     expect(error.code).toBe('TEMPORARY');
+    expect(error.message).toContain('kept failing (SERVER_UNAVAILABLE (HTTP 503)) after 3 retries');
     expect(nock.isDone()).toBe(true);
+  });
+
+  it('a 503 without a Salesforce body (a proxy in the way) is retried too', async () => {
+    tokenOnce();
+    nock(INSTANCE)
+      .get(`${DATA}/sobjects`)
+      .reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain' })
+      .get(`${DATA}/sobjects`)
+      .reply(200, { sobjects: [] }, LIMIT);
+    expect((await client().request({ path: '/sobjects' })).body).toEqual({ sobjects: [] });
+    expect(logs[0]).toMatch(/ERROR_HTTP_503 on GET \/sobjects; retrying/);
+  });
+
+  it('UNABLE_TO_LOCK_ROW is retried whatever its status; a 400 with another code is not', async () => {
+    tokenOnce();
+    nock(INSTANCE)
+      .get(`${DATA}/sobjects`)
+      .reply(400, [{ message: 'unable to obtain exclusive access to this record', errorCode: 'UNABLE_TO_LOCK_ROW' }])
+      .get(`${DATA}/sobjects`)
+      .reply(400, [{ message: "No such column 'Foo' on entity 'User'", errorCode: 'INVALID_FIELD' }]);
+    const sf = client();
+    const error = (await sf.request({ path: '/sobjects' }).catch((e: unknown) => e)) as ConnectorError;
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(sf.apiCalls).toBe(2);
   });
 
   it('REQUEST_LIMIT_EXCEEDED is RATE_LIMITED, not retried', async () => {
