@@ -6,6 +6,7 @@
  * Data flows one way: connector → `SyncStore.storePage` (canonical rows, rejects and the cursor in
  * one transaction) → database → engine → payout lines → `WritebackTarget` → CRM.
  */
+import { AttainError } from '../src/domain/errors.js';
 import type { Deal, FxRate, Reject, Rep, Split } from '../src/domain/model.js';
 
 /** One page of a sync: stored whole or not at all, the cursor with it. */
@@ -147,8 +148,9 @@ export interface ConnectorOptions<Config> {
 }
 
 /**
- * What went wrong talking to a CRM, by kind (STYLE §7). `permanent` errors fail a queued job at
- * once (BullMQ's UnrecoverableError); the others are retried with backoff.
+ * What went wrong talking to a CRM, by kind; each kind's exit status and retry are in
+ * src/domain/errors.ts. `permanent` errors fail a queued job at once (BullMQ's
+ * UnrecoverableError); the others are retried with backoff.
  */
 export type ConnectorErrorCode =
   /** Credentials refused or expired beyond refreshing: exit 3, permanent. */
@@ -164,18 +166,7 @@ export type ConnectorErrorCode =
   /** The CRM answered with something we cannot read: permanent. */
   | 'INVALID_DATA';
 
-const EXIT_BY_CODE: Record<ConnectorErrorCode, 1 | 2 | 3> = {
-  AUTH_FAILED: 3,
-  UNREACHABLE: 3,
-  INVALID_CONFIG: 2,
-  RATE_LIMITED: 1,
-  TEMPORARY: 1,
-  INVALID_DATA: 1,
-};
-
-const PERMANENT: ReadonlySet<ConnectorErrorCode> = new Set(['AUTH_FAILED', 'INVALID_CONFIG', 'INVALID_DATA']);
-
-export class ConnectorError extends Error {
+export class ConnectorError extends AttainError {
   override readonly name = 'ConnectorError';
   constructor(
     readonly code: ConnectorErrorCode,
@@ -186,11 +177,8 @@ export class ConnectorError extends Error {
     super(message, options);
   }
 
-  get exitCode(): 1 | 2 | 3 {
-    return EXIT_BY_CODE[this.code];
-  }
-
+  /** Fails a queued job at once (not retried). */
   get permanent(): boolean {
-    return PERMANENT.has(this.code);
+    return !this.retryable;
   }
 }

@@ -1,17 +1,24 @@
 /**
- * Everything `attain calc` and `attain validate` need before the engine runs: the workspace, the
- * source data, the referential checks. Configuration problems (plans, assignments, currencies)
- * stop here with exit 2; data problems become rejects.
+ * The prepare use case: everything a calculation (`attain calc`, `attain validate`, a run's sync
+ * step) needs before the engine runs: the workspace, the source data, the referential checks.
+ * Configuration problems (plans, assignments, currencies) stop here with a CalculationInputError
+ * (exit 2); data problems become rejects.
  */
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { loadWorkspace, type Workspace } from '../../config/workspace.js';
-import { readCsvSource, type CsvSourceResult } from '../../connectors/csv/csv-source.js';
-import { listSyncRejects, readCanonical, type Database } from '../db/index.js';
-import type { CalculationInput } from '../domain/engine.js';
-import { compareRejects, type CanonicalData, type Reject } from '../domain/model.js';
-import { checkAssignments, normalize } from '../domain/normalize.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { loadWorkspace, type Workspace } from '../config/workspace.js';
+import { readCsvSource, type CsvSourceResult } from '../connectors/csv/csv-source.js';
+import { listSyncRejects, readCanonical, type Database } from '../src/db/index.js';
+import type { CalculationInput } from '../src/domain/engine.js';
+import { AttainError } from '../src/domain/errors.js';
+import { compareRejects, type CanonicalData, type Reject } from '../src/domain/model.js';
+import { checkAssignments, normalize } from '../src/domain/normalize.js';
+
+/** The inputs cannot be calculated (an assignment to an unknown plan, a plan currency with no rate): exit 2. */
+export class CalculationInputError extends AttainError {
+  override readonly name = 'CalculationInputError';
+  readonly code = 'INPUT_INVALID';
+}
 
 export interface PreparedCalculation {
   workspace: Workspace;
@@ -57,7 +64,7 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
     problems.push(`${issue.where} ${issue.message}`);
   }
   problems.push(...checkPlanCurrencies(workspace, normalized.data, config.baseCurrency));
-  if (problems.length > 0) throw new CliError(problems.join('\n'), ExitCode.usage);
+  if (problems.length > 0) throw new CalculationInputError(problems.join('\n'));
 
   // Built on first use: only rejects found by the engine need it, and a million deals make it costly.
   let dealsById: Map<string, CanonicalData['deals'][number]> | undefined;
@@ -91,9 +98,8 @@ async function readSource(workspace: Workspace, db: Kysely<Database> | undefined
   const { kind } = config.source;
   if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz });
   if (!db) {
-    throw new CliError(
+    throw new CalculationInputError(
       `attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`,
-      ExitCode.usage,
     );
   }
   const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { loadWorkspace } from '../config/workspace.js';
 import { openConnector } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
-import { prepareCalculation } from '../src/cli/calculation-inputs.js';
+import { prepareCalculation } from './prepare-calculation.js';
 import { finishRun, migrateToLatest, openDatabase, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
 import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';

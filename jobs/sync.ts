@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
 import { openConnector } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
-import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
+import { prepareCalculation, type PreparedCalculation } from './prepare-calculation.js';
 import {
   createSyncStore,
   listLocks,

@@ -5,29 +5,16 @@
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
-import { ReplayError, replayRun } from '../../jobs/replay.js';
-import { RunStepError, newRunId, runPipeline } from '../../jobs/run.js';
-import { ConnectorError } from '../../connectors/source.js';
-import {
-  DatabaseConfigError,
-  DatabaseUnavailableError,
-  MigrationError,
-  PeriodLockedError,
-  RunInProgressError,
-  lockPeriod,
-  migrateToLatest,
-  openDatabase,
-  unlockPeriod,
-  type AttainDb,
-} from '../db/index.js';
-import { CsvSourceError } from '../../connectors/csv/csv-file.js';
+import { replayRun } from '../../jobs/replay.js';
+import { newRunId, runPipeline } from '../../jobs/run.js';
+import { lockPeriod, migrateToLatest, openDatabase, unlockPeriod, type AttainDb } from '../db/index.js';
 import { calculate } from '../domain/engine.js';
+import { AttainError } from '../domain/errors.js';
 import { isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
-import { prepareCalculation, type PreparedCalculation } from './calculation-inputs.js';
+import { prepareCalculation, type PreparedCalculation } from '../../jobs/prepare-calculation.js';
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -301,30 +288,9 @@ function report(error: unknown, err: Writable): number {
     // Help and version are successes; anything else is bad usage (commander already printed why).
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (
-    error instanceof ConfigError ||
-    error instanceof CsvSourceError ||
-    error instanceof DatabaseConfigError ||
-    error instanceof ReplayError
-  ) {
-    err.write(`${error.message}\n`);
-    return ExitCode.usage;
-  }
-  if (error instanceof DatabaseUnavailableError) {
-    err.write(`${error.message}\n`);
-    return ExitCode.unavailable;
-  }
-  if (error instanceof RunInProgressError || error instanceof PeriodLockedError || error instanceof MigrationError) {
-    err.write(`${error.message}\n`);
-    return ExitCode.failed;
-  }
-  if (error instanceof CliError || error instanceof ConnectorError) {
+  if (error instanceof AttainError) {
     err.write(`${error.message}\n`);
     return error.exitCode;
-  }
-  if (error instanceof RunStepError) {
-    err.write(`${error.message}\n`);
-    return ExitCode.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   err.write(`attain: unexpected error: ${message}\n`);

@@ -15,8 +15,6 @@ import { NIGHTLY_SCHEDULER_ID, JOBS, QUEUES, type RunPayload } from '../../jobs/
 import { enqueueRun, scheduledRunId } from '../../jobs/enqueue-run.js';
 import type { ReportOutcome } from '../../jobs/report.js';
 import {
-  QueueNotConfiguredError,
-  RedisPolicyError,
   RedisUnavailableError,
   checkReachable,
   connectRedis,
@@ -42,7 +40,7 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
   const action =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) =>
-      setExit(await fn(...args).catch(queueErrors));
+      setExit(await fn(...args));
 
   program
     .command('worker')
@@ -80,13 +78,6 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
     .argument('<run-id>', 'the failed run')
     .option('--wait', 'follow the run until it ends')
     .action(action((runId: string, options: { wait?: boolean }) => retry(dir(), runId, options, io)));
-}
-
-function queueErrors(error: unknown): never {
-  if (error instanceof RedisUnavailableError || error instanceof RedisPolicyError)
-    throw new CliError(error.message, ExitCode.unavailable);
-  if (error instanceof QueueNotConfiguredError) throw new CliError(error.message, ExitCode.usage);
-  throw error;
 }
 
 async function worker(
@@ -258,7 +249,7 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
       return ExitCode.ok;
     });
     return code;
-  }).catch(queueErrors);
+  });
 }
 
 /** Follows a run job until it ends, printing each step as it finishes; its outcome decides the exit status. */

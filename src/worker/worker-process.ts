@@ -18,6 +18,7 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
+import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
 import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
 import { calculateStep, type Shard } from '../../jobs/calculate.js';
@@ -35,7 +36,6 @@ import { storeStep, syncStep } from '../../jobs/sync.js';
 import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
 import { finishRun, migrateToLatest, openDatabase } from '../db/index.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { createMetrics } from './metrics.js';
 import { isPermanent, messageOf } from './step-errors.js';
 
@@ -69,10 +69,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const target = redisTarget(workspace, env);
   const databaseUrl = workspace.config.database?.url ?? env['DATABASE_URL'];
   if (!databaseUrl) {
-    throw new CliError(
-      `${workspace.dir}/attain.yaml: attain worker needs a PostgreSQL database that every worker shares: set database: { url: \${DATABASE_URL} } or DATABASE_URL (the embedded database serves one process only)`,
-      ExitCode.usage,
-    );
+    throw new ConfigError([
+      {
+        file: `${workspace.dir}/attain.yaml`,
+        path: '',
+        message: `attain worker needs a PostgreSQL database that every worker shares: set database: { url: \${DATABASE_URL} } or DATABASE_URL (the embedded database serves one process only)`,
+      },
+    ]);
   }
   const prefix = queuePrefix(env);
   const logger = pino(
