@@ -13,7 +13,7 @@
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { loadWorkspace } from '../config/workspace.js';
-import { startRun, type Database } from '../src/db/index.js';
+import { reopenRun, startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
@@ -112,11 +112,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
           });
         } else {
           // A retry keeps the run's row and what its completed steps stored.
-          await deps.db
-            .updateTable('runs')
-            .set({ status: 'running', error: null, finished_at: null })
-            .where('id', '=', runId)
-            .execute();
+          await reopenRun(deps.db, runId);
         }
         deps.log.info({ stage }, `run ${runId} started (${payload.trigger})`);
         await moveTo('sync');

@@ -10,17 +10,17 @@
  * and the run marked failed with its reason. A second `attain run` on the same database is refused
  * while one is running (the run lock); queued runs are kept one at a time by the queue instead.
  */
-import { join } from 'node:path';
 import { loadWorkspace } from '../config/workspace.js';
 import { openConnector } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
 import { prepareCalculation } from './prepare-calculation.js';
-import { finishRun, migrateToLatest, openDatabase, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
+import { finishRun, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
 import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
+import { openWorkspaceDatabase } from './workspace-database.js';
 import { writeBackStep } from './write-back-step.js';
 
 export { RunStepError } from './step-context.js';
@@ -108,21 +108,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       (p) => `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects`,
     );
   }
-  const url = workspace.config.database?.url ?? env['DATABASE_URL'];
   const database =
     options.database ??
     (await timed(
       'database',
-      async () => {
-        const opened = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
-        try {
-          await migrateToLatest(opened.db);
-        } catch (error) {
-          await opened.close();
-          throw error;
-        }
-        return opened;
-      },
+      () => openWorkspaceDatabase(workspace, { env }),
       (d) => d.describe,
     ));
   // Only a CRM's own progress lines reach the terminal; the steps' bookkeeping lines are for workers' logs.

@@ -2,13 +2,14 @@
  * The `attain` command line (SPEC §4). Each command is a thin shell: load, call the pure core,
  * print. Every expected failure ends as one clear message and an exit status, never a stack.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { loadWorkspace } from '../../config/workspace.js';
+import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { replayRun } from '../../jobs/replay.js';
 import { newRunId, runPipeline } from '../../jobs/run.js';
-import { lockPeriod, migrateToLatest, openDatabase, unlockPeriod, type AttainDb } from '../db/index.js';
+import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
+import { lockPeriod, unlockPeriod, type AttainDb } from '../db/index.js';
 import { calculate } from '../domain/engine.js';
 import { AttainError } from '../domain/errors.js';
 import { isIsoDate } from '../domain/model.js';
@@ -213,19 +214,17 @@ async function run(
 async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
   const workspace = await loadWorkspace(dir);
   if (workspace.config.source.kind === 'csv') return prepareCalculation(dir, { ...options, workspace });
-  return withDatabase({ workspace: dir }, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
+  return withDatabase(workspace, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
 }
 
 /** Opens the workspace's reporting database (migrated) for a short command. */
 async function withDatabase<T>(
-  global: GlobalOptions,
+  from: GlobalOptions | Workspace,
   fn: (db: AttainDb, calendar: FiscalCalendar) => Promise<T>,
 ): Promise<T> {
-  const workspace = await loadWorkspace(resolve(global.workspace));
-  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
-  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
+  const workspace = 'config' in from ? from : await loadWorkspace(resolve(from.workspace));
+  const database = await openWorkspaceDatabase(workspace);
   try {
-    await migrateToLatest(database.db);
     return await fn(database, new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth));
   } finally {
     await database.close();

@@ -3,7 +3,7 @@
  * `attain status`, `attain retry`. Redis unreachable: exit 3, naming host and port and the cause,
  * the password masked. How the pipeline runs on the queue: jobs/run-job.ts.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
@@ -23,7 +23,8 @@ import {
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
-import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/index.js';
+import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
+import { getRun, listRecentRuns } from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
 import { startWorker } from '../worker/worker-process.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -313,18 +314,6 @@ async function failureReason(steps: Queue, job: Job): Promise<string> {
   return job.failedReason ?? 'no reason recorded';
 }
 
-async function openWorkspaceDatabase(workspace: Workspace): Promise<AttainDb> {
-  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
-  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
-  try {
-    await migrateToLatest(database.db);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  return database;
-}
-
 async function status(dir: string, out: Writable): Promise<number> {
   return withQueue(dir, async (runs, steps, workspace, target) => {
     const states = ['waiting', 'active', 'waiting-children', 'delayed', 'completed', 'failed'] as const;
@@ -343,7 +332,7 @@ async function status(dir: string, out: Writable): Promise<number> {
     const database = await openWorkspaceDatabase(workspace);
     let anyFailed = false;
     try {
-      const last = await database.db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(10).execute();
+      const last = await listRecentRuns(database.db, 10);
       anyFailed = last.some((r) => r.status === 'failed');
       out.write(last.length === 0 ? 'No runs yet.\n' : 'Last runs:\n');
       for (const run of last) {

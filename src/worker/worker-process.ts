@@ -13,7 +13,6 @@
  * another worker takes it over.
  */
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq';
@@ -35,7 +34,8 @@ import { processRunJob } from '../../jobs/run-job.js';
 import { storeStep, syncStep } from '../../jobs/sync.js';
 import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
-import { finishRun, migrateToLatest, openDatabase } from '../db/index.js';
+import { openWorkspaceDatabase, workspaceDatabaseUrl } from '../../jobs/workspace-database.js';
+import { finishRun } from '../db/index.js';
 import { createMetrics } from './metrics.js';
 import { isPermanent, messageOf } from './step-errors.js';
 
@@ -67,8 +67,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { env } = options;
   const workspace = await loadWorkspace(options.workspaceDir);
   const target = redisTarget(workspace, env);
-  const databaseUrl = workspace.config.database?.url ?? env['DATABASE_URL'];
-  if (!databaseUrl) {
+  if (!workspaceDatabaseUrl(workspace, env)) {
     throw new ConfigError([
       {
         file: `${workspace.dir}/attain.yaml`,
@@ -94,18 +93,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
   if (problem) logger.warn({ maxmemoryPolicy: policy ?? null }, `WARNING: ${problem}`);
 
-  const database = await openDatabase({
-    url: databaseUrl,
-    dataDir: join(workspace.dir, '.attain'),
+  const database = await openWorkspaceDatabase(workspace, {
+    env,
     onError: (error) => logger.error({ err: error.message }, 'database connection error'),
-  });
-  try {
-    await migrateToLatest(database.db);
-  } catch (error) {
-    await database.close();
+  }).catch((error: unknown) => {
     connection.disconnect();
     throw error;
-  }
+  });
   const db = database.db;
 
   const runs = new Queue(QUEUES.runs, { connection, prefix });
