@@ -1,50 +1,16 @@
 /**
  * The contract between a CRM connector and the pipeline. A connector turns raw API records into
  * canonical ones (SPEC §2) and writes commission records back; it never touches the engine, and
- * reaches the database only through the `SyncStore` it is given.
+ * reaches the database only through the `SyncStore` it is given (src/domain/sync-page.ts: the
+ * database layer implements it, so both sides depend on the domain, not on each other).
  *
  * Data flows one way: connector → `SyncStore.storePage` (canonical rows, rejects and the cursor in
  * one transaction) → database → engine → payout lines → `WritebackTarget` → CRM.
  */
 import { AttainError } from '../src/domain/errors.js';
-import type { Deal, FxRate, Reject, Rep, Split } from '../src/domain/model.js';
+import type { SyncStore } from '../src/domain/sync-page.js';
 
-/** One page of a sync: stored whole or not at all, the cursor with it. */
-export interface SyncPage {
-  /** The CRM object the page came from (`Opportunity`, `deals`, `owners`): names its cursor and its rejects. */
-  object: string;
-  reps?: Rep[];
-  /** Upserted by id; a deletion arrives as a deal with `deleted: true`. */
-  deals?: Deal[];
-  /** Every split of these deals: replaces what was stored for them (a deal listed with no split has none). */
-  splits?: { dealIds: string[]; splits: Split[] };
-  /** Upserted by currency and start date. */
-  fxRates?: FxRate[];
-  /**
-   * Records of this page that could not be used. `source` names the CRM object
-   * (`salesforce Opportunity`), `recordId` the CRM id. A record's earlier reject is cleared when a
-   * later page holds it again, usable or not.
-   */
-  rejects?: Reject[];
-  /**
-   * Ids of deals read but filtered out (a stage or record type the workspace does not count): an
-   * earlier stored version is marked deleted, so it stops counting (and is clawed back like a
-   * deletion), and their earlier rejects clear.
-   */
-  seen?: string[];
-  /** The object's cursor after this page, saved in the same transaction. Absent: unchanged. */
-  cursor?: string;
-}
-
-/** Where a connector keeps what it pulled. Backed by the reporting database. */
-export interface SyncStore {
-  /** The cursor saved with the last stored page of `object`; undefined before the first sync. */
-  cursor(object: string): Promise<string | undefined>;
-  /** Stores one page in one transaction: a failure leaves the previous data and cursor. */
-  storePage(page: SyncPage): Promise<void>;
-  /** Forgets `object`'s cursor, so the next sync of it starts over (a full resync). */
-  resetCursor(object: string): Promise<void>;
-}
+export type { SyncPage, SyncStore } from '../src/domain/sync-page.js';
 
 export interface SyncOptions {
   /** One line for the run's log (progress of long pulls, limits, early stops). Never a secret. */
