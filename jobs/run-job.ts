@@ -12,13 +12,12 @@
  */
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
-import { loadWorkspace } from '../config/workspace.js';
 import { reopenRun, startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
 import type { StepContext, StepLog } from './step-context.js';
-import { planVersions, type SyncOutcome } from './sync.js';
+import { planVersions, workspaceOf, type SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
 
 export interface RunJobDeps {
@@ -35,7 +34,15 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
   const payload = parsePayload('run', job.id, job.data);
   const { runId } = payload;
   if (job.id !== runId) throw new Error(`run job ${job.id}: its id must be its run id (${runId})`);
-  const ctx: StepContext = { db: deps.db, workspaceDir: deps.workspaceDir, runId, env: deps.env, log: deps.log };
+  // The workspace is read once for this job (workspaceOf keeps it in the cache) and handed to every part.
+  const ctx: StepContext = {
+    db: deps.db,
+    workspaceDir: deps.workspaceDir,
+    runId,
+    env: deps.env,
+    log: deps.log,
+    cache: {},
+  };
   let stage = payload.stage ?? 'start';
 
   const moveTo = async (next: NonNullable<RunPayload['stage']>, extra: Partial<RunPayload> = {}) => {
@@ -84,7 +91,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     );
     if (shards.some((s) => s === undefined)) return undefined;
     if (count === 1) return shards[0];
-    const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+    const workspace = await workspaceOf(ctx);
     const removed = await removeUnwrittenResults(
       deps.db,
       runId,
@@ -103,7 +110,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     switch (stage) {
       case 'start':
         if (payload.completed === undefined) {
-          const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+          const workspace = await workspaceOf(ctx);
           await startRun(deps.db, {
             id: runId,
             trigger: payload.trigger,

@@ -36,7 +36,7 @@ export interface StepContext {
   runId: string;
   env: NodeJS.ProcessEnv;
   log: StepLog;
-  /** In-process runs only. */
+  /** What the runner keeps between steps (in process: the whole run; queued: the run job, a worker's steps of one run). */
   cache?: StepCache;
 }
 
