@@ -15,10 +15,16 @@ import type { Kysely } from 'kysely';
 import { reopenRun, startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
-import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
+import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepContext, StepLog } from './step-context.js';
-import { planVersions, workspaceOf, type SyncOutcome } from './sync.js';
-import type { WriteBackOutcome } from './write-back-step.js';
+import { planVersions, workspaceOf } from './sync.js';
+import {
+  calculateOutcomeSchema,
+  parseStepResult,
+  recordedResultsSchema,
+  syncOutcomeSchema,
+  writeBackOutcomeSchema,
+} from './step-results.js';
 
 export interface RunJobDeps {
   db: Kysely<Database>;
@@ -72,7 +78,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     });
   };
   const syncOutcome = async () => {
-    const sync = (await outcomes())[stepJobId(runId, 'sync')] as SyncOutcome | undefined;
+    const id = stepJobId(runId, 'sync');
+    const sync = parseStepResult(syncOutcomeSchema, id, (await outcomes())[id]);
     if (!sync) throw new Error(`run ${runId}: the sync step left no outcome`);
     return sync;
   };
@@ -86,9 +93,10 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     count: number,
     done: Record<string, unknown>,
   ): Promise<CalculateOutcome | undefined> => {
-    const shards = shardsOf(count).map(
-      (shard) => done[stepJobId(runId, 'calculate', planId, shard)] as CalculateOutcome | undefined,
-    );
+    const shards = shardsOf(count).map((shard) => {
+      const id = stepJobId(runId, 'calculate', planId, shard);
+      return parseStepResult(calculateOutcomeSchema, id, done[id]);
+    });
     if (shards.some((s) => s === undefined)) return undefined;
     if (count === 1) return shards[0];
     const workspace = await workspaceOf(ctx);
@@ -160,10 +168,12 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
       }
       case 'report': {
         await childrenDone();
-        const writeback = (await outcomes())[stepJobId(runId, 'write-back')] as WriteBackOutcome | undefined;
-        if (!writeback || !payload.recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
+        const id = stepJobId(runId, 'write-back');
+        const writeback = parseStepResult(writeBackOutcomeSchema, id, (await outcomes())[id]);
+        const recorded = parseStepResult(recordedResultsSchema, `run ${runId} (recorded)`, payload.recorded);
+        if (!writeback || !recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
         return {
-          ...(await finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback)),
+          ...(await finishReport(ctx, await syncOutcome(), recorded, writeback)),
           database: deps.database,
         };
       }

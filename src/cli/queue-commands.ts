@@ -23,6 +23,7 @@ import {
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
+import { parseStepResult, reportOutcomeSchema } from '../../jobs/step-results.js';
 import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
 import { getRun, listRecentRuns } from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
@@ -294,8 +295,10 @@ async function follow(
       io.out.write(`  ✓ ${id.startsWith(`${runId}-`) ? id.slice(runId.length + 1) : id}${seconds}\n`);
     }
     if (state === 'completed') {
-      writeRunSummary(io.out, runSummaryOf(job.returnvalue as ReportOutcome, 'the database the workers use'));
-      return judge(job.returnvalue as ReportOutcome);
+      const outcome = parseStepResult(reportOutcomeSchema, `run ${runId}`, job.returnvalue);
+      if (!outcome) throw new CliError(`${runId} completed without an outcome`, ExitCode.failed);
+      writeRunSummary(io.out, runSummaryOf(outcome, 'the database the workers use'));
+      return judge(outcome);
     }
     if (state === 'failed') {
       io.err.write(

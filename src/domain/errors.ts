@@ -63,6 +63,8 @@ export const ERROR_BEHAVIOUR = {
   RUN_STEP_FAILED: behaviour(ExitCode.failed, false),
   /** The run's inputs are not stored: its sync step has not run. */
   RUN_INPUTS_MISSING: behaviour(ExitCode.failed, false),
+  /** A step's outcome, read back from the queue, does not match its schema. */
+  STEP_RESULT_INVALID: behaviour(ExitCode.failed, false),
   /** A job's payload does not match its schema. */
   JOB_PAYLOAD_INVALID: behaviour(ExitCode.failed, false),
   /** Redis cannot be reached. */

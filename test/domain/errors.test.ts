@@ -7,6 +7,7 @@ import { CalculationInputError } from '../../jobs/prepare-calculation.js';
 import { QueueNotConfiguredError, RedisPolicyError, RedisUnavailableError } from '../../jobs/queue-connection.js';
 import { ReplayError } from '../../jobs/replay.js';
 import { RunInputsMissingError, RunStepError } from '../../jobs/step-context.js';
+import { StepResultError, parseStepResult, syncOutcomeSchema } from '../../jobs/step-results.js';
 import { CliError, ExitCode } from '../../src/cli/exit-codes.js';
 import {
   DatabaseConfigError,
@@ -39,6 +40,7 @@ const cases: [string, Error, ExitCode, boolean][] = [
   ['RedisUnavailableError', new RedisUnavailableError('x'), 3, true],
   ['RedisPolicyError', new RedisPolicyError('x'), 3, true],
   ['QueueNotConfiguredError', new QueueNotConfiguredError('x'), 2, false],
+  ['StepResultError', new StepResultError('x'), 1, false],
 ];
 const connector: [ConnectorErrorCode, ExitCode, boolean][] = [
   ['AUTH_FAILED', 3, false],
@@ -71,5 +73,14 @@ describe('one error taxonomy', () => {
 
   it('every code has an exit status among the CLI statuses', () => {
     for (const { exit } of Object.values(ERROR_BEHAVIOUR)) expect([1, 2, 3]).toContain(exit);
+  });
+
+  it('a step outcome read back from the queue is parsed: a bad one is named, not read as something else', () => {
+    const good = { reps: 2, deals: 3, plans: ['ae'], sourceRejects: [] };
+    expect(parseStepResult(syncOutcomeSchema, 'run-1-sync', good)).toEqual(good);
+    expect(parseStepResult(syncOutcomeSchema, 'run-1-sync', undefined)).toBeUndefined();
+    expect(() => parseStepResult(syncOutcomeSchema, 'run-1-sync', { ...good, deals: '3' })).toThrow(
+      /run-1-sync: invalid outcome: deals: /,
+    );
   });
 });
