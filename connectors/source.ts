@@ -99,6 +99,22 @@ export interface SourceConnector {
   close(): Promise<void>;
 }
 
+/**
+ * A workspace's source of reps, deals, splits and exchange rates, whatever its kind
+ * (registry.ts `sourceOf`). Every source is read from the workspace's data files (data/, read by
+ * connectors/csv) — all of them, or only `files`; a source that `connect`s is a CRM: its records
+ * are synced into the reporting database incrementally and read from there, combined with those
+ * files (jobs/prepare-calculation.ts), and it has a write-back target.
+ */
+export interface Source {
+  /** `source.kind`: the `source` column of the rows it stores. */
+  readonly kind: string;
+  /** The data files read beside the source; absent: every file (reps, deals, splits, quotas, assignments, fx). */
+  readonly files?: readonly string[];
+  /** Opens the CRM: incremental sync and the write-back target. Absent: the records are the files. */
+  connect?(options: Omit<ConnectorOptions<unknown>, 'config'>): Promise<SourceConnector>;
+}
+
 /** Given to a connector factory: its block of attain.yaml, with `${VAR}` already substituted. */
 export interface ConnectorOptions<Config> {
   config: Config;

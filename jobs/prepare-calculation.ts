@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
 import { readCsvSource, type CsvSourceResult } from '../connectors/csv/csv-source.js';
+import { sourceOf } from '../connectors/registry.js';
 import { listSyncRejects, readCanonical, type Database } from '../src/db/index.js';
 import type { CalculationInput } from '../src/domain/engine.js';
 import { AttainError } from '../src/domain/errors.js';
@@ -43,9 +44,6 @@ export interface PrepareOptions {
    */
   db?: Kysely<Database>;
 }
-
-/** The CSV files a CRM workspace still keeps: its quotas, plan assignments and (optionally) exchange rates. */
-export const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv'] as const;
 
 export async function prepareCalculation(dir: string, options: PrepareOptions = {}): Promise<PreparedCalculation> {
   const workspace = options.workspace ?? (await loadWorkspace(dir));
@@ -91,18 +89,22 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
   };
 }
 
-/** The CSV files, or for a CRM source its synced rows with the workspace's quotas and assignments. */
+/**
+ * The source's records: its data files, and for a source that syncs (a CRM) the rows synced into
+ * the reporting database combined with those files. This is the one place they are combined.
+ */
 async function readSource(workspace: Workspace, db: Kysely<Database> | undefined): Promise<CsvSourceResult> {
   const { config } = workspace;
   const dir = join(workspace.dir, config.source.csv.dir);
-  const { kind } = config.source;
-  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz });
-  if (!db) {
+  const source = sourceOf(config);
+  const { kind } = source;
+  if (source.connect && !db) {
     throw new CalculationInputError(
       `attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`,
     );
   }
-  const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES });
+  const files = await readCsvSource(dir, { tz: config.calendar.tz, ...(source.files ? { only: source.files } : {}) });
+  if (!db || !source.connect) return files;
   const synced = await readCanonical(db, { source: kind });
   const syncRejects = await listSyncRejects(db, kind);
   // The workspace's fx.csv fills in where the CRM has no rates (SPEC §1); a CRM rate wins for the same day.
@@ -123,6 +125,6 @@ function checkPlanCurrencies(workspace: Workspace, data: CanonicalData, baseCurr
     .filter((plan) => !known.has(plan.currency))
     .map(
       (plan) =>
-        `${workspace.planFiles[plan.id] ?? plan.id}: plan ${plan.id} pays in ${plan.currency}, but there is no ${plan.currency} exchange rate (fx.csv${workspace.config.source.kind === 'csv' ? '' : ` or ${workspace.config.source.kind}`}) and the base currency is ${baseCurrency}`,
+        `${workspace.planFiles[plan.id] ?? plan.id}: plan ${plan.id} pays in ${plan.currency}, but there is no ${plan.currency} exchange rate (fx.csv${sourceOf(workspace.config).connect ? ` or ${workspace.config.source.kind}` : ''}) and the base currency is ${baseCurrency}`,
     );
 }

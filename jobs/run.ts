@@ -11,7 +11,7 @@
  * while one is running (the run lock); queued runs are kept one at a time by the queue instead.
  */
 import { loadWorkspace } from '../config/workspace.js';
-import { openConnector } from '../connectors/registry.js';
+import { openConnector, sourceOf } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
 import { prepareCalculation } from './prepare-calculation.js';
 import { finishRun, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
@@ -100,8 +100,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   // Everything that can be judged without the database first: a bad plan writes nothing.
   const workspace = await loadWorkspace(options.workspaceDir, env);
   const cache: StepCache = { workspace };
-  const { kind } = workspace.config.source;
-  if (kind === 'csv') {
+  const source = sourceOf(workspace.config);
+  // A source read from files only is read before the database opens; a CRM syncs into it first.
+  if (!source.connect) {
     cache.prepared = await timed(
       'sync',
       () => prepareCalculation(workspace.dir, { ...asOf, workspace }),
@@ -120,15 +121,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     info: (fields, message) => (fields['source'] ? progress.log?.(message) : undefined),
     warn: (_fields, message) => progress.log?.(message),
   };
-  const connector =
-    kind === 'csv'
-      ? undefined
-      : await openConnector({
-          config: workspace.config,
-          workspaceDir: workspace.dir,
-          env,
-          log: (m) => progress.log?.(m),
-        });
+  const connector = await openConnector({
+    config: workspace.config,
+    workspaceDir: workspace.dir,
+    env,
+    log: (m) => progress.log?.(m),
+  });
   if (connector) cache.connector = connector;
   try {
     return await withRunLock(database, async () => {
@@ -166,9 +164,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             return outcome;
           },
           () =>
-            kind === 'csv'
-              ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`
-              : 'run inputs stored',
+            source.connect
+              ? 'run inputs stored'
+              : `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`,
         );
         const computed = await timed(
           'calculate',

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
+import { sourceOf } from '../../connectors/registry.js';
 import { replayRun } from '../../jobs/replay.js';
 import { newRunId, runPipeline } from '../../jobs/run.js';
 import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
@@ -213,7 +214,8 @@ async function run(
  */
 async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
   const workspace = await loadWorkspace(dir);
-  if (workspace.config.source.kind === 'csv') return prepareCalculation(dir, { ...options, workspace });
+  // A source read from files only needs no database; a CRM's synced records are in it.
+  if (!sourceOf(workspace.config).connect) return prepareCalculation(dir, { ...options, workspace });
   return withDatabase(workspace, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
 }
 
