@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
-export const EXAMPLE = resolve(import.meta.dirname, '../../config/example');
+export const EXAMPLE = resolve(import.meta.dirname, '../../examples/example');
 
 export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
