@@ -2,18 +2,13 @@
  * Reading and pruning the stored results (`payout_lines`, `attainment`): what write-back sends and
  * what a calculation replaces. Writing a plan's results is run-store.ts `replaceResults`.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PayoutLinesTable } from './schema.js';
 
-export interface StoredPayoutLine {
-  rep_id: string;
-  plan_id: string;
-  period: string;
-  component: string;
-  amount: string;
-  currency: string;
-  trace: Record<string, unknown>;
-}
+export type StoredPayoutLine = Pick<
+  Selectable<PayoutLinesTable>,
+  'rep_id' | 'plan_id' | 'period' | 'component' | 'amount' | 'currency' | 'trace'
+>;
 
 /** Every stored payout line, by plan, rep, period and component. */
 export async function readPayoutLines(db: Kysely<Database>): Promise<StoredPayoutLine[]> {
