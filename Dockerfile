@@ -22,7 +22,6 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-COPY config/example ./config/example
 COPY examples ./examples
 RUN useradd --system --uid 10001 --home-dir /workspace attain && mkdir -p /workspace && chown attain /workspace
 USER attain

@@ -2,6 +2,7 @@
  * Configuration errors: every problem in attain.yaml and plans/*.yaml, each with its file, line
  * and key, collected and reported together so an admin fixes them in one pass.
  */
+import { AttainError } from '../src/domain/errors.js';
 
 export interface ConfigIssue {
   /** Relative to the workspace folder, with `/` separators: `attain.yaml`, `plans/ae.yaml`. */
@@ -40,8 +41,9 @@ export function sortByPosition(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends AttainError {
   override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
 
   constructor(readonly issues: ConfigIssue[]) {
     super(issues.map(formatIssue).join('\n'));

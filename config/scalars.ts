@@ -4,6 +4,7 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { CURRENCY_CODE } from '../src/domain/currency.js';
 import { decimal, formatDecimal, ONE, parseDecimal, percentOf, SCALE_DIGITS } from '../src/domain/decimal.js';
 
 /** A message for a value of the wrong kind; a missing value falls through to the plain `required`. */
@@ -17,7 +18,9 @@ export const text = z.string().min(1, 'must not be empty');
 /** Letters, digits, `-` and `_`: safe inside job ids and CRM external ids. */
 export const identifier = text.regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - and _ only');
 
-export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code in capitals such as USD');
+export const currencyCode = z
+  .string()
+  .regex(CURRENCY_CODE, 'expected a 3-letter currency code in capitals such as USD');
 
 /** An exact decimal kept as written (`0.05` stays "0.05"), zero or more. */
 export const nonNegativeDecimal = z.string({ error: unlessMissing('expected a number') }).superRefine((value, ctx) => {

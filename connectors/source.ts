@@ -1,49 +1,16 @@
 /**
  * The contract between a CRM connector and the pipeline. A connector turns raw API records into
  * canonical ones (SPEC §2) and writes commission records back; it never touches the engine, and
- * reaches the database only through the `SyncStore` it is given.
+ * reaches the database only through the `SyncStore` it is given (src/domain/sync-page.ts: the
+ * database layer implements it, so both sides depend on the domain, not on each other).
  *
  * Data flows one way: connector → `SyncStore.storePage` (canonical rows, rejects and the cursor in
  * one transaction) → database → engine → payout lines → `WritebackTarget` → CRM.
  */
-import type { Deal, FxRate, Reject, Rep, Split } from '../src/domain/model.js';
+import { AttainError } from '../src/domain/errors.js';
+import type { SyncStore } from '../src/domain/sync-page.js';
 
-/** One page of a sync: stored whole or not at all, the cursor with it. */
-export interface SyncPage {
-  /** The CRM object the page came from (`Opportunity`, `deals`, `owners`): names its cursor and its rejects. */
-  object: string;
-  reps?: Rep[];
-  /** Upserted by id; a deletion arrives as a deal with `deleted: true`. */
-  deals?: Deal[];
-  /** Every split of these deals: replaces what was stored for them (a deal listed with no split has none). */
-  splits?: { dealIds: string[]; splits: Split[] };
-  /** Upserted by currency and start date. */
-  fxRates?: FxRate[];
-  /**
-   * Records of this page that could not be used. `source` names the CRM object
-   * (`salesforce Opportunity`), `recordId` the CRM id. A record's earlier reject is cleared when a
-   * later page holds it again, usable or not.
-   */
-  rejects?: Reject[];
-  /**
-   * Ids of deals read but filtered out (a stage or record type the workspace does not count): an
-   * earlier stored version is marked deleted, so it stops counting (and is clawed back like a
-   * deletion), and their earlier rejects clear.
-   */
-  seen?: string[];
-  /** The object's cursor after this page, saved in the same transaction. Absent: unchanged. */
-  cursor?: string;
-}
-
-/** Where a connector keeps what it pulled. Backed by the reporting database. */
-export interface SyncStore {
-  /** The cursor saved with the last stored page of `object`; undefined before the first sync. */
-  cursor(object: string): Promise<string | undefined>;
-  /** Stores one page in one transaction: a failure leaves the previous data and cursor. */
-  storePage(page: SyncPage): Promise<void>;
-  /** Forgets `object`'s cursor, so the next sync of it starts over (a full resync). */
-  resetCursor(object: string): Promise<void>;
-}
+export type { SyncPage, SyncStore } from '../src/domain/sync-page.js';
 
 export interface SyncOptions {
   /** One line for the run's log (progress of long pulls, limits, early stops). Never a secret. */
@@ -141,6 +108,22 @@ export interface SourceConnector {
   close(): Promise<void>;
 }
 
+/**
+ * A workspace's source of reps, deals, splits and exchange rates, whatever its kind
+ * (registry.ts `sourceOf`). Every source is read from the workspace's data files (data/, read by
+ * connectors/csv) — all of them, or only `files`; a source that `connect`s is a CRM: its records
+ * are synced into the reporting database incrementally and read from there, combined with those
+ * files (jobs/prepare-calculation.ts), and it has a write-back target.
+ */
+export interface Source {
+  /** `source.kind`: the `source` column of the rows it stores. */
+  readonly kind: string;
+  /** The data files read beside the source; absent: every file (reps, deals, splits, quotas, assignments, fx). */
+  readonly files?: readonly string[];
+  /** Opens the CRM: incremental sync and the write-back target. Absent: the records are the files. */
+  connect?(options: Omit<ConnectorOptions<unknown>, 'config'>): Promise<SourceConnector>;
+}
+
 /** Given to a connector factory: its block of attain.yaml, with `${VAR}` already substituted. */
 export interface ConnectorOptions<Config> {
   config: Config;
@@ -156,8 +139,9 @@ export interface ConnectorOptions<Config> {
 }
 
 /**
- * What went wrong talking to a CRM, by kind (STYLE §7). `permanent` errors fail a queued job at
- * once (BullMQ's UnrecoverableError); the others are retried with backoff.
+ * What went wrong talking to a CRM, by kind; each kind's exit status and retry are in
+ * src/domain/errors.ts. `permanent` errors fail a queued job at once (BullMQ's
+ * UnrecoverableError); the others are retried with backoff.
  */
 export type ConnectorErrorCode =
   /** Credentials refused or expired beyond refreshing: exit 3, permanent. */
@@ -173,18 +157,7 @@ export type ConnectorErrorCode =
   /** The CRM answered with something we cannot read: permanent. */
   | 'INVALID_DATA';
 
-const EXIT_BY_CODE: Record<ConnectorErrorCode, 1 | 2 | 3> = {
-  AUTH_FAILED: 3,
-  UNREACHABLE: 3,
-  INVALID_CONFIG: 2,
-  RATE_LIMITED: 1,
-  TEMPORARY: 1,
-  INVALID_DATA: 1,
-};
-
-const PERMANENT: ReadonlySet<ConnectorErrorCode> = new Set(['AUTH_FAILED', 'INVALID_CONFIG', 'INVALID_DATA']);
-
-export class ConnectorError extends Error {
+export class ConnectorError extends AttainError {
   override readonly name = 'ConnectorError';
   constructor(
     readonly code: ConnectorErrorCode,
@@ -195,11 +168,8 @@ export class ConnectorError extends Error {
     super(message, options);
   }
 
-  get exitCode(): 1 | 2 | 3 {
-    return EXIT_BY_CODE[this.code];
-  }
-
+  /** Fails a queued job at once (not retried). */
   get permanent(): boolean {
-    return PERMANENT.has(this.code);
+    return !this.retryable;
   }
 }

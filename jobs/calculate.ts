@@ -12,7 +12,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { listLocks, loadRunInputs, replaceResults, type Database } from '../src/db/index.js';
+import {
+  listLocks,
+  loadRunInputs,
+  removeOtherRunsResults,
+  replaceResults,
+  storedResultPeriods,
+  type Database,
+} from '../src/db/index.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
 import {
   calculate,
@@ -177,28 +184,7 @@ export async function removeUnwrittenResults(
     (await listLocks(db)).map((l) => l.period),
     new FiscalCalendar(fiscalYearStartMonth),
   );
-  return db.transaction().execute(async (trx) => {
-    let removed = 0;
-    for (const table of ['payout_lines', 'attainment'] as const) {
-      const stale = await trx
-        .selectFrom(table)
-        .select('period')
-        .distinct()
-        .where('plan_id', '=', planId)
-        .where('run_id', '<>', runId)
-        .execute();
-      const periods = stale.map((r) => r.period).filter((label) => !locks.isLabelLocked(label));
-      if (periods.length === 0) continue;
-      const result = await trx
-        .deleteFrom(table)
-        .where('plan_id', '=', planId)
-        .where('run_id', '<>', runId)
-        .where('period', '=', (eb) => eb.fn.any(eb.val(periods)))
-        .executeTakeFirst();
-      if (table === 'payout_lines') removed += Number(result.numDeletedRows);
-    }
-    return removed;
-  });
+  return removeOtherRunsResults(db, runId, planId, (label) => !locks.isLabelLocked(label));
 }
 
 function splitByPlan(
@@ -234,19 +220,7 @@ async function writePlanResults(
   const locks = new LockSet(input.locked?.periods ?? [], new FiscalCalendar(input.calendar.fiscalYearStartMonth));
   const locked = (label: string) => locks.isLabelLocked(label);
   const planLines = lines.filter((l) => !locked(l.period));
-  const stored = await db
-    .selectFrom('payout_lines')
-    .select('period')
-    .distinct()
-    .where('plan_id', '=', planId)
-    .execute();
-  const storedAttainment = await db
-    .selectFrom('attainment')
-    .select('period')
-    .distinct()
-    .where('plan_id', '=', planId)
-    .execute();
-  const periods = new Set([...stored, ...storedAttainment].map((r) => r.period).filter((p) => !locked(p)));
+  const periods = new Set((await storedResultPeriods(db, planId)).filter((p) => !locked(p)));
   for (const row of [...planLines, ...attainment]) periods.add(row.period);
   const count = await replaceResults(db, {
     runId,

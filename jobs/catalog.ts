@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
+import { AttainError } from '../src/domain/errors.js';
 
 export const QUEUES = { runs: 'attain-runs', steps: 'attain-steps' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -117,8 +118,9 @@ export function stepJobId(
 }
 
 /** A job's payload was not what its schema says (a job added by hand, or by another version). */
-export class JobPayloadError extends Error {
+export class JobPayloadError extends AttainError {
   override readonly name = 'JobPayloadError';
+  readonly code = 'JOB_PAYLOAD_INVALID';
 }
 
 /** Parses a job's payload against the catalog; a malformed one names the job and each bad field. */

@@ -48,11 +48,13 @@ import {
   type LineFingerprint,
   type PeriodState,
 } from '../src/domain/pay-cycle.js';
+import { AttainError } from '../src/domain/errors.js';
 import { FiscalCalendar, type Period } from '../src/domain/periods.js';
 
 /** Bad input to a pay-cycle action: nothing was written (the CLI exits 2 with the message). */
-export class PayCycleInputError extends Error {
+export class PayCycleInputError extends AttainError {
   override readonly name = 'PayCycleInputError';
+  readonly code = 'INPUT_INVALID';
 }
 
 // ---- Approvals ----

@@ -5,6 +5,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Workspace } from '../config/workspace.js';
+import { AttainError } from '../src/domain/errors.js';
 
 /** Where the queue's keys live; tests use a fresh one each. */
 export const DEFAULT_QUEUE_PREFIX = 'attain';
@@ -14,18 +15,21 @@ export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Redis could not be reached or refused us (wrong password): exit 3. */
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends AttainError {
   override readonly name = 'RedisUnavailableError';
+  readonly code = 'REDIS_UNAVAILABLE';
 }
 
 /** Redis is reachable but set up so that it may lose jobs (maxmemory-policy other than noeviction). */
-export class RedisPolicyError extends Error {
+export class RedisPolicyError extends AttainError {
   override readonly name = 'RedisPolicyError';
+  readonly code = 'REDIS_POLICY';
 }
 
 /** No queue is configured: attain.yaml has no queue.redisUrl and REDIS_URL is not set. */
-export class QueueNotConfiguredError extends Error {
+export class QueueNotConfiguredError extends AttainError {
   override readonly name = 'QueueNotConfiguredError';
+  readonly code = 'QUEUE_NOT_CONFIGURED';
 }
 
 export interface RedisTarget {

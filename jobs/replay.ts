@@ -6,6 +6,7 @@
  */
 import { getRun, loadRunInputs, type AttainDb } from '../src/db/index.js';
 import { calculate } from '../src/domain/engine.js';
+import { AttainError } from '../src/domain/errors.js';
 import { resultHashOf } from './calculate.js';
 
 export interface ReplayOutcome {
@@ -18,8 +19,9 @@ export interface ReplayOutcome {
 }
 
 /** The run is unknown, or has nothing to replay (no stored inputs or result hash). */
-export class ReplayError extends Error {
+export class ReplayError extends AttainError {
   override readonly name = 'ReplayError';
+  readonly code = 'REPLAY_IMPOSSIBLE';
 
   constructor(
     readonly runId: string,

@@ -5,7 +5,7 @@
  * (last) records the run as succeeded with its counts and returns its summary. Idempotent: the
  * rejects are replaced by run id, the ledger row is updated in place.
  */
-import { prepareCalculation } from '../src/cli/calculation-inputs.js';
+import { prepareCalculation } from './prepare-calculation.js';
 import { finishRun, replaceRejects, setResultHash } from '../src/db/index.js';
 import { minorUnitDigits } from '../src/domain/currency.js';
 import { formatDecimal } from '../src/domain/decimal.js';

@@ -12,14 +12,19 @@
  */
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
-import { loadWorkspace } from '../config/workspace.js';
-import { startRun, type Database } from '../src/db/index.js';
+import { reopenRun, startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
-import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
+import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepContext, StepLog } from './step-context.js';
-import { planVersions, type SyncOutcome } from './sync.js';
-import type { WriteBackOutcome } from './write-back-step.js';
+import { planVersions, workspaceOf } from './sync.js';
+import {
+  calculateOutcomeSchema,
+  parseStepResult,
+  recordedResultsSchema,
+  syncOutcomeSchema,
+  writeBackOutcomeSchema,
+} from './step-results.js';
 
 export interface RunJobDeps {
   db: Kysely<Database>;
@@ -35,7 +40,15 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
   const payload = parsePayload('run', job.id, job.data);
   const { runId } = payload;
   if (job.id !== runId) throw new Error(`run job ${job.id}: its id must be its run id (${runId})`);
-  const ctx: StepContext = { db: deps.db, workspaceDir: deps.workspaceDir, runId, env: deps.env, log: deps.log };
+  // The workspace is read once for this job (workspaceOf keeps it in the cache) and handed to every part.
+  const ctx: StepContext = {
+    db: deps.db,
+    workspaceDir: deps.workspaceDir,
+    runId,
+    env: deps.env,
+    log: deps.log,
+    cache: {},
+  };
   let stage = payload.stage ?? 'start';
 
   const moveTo = async (next: NonNullable<RunPayload['stage']>, extra: Partial<RunPayload> = {}) => {
@@ -65,7 +78,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     });
   };
   const syncOutcome = async () => {
-    const sync = (await outcomes())[stepJobId(runId, 'sync')] as SyncOutcome | undefined;
+    const id = stepJobId(runId, 'sync');
+    const sync = parseStepResult(syncOutcomeSchema, id, (await outcomes())[id]);
     if (!sync) throw new Error(`run ${runId}: the sync step left no outcome`);
     return sync;
   };
@@ -79,12 +93,13 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     count: number,
     done: Record<string, unknown>,
   ): Promise<CalculateOutcome | undefined> => {
-    const shards = shardsOf(count).map(
-      (shard) => done[stepJobId(runId, 'calculate', planId, shard)] as CalculateOutcome | undefined,
-    );
+    const shards = shardsOf(count).map((shard) => {
+      const id = stepJobId(runId, 'calculate', planId, shard);
+      return parseStepResult(calculateOutcomeSchema, id, done[id]);
+    });
     if (shards.some((s) => s === undefined)) return undefined;
     if (count === 1) return shards[0];
-    const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+    const workspace = await workspaceOf(ctx);
     const removed = await removeUnwrittenResults(
       deps.db,
       runId,
@@ -103,7 +118,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     switch (stage) {
       case 'start':
         if (payload.completed === undefined) {
-          const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+          const workspace = await workspaceOf(ctx);
           await startRun(deps.db, {
             id: runId,
             trigger: payload.trigger,
@@ -112,11 +127,7 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
           });
         } else {
           // A retry keeps the run's row and what its completed steps stored.
-          await deps.db
-            .updateTable('runs')
-            .set({ status: 'running', error: null, finished_at: null })
-            .where('id', '=', runId)
-            .execute();
+          await reopenRun(deps.db, runId);
         }
         deps.log.info({ stage }, `run ${runId} started (${payload.trigger})`);
         await moveTo('sync');
@@ -157,10 +168,12 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
       }
       case 'report': {
         await childrenDone();
-        const writeback = (await outcomes())[stepJobId(runId, 'write-back')] as WriteBackOutcome | undefined;
-        if (!writeback || !payload.recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
+        const id = stepJobId(runId, 'write-back');
+        const writeback = parseStepResult(writeBackOutcomeSchema, id, (await outcomes())[id]);
+        const recorded = parseStepResult(recordedResultsSchema, `run ${runId} (recorded)`, payload.recorded);
+        if (!writeback || !recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
         return {
-          ...(await finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback)),
+          ...(await finishReport(ctx, await syncOutcome(), recorded, writeback)),
           database: deps.database,
         };
       }

@@ -10,17 +10,17 @@
  * and the run marked failed with its reason. A second `attain run` on the same database is refused
  * while one is running (the run lock); queued runs are kept one at a time by the queue instead.
  */
-import { join } from 'node:path';
 import { loadWorkspace } from '../config/workspace.js';
-import { openConnector } from '../connectors/registry.js';
+import { openConnector, sourceOf } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
-import { prepareCalculation } from '../src/cli/calculation-inputs.js';
-import { finishRun, migrateToLatest, openDatabase, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
+import { prepareCalculation } from './prepare-calculation.js';
+import { finishRun, startRun, withRunLock, type AttainDb } from '../src/db/index.js';
 import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
+import { openWorkspaceDatabase } from './workspace-database.js';
 import { writeBackStep } from './write-back-step.js';
 import type { VoidedApproval } from './pay-cycle.js';
 
@@ -107,8 +107,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   // Everything that can be judged without the database first: a bad plan writes nothing.
   const workspace = await loadWorkspace(options.workspaceDir, env);
   const cache: StepCache = { workspace };
-  const { kind } = workspace.config.source;
-  if (kind === 'csv') {
+  const source = sourceOf(workspace.config);
+  // A source read from files only is read before the database opens; a CRM syncs into it first.
+  if (!source.connect) {
     cache.prepared = await timed(
       'sync',
       () => prepareCalculation(workspace.dir, { ...asOf, workspace }),
@@ -117,21 +118,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         (p.counts.notYetDue ? `, ${p.counts.notYetDue} won after ${p.input.asOf} (not yet due)` : ''),
     );
   }
-  const url = workspace.config.database?.url ?? env['DATABASE_URL'];
   const database =
     options.database ??
     (await timed(
       'database',
-      async () => {
-        const opened = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
-        try {
-          await migrateToLatest(opened.db);
-        } catch (error) {
-          await opened.close();
-          throw error;
-        }
-        return opened;
-      },
+      () => openWorkspaceDatabase(workspace, { env }),
       (d) => d.describe,
     ));
   // Only a CRM's own progress lines reach the terminal; the steps' bookkeeping lines are for workers' logs.
@@ -139,15 +130,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     info: (fields, message) => (fields['source'] ? progress.log?.(message) : undefined),
     warn: (_fields, message) => progress.log?.(message),
   };
-  const connector =
-    kind === 'csv'
-      ? undefined
-      : await openConnector({
-          config: workspace.config,
-          workspaceDir: workspace.dir,
-          env,
-          log: (m) => progress.log?.(m),
-        });
+  const connector = await openConnector({
+    config: workspace.config,
+    workspaceDir: workspace.dir,
+    env,
+    log: (m) => progress.log?.(m),
+  });
   if (connector) cache.connector = connector;
   try {
     return await withRunLock(database, async () => {
@@ -185,9 +173,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             return outcome;
           },
           () =>
-            kind === 'csv'
-              ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`
-              : 'run inputs stored',
+            source.connect
+              ? 'run inputs stored'
+              : `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`,
         );
         const computed = await timed(
           'calculate',

@@ -10,9 +10,10 @@
 import type { Kysely } from 'kysely';
 import type { Workspace } from '../config/workspace.js';
 import type { SourceConnector } from '../connectors/source.js';
-import type { PreparedCalculation } from '../src/cli/calculation-inputs.js';
+import type { PreparedCalculation } from './prepare-calculation.js';
 import type { Database } from '../src/db/index.js';
 import type { CalculationInput } from '../src/domain/engine.js';
+import { AttainError } from '../src/domain/errors.js';
 
 export interface StepLog {
   info(fields: Record<string, unknown>, message: string): void;
@@ -35,18 +36,20 @@ export interface StepContext {
   runId: string;
   env: NodeJS.ProcessEnv;
   log: StepLog;
-  /** In-process runs only. */
+  /** What the runner keeps between steps (in process: the whole run; queued: the run job, a worker's steps of one run). */
   cache?: StepCache;
 }
 
 export const SILENT_LOG: StepLog = { info: () => undefined, warn: () => undefined };
 
 /** A step failed after the results were stored (the CRM refused records): the run is marked failed with this reason. */
-export class RunStepError extends Error {
+export class RunStepError extends AttainError {
   override readonly name = 'RunStepError';
+  readonly code = 'RUN_STEP_FAILED';
 }
 
 /** The run's inputs are not stored: its sync step has not run (or was removed). */
-export class RunInputsMissingError extends Error {
+export class RunInputsMissingError extends AttainError {
   override readonly name = 'RunInputsMissingError';
+  readonly code = 'RUN_INPUTS_MISSING';
 }

@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
-import { openConnector } from '../connectors/registry.js';
+import { openConnector, sourceOf } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
-import { prepareCalculation, type PreparedCalculation } from '../src/cli/calculation-inputs.js';
+import { prepareCalculation, type PreparedCalculation } from './prepare-calculation.js';
 import {
   createSyncStore,
   listLocks,
@@ -59,10 +59,9 @@ export async function readSource(
   options: { asOf?: string },
 ): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
   const workspace = await workspaceOf(ctx);
-  const { kind } = workspace.config.source;
+  const { kind, connect } = sourceOf(workspace.config);
   const prepareOptions = { workspace, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
-  if (kind === 'csv')
-    return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
+  if (!connect) return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
 
   const log = (message: string) => ctx.log.info({ step: 'sync', source: kind }, message);
   const connector =
@@ -112,12 +111,13 @@ export async function saveInputs(
  */
 export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
   const workspace = await workspaceOf(ctx);
-  if (workspace.config.source.kind !== 'csv') return { stored: 0 };
+  const source = sourceOf(workspace.config);
+  if (source.connect) return { stored: 0 };
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before store`);
   if (ctx.cache) ctx.cache.input = input;
-  const stored = await upsertCanonical(ctx.db, input.data, 'csv');
+  const stored = await upsertCanonical(ctx.db, input.data, source.kind);
   ctx.log.info(
     { step: 'store', ...stored },
     `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`,

@@ -3,7 +3,7 @@
  * them against `writeback_state` and upserts by external id, so a step that runs twice (or dies
  * halfway and runs again) sends nothing twice. A csv source has no CRM to write to.
  */
-import { openConnector } from '../connectors/registry.js';
+import { openConnector, sourceOf } from '../connectors/registry.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import { RunStepError, type StepContext } from './step-context.js';
 import { workspaceOf } from './sync.js';
@@ -18,7 +18,7 @@ export interface WriteBackOutcome {
 export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome> {
   const workspace = await workspaceOf(ctx);
   const { source, writeback, calendar } = workspace.config;
-  if (source.kind === 'csv') return { detail: 'nothing to write back for a csv source' };
+  if (!sourceOf(workspace.config).connect) return { detail: `nothing to write back for a ${source.kind} source` };
   if (!writeback.enabled) return { detail: 'off (writeback.enabled is false)' };
 
   const log = (message: string) => ctx.log.info({ step: 'write-back', source: source.kind }, message);

@@ -8,14 +8,21 @@
  * run killed midway sends at most some records twice, never a duplicate record.
  */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   TRACE_TEXT_LIMIT,
   type CommissionRecord,
   type WritebackOutcome,
   type WritebackTarget,
 } from '../connectors/source.js';
-import type { Database } from '../src/db/index.js';
+import {
+  deleteWritebackState,
+  readAttainmentRatios,
+  readPayoutLines,
+  readWritebackState,
+  saveWritebackState,
+  type Database,
+} from '../src/db/index.js';
 import { isoOfDay, type FiscalCalendar } from '../src/domain/periods.js';
 import { soleTracedDeal } from '../src/domain/trace.js';
 
@@ -36,24 +43,12 @@ export async function readCommissionRecords(
   db: Kysely<Database>,
   calendar: FiscalCalendar,
 ): Promise<CommissionRecord[]> {
-  const lines = await db
-    .selectFrom('payout_lines')
-    .select(['rep_id', 'plan_id', 'period', 'component', 'amount', 'currency', 'trace'])
-    .orderBy('plan_id')
-    .orderBy('rep_id')
-    .orderBy('period')
-    .orderBy('component')
-    .execute();
-  const attainment = await db
-    .selectFrom('attainment')
-    .select(['rep_id', 'plan_id', 'period', 'measure', 'attainment'])
-    .where('attainment', 'is not', null)
-    .orderBy('measure')
-    .execute();
+  const lines = await readPayoutLines(db);
+  const attainment = await readAttainmentRatios(db);
   const byRepPlan = new Map<string, { start: number; end: number; attainment: string }[]>();
   for (const row of attainment) {
     const period = calendar.parse(row.period);
-    if (!period || row.attainment === null) continue;
+    if (!period) continue;
     const key = `${row.rep_id}\u0000${row.plan_id}`;
     let rows = byRepPlan.get(key);
     if (!rows) byRepPlan.set(key, (rows = []));
@@ -129,15 +124,7 @@ export async function writeBackChanges(
   target: WritebackTarget,
   records: readonly CommissionRecord[],
 ): Promise<WritebackSummary> {
-  const state = new Map(
-    (
-      await db
-        .selectFrom('writeback_state')
-        .select(['key', 'hash', 'status', 'external_id'])
-        .where('target', '=', target.name)
-        .execute()
-    ).map((row) => [row.key, row]),
-  );
+  const state = new Map((await readWritebackState(db, target.name)).map((row) => [row.key, row]));
   const hashes = new Map(
     records.map((r) => [r.key, recordHash(r, target.associatesDeals === true, target.fieldsVersion)]),
   );
@@ -178,13 +165,7 @@ export async function writeBackChanges(
     );
     const gone = outcomes.filter((o) => o.ok).map((o) => o.key);
     removed = gone.length;
-    for (let start = 0; start < gone.length; start += 10_000) {
-      await db
-        .deleteFrom('writeback_state')
-        .where('target', '=', target.name)
-        .where('key', 'in', gone.slice(start, start + 10_000))
-        .execute();
-    }
+    await deleteWritebackState(db, target.name, gone);
     const refused = outcomes.filter((o) => !o.ok);
     // Kept with its last hash and a status that is not ok: tried again next run while it stays gone.
     await saveState(
@@ -208,30 +189,15 @@ async function saveState(
   target: string,
   rows: readonly (WritebackOutcome & { hash: string; status?: string })[],
 ): Promise<void> {
-  for (let start = 0; start < rows.length; start += 5_000) {
-    const chunk = rows.slice(start, start + 5_000);
-    await db
-      .insertInto('writeback_state')
-      .values(
-        chunk.map((o) => ({
-          target,
-          key: o.key,
-          hash: o.hash,
-          external_id: o.externalId ?? null,
-          status: o.status ?? (o.ok ? 'ok' : 'failed'),
-          error: o.status === undefined && o.ok ? null : (o.error ?? 'refused'),
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['target', 'key']).doUpdateSet((eb) => ({
-          hash: eb.ref('excluded.hash'),
-          // A CRM that did not say the id again keeps the one it gave before.
-          external_id: sql<string | null>`coalesce(excluded.external_id, writeback_state.external_id)`,
-          status: eb.ref('excluded.status'),
-          error: eb.ref('excluded.error'),
-          updated_at: sql<Date>`now()`,
-        })),
-      )
-      .execute();
-  }
+  await saveWritebackState(
+    db,
+    target,
+    rows.map((o) => ({
+      key: o.key,
+      hash: o.hash,
+      ...(o.externalId === undefined ? {} : { externalId: o.externalId }),
+      status: o.status ?? (o.ok ? 'ok' : 'failed'),
+      error: o.status === undefined && o.ok ? null : (o.error ?? 'refused'),
+    })),
+  );
 }

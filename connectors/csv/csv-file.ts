@@ -8,6 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse, type Options } from 'csv-parse';
+import { AttainError } from '../../src/domain/errors.js';
 
 /**
  * The one csv-parse configuration every Attain CSV file is read with (the benchmark's
@@ -30,10 +31,10 @@ export const CSV_PARSE_OPTIONS: Readonly<Options> = Object.freeze({
   skip_empty_lines: false,
 });
 
-export type CsvSourceErrorCode = 'FILE_UNREADABLE' | 'INVALID_DATA';
+export type CsvSourceErrorCode = 'FILE_UNREADABLE' | 'FILE_INVALID';
 
 /** A CSV file that cannot be read at all: missing, unreadable, or without the columns it needs. */
-export class CsvSourceError extends Error {
+export class CsvSourceError extends AttainError {
   override readonly name = 'CsvSourceError';
 
   constructor(
@@ -115,7 +116,7 @@ export async function forEachCsvRecord(
           `${path}: the record that starts on line ${nextLine} is longer than ${maxRecordChars} characters ` +
             `(limits.csvRecordChars in attain.yaml): a quoted field never closed (a stray " ?), ` +
             `so nothing from that line on can be read`,
-          'INVALID_DATA',
+          'FILE_INVALID',
           { cause: error },
         );
       }
@@ -123,11 +124,11 @@ export async function forEachCsvRecord(
         throw new CsvSourceError(
           `${path}: the quoted field that starts on line ${nextLine} is never closed (a stray " ?), ` +
             `so nothing from that line on can be read`,
-          'INVALID_DATA',
+          'FILE_INVALID',
           { cause: error },
         );
       }
-      throw new CsvSourceError(`${path}: ${error.message}`, 'INVALID_DATA', { cause: error });
+      throw new CsvSourceError(`${path}: ${error.message}`, 'FILE_INVALID', { cause: error });
     }
     if (error instanceof CsvSourceError || errorCode(error) === undefined) throw error;
     throw unreadable(path, error);
@@ -193,6 +194,6 @@ function notUtf8(path: string, line: number): CsvSourceError {
   return new CsvSourceError(
     `${path} is not UTF-8 text (first seen on line ${line}): save it as "CSV UTF-8" ` +
       `(Excel: File > Save As > CSV UTF-8)`,
-    'INVALID_DATA',
+    'FILE_INVALID',
   );
 }

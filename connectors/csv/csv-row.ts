@@ -5,6 +5,7 @@
  * records produced here to them.
  */
 import { DateTime, IANAZone } from 'luxon';
+import { CURRENCY_CODE } from '../../src/domain/currency.js';
 import { parseDecimal, SCALE_DIGITS, type Decimal } from '../../src/domain/decimal.js';
 
 /** A column of the file's header: where it is, or -1 when the header does not have it. */
@@ -203,7 +204,6 @@ export const PERCENT: DecimalRange = (v) => (v < 0n || v > HUNDRED ? 'must be be
 export const NOT_NEGATIVE: DecimalRange = (v) => (v < 0n ? 'must not be negative' : undefined);
 export const POSITIVE: DecimalRange = (v) => (v <= 0n ? 'must be greater than 0' : undefined);
 
-const CURRENCY_CODE = /^[A-Z]{3}$/;
 const PERIOD = /^\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
 

@@ -161,7 +161,7 @@ async function readTable<T extends object, N extends string>(
   if (header === undefined && !table.optional) {
     throw new CsvSourceError(
       `${path} is empty: it needs a header row with the columns ${table.requiredColumns.join(', ')}`,
-      'INVALID_DATA',
+      'FILE_INVALID',
     );
   }
   return { records, lines };
@@ -187,13 +187,13 @@ function readHeader<N extends string>(path: string, table: CsvTable<object, N>, 
     else if (known.has(name) || table.extraColumnsAreFields) {
       throw new CsvSourceError(
         `${path}: the header has column ${name} twice (columns ${first + 1} and ${index + 1})`,
-        'INVALID_DATA',
+        'FILE_INVALID',
       );
     }
   });
 
   const missing = table.requiredColumns.filter((name) => !indexOf.has(name));
-  if (missing.length > 0) throw new CsvSourceError(missingColumnsMessage(path, missing, names), 'INVALID_DATA');
+  if (missing.length > 0) throw new CsvSourceError(missingColumnsMessage(path, missing, names), 'FILE_INVALID');
 
   const columns = Object.fromEntries([...known].map((name) => [name, column(name, indexOf.get(name) ?? -1)])) as Record<
     N,
@@ -203,7 +203,7 @@ function readHeader<N extends string>(path: string, table: CsvTable<object, N>, 
   if (table.extraColumnsAreFields) {
     for (const [name, index] of indexOf) {
       if (known.has(name)) continue;
-      if (name === '__proto__') throw new CsvSourceError(`${path}: a column cannot be named __proto__`, 'INVALID_DATA');
+      if (name === '__proto__') throw new CsvSourceError(`${path}: a column cannot be named __proto__`, 'FILE_INVALID');
       extras.push(column(name, index));
     }
   }

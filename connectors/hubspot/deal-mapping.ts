@@ -8,6 +8,7 @@
  * probability 1.0 is won, with 0.0 lost.
  */
 import { DateTime } from 'luxon';
+import { isCurrencyCode } from '../../src/domain/currency.js';
 import { ONE, ZERO, formatDecimal, parseDecimal } from '../../src/domain/decimal.js';
 import type { Deal, DealStage, Reject, Rep, Split } from '../../src/domain/model.js';
 
@@ -185,7 +186,7 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
   }
 
   const currency = value(canonical.currency) ?? ctx.defaultCurrency;
-  if (!/^[A-Z]{3}$/.test(currency))
+  if (!isCurrencyCode(currency))
     problems.push(`currency "${currency}" (${canonical.currency}) is not a 3-letter ISO code`);
 
   const closeText = value(canonical.closeDate);
@@ -219,7 +220,7 @@ export function mapDeal(raw: RawObject, ctx: DealMappingContext): Mapped<Deal> {
     // A deletion only needs to find the stored row: what it carried is kept where it still reads.
     ownerId: ownerId ?? '(none)',
     amount: amount !== undefined && parseDecimal(amount) !== undefined ? amount : '0',
-    currency: /^[A-Z]{3}$/.test(currency) ? currency : ctx.defaultCurrency,
+    currency: isCurrencyCode(currency) ? currency : ctx.defaultCurrency,
     closeDate: closeDate ?? '1970-01-01',
     stage: stage ?? 'open',
     ...(type !== undefined && { type }),

@@ -4,6 +4,7 @@
  * (every value a string, empty meaning null, relationship fields as dotted column names): every
  * reader here accepts both. A record that cannot be used becomes a reject naming its Salesforce Id.
  */
+import { isCurrencyCode } from '../../src/domain/currency.js';
 import { parseDecimal } from '../../src/domain/decimal.js';
 import {
   isIsoDate,
@@ -144,7 +145,7 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
 
   const currency = mapping.multiCurrency ? textOf(raw['CurrencyIsoCode']) : mapping.defaultCurrency;
   if (currency === undefined) problems.push('no currency (CurrencyIsoCode is empty)');
-  else if (!/^[A-Z]{3}$/.test(currency))
+  else if (!isCurrencyCode(currency))
     problems.push(`CurrencyIsoCode ${JSON.stringify(currency)} is not a 3-letter currency code`);
 
   const ownerId = textOf(raw['OwnerId']);
@@ -176,7 +177,7 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
       name: textOf(raw['Name']) ?? '',
       ownerId: ownerId ?? '(none)',
       amount: amount ?? '0',
-      currency: currency && /^[A-Z]{3}$/.test(currency) ? currency : mapping.defaultCurrency,
+      currency: currency && isCurrencyCode(currency) ? currency : mapping.defaultCurrency,
       closeDate: closeDate && isIsoDate(closeDate) ? closeDate : '1970-01-01',
       stage: stage ?? 'lost',
       ...(type !== undefined ? { type } : {}),
@@ -238,7 +239,7 @@ function rateOf(raw: RawRecord, object: string, from: string | undefined): Mappe
   const reject = (reason: string): Mapped<FxRate> => ({ reject: { source: SOURCE(object), recordId: id, reason } });
   const currency = textOf(raw['IsoCode']);
   const rate = decimalOf(raw['ConversionRate']);
-  if (currency === undefined || !/^[A-Z]{3}$/.test(currency))
+  if (currency === undefined || !isCurrencyCode(currency))
     return reject(`IsoCode ${JSON.stringify(raw['IsoCode'])} is not a currency code`);
   if (from === undefined || !isIsoDate(from))
     return reject(`StartDate ${JSON.stringify(raw['StartDate'])} is not a date`);

@@ -1,22 +1,20 @@
-/** SPEC §4 exit statuses. */
-export const ExitCode = {
-  ok: 0,
-  /** The run failed or finished only in part (with --strict, also any reject). */
-  failed: 1,
-  /** Bad usage or invalid configuration, with the file, line and reason. */
-  usage: 2,
-  /** A required service could not be reached or refused us. */
-  unavailable: 3,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+import { AttainError, ExitCode, type ErrorCode } from '../domain/errors.js';
 
-/** An error the CLI reports as one clear message and an exit status, never a stack trace. */
-export class CliError extends Error {
+export { ExitCode };
+
+const CODE_OF_EXIT: Record<ExitCode, ErrorCode> = {
+  [ExitCode.ok]: 'COMMAND_FAILED',
+  [ExitCode.failed]: 'COMMAND_FAILED',
+  [ExitCode.usage]: 'USAGE',
+  [ExitCode.unavailable]: 'COMMAND_UNAVAILABLE',
+};
+
+/** An error a command reports as one clear message and an exit status, never a stack trace. */
+export class CliError extends AttainError {
   override readonly name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode,
-  ) {
+  readonly code: ErrorCode;
+  constructor(message: string, exitCode: ExitCode) {
     super(message);
+    this.code = CODE_OF_EXIT[exitCode];
   }
 }

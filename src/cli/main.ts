@@ -5,24 +5,16 @@
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
-import { ReplayError, replayRun } from '../../jobs/replay.js';
-import { RunStepError, newRunId, runPipeline } from '../../jobs/run.js';
-import { ConnectorError } from '../../connectors/source.js';
-import {
-  DatabaseConfigError,
-  DatabaseUnavailableError,
-  MigrationError,
-  PeriodLockedError,
-  RunInProgressError,
-} from '../db/index.js';
-import { CsvSourceError } from '../../connectors/csv/csv-file.js';
+import { sourceOf } from '../../connectors/registry.js';
+import { replayRun } from '../../jobs/replay.js';
+import { newRunId, runPipeline } from '../../jobs/run.js';
 import { calculate } from '../domain/engine.js';
+import { AttainError } from '../domain/errors.js';
 import { isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
-import { prepareCalculation, type PreparedCalculation } from './calculation-inputs.js';
+import { prepareCalculation, type PreparedCalculation } from '../../jobs/prepare-calculation.js';
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -213,8 +205,9 @@ function notYetDue(prepared: PreparedCalculation): string {
  */
 async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
   const workspace = await loadWorkspace(dir);
-  if (workspace.config.source.kind === 'csv') return prepareCalculation(dir, { ...options, workspace });
-  return withDatabase({ workspace: dir }, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
+  // A source read from files only needs no database; a CRM's synced records are in it.
+  if (!sourceOf(workspace.config).connect) return prepareCalculation(dir, { ...options, workspace });
+  return withDatabase(workspace, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));
 }
 
 async function replay(global: GlobalOptions, runId: string, out: Writable): Promise<number> {
@@ -240,30 +233,9 @@ function report(error: unknown, err: Writable): number {
     // Help and version are successes; anything else is bad usage (commander already printed why).
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (
-    error instanceof ConfigError ||
-    error instanceof CsvSourceError ||
-    error instanceof DatabaseConfigError ||
-    error instanceof ReplayError
-  ) {
-    err.write(`${printableLines(error.message)}\n`);
-    return ExitCode.usage;
-  }
-  if (error instanceof DatabaseUnavailableError) {
-    err.write(`${printableLines(error.message)}\n`);
-    return ExitCode.unavailable;
-  }
-  if (error instanceof RunInProgressError || error instanceof PeriodLockedError || error instanceof MigrationError) {
-    err.write(`${printableLines(error.message)}\n`);
-    return ExitCode.failed;
-  }
-  if (error instanceof CliError || error instanceof ConnectorError) {
+  if (error instanceof AttainError) {
     err.write(`${printableLines(error.message)}\n`);
     return error.exitCode;
-  }
-  if (error instanceof RunStepError) {
-    err.write(`${printableLines(error.message)}\n`);
-    return ExitCode.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   err.write(`attain: unexpected error: ${printableLines(message)}\n`);

@@ -8,7 +8,6 @@ import { userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
-  PayCycleInputError,
   approvePeriod,
   listPeriodStates,
   lockApprovedPeriod,
@@ -54,14 +53,8 @@ export function addPayCycleCommands(program: Command, context: CommandContext): 
   const global = () => ({ workspace: context.workspace() });
   const act =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
-    async (...args: A) => {
-      try {
-        context.exit(await fn(...args));
-      } catch (error) {
-        if (error instanceof PayCycleInputError) throw new CliError(error.message, ExitCode.usage);
-        throw error;
-      }
-    };
+    async (...args: A) =>
+      context.exit(await fn(...args));
 
   program
     .command('periods')

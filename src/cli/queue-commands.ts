@@ -3,7 +3,7 @@
  * `attain status`, `attain retry`. Redis unreachable: exit 3, naming host and port and the cause,
  * the password masked. How the pipeline runs on the queue: jobs/run-job.ts.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
@@ -15,8 +15,6 @@ import { NIGHTLY_SCHEDULER_ID, JOBS, QUEUES, type RunPayload } from '../../jobs/
 import { enqueueRun, scheduledRunId } from '../../jobs/enqueue-run.js';
 import type { ReportOutcome } from '../../jobs/report.js';
 import {
-  QueueNotConfiguredError,
-  RedisPolicyError,
   RedisUnavailableError,
   checkReachable,
   connectRedis,
@@ -25,7 +23,9 @@ import {
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
-import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/index.js';
+import { parseStepResult, reportOutcomeSchema } from '../../jobs/step-results.js';
+import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
+import { getRun, listRecentRuns } from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
 import { DEFAULT_METRICS_PORT } from '../worker/metrics-server.js';
 import { startWorker } from '../worker/worker-process.js';
@@ -44,7 +44,7 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
   const action =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) =>
-      setExit(await fn(...args).catch(queueErrors));
+      setExit(await fn(...args));
 
   program
     .command('worker')
@@ -81,13 +81,6 @@ export function addQueueCommands(program: Command, io: Io, setExit: (code: numbe
     .argument('<run-id>', 'the failed run')
     .option('--wait', 'follow the run until it ends')
     .action(action((runId: string, options: { wait?: boolean }) => retry(dir(), runId, options, io)));
-}
-
-function queueErrors(error: unknown): never {
-  if (error instanceof RedisUnavailableError || error instanceof RedisPolicyError)
-    throw new CliError(error.message, ExitCode.unavailable);
-  if (error instanceof QueueNotConfiguredError) throw new CliError(error.message, ExitCode.usage);
-  throw error;
 }
 
 interface WorkerCliOptions {
@@ -265,7 +258,7 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
       return ExitCode.ok;
     });
     return code;
-  }).catch(queueErrors);
+  });
 }
 
 /** Follows a run job until it ends, printing each step as it finishes; its outcome decides the exit status. */
@@ -309,8 +302,10 @@ async function follow(
       io.out.write(`  ✓ ${id.startsWith(`${runId}-`) ? id.slice(runId.length + 1) : id}${seconds}\n`);
     }
     if (state === 'completed') {
-      writeRunSummary(io.out, runSummaryOf(job.returnvalue as ReportOutcome, 'the database the workers use'));
-      return judge(job.returnvalue as ReportOutcome);
+      const outcome = parseStepResult(reportOutcomeSchema, `run ${runId}`, job.returnvalue);
+      if (!outcome) throw new CliError(`${runId} completed without an outcome`, ExitCode.failed);
+      writeRunSummary(io.out, runSummaryOf(outcome, 'the database the workers use'));
+      return judge(outcome);
     }
     if (state === 'failed') {
       io.err.write(
@@ -327,18 +322,6 @@ async function failureReason(steps: Queue, job: Job): Promise<string> {
   const failed = (await steps.getFailed(0, 200)).filter((j) => j.id?.startsWith(`${job.id}-`));
   if (failed.length > 0) return failed.map((j) => `${j.name} step (${j.id}): ${j.failedReason}`).join('; ');
   return job.failedReason ?? 'no reason recorded';
-}
-
-async function openWorkspaceDatabase(workspace: Workspace): Promise<AttainDb> {
-  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
-  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
-  try {
-    await migrateToLatest(database.db);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  return database;
 }
 
 async function status(dir: string, out: Writable): Promise<number> {
@@ -359,7 +342,7 @@ async function status(dir: string, out: Writable): Promise<number> {
     const database = await openWorkspaceDatabase(workspace);
     let anyFailed = false;
     try {
-      const last = await database.db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(10).execute();
+      const last = await listRecentRuns(database.db, 10);
       anyFailed = last.some((r) => r.status === 'failed');
       out.write(last.length === 0 ? 'No runs yet.\n' : 'Last runs:\n');
       for (const run of last) {

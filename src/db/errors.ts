@@ -1,12 +1,13 @@
 /**
- * Errors the database layer raises for callers to act on; each sets `name`. The CLI maps
- * `DatabaseUnavailableError` to exit 3 (could not reach a required service or was refused by it)
- * and `DatabaseConfigError` to exit 2.
+ * Errors the database layer raises for callers to act on; each sets `name` and its code, whose
+ * exit status and retry are in src/domain/errors.ts.
  */
+import { AttainError } from '../domain/errors.js';
 
 /** The database could not be reached, refused the connection, or (PGlite) could not be opened. */
-export class DatabaseUnavailableError extends Error {
+export class DatabaseUnavailableError extends AttainError {
   override readonly name = 'DatabaseUnavailableError';
+  readonly code = 'DATABASE_UNAVAILABLE';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -14,18 +15,21 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /** The database settings themselves are wrong (a URL that is not a PostgreSQL URL): invalid configuration, exit 2. */
-export class DatabaseConfigError extends Error {
+export class DatabaseConfigError extends AttainError {
   override readonly name = 'DatabaseConfigError';
+  readonly code = 'DATABASE_CONFIG';
 }
 
 /** Another `attain run` holds the run lock of this database (and schema). */
-export class RunInProgressError extends Error {
+export class RunInProgressError extends AttainError {
   override readonly name = 'RunInProgressError';
+  readonly code = 'RUN_IN_PROGRESS';
 }
 
 /** A migration failed; `migration` names it (the others of the batch were rolled back with it). */
-export class MigrationError extends Error {
+export class MigrationError extends AttainError {
   override readonly name = 'MigrationError';
+  readonly code = 'MIGRATION_FAILED';
 
   constructor(
     readonly migration: string | undefined,
@@ -37,8 +41,9 @@ export class MigrationError extends Error {
 }
 
 /** A write that would rewrite a locked period, or an unlock asked for without `force`. */
-export class PeriodLockedError extends Error {
+export class PeriodLockedError extends AttainError {
   override readonly name = 'PeriodLockedError';
+  readonly code = 'PERIOD_LOCKED';
 
   constructor(
     readonly periods: readonly string[],

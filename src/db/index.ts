@@ -17,7 +17,10 @@ export {
 export {
   finishRun,
   getRun,
+  lastSucceededAt,
+  listRecentRuns,
   recordInputs,
+  reopenRun,
   replaceRejects,
   replaceResults,
   startRun,
@@ -34,8 +37,22 @@ export {
   unlockPeriod,
   type PeriodLockInfo,
 } from './period-locks.js';
+export {
+  readAttainmentRatios,
+  readPayoutLines,
+  removeOtherRunsResults,
+  storedResultPeriods,
+  type StoredPayoutLine,
+} from './results-store.js';
 export { withRunLock } from './run-lock.js';
 export { createSyncStore, listSyncRejects } from './sync-store.js';
+export {
+  deleteWritebackState,
+  readWritebackState,
+  saveWritebackState,
+  type WritebackStateRow,
+  type WritebackStateUpdate,
+} from './writeback-state.js';
 export type { Database } from './schema.js';
 export { listAuditEvents, recordAuditEvent, type AuditEvent, type AuditEventInput } from './audit-log.js';
 export * from './disputes.js';

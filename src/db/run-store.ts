@@ -76,6 +76,30 @@ export async function getRun(db: Kysely<Database>, id: string): Promise<Run | un
   return db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** A retried run: running again, keeping its row and what its completed steps stored. */
+export async function reopenRun(db: Kysely<Database>, id: string): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ status: 'running', error: null, finished_at: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** When the last run that succeeded finished; undefined before the first. */
+export async function lastSucceededAt(db: Kysely<Database>): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('runs')
+    .select((eb) => eb.fn.max('finished_at').as('at'))
+    .where('status', '=', 'succeeded')
+    .executeTakeFirst();
+  return row?.at ? new Date(row.at) : undefined;
+}
+
+/** The last `limit` runs, the latest first. */
+export async function listRecentRuns(db: Kysely<Database>, limit: number): Promise<Run[]> {
+  return db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+}
+
 export interface PlanResults {
   runId: string;
   planId: string;

@@ -4,7 +4,7 @@
  * what is stored (STYLE §8) and a failed page leaves the previous state.
  */
 import { sql, type Kysely } from 'kysely';
-import type { SyncPage, SyncStore } from '../../connectors/source.js';
+import type { SyncPage, SyncStore } from '../domain/sync-page.js';
 import type { Reject } from '../domain/model.js';
 import { arrayLiteral, bulkInsert } from './bulk-insert.js';
 import { dealColumns, fxColumns, repColumns, splitColumns } from './canonical-store.js';

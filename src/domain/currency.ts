@@ -1,3 +1,10 @@
+/** An ISO 4217 currency code as Attain takes it: three capital letters (`USD`). */
+export const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+export function isCurrencyCode(text: string): boolean {
+  return CURRENCY_CODE.test(text);
+}
+
 /** Minor units per ISO 4217 currency (USD 2, JPY 0, KWD 3), from the runtime's ICU data. */
 const digitsCache = new Map<string, number>();
 

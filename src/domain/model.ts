@@ -4,6 +4,7 @@
  * turns them into fixed-point numbers and day numbers internally.
  */
 import { z } from 'zod';
+import { CURRENCY_CODE } from './currency.js';
 import { parseDecimal } from './decimal.js';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -21,7 +22,7 @@ export const isoDate = z.string().refine(isIsoDate, { message: 'expected a date 
 export const decimalString = z
   .string()
   .refine((s) => parseDecimal(s) !== undefined, { message: 'expected a decimal number such as 1234.50' });
-export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO currency code such as USD');
+export const currencyCode = z.string().regex(CURRENCY_CODE, 'expected a 3-letter ISO currency code such as USD');
 
 export const repSchema = z.object({
   id: z.string().min(1),

@@ -9,7 +9,13 @@
  * naming the port, before it connects to anything.
  */
 import { createServer, type Server } from 'node:http';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { AttainError } from '../domain/errors.js';
+
+/** The metrics server cannot listen where it was told to (a port taken, an address not here): exit 2. */
+export class MetricsListenError extends AttainError {
+  override readonly name = 'MetricsListenError';
+  readonly code = 'USAGE';
+}
 
 export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -50,7 +56,7 @@ export async function listenMetrics(where: MetricsListen, handle: MetricsHandler
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' && port < last) continue;
-      throw new CliError(refusal(where, port, code, error), ExitCode.usage);
+      throw new MetricsListenError(refusal(where, port, code, error));
     }
   }
 }

@@ -6,7 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../db/index.js';
+import { lastSucceededAt, type Database } from '../db/index.js';
 
 const STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed', 'prioritized'] as const;
 
@@ -35,13 +35,9 @@ export function createMetrics(queues: readonly Queue[], db: Kysely<Database>): W
     help: 'Seconds since the last run that succeeded finished (absent before the first one)',
     registers: [registry],
     async collect() {
-      const row = await db
-        .selectFrom('runs')
-        .select((eb) => eb.fn.max('finished_at').as('at'))
-        .where('status', '=', 'succeeded')
-        .executeTakeFirst();
+      const at = await lastSucceededAt(db);
       this.reset();
-      if (row?.at) this.set((Date.now() - new Date(row.at).getTime()) / 1000);
+      if (at) this.set((Date.now() - at.getTime()) / 1000);
     },
   });
   const stepDuration = new Histogram({

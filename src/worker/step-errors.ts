@@ -1,30 +1,13 @@
 /**
  * Which failures are permanent: retrying a bad plan, refused credentials or a malformed payload
  * only fails again later, so those fail the job at once (BullMQ's UnrecoverableError); anything
- * else (a dropped connection, a CRM 5xx) is retried with backoff.
+ * else (a dropped connection, a CRM 5xx) is retried with backoff. Which is which is the error
+ * code's behaviour (src/domain/errors.ts).
  */
-import { ConfigError } from '../../config/errors.js';
-import { ConnectorError } from '../../connectors/source.js';
-import { CsvSourceError } from '../../connectors/csv/csv-file.js';
-import { JobPayloadError } from '../../jobs/catalog.js';
-import { RunInputsMissingError } from '../../jobs/calculate.js';
-import { RunStepError } from '../../jobs/step-context.js';
-import { DatabaseConfigError, PeriodLockedError } from '../db/index.js';
-import { CliError } from '../cli/exit-codes.js';
+import { behaviourOf } from '../domain/errors.js';
 
 export function isPermanent(error: unknown): boolean {
-  if (error instanceof ConnectorError) return error.permanent;
-  return (
-    error instanceof ConfigError ||
-    error instanceof CsvSourceError ||
-    error instanceof CliError ||
-    error instanceof JobPayloadError ||
-    error instanceof RunInputsMissingError ||
-    error instanceof DatabaseConfigError ||
-    error instanceof PeriodLockedError ||
-    // The CRM refused records: retrying at once gets the same answer; the next run sends them again.
-    error instanceof RunStepError
-  );
+  return !behaviourOf(error).retry;
 }
 
 export function messageOf(error: unknown): string {

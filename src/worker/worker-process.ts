@@ -13,11 +13,11 @@
  * another worker takes it over.
  */
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
+import { ConfigError } from '../../config/errors.js';
 import { loadWorkspace } from '../../config/workspace.js';
 import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
 import { calculateStep, type Shard } from '../../jobs/calculate.js';
@@ -34,8 +34,8 @@ import { processRunJob } from '../../jobs/run-job.js';
 import { storeStep, syncStep } from '../../jobs/sync.js';
 import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
-import { finishRun, migrateToLatest, openDatabase } from '../db/index.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { openWorkspaceDatabase, workspaceDatabaseUrl } from '../../jobs/workspace-database.js';
+import { finishRun } from '../db/index.js';
 import { createMetrics } from './metrics.js';
 import { DEFAULT_METRICS_HOST, listenMetrics, type MetricsListen } from './metrics-server.js';
 import { isPermanent, messageOf } from './step-errors.js';
@@ -71,12 +71,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { env } = options;
   const workspace = await loadWorkspace(options.workspaceDir);
   const target = redisTarget(workspace, env);
-  const databaseUrl = workspace.config.database?.url ?? env['DATABASE_URL'];
-  if (!databaseUrl) {
-    throw new CliError(
-      `${workspace.dir}/attain.yaml: attain worker needs a PostgreSQL database that every worker shares: set database: { url: \${DATABASE_URL} } or DATABASE_URL (the embedded database serves one process only)`,
-      ExitCode.usage,
-    );
+  if (!workspaceDatabaseUrl(workspace, env)) {
+    throw new ConfigError([
+      {
+        file: `${workspace.dir}/attain.yaml`,
+        path: '',
+        message: `attain worker needs a PostgreSQL database that every worker shares: set database: { url: \${DATABASE_URL} } or DATABASE_URL (the embedded database serves one process only)`,
+      },
+    ]);
   }
   const prefix = queuePrefix(env);
   const logger = pino(
@@ -103,7 +105,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const opened: { close(): unknown }[] = [{ close: () => new Promise((resolve) => server.close(resolve)) }];
   try {
     return await takeJobs(
-      { options, workspace, target, databaseUrl, prefix, logger, server, opened },
+      { options, workspace, target, prefix, logger, server, opened },
       (ready) => (serving = ready),
     );
   } catch (error) {
@@ -122,7 +124,6 @@ interface Starting {
   options: WorkerOptions;
   workspace: Awaited<ReturnType<typeof loadWorkspace>>;
   target: ReturnType<typeof redisTarget>;
-  databaseUrl: string;
   prefix: string;
   logger: Logger;
   server: Server;
@@ -132,7 +133,7 @@ interface Starting {
 
 /** Connects Redis and the database and starts the workers. */
 async function takeJobs(
-  { options, workspace, target, databaseUrl, prefix, logger, server, opened }: Starting,
+  { options, workspace, target, prefix, logger, server, opened }: Starting,
   serve: (ready: Serving) => void,
 ): Promise<RunningWorker> {
   const { env } = options;
@@ -147,13 +148,11 @@ async function takeJobs(
   }
   if (problem) logger.warn({ maxmemoryPolicy: policy ?? null }, `WARNING: ${problem}`);
 
-  const database = await openDatabase({
-    url: databaseUrl,
-    dataDir: join(workspace.dir, '.attain'),
+  const database = await openWorkspaceDatabase(workspace, {
+    env,
     onError: (error) => logger.error({ err: error.message }, 'database connection error'),
   });
   opened.push(database);
-  await migrateToLatest(database.db);
   const db = database.db;
 
   const runs = new Queue(QUEUES.runs, { connection, prefix });

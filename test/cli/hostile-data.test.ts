@@ -7,7 +7,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDate } from '../../src/cli/calculation-inputs.js';
+import { runDate } from '../../jobs/prepare-calculation.js';
 import { runCli, scratchExamples } from './run-cli.js';
 
 const scratch = scratchExamples();

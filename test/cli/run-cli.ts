@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
-export const EXAMPLE = resolve(import.meta.dirname, '../../config/example');
+export const EXAMPLE = resolve(import.meta.dirname, '../../examples/example');
 
 export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

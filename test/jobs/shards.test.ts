@@ -18,7 +18,7 @@ import {
   type CalculateOutcome,
 } from '../../jobs/calculate.js';
 import { shardCounts } from '../../jobs/sync.js';
-import { prepareCalculation } from '../../src/cli/calculation-inputs.js';
+import { prepareCalculation } from '../../jobs/prepare-calculation.js';
 import { calculate, type CalculationInput, type CalculationResult, type PayoutLine } from '../../src/domain/engine.js';
 import { generateOrg } from '../bench/synthetic-org.js';
 

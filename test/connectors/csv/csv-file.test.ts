@@ -39,7 +39,7 @@ describe('files that cannot be read', () => {
   it('a required column missing from the header', async () => {
     const dir = await workspace({ 'deals.csv': csv(['id,name,ownerId,amount,currency,stage', 'd1,A,r1,1,USD,won']) });
     const error = await failure(dir);
-    expect(error.code).toBe('INVALID_DATA');
+    expect(error.code).toBe('FILE_INVALID');
     expect(error.message).toBe(
       `${resolve(dir, 'deals.csv')}: the header has no column closeDate (it has id, name, ownerId, amount, currency, stage)`,
     );
@@ -88,7 +88,7 @@ describe('files that cannot be read', () => {
       ]),
     });
     const error = await failure(dir);
-    expect(error.code).toBe('INVALID_DATA');
+    expect(error.code).toBe('FILE_INVALID');
     expect(error.message).toBe(
       `${resolve(dir, 'deals.csv')}: the quoted field that starts on line 3 is never closed (a stray " ?), ` +
         'so nothing from that line on can be read',

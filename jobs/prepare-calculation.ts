@@ -1,18 +1,26 @@
 /**
- * Everything `attain calc` and `attain validate` need before the engine runs: the workspace, the
- * source data, the referential checks. Configuration problems (plans, assignments, currencies)
- * stop here with exit 2; data problems become rejects.
+ * The prepare use case: everything a calculation (`attain calc`, `attain validate`, a run's sync
+ * step) needs before the engine runs: the workspace, the source data, the referential checks.
+ * Configuration problems (plans, assignments, currencies) stop here with a CalculationInputError
+ * (exit 2); data problems become rejects.
  */
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
-import { loadWorkspace, type Workspace } from '../../config/workspace.js';
-import { readCsvSource, type CsvSourceResult } from '../../connectors/csv/csv-source.js';
-import { listSyncRejects, readCanonical, type Database } from '../db/index.js';
-import type { CalculationInput } from '../domain/engine.js';
-import { compareRejects, isIsoDate, type CanonicalData, type Reject } from '../domain/model.js';
-import { checkAssignments, normalize } from '../domain/normalize.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { loadWorkspace, type Workspace } from '../config/workspace.js';
+import { readCsvSource, type CsvSourceResult } from '../connectors/csv/csv-source.js';
+import { sourceOf } from '../connectors/registry.js';
+import { listSyncRejects, readCanonical, type Database } from '../src/db/index.js';
+import type { CalculationInput } from '../src/domain/engine.js';
+import { AttainError } from '../src/domain/errors.js';
+import { compareRejects, isIsoDate, type CanonicalData, type Reject } from '../src/domain/model.js';
+import { checkAssignments, normalize } from '../src/domain/normalize.js';
+
+/** The inputs cannot be calculated (an assignment to an unknown plan, a plan currency with no rate): exit 2. */
+export class CalculationInputError extends AttainError {
+  override readonly name = 'CalculationInputError';
+  readonly code = 'INPUT_INVALID';
+}
 
 export interface PreparedCalculation {
   workspace: Workspace;
@@ -42,9 +50,6 @@ export interface PrepareOptions {
   db?: Kysely<Database>;
 }
 
-/** The CSV files a CRM workspace still keeps: its quotas, plan assignments and (optionally) exchange rates. */
-export const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv'] as const;
-
 export async function prepareCalculation(dir: string, options: PrepareOptions = {}): Promise<PreparedCalculation> {
   const workspace = options.workspace ?? (await loadWorkspace(dir));
   const { config } = workspace;
@@ -65,7 +70,7 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
     problems.push(`${issue.where} ${issue.message}`);
   }
   problems.push(...checkPlanCurrencies(workspace, normalized.data, config.baseCurrency));
-  if (problems.length > 0) throw new CliError(problems.join('\n'), ExitCode.usage);
+  if (problems.length > 0) throw new CalculationInputError(problems.join('\n'));
 
   // Built on first use: only rejects found by the engine need it, and a million deals make it costly.
   let dealsById: Map<string, CanonicalData['deals'][number]> | undefined;
@@ -107,7 +112,7 @@ export const TODAY_VARIABLE = 'ATTAIN_TODAY';
 export function runDate(tz: string, env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): string {
   const fixed = env[TODAY_VARIABLE];
   if (fixed !== undefined && fixed !== '') {
-    if (!isIsoDate(fixed)) throw new CliError(`${TODAY_VARIABLE}=${fixed}: expected a date YYYY-MM-DD`, ExitCode.usage);
+    if (!isIsoDate(fixed)) throw new CalculationInputError(`${TODAY_VARIABLE}=${fixed}: expected a date YYYY-MM-DD`);
     return fixed;
   }
   return DateTime.fromJSDate(now, { zone: tz }).toISODate()!;
@@ -122,28 +127,33 @@ function asOfDate(given: string | undefined, today: string, years: number): stri
   if (given === undefined) return today;
   const latest = `${Number(today.slice(0, 4)) + years}${today.slice(4)}`;
   if (given > latest) {
-    throw new CliError(
+    throw new CalculationInputError(
       `--as-of ${given} is more than ${years} years after today (${today}); limits.yearsFromAsOf in attain.yaml sets how far`,
-      ExitCode.usage,
     );
   }
   return given;
 }
 
-/** The CSV files, or for a CRM source its synced rows with the workspace's quotas and assignments. */
+/**
+ * The source's records: its data files, and for a source that syncs (a CRM) the rows synced into
+ * the reporting database combined with those files. This is the one place they are combined.
+ */
 async function readSource(workspace: Workspace, db: Kysely<Database> | undefined): Promise<CsvSourceResult> {
   const { config } = workspace;
   const dir = join(workspace.dir, config.source.csv.dir);
-  const { kind } = config.source;
-  const maxRecordChars = config.limits.csvRecordChars;
-  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz, maxRecordChars });
-  if (!db) {
-    throw new CliError(
+  const source = sourceOf(config);
+  const { kind } = source;
+  if (source.connect && !db) {
+    throw new CalculationInputError(
       `attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`,
-      ExitCode.usage,
     );
   }
-  const files = await readCsvSource(dir, { tz: config.calendar.tz, only: CRM_WORKSPACE_FILES, maxRecordChars });
+  const files = await readCsvSource(dir, {
+    tz: config.calendar.tz,
+    maxRecordChars: config.limits.csvRecordChars,
+    ...(source.files ? { only: source.files } : {}),
+  });
+  if (!db || !source.connect) return files;
   const synced = await readCanonical(db, { source: kind });
   const syncRejects = await listSyncRejects(db, kind);
   // The workspace's fx.csv fills in where the CRM has no rates (SPEC §1); a CRM rate wins for the same day.
@@ -164,6 +174,6 @@ function checkPlanCurrencies(workspace: Workspace, data: CanonicalData, baseCurr
     .filter((plan) => !known.has(plan.currency))
     .map(
       (plan) =>
-        `${workspace.planFiles[plan.id] ?? plan.id}: plan ${plan.id} pays in ${plan.currency}, but there is no ${plan.currency} exchange rate (fx.csv${workspace.config.source.kind === 'csv' ? '' : ` or ${workspace.config.source.kind}`}) and the base currency is ${baseCurrency}`,
+        `${workspace.planFiles[plan.id] ?? plan.id}: plan ${plan.id} pays in ${plan.currency}, but there is no ${plan.currency} exchange rate (fx.csv${sourceOf(workspace.config).connect ? ` or ${workspace.config.source.kind}` : ''}) and the base currency is ${baseCurrency}`,
     );
 }

@@ -1,0 +1,90 @@
+/**
+ * The schemas of what the steps return: a step's return value crosses Redis (BullMQ keeps it as
+ * JSON) to the run job, and the run job's to `attain trigger --wait` / `attain run` on a queue.
+ * Read back, each is parsed like a job's payload (catalog.ts), so a value written by another
+ * version of Attain, or by hand, is named and refused instead of read as something it is not.
+ */
+import { z } from 'zod';
+import { AttainError } from '../src/domain/errors.js';
+import type { CalculateOutcome } from './calculate.js';
+import type { RecordedResults, ReportOutcome } from './report.js';
+import type { SyncOutcome } from './sync.js';
+import type { WriteBackOutcome } from './write-back-step.js';
+
+const count = z.number().int().min(0);
+const reject = z.object({ source: z.string(), recordId: z.string(), reason: z.string() });
+const totals = z.array(z.object({ period: z.string(), currency: z.string(), amount: z.string() }));
+
+export const syncOutcomeSchema = z.object({
+  reps: count,
+  deals: count,
+  plans: z.array(z.string()),
+  shards: z.record(z.string(), z.number().int().min(2)).optional(),
+  sourceRejects: z.array(reject),
+  stoppedEarly: z.string().optional(),
+  lockedPeriods: z.array(z.string()).optional(),
+});
+
+export const calculateOutcomeSchema = z.object({
+  asOf: z.string().optional(),
+  plans: z.array(
+    z.object({
+      planId: z.string(),
+      lines: count,
+      attainment: count,
+      hash: z.string(),
+      digest: z.object({ lines: count, attainment: count, sum: z.string().regex(/^[0-9a-f]{64}$/) }),
+      totals,
+    }),
+  ),
+  engineRejects: z.array(reject),
+});
+
+const writebackSummary = z.object({ sent: count, unchanged: count, removed: count });
+
+export const writeBackOutcomeSchema = z.object({ summary: writebackSummary.optional(), detail: z.string() });
+
+export const recordedResultsSchema = z.object({
+  asOf: z.string().optional(),
+  lines: count,
+  rejects: z.array(reject),
+  resultHash: z.string(),
+  totals,
+});
+
+export const reportOutcomeSchema = recordedResultsSchema.extend({
+  runId: z.string(),
+  reps: count,
+  deals: count,
+  writeback: writebackSummary.optional(),
+  stoppedEarly: z.string().optional(),
+  lockedPeriods: z.array(z.string()).optional(),
+  database: z.string().optional(),
+});
+
+// Each schema reads back exactly the type its step returns (checked by the compiler).
+const _schemas: [
+  z.ZodType<SyncOutcome>,
+  z.ZodType<CalculateOutcome>,
+  z.ZodType<WriteBackOutcome>,
+  z.ZodType<RecordedResults>,
+  z.ZodType<ReportOutcome>,
+] = [syncOutcomeSchema, calculateOutcomeSchema, writeBackOutcomeSchema, recordedResultsSchema, reportOutcomeSchema];
+void _schemas;
+
+/** A step's stored outcome is not what its schema says. */
+export class StepResultError extends AttainError {
+  override readonly name = 'StepResultError';
+  readonly code = 'STEP_RESULT_INVALID';
+}
+
+/** Parses a step's outcome read back from the queue; undefined stays undefined (the step has not completed). */
+export function parseStepResult<T>(schema: z.ZodType<T>, what: string, value: unknown): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`)
+    .join('; ');
+  throw new StepResultError(`${what}: invalid outcome: ${issues}`);
+}

@@ -1,0 +1,42 @@
+/**
+ * What a CRM sync hands to storage: pages of canonical records with the cursor they bring the
+ * object to. Connectors produce them; the reporting database (src/db/sync-store.ts) stores them.
+ */
+import type { Deal, FxRate, Reject, Rep, Split } from './model.js';
+
+/** One page of a sync: stored whole or not at all, the cursor with it. */
+export interface SyncPage {
+  /** The CRM object the page came from (`Opportunity`, `deals`, `owners`): names its cursor and its rejects. */
+  object: string;
+  reps?: Rep[];
+  /** Upserted by id; a deletion arrives as a deal with `deleted: true`. */
+  deals?: Deal[];
+  /** Every split of these deals: replaces what was stored for them (a deal listed with no split has none). */
+  splits?: { dealIds: string[]; splits: Split[] };
+  /** Upserted by currency and start date. */
+  fxRates?: FxRate[];
+  /**
+   * Records of this page that could not be used. `source` names the CRM object
+   * (`salesforce Opportunity`), `recordId` the CRM id. A record's earlier reject is cleared when a
+   * later page holds it again, usable or not.
+   */
+  rejects?: Reject[];
+  /**
+   * Ids of deals read but filtered out (a stage or record type the workspace does not count): an
+   * earlier stored version is marked deleted, so it stops counting (and is clawed back like a
+   * deletion), and their earlier rejects clear.
+   */
+  seen?: string[];
+  /** The object's cursor after this page, saved in the same transaction. Absent: unchanged. */
+  cursor?: string;
+}
+
+/** Where a connector keeps what it pulled. Backed by the reporting database. */
+export interface SyncStore {
+  /** The cursor saved with the last stored page of `object`; undefined before the first sync. */
+  cursor(object: string): Promise<string | undefined>;
+  /** Stores one page in one transaction: a failure leaves the previous data and cursor. */
+  storePage(page: SyncPage): Promise<void>;
+  /** Forgets `object`'s cursor, so the next sync of it starts over (a full resync). */
+  resetCursor(object: string): Promise<void>;
+}
