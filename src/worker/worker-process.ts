@@ -104,10 +104,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Whatever a failed start opened is closed again: no connection, and so no process, is left behind.
   const opened: { close(): unknown }[] = [{ close: () => new Promise((resolve) => server.close(resolve)) }];
   try {
-    return await takeJobs(
-      { options, workspace, target, prefix, logger, server, opened },
-      (ready) => (serving = ready),
-    );
+    return await takeJobs({ options, workspace, target, prefix, logger, server, opened }, (ready) => (serving = ready));
   } catch (error) {
     for (const resource of opened.reverse()) await Promise.resolve(resource.close()).catch(() => undefined);
     throw error;
