@@ -200,7 +200,7 @@ describe('the worked examples in docs/', () => {
         actual = actual.sort((a, b) => text(a).localeCompare(text(b)));
         stated = [...stated].sort((a, b) => text(a).localeCompare(text(b)));
       }
-      expect(actual, `${block.page}:${block.line}: Attain computes (+ the page states)`).toEqual(stated);
+      expect(actual, `${block.page}:${block.line}: expected: the page, received: what Attain computes`).toEqual(stated);
     });
   }
 
