@@ -18,7 +18,7 @@
  * block must list every row, not some: a line the engine adds and the page leaves out fails too.
  * Columns are separated by two or more spaces; `-` is an absent value.
  *
- * A fenced block right after a line that is only a backticked path and a colon
+ * A fenced block right after a line that is only a backticked path of an example and a colon
  * (`` `docs/examples/rate-table/plans/marginal.yaml`: ``) must be that file's content.
  */
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -89,7 +89,7 @@ function fencedBlocks(page: string): Block[] {
 const pages = readdirSync(DOCS).filter((name) => name.endsWith('.md'));
 const blocks = pages.flatMap(fencedBlocks);
 const figureBlocks = blocks.filter((b) => ['payouts', 'attainment', 'rejects'].includes(b.info));
-const fileBlocks = blocks.filter((b) => /^`[^`]+`:$/.test(b.before.trim()));
+const fileBlocks = blocks.filter((b) => /^`docs\/examples\/[^`]+`:$/.test(b.before.trim()));
 
 const scratchRoots: string[] = [];
 afterAll(() => {
