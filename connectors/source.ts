@@ -1,6 +1,6 @@
 /**
  * The contract between a CRM connector and the pipeline. A connector turns raw API records into
- * canonical ones (SPEC §2) and writes commission records back; it never touches the engine, and
+ * canonical ones (src/domain/model.ts) and writes commission records back; it never touches the engine, and
  * reaches the database only through the `SyncStore` it is given.
  *
  * Data flows one way: connector → `SyncStore.storePage` (canonical rows, rejects and the cursor in
@@ -147,7 +147,7 @@ export interface ConnectorOptions<Config> {
 }
 
 /**
- * What went wrong talking to a CRM, by kind (STYLE §7). `permanent` errors fail a queued job at
+ * What went wrong talking to a CRM, by kind. `permanent` errors fail a queued job at
  * once (BullMQ's UnrecoverableError); the others are retried with backoff.
  */
 export type ConnectorErrorCode =

@@ -1,6 +1,6 @@
 /**
  * Retries with exponential backoff. jsforce retries only GET, PUT, HEAD, OPTIONS and DELETE
- * (CRM-NOTES): PATCH upserts, POST bulk calls and token requests would fail on the first 503, so
+ * (jsforce 3, its HTTP layer): PATCH upserts, POST bulk calls and token requests would fail on the first 503, so
  * Attain turns jsforce's own retry off and retries every method here, counting each attempt.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,4 +1,4 @@
-/** SPEC §4 exit statuses. */
+/** The exit statuses (docs/cli.md#exit-status). */
 export const ExitCode = {
   ok: 0,
   /** The run failed or finished only in part (with --strict, also any reject). */
