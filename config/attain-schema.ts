@@ -1,5 +1,5 @@
 /**
- * attain.yaml (SPEC §1): the source, database, queue, schedule, calendar and write-back of one
+ * attain.yaml (docs/workspace.md): the source, database, queue, schedule, calendar and write-back of one
  * workspace. Every key is optional except `source`; defaults are applied here, so the rest of
  * Attain reads a complete config.
  */

@@ -1,5 +1,5 @@
 /**
- * plans/*.yaml (SPEC §3) → `Plan`. Strict everywhere: an unknown key is an error, not ignored,
+ * plans/*.yaml (docs/plans.md) → `Plan`. Strict everywhere: an unknown key is an error, not ignored,
  * because a misspelt `gate` or `cap` would otherwise silently change what is paid. Every number
  * stays the exact decimal text that was written.
  */

@@ -1,5 +1,5 @@
 /**
- * A workspace (SPEC §1): attain.yaml and plans/*.yaml, read and validated once, at start. Every
+ * A workspace (docs/workspace.md): attain.yaml and plans/*.yaml, read and validated once, at start. Every
  * problem in every file is collected into one ConfigError.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';

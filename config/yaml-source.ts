@@ -27,7 +27,7 @@ export interface YamlSource {
 }
 
 /**
- * `${VAR}` holds `{` and `}`, YAML's flow indicators, so SPEC §1's own `database: { url: ${DATABASE_URL} }`
+ * `${VAR}` holds `{` and `}`, YAML's flow indicators, so the documented `database: { url: ${DATABASE_URL} }`
  * would not parse. Before parsing, the braces of each reference become private-use characters (one
  * for one, so every position stays exact), and each scalar gets its braces back.
  */

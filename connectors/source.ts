@@ -1,6 +1,6 @@
 /**
  * The contract between a CRM connector and the pipeline. A connector turns raw API records into
- * canonical ones (SPEC §2) and writes commission records back; it never touches the engine, and
+ * canonical ones (src/domain/model.ts) and writes commission records back; it never touches the engine, and
  * reaches the database only through the `SyncStore` it is given (src/domain/sync-page.ts: the
  * database layer implements it, so both sides depend on the domain, not on each other).
  *

@@ -1,5 +1,5 @@
 /**
- * The typed job catalog (STYLE 4): queue names, each job's zod payload schema, default options and
+ * The typed job catalog: queue names, each job's zod payload schema, default options and
  * deterministic job id. Producers (`attain trigger`, the scheduler, the run job adding its steps)
  * and processors (src/worker) take their types from here, so a job's shape is written once.
  *

@@ -156,7 +156,7 @@ async function readSource(workspace: Workspace, db: Kysely<Database> | undefined
   if (!db || !source.connect) return files;
   const synced = await readCanonical(db, { source: kind });
   const syncRejects = await listSyncRejects(db, kind);
-  // The workspace's fx.csv fills in where the CRM has no rates (SPEC §1); a CRM rate wins for the same day.
+  // The workspace's fx.csv fills in where the CRM has no rates; a CRM rate wins for the same day.
   const crmRates = new Set(synced.fxRates.map((f) => `${f.currency} ${f.from}`));
   const fxRates = [...synced.fxRates, ...files.data.fxRates.filter((f) => !crmRates.has(`${f.currency} ${f.from}`))];
   return {

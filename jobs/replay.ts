@@ -1,5 +1,5 @@
 /**
- * `attain replay RUN_ID` (issue 3, item 5): recomputes a past run from the engine input it stored
+ * `attain replay RUN_ID` (docs/cli.md): recomputes a past run from the engine input it stored
  * (src/db/run-inputs.ts), not from today's source or tables, and compares the result's hash with
  * the one the run recorded. A mismatch means the engine (or the plans' meaning) changed since.
  * Reads only: replaying writes nothing and takes no run lock.

@@ -155,7 +155,7 @@ export async function workspaceOf(ctx: StepContext): Promise<Workspace> {
   return workspace;
 }
 
-/** The engine input: the source data plus the lines of locked periods as they were paid (SPEC §3). */
+/** The engine input: the source data plus the lines of locked periods as they were paid (docs/plans.md). */
 async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation): Promise<CalculationInput> {
   const { input } = prepared;
   const lockedPeriods = (await listLocks(ctx.db)).map((l) => l.period);

@@ -1,5 +1,5 @@
 /**
- * Write-back (SPEC §5): the payout lines in the reporting database, as commission records, sent to
+ * Write-back (docs/write-back.md): the payout lines in the reporting database, as commission records, sent to
  * the CRM — only those whose values changed since the last write-back, and removals for those that
  * no longer exist. `writeback_state` remembers, per record, the hash of what the CRM last accepted;
  * a record the CRM refused keeps its error there and is sent again next run.

@@ -208,7 +208,7 @@ const PERIOD = /^\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
- * The calendar day of a date or an ISO 8601 timestamp in time zone `tz` (SPEC §3: `calendar.tz`
+ * The calendar day of a date or an ISO 8601 timestamp in time zone `tz` (`calendar.tz`
  * decides which day a timestamp falls on). A timestamp without an offset is taken as local time
  * in `tz`. Undefined when `text` is neither.
  */

@@ -1,5 +1,5 @@
 /**
- * The CSV source (SPEC §1-2): reps.csv, deals.csv, splits.csv, quotas.csv, assignments.csv and
+ * The CSV source (docs/workspace.md#data-files): reps.csv, deals.csv, splits.csv, quotas.csv, assignments.csv and
  * fx.csv from one folder, read into canonical records.
  *
  * A row that cannot be used becomes a reject naming its file and line, and the rest is read on;

@@ -1,5 +1,5 @@
 /**
- * The six files of a CSV workspace (SPEC §2): their columns, how a row becomes a canonical
+ * The six files of a CSV workspace (docs/workspace.md#data-files): their columns, how a row becomes a canonical
  * record, and what makes two rows the same record.
  *
  * Only what can be judged from the file itself is checked here (syntax, types, ranges,

@@ -1,5 +1,5 @@
 /**
- * HubSpot records → canonical records (SPEC §2), or a reject naming the HubSpot id and the
+ * HubSpot records → canonical records (src/domain/model.ts), or a reject naming the HubSpot id and the
  * reason. Pure: no I/O, no clock; the connector feeds it what the APIs returned.
  *
  * HubSpot facts this relies on: every property value arrives as a string (or null); `amount` is a

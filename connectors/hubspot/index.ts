@@ -1,5 +1,5 @@
 /**
- * The HubSpot connector (issue 5): owners, pipelines, deals (incrementally), deletions, splits and
+ * The HubSpot connector: owners, pipelines, deals (incrementally), deletions, splits and
  * exchange rates in; `attain_commission` records out. Everything it sends shares one rate limiter
  * per portal (rate-limiter.ts) and one error taxonomy (hubspot-api.ts). README.md beside this
  * file is the admin's guide.

@@ -1,5 +1,5 @@
 /**
- * Write-back into `Attain_Commission__c` (SPEC §5), upserted by the external id `Attain_Key__c`:
+ * Write-back into `Attain_Commission__c` (docs/write-back.md), upserted by the external id `Attain_Key__c`:
  *
  * - up to `bulk.ingestAbove` records: sObject Collections, 200 per call, `allOrNone: false`, so one
  *   bad record (an inactive rep as owner, say) fails alone and is retried next run;
@@ -169,7 +169,7 @@ export class CommissionTarget implements WritebackTarget {
         path: `/composite/sobjects/${COMMISSION_OBJECT}/${EXTERNAL_ID_FIELD}`,
         body,
       });
-      // The answer is in input order.
+      // sObject Collections answer with one result per record, in the order sent.
       chunk.forEach((record, i) => outcomes.push(outcomeOf(record.key, response.body[i])));
     }
     return outcomes;

@@ -1,5 +1,5 @@
 /**
- * The Salesforce connector (issue 4): pulls User, Opportunity, OpportunitySplit and exchange
+ * The Salesforce connector: pulls User, Opportunity, OpportunitySplit and exchange
  * rates incrementally through jsforce, and writes commission records back into
  * `Attain_Commission__c`. See README.md beside this file.
  */

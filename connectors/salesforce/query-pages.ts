@@ -5,7 +5,7 @@
  *
  * Paging is done here rather than by jsforce's `query().autoFetch`, which stops at `maxFetch`
  * (10,000) without a word, and rather than `bulk2.query()`, which feeds every result page into
- * one CSV parser although each page repeats the header row (CRM-NOTES).
+ * one CSV parser although each page repeats the header row.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';

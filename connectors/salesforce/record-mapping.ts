@@ -1,5 +1,5 @@
 /**
- * Salesforce records → canonical ones (SPEC §2), pure: no I/O. A record arrives either from the
+ * Salesforce records → canonical ones (src/domain/model.ts), pure: no I/O. A record arrives either from the
  * REST API (JSON: numbers, booleans, nested relationship objects) or from a Bulk API 2.0 CSV
  * (every value a string, empty meaning null, relationship fields as dotted column names): every
  * reader here accepts both. A record that cannot be used becomes a reject naming its Salesforce Id.

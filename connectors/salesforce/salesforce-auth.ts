@@ -1,5 +1,5 @@
 /**
- * Getting an access token for each OAuth flow attain.yaml allows (SPEC §1). jsforce 3 removed its
+ * Getting an access token for each OAuth flow attain.yaml allows (docs/workspace.md). jsforce 3 removed its
  * JWT helper, so the JWT bearer assertion is signed here with node:crypto; the token endpoint is
  * called through jsforce's OAuth2 class. None of these flows is retried by jsforce (a POST), so
  * 5xx answers and dropped connections are retried here.

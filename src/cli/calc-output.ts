@@ -1,5 +1,5 @@
 /**
- * What `attain calc` prints: SPEC §4's JSON object (one record per line, deterministic), or a
+ * What `attain calc` prints: the JSON object of docs/cli.md (one record per line, deterministic), or a
  * table per plan a person can read: a row per rep and payout period, a column per component.
  */
 import type { Writable } from 'node:stream';
@@ -27,7 +27,7 @@ export function reportCurrency(plans: Plan[], baseCurrency: string): { currency:
     : { currency: baseCurrency, mixed: true };
 }
 
-/** Writes the JSON object of SPEC §4, one payout, attainment row or reject per line. */
+/** Writes the JSON object of docs/cli.md, one payout, attainment row or reject per line. */
 export async function writeJson(out: Writable, report: CalcReport): Promise<void> {
   const { currency, mixed } = reportCurrency(report.plans, report.baseCurrency);
   const write = makeWriter(out);

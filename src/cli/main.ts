@@ -1,5 +1,5 @@
 /**
- * The `attain` command line (SPEC §4). Each command is a thin shell: load, call the pure core,
+ * The `attain` command line (docs/cli.md). Each command is a thin shell: load, call the pure core,
  * print. Every expected failure ends as one clear message and an exit status, never a stack.
  */
 import { resolve } from 'node:path';
@@ -48,7 +48,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .command('calc')
     .description('calculate payouts and attainment, writing nothing')
     .option('--period <period>', 'only show this period: 2026, 2026-Q1 or 2026-01')
-    .option('--json', 'print the result as JSON (SPEC §4)')
+    .option('--json', 'print the result as JSON')
     .option('--as-of <date>', 'last day to calculate, YYYY-MM-DD (default: today in calendar.tz)')
     .option('--strict', 'exit 1 when any record was rejected')
     .action(async (options: { period?: string; json?: boolean; asOf?: string; strict?: boolean }) => {
@@ -169,7 +169,7 @@ async function run(
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   }
   const dir = resolve(global.workspace);
-  // SPEC §1: with a queue in attain.yaml the pipeline runs on it; without one, here.
+  // With a queue in attain.yaml the pipeline runs on it; without one, here.
   if (!options.inProcess && (await loadWorkspace(dir, process.env, QUEUE_ONLY)).config.queue?.redisUrl !== undefined)
     return runOnQueue(dir, options, io);
   const terminal = (io.out as Partial<NodeJS.WriteStream>).isTTY === true;
@@ -201,7 +201,7 @@ function notYetDue(prepared: PreparedCalculation): string {
 
 /**
  * The inputs of `calc` and `validate`: from the CSV files, or for a CRM source from the data last
- * synced into the reporting database (SPEC §4), which they only read.
+ * synced into the reporting database, which they only read.
  */
 async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
   const workspace = await loadWorkspace(dir);

@@ -1,5 +1,5 @@
 /**
- * The queue's commands (issue 6): `attain worker`, `attain schedule`, `attain trigger`,
+ * The queue's commands: `attain worker`, `attain schedule`, `attain trigger`,
  * `attain status`, `attain retry`. Redis unreachable: exit 3, naming host and port and the cause,
  * the password masked. How the pipeline runs on the queue: jobs/run-job.ts.
  */
@@ -227,7 +227,7 @@ async function trigger(dir: string, options: { wait?: boolean; asOf?: string }, 
 }
 
 /**
- * `attain run` in a workspace whose attain.yaml sets `queue.redisUrl` (SPEC §1): the run goes
+ * `attain run` in a workspace whose attain.yaml sets `queue.redisUrl`: the run goes
  * through the queue, as `attain trigger --wait`, so that it is one of the workers' runs and never
  * a second one beside them. With no worker connected it would wait forever: it says so instead.
  */

@@ -1,5 +1,5 @@
 /**
- * Opening the reporting database (SPEC §6): any PostgreSQL 14+ by URL through `pg`, or, without a
+ * Opening the reporting database (docs/database.md): any PostgreSQL 14+ by URL through `pg`, or, without a
  * URL, embedded PostgreSQL (PGlite) persisted in the workspace. One Kysely code path serves both;
  * the type parsers are set so that both return the same JS values (see schema.ts).
  */

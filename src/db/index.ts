@@ -1,4 +1,4 @@
-/** The reporting database (SPEC §6): what the CLI and the jobs use. */
+/** The reporting database (docs/database.md): what the CLI and the jobs use. */
 export { openDatabase, parsePostgresUrl, type AttainDb, type OpenDatabaseOptions } from './connect.js';
 export {
   DatabaseConfigError,

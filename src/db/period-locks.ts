@@ -1,5 +1,5 @@
 /**
- * Locked payout periods (SPEC §3, `attain lock PERIOD`): the locks themselves, their ledger
+ * Locked payout periods (`attain lock PERIOD`, docs/plans.md): the locks themselves, their ledger
  * (`lock_events`: who locked or unlocked what, when, and whether it was forced), and the stored
  * lines of locked periods that the engine settles against.
  */

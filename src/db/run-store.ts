@@ -1,7 +1,7 @@
 /**
- * What `attain run` records: the run itself (SPEC §6: when, inputs hash, plan versions, counts,
+ * What `attain run` records: the run itself (docs/database.md: when, inputs hash, plan versions, counts,
  * status) and its results. Every write is idempotent: running the same job twice leaves the same
- * rows (STYLE 5).
+ * rows.
  */
 import { sql, type Kysely } from 'kysely';
 import type { AttainmentRow, PayoutLine } from '../domain/engine.js';
@@ -106,7 +106,7 @@ export interface PlanResults {
   /**
    * Every payout and quota period of the plan that the run calculated: their stored rows are
    * replaced, including rows for which the new result has nothing (a payout that went to zero).
-   * Locked periods must be left out: their lines are never rewritten (SPEC §3).
+   * Locked periods must be left out: their lines are never rewritten.
    */
   periods: readonly string[];
   lines: readonly PayoutLine[];

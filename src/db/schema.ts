@@ -1,5 +1,5 @@
 /**
- * The reporting database's tables and views as Kysely sees them (SPEC §6): one `Database`
+ * The reporting database's tables and views as Kysely sees them (docs/database.md): one `Database`
  * interface, kept in step with the migrations by hand (the migrations themselves never import it).
  *
  * Type conventions, the same on both backends (connect.ts configures the parsers):
@@ -18,7 +18,7 @@ export type Json<T> = ColumnType<T, string, string>;
 /** A `timestamptz` column filled by `default now()` unless given. */
 export type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
-// ---- Synced (canonical) data, SPEC §2. `source` names where a row came from (`csv`, `salesforce`). ----
+// ---- Synced (canonical) data (src/domain/model.ts). `source` names where a row came from (`csv`, `salesforce`). ----
 
 export interface RepsTable {
   id: string;

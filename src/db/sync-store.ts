@@ -1,7 +1,7 @@
 /**
  * The `SyncStore` a CRM connector writes through (connectors/source.ts): each page's canonical
  * rows, its rejects and the object's cursor in one transaction, so that a cursor is never ahead of
- * what is stored (STYLE §8) and a failed page leaves the previous state.
+ * what is stored and a failed page leaves the previous state.
  */
 import { sql, type Kysely } from 'kysely';
 import type { SyncPage, SyncStore } from '../domain/sync-page.js';

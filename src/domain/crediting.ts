@@ -1,5 +1,5 @@
 /**
- * Crediting (SPEC §3 "Credit"): every won deal adds its credit, in plan currency, to a
+ * Crediting (docs/plans.md, "Measures"): every won deal adds its credit, in plan currency, to a
  * (rep, month) cell of each measure — the rep's own credit, and for each manager above, the credit
  * of everyone below them, each deal counted at most once (at most 100 % of its amount).
  *

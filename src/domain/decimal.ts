@@ -3,7 +3,7 @@
  *
  * A `Decimal` is a bigint counting units of 10^-10. Sums and differences are exact. A product or
  * quotient is rounded half-even to 10 decimal places: far below any currency's minor unit, so the
- * only rounding a person ever sees is the one SPEC §3 prescribes, per payout line. Money never
+ * only rounding a person ever sees is the one per payout line (docs/plans.md). Money never
  * touches a binary float.
  */
 export type Decimal = bigint;

@@ -1,5 +1,5 @@
 /**
- * Draws (SPEC §3): per plan assignment and payout period, earned = the sum of that period's
+ * Draws (docs/plans.md#draw): per plan assignment and payout period, earned = the sum of that period's
  * rounded lines. Where earned < draw, a `draw` line tops the rep up to the draw; the top-up is
  * added to the balance (recoverable) or forgiven (non-recoverable). Where earned > draw, a
  * negative `draw` line recovers min(balance, earned − draw).

@@ -1,12 +1,12 @@
 /**
- * The calculation engine (SPEC §3): pure. Plain canonical data and plans in, payout lines,
+ * The calculation engine (docs/plans.md): pure. Plain canonical data and plans in, payout lines,
  * attainment and rejects out. No I/O, no clock, no environment.
  *
  * The work is in two passes per plan. Crediting walks every deal once per measure and adds its
  * credit, in plan currency, to a (rep, month) cell: the rep's own credit, and for managers the
  * credit of everyone below them. Paying then walks each assigned rep's quota periods, payout
  * period by payout period, computing what is due to date and paying the difference from what
- * was already paid (SPEC §3 "Payout periods"), rounding each line once.
+ * was already paid (docs/plans.md#payout-periods), rounding each line once.
  */
 import { ZERO, decimal, divideHalfEven, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';

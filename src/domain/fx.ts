@@ -1,5 +1,5 @@
 /**
- * Dated exchange rates (SPEC §3 "Currency"): for each currency the rate with the latest `from`
+ * Dated exchange rates (docs/plans.md#currency): for each currency the rate with the latest `from`
  * not after the close date applies. Rates are units of the currency per 1 unit of the base
  * currency, so converting X units of A into B is X ÷ rate(A) × rate(B), with rate(base) = 1.
  */

@@ -1,5 +1,5 @@
 /**
- * Locked periods (SPEC §3): a locked payout period is never rewritten. The engine recomputes it
+ * Locked periods (docs/plans.md): a locked payout period is never rewritten. The engine recomputes it
  * anyway; where the recomputed lines of a rep's plan differ from the locked ones, the difference
  * is posted as one `adjustment` line in the first open payout period after the change. A deal
  * reversed inside the clawback window shows up here as a negative adjustment (a clawback).

@@ -1,5 +1,5 @@
 /**
- * The canonical data model (SPEC §2): what every connector produces and the engine consumes.
+ * The canonical data model (docs/workspace.md#data-files): what every connector produces and the engine consumes.
  * Amounts are decimal strings and dates ISO `YYYY-MM-DD` strings at this boundary; the engine
  * turns them into fixed-point numbers and day numbers internally.
  */
@@ -69,7 +69,7 @@ export type Split = z.infer<typeof splitSchema>;
 
 export const quotaSchema = z.object({
   repId: z.string().min(1),
-  /** A quota period label: `2026`, `2026-Q1` or `2026-01` (SPEC §3, Periods). */
+  /** A quota period label: `2026`, `2026-Q1` or `2026-01` (docs/workspace.md#calendar). */
   period: z.string().min(1),
   amount: decimalString,
 });

@@ -1,5 +1,5 @@
 /**
- * Referential checks shared by every connector (SPEC §2): a record that cannot be used becomes a
+ * Referential checks shared by every connector (docs/workspace.md): a record that cannot be used becomes a
  * reject with a reason a person understands, and everything else goes on to be computed.
  * Connectors judge what a single record says (syntax, types); this judges records against each
  * other (owners, currencies, splits).

@@ -1,5 +1,5 @@
 /**
- * Paying one plan (SPEC §3): for each assigned rep and quota period, walk the payout periods in
+ * Paying one plan (docs/plans.md): for each assigned rep and quota period, walk the payout periods in
  * order, compute what each component has earned to date, and pay the difference from what earlier
  * payout periods paid, rounded half-even to the currency's minor unit once per line.
  */

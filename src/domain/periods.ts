@@ -1,5 +1,5 @@
 /**
- * Calendar arithmetic for SPEC §3 "Periods". Days are integers (days since 1970-01-01) and
+ * Calendar arithmetic (docs/workspace.md#calendar). Days are integers (days since 1970-01-01) and
  * months are integers (year × 12 + month − 1), so the engine's hot loop never builds a Date.
  *
  * Fiscal years and quarters are named by the calendar year in which the fiscal year starts:
@@ -150,7 +150,7 @@ export function contains(outer: Period, inner: Period): boolean {
 }
 
 /**
- * The business day (YYYY-MM-DD) on which a timestamp falls in `tz` (SPEC §3: `calendar.tz`
+ * The business day (YYYY-MM-DD) on which a timestamp falls in `tz` (`calendar.tz`
  * decides which day a timestamp falls on). A plain date is returned as it is.
  */
 export function businessDate(value: string, tz: string): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * A comp plan as the engine reads it (SPEC §3). `config/plan-schema.ts` validates plans/*.yaml
+ * A comp plan as the engine reads it (docs/plans.md). `config/plan-schema.ts` validates plans/*.yaml
  * into this shape; every number in it is an exact decimal string.
  */
 export type PeriodKind = 'month' | 'quarter' | 'year';
@@ -80,5 +80,5 @@ export interface Calendar {
   tz: string;
 }
 
-/** Names that are not components and that SPEC §4 gives to draw and adjustment lines. */
+/** Names that are not components: Attain gives them to draw and adjustment lines. */
 export const RESERVED_COMPONENT_IDS = ['draw', 'adjustment'] as const;

@@ -1,5 +1,5 @@
 /**
- * Rate tables (SPEC §3 "Tiers"): `from` is an inclusive lower bound, so a value exactly on a bound
+ * Rate tables (docs/plans.md#rate-table): `from` is an inclusive lower bound, so a value exactly on a bound
  * takes the higher tier. Marginal mode pays each slice of credit at its own tier's rate and is
  * continuous across bounds; retroactive mode pays all credit at the rate of the tier reached.
  */

@@ -1,5 +1,5 @@
 /**
- * A payout line's explanation (SPEC §3 "Explainable"): the deals and credit behind it, the quota,
+ * A payout line's explanation (docs/plans.md#payout-lines-and-their-traces): the deals and credit behind it, the quota,
  * attainment, tier slices, gate, cap, draw or adjustment. The engine keeps the numbers it used and
  * renders them into plain JSON only when someone reads the trace (JSON output, the database), so
  * a run that only needs totals does not format a string for every deal.

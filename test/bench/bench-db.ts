@@ -1,5 +1,5 @@
 /**
- * The database part of `npm run bench` (issue 3): writing payout lines into the local PostgreSQL,
+ * The database part of `npm run bench`: writing payout lines into the local PostgreSQL,
  * and a whole `attain run` of the synthetic org against it, step by step. Each uses a fresh
  * schema, dropped afterwards. Skipped, with a line saying why, when PostgreSQL is not reachable.
  */

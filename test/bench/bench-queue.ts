@@ -1,5 +1,5 @@
 /**
- * The queue part of `npm run bench` (issue 6): one `attain run` of the synthetic org in process,
+ * The queue part of `npm run bench`: one `attain run` of the synthetic org in process,
  * then the same run through BullMQ with one and with two `attain worker` processes, against the
  * local Redis and PostgreSQL, each on a fresh schema and queue prefix. It prints the wall time of
  * each and, for the queued runs, where the time went (each step job's time on its worker). Skipped,

@@ -1,5 +1,5 @@
 /**
- * The Salesforce connector's benchmark (issue 4), against the local org server of the tests:
+ * The Salesforce connector's benchmark, against the local org server of the tests:
  *
  *   pull       200,000 opportunities served 2,000 a page, stored through the real SyncStore into
  *              PGlite: records/s and API calls (REST paging; the bulk threshold is raised for it)

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the synthetic org of issue 2 (10,000 reps, 1,000,000 won deals, 20 % split,
+ * `npm run bench`: the synthetic org (10,000 reps, 1,000,000 won deals, 20 % split,
  * 3 currencies, 3 plans), measured three ways. It prints figures; it asserts nothing.
  *
  *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
@@ -100,22 +100,22 @@ async function main(): Promise<void> {
     `attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${(calc.seconds / parse.seconds).toFixed(2)}× parse only)`,
   );
 
-  // The reporting database (issue 3): bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
+  // The reporting database: bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
   let dbWriteRowsPerSec: number | undefined;
   let runSteps: Record<string, number> | undefined;
   if (!process.env['BENCH_SKIP_DB']) {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
     runSteps = await benchRun(org.dir, log);
   }
-  // The HubSpot pull under its rate limit (issue 5). BENCH_SKIP_HUBSPOT=1 skips it.
+  // The HubSpot pull under its rate limit. BENCH_SKIP_HUBSPOT=1 skips it.
   const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT']
     ? undefined
     : await benchHubspot(log);
 
-  // The Salesforce connector (issue 4) against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
+  // The Salesforce connector against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
 
-  // The queue (issue 6): in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
+  // The queue: in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
   const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
 
   log(

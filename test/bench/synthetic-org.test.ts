@@ -198,7 +198,7 @@ describe('generateOrg', () => {
     }
   });
 
-  it('writes plans and attain.yaml with only the keys SPEC §3 allows', async () => {
+  it('writes plans and attain.yaml with only the keys a plan allows', async () => {
     const workspace = parseYaml(await readFile(join(org.dir, 'attain.yaml'), 'utf8')) as Record<string, unknown>;
     expect(workspace.source).toEqual({ kind: 'csv', csv: { dir: 'data' } });
     const planKeys = [

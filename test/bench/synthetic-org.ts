@@ -1,5 +1,5 @@
 /**
- * A deterministic synthetic company for the benchmark: a complete CSV workspace (SPEC §1–3) with a
+ * A deterministic synthetic company for the benchmark: a complete CSV workspace (docs/workspace.md) with a
  * four-level sales hierarchy, three comp plans, plan changes, mid-quarter starters, leavers, dated
  * exchange rates, split deals and overlays.
  *
@@ -210,7 +210,7 @@ function formatMillionths(n: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plans (SPEC §3)
+// Plans (docs/plans.md)
 
 const PLANS: Record<string, string> = {
   'ae-marginal.yaml': `id: ae-marginal

@@ -28,7 +28,7 @@ describe('attain calc on the example workspace', () => {
     expect(out).toContain('deals.csv:16  o-1015: owner r9 is not a known rep');
   });
 
-  it('--json prints the SPEC §4 object, byte-identical from run to run', async () => {
+  it('--json prints the documented object, byte-identical from run to run', async () => {
     const first = await runCli(['calc', '--workspace', EXAMPLE, '--json']);
     const second = await runCli(['calc', '--workspace', EXAMPLE, '--json']);
     expect(first.code).toBe(0);

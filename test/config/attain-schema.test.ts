@@ -96,7 +96,7 @@ describe('attain.yaml', () => {
     });
   });
 
-  it('takes ${VAR} unquoted inside { }, as SPEC §1 writes it', () => {
+  it('takes ${VAR} unquoted inside { }, as docs/workspace.md writes it', () => {
     const text = 'source: { kind: csv }\ndatabase: { url: ${DATABASE_URL} }\nqueue: { redisUrl: ${REDIS_URL} }\n';
     const env = { DATABASE_URL: 'postgres://attain:pw@db/attain', REDIS_URL: 'rediss://cache:6380' };
     const { config, issues } = parseAttainConfig(text, env);

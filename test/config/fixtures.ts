@@ -1,10 +1,10 @@
-/** Shared inputs for the config tests: SPEC §3's example plan and temporary workspaces. */
+/** Shared inputs for the config tests: the full example plan of docs/plans.md and temporary workspaces. */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Plan } from '../../src/domain/plan.js';
 
-/** SPEC §3's example, comments and all. */
+/** The example plan, comments and all. */
 export const SPEC_PLAN_YAML = `id: ae-fy26
 name: Account Executive FY26
 currency: USD                 # payouts are in this currency; deals are converted into it

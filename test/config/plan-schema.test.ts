@@ -16,7 +16,7 @@ function edit(text: string, from: string, to: string): string {
 }
 
 describe('a valid plan', () => {
-  it('reads SPEC §3 example into exactly the expected Plan, every number a decimal string', () => {
+  it('reads the example plan into exactly the expected Plan, every number a decimal string', () => {
     const { plan, issues } = parsePlan(SPEC_PLAN_YAML, FILE);
     expect(issues).toEqual([]);
     expect(plan).toStrictEqual(SPEC_PLAN);

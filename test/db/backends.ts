@@ -1,5 +1,5 @@
 /**
- * Runs a test body against both backends (STYLE 10): PGlite in a temp dir, and the PostgreSQL on
+ * Runs a test body against both backends: PGlite in a temp dir, and the PostgreSQL on
  * the machine (ATTAIN_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) in a
  * fresh schema per test file, dropped afterwards. When PostgreSQL can't be reached its tests are
  * skipped with one line saying why, unless CI is set: then they fail.

@@ -1,5 +1,5 @@
 /**
- * `attain run` in a workspace whose attain.yaml names a queue (SPEC §1): the run goes through the
+ * `attain run` in a workspace whose attain.yaml names a queue: the run goes through the
  * queue's workers; with none connected it says so at once instead of waiting forever, and
  * `--in-process` runs it here.
  */

@@ -1,5 +1,5 @@
 /**
- * The reporting database's tables (SPEC §6). Frozen in time: this file never imports app code and
+ * The reporting database's tables (docs/database.md). Frozen in time: this file never imports app code and
  * never changes once released; later changes are new migrations.
  *
  * Money, percents, rates and attainment are unconstrained `numeric`: exact, and read back with the
@@ -95,7 +95,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('error', 'text')
     .execute();
 
-  // Keyed (plan, period, rep, component): the SPEC's one line per rep × payout period × component, in
+  // Keyed (plan, period, rep, component): one line per rep × payout period × component, in
   // the order that `replaceResults` deletes by (a plan's periods). No foreign key to runs: checking one
   // per row would slow the bulk insert, and lines are only ever written by a run that was recorded first.
   await db.schema

@@ -1,5 +1,5 @@
 /**
- * Views a BI tool reads directly (SPEC §6). Frozen in time, like every migration.
+ * Views a BI tool reads directly (docs/database.md). Frozen in time, like every migration.
  *
  * Totals are sums of the stored (already rounded) payout lines, kept per currency: a rep paid by two
  * plans in two currencies gets two rows, never a sum across currencies. Counts and ranks are cast

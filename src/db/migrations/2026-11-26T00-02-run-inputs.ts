@@ -1,5 +1,5 @@
 /**
- * What `attain replay RUN_ID` needs (issue 3, item 5): each run's engine input, stored compressed,
+ * What `attain replay RUN_ID` needs: each run's engine input, stored compressed,
  * and the hash of the result it gave. Frozen in time, like every migration.
  *
  * `run_inputs.format` names the encoding of `inputs` (today `json+gzip`), so a later format can sit
