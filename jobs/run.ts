@@ -141,69 +141,73 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         });
   if (connector) cache.connector = connector;
   try {
-    return await withRunLock(database, async () => {
-      const runId = options.runId ?? newRunId();
-      const ctx: StepContext = { db: database.db, workspaceDir: workspace.dir, runId, env, log, cache };
-      await startRun(ctx.db, {
-        id: runId,
-        trigger: options.trigger,
-        // Recorded by the store step, once the inputs are known (and hashed once: a million deals take a while).
-        inputsHash: 'pending',
-        planVersions: planVersions(workspace.plans),
-      });
-      try {
-        let report: SyncReport | undefined;
-        if (!cache.prepared) {
-          ({ prepared: cache.prepared, report } = await timed(
-            'sync',
-            () => readSource(ctx, asOf),
-            ({ report: r }) =>
-              r
-                ? `${
-                    Object.entries(r.records)
-                      .map(([object, n]) => `${n} ${object}`)
-                      .join(', ') || 'nothing changed'
-                  } (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`
-                : 'synced',
-          ));
+    const runId = options.runId ?? newRunId();
+    return await withRunLock(
+      database,
+      async () => {
+        const ctx: StepContext = { db: database.db, workspaceDir: workspace.dir, runId, env, log, cache };
+        await startRun(ctx.db, {
+          id: runId,
+          trigger: options.trigger,
+          // Recorded by the store step, once the inputs are known (and hashed once: a million deals take a while).
+          inputsHash: 'pending',
+          planVersions: planVersions(workspace.plans),
+        });
+        try {
+          let report: SyncReport | undefined;
+          if (!cache.prepared) {
+            ({ prepared: cache.prepared, report } = await timed(
+              'sync',
+              () => readSource(ctx, asOf),
+              ({ report: r }) =>
+                r
+                  ? `${
+                      Object.entries(r.records)
+                        .map(([object, n]) => `${n} ${object}`)
+                        .join(', ') || 'nothing changed'
+                    } (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`
+                  : 'synced',
+            ));
+          }
+          const prepared = cache.prepared;
+          const sync = await timed(
+            'store',
+            async () => {
+              const outcome = await saveInputs(ctx, prepared, report);
+              await storeStep(ctx);
+              return outcome;
+            },
+            () =>
+              kind === 'csv'
+                ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`
+                : 'run inputs stored',
+          );
+          const computed = await timed(
+            'calculate',
+            () => computePlans(ctx),
+            (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`,
+          );
+          const recorded = await timed(
+            'results',
+            async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
+            (r) => `${r.lines} payout lines and ${r.rejects.length} rejects written`,
+          );
+          const writeback = await timed(
+            'write-back',
+            () => writeBackStep(ctx),
+            (w) => w.detail,
+          );
+          return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
+        } catch (error) {
+          await finishRun(database.db, runId, {
+            status: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          }).catch(() => undefined);
+          throw error;
         }
-        const prepared = cache.prepared;
-        const sync = await timed(
-          'store',
-          async () => {
-            const outcome = await saveInputs(ctx, prepared, report);
-            await storeStep(ctx);
-            return outcome;
-          },
-          () =>
-            kind === 'csv'
-              ? `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`
-              : 'run inputs stored',
-        );
-        const computed = await timed(
-          'calculate',
-          () => computePlans(ctx),
-          (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`,
-        );
-        const recorded = await timed(
-          'results',
-          async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
-          (r) => `${r.lines} payout lines and ${r.rejects.length} rejects written`,
-        );
-        const writeback = await timed(
-          'write-back',
-          () => writeBackStep(ctx),
-          (w) => w.detail,
-        );
-        return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
-      } catch (error) {
-        await finishRun(database.db, runId, {
-          status: 'failed',
-          error: error instanceof Error ? error.message : String(error),
-        }).catch(() => undefined);
-        throw error;
-      }
-    });
+      },
+      { runId },
+    );
   } finally {
     await connector?.close();
     if (!options.database) await database.close();

@@ -18,9 +18,14 @@ export class DatabaseConfigError extends Error {
   override readonly name = 'DatabaseConfigError';
 }
 
-/** Another `attain run` holds the run lock of this database (and schema). */
+/** Another run (in process or queued) holds the run lease of this database (and schema). */
 export class RunInProgressError extends Error {
   override readonly name = 'RunInProgressError';
+}
+
+/** A run no longer holds the database: it was marked failed while it waited, or another run took over. */
+export class RunEndedError extends Error {
+  override readonly name = 'RunEndedError';
 }
 
 /** A migration failed; `migration` names it (the others of the batch were rolled back with it). */

@@ -5,6 +5,7 @@ export {
   DatabaseUnavailableError,
   MigrationError,
   PeriodLockedError,
+  RunEndedError,
   RunInProgressError,
 } from './errors.js';
 export { migrateDown, migrateToLatest, migrationStatus, type MigrationOutcome } from './migrate.js';
@@ -35,5 +36,15 @@ export {
   type PeriodLockInfo,
 } from './period-locks.js';
 export { withRunLock } from './run-lock.js';
+export {
+  acquireRunLease,
+  readRunLease,
+  reconcileRuns,
+  releaseRunLease,
+  renewRunLease,
+  type LeaseRequest,
+  type RunLease,
+  type RunVerdict,
+} from './run-lease.js';
 export { createSyncStore, listSyncRejects } from './sync-store.js';
 export type { Database } from './schema.js';

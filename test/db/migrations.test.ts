@@ -17,8 +17,10 @@ const TABLES = [
   'rejects',
   'reps',
   'run_inputs',
+  'run_lease',
   'runs',
   'splits',
+  'step_rejects',
   'sync_cursors',
   'sync_rejects',
   'writeback_state',
@@ -71,14 +73,19 @@ forEachBackend((backend) => {
         await sql<{ name: string }>`select column_name as name from information_schema.columns
                                      where table_schema = current_schema() and table_name = 'runs'`.execute(backend.db)
       ).rows.map((r) => r.name);
+    const leaseTables = (t: string) => t !== 'run_lease' && t !== 'step_rejects';
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'sync_rejects'));
-    expect(await runColumns()).toContain('result_hash');
+    expect(await relations('r')).toEqual(TABLES.filter(leaseTables));
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
+    expect(await relations('r')).toEqual(TABLES.filter((t) => leaseTables(t) && t !== 'sync_rejects'));
+    expect(await runColumns()).toContain('result_hash');
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-3, -2));
+    expect(await relations('r')).toEqual(
+      TABLES.filter((t) => leaseTables(t) && t !== 'run_inputs' && t !== 'sync_rejects'),
+    );
     expect(await runColumns()).not.toContain('result_hash');
     expect(await relations('v')).toEqual(VIEWS);
-    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -2).reverse());
+    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -3).reverse());
     expect(await relations('v')).toEqual([]);
     expect(await relations('r')).toEqual([]);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: false })));
