@@ -13,11 +13,12 @@
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { loadWorkspace } from '../config/workspace.js';
-import { startRun, type Database } from '../src/db/index.js';
+import { getRun, releaseRunLease, RunInProgressError, startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type RecordedResults, type ReportOutcome } from './report.js';
 import type { StepContext, StepLog } from './step-context.js';
+import { holdQueuedLease, reconcileQueuedRuns, type QueuedLease } from './run-lease.js';
 import { planVersions, type SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
 
@@ -28,6 +29,9 @@ export interface RunJobDeps {
   workspaceDir: string;
   env: NodeJS.ProcessEnv;
   steps: Queue;
+  /** The runs queue: asked whether the runs left `running` are still in flight. */
+  runs: Queue;
+  lease: QueuedLease;
   log: StepLog;
 }
 
@@ -99,17 +103,38 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     return merged;
   };
 
+  const recordRun = async () => {
+    const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
+    await startRun(deps.db, {
+      id: runId,
+      trigger: payload.trigger,
+      inputsHash: 'pending',
+      planVersions: planVersions(workspace.plans),
+    });
+  };
+
+  // One run at a time per database, whichever runner: the run takes the database's run lease as it
+  // starts (after marking failed the runs whose holder is gone), and holds it to the end.
+  if (stage === 'start') {
+    await reconcileQueuedRuns({ db: deps.db, backend: 'postgres' }, deps.runs, deps.lease.prefix);
+    const outcome = await holdQueuedLease(deps.db, deps.lease, runId, { starting: true });
+    if (!outcome.acquired) {
+      const { lease } = outcome;
+      // Recorded, so that attain status shows the refusal (the worker marks it failed with this reason).
+      if (!(await getRun(deps.db, runId))) await recordRun();
+      throw new RunInProgressError(
+        `the database is busy with run ${lease.runId} (${lease.runner === 'queue' ? 'queued' : 'in process'}: ${lease.holder}, started ${lease.acquiredAt.toISOString()}); run this one again when it has finished`,
+      );
+    }
+  } else {
+    await holdQueuedLease(deps.db, deps.lease, runId);
+  }
+
   for (;;) {
     switch (stage) {
       case 'start':
         if (payload.completed === undefined) {
-          const workspace = await loadWorkspace(deps.workspaceDir, deps.env);
-          await startRun(deps.db, {
-            id: runId,
-            trigger: payload.trigger,
-            inputsHash: 'pending',
-            planVersions: planVersions(workspace.plans),
-          });
+          await recordRun();
         } else {
           // A retry keeps the run's row and what its completed steps stored.
           await deps.db
@@ -159,10 +184,14 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         await childrenDone();
         const writeback = (await outcomes())[stepJobId(runId, 'write-back')] as WriteBackOutcome | undefined;
         if (!writeback || !payload.recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
-        return {
-          ...(await finishReport(ctx, await syncOutcome(), payload.recorded as unknown as RecordedResults, writeback)),
-          database: deps.database,
-        };
+        const outcome = await finishReport(
+          ctx,
+          await syncOutcome(),
+          payload.recorded as unknown as RecordedResults,
+          writeback,
+        );
+        await releaseRunLease(deps.db, runId);
+        return { ...outcome, database: deps.database };
       }
     }
   }

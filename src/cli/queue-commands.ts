@@ -25,6 +25,7 @@ import {
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
+import { reconcileQueuedRuns } from '../../jobs/run-lease.js';
 import { getRun, migrateToLatest, openDatabase, type AttainDb } from '../db/index.js';
 import { isIsoDate } from '../domain/model.js';
 import { startWorker } from '../worker/worker-process.js';
@@ -352,6 +353,8 @@ async function status(dir: string, out: Writable): Promise<number> {
     const database = await openWorkspaceDatabase(workspace);
     let anyFailed = false;
     try {
+      // A run whose holder is gone (its job lost or failed, its process ended) is shown failed, with why.
+      await reconcileQueuedRuns(database, runs, queuePrefix());
       const last = await database.db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(10).execute();
       anyFailed = last.some((r) => r.status === 'failed');
       out.write(last.length === 0 ? 'No runs yet.\n' : 'Last runs:\n');

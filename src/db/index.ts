@@ -42,6 +42,7 @@ export {
   reconcileRuns,
   releaseRunLease,
   renewRunLease,
+  type LeaseOutcome,
   type LeaseRequest,
   type RunLease,
   type RunVerdict,

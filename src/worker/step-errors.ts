@@ -9,7 +9,7 @@ import { CsvSourceError } from '../../connectors/csv/csv-file.js';
 import { JobPayloadError } from '../../jobs/catalog.js';
 import { RunInputsMissingError } from '../../jobs/calculate.js';
 import { RunStepError } from '../../jobs/step-context.js';
-import { DatabaseConfigError, PeriodLockedError } from '../db/index.js';
+import { DatabaseConfigError, PeriodLockedError, RunEndedError, RunInProgressError } from '../db/index.js';
 import { CliError } from '../cli/exit-codes.js';
 
 export function isPermanent(error: unknown): boolean {
@@ -22,6 +22,9 @@ export function isPermanent(error: unknown): boolean {
     error instanceof RunInputsMissingError ||
     error instanceof DatabaseConfigError ||
     error instanceof PeriodLockedError ||
+    // Another run holds the database, or this one was ended while it waited: retrying cannot help.
+    error instanceof RunInProgressError ||
+    error instanceof RunEndedError ||
     // The CRM refused records: retrying at once gets the same answer; the next run sends them again.
     error instanceof RunStepError
   );
