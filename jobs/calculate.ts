@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { listLocks, loadRunInputs, replaceResults, type Database } from '../src/db/index.js';
+import { listLocks, loadRunInputs, replaceResults, replaceStepRejects, type Database } from '../src/db/index.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
 import {
   calculate,
@@ -45,8 +45,11 @@ export interface PlanOutcome {
 export interface CalculateOutcome {
   asOf?: string;
   plans: PlanOutcome[];
-  /** The engine's rejects, as it gave them (by deal id, not yet located in a file). */
-  engineRejects: Reject[];
+  /**
+   * How many rejects the engine gave. The rejects themselves (by deal id, not yet located in a
+   * file) are stored with the run (step_rejects), not carried through the queue.
+   */
+  engineRejects: number;
 }
 
 export interface ComputedPlans {
@@ -130,10 +133,12 @@ export async function writeResults(
       `plan ${planId}${of}: ${written} payout lines written`,
     );
   }
+  const step = `calculate:${computed.plans.map((p) => p.id).join(',')}${shard ? `:${shard.index + 1}of${shard.count}` : ''}`;
+  await replaceStepRejects(ctx.db, ctx.runId, step, result.rejects);
   return {
     ...(result.asOf === undefined ? {} : { asOf: result.asOf }),
     plans: outcomes,
-    engineRejects: result.rejects,
+    engineRejects: result.rejects.length,
   };
 }
 
@@ -158,7 +163,8 @@ export function mergeShardOutcomes(planId: string, shards: readonly CalculateOut
         })),
       },
     ],
-    engineRejects: mergeEngineRejects(shards.map((s) => s.engineRejects)),
+    // Each shard credits every deal, so each gives the same engine rejects.
+    engineRejects: Math.max(0, ...shards.map((s) => s.engineRejects)),
   };
 }
 

@@ -54,7 +54,10 @@ export interface RunSummary {
   asOf: string | undefined;
   reps: number;
   deals: number;
-  rejects: Reject[];
+  /** How many records were rejected (all of them are in the database's `rejects`, by run id). */
+  rejects: number;
+  /** The first few, in file and line order. */
+  rejectSample: Reject[];
   lines: number;
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
@@ -74,6 +77,7 @@ export function runSummaryOf(outcome: ReportOutcome, database: string): RunSumma
     reps: outcome.reps,
     deals: outcome.deals,
     rejects: outcome.rejects,
+    rejectSample: outcome.rejectSample,
     lines: outcome.lines,
     totals: outcome.totals,
     lockedPeriods: outcome.lockedPeriods ?? [],
@@ -190,7 +194,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           const recorded = await timed(
             'results',
             async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
-            (r) => `${r.lines} payout lines and ${r.rejects.length} rejects written`,
+            (r) => `${r.lines} payout lines and ${r.rejects} rejects written`,
           );
           const writeback = await timed(
             'write-back',

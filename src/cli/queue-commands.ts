@@ -250,10 +250,8 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
     });
     io.out.write(joined ? `${runId}: a run was in flight; joined it\n` : `${runId}: queued\n`);
     const code = await follow(runs, steps, runId, io, (outcome) => {
-      if (options.strict && outcome.rejects.length > 0) {
-        io.err.write(
-          `--strict: ${outcome.rejects.length} record${outcome.rejects.length === 1 ? ' was' : 's were'} rejected\n`,
-        );
+      if (options.strict && outcome.rejects > 0) {
+        io.err.write(`--strict: ${outcome.rejects} record${outcome.rejects === 1 ? ' was' : 's were'} rejected\n`);
         return ExitCode.failed;
       }
       return ExitCode.ok;

@@ -16,8 +16,11 @@ export {
   type UpsertCanonicalOptions,
 } from './canonical-store.js';
 export {
+  clearStepRejects,
   finishRun,
   getRun,
+  readStepRejects,
+  replaceStepRejects,
   recordInputs,
   replaceRejects,
   replaceResults,
