@@ -7,8 +7,8 @@
  *
  * A plan or configuration problem stops before anything is written; a failure after the run
  * started leaves the previous results intact (each plan's results are replaced in one transaction)
- * and the run marked failed with its reason. A second `attain run` on the same database is refused
- * while one is running (the run lock); queued runs are kept one at a time by the queue instead.
+ * and the run marked failed with its reason. A second run on the same database, in process or
+ * queued, is refused while one is running (the run lease, src/db/run-lease.ts).
  */
 import { join } from 'node:path';
 import { loadWorkspace } from '../config/workspace.js';
