@@ -125,8 +125,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     return lastRun.cache;
   };
 
-  /** Runs one job's work; on failure decides retry or not, and records a run's final failure in the ledger. */
   const lease = { prefix, ttlMs: runLeaseMs(env) };
+  /** Runs one job's work; on failure decides retry or not, and records a run's final failure in the ledger. */
   const guarded = async <T>(job: Job, step: string, runId: string | undefined, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     // The run's lease is renewed while this worker runs one of its jobs.
@@ -248,18 +248,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     };
   }
 
-  // Runs whose holder is gone (a job stalled past its limit, Redis lost its data) are marked failed.
-  const reconcile = () =>
-    reconcileQueuedRuns(database, runs, prefix).then(
-      (ended) => {
-        for (const { runId, reason } of ended) logger.warn({ runId }, `run ${runId} marked failed: ${reason}`);
-      },
-      (error: unknown) => logger.warn({ err: messageOf(error) }, `reconciling runs: ${messageOf(error)}`),
-    );
-  await reconcile();
-  const reconciling = setInterval(() => void reconcile(), number(env['ATTAIN_STALLED_INTERVAL_MS'], 30_000));
-  reconciling.unref();
-
   const server = await serve(options.port, async (path) => {
     if (path === '/healthz') {
       const healthy =
@@ -280,6 +268,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     return { status: 404, type: 'text/plain', body: 'not found: /healthz or /metrics\n' };
   });
   const port = (server.address() as { port: number }).port;
+  // Runs whose holder is gone (a job stalled past its limit, Redis lost its data) are marked failed.
+  const reconcile = () =>
+    reconcileQueuedRuns(database, runs, prefix).then(
+      (ended) => {
+        for (const { runId, reason } of ended) logger.warn({ runId }, `run ${runId} marked failed: ${reason}`);
+      },
+      (error: unknown) => logger.warn({ err: messageOf(error) }, `reconciling runs: ${messageOf(error)}`),
+    );
+  await reconcile();
+  const reconciling = setInterval(() => void reconcile(), number(env['ATTAIN_STALLED_INTERVAL_MS'], 30_000));
+  reconciling.unref();
   logger.info(
     { port, concurrency: options.concurrency, prefix, redis: target.masked, database: database.describe },
     `attain worker ready: queues ${QUEUES.runs} and ${QUEUES.steps} on ${target.hostPort}, /healthz and /metrics on port ${port}`,
