@@ -78,14 +78,7 @@ export async function acquireRunLease(db: Kysely<Database>, request: LeaseReques
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('run_lease')
-      .values({
-        run_id: request.runId,
-        runner: request.runner,
-        holder: request.holder,
-        queue_prefix: request.queuePrefix ?? null,
-        session_pid: request.sessionPid ?? null,
-        expires_at: expiry(request),
-      })
+      .values(leaseRow(request))
       .onConflict((oc) => oc.column('name').doNothing())
       .returning('run_id')
       .executeTakeFirst();
@@ -100,14 +93,9 @@ export async function acquireRunLease(db: Kysely<Database>, request: LeaseReques
       await trx
         .updateTable('run_lease')
         .set({
-          run_id: request.runId,
-          runner: request.runner,
-          holder: request.holder,
-          queue_prefix: request.queuePrefix ?? null,
-          session_pid: request.sessionPid ?? null,
+          ...leaseRow(request),
           ...(replaced ? { acquired_at: sql<Date>`now()` } : {}),
           renewed_at: sql<Date>`now()`,
-          expires_at: expiry(request),
         })
         .execute();
       if (replaced) await failRunning(trx, replaced.runId, goneReason(replaced));
@@ -172,10 +160,19 @@ function goneReason(lease: RunLease): string {
   return `abandoned: no worker renewed its run lease since ${lease.renewedAt.toISOString()} (${lease.holder}; its jobs were lost, or no worker ran them)`;
 }
 
-function expiry(request: LeaseRequest) {
-  return request.runner === 'queue' && request.ttlMs !== undefined
-    ? sql<Date>`now() + ${request.ttlMs} * interval '1 millisecond'`
-    : null;
+/** The lease's columns for a request; a queued holder's lease ends `ttlMs` from now. */
+function leaseRow(request: LeaseRequest) {
+  return {
+    run_id: request.runId,
+    runner: request.runner,
+    holder: request.holder,
+    queue_prefix: request.queuePrefix ?? null,
+    session_pid: request.sessionPid ?? null,
+    expires_at:
+      request.runner === 'queue' && request.ttlMs !== undefined
+        ? sql<Date>`now() + ${request.ttlMs} * interval '1 millisecond'`
+        : null,
+  };
 }
 
 async function failRunning(trx: Transaction<Database>, runId: string, reason: string): Promise<boolean> {

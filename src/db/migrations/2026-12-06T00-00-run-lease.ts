@@ -9,7 +9,12 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('run_lease')
-    .addColumn('name', 'text', (c) => c.primaryKey().defaultTo('run').check(sql`name = 'run'`))
+    .addColumn('name', 'text', (c) =>
+      c
+        .primaryKey()
+        .defaultTo('run')
+        .check(sql`name = 'run'`),
+    )
     .addColumn('run_id', 'text', (c) => c.notNull())
     /** `process` (attain run in process) or `queue` (a queued run, renewed by the workers running its jobs). */
     .addColumn('runner', 'text', (c) => c.notNull())
