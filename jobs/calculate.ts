@@ -17,6 +17,7 @@ import {
   loadRunInputs,
   removeOtherRunsResults,
   replaceResults,
+  replaceStepRejects,
   storedResultPeriods,
   type Database,
 } from '../src/db/index.js';
@@ -52,8 +53,11 @@ export interface PlanOutcome {
 export interface CalculateOutcome {
   asOf?: string;
   plans: PlanOutcome[];
-  /** The engine's rejects, as it gave them (by deal id, not yet located in a file). */
-  engineRejects: Reject[];
+  /**
+   * How many rejects the engine gave. The rejects themselves (by deal id, not yet located in a
+   * file) are stored with the run (step_rejects), not carried through the queue.
+   */
+  engineRejects: number;
 }
 
 export interface ComputedPlans {
@@ -137,10 +141,12 @@ export async function writeResults(
       `plan ${planId}${of}: ${written} payout lines written`,
     );
   }
+  const step = `calculate:${computed.plans.map((p) => p.id).join(',')}${shard ? `:${shard.index + 1}of${shard.count}` : ''}`;
+  await replaceStepRejects(ctx.db, ctx.runId, step, result.rejects);
   return {
     ...(result.asOf === undefined ? {} : { asOf: result.asOf }),
     plans: outcomes,
-    engineRejects: result.rejects,
+    engineRejects: result.rejects.length,
   };
 }
 
@@ -165,7 +171,8 @@ export function mergeShardOutcomes(planId: string, shards: readonly CalculateOut
         })),
       },
     ],
-    engineRejects: mergeEngineRejects(shards.map((s) => s.engineRejects)),
+    // Each shard credits every deal, so each gives the same engine rejects.
+    engineRejects: Math.max(0, ...shards.map((s) => s.engineRejects)),
   };
 }
 

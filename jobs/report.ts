@@ -6,7 +6,7 @@
  * rejects are replaced by run id, the ledger row is updated in place.
  */
 import { prepareCalculation } from './prepare-calculation.js';
-import { finishRun, replaceRejects, setResultHash } from '../src/db/index.js';
+import { clearStepRejects, finishRun, readStepRejects, replaceRejects, setResultHash } from '../src/db/index.js';
 import { minorUnitDigits } from '../src/domain/currency.js';
 import { formatDecimal } from '../src/domain/decimal.js';
 import { compareRejects, type Reject } from '../src/domain/model.js';
@@ -17,10 +17,16 @@ import { workspaceOf, type SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
 import { checkAfterRun, type VoidedApproval } from './pay-cycle.js';
 
+/** Rejects shown with a run's outcome (the rest are in the database's `rejects`, by run id). */
+export const REJECT_SAMPLE = 5;
+
 export interface RecordedResults {
   asOf?: string;
   lines: number;
-  rejects: Reject[];
+  /** How many records were rejected; the list is in the `rejects` table (it may be long: it never travels through Redis). */
+  rejects: number;
+  /** The first few rejects, in file and line order, for the run's summary. */
+  rejectSample: Reject[];
   resultHash: string;
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
@@ -46,8 +52,9 @@ export async function recordResults(
   sync: SyncOutcome,
   calculated: readonly CalculateOutcome[],
 ): Promise<RecordedResults> {
-  const engineRejects = mergeEngineRejects(calculated.map((c) => c.engineRejects));
-  const rejects = await locateRejects(ctx, sync, engineRejects);
+  const stored = await readStepRejects(ctx.db, ctx.runId);
+  const engineRejects = mergeEngineRejects([stored.engine]);
+  const rejects = await locateRejects(ctx, stored.source, engineRejects);
   await replaceRejects(ctx.db, ctx.runId, rejects);
   const plans = calculated.flatMap((c) => c.plans);
   const resultHash = runResultHash(plans, engineRejects);
@@ -58,7 +65,8 @@ export async function recordResults(
   return {
     ...(asOf === undefined ? {} : { asOf }),
     lines: plans.reduce((n, p) => n + p.lines, 0),
-    rejects,
+    rejects: rejects.length,
+    rejectSample: rejects.slice(0, REJECT_SAMPLE),
     resultHash,
     totals: totalsByPeriod(
       plans.flatMap((p) => p.totals),
@@ -83,14 +91,15 @@ export async function finishReport(
   const counts = {
     reps: sync.reps,
     deals: sync.deals,
-    rejects: recorded.rejects.length,
+    rejects: recorded.rejects,
     lines: recorded.lines,
     ...writeback.summary,
   };
   await finishRun(ctx.db, ctx.runId, { status: 'succeeded', counts });
+  await clearStepRejects(ctx.db, ctx.runId);
   ctx.log.info(
     { step: 'report', ...counts },
-    `run succeeded: ${recorded.lines} payout lines, ${recorded.rejects.length} rejects`,
+    `run succeeded: ${recorded.lines} payout lines, ${recorded.rejects} rejects`,
   );
   return {
     runId: ctx.runId,
@@ -108,14 +117,14 @@ export async function finishReport(
  * come from the source as read. In process the sync step's reading is at hand; a queued step
  * reads the source again, only when the engine rejected a deal.
  */
-async function locateRejects(ctx: StepContext, sync: SyncOutcome, engineRejects: Reject[]): Promise<Reject[]> {
+async function locateRejects(ctx: StepContext, sourceRejects: Reject[], engineRejects: Reject[]): Promise<Reject[]> {
   if (ctx.cache?.prepared) return ctx.cache.prepared.allRejects(engineRejects);
   if (engineRejects.some((r) => r.source === 'deals')) {
     const workspace = await workspaceOf(ctx);
     const prepared = await prepareCalculation(workspace.dir, { workspace, db: ctx.db });
     return prepared.allRejects(engineRejects);
   }
-  return [...sync.sourceRejects, ...engineRejects].sort(compareRejects);
+  return [...sourceRejects, ...engineRejects].sort(compareRejects);
 }
 
 function totalsByPeriod(

@@ -12,11 +12,12 @@
  */
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
-import { reopenRun, startRun, type Database } from '../src/db/index.js';
+import { getRun, releaseRunLease, reopenRun, RunInProgressError, startRun, type Database } from '../src/db/index.js';
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepContext, StepLog } from './step-context.js';
+import { holdQueuedLease, reconcileQueuedRuns, type QueuedLease } from './run-lease.js';
 import { planVersions, workspaceOf } from './sync.js';
 import {
   calculateOutcomeSchema,
@@ -33,6 +34,9 @@ export interface RunJobDeps {
   workspaceDir: string;
   env: NodeJS.ProcessEnv;
   steps: Queue;
+  /** The runs queue: asked whether the runs left `running` are still in flight. */
+  runs: Queue;
+  lease: QueuedLease;
   log: StepLog;
 }
 
@@ -114,17 +118,38 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
     return merged;
   };
 
+  const recordRun = async () => {
+    const workspace = await workspaceOf(ctx);
+    await startRun(deps.db, {
+      id: runId,
+      trigger: payload.trigger,
+      inputsHash: 'pending',
+      planVersions: planVersions(workspace.plans),
+    });
+  };
+
+  // One run at a time per database, whichever runner: the run takes the database's run lease as it
+  // starts (after marking failed the runs whose holder is gone), and holds it to the end.
+  if (stage === 'start') {
+    await reconcileQueuedRuns({ db: deps.db, backend: 'postgres' }, deps.runs, deps.lease.prefix);
+    const outcome = await holdQueuedLease(deps.db, deps.lease, runId, { starting: true });
+    if (!outcome.acquired) {
+      const { lease } = outcome;
+      // Recorded, so that attain status shows the refusal (the worker marks it failed with this reason).
+      if (!(await getRun(deps.db, runId))) await recordRun();
+      throw new RunInProgressError(
+        `the database is busy with run ${lease.runId} (${lease.runner === 'queue' ? 'queued' : 'in process'}: ${lease.holder}, started ${lease.acquiredAt.toISOString()}); run this one again when it has finished`,
+      );
+    }
+  } else {
+    await holdQueuedLease(deps.db, deps.lease, runId);
+  }
+
   for (;;) {
     switch (stage) {
       case 'start':
         if (payload.completed === undefined) {
-          const workspace = await workspaceOf(ctx);
-          await startRun(deps.db, {
-            id: runId,
-            trigger: payload.trigger,
-            inputsHash: 'pending',
-            planVersions: planVersions(workspace.plans),
-          });
+          await recordRun();
         } else {
           // A retry keeps the run's row and what its completed steps stored.
           await reopenRun(deps.db, runId);
@@ -172,10 +197,9 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         const writeback = parseStepResult(writeBackOutcomeSchema, id, (await outcomes())[id]);
         const recorded = parseStepResult(recordedResultsSchema, `run ${runId} (recorded)`, payload.recorded);
         if (!writeback || !recorded) throw new Error(`run ${runId}: the write-back step left no outcome`);
-        return {
-          ...(await finishReport(ctx, await syncOutcome(), recorded, writeback)),
-          database: deps.database,
-        };
+        const outcome = await finishReport(ctx, await syncOutcome(), recorded, writeback);
+        await releaseRunLease(deps.db, runId);
+        return { ...outcome, database: deps.database };
       }
     }
   }

@@ -7,8 +7,8 @@
  *
  * A plan or configuration problem stops before anything is written; a failure after the run
  * started leaves the previous results intact (each plan's results are replaced in one transaction)
- * and the run marked failed with its reason. A second `attain run` on the same database is refused
- * while one is running (the run lock); queued runs are kept one at a time by the queue instead.
+ * and the run marked failed with its reason. A second run on the same database, in process or
+ * queued, is refused while one is running (the run lease, src/db/run-lease.ts).
  */
 import { loadWorkspace } from '../config/workspace.js';
 import { openConnector, sourceOf } from '../connectors/registry.js';
@@ -55,7 +55,10 @@ export interface RunSummary {
   asOf: string | undefined;
   reps: number;
   deals: number;
-  rejects: Reject[];
+  /** How many records were rejected (all of them are in the database's `rejects`, by run id). */
+  rejects: number;
+  /** The first few, in file and line order. */
+  rejectSample: Reject[];
   lines: number;
   /** Payout totals per period and currency, in period order. */
   totals: { period: string; currency: string; amount: string }[];
@@ -79,6 +82,7 @@ export function runSummaryOf(outcome: ReportOutcome, database: string): RunSumma
     reps: outcome.reps,
     deals: outcome.deals,
     rejects: outcome.rejects,
+    rejectSample: outcome.rejectSample,
     lines: outcome.lines,
     totals: outcome.totals,
     lockedPeriods: outcome.lockedPeriods ?? [],
@@ -138,69 +142,73 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   });
   if (connector) cache.connector = connector;
   try {
-    return await withRunLock(database, async () => {
-      const runId = options.runId ?? newRunId();
-      const ctx: StepContext = { db: database.db, workspaceDir: workspace.dir, runId, env, log, cache };
-      await startRun(ctx.db, {
-        id: runId,
-        trigger: options.trigger,
-        // Recorded by the store step, once the inputs are known (and hashed once: a million deals take a while).
-        inputsHash: 'pending',
-        planVersions: planVersions(workspace.plans),
-      });
-      try {
-        let report: SyncReport | undefined;
-        if (!cache.prepared) {
-          ({ prepared: cache.prepared, report } = await timed(
-            'sync',
-            () => readSource(ctx, asOf),
-            ({ report: r }) =>
-              r
-                ? `${
-                    Object.entries(r.records)
-                      .map(([object, n]) => `${n} ${object}`)
-                      .join(', ') || 'nothing changed'
-                  } (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`
-                : 'synced',
-          ));
+    const runId = options.runId ?? newRunId();
+    return await withRunLock(
+      database,
+      async () => {
+        const ctx: StepContext = { db: database.db, workspaceDir: workspace.dir, runId, env, log, cache };
+        await startRun(ctx.db, {
+          id: runId,
+          trigger: options.trigger,
+          // Recorded by the store step, once the inputs are known (and hashed once: a million deals take a while).
+          inputsHash: 'pending',
+          planVersions: planVersions(workspace.plans),
+        });
+        try {
+          let report: SyncReport | undefined;
+          if (!cache.prepared) {
+            ({ prepared: cache.prepared, report } = await timed(
+              'sync',
+              () => readSource(ctx, asOf),
+              ({ report: r }) =>
+                r
+                  ? `${
+                      Object.entries(r.records)
+                        .map(([object, n]) => `${n} ${object}`)
+                        .join(', ') || 'nothing changed'
+                    } (${r.apiCalls} API calls)${r.stoppedEarly ? `; stopped early: ${r.stoppedEarly}` : ''}`
+                  : 'synced',
+            ));
+          }
+          const prepared = cache.prepared;
+          const sync = await timed(
+            'store',
+            async () => {
+              const outcome = await saveInputs(ctx, prepared, report);
+              await storeStep(ctx);
+              return outcome;
+            },
+            () =>
+              source.connect
+                ? 'run inputs stored'
+                : `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`,
+          );
+          const computed = await timed(
+            'calculate',
+            () => computePlans(ctx),
+            (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`,
+          );
+          const recorded = await timed(
+            'results',
+            async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
+            (r) => `${r.lines} payout lines and ${r.rejects} rejects written`,
+          );
+          const writeback = await timed(
+            'write-back',
+            () => writeBackStep(ctx),
+            (w) => w.detail,
+          );
+          return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
+        } catch (error) {
+          await finishRun(database.db, runId, {
+            status: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          }).catch(() => undefined);
+          throw error;
         }
-        const prepared = cache.prepared;
-        const sync = await timed(
-          'store',
-          async () => {
-            const outcome = await saveInputs(ctx, prepared, report);
-            await storeStep(ctx);
-            return outcome;
-          },
-          () =>
-            source.connect
-              ? 'run inputs stored'
-              : `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`,
-        );
-        const computed = await timed(
-          'calculate',
-          () => computePlans(ctx),
-          (c) => `${c.result.payouts.length} payout lines${c.result.asOf ? ` through ${c.result.asOf}` : ''}`,
-        );
-        const recorded = await timed(
-          'results',
-          async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
-          (r) => `${r.lines} payout lines and ${r.rejects.length} rejects written`,
-        );
-        const writeback = await timed(
-          'write-back',
-          () => writeBackStep(ctx),
-          (w) => w.detail,
-        );
-        return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
-      } catch (error) {
-        await finishRun(database.db, runId, {
-          status: 'failed',
-          error: error instanceof Error ? error.message : String(error),
-        }).catch(() => undefined);
-        throw error;
-      }
-    });
+      },
+      { runId },
+    );
   } finally {
     await connector?.close();
     if (!options.database) await database.close();

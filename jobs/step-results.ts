@@ -20,7 +20,7 @@ export const syncOutcomeSchema = z.object({
   deals: count,
   plans: z.array(z.string()),
   shards: z.record(z.string(), z.number().int().min(2)).optional(),
-  sourceRejects: z.array(reject),
+  sourceRejects: count,
   stoppedEarly: z.string().optional(),
   lockedPeriods: z.array(z.string()).optional(),
 });
@@ -37,7 +37,7 @@ export const calculateOutcomeSchema = z.object({
       totals,
     }),
   ),
-  engineRejects: z.array(reject),
+  engineRejects: count,
 });
 
 const writebackSummary = z.object({ sent: count, unchanged: count, removed: count });
@@ -47,7 +47,9 @@ export const writeBackOutcomeSchema = z.object({ summary: writebackSummary.optio
 export const recordedResultsSchema = z.object({
   asOf: z.string().optional(),
   lines: count,
-  rejects: z.array(reject),
+  rejects: count,
+  // A few rejects for the summary; all of them are in the database (only counts cross Redis).
+  rejectSample: z.array(reject).max(20),
   resultHash: z.string(),
   totals,
 });

@@ -20,13 +20,13 @@ import {
   loadRunInputs,
   readLockedLines,
   recordInputs,
+  replaceStepRejects,
   saveRunInputs,
   upsertCanonical,
 } from '../src/db/index.js';
 import { RunInputsMissingError } from './step-context.js';
 import type { CalculationInput } from '../src/domain/engine.js';
 import { LockSet } from '../src/domain/locks.js';
-import type { Reject } from '../src/domain/model.js';
 import type { Plan } from '../src/domain/plan.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
@@ -39,8 +39,12 @@ export interface SyncOutcome {
   plans: string[];
   /** The plans calculated in shards on the queue (more assigned reps than `queue.shardReps`): how many. */
   shards?: Record<string, number>;
-  /** Found while reading and normalizing (the calculate steps add the engine's). */
-  sourceRejects: Reject[];
+  /**
+   * How many rejects reading and normalizing found (the calculate steps add the engine's). The
+   * rejects themselves are stored with the run (step_rejects), not carried here: a step's outcome
+   * travels through Redis, and a bad night may reject a million records.
+   */
+  sourceRejects: number;
   /** Why a CRM sync stopped before it was complete (an API allocation share, a daily limit). */
   stoppedEarly?: string;
   /** The locked payout periods whose lines the run left as paid. */
@@ -86,6 +90,7 @@ export async function saveInputs(
   const input = await withDisputeAdjustments(ctx.db, ctx.runId, await withLockedLines(ctx, prepared));
   const { bytes, inputsHash } = await saveRunInputs(ctx.db, ctx.runId, input);
   await recordInputs(ctx.db, ctx.runId, inputsHash);
+  await replaceStepRejects(ctx.db, ctx.runId, 'sync', prepared.rejects);
   if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
   const shards = shardCounts(input, prepared.workspace.config.queue?.shardReps ?? DEFAULT_SHARD_REPS);
   const outcome: SyncOutcome = {
@@ -94,12 +99,12 @@ export async function saveInputs(
     plans: prepared.workspace.plans.map((p) => p.id),
     ...(Object.keys(shards).length > 0 ? { shards } : {}),
     ...(input.locked?.periods.length ? { lockedPeriods: input.locked.periods } : {}),
-    sourceRejects: prepared.rejects,
+    sourceRejects: prepared.rejects.length,
     ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
   };
   ctx.log.info(
     { step: 'sync', inputBytes: bytes },
-    `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects.length} rejects`,
+    `${outcome.reps} reps, ${outcome.deals} deals, ${outcome.sourceRejects} rejects`,
   );
   return outcome;
 }

@@ -186,10 +186,10 @@ async function run(
   if (terminal) writeRunSummary(io.out, summary);
   else
     (progress as ReturnType<typeof jsonProgress>).logger.info(
-      { totals: summary.totals, rejects: summary.rejects.length },
+      { totals: summary.totals, rejects: summary.rejects },
       'run succeeded',
     );
-  return options.strict && summary.rejects.length > 0 ? ExitCode.failed : ExitCode.ok;
+  return options.strict && summary.rejects > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
 /** ` · 3 won deals close after 2026-12-06: not yet due`, or nothing. */

@@ -23,6 +23,7 @@ import {
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
+import { reconcileQueuedRuns } from '../../jobs/run-lease.js';
 import { parseStepResult, reportOutcomeSchema } from '../../jobs/step-results.js';
 import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
 import { getRun, listRecentRuns } from '../db/index.js';
@@ -249,10 +250,8 @@ export async function runOnQueue(dir: string, options: { asOf?: string; strict?:
     });
     io.out.write(joined ? `${runId}: a run was in flight; joined it\n` : `${runId}: queued\n`);
     const code = await follow(runs, steps, runId, io, (outcome) => {
-      if (options.strict && outcome.rejects.length > 0) {
-        io.err.write(
-          `--strict: ${outcome.rejects.length} record${outcome.rejects.length === 1 ? ' was' : 's were'} rejected\n`,
-        );
+      if (options.strict && outcome.rejects > 0) {
+        io.err.write(`--strict: ${outcome.rejects} record${outcome.rejects === 1 ? ' was' : 's were'} rejected\n`);
         return ExitCode.failed;
       }
       return ExitCode.ok;
@@ -342,6 +341,8 @@ async function status(dir: string, out: Writable): Promise<number> {
     const database = await openWorkspaceDatabase(workspace);
     let anyFailed = false;
     try {
+      // A run whose holder is gone (its job lost or failed, its process ended) is shown failed, with why.
+      await reconcileQueuedRuns(database, runs, queuePrefix());
       const last = await listRecentRuns(database.db, 10);
       anyFailed = last.some((r) => r.status === 'failed');
       out.write(last.length === 0 ? 'No runs yet.\n' : 'Last runs:\n');

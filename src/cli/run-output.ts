@@ -36,9 +36,9 @@ export function writeRunSummary(out: Writable, summary: RunSummary): void {
       (summary.lockedPeriods.length ? ` (locked, left as paid: ${summary.lockedPeriods.join(', ')})` : ''),
     ...payoutTotals(summary),
     ...voidedApprovals(summary),
-    summary.rejects.length === 0
+    summary.rejects === 0 || !summary.rejectSample[0]
       ? '  rejects: none'
-      : `  rejects: ${summary.rejects.length} record${summary.rejects.length === 1 ? '' : 's'} not used, e.g. ${printable(`${summary.rejects[0]!.source} ${summary.rejects[0]!.recordId}: ${summary.rejects[0]!.reason}`)}`,
+      : `  rejects: ${summary.rejects} record${summary.rejects === 1 ? '' : 's'} not used, e.g. ${printable(`${summary.rejectSample[0].source} ${summary.rejectSample[0].recordId}: ${summary.rejectSample[0].reason}`)}`,
     ...(summary.writeback
       ? [
           `  written back to the CRM: ${summary.writeback.sent} records sent, ${summary.writeback.unchanged} unchanged, ${summary.writeback.removed} removed`,

@@ -3,7 +3,7 @@
  * URL, embedded PostgreSQL (PGlite) persisted in the workspace. One Kysely code path serves both;
  * the type parsers are set so that both return the same JS values (see schema.ts).
  */
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Kysely } from 'kysely';
 import { CurrentSchemaPostgresDialect } from './schema-introspector.js';
@@ -104,7 +104,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
   let release: (() => Promise<void>) | undefined;
   try {
     await privateDataDir(dataDir, dir);
-    release = await claimDataDir(join(dataDir, 'pglite.lock'), dir);
+    release = await claimDataDir(join(dataDir, 'pglite-lock'), dir);
     const [{ PGlite }, { PGliteDialect }] = await Promise.all([
       import('@electric-sql/pglite'),
       import('kysely-pglite-dialect'),
@@ -145,33 +145,54 @@ async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
 const openDirs = new Set<string>();
 
 /**
- * Claims the embedded database for this process with a lock file holding our pid. PGlite has no
- * lock of its own, and two processes writing one data dir would corrupt it. A lock file whose
- * process is gone (a crash, or a container restart that reuses our pid) is taken over.
+ * How long a lock nobody refreshes stays valid, and how often the holder refreshes it. The refresh
+ * runs on the event loop, which a long calculation blocks for seconds; the margin covers that. The
+ * price: a process killed with SIGKILL keeps others out for up to this long.
  */
-async function claimDataDir(lockFile: string, dir: string): Promise<() => Promise<void>> {
-  if (openDirs.has(lockFile))
+export const EMBEDDED_LOCK_STALE_MS = 30_000;
+const EMBEDDED_LOCK_UPDATE_MS = 5_000;
+
+/**
+ * Claims the embedded database for this process: PGlite has no lock of its own, and two processes
+ * writing one data dir would corrupt it. proper-lockfile makes the lock a directory (mkdir is
+ * atomic, also on a folder that several containers mount) and refreshes its mtime while held; a
+ * lock whose mtime is older than EMBEDDED_LOCK_STALE_MS belongs to a process that is gone (a
+ * crash, a killed container) and is taken over. Nothing depends on process ids, which mean
+ * nothing across containers (each one's process is pid 1). A holder that finds its lock taken
+ * (it was stalled past the threshold) stops the process rather than write beside the new holder.
+ */
+async function claimDataDir(lockPath: string, dir: string): Promise<() => Promise<void>> {
+  if (openDirs.has(lockPath))
     throw new DatabaseUnavailableError(`the embedded database at ${dir} is already open in this process`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(lockFile, `${process.pid}\n`, { flag: 'wx' });
-      openDirs.add(lockFile);
-      return async () => {
-        openDirs.delete(lockFile);
-        await rm(lockFile, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const pid = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) {
-      throw new DatabaseUnavailableError(
-        `the embedded database at ${dir} is in use by another attain process (pid ${pid}); wait for it to finish (if no attain process has that pid, delete ${lockFile})`,
-      );
-    }
-    await rm(lockFile, { force: true });
+  const { lock } = await import('proper-lockfile');
+  let unlock: () => Promise<void>;
+  try {
+    unlock = await lock(dir, {
+      lockfilePath: lockPath,
+      realpath: false,
+      stale: EMBEDDED_LOCK_STALE_MS,
+      update: EMBEDDED_LOCK_UPDATE_MS,
+      onCompromised: (error) => {
+        throw new DatabaseUnavailableError(
+          `the lock of the embedded database at ${dir} was lost (${error.message}): stopping, so that two processes never write it at once`,
+        );
+      },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    const age = await stat(lockPath).then(
+      (s) => `, its lock refreshed ${Math.max(0, Math.round((Date.now() - s.mtimeMs) / 1000))} s ago`,
+      () => '',
+    );
+    throw new DatabaseUnavailableError(
+      `the embedded database at ${dir} is in use by another attain process${age}; wait for it to finish (a lock nobody refreshes for ${EMBEDDED_LOCK_STALE_MS / 1000} s is taken over: ${lockPath})`,
+    );
   }
-  throw new DatabaseUnavailableError(`could not claim the embedded database at ${dir} (lock file ${lockFile})`);
+  openDirs.add(lockPath);
+  return async () => {
+    openDirs.delete(lockPath);
+    await unlock().catch(() => undefined);
+  };
 }
 
 /** Whether a process with this pid exists (EPERM: it does, owned by someone else). */

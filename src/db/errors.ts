@@ -20,10 +20,16 @@ export class DatabaseConfigError extends AttainError {
   readonly code = 'DATABASE_CONFIG';
 }
 
-/** Another `attain run` holds the run lock of this database (and schema). */
+/** Another run (in process or queued) holds the run lease of this database (and schema). */
 export class RunInProgressError extends AttainError {
   override readonly name = 'RunInProgressError';
   readonly code = 'RUN_IN_PROGRESS';
+}
+
+/** A run no longer holds the database: it was marked failed while it waited, or another run took over. */
+export class RunEndedError extends AttainError {
+  override readonly name = 'RunEndedError';
+  readonly code = 'RUN_ENDED';
 }
 
 /** A migration failed; `migration` names it (the others of the batch were rolled back with it). */

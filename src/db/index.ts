@@ -5,6 +5,7 @@ export {
   DatabaseUnavailableError,
   MigrationError,
   PeriodLockedError,
+  RunEndedError,
   RunInProgressError,
 } from './errors.js';
 export { migrateDown, migrateToLatest, migrationStatus, type MigrationOutcome } from './migrate.js';
@@ -15,10 +16,13 @@ export {
   type UpsertCanonicalOptions,
 } from './canonical-store.js';
 export {
+  clearStepRejects,
   finishRun,
   getRun,
   lastSucceededAt,
   listRecentRuns,
+  readStepRejects,
+  replaceStepRejects,
   recordInputs,
   reopenRun,
   replaceRejects,
@@ -45,6 +49,17 @@ export {
   type StoredPayoutLine,
 } from './results-store.js';
 export { withRunLock } from './run-lock.js';
+export {
+  acquireRunLease,
+  readRunLease,
+  reconcileRuns,
+  releaseRunLease,
+  renewRunLease,
+  type LeaseOutcome,
+  type LeaseRequest,
+  type RunLease,
+  type RunVerdict,
+} from './run-lease.js';
 export { createSyncStore, listSyncRejects } from './sync-store.js';
 export {
   deleteWritebackState,

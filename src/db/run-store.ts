@@ -215,3 +215,47 @@ export async function replaceRejects(db: Kysely<Database>, runId: string, reject
   });
   return rejects.length;
 }
+
+/**
+ * Stores the rejects one step of a run found (`sync`, or a calculate step's key), replacing that
+ * step's: a step run again stores the same. The run's report reads them all back (readStepRejects),
+ * so that a list of any length stays in the database and only its count travels through the queue.
+ */
+export async function replaceStepRejects(
+  db: Kysely<Database>,
+  runId: string,
+  step: string,
+  rejects: readonly Reject[],
+): Promise<number> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('step_rejects').where('run_id', '=', runId).where('step', '=', step).execute();
+    await bulkInsert(trx, 'step_rejects', rejectColumns, rejects, { constants: { run_id: runId, step } });
+  });
+  return rejects.length;
+}
+
+/** A run's step rejects: the sync step's (read from the source) and the calculate steps' (the engine's). */
+export async function readStepRejects(
+  db: Kysely<Database>,
+  runId: string,
+): Promise<{ source: Reject[]; engine: Reject[] }> {
+  const rows = await db
+    .selectFrom('step_rejects')
+    .select(['step', 'source', 'record_id', 'reason'])
+    .where('run_id', '=', runId)
+    .execute();
+  const toReject = (r: (typeof rows)[number]): Reject => ({
+    source: r.source,
+    recordId: r.record_id,
+    reason: r.reason,
+  });
+  return {
+    source: rows.filter((r) => r.step === 'sync').map(toReject),
+    engine: rows.filter((r) => r.step !== 'sync').map(toReject),
+  };
+}
+
+/** Forgets a run's step rejects once the run has recorded them all (it succeeded). */
+export async function clearStepRejects(db: Kysely<Database>, runId: string): Promise<void> {
+  await db.deleteFrom('step_rejects').where('run_id', '=', runId).execute();
+}

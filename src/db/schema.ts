@@ -142,6 +142,28 @@ export interface RejectsTable {
   reason: string;
 }
 
+/** Which run may write the database now (run-lease.ts). */
+export interface RunLeaseTable {
+  name: ColumnType<'run', 'run' | undefined, never>;
+  run_id: string;
+  runner: 'process' | 'queue';
+  holder: string;
+  queue_prefix: string | null;
+  session_pid: number | null;
+  acquired_at: CreatedAt;
+  renewed_at: CreatedAt;
+  expires_at: Date | null;
+}
+
+/** The rejects a step of a run found, until the run records them all in `rejects`. */
+export interface StepRejectsTable {
+  run_id: string;
+  step: string;
+  source: string;
+  record_id: string;
+  reason: string;
+}
+
 // ---- Locks ----
 
 export interface LocksTable {
@@ -310,6 +332,8 @@ export interface Database {
   payout_lines: PayoutLinesTable;
   attainment: AttainmentTable;
   rejects: RejectsTable;
+  run_lease: RunLeaseTable;
+  step_rejects: StepRejectsTable;
   locks: LocksTable;
   lock_events: LockEventsTable;
   sync_cursors: SyncCursorsTable;

@@ -51,8 +51,10 @@ export const ERROR_BEHAVIOUR = {
   DATABASE_CONFIG: behaviour(ExitCode.usage, false),
   /** The database could not be reached or opened. */
   DATABASE_UNAVAILABLE: behaviour(ExitCode.unavailable, true),
-  /** Another `attain run` holds the database's run lock. */
-  RUN_IN_PROGRESS: behaviour(ExitCode.failed, true),
+  /** Another run (in process or queued) holds the database's run lease: retrying cannot help this run. */
+  RUN_IN_PROGRESS: behaviour(ExitCode.failed, false),
+  /** A queued run no longer holds the database (marked failed while it waited, or taken over). */
+  RUN_ENDED: behaviour(ExitCode.failed, false),
   /** A migration failed (rolled back). */
   MIGRATION_FAILED: behaviour(ExitCode.failed, true),
   /** A write would rewrite a locked period. */

@@ -31,11 +31,12 @@ import {
   RedisPolicyError,
 } from '../../jobs/queue-connection.js';
 import { processRunJob } from '../../jobs/run-job.js';
+import { holdQueuedLease, keepRenewing, reconcileQueuedRuns, runLeaseMs } from '../../jobs/run-lease.js';
 import { storeStep, syncStep } from '../../jobs/sync.js';
 import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
 import { openWorkspaceDatabase, workspaceDatabaseUrl } from '../../jobs/workspace-database.js';
-import { finishRun } from '../db/index.js';
+import { RunEndedError, finishRun, releaseRunLease } from '../db/index.js';
 import { createMetrics } from './metrics.js';
 import { DEFAULT_METRICS_HOST, listenMetrics, type MetricsListen } from './metrics-server.js';
 import { isPermanent, messageOf } from './step-errors.js';
@@ -172,9 +173,17 @@ async function takeJobs(
     return lastRun.cache;
   };
 
+  const lease = { prefix, ttlMs: runLeaseMs(env) };
   /** Runs one job's work; on failure decides retry or not, and records a run's final failure in the ledger. */
   const guarded = async <T>(job: Job, step: string, runId: string | undefined, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
+    // The run's lease is renewed while this worker runs one of its jobs.
+    const stopRenewing =
+      runId === undefined
+        ? () => undefined
+        : keepRenewing(db, lease, runId, (error) =>
+            logger.warn({ runId, err: messageOf(error) }, `renewing the run lease: ${messageOf(error)}`),
+          );
     try {
       const value = await work();
       metrics.stepDuration.observe({ step }, (performance.now() - started) / 1000);
@@ -189,12 +198,16 @@ async function takeJobs(
         { runId, step, jobId: job.id, attempt: job.attemptsMade + 1, permanent, final },
         `${step} failed: ${reason}`,
       );
-      if (final && runId !== undefined) {
+      // A run ended while it waited keeps the reason it was ended with.
+      if (final && runId !== undefined && !(error instanceof RunEndedError)) {
         await finishRun(db, runId, { status: 'failed', error: `${step} step (job ${job.id}) failed: ${reason}` }).catch(
           () => undefined,
         );
+        await releaseRunLease(db, runId).catch(() => undefined);
       }
       throw permanent ? new UnrecoverableError(reason) : error;
+    } finally {
+      stopRenewing();
     }
   };
 
@@ -209,7 +222,16 @@ async function takeJobs(
       const runId = runPayloadId(job.data);
       const log = logger.child({ runId });
       return guarded(job, 'run', runId, () =>
-        processRunJob(job, token, { db, database: database.describe, workspaceDir: workspace.dir, env, steps, log }),
+        processRunJob(job, token, {
+          db,
+          database: database.describe,
+          workspaceDir: workspace.dir,
+          env,
+          steps,
+          runs,
+          lease,
+          log,
+        }),
       );
     },
     workerOptions(),
@@ -233,6 +255,7 @@ async function takeJobs(
           shard?: Shard;
         };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
+        await holdQueuedLease(db, lease, payload.runId);
         log.info({ step: name }, `${name} started`);
         if (stepDelayMs > 0) await sleep(stepDelayMs);
         const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log, cache: cacheOf(payload.runId) };
@@ -286,6 +309,17 @@ async function takeJobs(
     metrics: async () => ({ type: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   });
   const { port, address: host } = server.address() as { port: number; address: string };
+  // Runs whose holder is gone (a job stalled past its limit, Redis lost its data) are marked failed.
+  const reconcile = () =>
+    reconcileQueuedRuns(database, runs, prefix).then(
+      (ended) => {
+        for (const { runId, reason } of ended) logger.warn({ runId }, `run ${runId} marked failed: ${reason}`);
+      },
+      (error: unknown) => logger.warn({ err: messageOf(error) }, `reconciling runs: ${messageOf(error)}`),
+    );
+  await reconcile();
+  const reconciling = setInterval(() => void reconcile(), number(env['ATTAIN_STALLED_INTERVAL_MS'], 30_000));
+  reconciling.unref();
   logger.info(
     { port, host, concurrency: options.concurrency, prefix, redis: target.masked, database: database.describe },
     `attain worker ready: queues ${QUEUES.runs} and ${QUEUES.steps} on ${target.hostPort}, /healthz and /metrics on ${host}:${port}`,
@@ -302,6 +336,7 @@ async function takeJobs(
         { force },
         force ? 'stopping now: active jobs are left to another worker' : 'stopping: finishing the active jobs',
       );
+      clearInterval(reconciling);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([runsWorker.close(force), stepsWorker.close(force)]);
       if (previous && !force) await previous;

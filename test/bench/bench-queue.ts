@@ -158,7 +158,7 @@ async function inProcessRun(orgDir: string, log: (line: string) => void): Promis
     });
     const seconds = (performance.now() - started) / 1000;
     log(
-      `queue: in process: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)} (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects.length} rejects): ${steps.join(', ')}`,
+      `queue: in process: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)} (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects} rejects): ${steps.join(', ')}`,
     );
     return seconds;
   });

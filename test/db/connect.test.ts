@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -83,20 +82,6 @@ describe('parsePostgresUrl', () => {
   });
 });
 
-describe('the embedded database', () => {
-  it('refuses a data dir that a live process holds', async () => {
-    const dataDir = join(scratch, 'busy');
-    await mkdir(dataDir, { recursive: true });
-    // A lock file of a live process (our parent) keeps us out, before PGlite even starts.
-    await writeFile(join(dataDir, 'pglite.lock'), `${process.ppid}\n`);
-    const error = (await openDatabase({ dataDir }).catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(DatabaseUnavailableError);
-    expect(error.message).toContain(`is in use by another attain process (pid ${process.ppid})`);
-    expect(error.message).toContain(join(dataDir, 'pglite'));
-    expect((await stat(join(dataDir, 'pglite.lock'))).isFile()).toBe(true);
-  });
-});
-
 forEachBackend((backend) => {
   it('describes where the data is, without secrets', () => {
     if (backend.name === 'pglite')
@@ -118,16 +103,5 @@ forEachBackend((backend) => {
       await expect(openDatabase({ url, dataDir: scratch })).rejects.toThrow(
         /database attain_no_such_database .*does not exist/,
       );
-    });
-
-  if (backend.name === 'pglite')
-    it('takes over the lock file of a process that is gone, and removes it on close', async () => {
-      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-      await backend.database.close();
-      await writeFile(join(backend.workspaceDataDir, 'pglite.lock'), `${dead}\n`);
-      const reopened = await backend.open();
-      expect((await sql<{ one: number }>`select 1 as one`.execute(reopened.db)).rows).toEqual([{ one: 1 }]);
-      await reopened.close();
-      await expect(stat(join(backend.workspaceDataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
     });
 });

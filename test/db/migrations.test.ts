@@ -21,8 +21,10 @@ const TABLES = [
   'rejects',
   'reps',
   'run_inputs',
+  'run_lease',
   'runs',
   'splits',
+  'step_rejects',
   'sync_cursors',
   'sync_rejects',
   'writeback_state',
@@ -69,24 +71,34 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS]));
 
-    // The last migration alone: the pay-cycle tables go, the rest stays; then sync_rejects; then run_inputs and runs.result_hash.
     const runColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns
                                      where table_schema = current_schema() and table_name = 'runs'`.execute(backend.db)
       ).rows.map((r) => r.name);
-    const payCycle = ['audit_events', 'dispute_events', 'disputes', 'period_approvals'];
-    const before = TABLES.filter((t) => !payCycle.includes(t));
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
+    // The December migrations first (run lease, pay cycle, …): their tables go, the rest stays.
+    const december = NAMES.filter((name) => name >= '2026-12');
+    const earlier = NAMES.filter((name) => name < '2026-12');
+    const decemberTables = [
+      'audit_events',
+      'dispute_events',
+      'disputes',
+      'period_approvals',
+      'run_lease',
+      'step_rejects',
+    ];
+    const before = TABLES.filter((t) => !decemberTables.includes(t));
+    expect((await migrateDown(backend.db, december.length)).applied).toEqual([...december].reverse());
     expect(await relations('r')).toEqual(before);
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
+    // Then sync_rejects; then run_inputs and runs.result_hash.
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(earlier.slice(-1));
     expect(await relations('r')).toEqual(before.filter((t) => t !== 'sync_rejects'));
     expect(await runColumns()).toContain('result_hash');
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-3, -2));
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(earlier.slice(-2, -1));
     expect(await relations('r')).toEqual(before.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
     expect(await runColumns()).not.toContain('result_hash');
     expect(await relations('v')).toEqual(VIEWS);
-    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -3).reverse());
+    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(earlier.slice(0, -2).reverse());
     expect(await relations('v')).toEqual([]);
     expect(await relations('r')).toEqual([]);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: false })));

@@ -14,6 +14,7 @@ import {
   DatabaseUnavailableError,
   MigrationError,
   PeriodLockedError,
+  RunEndedError,
   RunInProgressError,
 } from '../../src/db/index.js';
 import { AttainError, ERROR_BEHAVIOUR, behaviourOf } from '../../src/domain/errors.js';
@@ -30,7 +31,8 @@ const cases: [string, Error, ExitCode, boolean][] = [
   ['CliError unavailable', new CliError('x', ExitCode.unavailable), 3, false],
   ['DatabaseConfigError', new DatabaseConfigError('x'), 2, false],
   ['DatabaseUnavailableError', new DatabaseUnavailableError('x'), 3, true],
-  ['RunInProgressError', new RunInProgressError('x'), 1, true],
+  ['RunInProgressError', new RunInProgressError('x'), 1, false],
+  ['RunEndedError', new RunEndedError('x'), 1, false],
   ['MigrationError', new MigrationError('m', 'x'), 1, true],
   ['PeriodLockedError', new PeriodLockedError([], 'x'), 1, false],
   ['ReplayError', new ReplayError('run', 'x'), 2, false],

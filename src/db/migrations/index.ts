@@ -7,6 +7,7 @@ import * as initial from './2026-11-26T00-00-initial.js';
 import * as reportingViews from './2026-11-26T00-01-reporting-views.js';
 import * as runInputs from './2026-11-26T00-02-run-inputs.js';
 import * as syncRejects from './2026-11-26T00-03-sync-rejects.js';
+import * as runLease from './2026-12-06T00-00-run-lease.js';
 import * as payCycle from './2026-12-06T00-10-pay-cycle.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -14,5 +15,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-26T00-01-reporting-views': reportingViews,
   '2026-11-26T00-02-run-inputs': runInputs,
   '2026-11-26T00-03-sync-rejects': syncRejects,
+  '2026-12-06T00-00-run-lease': runLease,
   '2026-12-06T00-10-pay-cycle': payCycle,
 };
