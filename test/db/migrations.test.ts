@@ -13,6 +13,7 @@ const TABLES = [
   'lock_events',
   'locks',
   'payout_lines',
+  'payroll_exports',
   'quotas',
   'rejects',
   'reps',
