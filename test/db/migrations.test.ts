@@ -66,20 +66,34 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS]));
 
+    // The migrations after 2026-11, newest first: the payroll export's takes payroll_exports and reps.employee_id.
+    const repColumns = async () =>
+      (
+        await sql<{ name: string }>`select column_name as name from information_schema.columns
+                                     where table_schema = current_schema() and table_name = 'reps'`.execute(backend.db)
+      ).rows.map((r) => r.name);
+    const LATER = NAMES.filter((name) => name >= '2026-12');
+    expect(await repColumns()).toContain('employee_id');
+    expect((await migrateDown(backend.db, LATER.length)).applied).toEqual([...LATER].reverse());
+    expect(await relations('r')).not.toContain('payroll_exports');
+    expect(await repColumns()).not.toContain('employee_id');
+    const BEFORE = NAMES.filter((name) => name < '2026-12');
+    const TABLES_BEFORE = TABLES.filter((t) => t !== 'payroll_exports');
+
     // The last migration alone: sync_rejects goes, the rest stays; then run_inputs and runs.result_hash.
     const runColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns
                                      where table_schema = current_schema() and table_name = 'runs'`.execute(backend.db)
       ).rows.map((r) => r.name);
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'sync_rejects'));
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(BEFORE.slice(-1));
+    expect(await relations('r')).toEqual(TABLES_BEFORE.filter((t) => t !== 'sync_rejects'));
     expect(await runColumns()).toContain('result_hash');
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(BEFORE.slice(-2, -1));
+    expect(await relations('r')).toEqual(TABLES_BEFORE.filter((t) => t !== 'run_inputs' && t !== 'sync_rejects'));
     expect(await runColumns()).not.toContain('result_hash');
     expect(await relations('v')).toEqual(VIEWS);
-    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(NAMES.slice(0, -2).reverse());
+    expect((await migrateDown(backend.db, NAMES.length + 5)).applied).toEqual(BEFORE.slice(0, -2).reverse());
     expect(await relations('v')).toEqual([]);
     expect(await relations('r')).toEqual([]);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: false })));
