@@ -2,7 +2,7 @@
  * The `attain` command line (SPEC §4). Each command is a thin shell: load, call the pure core,
  * print. Every expected failure ends as one clear message and an exit status, never a stack.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/errors.js';
@@ -17,8 +17,6 @@ import {
   PeriodLockedError,
   RunInProgressError,
   lockPeriod,
-  migrateToLatest,
-  openDatabase,
   unlockPeriod,
   type AttainDb,
 } from '../db/index.js';
@@ -35,6 +33,9 @@ import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
 import { QUEUE_ONLY, addQueueCommands, runOnQueue } from './queue-commands.js';
+import { withWorkspaceDatabase } from './workspace-database.js';
+import { statementsCommand } from './statements-command.js';
+import { exportCommand } from './export-command.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -117,6 +118,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   };
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
+  program.addCommand(statementsCommand(context));
+  program.addCommand(exportCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
 
   try {
@@ -230,19 +233,11 @@ async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}
 }
 
 /** Opens the workspace's reporting database (migrated) for a short command. */
-async function withDatabase<T>(
+function withDatabase<T>(
   global: GlobalOptions,
   fn: (db: AttainDb, calendar: FiscalCalendar) => Promise<T>,
 ): Promise<T> {
-  const workspace = await loadWorkspace(resolve(global.workspace));
-  const url = workspace.config.database?.url ?? process.env['DATABASE_URL'];
-  const database = await openDatabase({ ...(url ? { url } : {}), dataDir: join(workspace.dir, '.attain') });
-  try {
-    await migrateToLatest(database.db);
-    return await fn(database, new FiscalCalendar(workspace.config.calendar.fiscalYearStartMonth));
-  } finally {
-    await database.close();
-  }
+  return withWorkspaceDatabase(global.workspace, fn);
 }
 
 async function lock(global: GlobalOptions, label: string, options: { by: string }, out: Writable): Promise<number> {
