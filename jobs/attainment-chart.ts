@@ -19,6 +19,43 @@ export interface ChartPoint {
 export const CHART_WIDTH = 320;
 export const CHART_HEIGHT = 110;
 
+/**
+ * The chart's dataflow, compiled and parsed once per shape (one plan, or several side by side):
+ * compiling and parsing cost more than rendering, and only the data differs between statements.
+ */
+const runtimes = new Map<boolean, ReturnType<typeof parse>>();
+function runtime(severalPlans: boolean): ReturnType<typeof parse> {
+  let cached = runtimes.get(severalPlans);
+  if (!cached) runtimes.set(severalPlans, (cached = parse(compile(chartSpec(severalPlans)).spec)));
+  return cached;
+}
+
+function chartSpec(severalPlans: boolean): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    background: 'white',
+    config: {
+      font: 'Helvetica',
+      axis: { labelFontSize: 9, titleFontSize: 9, grid: false },
+      legend: { labelFontSize: 9 },
+    },
+    data: { name: 'points' },
+    layer: [
+      {
+        mark: { type: 'bar', color: '#3b6ea5' },
+        encoding: {
+          x: { field: 'period', type: 'ordinal', title: null, sort: null },
+          y: { field: 'attainment', type: 'quantitative', title: 'attainment', axis: { format: '.0%', tickCount: 3 } },
+          ...(severalPlans ? { xOffset: { field: 'plan' }, color: { field: 'plan', title: 'plan' } } : {}),
+        },
+      },
+      { mark: { type: 'rule', color: '#c0392b', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
+    ],
+  };
+}
+
 /** The chart as SVG text; '' when no period has an attainment (no quota). */
 export async function attainmentChartSvg(points: readonly ChartPoint[]): Promise<string> {
   const values = points
@@ -29,27 +66,8 @@ export async function attainmentChartSvg(points: readonly ChartPoint[]): Promise
       attainment: Number(point.attainment),
     }));
   if (values.length === 0) return '';
-  const plans = new Set(values.map((value) => value.plan)).size;
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: CHART_WIDTH,
-    height: CHART_HEIGHT,
-    background: 'white',
-    config: { font: 'Helvetica', axis: { labelFontSize: 9, titleFontSize: 9 }, legend: { labelFontSize: 9 } },
-    data: { values },
-    layer: [
-      {
-        mark: { type: 'bar', color: '#3b6ea5' },
-        encoding: {
-          x: { field: 'period', type: 'ordinal', title: null, sort: null },
-          y: { field: 'attainment', type: 'quantitative', title: 'attainment', axis: { format: '.0%' } },
-          ...(plans > 1 ? { xOffset: { field: 'plan' }, color: { field: 'plan', title: 'plan' } } : {}),
-        },
-      },
-      { mark: { type: 'rule', color: '#c0392b', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
-    ],
-  };
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  const view = new View(runtime(new Set(values.map((value) => value.plan)).size > 1), { renderer: 'none' });
+  view.data('points', values);
   try {
     return await view.toSVG();
   } finally {
