@@ -67,7 +67,7 @@ export async function buildPayrollFile(db: Kysely<Database>, options: PayrollExp
     throw new PayCycleError(
       `${missing.length} rep${missing.length === 1 ? ' has' : 's have'} payout lines in ${period.label} but no employee id: ` +
         `${missing.map((id) => describe(id, reps.get(id))).join(', ')}. ` +
-        'Give each one in reps.csv (column employeeId; Salesforce: User.EmployeeNumber; HubSpot: data/employees.csv) and run again',
+        'Give each one in reps.csv (column employeeId) or in Salesforce (User.EmployeeNumber), and run again',
     );
   const currencies = new Set(lines.map((line) => line.currency));
   if (options.format === 'adp-wfn' && currencies.size > 1) {

@@ -96,6 +96,8 @@ export function mapUser(raw: RawRecord): Mapped<Rep> {
       },
     };
   const managerId = textOf(raw['ManagerId']);
+  // The payroll id (a standard User field), for `attain export payroll`.
+  const employeeId = textOf(raw['EmployeeNumber']);
   return {
     record: {
       id,
@@ -103,6 +105,7 @@ export function mapUser(raw: RawRecord): Mapped<Rep> {
       email: textOf(raw['Email']) ?? '',
       ...(managerId !== undefined ? { managerId } : {}),
       active,
+      ...(employeeId !== undefined ? { employeeId } : {}),
     },
   };
 }
