@@ -4,18 +4,12 @@
  * deals a statement names, and the runs the lines came from.
  */
 import type { Kysely } from 'kysely';
+import type { PayoutLine } from '../domain/engine.js';
+import type { TraceJson } from '../domain/trace.js';
 import type { Database } from './schema.js';
 
-export interface StoredLine {
-  runId: string;
-  repId: string;
-  planId: string;
-  period: string;
-  component: string;
-  amount: string;
-  currency: string;
-  trace: Record<string, unknown>;
-}
+/** A payout line as stored: its trace as plain JSON, and the run that wrote it. */
+export type StoredLine = Omit<PayoutLine, 'trace'> & { runId: string; trace: TraceJson };
 
 /** The payout period labels that have lines, in label order. */
 export async function listPayoutPeriods(db: Kysely<Database>): Promise<string[]> {

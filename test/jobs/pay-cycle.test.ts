@@ -14,7 +14,7 @@ import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { PayCycleError } from '../../jobs/pay-cycle-error.js';
 import { ADP_HEADER, CSV_HEADER, buildPayrollFile, exportPayroll } from '../../jobs/payroll-export.js';
 import { runPipeline } from '../../jobs/run.js';
-import { buildStatements, renderStatement, type Statement } from '../../jobs/statements.js';
+import { buildStatements, renderStatement } from '../../jobs/statements.js';
 import { lockPeriod, migrateToLatest } from '../../src/db/index.js';
 import { listPayrollExports } from '../../src/db/payroll-exports.js';
 import { decimal, formatDecimal, ZERO } from '../../src/domain/decimal.js';
