@@ -164,6 +164,25 @@ const cron = text.refine(
   'expected a cron expression such as "0 2 * * *" (minute hour day month weekday)',
 );
 
+/**
+ * Payroll's earning codes (set up by the payroll admin; the file must use theirs): `default` for
+ * commission lines, `draw`, `adjustment`, or a plan component's id for its own code. Which
+ * component ids exist is checked against the plans when the workspace loads.
+ */
+const payroll = z.strictObject({
+  earningCodes: z
+    .record(z.string(), text)
+    .default({})
+    .transform((codes) => ({ default: 'COMM', ...codes })),
+  /** ADP Workforce Now: the 3-character company code and the batch id written on every row. */
+  adp: z
+    .strictObject({
+      companyCode: text.regex(/^[A-Za-z0-9]{2,3}$/, "expected ADP's 2 or 3 character company code"),
+      batchId: text,
+    })
+    .optional(),
+});
+
 const calendar = z
   .strictObject({ fiscalYearStartMonth: wholeNumber(1, 12).default(1), tz: timeZone.default('UTC') })
   .default({ fiscalYearStartMonth: 1, tz: 'UTC' });
@@ -219,6 +238,8 @@ export const attainConfigSchema = z
     /** The currency whose exchange rate is 1 (fx.csv's and Salesforce's convention). */
     baseCurrency: currencyCode.default('USD'),
     limits,
+    /** `attain export payroll`: earning codes and the ADP company code. */
+    payroll: payroll.optional(),
   })
   .transform(({ schedule, ...config }) => ({
     ...config,

@@ -4,11 +4,12 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Plan } from '../src/domain/plan.js';
+import { RESERVED_COMPONENT_IDS, type Plan } from '../src/domain/plan.js';
 import { DEFAULT_LIMITS, parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
 import { ConfigError, sortByPosition, type ConfigIssue } from './errors.js';
 import { parsePlan } from './plan-schema.js';
 import { isMapping } from './validate.js';
+import { parseYaml } from './yaml-source.js';
 
 export interface Workspace {
   /** Absolute. */
@@ -77,10 +78,25 @@ export async function loadWorkspace(
     issues.push({ file: `${PLANS_DIR}/`, path: '', message: 'no plans: add one as plans/<plan-id>.yaml' });
   }
 
+  if (config?.payroll && configText !== undefined) issues.push(...checkEarningCodes(configText, config, plans));
   if (issues.length > 0 || !config) throw new ConfigError(issues);
   return { dir: root, config, plans, planFiles };
 }
 
+/** `payroll.earningCodes` keys that are neither `default`, `draw`, `adjustment` nor a component of some plan. */
+function checkEarningCodes(text: string, config: AttainConfig, plans: readonly Plan[]): ConfigIssue[] {
+  const components = new Set(plans.flatMap((plan) => plan.components.map((component) => component.id)));
+  const known = new Set<string>(['default', ...RESERVED_COMPONENT_IDS, ...components]);
+  const unknown = Object.keys(config.payroll?.earningCodes ?? {}).filter((key) => !known.has(key));
+  if (unknown.length === 0) return [];
+  const { source } = parseYaml(text, CONFIG_FILE);
+  return unknown.map((key) => ({
+    file: CONFIG_FILE,
+    ...source?.locate(['payroll', 'earningCodes', key], 'key'),
+    path: `payroll.earningCodes.${key}`,
+    message: `no plan has a component ${key}: expected default, draw, adjustment or a component id (${[...components].sort().join(', ')})`,
+  }));
+}
 /** The YAML files in plans/, sorted by name; undefined (and an issue) when the folder cannot be read. */
 async function listPlanFiles(root: string, issues: ConfigIssue[]): Promise<string[] | undefined> {
   const folder = path.join(root, PLANS_DIR);

@@ -48,14 +48,10 @@ import {
   type LineFingerprint,
   type PeriodState,
 } from '../src/domain/pay-cycle.js';
-import { AttainError } from '../src/domain/errors.js';
+import { PayCycleInputError } from './pay-cycle-error.js';
 import { FiscalCalendar, type Period } from '../src/domain/periods.js';
 
-/** Bad input to a pay-cycle action: nothing was written (the CLI exits 2 with the message). */
-export class PayCycleInputError extends AttainError {
-  override readonly name = 'PayCycleInputError';
-  readonly code = 'INPUT_INVALID';
-}
+export { PayCycleInputError };
 
 // ---- Approvals ----
 
@@ -459,7 +455,7 @@ export async function listPeriodStates(db: Kysely<Database>, calendar: FiscalCal
     if (!row) {
       const approval = active.find((a) => a.period === t.period && (a.planId === null || a.planId === t.planId));
       const lock = lockSet.isLabelLocked(t.period) ? lockOf(locks, t.period, calendar) : undefined;
-      const exportedAt = exported.get(t.period);
+      const exportedAt = exportOf(exported, t.period, calendar);
       const lastVoided = approval
         ? undefined
         : approvals
@@ -490,6 +486,21 @@ export async function listPeriodStates(db: Kysely<Database>, calendar: FiscalCal
       (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : 0) ||
       (calendar.parse(a.period)?.endDay ?? 0) - (calendar.parse(b.period)?.endDay ?? 0),
   );
+}
+
+function exportOf(
+  exported: Map<string, { by: string; at: Date }>,
+  label: string,
+  calendar: FiscalCalendar,
+): { by: string; at: Date } | undefined {
+  // Exported by itself, or within an exported quarter or year.
+  const period = calendar.parse(label);
+  if (!period) return exported.get(label);
+  for (const [exportedLabel, who] of exported) {
+    const outer = calendar.parse(exportedLabel);
+    if (outer && outer.startDay <= period.startDay && period.endDay <= outer.endDay) return who;
+  }
+  return undefined;
 }
 
 function lockOf(locks: PeriodLockInfo[], label: string, calendar: FiscalCalendar): PeriodLockInfo | undefined {

@@ -34,12 +34,12 @@ const SEP = '\u001f';
 const STAGES = ['open', 'won', 'lost'] as const;
 const SPLIT_KINDS = ['revenue', 'overlay'] as const;
 
-type RepColumn = 'id' | 'name' | 'email' | 'managerId' | 'active' | 'hireDate' | 'endDate';
+type RepColumn = 'id' | 'name' | 'email' | 'managerId' | 'active' | 'hireDate' | 'endDate' | 'employeeId';
 export const REPS: CsvTable<Rep, RepColumn> = {
   file: 'reps.csv',
   optional: false,
   requiredColumns: ['id', 'name', 'email'],
-  optionalColumns: ['managerId', 'active', 'hireDate', 'endDate'],
+  optionalColumns: ['managerId', 'active', 'hireDate', 'endDate', 'employeeId'],
   extraColumnsAreFields: false,
   recordId: (row, c) => row.optionalId(c.id),
   duplicateKey: (row, c) => row.optionalId(c.id),
@@ -58,6 +58,8 @@ export const REPS: CsvTable<Rep, RepColumn> = {
     const endDate = row.optionalDate(c.endDate);
     if (endDate !== undefined) rep.endDate = endDate;
     row.ordered(c.hireDate, hireDate, c.endDate, endDate);
+    const employeeId = row.optionalId(c.employeeId);
+    if (employeeId !== undefined) rep.employeeId = employeeId;
     return rep;
   },
 };

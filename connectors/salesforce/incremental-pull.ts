@@ -92,7 +92,7 @@ function objectPulls(client: SalesforceClient, settings: PullSettings): ObjectPu
   const pulls: ObjectPull[] = [
     {
       object: 'User',
-      fields: ['Id', 'Name', 'Email', 'ManagerId', 'IsActive', 'SystemModstamp'],
+      fields: ['Id', 'Name', 'Email', 'ManagerId', 'IsActive', 'EmployeeNumber', 'SystemModstamp'],
       deletable: false,
       incremental: true,
       toPage: async (records) => collect(records, mapUser, (reps) => ({ reps })),

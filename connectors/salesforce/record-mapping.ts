@@ -97,6 +97,8 @@ export function mapUser(raw: RawRecord): Mapped<Rep> {
       },
     };
   const managerId = textOf(raw['ManagerId']);
+  // The payroll id (a standard User field), for `attain export payroll`.
+  const employeeId = textOf(raw['EmployeeNumber']);
   return {
     record: {
       id,
@@ -104,6 +106,7 @@ export function mapUser(raw: RawRecord): Mapped<Rep> {
       email: textOf(raw['Email']) ?? '',
       ...(managerId !== undefined ? { managerId } : {}),
       active,
+      ...(employeeId !== undefined ? { employeeId } : {}),
     },
   };
 }

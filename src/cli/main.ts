@@ -25,6 +25,8 @@ import { hubspotCommand } from './hubspot-commands.js';
 import { QUEUE_ONLY, addQueueCommands, runOnQueue } from './queue-commands.js';
 import { addPayCycleCommands } from './pay-cycle-commands.js';
 import { withDatabase } from './workspace-database.js';
+import { statementsCommand } from './statements-command.js';
+import { exportCommand } from './export-command.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -88,6 +90,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   };
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
+  program.addCommand(statementsCommand(context));
+  program.addCommand(exportCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
   addPayCycleCommands(program, context);
 

@@ -37,6 +37,7 @@ export const repColumns: BulkColumn<Rep>[] = [
   { name: 'active', type: 'boolean', value: (r) => r.active },
   { name: 'hire_date', type: 'date', value: (r) => optional(r.hireDate) },
   { name: 'end_date', type: 'date', value: (r) => optional(r.endDate) },
+  { name: 'employee_id', type: 'text', value: (r) => optional(r.employeeId) },
 ];
 
 export const dealColumns: BulkColumn<Deal>[] = [
@@ -177,6 +178,7 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
       active: r.active,
       ...(r.hire_date === null ? {} : { hireDate: r.hire_date }),
       ...(r.end_date === null ? {} : { endDate: r.end_date }),
+      ...(r.employee_id === null ? {} : { employeeId: r.employee_id }),
     })),
     deals: deals.map((d) => ({
       id: d.id,

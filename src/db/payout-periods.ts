@@ -96,12 +96,20 @@ export async function runStatuses(db: Kysely<Database>, runIds: readonly string[
 }
 
 /**
- * The payout periods exported to payroll, with who exported them and when. The payroll export
- * records its files in its own table; this is the one place the pay cycle reads it, and until
- * that table exists no period is exported.
+ * The periods exported to payroll (not drafts), each with who exported it first and when: the one
+ * place the pay cycle reads the payroll export's ledger. A label may be a quarter or a year that
+ * holds the payout periods asked about (the caller decides containment).
  */
-export async function exportedPeriods(_db: Kysely<Database>): Promise<Map<string, { by: string; at: Date }>> {
-  return new Map();
+export async function exportedPeriods(db: Kysely<Database>): Promise<Map<string, { by: string; at: Date }>> {
+  const rows = await db
+    .selectFrom('payroll_exports')
+    .select(['period', 'exported_by', 'exported_at'])
+    .where('draft', '=', false)
+    .orderBy('id')
+    .execute();
+  const exported = new Map<string, { by: string; at: Date }>();
+  for (const r of rows) if (!exported.has(r.period)) exported.set(r.period, { by: r.exported_by, at: r.exported_at });
+  return exported;
 }
 
 function toLine(r: {

@@ -28,6 +28,8 @@ export interface RepsTable {
   active: boolean;
   hire_date: string | null;
   end_date: string | null;
+  /** The rep's payroll id (reps.csv `employeeId`, Salesforce User.EmployeeNumber); read by the payroll export. */
+  employee_id: string | null;
   source: string;
 }
 
@@ -181,6 +183,25 @@ export interface LockEventsTable {
   actor: string;
   note: string | null;
   at: CreatedAt;
+}
+
+// ---- Payroll exports ----
+
+/** One row per `attain export payroll`: what was written, so a file handed to payroll can be identified later. */
+export interface PayrollExportsTable {
+  id: Generated<string>;
+  period: string;
+  /** `csv` or `adp-wfn`. */
+  format: string;
+  draft: boolean;
+  file_name: string;
+  /** sha256 of the file's bytes. */
+  sha256: string;
+  rows: number;
+  /** Currency → total exported, as decimal strings. */
+  totals: Json<Record<string, string>>;
+  exported_by: string;
+  exported_at: CreatedAt;
 }
 
 // ---- Incremental sync and write-back bookkeeping ----
@@ -343,6 +364,7 @@ export interface Database {
   disputes: DisputesTable;
   dispute_events: DisputeEventsTable;
   period_approvals: PeriodApprovalsTable;
+  payroll_exports: PayrollExportsTable;
   attainment_by_rep_period: AttainmentByRepPeriodView;
   payouts_by_rep_period: PayoutsByRepPeriodView;
   leaderboard: LeaderboardView;
@@ -352,3 +374,4 @@ export type Run = Selectable<RunsTable>;
 export type NewRun = Insertable<RunsTable>;
 export type PeriodLock = Selectable<LocksTable>;
 export type LockEvent = Selectable<LockEventsTable>;
+export type PayrollExport = Selectable<PayrollExportsTable>;

@@ -32,6 +32,8 @@ export const repSchema = z.object({
   active: z.boolean(),
   hireDate: isoDate.optional(),
   endDate: isoDate.optional(),
+  /** The rep's id in payroll (an ADP file number); only the payroll export reads it. */
+  employeeId: z.string().min(1).optional(),
 });
 export type Rep = z.infer<typeof repSchema>;
 

@@ -14,7 +14,7 @@ import { Trace } from '../../src/domain/trace.js';
 
 const POSTGRES_URL = process.env['ATTAIN_BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function withSchema<T>(fn: (database: AttainDb) => Promise<T>): Promise<T> {
+export async function withSchema<T>(fn: (database: AttainDb) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'attain-bench-db-'));
   const schema = `attain_bench_${process.pid}`;
   const database = await openDatabase({ url: POSTGRES_URL, dataDir, schema });
@@ -85,6 +85,8 @@ export async function benchPayoutWrites(count: number, log: (line: string) => vo
 export async function benchRun(
   workspaceDir: string,
   log: (line: string) => void,
+  /** Measured on the run's database before it is dropped (the statements). */
+  after?: (database: AttainDb) => Promise<void>,
 ): Promise<Record<string, number> | undefined> {
   try {
     return await withSchema(async (database) => {
@@ -104,6 +106,7 @@ export async function benchRun(
       });
       steps['total'] = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
       log(`attain run against PostgreSQL: ${steps['total']} s`);
+      await after?.(database);
       return steps;
     });
   } catch (error) {

@@ -18,6 +18,7 @@ import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
+import { benchStatements, type StatementFigures } from './bench-statements.js';
 import { benchSalesforce } from './bench-salesforce.js';
 import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { benchQueue } from './bench-queue.js';
@@ -103,9 +104,12 @@ async function main(): Promise<void> {
   // The reporting database: bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
   let dbWriteRowsPerSec: number | undefined;
   let runSteps: Record<string, number> | undefined;
+  let statements: StatementFigures | undefined;
   if (!process.env['BENCH_SKIP_DB']) {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
-    runSteps = await benchRun(org.dir, log);
+    runSteps = await benchRun(org.dir, log, async (database) => {
+      statements = await benchStatements(database, org.dir, log);
+    });
   }
   // The HubSpot pull under its rate limit. BENCH_SKIP_HUBSPOT=1 skips it.
   const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT']
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
+      ...(statements === undefined ? {} : { statementsPerSec: statements.statementsPerSec }),
       ...(salesforce === undefined ? {} : { salesforce }),
       ...(hubspot === undefined
         ? {}

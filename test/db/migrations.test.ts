@@ -16,6 +16,7 @@ const TABLES = [
   'lock_events',
   'locks',
   'payout_lines',
+  'payroll_exports',
   'period_approvals',
   'quotas',
   'rejects',
@@ -71,25 +72,34 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS]));
 
+    const repColumns = async () =>
+      (
+        await sql<{ name: string }>`select column_name as name from information_schema.columns
+                                     where table_schema = current_schema() and table_name = 'reps'`.execute(backend.db)
+      ).rows.map((r) => r.name);
     const runColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns
                                      where table_schema = current_schema() and table_name = 'runs'`.execute(backend.db)
       ).rows.map((r) => r.name);
-    // The December migrations first (run lease, pay cycle, …): their tables go, the rest stays.
+    // The December migrations first (run lease, pay cycle, payroll exports): their tables and
+    // reps.employee_id go, the rest stays.
     const december = NAMES.filter((name) => name >= '2026-12');
     const earlier = NAMES.filter((name) => name < '2026-12');
     const decemberTables = [
       'audit_events',
       'dispute_events',
       'disputes',
+      'payroll_exports',
       'period_approvals',
       'run_lease',
       'step_rejects',
     ];
     const before = TABLES.filter((t) => !decemberTables.includes(t));
+    expect(await repColumns()).toContain('employee_id');
     expect((await migrateDown(backend.db, december.length)).applied).toEqual([...december].reverse());
     expect(await relations('r')).toEqual(before);
+    expect(await repColumns()).not.toContain('employee_id');
     // Then sync_rejects; then run_inputs and runs.result_hash.
     expect((await migrateDown(backend.db, 1)).applied).toEqual(earlier.slice(-1));
     expect(await relations('r')).toEqual(before.filter((t) => t !== 'sync_rejects'));

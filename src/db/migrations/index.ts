@@ -9,6 +9,7 @@ import * as runInputs from './2026-11-26T00-02-run-inputs.js';
 import * as syncRejects from './2026-11-26T00-03-sync-rejects.js';
 import * as runLease from './2026-12-06T00-00-run-lease.js';
 import * as payCycle from './2026-12-06T00-10-pay-cycle.js';
+import * as payrollExports from './2026-12-06T00-20-payroll-exports.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-26T00-00-initial': initial,
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-26T00-03-sync-rejects': syncRejects,
   '2026-12-06T00-00-run-lease': runLease,
   '2026-12-06T00-10-pay-cycle': payCycle,
+  '2026-12-06T00-20-payroll-exports': payrollExports,
 };

@@ -155,11 +155,21 @@ export class FakeOrg {
     this.validTokens.clear();
   }
 
-  addUser(user: { Id: string; Name: string; Email?: string; ManagerId?: string | null; IsActive?: boolean }): void {
+  addUser(user: {
+    Id: string;
+    Name: string;
+    Email?: string;
+    ManagerId?: string | null;
+    IsActive?: boolean;
+    EmployeeNumber?: string | null;
+  }): void {
     this.users.set(user.Id, {
       Email: `${user.Id}@acme.test`,
       ManagerId: null,
       IsActive: true,
+      // User.EmployeeNumber: a standard text field, null until someone fills it in
+      // (developer.salesforce.com, Object Reference, User).
+      EmployeeNumber: null,
       ...user,
       SystemModstamp: this.stamp(),
     });

@@ -130,6 +130,9 @@ describe('other objects', () => {
     expect(mapUser({ Id: '005A', Name: 'Ada', Email: 'a@x', ManagerId: '', IsActive: 'false' })).toEqual({
       record: { id: '005A', name: 'Ada', email: 'a@x', active: false },
     });
+    expect(mapUser({ Id: '005B', Name: 'Bo', IsActive: true, EmployeeNumber: 'E-0042' })).toMatchObject({
+      record: { id: '005B', employeeId: 'E-0042' },
+    });
     expect(
       mapSplit({
         Id: '0Sp1',

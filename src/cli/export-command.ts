@@ -1,0 +1,53 @@
+/**
+ * `attain export payroll PERIOD --format csv|adp-wfn [--out FILE] [--draft]`: the period's payouts
+ * as a file payroll imports (docs/statements-and-payroll.md).
+ */
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { exportPayroll, type PayrollFormat } from '../../jobs/payroll-export.js';
+import type { CommandContext } from './command-context.js';
+import { ExitCode } from './exit-codes.js';
+import { actor } from './pay-cycle-commands.js';
+import { withDatabase } from './workspace-database.js';
+
+interface PayrollOptions {
+  format: PayrollFormat;
+  out?: string;
+  draft?: boolean;
+  by?: string;
+}
+
+export function exportCommand(ctx: CommandContext): Command {
+  const command = new Command('export').description('export results for other systems');
+  command
+    .command('payroll')
+    .description('write a paid period as a payroll import file (csv, or ADP Workforce Now paydata)')
+    .argument('<period>', 'a paid (locked) period: 2026-01, 2026-Q1 or 2026')
+    .addOption(new Option('--format <format>', 'csv or adp-wfn').choices(['csv', 'adp-wfn']).makeOptionMandatory())
+    .option('--out <file>', 'the file to write (default: PR<companyCode>EPI.csv or payroll-<period>.csv, here)')
+    .option('--draft', 'export a period that is not paid yet; the file name says DRAFT')
+    .option('--by <name>', 'who exports it (default: ATTAIN_USER, else the OS user); recorded in the audit log')
+    .action(async (period: string, options: PayrollOptions) => ctx.exit(await payroll(ctx, period, options)));
+  return command;
+}
+
+async function payroll(ctx: CommandContext, period: string, options: PayrollOptions): Promise<number> {
+  return withDatabase({ workspace: ctx.workspace() }, async ({ db }, calendar, workspace) => {
+    const file = await exportPayroll(db, {
+      calendar,
+      payroll: workspace.config.payroll,
+      period,
+      format: options.format,
+      draft: options.draft === true,
+      by: actor(options.by),
+      path: (name) => resolve(options.out ?? name),
+    });
+    const totals = Object.entries(file.totals)
+      .map(([currency, amount]) => `${amount} ${currency}`)
+      .join(', ');
+    ctx.out.write(
+      `${file.path}: ${file.rows} row${file.rows === 1 ? '' : 's'}, ${totals}${options.draft ? ' (DRAFT)' : ''}; sha256 ${file.sha256}\n`,
+    );
+    return ExitCode.ok;
+  });
+}
