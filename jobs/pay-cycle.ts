@@ -23,6 +23,7 @@ import {
   openDispute,
   periodPlanTotals,
   pinAdjustmentPeriod,
+  planVersionsSincePrevious,
   recordAuditEvent,
   resolveDispute,
   runStatuses,
@@ -396,15 +397,7 @@ export async function checkAfterRun(
 }
 
 async function recordPlanChanges(db: Kysely<Database>, runId: string): Promise<void> {
-  const runs = await db
-    .selectFrom('runs')
-    .select(['id', 'plan_versions'])
-    .where((eb) => eb.or([eb('id', '=', runId), eb('status', '=', 'succeeded')]))
-    .orderBy('started_at', 'desc')
-    .limit(2)
-    .execute();
-  const current = runs.find((r) => r.id === runId);
-  const previous = runs.find((r) => r.id !== runId);
+  const { current, previous } = await planVersionsSincePrevious(db, runId);
   if (!current || !previous) return;
   const ids = [...new Set([...Object.keys(previous.plan_versions), ...Object.keys(current.plan_versions)])].sort();
   for (const planId of ids) {

@@ -52,6 +52,19 @@ export const recordedResultsSchema = z.object({
   rejectSample: z.array(reject).max(20),
   resultHash: z.string(),
   totals,
+  planTotals: z
+    .array(z.object({ planId: z.string(), period: z.string(), currency: z.string(), amount: z.string() }))
+    .optional(),
+  approvalsVoided: z
+    .array(
+      z.object({
+        period: z.string(),
+        planId: z.string().nullable(),
+        approvedBy: z.string(),
+        changes: z.array(z.object({ key: z.string(), approved: z.string().nullable(), now: z.string().nullable() })),
+      }),
+    )
+    .optional(),
 });
 
 export const reportOutcomeSchema = recordedResultsSchema.extend({
@@ -73,6 +86,21 @@ const _schemas: [
   z.ZodType<ReportOutcome>,
 ] = [syncOutcomeSchema, calculateOutcomeSchema, writeBackOutcomeSchema, recordedResultsSchema, reportOutcomeSchema];
 void _schemas;
+
+/**
+ * And no key of a type is missing from its schema: zod drops keys it does not know, so a field
+ * added to a step's outcome and not here would vanish on the way through Redis.
+ */
+type KeysCovered<Type, Schema extends z.ZodType> =
+  Exclude<keyof Type, keyof z.infer<Schema>> extends never ? true : Exclude<keyof Type, keyof z.infer<Schema>>;
+const _keys: [
+  KeysCovered<SyncOutcome, typeof syncOutcomeSchema>,
+  KeysCovered<CalculateOutcome, typeof calculateOutcomeSchema>,
+  KeysCovered<WriteBackOutcome, typeof writeBackOutcomeSchema>,
+  KeysCovered<RecordedResults, typeof recordedResultsSchema>,
+  KeysCovered<ReportOutcome, typeof reportOutcomeSchema>,
+] = [true, true, true, true, true];
+void _keys;
 
 /** A step's stored outcome is not what its schema says. */
 export class StepResultError extends AttainError {

@@ -21,6 +21,7 @@ export {
   getRun,
   lastSucceededAt,
   listRecentRuns,
+  planVersionsSincePrevious,
   readStepRejects,
   replaceStepRejects,
   recordInputs,

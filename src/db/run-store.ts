@@ -96,6 +96,26 @@ export async function lastSucceededAt(db: Kysely<Database>): Promise<Date | unde
 }
 
 /** The last `limit` runs, the latest first. */
+/**
+ * The plan versions of a run and of the last succeeded run before it (when there is one), to see
+ * which plan files changed between them.
+ */
+export async function planVersionsSincePrevious(
+  db: Kysely<Database>,
+  runId: string,
+): Promise<{ current?: Pick<Run, 'id' | 'plan_versions'>; previous?: Pick<Run, 'id' | 'plan_versions'> }> {
+  const runs = await db
+    .selectFrom('runs')
+    .select(['id', 'plan_versions'])
+    .where((eb) => eb.or([eb('id', '=', runId), eb('status', '=', 'succeeded')]))
+    .orderBy('started_at', 'desc')
+    .limit(2)
+    .execute();
+  const current = runs.find((r) => r.id === runId);
+  const previous = runs.find((r) => r.id !== runId);
+  return { ...(current ? { current } : {}), ...(previous ? { previous } : {}) };
+}
+
 export async function listRecentRuns(db: Kysely<Database>, limit: number): Promise<Run[]> {
   return db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
 }

@@ -45,7 +45,8 @@ it('exports only a paid period, and writes statements', { timeout: 180_000 }, as
   expect(unknown).toMatchObject({ code: 2, err: expect.stringContaining('2099-01: no payout lines') });
   expect(existsSync(statements)).toBe(false);
 
-  expect((await attain('lock', '2026-01')).code).toBe(0);
+  expect((await attain('approve', '2026-01', '--by', 'ann')).code).toBe(0);
+  expect((await attain('lock', '2026-01', '--by', 'ann')).code).toBe(0);
   const paid = await attain('export', 'payroll', '2026-01', '--format', 'adp-wfn', '--out', join(root, 'PRDMOEPI.csv'));
   expect(paid.code).toBe(0);
   expect(paid.out).toMatch(/PRDMOEPI\.csv: \d+ rows, [\d.]+ USD; sha256 [0-9a-f]{64}/);

@@ -78,7 +78,7 @@ describe('one error taxonomy', () => {
   });
 
   it('a step outcome read back from the queue is parsed: a bad one is named, not read as something else', () => {
-    const good = { reps: 2, deals: 3, plans: ['ae'], sourceRejects: [] };
+    const good = { reps: 2, deals: 3, plans: ['ae'], sourceRejects: 0 };
     expect(parseStepResult(syncOutcomeSchema, 'run-1-sync', good)).toEqual(good);
     expect(parseStepResult(syncOutcomeSchema, 'run-1-sync', undefined)).toBeUndefined();
     expect(() => parseStepResult(syncOutcomeSchema, 'run-1-sync', { ...good, deals: '3' })).toThrow(

@@ -33,12 +33,15 @@ forEachBackend((backend) => {
     );
 
     const summary = await runPipeline({ workspaceDir: dir, trigger: 'test', database: backend.database });
-    expect(summary.rejects).toContainEqual(
-      expect.objectContaining({
-        recordId: 'o-nul',
-        reason: 'name holds a NUL character (U+0000), which cannot be stored',
-      }),
-    );
+    const rejects = await backend.db
+      .selectFrom('rejects')
+      .select(['record_id', 'reason'])
+      .where('run_id', '=', summary.runId)
+      .execute();
+    expect(rejects).toContainEqual({
+      record_id: 'o-nul',
+      reason: 'name holds a NUL character (U+0000), which cannot be stored',
+    });
     const stored = await backend.db.selectFrom('deals').select('id').where('id', '=', 'o-nul').execute();
     expect(stored).toEqual([]);
   });

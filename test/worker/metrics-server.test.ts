@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/exit-codes.js';
-import { listenMetrics, type MetricsHandler } from '../../src/worker/metrics-server.js';
+
+import { MetricsListenError, listenMetrics, type MetricsHandler } from '../../src/worker/metrics-server.js';
 
 const ok: MetricsHandler = () => Promise.resolve({ status: 200, type: 'text/plain', body: 'ok\n' });
 const servers: { close(callback: () => void): unknown }[] = [];
@@ -40,14 +40,14 @@ describe('the metrics server', () => {
   it('an explicit port that is taken is an exit-2 error naming the port and --port', async () => {
     const port = await taken();
     const error = await listenMetrics({ host: '127.0.0.1', port, fallback: false }, ok).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).exitCode).toBe(2);
-    expect((error as CliError).message).toContain(`port ${port} on 127.0.0.1 is taken`);
-    expect((error as CliError).message).toContain('--port');
+    expect(error).toBeInstanceOf(MetricsListenError);
+    expect((error as MetricsListenError).exitCode).toBe(2);
+    expect((error as MetricsListenError).message).toContain(`port ${port} on 127.0.0.1 is taken`);
+    expect((error as MetricsListenError).message).toContain('--port');
   });
 
   it('a host this machine does not have is an error naming it', async () => {
     const error = await listenMetrics({ host: '203.0.113.7', port: 0, fallback: false }, ok).catch((e: unknown) => e);
-    expect((error as CliError).message).toContain('this host has no address 203.0.113.7');
+    expect((error as MetricsListenError).message).toContain('this host has no address 203.0.113.7');
   });
 });
