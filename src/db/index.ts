@@ -37,3 +37,4 @@ export {
 export { withRunLock } from './run-lock.js';
 export { createSyncStore, listSyncRejects } from './sync-store.js';
 export type { Database } from './schema.js';
+export * as analytics from './analytics-store.js';

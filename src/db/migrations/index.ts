@@ -7,10 +7,12 @@ import * as initial from './2026-11-26T00-00-initial.js';
 import * as reportingViews from './2026-11-26T00-01-reporting-views.js';
 import * as runInputs from './2026-11-26T00-02-run-inputs.js';
 import * as syncRejects from './2026-11-26T00-03-sync-rejects.js';
+import * as analyticsViews from './2026-12-06T00-30-analytics-views.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-26T00-00-initial': initial,
   '2026-11-26T00-01-reporting-views': reportingViews,
   '2026-11-26T00-02-run-inputs': runInputs,
   '2026-11-26T00-03-sync-rejects': syncRejects,
+  '2026-12-06T00-30-analytics-views': analyticsViews,
 };
