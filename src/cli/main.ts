@@ -35,6 +35,7 @@ import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
 import { hubspotCommand } from './hubspot-commands.js';
 import { QUEUE_ONLY, addQueueCommands, runOnQueue } from './queue-commands.js';
+import { reportCommand } from './report-command.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -117,6 +118,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   };
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
+  program.addCommand(reportCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
 
   try {
