@@ -87,7 +87,9 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
         height: 260,
         layer: [
           {
-            data: { values: curve.points.map((p) => ({ attainment: num(p.attainment)! * 100, share: num(p.share)! * 100 })) },
+            data: {
+              values: curve.points.map((p) => ({ attainment: num(p.attainment)! * 100, share: num(p.share)! * 100 })),
+            },
             mark: { type: 'line', color: '#dc2626', strokeWidth: 2 },
             encoding: {
               x: { field: 'attainment', type: 'quantitative', title: 'attainment (%)' },
@@ -180,7 +182,10 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
         data: {
           values: data.coverage.teams
             .filter((t) => t.coverage !== null)
-            .map((t) => ({ team: `${t.team_name ?? t.team_id ?? '(no manager)'} · ${t.period}`, coverage: Number(t.coverage) })),
+            .map((t) => ({
+              team: `${t.team_name ?? t.team_id ?? '(no manager)'} · ${t.period}`,
+              coverage: Number(t.coverage),
+            })),
         },
         layer: [
           {

@@ -46,7 +46,9 @@ function table<T>(rows: readonly T[], columns: readonly Column<T>[], open = fals
   if (rows.length === 0) return '<p class="note">Nothing in this report’s scope.</p>';
   const head = columns.map((c) => `<th${c.numeric ? ' class="n"' : ''}>${esc(c.title)}</th>`).join('');
   const body = rows
-    .map((r) => `<tr>${columns.map((c) => `<td${c.numeric ? ' class="n"' : ''}>${esc(c.value(r))}</td>`).join('')}</tr>`)
+    .map(
+      (r) => `<tr>${columns.map((c) => `<td${c.numeric ? ' class="n"' : ''}>${esc(c.value(r))}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<details${open ? ' open' : ''}><summary>figures (${rows.length} row${rows.length === 1 ? '' : 's'})</summary><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></details>`;
 }
@@ -146,7 +148,11 @@ ${table(
     { title: 'payout period', value: (r) => r.period },
     { title: 'currency', value: (r) => r.currency },
     { title: 'earned', value: (r) => r.earned, numeric: true },
-    ...stateNames.map((name) => ({ title: name, value: (r: (typeof data.liability)[number]) => r.states[name] ?? '0', numeric: true })),
+    ...stateNames.map((name) => ({
+      title: name,
+      value: (r: (typeof data.liability)[number]) => r.states[name] ?? '0',
+      numeric: true,
+    })),
     { title: 'paid', value: (r) => r.paid, numeric: true },
     { title: 'not yet paid', value: (r) => r.outstanding, numeric: true },
   ],

@@ -71,7 +71,7 @@ export interface AttainmentSummaryRow {
   period: string;
   measure: string;
   reps: number;
-  /** The middle attainment, or the mean of the two middle ones (exact). */
+  /** The middle attainment, or the mean of the two middle ones (to 10 decimals, half away from zero). */
   median: string;
   at_or_above: number;
   /** at_or_above ÷ reps, 6 decimals. */
@@ -87,8 +87,8 @@ export async function attainmentSummary(db: Kysely<Database>, scope: AnalyticsSc
         from attainment_distribution
        where ${inScope(scope, sql.ref('period'), sql.ref('rep_id'))})
     select plan_id, period, measure, count(*)::integer as reps,
-           (sum(attainment) filter (where n in ((total + 1) / 2, (total + 2) / 2))
-              / count(*) filter (where n in ((total + 1) / 2, (total + 2) / 2)))::text as median,
+           trim_scale(round(sum(attainment) filter (where n in ((total + 1) / 2, (total + 2) / 2))
+              / count(*) filter (where n in ((total + 1) / 2, (total + 2) / 2)), 10))::text as median,
            (count(*) filter (where at_or_above_target))::integer as at_or_above,
            round((count(*) filter (where at_or_above_target))::numeric / count(*), 6)::text as share_at_or_above
       from scoped
