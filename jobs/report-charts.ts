@@ -126,7 +126,7 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
         },
         mark: 'bar',
         encoding: {
-          x: { field: 'team', type: 'nominal', title: null },
+          x: { field: 'team', type: 'nominal', title: null, axis: { labelAngle: 0 } },
           xOffset: { field: 'period', type: 'ordinal' },
           color: { field: 'period', type: 'ordinal', scale: { scheme: 'tableau10' } },
           y: { field: 'cost', type: 'quantitative', title: '% of bookings' },
