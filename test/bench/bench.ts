@@ -103,9 +103,12 @@ async function main(): Promise<void> {
   // The reporting database (issue 3): bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
   let dbWriteRowsPerSec: number | undefined;
   let runSteps: Record<string, number> | undefined;
+  let reportSeconds: number | undefined;
   if (!process.env['BENCH_SKIP_DB']) {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
-    runSteps = await benchRun(org.dir, log);
+    const run = await benchRun(org.dir, log);
+    runSteps = run?.steps;
+    reportSeconds = run?.reportSeconds;
   }
   // The HubSpot pull under its rate limit (issue 5). BENCH_SKIP_HUBSPOT=1 skips it.
   const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT']
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
+      ...(reportSeconds === undefined ? {} : { reportSeconds }),
       ...(salesforce === undefined ? {} : { salesforce }),
       ...(hubspot === undefined
         ? {}
