@@ -310,8 +310,8 @@ export interface RejectCountRow {
 }
 
 /**
- * The run's rejects by source and reason, the record ids taken out of the reason so that alike
- * reasons count together. With reps in scope, only rejects about them or their deals.
+ * The run's rejects by source (a file without its line number, a CRM object) and reason, the
+ * record ids taken out of the reason so that alike reasons count together. With reps in scope, only rejects about them or their deals.
  */
 export async function rejectCounts(
   db: Kysely<Database>,
@@ -324,10 +324,11 @@ export async function rejectCounts(
            or exists (select 1 from deals d where d.id = j.record_id and d.owner_id = any(${reps}::text[])))`
     : sql`true`;
   const { rows } = await sql<RejectCountRow>`
-    select j.source, replace(j.reason, j.record_id, '…') as reason, count(*)::integer as records
+    select regexp_replace(j.source, ':[0-9]+$', '') as source, replace(j.reason, j.record_id, '…') as reason,
+           count(*)::integer as records
       from rejects j
      where j.run_id = ${runId} and ${about}
-     group by j.source, replace(j.reason, j.record_id, '…')
-     order by records desc, j.source, reason`.execute(db);
+     group by 1, 2
+     order by records desc, source, reason`.execute(db);
   return rows;
 }
