@@ -43,6 +43,8 @@ export interface PlanCurve {
 }
 
 export interface LiabilityRow extends analytics.LiabilityRow {
+  /** The payout period's first day: rows are in its order (a month, then the quarter it ends). */
+  start: string;
   /** Earned in a locked payout period (a locked month, or a month of a locked quarter or year). */
   paid: string;
   /** Earned and not yet paid. */
@@ -54,6 +56,11 @@ export interface LiabilityRow extends analytics.LiabilityRow {
   states: Record<string, string>;
 }
 
+export interface TrendRow extends analytics.EarnedByPeriodRow {
+  /** The payout period's first day, where a chart places it. */
+  start: string;
+}
+
 export interface ReportData {
   generatedFor: { runId: string; finishedAt: string | null; period: string; managerId: string | null };
   baseCurrency: string;
@@ -61,7 +68,7 @@ export interface ReportData {
   payForPerformance: { points: PayForPerformancePoint[]; curves: PlanCurve[] };
   costOfSales: analytics.CostOfSalesRow[];
   leaderboard: analytics.LeaderboardRow[];
-  trend: analytics.EarnedByPeriodRow[];
+  trend: TrendRow[];
   coverage: { reps: analytics.CoverageRow[]; teams: analytics.TeamCoverageRow[] };
   liability: LiabilityRow[];
   rejects: analytics.RejectCountRow[];
@@ -121,15 +128,23 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     calendar,
   );
   const states = payCycleStates();
-  const liability = earned.map((row) => {
-    const paid = lockSet.isLabelLocked(row.period);
-    return {
-      ...row,
-      paid: paid ? row.earned : '0',
-      outstanding: paid ? '0' : row.earned,
-      states: states(row),
-    };
-  });
+  const start = (label: string) => {
+    const period = calendar.parse(label);
+    return period ? isoOfDay(period.startDay) : label;
+  };
+  const end = (label: string) => calendar.parse(label)?.endDay ?? 0;
+  const liability = earned
+    .map((row) => {
+      const paid = lockSet.isLabelLocked(row.period);
+      return {
+        ...row,
+        start: start(row.period),
+        paid: paid ? row.earned : '0',
+        outstanding: paid ? '0' : row.earned,
+        states: states(row),
+      };
+    })
+    .sort((a, b) => end(a.period) - end(b.period) || (a.start < b.start ? 1 : a.start > b.start ? -1 : 0));
 
   return {
     generatedFor: {
@@ -143,7 +158,7 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     payForPerformance: payForPerformance(pay, plans),
     costOfSales,
     leaderboard,
-    trend,
+    trend: trend.map((row) => ({ ...row, start: start(row.period) })),
     coverage: { reps: coverageReps, teams: coverageTeams },
     liability,
     rejects,

@@ -150,7 +150,7 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
         },
         mark: { type: 'bar', color: '#059669' },
         encoding: {
-          y: { field: 'rep', type: 'nominal', sort: null, title: null },
+          y: { field: 'rep', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
           x: { field: 'earned', type: 'quantitative', title: 'earned' },
         },
         width: 420,
@@ -162,10 +162,10 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
       id: 'trend',
       title: 'Earned per payout period, by plan',
       spec: {
-        data: { values: data.trend.map((t) => ({ plan: t.plan_id, period: t.period, earned: Number(t.earned) })) },
+        data: { values: data.trend.map((t) => ({ plan: t.plan_id, start: t.start, earned: Number(t.earned) })) },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'period', type: 'ordinal', title: 'payout period' },
+          x: { field: 'start', type: 'temporal', timeUnit: 'yearmonth', title: 'payout period (from its first month)' },
           y: { field: 'earned', type: 'quantitative', title: 'earned' },
           color: { field: 'plan', type: 'nominal', scale: { scheme: 'tableau10' } },
         },
@@ -191,7 +191,7 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
           {
             mark: { type: 'bar', color: '#0891b2' },
             encoding: {
-              y: { field: 'team', type: 'nominal', title: null },
+              y: { field: 'team', type: 'nominal', title: null, axis: { labelLimit: 320 } },
               x: { field: 'coverage', type: 'quantitative', title: 'coverage (×)' },
             },
           },
@@ -214,7 +214,7 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
         },
         mark: 'bar',
         encoding: {
-          x: { field: 'period', type: 'ordinal', title: 'payout period' },
+          x: { field: 'period', type: 'ordinal', title: 'payout period', sort: null },
           y: { field: 'amount', type: 'quantitative', title: 'amount', stack: 'zero' },
           color: {
             field: 'state',
