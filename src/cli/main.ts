@@ -118,7 +118,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   };
   program.addCommand(salesforceCommand(context));
   program.addCommand(hubspotCommand(context));
-  program.addCommand(reportCommand(context));
+  program.addCommand(reportCommand(context).copyInheritedSettings(program));
   addQueueCommands(program, io, (code) => (exitCode = code));
 
   try {

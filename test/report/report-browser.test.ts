@@ -94,12 +94,14 @@ describe.skipIf(!available && !process.env['CI'])('the report in headless Chromi
     }
   }, 240_000);
 
-  it('refuses a bad --period and an unknown --manager with exit 2', async () => {
+  it('refuses a bad --period, an unknown --manager and a missing --out with exit 2', async () => {
     const out = join(demo.dir, 'bad');
     const bad = await runCli(['report', '--workspace', demo.dir, '--period', '2026-07..2026-01', '--out', out]);
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('2026-01 is before 2026-07')]);
     const nobody = await runCli(['report', '--workspace', demo.dir, '--manager', 'nobody', '--out', out]);
     expect([nobody.code, nobody.err]).toEqual([2, expect.stringContaining('--manager nobody: no such rep')]);
+    const noOut = await runCli(['report', '--workspace', demo.dir]);
+    expect([noOut.code, noOut.err]).toEqual([2, expect.stringContaining("required option '--out <dir>'")]);
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 });
