@@ -74,3 +74,4 @@ export { listAuditEvents, recordAuditEvent, type AuditEvent, type AuditEventInpu
 export * from './disputes.js';
 export * from './approvals.js';
 export * from './payout-periods.js';
+export * as analytics from './analytics-store.js';

@@ -341,6 +341,49 @@ export interface LeaderboardView {
   rank: number;
 }
 
+/** Analytics views (docs/report.md): one row per rep, grouped by whoever reads them. */
+export interface AttainmentDistributionView {
+  plan_id: string;
+  period: string;
+  measure: string;
+  rep_id: string;
+  rep_name: string | null;
+  manager_id: string | null;
+  credit: string;
+  quota: string;
+  attainment: string;
+  /** The histogram bucket's lower bound: 0.0, 0.1, … 2.0 (2.0 holds 200 % and more). */
+  bucket: string;
+  at_or_above_target: boolean;
+  run_id: string;
+}
+
+export interface CostOfSalesView {
+  rep_id: string;
+  rep_name: string | null;
+  /** The rep's manager. */
+  team_id: string | null;
+  team_name: string | null;
+  plan_id: string;
+  /** The quota period. */
+  period: string;
+  currency: string | null;
+  commissions: string;
+  credited_bookings: string;
+}
+
+export interface CommissionLiabilityView {
+  rep_id: string;
+  rep_name: string | null;
+  manager_id: string | null;
+  plan_id: string;
+  /** The payout period. */
+  period: string;
+  currency: string;
+  earned: string;
+  lines: number;
+}
+
 export interface Database {
   reps: RepsTable;
   deals: DealsTable;
@@ -368,6 +411,9 @@ export interface Database {
   attainment_by_rep_period: AttainmentByRepPeriodView;
   payouts_by_rep_period: PayoutsByRepPeriodView;
   leaderboard: LeaderboardView;
+  attainment_distribution: AttainmentDistributionView;
+  cost_of_sales: CostOfSalesView;
+  commission_liability: CommissionLiabilityView;
 }
 
 export type Run = Selectable<RunsTable>;

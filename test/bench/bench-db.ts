@@ -1,12 +1,15 @@
 /**
  * The database part of `npm run bench`: writing payout lines into the local PostgreSQL,
- * and a whole `attain run` of the synthetic org against it, step by step. Each uses a fresh
- * schema, dropped afterwards. Skipped, with a line saying why, when PostgreSQL is not reachable.
+ * and a whole `attain run` of the synthetic org against it, step by step, then `attain report` on
+ * what it stored. Each uses a fresh schema, dropped afterwards. Skipped, with a line saying why, when PostgreSQL is not reachable.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { loadWorkspace } from '../../config/workspace.js';
+import { buildReport } from '../../jobs/analytics-report.js';
+import { writeReport } from '../../jobs/report-html.js';
 import { runPipeline } from '../../jobs/run.js';
 import { migrateToLatest, openDatabase, replaceResults, type AttainDb } from '../../src/db/index.js';
 import type { PayoutLine } from '../../src/domain/engine.js';
@@ -81,13 +84,16 @@ export async function benchPayoutWrites(count: number, log: (line: string) => vo
   }
 }
 
-/** A whole `attain run` of the workspace against PostgreSQL; returns seconds per step. */
+/**
+ * A whole `attain run` of the workspace against PostgreSQL, then the report of every rep and
+ * period from it (figures and the written page); returns seconds per run step and the report's.
+ */
 export async function benchRun(
   workspaceDir: string,
   log: (line: string) => void,
   /** Measured on the run's database before it is dropped (the statements). */
   after?: (database: AttainDb) => Promise<void>,
-): Promise<Record<string, number> | undefined> {
+): Promise<{ steps: Record<string, number>; reportSeconds: number } | undefined> {
   try {
     return await withSchema(async (database) => {
       const steps: Record<string, number> = {};
@@ -107,7 +113,23 @@ export async function benchRun(
       steps['total'] = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
       log(`attain run against PostgreSQL: ${steps['total']} s`);
       await after?.(database);
-      return steps;
+
+      const workspace = await loadWorkspace(workspaceDir);
+      const out = mkdtempSync(join(tmpdir(), 'attain-bench-report-'));
+      const reportStarted = process.hrtime.bigint();
+      const data = await buildReport(database, {
+        plans: workspace.plans,
+        fiscalYearStartMonth: workspace.config.calendar.fiscalYearStartMonth,
+        baseCurrency: workspace.config.baseCurrency,
+      });
+      const figuresSeconds = Number(process.hrtime.bigint() - reportStarted) / 1e9;
+      const file = await writeReport(out, data);
+      const reportSeconds = Number((Number(process.hrtime.bigint() - reportStarted) / 1e9).toFixed(2));
+      log(
+        `attain report of every rep and period: ${reportSeconds} s (figures ${figuresSeconds.toFixed(2)} s, charts and page ${(reportSeconds - figuresSeconds).toFixed(2)} s; ${data.payForPerformance.points.length.toLocaleString('en')} rep-periods, ${(statSync(file).size / 1e6).toFixed(1)} MB page)`,
+      );
+      rmSync(out, { recursive: true, force: true });
+      return { steps, reportSeconds };
     });
   } catch (error) {
     log(`attain run against PostgreSQL: skipped (${error instanceof Error ? error.message : String(error)})`);

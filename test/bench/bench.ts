@@ -105,11 +105,14 @@ async function main(): Promise<void> {
   let dbWriteRowsPerSec: number | undefined;
   let runSteps: Record<string, number> | undefined;
   let statements: StatementFigures | undefined;
+  let reportSeconds: number | undefined;
   if (!process.env['BENCH_SKIP_DB']) {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
-    runSteps = await benchRun(org.dir, log, async (database) => {
+    const run = await benchRun(org.dir, log, async (database) => {
       statements = await benchStatements(database, org.dir, log);
     });
+    runSteps = run?.steps;
+    reportSeconds = run?.reportSeconds;
   }
   // The HubSpot pull under its rate limit. BENCH_SKIP_HUBSPOT=1 skips it.
   const hubspot: HubspotBenchFigures | undefined = process.env['BENCH_SKIP_HUBSPOT']
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
       ...(statements === undefined ? {} : { statementsPerSec: statements.statementsPerSec }),
+      ...(reportSeconds === undefined ? {} : { reportSeconds }),
       ...(salesforce === undefined ? {} : { salesforce }),
       ...(hubspot === undefined
         ? {}

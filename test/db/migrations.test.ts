@@ -31,6 +31,7 @@ const TABLES = [
   'writeback_state',
 ];
 const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
+const ANALYTICS_VIEWS = ['attainment_distribution', 'commission_liability', 'cost_of_sales'];
 const NAMES = Object.keys(migrations);
 
 describe('the migration list', () => {
@@ -64,13 +65,19 @@ forEachBackend((backend) => {
   it('migrates up, down to zero, and up again', async () => {
     expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
     expect(await relations('r')).toEqual(TABLES);
-    expect(await relations('v')).toEqual(VIEWS);
+    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: true })));
     expect((await migrateToLatest(backend.db)).applied).toEqual([]);
     // The Migrator looks at this schema's tables only (a schema dropped elsewhere meanwhile can't fail it).
     const seen = await backend.db.introspection.getTables();
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
-    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS]));
+    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS, ...ANALYTICS_VIEWS]));
+
+    // The analytics views go alone.
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
+    expect(await relations('v')).toEqual(VIEWS);
+    expect(await relations('r')).toEqual(TABLES);
+    const older = NAMES.slice(0, -1);
 
     const repColumns = async () =>
       (
@@ -84,8 +91,8 @@ forEachBackend((backend) => {
       ).rows.map((r) => r.name);
     // The December migrations first (run lease, pay cycle, payroll exports): their tables and
     // reps.employee_id go, the rest stays.
-    const december = NAMES.filter((name) => name >= '2026-12');
-    const earlier = NAMES.filter((name) => name < '2026-12');
+    const december = older.filter((name) => name >= '2026-12');
+    const earlier = older.filter((name) => name < '2026-12');
     const decemberTables = [
       'audit_events',
       'dispute_events',
@@ -115,6 +122,6 @@ forEachBackend((backend) => {
 
     expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
     expect(await relations('r')).toEqual(TABLES);
-    expect(await relations('v')).toEqual(VIEWS);
+    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
   });
 });
