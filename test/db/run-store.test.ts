@@ -6,6 +6,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { listLockEvents, listLocks, lockPeriod, readLockedLines, unlockPeriod } from '../../src/db/period-locks.js';
 import { finishRun, getRun, replaceRejects, replaceResults, startRun } from '../../src/db/run-store.js';
 import { forEachBackend, type TestBackend } from './backends.js';
+import { Trace } from '../../src/domain/trace.js';
 import { attainmentRow, canonical, line } from './fixtures.js';
 
 const PERIODS = ['2026-01', '2026-02', '2026-Q1'];
@@ -207,6 +208,23 @@ forEachBackend((backend) => {
         total: string;
       }>`select count(*) as n, sum(amount) as total from payout_lines`.execute(backend.db);
       expect(rows[0]).toEqual({ n: '250', total: '31250.00' });
+    });
+
+    it('writes odd text through COPY as it is: quotes, commas, newlines, backslashes; a NUL as U+FFFD', async () => {
+      const odd = 'Acme, "Big" Deal\nline two\r\\N \\. \t é 𝄞 ';
+      const oddLine = {
+        ...line('r,"1"\\N', '2026-01', '', '12.34'),
+        trace: Trace.of({ deal: odd, nul: 'a\0b', literal: '\\u0000', empty: '', nothing: null }),
+      };
+      await replaceResults(backend.db, { ...results('run-1'), lines: [oddLine], attainment: [] });
+      const rows = await backend.db.selectFrom('payout_lines').select(['rep_id', 'component', 'trace']).execute();
+      expect(rows).toEqual([
+        {
+          rep_id: 'r,"1"\\N',
+          component: '',
+          trace: { deal: odd, nul: 'a\ufffdb', literal: '\\u0000', empty: '', nothing: null },
+        },
+      ]);
     });
 
     it('refuses rows outside its plan and periods before writing anything', async () => {
