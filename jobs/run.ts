@@ -10,6 +10,7 @@
  * and the run marked failed with its reason. A second `attain run` on the same database is refused
  * while one is running (the run lock); queued runs are kept one at a time by the queue instead.
  */
+import type { OnProgress } from '../src/domain/progress.js';
 import { join } from 'node:path';
 import { loadWorkspace } from '../config/workspace.js';
 import { openConnector } from '../connectors/registry.js';
@@ -31,6 +32,8 @@ export interface RunProgress {
   done(name: string, detail: string, seconds: number): void;
   /** A line from inside a step (a connector's progress, a limit reached). */
   log?(message: string): void;
+  /** How far a long step is (records read or synced, plans calculated, lines written); called often. */
+  advance?: OnProgress;
 }
 
 export interface RunOptions {
@@ -104,7 +107,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   if (kind === 'csv') {
     cache.prepared = await timed(
       'sync',
-      () => prepareCalculation(workspace.dir, { ...asOf, workspace }),
+      () =>
+        prepareCalculation(workspace.dir, {
+          ...asOf,
+          workspace,
+          ...(progress.advance ? { onProgress: progress.advance } : {}),
+        }),
       (p) => `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects`,
     );
   }
@@ -143,7 +151,15 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     return await withRunLock(database, async () => {
       const runId = options.runId ?? newRunId();
-      const ctx: StepContext = { db: database.db, workspaceDir: workspace.dir, runId, env, log, cache };
+      const ctx: StepContext = {
+        db: database.db,
+        workspaceDir: workspace.dir,
+        runId,
+        env,
+        log,
+        cache,
+        ...(progress.advance ? { onProgress: progress.advance } : {}),
+      };
       await startRun(ctx.db, {
         id: runId,
         trigger: options.trigger,

@@ -9,6 +9,7 @@ import { loadWorkspace, type Workspace } from '../../config/workspace.js';
 import { readCsvSource, type CsvSourceResult } from '../../connectors/csv/csv-source.js';
 import { listSyncRejects, readCanonical, type Database } from '../db/index.js';
 import type { CalculationInput } from '../domain/engine.js';
+import type { OnProgress } from '../domain/progress.js';
 import { compareRejects, type CanonicalData, type Reject } from '../domain/model.js';
 import { checkAssignments, normalize } from '../domain/normalize.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -35,6 +36,8 @@ export interface PrepareOptions {
    * are read from (and the rejects its syncs left). Required for a CRM source.
    */
   db?: Kysely<Database>;
+  /** Told how far reading the CSV files is. */
+  onProgress?: OnProgress;
 }
 
 /** The CSV files a CRM workspace still keeps: its quotas, plan assignments and (optionally) exchange rates. */
@@ -43,7 +46,7 @@ export const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv'] a
 export async function prepareCalculation(dir: string, options: PrepareOptions = {}): Promise<PreparedCalculation> {
   const workspace = options.workspace ?? (await loadWorkspace(dir));
   const { config } = workspace;
-  const source = await readSource(workspace, options.db);
+  const source = await readSource(workspace, options.db, options.onProgress);
   const normalized = normalize(source.data, {
     baseCurrency: config.baseCurrency,
     locate: source.locate,
@@ -85,11 +88,15 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
 }
 
 /** The CSV files, or for a CRM source its synced rows with the workspace's quotas and assignments. */
-async function readSource(workspace: Workspace, db: Kysely<Database> | undefined): Promise<CsvSourceResult> {
+async function readSource(
+  workspace: Workspace,
+  db: Kysely<Database> | undefined,
+  onProgress: OnProgress | undefined,
+): Promise<CsvSourceResult> {
   const { config } = workspace;
   const dir = join(workspace.dir, config.source.csv.dir);
   const { kind } = config.source;
-  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz });
+  if (kind === 'csv') return readCsvSource(dir, { tz: config.calendar.tz, ...(onProgress ? { onProgress } : {}) });
   if (!db) {
     throw new CliError(
       `attain.yaml: source.kind ${kind}: the synced data is read from the reporting database, which was not opened`,

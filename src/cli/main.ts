@@ -30,6 +30,8 @@ import { filterByPeriod } from './period-filter.js';
 import { prepareCalculation, type PreparedCalculation } from './calculation-inputs.js';
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
+import { stderrMeter } from './progress-meter.js';
+import type { OnProgress } from '../domain/progress.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
@@ -137,7 +139,11 @@ async function calc(
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   }
   const dir = resolve(global.workspace);
-  const prepared = await prepareFromWorkspace(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
+  const meter = stderrMeter(err, 'calc');
+  const prepared = await prepareFromWorkspace(dir, {
+    ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+    onProgress: meter.update,
+  });
   const calendar = new FiscalCalendar(prepared.input.calendar.fiscalYearStartMonth);
   const period = options.period === undefined ? undefined : calendar.parse(options.period);
   if (options.period !== undefined && !period) {
@@ -147,7 +153,8 @@ async function calc(
     );
   }
 
-  const computed = calculate(prepared.input);
+  const computed = calculate(prepared.input, { onProgress: meter.update });
+  meter.clear();
   const rejects = prepared.allRejects(computed.rejects);
   const result = filterByPeriod({ ...computed, rejects }, period, calendar);
   const report = {
@@ -223,7 +230,10 @@ async function run(
  * The inputs of `calc` and `validate`: from the CSV files, or for a CRM source from the data last
  * synced into the reporting database (SPEC §4), which they only read.
  */
-async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
+async function prepareFromWorkspace(
+  dir: string,
+  options: { asOf?: string; onProgress?: OnProgress } = {},
+): Promise<PreparedCalculation> {
   const workspace = await loadWorkspace(dir);
   if (workspace.config.source.kind === 'csv') return prepareCalculation(dir, { ...options, workspace });
   return withDatabase({ workspace: dir }, ({ db }) => prepareCalculation(dir, { ...options, workspace, db }));

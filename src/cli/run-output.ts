@@ -6,13 +6,18 @@ import type { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { RunProgress, RunSummary } from '../../jobs/run.js';
 import { money } from './calc-output.js';
+import { logMeter, terminalMeter } from './progress-meter.js';
 
-export function terminalProgress(out: Writable): RunProgress {
+export function terminalProgress(out: Writable, meter = terminalMeter(out)): RunProgress {
   return {
     step: (name) => out.write(`  ${name.padEnd(11)} …\r`),
-    done: (name, detail, seconds) => out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`),
-    // Clears the step's "…" line first.
-    log: (message) => out.write(`\x1b[2K    ${message}\n`),
+    done: (name, detail, seconds) => {
+      meter.clear();
+      out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`);
+    },
+    // Clears the step's "…" (or progress) line first.
+    log: (message) => out.write(`\r\x1b[2K    ${message}\n`),
+    advance: meter.update,
   };
 }
 
@@ -24,6 +29,7 @@ export function jsonProgress(out: Writable, runId: string): RunProgress & { logg
     done: (name, detail, seconds) =>
       logger.info({ step: name, seconds: Number(seconds.toFixed(3)) }, `${name}: ${detail}`),
     log: (message) => logger.info(message),
+    advance: logMeter(logger).update,
   };
 }
 

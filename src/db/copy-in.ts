@@ -17,6 +17,7 @@ import Papa from 'papaparse';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { OnProgress } from '../domain/progress.js';
 import type { ColumnValue } from './bulk-insert.js';
 
 export type CopyColumn<Row> =
@@ -49,6 +50,8 @@ export interface CopyRowsOptions {
   /** Columns set to the same value on every row (a run id, a plan id). */
   constants?: Record<string, string>;
   chunkSize?: number;
+  /** Told after each chunk how many rows have gone to the database. */
+  onProgress?: OnProgress | undefined;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function copyRows<Row>(
       // A null is written as an empty field (NULL to COPY), an empty string quoted (`""`); a field
       // holding a delimiter, quote or line break is quoted with its quotes doubled.
       yield `${Papa.unparse(records, { newline: '\n', quotes: QUOTE_EMPTY, header: false })}\n`;
+      options.onProgress?.({ task: `writing ${table}`, done: end, unit: 'rows', total: rows.length });
     }
   }
   await db.executeQuery(CompiledQuery.raw('copy (rows) from stdin', [new CopyIn(table, names, chunks)]));

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AttainmentRow, PayoutLine } from '../domain/engine.js';
 import type { Reject } from '../domain/model.js';
+import type { OnProgress } from '../domain/progress.js';
 import { bulkInsert, type BulkColumn } from './bulk-insert.js';
 import { copyRows, type CopyColumn } from './copy-in.js';
 import { PeriodLockedError } from './errors.js';
@@ -124,7 +125,7 @@ const attainmentColumns: CopyColumn<AttainmentRow>[] = [
 export async function replaceResults(
   db: Kysely<Database>,
   results: PlanResults,
-  options: { chunkSize?: number } = {},
+  options: { chunkSize?: number; onProgress?: OnProgress } = {},
 ): Promise<{ lines: number; attainment: number }> {
   const { runId, planId } = results;
   const periods = [...new Set(results.periods)];
@@ -142,7 +143,11 @@ export async function replaceResults(
   for (const line of results.lines) linePeriods.add(line.period);
   if (periods.length === 0) return { lines: 0, attainment: 0 };
 
-  const insertOptions = { constants: { run_id: runId, plan_id: planId }, chunkSize: options.chunkSize };
+  const insertOptions = {
+    constants: { run_id: runId, plan_id: planId },
+    chunkSize: options.chunkSize,
+    onProgress: options.onProgress,
+  };
   await db.transaction().execute(async (trx) => {
     const locked = await trx
       .selectFrom('locks')

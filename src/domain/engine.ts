@@ -8,6 +8,7 @@
  * period by payout period, computing what is due to date and paying the difference from what
  * was already paid (SPEC §3 "Payout periods"), rounding each line once.
  */
+import type { OnProgress } from './progress.js';
 import { divideHalfEven, parseDecimal, type Decimal } from './decimal.js';
 import {
   amountOf,
@@ -102,6 +103,8 @@ export interface CalculateOptions {
    * lines and attainment of each rep are exactly those of a calculation of every rep.
    */
   reps?: (repId: string) => boolean;
+  /** Told as each plan is done (the plans, over every deal each). */
+  onProgress?: OnProgress;
 }
 
 export function calculate(input: CalculationInput, options: CalculateOptions = {}): CalculationResult {
@@ -197,7 +200,11 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
 
   const groups = new Map<string, LineGroup>();
   const attainment: AttainmentRow[] = [];
+  const task = `calculating ${deals.count.toLocaleString('en')} deals`;
+  let plansDone = 0;
+  const progress = (done: number) => options.onProgress?.({ task, done, unit: 'plans', total: input.plans.length });
   for (const plan of input.plans) {
+    progress(plansDone++);
     const assignments = org.assignmentsByPlan.get(plan.id);
     if (!assignments) continue;
     const amounts = amountsIn(plan.currency);
@@ -235,6 +242,7 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
       groups.set(`${repId}\u0000${plan.id}`, { repId, planId: plan.id, rep, intervals, lines, locked: [] });
     }
   }
+  progress(plansDone);
   for (const i of fxRejected) {
     const d = deals.deals[i]!;
     rejects.push({

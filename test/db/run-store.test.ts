@@ -6,6 +6,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { listLockEvents, listLocks, lockPeriod, readLockedLines, unlockPeriod } from '../../src/db/period-locks.js';
 import { finishRun, getRun, replaceRejects, replaceResults, startRun } from '../../src/db/run-store.js';
 import { forEachBackend, type TestBackend } from './backends.js';
+import type { ProgressUpdate } from '../../src/domain/progress.js';
 import { Trace } from '../../src/domain/trace.js';
 import { attainmentRow, canonical, line } from './fixtures.js';
 
@@ -202,7 +203,13 @@ forEachBackend((backend) => {
     it('inserts in chunks', async () => {
       const many = results('run-1');
       many.lines = Array.from({ length: 250 }, (_, i) => line(`r${i}`, '2026-01', 'commission', `${i}.50`));
-      await replaceResults(backend.db, many, { chunkSize: 100 });
+      const updates: ProgressUpdate[] = [];
+      await replaceResults(backend.db, many, { chunkSize: 100, onProgress: (u) => updates.push(u) });
+      expect(updates.filter((u) => u.task === 'writing payout_lines').map((u) => [u.done, u.total])).toEqual([
+        [100, 250],
+        [200, 250],
+        [250, 250],
+      ]);
       const { rows } = await sql<{
         n: string;
         total: string;
