@@ -149,7 +149,7 @@ function copyAwarePool(pool: Pool): PostgresPool {
           values?.[0] instanceof CopyIn
             ? copyInPostgres(client, values[0])
             : client.query(text as string, values)) as unknown as PostgresPoolClient['query'],
-        release: () => client.release(),
+        release: (discard?: boolean) => client.release(discard),
       };
       wrapped.set(client, view);
     }

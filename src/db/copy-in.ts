@@ -18,12 +18,10 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { OnProgress } from '../domain/progress.js';
-import type { ColumnValue } from './bulk-insert.js';
+import type { BulkColumn } from './bulk-insert.js';
 
-export type CopyColumn<Row> =
-  | { name: string; type: 'text' | 'numeric' | 'date' | 'boolean'; value(row: Row): ColumnValue }
-  /** A jsonb column: any JSON-serialisable value (an object with toJSON too). */
-  | { name: string; type: 'jsonb'; value(row: Row): unknown };
+/** A column and how to read it from a row, as for bulkInsert. */
+export type CopyColumn<Row> = BulkColumn<Row>;
 
 /** One COPY: the statement (`… from stdin`) and its data, as CSV text chunk by chunk. */
 export class CopyIn {

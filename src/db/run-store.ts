@@ -93,7 +93,8 @@ export interface PlanResults {
   reps?: readonly string[];
 }
 
-const lineColumns: CopyColumn<PayoutLine>[] = [
+/** The columns of a payout line (the bench writes them the former way too, to compare). */
+export const payoutLineColumns: CopyColumn<PayoutLine>[] = [
   { name: 'rep_id', type: 'text', value: (l) => l.repId },
   { name: 'period', type: 'text', value: (l) => l.period },
   { name: 'component', type: 'text', value: (l) => l.component },
@@ -179,7 +180,7 @@ export async function replaceResults(
       await remove.execute();
     }
     // COPY: new rows only (the old ones were deleted above), at the database's loading speed.
-    await copyRows(trx, 'payout_lines', lineColumns, results.lines, insertOptions);
+    await copyRows(trx, 'payout_lines', payoutLineColumns, results.lines, insertOptions);
     await copyRows(trx, 'attainment', attainmentColumns, results.attainment, insertOptions);
   });
   return { lines: results.lines.length, attainment: results.attainment.length };

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { runPipeline } from '../../jobs/run.js';
-import { bulkInsert, type BulkColumn } from '../../src/db/bulk-insert.js';
+import { bulkInsert } from '../../src/db/bulk-insert.js';
+import { payoutLineColumns } from '../../src/db/run-store.js';
 import { migrateToLatest, openDatabase, replaceResults, type AttainDb } from '../../src/db/index.js';
 import type { PayoutLine } from '../../src/domain/engine.js';
 import { Trace } from '../../src/domain/trace.js';
@@ -84,7 +85,7 @@ export async function benchPayoutWrites(
       };
       const insertSeconds = await timed(() =>
         db.transaction().execute(async (trx) => {
-          await bulkInsert(trx, 'payout_lines', UNNEST_LINE_COLUMNS, lines, {
+          await bulkInsert(trx, 'payout_lines', payoutLineColumns, lines, {
             constants: { run_id: 'bench', plan_id: 'unnest' },
           });
         }),
@@ -104,16 +105,6 @@ export async function benchPayoutWrites(
     return undefined;
   }
 }
-
-/** Payout lines as replaceResults wrote them before COPY: one unnest INSERT per 10,000 rows. */
-const UNNEST_LINE_COLUMNS: BulkColumn<PayoutLine>[] = [
-  { name: 'rep_id', type: 'text', value: (l) => l.repId },
-  { name: 'period', type: 'text', value: (l) => l.period },
-  { name: 'component', type: 'text', value: (l) => l.component },
-  { name: 'amount', type: 'numeric', value: (l) => l.amount },
-  { name: 'currency', type: 'text', value: (l) => l.currency },
-  { name: 'trace', type: 'jsonb', value: (l) => l.trace },
-];
 
 /** A whole `attain run` of the workspace against PostgreSQL; returns seconds per step. */
 export async function benchRun(
