@@ -83,15 +83,15 @@ export async function benchPayoutWrites(
         await write();
         return Number(process.hrtime.bigint() - started) / 1e9;
       };
+      const seconds = await timed(() =>
+        replaceResults(db, { runId: 'bench', planId: 'bench', periods, lines, attainment: [] }),
+      );
       const insertSeconds = await timed(() =>
         db.transaction().execute(async (trx) => {
           await bulkInsert(trx, 'payout_lines', payoutLineColumns, lines, {
             constants: { run_id: 'bench', plan_id: 'unnest' },
           });
         }),
-      );
-      const seconds = await timed(() =>
-        replaceResults(db, { runId: 'bench', planId: 'bench', periods, lines, attainment: [] }),
       );
       const perSecond = Math.round(count / seconds);
       log(
