@@ -10,6 +10,7 @@
  * rejects can repeat across plans (a deal no plan can convert is rejected by each): the report
  * step merges them.
  */
+import type { OnProgress } from '../src/domain/progress.js';
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
@@ -109,7 +110,8 @@ export async function computePlans(
     throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
   const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));
   const reps = shard && ((repId: string) => shardOf(repId, shard.count) === shard.index);
-  return { input, plans, result: calculate({ ...input, plans }, reps ? { reps } : {}) };
+  const options = { ...(reps ? { reps } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) };
+  return { input, plans, result: calculate({ ...input, plans }, options) };
 }
 
 /**
@@ -125,7 +127,16 @@ export async function writeResults(
   const shardReps = shard && input.data.reps.map((r) => r.id).filter((id) => shardOf(id, shard.count) === shard.index);
   const outcomes: PlanOutcome[] = [];
   for (const { planId, lines, attainment } of splitByPlan(result, computed.plans)) {
-    const written = await writePlanResults(ctx.db, ctx.runId, input, planId, lines, attainment, shardReps);
+    const written = await writePlanResults(
+      ctx.db,
+      ctx.runId,
+      input,
+      planId,
+      lines,
+      attainment,
+      shardReps,
+      ctx.onProgress,
+    );
     const digest = planDigest(lines, attainment);
     outcomes.push({
       planId,
@@ -223,20 +234,25 @@ async function writePlanResults(
   lines: PayoutLine[],
   attainment: AttainmentRow[],
   reps?: readonly string[],
+  onProgress?: OnProgress,
 ): Promise<number> {
   const locks = new LockSet(input.locked?.periods ?? [], new FiscalCalendar(input.calendar.fiscalYearStartMonth));
   const locked = (label: string) => locks.isLabelLocked(label);
   const planLines = lines.filter((l) => !locked(l.period));
   const periods = new Set((await storedResultPeriods(db, planId)).filter((p) => !locked(p)));
   for (const row of [...planLines, ...attainment]) periods.add(row.period);
-  const count = await replaceResults(db, {
-    runId,
-    planId,
-    periods: [...periods],
-    lines: planLines,
-    attainment,
-    ...(reps ? { reps } : {}),
-  });
+  const count = await replaceResults(
+    db,
+    {
+      runId,
+      planId,
+      periods: [...periods],
+      lines: planLines,
+      attainment,
+      ...(reps ? { reps } : {}),
+    },
+    onProgress ? { onProgress } : {},
+  );
   return count.lines;
 }
 

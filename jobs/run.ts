@@ -10,6 +10,7 @@
  * and the run marked failed with its reason. A second run on the same database, in process or
  * queued, is refused while one is running (the run lease, src/db/run-lease.ts).
  */
+import type { OnProgress } from '../src/domain/progress.js';
 import { loadWorkspace } from '../config/workspace.js';
 import { openConnector, sourceOf } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
@@ -32,6 +33,8 @@ export interface RunProgress {
   done(name: string, detail: string, seconds: number): void;
   /** A line from inside a step (a connector's progress, a limit reached). */
   log?(message: string): void;
+  /** How far a long step is (records read or synced, plans calculated, lines written); called often. */
+  advance?: OnProgress;
 }
 
 export interface RunOptions {
@@ -116,7 +119,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   if (!source.connect) {
     cache.prepared = await timed(
       'sync',
-      () => prepareCalculation(workspace.dir, { ...asOf, workspace }),
+      () =>
+        prepareCalculation(workspace.dir, {
+          ...asOf,
+          workspace,
+          ...(progress.advance ? { onProgress: progress.advance } : {}),
+        }),
       (p) =>
         `${p.counts.reps} reps, ${p.counts.deals} deals, ${p.rejects.length} rejects` +
         (p.counts.notYetDue ? `, ${p.counts.notYetDue} won after ${p.input.asOf} (not yet due)` : ''),
@@ -146,7 +154,15 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     return await withRunLock(
       database,
       async () => {
-        const ctx: StepContext = { db: database.db, workspaceDir: workspace.dir, runId, env, log, cache };
+        const ctx: StepContext = {
+          db: database.db,
+          workspaceDir: workspace.dir,
+          runId,
+          env,
+          log,
+          cache,
+          ...(progress.advance ? { onProgress: progress.advance } : {}),
+        };
         await startRun(ctx.db, {
           id: runId,
           trigger: options.trigger,

@@ -7,6 +7,7 @@
  * skip reading back what it has just written and to keep one CRM connection for the run; the
  * queued runner never does, and a test proves both give the same payout lines.
  */
+import type { OnProgress } from '../src/domain/progress.js';
 import type { Kysely } from 'kysely';
 import type { Workspace } from '../config/workspace.js';
 import type { SourceConnector } from '../connectors/source.js';
@@ -38,6 +39,8 @@ export interface StepContext {
   log: StepLog;
   /** What the runner keeps between steps (in process: the whole run; queued: the run job, a worker's steps of one run). */
   cache?: StepCache;
+  /** Told how far a long step is (a terminal or the log shows it). */
+  onProgress?: OnProgress;
 }
 
 export const SILENT_LOG: StepLog = { info: () => undefined, warn: () => undefined };

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
 import { openConnector, sourceOf } from '../connectors/registry.js';
-import type { SyncReport } from '../connectors/source.js';
+import type { SyncReport, SyncStore } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from './prepare-calculation.js';
 import {
   createSyncStore,
@@ -27,6 +27,7 @@ import {
 import { RunInputsMissingError } from './step-context.js';
 import type { CalculationInput } from '../src/domain/engine.js';
 import { LockSet } from '../src/domain/locks.js';
+import type { OnProgress } from '../src/domain/progress.js';
 import type { Plan } from '../src/domain/plan.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
@@ -73,12 +74,34 @@ export async function readSource(
     (await openConnector({ config: workspace.config, workspaceDir: workspace.dir, env: ctx.env, log }));
   if (!connector) throw new Error(`source.kind ${kind}: no connector`);
   try {
-    const report = await connector.sync(createSyncStore(ctx.db, kind), { log });
+    const store = createSyncStore(ctx.db, kind);
+    const report = await connector.sync(ctx.onProgress ? countingStore(store, ctx.onProgress) : store, { log });
     const prepared = await prepareCalculation(workspace.dir, { ...prepareOptions, db: ctx.db });
     return { prepared, report };
   } finally {
     if (!ctx.cache?.connector) await connector.close();
   }
+}
+
+/** The store, telling `onProgress` how many records of each CRM object it has stored so far. */
+export function countingStore(store: SyncStore, onProgress: OnProgress): SyncStore {
+  const stored = new Map<string, number>();
+  return {
+    cursor: (object) => store.cursor(object),
+    resetCursor: (object) => store.resetCursor(object),
+    storePage: async (page) => {
+      await store.storePage(page);
+      const records =
+        (page.reps?.length ?? 0) +
+        (page.deals?.length ?? 0) +
+        (page.splits?.splits.length ?? 0) +
+        (page.fxRates?.length ?? 0) +
+        (page.rejects?.length ?? 0);
+      const done = (stored.get(page.object) ?? 0) + records;
+      stored.set(page.object, done);
+      onProgress({ task: `syncing ${page.object}`, done, unit: 'records' });
+    },
+  };
 }
 
 /** Stores the run's engine input: what the calculate steps read. */

@@ -8,6 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { CanonicalData, Reject } from '../../src/domain/model.js';
+import type { OnProgress } from '../../src/domain/progress.js';
 import { CsvSourceError, forEachCsvRecord, openCsvFile } from './csv-file.js';
 import { column, CsvRow, type Column } from './csv-row.js';
 import { FirstLineIndex } from './first-line-index.js';
@@ -25,7 +26,12 @@ export interface CsvSourceOptions {
   only?: readonly string[];
   /** Characters one record may hold (attain.yaml `limits.csvRecordChars`); past it the read stops. */
   maxRecordChars?: number;
+  /** Told how many records of each file have been read, every PROGRESS_EVERY records and at its end. */
+  onProgress?: OnProgress;
 }
+
+/** Records between two progress reports: often enough for a terminal, rare enough to cost nothing. */
+export const PROGRESS_EVERY = 10_000;
 
 export interface CsvSourceResult {
   data: CanonicalData;
@@ -51,7 +57,14 @@ export async function readCsvSource(dir: string, options: CsvSourceOptions): Pro
 
   async function read<T extends object, N extends string>(table: CsvTable<T, N>): Promise<T[]> {
     if (options.only && !options.only.includes(table.file)) return [];
-    const { records, lines } = await readTable(resolve(dir, table.file), table, row, rejects, options.maxRecordChars);
+    const { records, lines } = await readTable(
+      resolve(dir, table.file),
+      table,
+      row,
+      rejects,
+      options.maxRecordChars,
+      options.onProgress,
+    );
     // A copy, so that sorting or filtering data.deals does not move records away from their lines.
     locations.add(table.file, records.slice(), lines);
     return records;
@@ -106,7 +119,8 @@ async function readTable<T extends object, N extends string>(
   table: CsvTable<T, N>,
   row: CsvRow,
   rejects: Reject[],
-  maxRecordChars?: number,
+  maxRecordChars: number | undefined,
+  onProgress: OnProgress | undefined,
 ): Promise<{ records: T[]; lines: number[] }> {
   const records: T[] = [];
   /** The line of each record, by position. */
@@ -115,6 +129,8 @@ async function readTable<T extends object, N extends string>(
   if (file === undefined) return { records, lines };
   const firstLines = new FirstLineIndex();
   let header: Header<N> | undefined;
+  const task = `reading ${table.file}`;
+  let read = 0;
 
   await forEachCsvRecord(
     path,
@@ -124,6 +140,7 @@ async function readTable<T extends object, N extends string>(
         header = readHeader(path, table, cells);
         return;
       }
+      if (++read % PROGRESS_EVERY === 0) onProgress?.({ task, done: read, unit: 'records' });
       const { columns, extras, width } = header;
       row.start(cells);
       const recordId = table.recordId(row, columns) ?? `line ${line}`;
@@ -158,6 +175,7 @@ async function readTable<T extends object, N extends string>(
     maxRecordChars,
   );
 
+  onProgress?.({ task, done: read, unit: 'records' });
   if (header === undefined && !table.optional) {
     throw new CsvSourceError(
       `${path} is empty: it needs a header row with the columns ${table.requiredColumns.join(', ')}`,

@@ -17,6 +17,8 @@ import { filterByPeriod } from './period-filter.js';
 import { prepareCalculation, type PreparedCalculation } from '../../jobs/prepare-calculation.js';
 import { writeJson, writeTables } from './calc-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
+import { stderrMeter } from './progress-meter.js';
+import type { OnProgress } from '../domain/progress.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { printable, printableLines } from './printable.js';
 import type { CommandContext } from './command-context.js';
@@ -115,7 +117,11 @@ async function calc(
     throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
   }
   const dir = resolve(global.workspace);
-  const prepared = await prepareFromWorkspace(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
+  const meter = stderrMeter(err, 'calc');
+  const prepared = await prepareFromWorkspace(dir, {
+    ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+    onProgress: meter.update,
+  });
   const calendar = new FiscalCalendar(prepared.input.calendar.fiscalYearStartMonth);
   const period = options.period === undefined ? undefined : calendar.parse(options.period);
   if (options.period !== undefined && !period) {
@@ -125,7 +131,8 @@ async function calc(
     );
   }
 
-  const computed = calculate(prepared.input);
+  const computed = calculate(prepared.input, { onProgress: meter.update });
+  meter.clear();
   const rejects = prepared.allRejects(computed.rejects);
   const result = filterByPeriod({ ...computed, rejects }, period, calendar);
   const report = {
@@ -209,7 +216,10 @@ function notYetDue(prepared: PreparedCalculation): string {
  * The inputs of `calc` and `validate`: from the CSV files, or for a CRM source from the data last
  * synced into the reporting database, which they only read.
  */
-async function prepareFromWorkspace(dir: string, options: { asOf?: string } = {}): Promise<PreparedCalculation> {
+async function prepareFromWorkspace(
+  dir: string,
+  options: { asOf?: string; onProgress?: OnProgress } = {},
+): Promise<PreparedCalculation> {
   const workspace = await loadWorkspace(dir);
   // A source read from files only needs no database; a CRM's synced records are in it.
   if (!sourceOf(workspace.config).connect) return prepareCalculation(dir, { ...options, workspace });

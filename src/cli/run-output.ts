@@ -7,13 +7,18 @@ import { pino, type Logger } from 'pino';
 import type { RunProgress, RunSummary } from '../../jobs/run.js';
 import { money } from './calc-output.js';
 import { printable, printableLines } from './printable.js';
+import { logMeter, terminalMeter } from './progress-meter.js';
 
-export function terminalProgress(out: Writable): RunProgress {
+export function terminalProgress(out: Writable, meter = terminalMeter(out)): RunProgress {
   return {
     step: (name) => out.write(`  ${name.padEnd(11)} …\r`),
-    done: (name, detail, seconds) => out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`),
-    // Clears the step's "…" line first.
-    log: (message) => out.write(`\x1b[2K    ${printableLines(message)}\n`),
+    done: (name, detail, seconds) => {
+      meter.clear();
+      out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`);
+    },
+    // Clears the step's "…" (or progress) line first.
+    log: (message) => out.write(`\r\x1b[2K    ${printableLines(message)}\n`),
+    advance: meter.update,
   };
 }
 
@@ -25,6 +30,7 @@ export function jsonProgress(out: Writable, runId: string): RunProgress & { logg
     done: (name, detail, seconds) =>
       logger.info({ step: name, seconds: Number(seconds.toFixed(3)) }, `${name}: ${detail}`),
     log: (message) => logger.info(message),
+    advance: logMeter(logger).update,
   };
 }
 

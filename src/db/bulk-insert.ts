@@ -1,8 +1,8 @@
 /**
  * Bulk inserts through `unnest`: one statement per chunk of rows, each column sent as one array
  * parameter (`insert into t (a, b) select * from unnest($1::text[], $2::numeric[])`). Far fewer
- * round trips and parameters than multi-row VALUES, no COPY stream (which PGlite lacks), and the
- * same SQL on pg and PGlite.
+ * round trips and parameters than multi-row VALUES, and the same SQL on pg and PGlite. Upserts go
+ * this way; plain inserts of many rows (payout lines) go through COPY (copy-in.ts).
  *
  * Two things make it fast enough for a million payout lines (measured in the database notes):
  * - The array parameters are written here as PostgreSQL array literals, and a jsonb column as one

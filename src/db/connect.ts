@@ -5,7 +5,10 @@
  */
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Kysely } from 'kysely';
+import { Kysely, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Pool, PoolClient } from 'pg';
+import { CopyIn, copyInPglite, copyInPostgres } from './copy-in.js';
 import { CurrentSchemaPostgresDialect } from './schema-introspector.js';
 import { DatabaseConfigError, DatabaseUnavailableError, describeCause } from './errors.js';
 import type { Database } from './schema.js';
@@ -79,7 +82,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     );
   }
 
-  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: copyAwarePool(pool) }) });
   return {
     db,
     backend: 'postgres',
@@ -120,7 +123,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
           throw error;
         });
     }
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(copyAwarePglite(pglite)) });
     const unlock = release;
     return {
       db,
@@ -139,6 +142,43 @@ async function openPglite(options: OpenDatabaseOptions): Promise<AttainDb> {
     if (error instanceof DatabaseUnavailableError) throw error;
     throw new DatabaseUnavailableError(`cannot open the ${describe}: ${describeCause(error)}`, { cause: error });
   }
+}
+
+/**
+ * The pool as Kysely sees it, each client answering a query whose parameter is a CopyIn (see
+ * copy-in.ts) with that COPY, on the same connection (inside the caller's transaction).
+ */
+function copyAwarePool(pool: Pool): PostgresPool {
+  const wrapped = new WeakMap<PoolClient, PostgresPoolClient>();
+  const wrap = (client: PoolClient): PostgresPoolClient => {
+    let view = wrapped.get(client);
+    if (!view) {
+      view = {
+        query: ((text: unknown, values?: unknown[]) =>
+          values?.[0] instanceof CopyIn
+            ? copyInPostgres(client, values[0])
+            : client.query(text as string, values)) as unknown as PostgresPoolClient['query'],
+        release: (discard?: boolean) => client.release(discard),
+      };
+      wrapped.set(client, view);
+    }
+    return view;
+  };
+  return { connect: async () => wrap(await pool.connect()), end: () => pool.end() };
+}
+
+/** PGlite as kysely-pglite-dialect sees it, answering a CopyIn query (see copy-in.ts) with that COPY. */
+function copyAwarePglite(pglite: PGlite): PGlite {
+  return new Proxy(pglite, {
+    get(target, property) {
+      if (property === 'query') {
+        return (text: string, params?: unknown[], options?: object) =>
+          params?.[0] instanceof CopyIn ? copyInPglite(target, params[0]) : target.query(text, params, options);
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Data dirs this process has open: PGlite is one session, so a second open of the same dir would corrupt it. */

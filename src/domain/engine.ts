@@ -8,6 +8,7 @@
  * period by payout period, computing what is due to date and paying the difference from what
  * was already paid (docs/plans.md#payout-periods), rounding each line once.
  */
+import type { OnProgress } from './progress.js';
 import { ZERO, decimal, divideHalfEven, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
 import {
@@ -123,6 +124,8 @@ export interface CalculateOptions {
    * lines and attainment of each rep are exactly those of a calculation of every rep.
    */
   reps?: (repId: string) => boolean;
+  /** Told as each plan is done (the plans, over every deal each). */
+  onProgress?: OnProgress;
 }
 
 export function calculate(input: CalculationInput, options: CalculateOptions = {}): CalculationResult {
@@ -218,7 +221,11 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
 
   const groups = new Map<string, LineGroup>();
   const attainment: AttainmentRow[] = [];
+  const task = `calculating ${deals.count.toLocaleString('en')} deals`;
+  let plansDone = 0;
+  const progress = (done: number) => options.onProgress?.({ task, done, unit: 'plans', total: input.plans.length });
   for (const plan of input.plans) {
+    progress(plansDone++);
     const assignments = org.assignmentsByPlan.get(plan.id);
     if (!assignments) continue;
     const amounts = amountsIn(plan.currency);
@@ -256,6 +263,7 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
       groups.set(`${repId}\u0000${plan.id}`, { repId, planId: plan.id, rep, intervals, lines, locked: [] });
     }
   }
+  progress(plansDone);
   for (const i of fxRejected) {
     const d = deals.deals[i]!;
     rejects.push({

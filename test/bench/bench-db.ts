@@ -11,16 +11,18 @@ import { loadWorkspace } from '../../config/workspace.js';
 import { buildReport } from '../../jobs/analytics-report.js';
 import { writeReport } from '../../jobs/report-html.js';
 import { runPipeline } from '../../jobs/run.js';
+import { bulkInsert } from '../../src/db/bulk-insert.js';
+import { payoutLineColumns } from '../../src/db/run-store.js';
 import { migrateToLatest, openDatabase, replaceResults, type AttainDb } from '../../src/db/index.js';
 import type { PayoutLine } from '../../src/domain/engine.js';
 import { Trace } from '../../src/domain/trace.js';
 
 const POSTGRES_URL = process.env['ATTAIN_BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function withSchema<T>(fn: (database: AttainDb) => Promise<T>): Promise<T> {
+export async function withSchema<T>(fn: (database: AttainDb) => Promise<T>, backend: Backend = 'postgres'): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'attain-bench-db-'));
   const schema = `attain_bench_${process.pid}`;
-  const database = await openDatabase({ url: POSTGRES_URL, dataDir, schema });
+  const database = await openDatabase({ url: backend === 'postgres' ? POSTGRES_URL : undefined, dataDir, schema });
   try {
     await migrateToLatest(database.db);
     return await fn(database);
@@ -31,8 +33,18 @@ export async function withSchema<T>(fn: (database: AttainDb) => Promise<T>): Pro
   }
 }
 
-/** Writes `count` payout lines (traces of a realistic size) through replaceResults. */
-export async function benchPayoutWrites(count: number, log: (line: string) => void): Promise<number | undefined> {
+type Backend = 'postgres' | 'pglite';
+
+/**
+ * Writes `count` payout lines (traces of a realistic size) through replaceResults (COPY), and the
+ * same lines through the unnest INSERT that replaceResults used before, for comparison. Returns
+ * replaceResults' rows/s.
+ */
+export async function benchPayoutWrites(
+  count: number,
+  log: (line: string) => void,
+  backend: Backend = 'postgres',
+): Promise<number | undefined> {
   try {
     return await withSchema(async ({ db }) => {
       const periods = Array.from({ length: 12 }, (_, m) => `2026-${String(m + 1).padStart(2, '0')}`);
@@ -69,17 +81,30 @@ export async function benchPayoutWrites(count: number, log: (line: string) => vo
           trace,
         });
       }
-      const started = process.hrtime.bigint();
-      await replaceResults(db, { runId: 'bench', planId: 'bench', periods, lines, attainment: [] });
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const timed = async (write: () => Promise<unknown>): Promise<number> => {
+        const started = process.hrtime.bigint();
+        await write();
+        return Number(process.hrtime.bigint() - started) / 1e9;
+      };
+      const seconds = await timed(() =>
+        replaceResults(db, { runId: 'bench', planId: 'bench', periods, lines, attainment: [] }),
+      );
+      const insertSeconds = await timed(() =>
+        db.transaction().execute(async (trx) => {
+          await bulkInsert(trx, 'payout_lines', payoutLineColumns, lines, {
+            constants: { run_id: 'bench', plan_id: 'unnest' },
+          });
+        }),
+      );
       const perSecond = Math.round(count / seconds);
       log(
-        `postgres: ${count.toLocaleString('en')} payout lines written in ${seconds.toFixed(2)} s: ${perSecond.toLocaleString('en')} rows/s`,
+        `${backend}: ${count.toLocaleString('en')} payout lines written in ${seconds.toFixed(2)} s: ${perSecond.toLocaleString('en')} rows/s ` +
+          `(COPY; the unnest INSERT: ${insertSeconds.toFixed(2)} s, ${Math.round(count / insertSeconds).toLocaleString('en')} rows/s)`,
       );
       return perSecond;
-    });
+    }, backend);
   } catch (error) {
-    log(`postgres: skipped (${error instanceof Error ? error.message : String(error)})`);
+    log(`${backend} payout writes: skipped (${error instanceof Error ? error.message : String(error)})`);
     return undefined;
   }
 }

@@ -5,8 +5,16 @@
  *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
  *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
  *   parse    the same CSVs through the same parser, nothing else, as a child process
+ *   baseline the same CSVs loaded into PostgreSQL with COPY and the marginal AE plan's commission
+ *            computed in SQL (bench-postgres-baseline.ts), its total checked against Attain's
  *
- * The last line is one JSON object with the headline figures.
+ * The last line is one JSON object with the headline figures, and under `targets` each target of
+ * the speed work with its figure (null when this run did not measure it) and whether it is met.
+ *
+ * Knobs: BENCH_REPS and BENCH_DEALS size the org (a smaller one runs in a minute);
+ * BENCH_ENGINE_RUNS timed engine runs (default 3); BENCH_DB_LINES and BENCH_PGLITE_LINES payout
+ * lines to write into PostgreSQL and PGlite; and
+ * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,10 +23,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadWorkspace } from '../../config/workspace.js';
 import { readCsvSource } from '../../connectors/csv/csv-source.js';
+import { formatDecimal, parseDecimal, ZERO } from '../../src/domain/decimal.js';
 import { calculate } from '../../src/domain/engine.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
 import { benchStatements, type StatementFigures } from './bench-statements.js';
+import { postgresBaseline, type BaselineFigures } from './bench-postgres-baseline.js';
 import { benchSalesforce } from './bench-salesforce.js';
 import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { benchQueue } from './bench-queue.js';
@@ -28,6 +38,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const REPS = Number(process.env['BENCH_REPS'] ?? 10_000);
 const DEALS = Number(process.env['BENCH_DEALS'] ?? 1_000_000);
+const ENGINE_RUNS = Math.max(1, Number(process.env['BENCH_ENGINE_RUNS'] ?? 3));
+/** The plan and component the PostgreSQL baseline computes. */
+const BASELINE_PLAN = 'ae-marginal';
+const BASELINE_COMPONENT = 'commission';
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -77,11 +91,18 @@ async function main(): Promise<void> {
   };
   const runs: number[] = [];
   let lines = 0;
-  for (let i = 0; i < 4; i++) {
+  let attainTotal = ZERO;
+  for (let i = 0; i <= ENGINE_RUNS; i++) {
     const started = process.hrtime.bigint();
     const result = calculate(input);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     lines = result.payouts.length;
+    if (i === 0) {
+      for (const line of result.payouts) {
+        if (line.planId === BASELINE_PLAN && line.component === BASELINE_COMPONENT)
+          attainTotal += parseDecimal(line.amount)!;
+      }
+    }
     if (i > 0) runs.push(seconds); // the first run warms the JIT up
     log(
       `engine run ${i + 1}: ${seconds.toFixed(3)} s (${result.payouts.length.toLocaleString('en')} payout lines, ${result.rejects.length} rejects)${i === 0 ? ' [warm-up]' : ''}`,
@@ -97,17 +118,46 @@ async function main(): Promise<void> {
   const parse = await timeChild([join(here, 'parse-only.js'), org.dir]);
   log(`parse only: ${parse.seconds.toFixed(2)} s, peak RSS ${parse.peakRssMb} MB (${parse.stdout.trim()} rows)`);
   const calc = await timeChild([join(root, 'bin/attain.js'), 'calc', '--workspace', org.dir]);
-  log(
-    `attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${(calc.seconds / parse.seconds).toFixed(2)}× parse only)`,
-  );
+  const calcVsParseRatio = ratio(calc.seconds, parse.seconds);
+  log(`attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${calcVsParseRatio}× parse only)`);
+
+  // The in-house alternative: COPY the CSVs into PostgreSQL and compute one plan in SQL.
+  let baseline: BaselineFigures | undefined;
+  let baselineTotalMatches: boolean | undefined;
+  if (!process.env['BENCH_SKIP_BASELINE']) {
+    try {
+      baseline = await postgresBaseline(org.dir, {
+        planId: BASELINE_PLAN,
+        baseCurrency: workspace.config.baseCurrency,
+      });
+      baselineTotalMatches = parseDecimal(baseline.total) === attainTotal;
+      log(
+        `postgres baseline (COPY + SQL, ${BASELINE_PLAN} ${BASELINE_COMPONENT}): ${baseline.seconds.toFixed(2)} s ` +
+          `(load ${baseline.loadSeconds.toFixed(2)} s, query ${baseline.querySeconds.toFixed(2)} s, ${baseline.rows.toLocaleString('en')} rep-quarters); ` +
+          `attain calc is ${ratio(calc.seconds, baseline.seconds)}× it`,
+      );
+      log(
+        `  payout total: PostgreSQL ${baseline.total}, Attain ${formatDecimal(attainTotal)}: ${baselineTotalMatches ? 'equal to the cent' : 'DIFFERENT'}`,
+      );
+    } catch (error) {
+      log(`postgres baseline: skipped (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  const calcVsPostgresRatio = baseline === undefined ? undefined : ratio(calc.seconds, baseline.seconds);
 
   // The reporting database: bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
   let dbWriteRowsPerSec: number | undefined;
+  let pgliteWriteRowsPerSec: number | undefined;
   let runSteps: Record<string, number> | undefined;
   let statements: StatementFigures | undefined;
   let reportSeconds: number | undefined;
   if (!process.env['BENCH_SKIP_DB']) {
     dbWriteRowsPerSec = await benchPayoutWrites(Number(process.env['BENCH_DB_LINES'] ?? 1_000_000), log);
+    pgliteWriteRowsPerSec = await benchPayoutWrites(
+      Number(process.env['BENCH_PGLITE_LINES'] ?? 200_000),
+      log,
+      'pglite',
+    );
     const run = await benchRun(org.dir, log, async (database) => {
       statements = await benchStatements(database, org.dir, log);
     });
@@ -130,8 +180,17 @@ async function main(): Promise<void> {
       engineDealsPerSec,
       calcSeconds: Number(calc.seconds.toFixed(2)),
       parseSeconds: Number(parse.seconds.toFixed(2)),
+      calcVsParseRatio,
+      ...(baseline === undefined
+        ? {}
+        : {
+            postgresBaselineSeconds: Number(baseline.seconds.toFixed(2)),
+            calcVsPostgresRatio,
+            postgresBaselineTotalMatches: baselineTotalMatches,
+          }),
       peakRssMb: calc.peakRssMb,
       ...(dbWriteRowsPerSec === undefined ? {} : { dbWriteRowsPerSec }),
+      ...(pgliteWriteRowsPerSec === undefined ? {} : { pgliteWriteRowsPerSec }),
       ...(runSteps === undefined ? {} : { runSecondsByStep: runSteps }),
       ...(statements === undefined ? {} : { statementsPerSec: statements.statementsPerSec }),
       ...(reportSeconds === undefined ? {} : { reportSeconds }),
@@ -140,8 +199,33 @@ async function main(): Promise<void> {
         ? {}
         : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
+      targets: {
+        engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
+        calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),
+        calcVsPostgresRatio: target(calcVsPostgresRatio, '<=', 1.5),
+        dbWriteRowsPerSec: target(dbWriteRowsPerSec, '>=', 100_000),
+        runSeconds: target(runSteps?.['total'], '<=', 30),
+        // Not measured by bench-queue yet: the serial critical path and the CPU-seconds of a queued run.
+        queueSerialFraction: target(undefined, '<=', 0.15),
+        queueCpuSecondsVsInProcess: target(undefined, '<=', 1.15),
+        peakRssMb: target(calc.peakRssMb, '<=', 2048),
+      },
     }),
   );
+}
+
+function ratio(a: number, b: number): number {
+  return Number((a / b).toFixed(2));
+}
+
+/** A figure beside its target; `met` is null when the figure was not measured. */
+function target(
+  value: number | undefined,
+  op: '>=' | '<=',
+  goal: number,
+): { value: number | null; target: string; met: boolean | null } {
+  if (value === undefined) return { value: null, target: `${op} ${goal}`, met: null };
+  return { value, target: `${op} ${goal}`, met: op === '>=' ? value >= goal : value <= goal };
 }
 
 await main();

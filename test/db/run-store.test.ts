@@ -6,6 +6,8 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { listLockEvents, listLocks, lockPeriod, readLockedLines, unlockPeriod } from '../../src/db/period-locks.js';
 import { finishRun, getRun, replaceRejects, replaceResults, startRun } from '../../src/db/run-store.js';
 import { forEachBackend, type TestBackend } from './backends.js';
+import type { ProgressUpdate } from '../../src/domain/progress.js';
+import { Trace } from '../../src/domain/trace.js';
 import { attainmentRow, canonical, line } from './fixtures.js';
 
 const PERIODS = ['2026-01', '2026-02', '2026-Q1'];
@@ -201,12 +203,35 @@ forEachBackend((backend) => {
     it('inserts in chunks', async () => {
       const many = results('run-1');
       many.lines = Array.from({ length: 250 }, (_, i) => line(`r${i}`, '2026-01', 'commission', `${i}.50`));
-      await replaceResults(backend.db, many, { chunkSize: 100 });
+      const updates: ProgressUpdate[] = [];
+      await replaceResults(backend.db, many, { chunkSize: 100, onProgress: (u) => updates.push(u) });
+      expect(updates.filter((u) => u.task === 'writing payout_lines').map((u) => [u.done, u.total])).toEqual([
+        [100, 250],
+        [200, 250],
+        [250, 250],
+      ]);
       const { rows } = await sql<{
         n: string;
         total: string;
       }>`select count(*) as n, sum(amount) as total from payout_lines`.execute(backend.db);
       expect(rows[0]).toEqual({ n: '250', total: '31250.00' });
+    });
+
+    it('writes odd text through COPY as it is: quotes, commas, newlines, backslashes; a NUL as U+FFFD', async () => {
+      const odd = 'Acme, "Big" Deal\nline two\r\\N \\. \t é 𝄞 ';
+      const oddLine = {
+        ...line('r,"1"\\N', '2026-01', '', '12.34'),
+        trace: Trace.of({ deal: odd, nul: 'a\0b', literal: '\\u0000', empty: '', nothing: null }),
+      };
+      await replaceResults(backend.db, { ...results('run-1'), lines: [oddLine], attainment: [] });
+      const rows = await backend.db.selectFrom('payout_lines').select(['rep_id', 'component', 'trace']).execute();
+      expect(rows).toEqual([
+        {
+          rep_id: 'r,"1"\\N',
+          component: '',
+          trace: { deal: odd, nul: 'a\ufffdb', literal: '\\u0000', empty: '', nothing: null },
+        },
+      ]);
     });
 
     it('refuses rows outside its plan and periods before writing anything', async () => {
