@@ -4,7 +4,7 @@
  * what is stored and a failed page leaves the previous state.
  */
 import { sql, type Kysely } from 'kysely';
-import type { SyncPage, SyncStore } from '../domain/sync-page.js';
+import { rejectUnstorableText, type SyncPage, type SyncStore } from '../domain/sync-page.js';
 import type { Reject } from '../domain/model.js';
 import { arrayLiteral, bulkInsert } from './bulk-insert.js';
 import { dealColumns, fxColumns, repColumns, splitColumns } from './canonical-store.js';
@@ -28,7 +28,8 @@ export function createSyncStore(db: Kysely<Database>, source: string): SyncStore
   };
 }
 
-async function storePage(db: Kysely<Database>, source: string, page: SyncPage): Promise<void> {
+async function storePage(db: Kysely<Database>, source: string, given: SyncPage): Promise<void> {
+  const page = rejectUnstorableText(given, source);
   const constants = { source };
   const { object } = page;
   // Every record the page holds, usable or not: its earlier reject (if any) is settled by this page.

@@ -40,3 +40,52 @@ export interface SyncStore {
   /** Forgets `object`'s cursor, so the next sync of it starts over (a full resync). */
   resetCursor(object: string): Promise<void>;
 }
+
+/** PostgreSQL text cannot hold U+0000: the name of the first field of `record` that does, if any. */
+function fieldWithNul(record: object): string | undefined {
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'string' && value.includes('\u0000')) return key;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const inner = fieldWithNul(value);
+      if (inner !== undefined) return `${key}.${inner}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The page without the reps and deals whose text PostgreSQL cannot store (a NUL character, which
+ * a CRM's text fields can carry): each becomes a reject naming the CRM object, its id and the
+ * field, so one bad record never fails the page (and with it every night's sync). A rejected
+ * deal's splits go with it.
+ */
+export function rejectUnstorableText(page: SyncPage, source: string): SyncPage {
+  const rejects: Reject[] = [];
+  const reject = (id: string, reason: string) =>
+    rejects.push({ source: `${source} ${page.object}`, recordId: id.replaceAll('\u0000', '\uFFFD'), reason });
+  const splitField = new Map<string, string>();
+  for (const split of page.splits?.splits ?? []) {
+    const field = fieldWithNul(split);
+    if (field !== undefined && !splitField.has(split.dealId)) splitField.set(split.dealId, `a split's ${field}`);
+  }
+  const keep = <T extends { id: string }>(records: T[] | undefined): T[] | undefined =>
+    records?.filter((record) => {
+      const field = fieldWithNul(record) ?? splitField.get(record.id);
+      if (field === undefined) return true;
+      reject(record.id, `${field} holds a NUL character (U+0000), which cannot be stored`);
+      return false;
+    });
+  const reps = keep(page.reps);
+  const deals = keep(page.deals);
+  if (rejects.length === 0) return page;
+  const dropped = new Set(rejects.map((r) => r.recordId));
+  return {
+    ...page,
+    ...(reps ? { reps } : {}),
+    ...(deals ? { deals } : {}),
+    ...(page.splits
+      ? { splits: { dealIds: page.splits.dealIds, splits: page.splits.splits.filter((s) => !dropped.has(s.dealId)) } }
+      : {}),
+    rejects: [...(page.rejects ?? []), ...rejects],
+  };
+}

@@ -29,6 +29,30 @@ forEachBackend((backend) => {
     expect(await createSyncStore(backend.db, 'hubspot').cursor('Opportunity')).toBeUndefined();
   });
 
+  it('stores a page whose CRM text holds a NUL, the record a reject naming its object, id and field', async () => {
+    const store = createSyncStore(backend.db, 'hubspot');
+    const data = canonical();
+    const [good, bad] = data.deals;
+    await store.storePage({ object: 'owners', reps: data.reps });
+    await store.storePage({
+      object: 'deals',
+      deals: [good!, { ...bad!, name: 'Null\u0000Corp' }],
+      splits: { dealIds: [good!.id, bad!.id], splits: data.splits },
+      cursor: 'c1',
+    });
+    expect(await store.cursor('deals')).toBe('c1');
+    const synced = await readCanonical(backend.db, { source: 'hubspot' });
+    expect(synced.deals.map((d) => d.id)).toEqual([good!.id]);
+    expect(synced.splits.every((s) => s.dealId !== bad!.id)).toBe(true);
+    expect(await listSyncRejects(backend.db, 'hubspot')).toEqual([
+      {
+        source: 'hubspot deals',
+        recordId: bad!.id,
+        reason: 'name holds a NUL character (U+0000), which cannot be stored',
+      },
+    ]);
+  });
+
   it('keeps the previous data and cursor when a page fails to store', async () => {
     const store = createSyncStore(backend.db, 'salesforce');
     const [deal] = canonical().deals;
