@@ -32,6 +32,7 @@ import { DEFAULT_METRICS_PORT } from '../worker/metrics-server.js';
 import { startWorker } from '../worker/worker-process.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { writeVoidedApprovals } from './pay-cycle-commands.js';
+import { printableLines } from './printable.js';
 import { writeRunSummary } from './run-output.js';
 
 interface Io {
@@ -352,7 +353,7 @@ async function status(dir: string, out: Writable): Promise<number> {
           : '';
         const lines = run.counts?.['lines'] === undefined ? '' : `, ${run.counts['lines']} lines`;
         out.write(
-          `  ${run.id}  ${run.status.padEnd(9)} ${run.trigger.padEnd(8)} ${run.started_at.toISOString()}${seconds}${lines}${run.error ? `\n      ${run.error}` : ''}\n`,
+          `  ${run.id}  ${run.status.padEnd(9)} ${run.trigger.padEnd(8)} ${run.started_at.toISOString()}${seconds}${lines}${run.error ? `\n      ${printableLines(run.error)}` : ''}\n`,
         );
       }
       await writeVoidedApprovals(
@@ -368,7 +369,7 @@ async function status(dir: string, out: Writable): Promise<number> {
       out.write('Failed jobs:\n');
       for (const job of failed)
         out.write(
-          `  ${job.id} (${job.name}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}): ${job.failedReason}\n`,
+          `  ${job.id} (${job.name}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}): ${printableLines(job.failedReason)}\n`,
         );
     }
     if (anyFailed || failed.length > 0) out.write('Retry a failed run with: attain retry RUN_ID\n');
