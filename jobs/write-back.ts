@@ -24,14 +24,11 @@ import {
   type Database,
 } from '../src/db/index.js';
 import { isoOfDay, type FiscalCalendar } from '../src/domain/periods.js';
+import { lineKey } from '../src/domain/pay-cycle.js';
 import { soleTracedDeal } from '../src/domain/trace.js';
 
-/** Separates the parts of a record's key; ids from a CRM never hold it. */
-const KEY_SEPARATOR = '|';
-
-export function commissionKey(line: { planId: string; repId: string; period: string; component: string }): string {
-  return [line.planId, line.repId, line.period, line.component].join(KEY_SEPARATOR);
-}
+/** A commission record's key is its payout line's key (`<plan>|<rep>|<period>|<component>`). */
+export const commissionKey = lineKey;
 
 /**
  * Every payout line stored, as a commission record, in key order. A line's attainment is the

@@ -17,7 +17,10 @@ export interface LineKeyParts {
   component: string;
 }
 
-/** `<plan>|<rep>|<period>|<component>`: the key the write-back gives the line's commission record. */
+/**
+ * `<plan>|<rep>|<period>|<component>`: a payout line's key, which disputes name and the write-back
+ * gives the line's commission record. `|` separates the parts: ids from a CRM never hold it.
+ */
 export function lineKey(line: LineKeyParts): string {
   return [line.planId, line.repId, line.period, line.component].join('|');
 }
