@@ -17,7 +17,10 @@ import {
   openLineDispute,
   resolveLineDispute,
 } from '../../jobs/pay-cycle.js';
+import { exportPayroll } from '../../jobs/payroll-export.js';
 import { runPipeline, type RunSummary } from '../../jobs/run.js';
+import { buildStatements, writeStatements } from '../../jobs/statements.js';
+import { loadWorkspace } from '../../config/workspace.js';
 import { listAuditEvents, listDisputes, migrateToLatest } from '../../src/db/index.js';
 import { ZERO, decimal, formatDecimal } from '../../src/domain/decimal.js';
 import { FiscalCalendar } from '../../src/domain/periods.js';
@@ -73,7 +76,7 @@ forEachBackend((backend) => {
     );
   };
 
-  it('walks the demo company through run → dispute → resolve with an adjustment → approve → lock', async () => {
+  it('walks the demo company through run → dispute → resolve with an adjustment → approve → lock → payroll in both formats → statements', async () => {
     await expectTotalsMatch(await run('run-1'));
     const january = await db()
       .selectFrom('payout_lines')
@@ -156,6 +159,47 @@ forEachBackend((backend) => {
       `dispute-resolve ann dispute ${opened.id}`,
       'approve ann 2026-01',
       'lock bob 2026-01',
+    ]);
+
+    // Then payroll and the reps: both payroll files and the statements of the paid January total
+    // its payout lines to the cent, and January is exported.
+    const workspace = await loadWorkspace(dir);
+    const januaryRows = await db()
+      .selectFrom('payout_lines')
+      .select('amount')
+      .where('period', '=', '2026-01')
+      .execute();
+    const januaryTotal = formatDecimal(
+      januaryRows.reduce((sum, r) => sum + decimal(r.amount), ZERO),
+      2,
+    );
+    for (const format of ['csv', 'adp-wfn'] as const) {
+      const file = await exportPayroll(db(), {
+        calendar,
+        payroll: workspace.config.payroll,
+        period: '2026-01',
+        format,
+        draft: false,
+        by: 'payroll',
+        path: (name) => join(root, `${format}-${name}`),
+      });
+      expect(file.totals).toEqual({ USD: januaryTotal });
+    }
+    const statements = await buildStatements(db(), { calendar, plans: workspace.plans, period: '2026-01' });
+    const statementsTotal = statements.flatMap((st) => st.totals).reduce((sum, t) => sum + decimal(t.amount), ZERO);
+    expect(formatDecimal(statementsTotal, 2)).toBe(januaryTotal);
+    expect(new Set(statements.map((st) => st.status))).toEqual(new Set(['paid']));
+    const files = await writeStatements(db(), statements, {
+      format: 'html',
+      outDir: join(root, 'statements'),
+      by: 'ann',
+    });
+    expect(files).toHaveLength(statements.length);
+    expect((await listPeriodStates(db(), calendar))[0]).toMatchObject({ period: '2026-01', state: 'exported' });
+    expect((await listAuditEvents(db())).slice(-3).map((e) => `${e.action} ${e.by} ${e.subject}`)).toEqual([
+      'export payroll 2026-01',
+      'export payroll 2026-01',
+      'statements ann 2026-01',
     ]);
   }, 180_000);
 
