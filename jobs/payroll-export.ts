@@ -33,6 +33,8 @@ export interface PayrollExportOptions {
   format: PayrollFormat;
   /** Export a period that is not paid yet; the file name then says DRAFT. */
   draft: boolean;
+  /** Employee ids by rep id from `data/employees.csv`; they win over the reps' own. */
+  employeeIds?: ReadonlyMap<string, string>;
 }
 
 export interface PayrollFile {
@@ -61,13 +63,18 @@ export async function buildPayrollFile(db: Kysely<Database>, options: PayrollExp
     throw new PayCycleInputError('attain.yaml: payroll.adp.companyCode and payroll.adp.batchId are needed for adp-wfn');
 
   const repIds = [...new Set(lines.map((line) => line.repId))];
-  const reps = new Map((await readReps(db, repIds)).map((rep) => [rep.id, rep]));
+  const reps = new Map(
+    (await readReps(db, repIds)).map((rep) => [
+      rep.id,
+      { ...rep, employeeId: options.employeeIds?.get(rep.id) ?? rep.employeeId },
+    ]),
+  );
   const missing = repIds.filter((id) => !reps.get(id)?.employeeId);
   if (missing.length > 0)
     throw new PayCycleInputError(
       `${missing.length} rep${missing.length === 1 ? ' has' : 's have'} payout lines in ${period.label} but no employee id: ` +
         `${missing.map((id) => describe(id, reps.get(id))).join(', ')}. ` +
-        'Give each one in reps.csv (column employeeId) or in Salesforce (User.EmployeeNumber), and run again',
+        'Give each one in reps.csv (column employeeId), in Salesforce (User.EmployeeNumber) or in data/employees.csv (repId,employeeId; for HubSpot, the owner id), and run again',
     );
   const currencies = new Set(lines.map((line) => line.currency));
   if (options.format === 'adp-wfn' && currencies.size > 1) {

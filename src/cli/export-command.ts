@@ -2,13 +2,14 @@
  * `attain export payroll PERIOD --format csv|adp-wfn [--out FILE] [--draft]`: the period's payouts
  * as a file payroll imports (docs/statements-and-payroll.md).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { exportPayroll, type PayrollFormat } from '../../jobs/payroll-export.js';
 import type { CommandContext } from './command-context.js';
 import { ExitCode } from './exit-codes.js';
 import { actor } from './pay-cycle-commands.js';
 import { withDatabase } from './workspace-database.js';
+import { readEmployeeIds } from '../../connectors/csv/employee-ids.js';
 
 interface PayrollOptions {
   format: PayrollFormat;
@@ -33,7 +34,9 @@ export function exportCommand(ctx: CommandContext): Command {
 
 async function payroll(ctx: CommandContext, period: string, options: PayrollOptions): Promise<number> {
   return withDatabase({ workspace: ctx.workspace() }, async ({ db }, calendar, workspace) => {
+    const employeeIds = await readEmployeeIds(join(workspace.dir, workspace.config.source.csv.dir));
     const file = await exportPayroll(db, {
+      ...(employeeIds ? { employeeIds } : {}),
       calendar,
       payroll: workspace.config.payroll,
       period,

@@ -55,3 +55,43 @@ it('exports only a paid period, and writes statements', { timeout: 180_000 }, as
   expect(one).toMatchObject({ code: 0, out: expect.stringContaining('1 statement for 2026-01 (paid)') });
   expect(readFileSync(join(statements, '2026-01-east-01.html'), 'utf8')).toContain('Ben Brandt');
 });
+
+it(
+  'takes employee ids from data/employees.csv where the reps carry none (a HubSpot workspace)',
+  { timeout: 180_000 },
+  async () => {
+    // Runs after the test above: January is paid. Two reps lose their payroll id in the stored reps.
+    const reps = join(dir, 'data', 'reps.csv');
+    const text = readFileSync(reps, 'utf8');
+    const [header, ...rows] = text.trimEnd().split('\n');
+    const column = header!.split(',').indexOf('employeeId');
+    const blank = (row: string) => {
+      const cells = row.split(',');
+      if (cells[0] === 'east-01' || cells[0] === 'east-02') cells[column] = '';
+      return cells.join(',');
+    };
+    writeFileSync(reps, `${[header, ...rows.map(blank)].join('\n')}\n`);
+    expect((await attain('run')).code).toBe(0);
+    const file = join(root, 'employees-test.csv');
+    const missing = await attain('export', 'payroll', '2026-01', '--format', 'csv', '--out', file);
+    expect(missing).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/no employee id: east-01 \(.+\), east-02 \(/),
+    });
+    expect(existsSync(file)).toBe(false);
+
+    writeFileSync(join(dir, 'data', 'employees.csv'), 'repId,employeeId\neast-01,E-9001\neast-02,E-9002\n');
+    const given = await attain('export', 'payroll', '2026-01', '--format', 'csv', '--out', file);
+    expect(given.code).toBe(0);
+    const exported = readFileSync(file, 'utf8');
+    expect(exported).toMatch(/^E-9001,east-01,/m);
+    expect(exported).toMatch(/^E-9002,east-02,/m);
+
+    writeFileSync(join(dir, 'data', 'employees.csv'), 'repId,employeeId\neast-01,E-9001\neast-01,E-1\n');
+    const twice = await attain('export', 'payroll', '2026-01', '--format', 'csv', '--out', file);
+    expect(twice).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/employees\.csv:3: rep east-01 has a second employee id/),
+    });
+  },
+);
