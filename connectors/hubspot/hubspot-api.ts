@@ -220,6 +220,21 @@ export class HubspotApi {
     await this.refreshing;
   }
 
+  /**
+   * A form POSTed to HubSpot's token endpoint, without a bearer: every OAuth grant (the refresh
+   * below, the authorization code of `attain hubspot login`) goes through here.
+   */
+  postTokenForm(form: URLSearchParams): ReturnType<Client['apiRequest']> {
+    return this.client.apiRequest({
+      method: 'POST',
+      path: OAUTH_TOKEN_PATH,
+      authType: 'none',
+      defaultJson: false,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+  }
+
   /** The refresh-token grant on OAUTH_TOKEN_PATH, sent without a bearer. */
   private async refresh(signal?: AbortSignal): Promise<void> {
     const { clientId = '', clientSecret = '', refreshToken = '' } = this.config.auth;
@@ -234,14 +249,7 @@ export class HubspotApi {
     let status: number;
     let body: { access_token?: string; expires_in?: number; status?: string; message?: string } | undefined;
     try {
-      const res = await this.client.apiRequest({
-        method: 'POST',
-        path: OAUTH_TOKEN_PATH,
-        authType: 'none',
-        defaultJson: false,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
+      const res = await this.postTokenForm(form);
       status = res.status;
       body = (await res.json().catch(() => undefined)) as typeof body;
     } catch (error) {

@@ -18,7 +18,7 @@ import { parseAttainConfig } from '../../config/attain-schema.js';
 import { ConfigError } from '../../config/errors.js';
 import { isMapping } from '../../config/validate.js';
 import { parseYaml } from '../../config/yaml-source.js';
-import { HubspotApi, OAUTH_TOKEN_PATH } from '../../connectors/hubspot/hubspot-api.js';
+import { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
 import { ConnectorError } from '../../connectors/source.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -80,14 +80,7 @@ export async function hubspotLogin(dir: string, options: LoginOptions, out: Writ
     redirect_uri: redirectUri,
     code,
   });
-  const res = await api.client.apiRequest({
-    method: 'POST',
-    path: OAUTH_TOKEN_PATH,
-    authType: 'none',
-    defaultJson: false,
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
+  const res = await api.postTokenForm(form);
   const body = (await res.json().catch(() => ({}))) as { refresh_token?: string; message?: string; status?: string };
   if (!res.ok || !body.refresh_token) {
     throw new ConnectorError(
