@@ -138,7 +138,10 @@ export async function buildPlanDocument(workspace: Workspace, request: PlanDocum
             kind: 'text',
             text:
               `Computed by Attain's engine, the same calculation that pays: one rep with a quota of ${money(quota)} ${c} ` +
-              `for ${period}, booking the same amount in each ${plan.payoutPeriod} of it` +
+              `for ${period}, ` +
+              (plan.payoutPeriod === plan.quotaPeriod
+                ? `booking one deal that closes on its last day`
+                : `booking the same amount in each ${plan.payoutPeriod} of it, one deal closing on the last day of each`) +
               dealFieldWords(examples[0]!) +
               '.',
           },

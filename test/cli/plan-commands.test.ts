@@ -88,7 +88,7 @@ describe('attain plan doc', () => {
 });
 
 describe('acknowledgements', () => {
-  it('records the current version only, lists who is missing, and logs it', { timeout: 60_000 }, async () => {
+  it('records the current version only, lists who is missing, and logs it', { timeout: 180_000 }, async () => {
     const before = await attain('plan', 'acks', '--plan', 'ae-2026', '--json');
     const missing = (JSON.parse(before.out) as { missing: { repId: string; hash: string }[] }).missing;
     expect(missing.map((m) => m.repId)).toContain('west-01');
@@ -117,7 +117,7 @@ describe('acknowledgements', () => {
     ]);
   });
 
-  it('imports acknowledgements.csv all or nothing, naming each bad line', { timeout: 60_000 }, async () => {
+  it('imports acknowledgements.csv all or nothing, naming each bad line', { timeout: 180_000 }, async () => {
     const file = join(dir, 'data', 'acknowledgements.csv');
     writeFileSync(
       file,
