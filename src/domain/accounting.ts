@@ -135,16 +135,21 @@ export function allocateByWeight(amount: bigint, weights: readonly Decimal[]): b
   return shares.map((s) => s * sign);
 }
 
-/** The deals a line's trace credits with their credit, summed per deal, in trace order. */
+/**
+ * The deals a line's trace credits with their weight in the line, summed per deal, in trace order:
+ * their credit, or, when every deal lists what it pays (a per-deal component), that amount.
+ */
 export function creditedDeals(trace: TraceJson): { dealId: string; credit: Decimal }[] {
   const listed = trace['deals'];
   if (!Array.isArray(listed)) return [];
   const team = trace['team'] as { byDirectReport?: Record<string, unknown> } | undefined;
   if (team && Object.keys(team.byDirectReport ?? {}).length > 0) return [];
+  const entries = listed as Record<string, unknown>[];
+  const weight = entries.every((entry) => entry['pays'] !== undefined) ? 'pays' : 'credit';
   const byDeal = new Map<string, Decimal>();
-  for (const entry of listed as Record<string, unknown>[]) {
+  for (const entry of entries) {
     const id = String(entry['deal']);
-    byDeal.set(id, (byDeal.get(id) ?? ZERO) + parseCredit(entry['credit']));
+    byDeal.set(id, (byDeal.get(id) ?? ZERO) + parseCredit(entry[weight]));
   }
   return [...byDeal].map(([dealId, credit]) => ({ dealId, credit }));
 }

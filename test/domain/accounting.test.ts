@@ -68,6 +68,31 @@ describe('allocation (largest remainder)', () => {
     expect(allocateByWeight(101n, [0n, 0n])).toEqual([51n, 50n]);
   });
 
+  it('weighs a per-deal line by what each deal pays, a rate table’s by credit', () => {
+    const perDeal = {
+      deals: [
+        { deal: 'D-1121', pays: '400', credit: '8000.92' },
+        { deal: 'D-1350', pays: '400', credit: '8850.138' },
+      ],
+    };
+    const deals = new Map([
+      ['D-1121', deal('D-1121', 24)],
+      ['D-1350', deal('D-1350', 36)],
+    ]);
+    const book = bookCommissions([line('2026-07', '800.00', perDeal, 'multi-year')], deals, policy, calendar);
+    expect(book.costs.map((c) => [c.dealId, c.amount])).toEqual([
+      ['D-1121', 40000n],
+      ['D-1350', 40000n],
+    ]);
+    const byCredit = { deals: perDeal.deals.map(({ deal, credit }) => ({ deal, credit })) };
+    const split = bookCommissions([line('2026-07', '800.00', byCredit)], deals, policy, calendar);
+    // 800 × 8000.92 ÷ 16851.058 = 379.84…, 800 × 8850.138 ÷ 16851.058 = 420.15…: the larger remainder gets the cent.
+    expect(split.costs.map((c) => [c.dealId, c.amount])).toEqual([
+      ['D-1121', 37984n],
+      ['D-1350', 42016n],
+    ]);
+  });
+
   it('sums exactly to the amount, each share within one cent of its exact proportion', () => {
     fc.assert(
       fc.property(
