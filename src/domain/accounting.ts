@@ -211,8 +211,10 @@ export function remainingAt(contract: Contract, month: number): bigint {
 
 /** Month by month, what the contract amortises, from its first tranche to the end of its term. */
 export function contractSchedule(contract: Contract): { month: number; amount: bigint }[] {
-  const first = Math.min(...contract.tranches.map((t) => t.month), contract.startMonth);
-  const last = Math.max(contract.startMonth + contract.termMonths - 1, ...contract.tranches.map((t) => t.month));
+  // Nothing amortises before the start or before the first tranche, nor after a clawback.
+  const first = Math.max(Math.min(...contract.tranches.map((t) => t.month)), contract.startMonth);
+  let last = Math.max(contract.startMonth + contract.termMonths - 1, ...contract.tranches.map((t) => t.month));
+  if (contract.clawedBackMonth !== undefined) last = Math.min(last, contract.clawedBackMonth - 1);
   const rows: { month: number; amount: bigint }[] = [];
   for (let month = first; month <= last; month++) {
     const amount = amortizedThrough(contract, month) - amortizedThrough(contract, month - 1);
@@ -222,6 +224,9 @@ export function contractSchedule(contract: Contract): { month: number; amount: b
 }
 
 // ---- The book ----
+
+/** The longest term taken: a longer one is a typo (or days, not months), and a reject. */
+export const MAX_TERM_MONTHS = 1200;
 
 type TermResult = { term: number; startMonth: number } | { reject: string };
 
@@ -235,6 +240,8 @@ export function contractTerms(deal: AccountingDeal | undefined, policy: Accounti
   const term = /^\d+(\.0+)?$/.test(text) ? Number.parseInt(text, 10) : NaN;
   if (!Number.isSafeInteger(term) || term <= 0)
     return { reject: `${policy.termField} ${JSON.stringify(raw)} is not a positive whole number of months` };
+  if (term > MAX_TERM_MONTHS)
+    return { reject: `${policy.termField} ${JSON.stringify(raw)} is more than ${MAX_TERM_MONTHS} months (100 years)` };
   let start = deal.closeDate;
   if (policy.start.field !== 'closeDate') {
     const value = deal.fields[policy.start.field];

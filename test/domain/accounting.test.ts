@@ -267,8 +267,9 @@ describe('rejects for accounting', () => {
       ['B', deal('B', '0')],
       ['C', deal('C', 'two years')],
       ['D', deal('D', -24)],
+      ['F', deal('F', '36500')],
     ]);
-    const trace = { deals: ['A', 'B', 'C', 'D', 'E'].map((id) => ({ deal: id, credit: '100' })) };
+    const trace = { deals: ['A', 'B', 'C', 'D', 'E', 'F'].map((id) => ({ deal: id, credit: '100' })) };
     const book = bookCommissions([line('2026-02', '50.00', trace)], deals, policy, calendar);
     expect(book.contracts).toEqual([]);
     expect(book.costs.every((c) => c.treatment === 'expense' && c.reason.startsWith('rejected for accounting: '))).toBe(
@@ -280,6 +281,7 @@ describe('rejects for accounting', () => {
       { dealId: 'C', reason: 'contractTermMonths "two years" is not a positive whole number of months' },
       { dealId: 'D', reason: 'contractTermMonths -24 is not a positive whole number of months' },
       { dealId: 'E', reason: 'the deal is not among the synced deals' },
+      { dealId: 'F', reason: 'contractTermMonths "36500" is more than 1200 months (100 years)' },
     ]);
   });
 
