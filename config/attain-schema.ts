@@ -183,6 +183,38 @@ const payroll = z.strictObject({
     .optional(),
 });
 
+/**
+ * Commission accounting (docs/accounting.md): which deal field holds the contract term, the term
+ * above which commissions are capitalised (at or below it they are expensed, the practical
+ * expedient), the ledger accounts of the journal entries and where amortisation starts.
+ */
+export const DEFAULT_ACCOUNTING = {
+  contractTermField: 'contractTermMonths',
+  capitalizeAboveMonths: 12,
+  accounts: {
+    deferredCommissions: 'Deferred commissions',
+    commissionsPayable: 'Commissions payable',
+    commissionExpense: 'Commission expense',
+  },
+  amortizationStart: 'closeDate',
+} as const;
+
+const accounting = z.strictObject({
+  contractTermField: text.default(DEFAULT_ACCOUNTING.contractTermField),
+  capitalizeAboveMonths: wholeNumber(0, 1200).default(DEFAULT_ACCOUNTING.capitalizeAboveMonths),
+  accounts: z
+    .strictObject({
+      deferredCommissions: text.default(DEFAULT_ACCOUNTING.accounts.deferredCommissions),
+      commissionsPayable: text.default(DEFAULT_ACCOUNTING.accounts.commissionsPayable),
+      commissionExpense: text.default(DEFAULT_ACCOUNTING.accounts.commissionExpense),
+    })
+    .default(DEFAULT_ACCOUNTING.accounts),
+  /** `closeDate`, or `{ field: NAME }`: a date field of the deal (a service start date). */
+  amortizationStart: z
+    .union([z.literal('closeDate'), z.strictObject({ field: text })])
+    .default(DEFAULT_ACCOUNTING.amortizationStart),
+});
+
 const calendar = z
   .strictObject({ fiscalYearStartMonth: wholeNumber(1, 12).default(1), tz: timeZone.default('UTC') })
   .default({ fiscalYearStartMonth: 1, tz: 'UTC' });
@@ -240,6 +272,8 @@ export const attainConfigSchema = z
     limits,
     /** `attain export payroll`: earning codes and the ADP company code. */
     payroll: payroll.optional(),
+    /** `attain export gl` and `attain amortization`: contract term, threshold, accounts, amortisation start. */
+    accounting: accounting.optional(),
   })
   .transform(({ schedule, ...config }) => ({
     ...config,
@@ -248,6 +282,7 @@ export const attainConfigSchema = z
   }));
 
 export type AttainConfig = z.output<typeof attainConfigSchema>;
+export type AccountingConfig = z.output<typeof accounting>;
 export type SourceConfig = AttainConfig['source'];
 export type SalesforceConfig = NonNullable<SourceConfig['salesforce']>;
 export type HubspotConfig = NonNullable<SourceConfig['hubspot']>;

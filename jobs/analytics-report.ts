@@ -7,7 +7,7 @@
  */
 import type { Plan } from '../src/domain/plan.js';
 import { ONE, ZERO, decimal, divideHalfEven, formatDecimal, type Decimal } from '../src/domain/decimal.js';
-import { FiscalCalendar, isoOfDay, type Period } from '../src/domain/periods.js';
+import { FiscalCalendar, contains, isoOfDay, type Period } from '../src/domain/periods.js';
 import { AttainError } from '../src/domain/errors.js';
 import { LockSet } from '../src/domain/locks.js';
 import { payoutAtAttainment, targetIncentive } from '../src/domain/target-incentive.js';
@@ -52,8 +52,8 @@ export interface LiabilityRow extends analytics.LiabilityRow {
   /** Earned and not yet paid. */
   outstanding: string;
   /**
-   * Pay-cycle states (approved, exported) by name, once pay cycles exist: payCycleStates() is the
-   * one place that fills them.
+   * Pay-cycle states by name: `approved` (what the approvals in force pin) and `exported` (earned
+   * in a period whose payroll file was exported); payCycleStates() is the one place that fills them.
    */
   states: Record<string, string>;
 }
@@ -107,17 +107,20 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
   const scope: analytics.AnalyticsScope = { ...(periods ? { periods } : {}), ...(reps ? { reps } : {}) };
   const plans = new Map(request.plans.map((p) => [p.id, p]));
 
-  const [histogram, summary, pay, costOfSales, leaderboard, trend, earned, rejects, locks] = await Promise.all([
-    analytics.attainmentHistogram(db, scope),
-    analytics.attainmentSummary(db, scope),
-    analytics.payForPerformance(db, scope),
-    analytics.costOfSalesByTeam(db, scope),
-    analytics.leaderboard(db, scope, request.leaderboardSize ?? 15),
-    analytics.earnedByPlanPeriod(db, scope),
-    analytics.earnedByPeriod(db, scope),
-    analytics.rejectCounts(db, run.id, scope),
-    listLocks(db),
-  ]);
+  const [histogram, summary, pay, costOfSales, leaderboard, trend, earned, rejects, locks, approved, exported] =
+    await Promise.all([
+      analytics.attainmentHistogram(db, scope),
+      analytics.attainmentSummary(db, scope),
+      analytics.payForPerformance(db, scope),
+      analytics.costOfSalesByTeam(db, scope),
+      analytics.leaderboard(db, scope, request.leaderboardSize ?? 15),
+      analytics.earnedByPlanPeriod(db, scope),
+      analytics.earnedByPeriod(db, scope),
+      analytics.rejectCounts(db, run.id, scope),
+      listLocks(db),
+      analytics.approvedByPeriod(db, scope),
+      analytics.exportedPayrollPeriods(db),
+    ]);
 
   const coveragePeriods = latestQuotaPeriods(summary, calendar);
   const [coverageReps, coverageTeams] = await Promise.all([
@@ -129,7 +132,7 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     locks.map((l) => l.period),
     calendar,
   );
-  const states = payCycleStates();
+  const states = payCycleStates(approved, exported, calendar);
   const start = (label: string) => {
     const period = calendar.parse(label);
     return period ? isoOfDay(period.startDay) : label;
@@ -168,12 +171,27 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
 }
 
 /**
- * THE place for pay-cycle states (approved, exported) in the liability: once pay cycles are in
- * the reporting database, read each payout period's approved and exported amounts here (SQL in
- * src/db) and return them by state name; the report shows one column per state it gets.
+ * THE place for pay-cycle states in the liability (docs/pay-cycle.md): per payout period and
+ * currency, `approved` is what the approvals in force pin (period_approvals, SQL in src/db), and
+ * `exported` is what was earned in a payout period inside a period whose payroll file was exported
+ * (payroll_exports, drafts aside: only a paid period is exported, and its lines never change). The
+ * report shows one column per state returned.
  */
-function payCycleStates(): (row: analytics.LiabilityRow) => Record<string, string> {
-  return () => ({});
+function payCycleStates(
+  approved: readonly analytics.ApprovedRow[],
+  exported: readonly string[],
+  calendar: FiscalCalendar,
+): (row: analytics.LiabilityRow) => Record<string, string> {
+  const approvedBy = new Map(approved.map((r) => [`${r.period}|${r.currency}`, r.approved]));
+  const exportedPeriods = exported.map((label) => calendar.parse(label)).filter((p): p is Period => p !== undefined);
+  return (row) => {
+    const period = calendar.parse(row.period);
+    const isExported = period !== undefined && exportedPeriods.some((outer) => contains(outer, period));
+    return {
+      approved: approvedBy.get(`${row.period}|${row.currency}`) ?? '0',
+      exported: isExported ? row.earned : '0',
+    };
+  };
 }
 
 /** Per plan, the last quota period of the report: quota coverage looks at it. */

@@ -140,7 +140,7 @@ ${table(data.coverage.reps, [
   { title: 'coverage', value: (r) => (r.coverage === null ? '—' : `${Number(r.coverage).toFixed(2)}×`), numeric: true },
 ])}</section>`,
     `<section id="liability"><h2>Commission liability</h2>
-<p class="note">Earned per payout period; paid = earned in a locked period (attain lock).${stateNames.length === 0 ? ' Approved and exported amounts appear here once pay cycles are recorded.' : ''}</p>
+<p class="note">Earned per payout period; approved = pinned by an approval in force (attain approve); exported = in a period exported to payroll (attain export payroll); paid = earned in a locked period (attain lock).</p>
 ${figures(charts, 'liability')}
 ${table(
   data.liability,

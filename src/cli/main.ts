@@ -29,6 +29,7 @@ import { addPayCycleCommands } from './pay-cycle-commands.js';
 import { withDatabase } from './workspace-database.js';
 import { statementsCommand } from './statements-command.js';
 import { exportCommand } from './export-command.js';
+import { amortizationCommand } from './amortization-command.js';
 import { reportCommand } from './report-command.js';
 import { planCommand } from './plan-commands.js';
 
@@ -96,6 +97,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(hubspotCommand(context));
   program.addCommand(statementsCommand(context));
   program.addCommand(exportCommand(context));
+  program.addCommand(amortizationCommand(context));
   program.addCommand(reportCommand(context).copyInheritedSettings(program));
   program.addCommand(planCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));

@@ -207,6 +207,47 @@ export async function earnedByPeriod(db: Kysely<Database>, scope: AnalyticsScope
   return rows;
 }
 
+export interface ApprovedRow {
+  period: string;
+  currency: string;
+  approved: string;
+}
+
+/**
+ * What the approvals in force pin per payout period and currency: each pinned line once (a line
+ * approved with its month and again with its quarter counts once). An approval's `lines` map a line
+ * key (`plan|rep|period|component`) to `amount currency`.
+ */
+export async function approvedByPeriod(db: Kysely<Database>, scope: AnalyticsScope): Promise<ApprovedRow[]> {
+  const { rows } = await sql<ApprovedRow>`
+    with pinned as (
+      select distinct e.key, e.value
+        from period_approvals a, jsonb_each_text(a.lines) e
+       where a.voided_at is null),
+    lines as (
+      select split_part(key, '|', 2) as rep_id, split_part(key, '|', 3) as period,
+             split_part(value, ' ', 2) as currency, split_part(value, ' ', 1)::numeric as amount
+        from pinned)
+    select period, currency, sum(amount)::text as approved
+      from lines
+     where ${inScope(scope, sql.ref('period'), sql.ref('rep_id'))}
+     group by period, currency
+     order by period, currency`.execute(db);
+  return rows;
+}
+
+/** The period labels (month, quarter, year) a payroll file was exported for, drafts aside. */
+export async function exportedPayrollPeriods(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('payroll_exports')
+    .select('period')
+    .distinct()
+    .where('draft', '=', false)
+    .orderBy('period')
+    .execute();
+  return rows.map((r) => r.period);
+}
+
 export interface CoveragePeriod {
   planId: string;
   /** The quota period's label and its first and last day. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, parseAttainConfig } from '../../config/attain-schema.js';
+import { DEFAULT_ACCOUNTING, DEFAULT_LIMITS, parseAttainConfig } from '../../config/attain-schema.js';
 import { formatIssue } from '../../config/errors.js';
 import { maskSecrets, redact, REDACTED, secretValues } from '../../config/secrets.js';
 import { positionOf } from './fixtures.js';
@@ -217,6 +217,30 @@ describe('attain.yaml', () => {
 
   it('requires source', () => {
     expect(problems('calendar: { tz: UTC }\n')).toEqual(['attain.yaml:1:1 source: required']);
+  });
+});
+
+describe('accounting', () => {
+  it('applies the defaults to an empty accounting section, and reads a start field', () => {
+    expect(parseAttainConfig('source: { kind: csv }\naccounting: {}\n', {}).config?.accounting).toStrictEqual({
+      ...DEFAULT_ACCOUNTING,
+      accounts: { ...DEFAULT_ACCOUNTING.accounts },
+    });
+    const text =
+      'source: { kind: csv }\naccounting:\n  capitalizeAboveMonths: 24\n  amortizationStart: { field: serviceStart }\n';
+    const { config } = parseAttainConfig(text, {});
+    expect(config?.accounting?.capitalizeAboveMonths).toBe(24);
+    expect(config?.accounting?.amortizationStart).toStrictEqual({ field: 'serviceStart' });
+  });
+
+  it('names an unknown account key, and a start that is neither closeDate nor a field', () => {
+    const text =
+      'source: { kind: csv }\naccounting:\n  accounts: { deferredCommision: "1450" }\n  amortizationStart: bogus\n';
+    const found = problems(text);
+    expect(found).toContainEqual(
+      `attain.yaml:${positionOf(text, 'deferredCommision')} accounting.accounts.deferredCommision: unknown key (did you mean deferredCommissions?)`,
+    );
+    expect(found.some((p) => p.includes('accounting.amortizationStart'))).toBe(true);
   });
 });
 

@@ -30,6 +30,15 @@ describe.skipIf(!available && !process.env['CI'])('the report in headless Chromi
     expect(existsSync(CHROMIUM), `Chromium is required when CI is set: ${CHROMIUM}`).toBe(true);
     const run = await runCli(['run', '--workspace', demo.dir, '--as-of', DEMO_AS_OF, '--in-process']);
     expect(run.code, run.err).toBe(0);
+    // January through the pay cycle: approved, paid, exported to payroll.
+    for (const step of [
+      ['approve', '2026-01', '--by', 'ann'],
+      ['lock', '2026-01', '--by', 'ann'],
+      ['export', 'payroll', '2026-01', '--format', 'csv', '--out', join(demo.dir, 'payroll.csv')],
+    ]) {
+      const done = await runCli([...step, '--workspace', demo.dir]);
+      expect(done.code, done.err).toBe(0);
+    }
     const out = join(demo.dir, 'report');
     const written = await runCli(['report', '--workspace', demo.dir, '--out', out]);
     expect(written.code, written.err).toBe(0);
@@ -84,6 +93,23 @@ describe.skipIf(!available && !process.env['CI'])('the report in headless Chromi
         expect(c.width * c.height, `${c.id} is visible`).toBeGreaterThan(10_000);
       }
       expect(await page.textContent('h1')).toContain('Attain');
+      // The liability table: January earned, approved, exported and paid alike; February only earned.
+      const liability = await page.$$eval('#liability table tr', (rows) =>
+        rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent ?? '')),
+      );
+      expect(liability[0]).toEqual([
+        'payout period',
+        'currency',
+        'earned',
+        'approved',
+        'exported',
+        'paid',
+        'not yet paid',
+      ]);
+      const [, , earned, ...january] = liability.find((r) => r[0] === '2026-01')!;
+      expect(january).toEqual([earned, earned, earned, '0']);
+      const [, , february, ...rest] = liability.find((r) => r[0] === '2026-02')!;
+      expect(rest).toEqual(['0', '0', '0', february]);
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'first-screen.png') });
       expect(problems).toEqual([]);

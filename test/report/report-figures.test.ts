@@ -7,17 +7,22 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace } from '../../config/workspace.js';
+import { join } from 'node:path';
 import { ReportInputError, buildReport, type ReportData, type ReportRequest } from '../../jobs/analytics-report.js';
 import { reportHtml } from '../../jobs/report-html.js';
 import { renderCharts } from '../../jobs/report-charts.js';
+import { approvePeriod } from '../../jobs/pay-cycle.js';
+import { exportPayroll } from '../../jobs/payroll-export.js';
 import { runPipeline } from '../../jobs/run.js';
 import { lockPeriod, migrateToLatest } from '../../src/db/index.js';
 import { decimal, formatDecimal, ONE, ZERO } from '../../src/domain/decimal.js';
+import { FiscalCalendar } from '../../src/domain/periods.js';
 import { targetIncentive } from '../../src/domain/target-incentive.js';
 import { forEachBackend } from '../db/backends.js';
 import { DEMO_AS_OF, DEMO_CHARTS, copyDemo } from './demo-report.js';
 
 const money = (text: string | null | undefined) => formatDecimal(decimal(text ?? '0'), 2);
+const calendar = new FiscalCalendar(1);
 
 forEachBackend((backend) => {
   const demo = copyDemo();
@@ -26,8 +31,19 @@ forEachBackend((backend) => {
   beforeAll(async () => {
     await migrateToLatest(backend.db);
     await runPipeline({ workspaceDir: demo.dir, trigger: 'test', database: backend.database, asOf: DEMO_AS_OF });
+    // January approved, then the quarter locked and January's payroll exported; February stays open.
+    await approvePeriod(backend.db, calendar, { period: '2026-01', by: 'test' });
     await lockPeriod(backend.db, '2026-Q1', 'test');
     const workspace = await loadWorkspace(demo.dir);
+    await exportPayroll(backend.db, {
+      calendar,
+      payroll: workspace.config.payroll,
+      period: '2026-01',
+      format: 'csv',
+      draft: false,
+      by: 'test',
+      path: (name) => join(demo.dir, name),
+    });
     request = { plans: workspace.plans, fiscalYearStartMonth: 1, baseCurrency: 'USD' };
     report = await buildReport(backend.database, request);
   }, 180_000);
@@ -172,6 +188,34 @@ forEachBackend((backend) => {
     expect(row('2026-04').outstanding).toBe(row('2026-04').earned);
   });
 
+  it('commission liability: approved where an approval in force pins the lines, exported where payroll was', async () => {
+    const sums = await query(sql<{ period: string; total: string }>`
+      select period, sum(amount)::text as total from payout_lines
+       where period in ('2026-01', '2026-02', '2026-Q1') group by period`);
+    const total = (period: string) => money(sums.find((r) => r.period === period)?.total);
+    const row = (period: string) => report.liability.find((l) => l.period === period)!;
+    // The approval pinned every line of January: its sum is January's lines by SQL.
+    expect(money(row('2026-01').states['approved'])).toBe(total('2026-01'));
+    expect(money(row('2026-01').states['exported'])).toBe(total('2026-01'));
+    // February is locked (with its quarter) but neither approved nor exported; the quarter's own lines are not January's.
+    expect(row('2026-02').states).toEqual({ approved: '0', exported: '0' });
+    expect(row('2026-Q1').states).toEqual({ approved: '0', exported: '0' });
+    expect(money(row('2026-Q1').paid)).toBe(total('2026-Q1'));
+    // A manager's tree: their reps' January lines only.
+    const west = await buildReport(backend.database, { ...request, managerId: 'west-mgr' });
+    const [{ t } = { t: '' }] = await query(sql<{ t: string }>`
+      select sum(amount)::text as t from payout_lines p join reps r on r.id = p.rep_id
+       where p.period = '2026-01' and (r.id = 'west-mgr' or r.manager_id = 'west-mgr')`);
+    const westJan = west.liability.find((l) => l.period === '2026-01')!;
+    expect(money(westJan.states['approved'])).toBe(money(t));
+    expect(money(westJan.states['exported'])).toBe(money(t));
+    // A voided approval (a run changed its lines) pins nothing.
+    await sql`update period_approvals set voided_at = now()`.execute(backend.db);
+    const voided = await buildReport(backend.database, request);
+    expect(voided.liability.find((l) => l.period === '2026-01')!.states['approved']).toBe('0');
+    await sql`update period_approvals set voided_at = null`.execute(backend.db);
+  });
+
   it('rejects: counted by source and reason, all of the run’s', async () => {
     const [{ n } = { n: -1 }] = await query(sql<{ n: number }>`
       select count(*)::integer as n from rejects where run_id = ${report.generatedFor.runId}`);
@@ -214,6 +258,7 @@ forEachBackend((backend) => {
       for (const c of charts) expect(c.svg, c.id).toMatch(/^<svg[\s\S]*(<path|<line|<circle)/);
       const html = reportHtml(report, charts);
       for (const l of report.liability) expect(html).toContain(`<td class="n">${l.earned}</td>`);
+      expect(html).toContain('<th class="n">earned</th><th class="n">approved</th><th class="n">exported</th>');
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     });
   });
