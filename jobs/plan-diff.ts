@@ -159,15 +159,16 @@ async function diffInputs(
 ): Promise<{ input: CalculationInput; from: string }> {
   const { connect } = sourceOf(workspace.config);
   const embedded = path.join(workspace.dir, '.attain');
+  const url = workspaceDatabaseUrl(workspace, env);
+  // An empty DATABASE_URL (a CI secret that is not set) names no database.
   const hasDatabase =
-    workspaceDatabaseUrl(workspace, env) !== undefined ||
-    ((await stat(embedded).catch(() => undefined))?.isDirectory() ?? false);
+    (url !== undefined && url !== '') || ((await stat(embedded).catch(() => undefined))?.isDirectory() ?? false);
   const neverRead = () =>
     new DiffError(
       `${workspace.dir} has never been read: no run stored its inputs and the source (${workspace.config.source.kind}) has no reps; ` +
         (connect
           ? `run attain run (or attain ${workspace.config.source.kind} sync) first`
-          : 'add data/reps.csv and data/deals.csv'),
+          : `${workspace.config.source.csv.dir}/reps.csv has no reps`),
     );
   if (!hasDatabase) {
     if (connect) throw neverRead();

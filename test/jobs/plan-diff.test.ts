@@ -4,16 +4,19 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planDiff } from '../../jobs/plan-diff.js';
 import { prepareCalculation } from '../../jobs/prepare-calculation.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../../src/domain/decimal.js';
 import { calculate } from '../../src/domain/engine.js';
+import { MARKDOWN_MARKER } from '../../src/cli/diff-command.js';
 import { runCli, EXAMPLE } from '../cli/run-cli.js';
 import {
   commitAll,
+  git,
   planArb,
   planYaml,
   workspaceArb,
@@ -327,5 +330,64 @@ describe('attain diff: bad input exits 2 with the reason', () => {
     } finally {
       process.env['PATH'] = path;
     }
+  });
+});
+
+describe('the CI recipe (examples/ci)', () => {
+  const WORKFLOW = resolve(import.meta.dirname, '../../examples/ci/attain-diff.yml');
+  interface Step {
+    name?: string;
+    run?: string;
+    uses?: string;
+    with?: Record<string, string>;
+  }
+  const workflow = parse(readFileSync(WORKFLOW, 'utf8')) as {
+    on: { pull_request: { paths: string[] } };
+    jobs: { diff: { steps: Step[] } };
+  };
+  const steps = workflow.jobs.diff.steps;
+
+  it('runs on pull requests touching plans/, validates, and posts the Markdown comment it finds again by its marker', () => {
+    expect(workflow.on.pull_request.paths).toContain('plans/**');
+    const runs = steps.map((s) => s.run ?? '');
+    const validate = runs.findIndex((r) => /attain\.js validate\b/.test(r));
+    const diff = runs.findIndex((r) => /attain\.js diff\b.*\\\n.*--markdown/s.test(r));
+    expect(validate).toBeGreaterThanOrEqual(0);
+    expect(diff).toBeGreaterThan(validate);
+    const post = steps.findIndex((s) => s.uses?.startsWith('actions/github-script@'));
+    expect(post).toBeGreaterThan(diff);
+    expect(steps[post]!.with!['script']).toContain(`'${MARKDOWN_MARKER}'`);
+    expect(steps.find((s) => s.with?.['fetch-depth'] !== undefined)?.with?.['fetch-depth']).toBe(0);
+  });
+
+  it('its diff command works on a pull request checkout: the base branch from origin, HEAD the merge', async () => {
+    const run = steps.map((s) => s.run ?? '').find((r) => /attain\.js diff\b/.test(r))!;
+    const args =
+      /attain\.js diff --workspace "workspace\/\$WORKSPACE" \\\n\s+--base "origin\/\$BASE_REF" --head HEAD --markdown/.exec(
+        run,
+      );
+    expect(args, run).not.toBeNull();
+
+    const { repo } = exampleRepo();
+    const root = scratch();
+    const checkout = join(root, 'workspace');
+    git(root, 'clone', '-q', repo, checkout);
+    edit(join(checkout, 'comp'), AE, 'attainmentAtLeast: 1.0', 'attainmentAtLeast: 0.9');
+    commitAll(checkout, 'the pull request, merged');
+    const { code, out, err } = await runCli([
+      'diff',
+      '--workspace',
+      join(checkout, 'comp'),
+      '--base',
+      'origin/main',
+      '--head',
+      'HEAD',
+      '--markdown',
+    ]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toBe(MARKDOWN_MARKER);
+    expect(out).toContain('`origin/main` → `HEAD`');
+    expect(out).toContain('| r1 | ae-fy26 | 2026-Q1 | club-bonus | bonus not reached → bonus reached |');
   });
 });
