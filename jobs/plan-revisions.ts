@@ -10,14 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
-import { AttainError } from '../src/domain/errors.js';
 import type { Plan } from '../src/domain/plan.js';
+import { DiffError } from '../src/domain/plan-diff.js';
 
-/** A revision or folder that does not exist or holds no plans, git missing, a workspace never read. */
-export class DiffError extends AttainError {
-  override readonly name = 'DiffError';
-  readonly code = 'DIFF_IMPOSSIBLE';
-}
+export { DiffError };
 
 /** What a side names: `{ kind: 'git', ref }`, `{ kind: 'dir', dir }` or the working tree. */
 export type SideSpec = { kind: 'worktree' } | { kind: 'git'; ref: string } | { kind: 'dir'; dir: string };

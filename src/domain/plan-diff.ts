@@ -10,12 +10,22 @@
  */
 import { ZERO, decimal, formatDecimal, mul, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
+import { AttainError } from './errors.js';
 import type { AttainmentRow, PayoutLine } from './engine.js';
 import { FxTable } from './fx.js';
 import type { FxRate } from './model.js';
 import type { FiscalCalendar, Period } from './periods.js';
 import type { Component, Plan } from './plan.js';
 import { applyTiers } from './rate-table.js';
+
+/**
+ * The comparison cannot be made: a revision or folder that does not exist or holds no plans, git
+ * missing, a workspace never read, an amount with no exchange rate to convert it (exit 2).
+ */
+export class DiffError extends AttainError {
+  override readonly name = 'DiffError';
+  readonly code = 'DIFF_IMPOSSIBLE';
+}
 
 /** One side of the comparison: its plans and what a calculation under them gave. */
 export interface DiffSide {
@@ -175,8 +185,10 @@ function sumCells(
     const day = calendar.parse(cell.period)?.endDay ?? 0;
     const amount = fx.convert(cell.amount, cell.from, currency, day);
     if (amount === undefined) {
-      // The inputs were checked for a rate of every plan currency; one not yet in effect then is a gap in fx.csv.
-      throw new RangeError(`no ${cell.from} exchange rate in effect on the last day of ${cell.period}`);
+      // A draw or an adjustment can fall in a period before a currency's first rate.
+      throw new DiffError(
+        `${cell.repId}'s ${cell.planId} lines of ${cell.period} are in ${cell.from}, with no exchange rate in effect on the period's last day to convert them into ${currency}: add one to fx.csv`,
+      );
     }
     const key = `${cell.repId}\u0000${cell.planId}\u0000${cell.period}`;
     const rounded = decimal(formatDecimal(amount, digits));

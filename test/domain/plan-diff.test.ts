@@ -1,10 +1,10 @@
 /** The comparison of two calculations (src/domain/plan-diff.ts): currencies, bands, crossings, periods. */
 import { describe, expect, it } from 'vitest';
 import { ZERO, decimal, formatDecimal } from '../../src/domain/decimal.js';
-import type { CalculationResult } from '../../src/domain/engine.js';
+import { Trace, type CalculationResult } from '../../src/domain/engine.js';
 import { FiscalCalendar } from '../../src/domain/periods.js';
 import type { Component, Plan } from '../../src/domain/plan.js';
-import { bandOf, diffPlans, type DiffSide } from '../../src/domain/plan-diff.js';
+import { DiffError, bandOf, diffPlans, type DiffSide } from '../../src/domain/plan-diff.js';
 import { commissionPlan, deal, rep, run } from './builders.js';
 
 const calendar = new FiscalCalendar(1);
@@ -130,5 +130,27 @@ describe('diffPlans', () => {
       expect(rows).toBe(total);
       expect(periods).toBe(total);
     }
+  });
+
+  it('a line in a currency with no rate yet at its period’s end cannot be converted: a DiffError (exit 2), not a crash', () => {
+    const euro = commissionPlan({ id: 'eu', currency: 'EUR' });
+    const draw = {
+      repId: 'r1',
+      planId: 'eu',
+      period: '2026-Q1',
+      component: 'draw',
+      amount: '100.00',
+      currency: 'EUR',
+      trace: Trace.of({}),
+    };
+    const sideWithDraw: DiffSide = { ref: 'x', plans: [basePlan, euro], payouts: [draw], attainment: [] };
+    const compare = () =>
+      diffPlans(sideWithDraw, sideWithDraw, {
+        calendar,
+        baseCurrency: 'USD',
+        fxRates: [{ currency: 'EUR', from: '2026-04-01', rate: '0.9' }],
+      });
+    expect(compare).toThrow(DiffError);
+    expect(compare).toThrow(/r1's eu lines of 2026-Q1 are in EUR, with no exchange rate/);
   });
 });
