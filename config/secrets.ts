@@ -1,6 +1,6 @@
 /**
  * The attain.yaml values that are secrets. They must come from the environment (`${VAR}`), never
- * be written in the file, and a logger masks them with `redact` or `secretValues`.
+ * be written in the file, and every log masks them (`maskSecrets`, docs/workspace.md#secrets).
  */
 import type { AttainConfig } from './attain-schema.js';
 import { isMapping } from './validate.js';
@@ -40,12 +40,15 @@ export function redact(config: AttainConfig): AttainConfig {
 
 /**
  * Every secret value in the config, for a logger that masks them wherever they appear (an error
- * message quoting a URL, say); for a URL also its password on its own.
+ * message quoting a URL, say); for a URL also its password on its own. A connection URL the config
+ * leaves to the environment (`DATABASE_URL`, `REDIS_URL`) is taken from `env`.
  */
-export function secretValues(config: AttainConfig): string[] {
+export function secretValues(config: AttainConfig, env: NodeJS.ProcessEnv = {}): string[] {
   const values = new Set<string>();
-  for (const path of Object.keys(SECRET_PATHS)) {
-    const value = path.split('.').reduce<unknown>((node, key) => (isMapping(node) ? node[key] : undefined), config);
+  for (const [path, variable] of Object.entries(SECRET_PATHS)) {
+    const value =
+      path.split('.').reduce<unknown>((node, key) => (isMapping(node) ? node[key] : undefined), config) ??
+      (SECRET_URL_PATHS.has(path) ? env[variable] : undefined);
     if (typeof value !== 'string' || value === '') continue;
     values.add(value);
     if (SECRET_URL_PATHS.has(path) && URL.canParse(value)) {
@@ -54,4 +57,19 @@ export function secretValues(config: AttainConfig): string[] {
     }
   }
   return [...values];
+}
+
+/**
+ * `text` with every secret value replaced by `[redacted]`, wherever it appears: a log line, an error
+ * message quoting a URL. A JSON log line is masked as text, so a secret is also matched as JSON
+ * escapes it.
+ */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let masked = text;
+  for (const secret of secrets) {
+    masked = masked.replaceAll(secret, REDACTED);
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) masked = masked.replaceAll(escaped, REDACTED);
+  }
+  return masked;
 }

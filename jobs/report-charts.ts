@@ -4,9 +4,9 @@
  * page, so the report needs no script to draw them. Values are plotted as numbers; the exact
  * decimal figures are in the tables beside each chart.
  */
-import { View, parse } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ReportData } from './analytics-report.js';
+import { vegaLiteSvg } from './vega-svg.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
 const CONFIG = {
@@ -25,13 +25,7 @@ export interface Chart {
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const { spec: vegaSpec } = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec);
-  const view = new View(parse(vegaSpec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return vegaLiteSvg({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec);
 }
 
 const num = (text: string | null): number | null => (text === null ? null : Number(text));

@@ -11,6 +11,7 @@
  * queued, is refused while one is running (the run lease, src/db/run-lease.ts).
  */
 import type { OnProgress } from '../src/domain/progress.js';
+import { maskSecrets, secretValues } from '../config/secrets.js';
 import { loadWorkspace } from '../config/workspace.js';
 import { openConnector, sourceOf } from '../connectors/registry.js';
 import type { SyncReport } from '../connectors/source.js';
@@ -138,15 +139,18 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       (d) => d.describe,
     ));
   // Only a CRM's own progress lines reach the terminal; the steps' bookkeeping lines are for workers' logs.
+  // A CRM's message may quote what it was sent; no secret of attain.yaml reaches the output.
+  const secrets = secretValues(workspace.config, env);
+  const say = (message: string) => progress.log?.(maskSecrets(message, secrets));
   const log: StepLog = {
-    info: (fields, message) => (fields['source'] ? progress.log?.(message) : undefined),
-    warn: (_fields, message) => progress.log?.(message),
+    info: (fields, message) => (fields['source'] ? say(message) : undefined),
+    warn: (_fields, message) => say(message),
   };
   const connector = await openConnector({
     config: workspace.config,
     workspaceDir: workspace.dir,
     env,
-    log: (m) => progress.log?.(m),
+    log: say,
   });
   if (connector) cache.connector = connector;
   try {

@@ -1,37 +1,16 @@
 /**
- * A statement as a PDF (A4), written by pdfkit: its text flow and tables (`doc.table`), the
- * standard Helvetica fonts (nothing to install or embed) and the chart's SVG drawn as vectors by
- * svg-to-pdfkit. Standard fonts cover Windows-1252 only, so the few other characters the words
- * may hold are written in plain ASCII here.
+ * A statement as a PDF (A4), written by pdfkit with the layout every Attain PDF shares
+ * (jobs/pdf-layout.ts): its text flow and tables and the chart's SVG drawn as vectors.
  */
-import PDFDocument from 'pdfkit';
-import SVGtoPDF from 'svg-to-pdfkit';
 import { money, percent } from '../src/domain/trace-words.js';
 import { CHART_HEIGHT, CHART_WIDTH } from './attainment-chart.js';
+import { GREY, MARGIN, chart, heading, newPdf, subheading, table } from './pdf-layout.js';
 import type { PlanStatement, Statement } from './statements.js';
 
-const MARGIN = 40;
-const GREY = '#666666';
-const HEADER = { backgroundColor: '#eeeeee', font: { family: 'Helvetica-Bold' } } as const;
-
-/** Characters outside Windows-1252 that a trace's words may contain. */
-const plain = (text: string): string => text.replaceAll('\u2212', '-').replaceAll('\u2192', '->');
-
 export async function renderStatementPdf(statement: Statement, chartSvg: string): Promise<Buffer> {
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: MARGIN,
-    info: {
-      Title: `Commission statement ${statement.period} - ${statement.rep.name}`,
-      Subject: `${statement.rep.id} ${statement.period}`,
-      Creator: 'Attain',
-    },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
+  const { doc, bytes } = newPdf({
+    Title: `Commission statement ${statement.period} - ${statement.rep.name}`,
+    Subject: `${statement.rep.id} ${statement.period}`,
   });
 
   doc.font('Helvetica-Bold').fontSize(16).text(`Commission statement ${statement.period}`);
@@ -62,13 +41,7 @@ export async function renderStatementPdf(statement: Statement, chartSvg: string)
 
   if (statement.attainment.length > 0) {
     heading(doc, 'Attainment against quota');
-    if (chartSvg) {
-      if (doc.y + CHART_HEIGHT + 40 > doc.page.height - MARGIN) doc.addPage();
-      const top = doc.y;
-      SVGtoPDF(doc, chartSvg, MARGIN, top, { width: CHART_WIDTH + 80, height: CHART_HEIGHT + 40, assumePt: true });
-      doc.x = MARGIN;
-      doc.y = top + CHART_HEIGHT + 48;
-    }
+    if (chartSvg) chart(doc, chartSvg, CHART_WIDTH, CHART_HEIGHT);
     table(
       doc,
       [
@@ -97,7 +70,7 @@ export async function renderStatementPdf(statement: Statement, chartSvg: string)
       MARGIN,
     );
   doc.end();
-  return done;
+  return bytes;
 }
 
 function planSection(doc: PDFKit.PDFDocument, plan: PlanStatement): void {
@@ -168,43 +141,4 @@ function planSection(doc: PDFKit.PDFDocument, plan: PlanStatement): void {
       { columns: [60, 140, 100], right: [1, 2] },
     );
   }
-}
-
-function heading(doc: PDFKit.PDFDocument, text: string): void {
-  doc.moveDown(0.8).font('Helvetica-Bold').fontSize(11).text(plain(text), MARGIN).font('Helvetica').moveDown(0.3);
-}
-
-function subheading(doc: PDFKit.PDFDocument, text: string): void {
-  doc.moveDown(0.4).font('Helvetica-Bold').fontSize(9).text(plain(text), MARGIN).font('Helvetica').moveDown(0.2);
-}
-
-interface TableLayout {
-  columns: (number | string)[];
-  /** Indexes of right-aligned (numeric) columns. */
-  right?: number[];
-  /** The first row is a header (default true). */
-  header?: boolean;
-  lastRowBold?: boolean;
-}
-
-function table(doc: PDFKit.PDFDocument, rows: string[][], layout: TableLayout): void {
-  const right = new Set(layout.right ?? []);
-  const header = layout.header ?? true;
-  doc.fontSize(8).font('Helvetica');
-  doc.table({
-    position: { x: MARGIN },
-    columnStyles: layout.columns.map((width, i) => ({
-      width,
-      align: { x: right.has(i) ? 'right' : 'left', y: 'top' },
-    })),
-    defaultStyle: { border: { bottom: 0.5 }, borderColor: { bottom: '#dddddd' }, padding: [2, 3] },
-    data: rows.map((row, r) =>
-      row.map((text) => ({
-        text: plain(text),
-        ...(header && r === 0 ? HEADER : {}),
-        ...(layout.lastRowBold && r === rows.length - 1 ? { font: { family: 'Helvetica-Bold' } } : {}),
-      })),
-    ),
-  });
-  doc.x = MARGIN;
 }

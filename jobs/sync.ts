@@ -193,8 +193,14 @@ async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation):
   return { ...input, locked: { periods: lockedPeriods, lines } };
 }
 
+/**
+ * A plan's version: the first 12 hex digits of the sha256 of the plan as read. The run ledger
+ * records it, a plan document prints it and an acknowledgement names it.
+ */
+export function planHash(plan: Plan): string {
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 12);
+}
+
 export function planVersions(plans: readonly Plan[]): Record<string, string> {
-  return Object.fromEntries(
-    plans.map((p) => [p.id, createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12)]),
-  );
+  return Object.fromEntries(plans.map((p) => [p.id, planHash(p)]));
 }

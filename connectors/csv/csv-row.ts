@@ -4,9 +4,10 @@
  * million-row file. The zod schemas in src/domain/model.ts stay the contract; the tests hold the
  * records produced here to them.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { CURRENCY_CODE } from '../../src/domain/currency.js';
 import { parseDecimal, SCALE_DIGITS, type Decimal } from '../../src/domain/decimal.js';
+import { calendarDay as engineCalendarDay } from '../../src/domain/periods.js';
 
 /** A column of the file's header: where it is, or -1 when the header does not have it. */
 export interface Column {
@@ -205,18 +206,13 @@ export const NOT_NEGATIVE: DecimalRange = (v) => (v < 0n ? 'must not be negative
 export const POSITIVE: DecimalRange = (v) => (v <= 0n ? 'must be greater than 0' : undefined);
 
 const PERIOD = /^\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?$/;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
-
 /**
- * The calendar day of a date or an ISO 8601 timestamp in time zone `tz` (`calendar.tz`
- * decides which day a timestamp falls on). A timestamp without an offset is taken as local time
- * in `tz`. Undefined when `text` is neither.
+ * The calendar day of a date or a timestamp in `tz` (the engine's `calendarDay`), with the CSV
+ * files' stricter dates: a year below 1000 in a sales file is a typo.
  */
 export function calendarDay(text: string, tz: string): string | undefined {
   if (text.length === 10) return isDateText(text) ? text : undefined;
-  if (!TIMESTAMP.test(text)) return undefined;
-  const day = DateTime.fromISO(text.replace(' ', 'T'), { zone: tz }).toISODate();
-  return day !== null && isDateText(day) ? day : undefined;
+  return engineCalendarDay(text, tz);
 }
 
 const DIGIT_0 = 48;

@@ -11,6 +11,7 @@ import { DateTime } from 'luxon';
 import { isCurrencyCode } from '../../src/domain/currency.js';
 import { ONE, ZERO, formatDecimal, parseDecimal } from '../../src/domain/decimal.js';
 import type { Deal, DealStage, Reject, Rep, Split } from '../../src/domain/model.js';
+import { calendarDay } from '../../src/domain/periods.js';
 
 /** A CRM object as the v3 APIs return it. */
 export interface RawObject {
@@ -282,16 +283,15 @@ export function mapSplits(dealId: string, raw: RawSplit[]): Mapped<Split[]> {
   return { ok: true, value: splits };
 }
 
-/** The calendar day (in `tz`) of an ISO timestamp, a `YYYY-MM-DD` date or epoch milliseconds. */
+/**
+ * The calendar day (in `tz`) of an ISO timestamp, a `YYYY-MM-DD` date or epoch milliseconds (HubSpot
+ * writes date properties as either): the engine's `calendarDay`, as for every source, once epoch
+ * milliseconds are placed in `tz` (a year past 9999 stays visible, for the reject to name).
+ */
 export function dayOf(text: string, tz: string): string | undefined {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    return DateTime.fromISO(text, { zone: 'utc' }).isValid ? text : undefined;
-  }
-  const parsed = /^\d{10,}$/.test(text)
-    ? DateTime.fromMillis(Number(text), { zone: 'utc' })
-    : DateTime.fromISO(text, { setZone: true });
-  if (!parsed.isValid) return undefined;
-  return parsed.setZone(tz).toISODate() ?? undefined;
+  if (!/^\d{10,}$/.test(text)) return calendarDay(text, tz);
+  const instant = DateTime.fromMillis(Number(text), { zone: 'utc' });
+  return instant.isValid ? (instant.setZone(tz).toISODate() ?? undefined) : undefined;
 }
 
 /** Milliseconds since the epoch of an ISO timestamp (HubSpot's search filters take these). */

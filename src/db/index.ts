@@ -75,3 +75,9 @@ export * from './disputes.js';
 export * from './approvals.js';
 export * from './payout-periods.js';
 export * as analytics from './analytics-store.js';
+export {
+  listPlanAcknowledgements,
+  recordPlanAcknowledgements,
+  type NewPlanAcknowledgement,
+} from './plan-acknowledgements.js';
+export type { PlanAcknowledgement } from './schema.js';

@@ -204,6 +204,20 @@ export interface PayrollExportsTable {
   exported_at: CreatedAt;
 }
 
+/** A rep's acceptance of one version (content hash) of a plan: one row per rep, plan and version. */
+export interface PlanAcknowledgementsTable {
+  id: Generated<string>;
+  rep_id: string;
+  plan_id: string;
+  plan_hash: string;
+  /** YYYY-MM-DD. */
+  acknowledged_on: string;
+  recorded_by: string;
+  /** `attain plan ack`, or `acknowledgements.csv:4`. */
+  source: string;
+  recorded_at: CreatedAt;
+}
+
 // ---- Incremental sync and write-back bookkeeping ----
 
 export interface SyncCursorsTable {
@@ -408,6 +422,7 @@ export interface Database {
   dispute_events: DisputeEventsTable;
   period_approvals: PeriodApprovalsTable;
   payroll_exports: PayrollExportsTable;
+  plan_acknowledgements: PlanAcknowledgementsTable;
   attainment_by_rep_period: AttainmentByRepPeriodView;
   payouts_by_rep_period: PayoutsByRepPeriodView;
   leaderboard: LeaderboardView;
@@ -417,6 +432,7 @@ export interface Database {
 }
 
 export type Run = Selectable<RunsTable>;
+export type PlanAcknowledgement = Selectable<PlanAcknowledgementsTable>;
 export type NewRun = Insertable<RunsTable>;
 export type PeriodLock = Selectable<LocksTable>;
 export type LockEvent = Selectable<LockEventsTable>;

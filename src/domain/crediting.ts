@@ -11,7 +11,7 @@
 import { ONE, ZERO, parseDecimal, percentOf, type Decimal } from './decimal.js';
 import type { CanonicalData, Deal, Split } from './model.js';
 import { covers, type Org } from './org.js';
-import { businessDate, dayOf, monthOfDate } from './periods.js';
+import { calendarDay, dayOf, monthOfDate } from './periods.js';
 import type { Measure } from './plan.js';
 import type { FilterSet } from './where.js';
 
@@ -116,7 +116,7 @@ export function prepareDeals(
       if (Number.isNaN(h)) big.set(k, value);
     } else hi[k] = units;
     reversed[k] = isReversed ? 1 : 0;
-    const changed = isReversed && deal.lastModified !== undefined ? businessDate(deal.lastModified, tz) : undefined;
+    const changed = isReversed && deal.lastModified !== undefined ? calendarDay(deal.lastModified, tz) : undefined;
     reversedDay[k] = changed === undefined ? NaN : dayOf(changed);
     const from = dealSplits.start[j]!;
     const to = dealSplits.start[j + 1]!;

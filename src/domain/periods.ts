@@ -149,13 +149,18 @@ export function contains(outer: Period, inner: Period): boolean {
   return inner.startDay >= outer.startDay && inner.endDay <= outer.endDay;
 }
 
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
 /**
- * The business day (YYYY-MM-DD) on which a timestamp falls in `tz` (`calendar.tz`
- * decides which day a timestamp falls on). A plain date is returned as it is.
+ * The calendar day (YYYY-MM-DD) of a date or an ISO 8601 timestamp in time zone `tz`: the one rule
+ * every source and the engine use to say which day something happened (docs/workspace.md#calendar).
+ * A plain date is that day; a timestamp with an offset is converted to `tz`; a timestamp without
+ * one is local time in `tz` (never the machine's zone). Undefined when `text` is neither.
  */
-export function businessDate(value: string, tz: string): string | undefined {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-  const parsed = DateTime.fromISO(value, { setZone: true });
-  if (!parsed.isValid) return undefined;
-  return parsed.setZone(tz).toISODate() ?? undefined;
+export function calendarDay(text: string, tz: string): string | undefined {
+  if (text.length === 10)
+    return ISO_DAY.test(text) && DateTime.fromISO(text, { zone: 'utc' }).isValid ? text : undefined;
+  if (!TIMESTAMP.test(text)) return undefined;
+  return DateTime.fromISO(text.replace(' ', 'T'), { zone: tz }).toISODate() ?? undefined;
 }

@@ -85,7 +85,10 @@ function explainPerDeal(trace: TraceJson): string {
     trace['perDeal'] !== undefined
       ? `${count} × ${money(str(trace['perDeal']))}`
       : `${percent(str(trace['rate']))} of the credit of ${count}`;
-  return `${each} = ${money(str(trace['dueToDate']))} in ${str(trace['quotaPeriod'])}${toDate(trace)}`;
+  // The deals listed are this payout period's; what they pay is their own sum, and toDate adds the
+  // quota period's earlier months.
+  const pays = formatDecimal(deals.reduce((sum, deal) => sum + decimal(str(deal['pays'])), 0n));
+  return `${each} = ${money(pays)} in ${str(trace['quotaPeriod'])}${toDate(trace)}`;
 }
 
 function explainBonus(trace: TraceJson): string {

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from '../../config/errors.js';
+import { maskSecrets, secretValues } from '../../config/secrets.js';
 import { loadWorkspace } from '../../config/workspace.js';
 import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
 import { calculateStep, type Shard } from '../../jobs/calculate.js';
@@ -82,8 +83,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ]);
   }
   const prefix = queuePrefix(env);
+  // Every line is masked as it is written: an error quoting a URL or a CRM's answer never logs a secret.
+  const secrets = secretValues(workspace.config, options.env);
   const logger = pino(
-    { base: { app: 'attain', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      base: { app: 'attain', pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: (line) => maskSecrets(line, secrets) },
+    },
     options.out,
   );
 

@@ -36,7 +36,34 @@ export interface QueueBenchFigures {
   /** Two workers with the plans cut into shards of BENCH_SHARD_REPS reps (default 3,000). */
   twoWorkersShardedSeconds: number;
   twoWorkersShardedSpeedup: number;
+  /**
+   * Of the one-worker run: the wall time no second worker could shorten (everything but the plans'
+   * calculate and store jobs, which run side by side), as a share of that run; the target is ≤ 0.15.
+   */
+  serialSeconds: number;
+  serialFraction: number;
+  /** With endless workers: the serial part plus the longest of the side-by-side jobs. */
+  criticalPathSeconds: number;
+  /** Amdahl's law from the serial fraction: the speedup 2, 4 and 8 workers allow at most. */
+  amdahlSpeedup: { 2: number; 4: number; 8: number };
+  /** CPU-seconds of Attain's processes (and, queued, Redis's) for the run; PostgreSQL's are in neither. */
+  inProcessCpuSeconds: number;
+  oneWorkerCpuSeconds: number;
+  /** one worker ÷ in process: the target is ≤ 1.15. */
+  cpuSecondsVsInProcess: number;
 }
+
+/** What a queued run measured. */
+interface QueuedRun {
+  seconds: number;
+  cpuSeconds: number;
+  /** Wall seconds of the run minus the side-by-side jobs' own seconds, and the longest of those. */
+  serialSeconds: number;
+  longestParallelJob: number;
+}
+
+/** Jobs of one stage that may run side by side: each plan's (or shard's) calculate, and the store. */
+const PARALLEL_STEPS = new Set(['store', 'calculate']);
 
 const SHARD_REPS = Number(process.env['BENCH_SHARD_REPS'] ?? 3_000);
 
@@ -80,6 +107,8 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
     // Interleaved rounds, best of each: on a shared 2-core machine one round is noise (BENCH_QUEUE_ROUNDS, default 2).
     const rounds = Math.max(1, Number(process.env['BENCH_QUEUE_ROUNDS'] ?? 2));
     const best = { inProcess: Infinity, one: Infinity, two: Infinity, sharded: Infinity };
+    let inProcessCpu = Infinity;
+    let oneWorker: QueuedRun | undefined;
     const sharded = shardedWorkspace(orgDir, SHARD_REPS);
     try {
       for (let round = 1; round <= rounds; round++) {
@@ -88,12 +117,15 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
             .map((l) => l.toFixed(1))
             .join(' ')})`,
         );
-        best.inProcess = Math.min(best.inProcess, await inProcessRun(orgDir, log));
-        best.one = Math.min(best.one, await queuedRun(orgDir, 1, redis, log));
-        best.two = Math.min(best.two, await queuedRun(orgDir, 2, redis, log));
+        const inProcess = await inProcessRun(orgDir, log);
+        best.inProcess = Math.min(best.inProcess, inProcess.seconds);
+        inProcessCpu = Math.min(inProcessCpu, inProcess.cpuSeconds);
+        const one = await queuedRun(orgDir, 1, redis, log);
+        if (one.seconds < best.one) [best.one, oneWorker] = [one.seconds, one];
+        best.two = Math.min(best.two, (await queuedRun(orgDir, 2, redis, log)).seconds);
         best.sharded = Math.min(
           best.sharded,
-          await queuedRun(sharded.dir, 2, redis, log, `shards of ${SHARD_REPS.toLocaleString('en')} reps`),
+          (await queuedRun(sharded.dir, 2, redis, log, `shards of ${SHARD_REPS.toLocaleString('en')} reps`)).seconds,
         );
       }
     } finally {
@@ -108,11 +140,20 @@ export async function benchQueue(orgDir: string, log: (line: string) => void): P
       twoWorkersSpeedup: round(oneWorkerSeconds / twoWorkersSeconds),
       twoWorkersShardedSeconds: round(best.sharded),
       twoWorkersShardedSpeedup: round(oneWorkerSeconds / best.sharded),
+      ...amdahl(oneWorker!),
+      inProcessCpuSeconds: round(inProcessCpu),
+      oneWorkerCpuSeconds: round(oneWorker!.cpuSeconds),
+      cpuSecondsVsInProcess: round(oneWorker!.cpuSeconds / inProcessCpu),
     };
     log(
       `queue (best of ${rounds}): in process ${figures.inProcessSeconds} s · 1 worker ${figures.oneWorkerSeconds} s (${figures.oneWorkerVsInProcess}× in process; target ≤ 1.15) · ` +
         `2 workers ${figures.twoWorkersSeconds} s (${figures.twoWorkersSpeedup}× faster than 1; target ≥ 1.5) · ` +
         `2 workers, shards of ${SHARD_REPS.toLocaleString('en')} reps ${figures.twoWorkersShardedSeconds} s (${figures.twoWorkersShardedSpeedup}×)`,
+    );
+    log(
+      `queue: serial ${figures.serialSeconds} s of the 1-worker run (${figures.serialFraction}; target ≤ 0.15), critical path ${figures.criticalPathSeconds} s; ` +
+        `Amdahl allows ${figures.amdahlSpeedup[2]}× at 2 workers, ${figures.amdahlSpeedup[4]}× at 4, ${figures.amdahlSpeedup[8]}× at 8 · ` +
+        `CPU ${figures.oneWorkerCpuSeconds} s queued vs ${figures.inProcessCpuSeconds} s in process (${figures.cpuSecondsVsInProcess}×; target ≤ 1.15)`,
     );
     return figures;
   } catch (error) {
@@ -144,10 +185,46 @@ function coresBusy(busyBefore: number | undefined, seconds: number): string {
   return ` (machine busy ${(after - busyBefore).toFixed(0)} CPU-s: ${((after - busyBefore) / seconds).toFixed(2)} of ${cpus().length} cores)`;
 }
 
-/** One in-process run (`attain run`) on a fresh schema: wall seconds. */
-async function inProcessRun(orgDir: string, log: (line: string) => void): Promise<number> {
+/** The serial fraction of a one-worker run, its critical path and what Amdahl's law allows. */
+function amdahl(
+  run: QueuedRun,
+): Pick<QueueBenchFigures, 'serialSeconds' | 'serialFraction' | 'criticalPathSeconds' | 'amdahlSpeedup'> {
+  const serial = run.serialSeconds / run.seconds;
+  const allows = (workers: number) => round(1 / (serial + (1 - serial) / workers));
+  return {
+    serialSeconds: round(run.serialSeconds),
+    serialFraction: round(serial),
+    criticalPathSeconds: round(run.serialSeconds + run.longestParallelJob),
+    amdahlSpeedup: { 2: allows(2), 4: allows(4), 8: allows(8) },
+  };
+}
+
+/** CPU-seconds (user + system) a process has used, from /proc/PID/stat; 0 where there is none. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s, after the command's closing parenthesis.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU-seconds Redis has used (INFO cpu). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
+/** One in-process run (`attain run`) on a fresh schema: wall and CPU seconds. */
+async function inProcessRun(
+  orgDir: string,
+  log: (line: string) => void,
+): Promise<{ seconds: number; cpuSeconds: number }> {
   return withSchema('inproc', async (database) => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const busy = busyCpuSeconds();
     const steps: string[] = [];
     const summary = await runPipeline({
@@ -157,21 +234,26 @@ async function inProcessRun(orgDir: string, log: (line: string) => void): Promis
       progress: { step: () => undefined, done: (name, _detail, s) => void steps.push(`${name} ${s.toFixed(2)} s`) },
     });
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
     log(
-      `queue: in process: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)} (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects} rejects): ${steps.join(', ')}`,
+      `queue: in process: ${seconds.toFixed(2)} s, ${cpuSeconds.toFixed(1)} CPU-s${coresBusy(busy, seconds)} (${summary.lines.toLocaleString('en')} payout lines, ${summary.rejects} rejects): ${steps.join(', ')}`,
     );
-    return seconds;
+    return { seconds, cpuSeconds };
   });
 }
 
-/** One run through `workers` worker processes (started and ready before the clock starts); wall seconds from enqueue to done. */
+/**
+ * One run through `workers` worker processes (started and ready before the clock starts): wall
+ * seconds from enqueue to done, the CPU-seconds the workers and Redis spent on it, and its serial part.
+ */
 async function queuedRun(
   orgDir: string,
   workers: number,
   redis: Redis,
   log: (line: string) => void,
   variant = '',
-): Promise<number> {
+): Promise<QueuedRun> {
   const prefix = `attainbench_${workers}${variant ? 's' : ''}_${process.pid}`;
   return withSchema(`w${workers}${variant ? 's' : ''}`, async (_database, databaseUrl) => {
     const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL, ATTAIN_QUEUE_PREFIX: prefix };
@@ -180,6 +262,8 @@ async function queuedRun(
     const steps = new Queue(QUEUES.steps, { connection: redis, prefix });
     try {
       await Promise.all(children.map((c) => c.ready));
+      const cpuBefore = children.reduce((sum, c) => sum + processCpuSeconds(c.process.pid), 0);
+      const redisBefore = await redisCpuSeconds(redis);
       const started = performance.now();
       const busy = busyCpuSeconds();
       const { runId } = await enqueueRun(runs, { runId: newRunId(), trigger: 'bench' });
@@ -192,18 +276,30 @@ async function queuedRun(
           throw new Error(`run ${runId} ${state}: ${job?.failedReason ?? ''}`);
       }
       const seconds = (performance.now() - started) / 1000;
+      const cpuSeconds =
+        children.reduce((sum, c) => sum + processCpuSeconds(c.process.pid), 0) -
+        cpuBefore +
+        ((await redisCpuSeconds(redis)) - redisBefore);
       log(
-        `queue: ${workers} worker${workers === 1 ? '' : 's'}${variant ? `, ${variant}` : ''}: ${seconds.toFixed(2)} s${coresBusy(busy, seconds)}`,
+        `queue: ${workers} worker${workers === 1 ? '' : 's'}${variant ? `, ${variant}` : ''}: ${seconds.toFixed(2)} s, ${cpuSeconds.toFixed(1)} CPU-s of workers and Redis${coresBusy(busy, seconds)}`,
       );
       // Where the time went: each step job from taken to done, on which worker (pid from its log).
-      const done = await steps.getJobs(['completed'], 0, 100, true);
+      const done = await steps.getJobs(['completed'], 0, 1000, true);
+      let parallelSeconds = 0;
+      let longestParallelJob = 0;
       for (const job of done.sort((a, b) => (a.processedOn ?? 0) - (b.processedOn ?? 0))) {
         const from = ((job.processedOn ?? started) - (job.timestamp ?? 0)) / 1000;
+        const took = ((job.finishedOn ?? 0) - (job.processedOn ?? 0)) / 1000;
+        if (PARALLEL_STEPS.has(job.name)) {
+          parallelSeconds += took;
+          longestParallelJob = Math.max(longestParallelJob, took);
+        }
         log(
-          `    ${job.name.padEnd(10)} ${(job.id ?? '').slice(runId.length + 1).padEnd(26)} ${(((job.finishedOn ?? 0) - (job.processedOn ?? 0)) / 1000).toFixed(2)} s (waited ${from.toFixed(2)} s for a worker)`,
+          `    ${job.name.padEnd(10)} ${(job.id ?? '').slice(runId.length + 1).padEnd(26)} ${took.toFixed(2)} s (waited ${from.toFixed(2)} s for a worker)`,
         );
       }
-      return seconds;
+      // With one worker the side-by-side jobs ran one after another: the rest of the wall time is serial.
+      return { seconds, cpuSeconds, serialSeconds: Math.max(0, seconds - parallelSeconds), longestParallelJob };
     } finally {
       await runs.obliterate({ force: true }).catch(() => undefined);
       await steps.obliterate({ force: true }).catch(() => undefined);

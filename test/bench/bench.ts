@@ -218,9 +218,8 @@ async function main(): Promise<void> {
         calcVsPostgresRatio: target(calcVsPostgresRatio, '<=', 1.5),
         dbWriteRowsPerSec: target(dbWriteRowsPerSec, '>=', 100_000),
         runSeconds: target(runSteps?.['total'], '<=', 30),
-        // Not measured by bench-queue yet: the serial critical path and the CPU-seconds of a queued run.
-        queueSerialFraction: target(undefined, '<=', 0.15),
-        queueCpuSecondsVsInProcess: target(undefined, '<=', 1.15),
+        queueSerialFraction: target(queue?.serialFraction, '<=', 0.15),
+        queueCpuSecondsVsInProcess: target(queue?.cpuSecondsVsInProcess, '<=', 1.15),
         peakRssMb: target(calc.peakRssMb, '<=', 2048),
       },
     }),

@@ -11,7 +11,9 @@ const eslint = new ESLint({ cwd: root });
 
 async function lint(file: string, code: string) {
   const [result] = await eslint.lintText(code, { filePath: `${root}${file}` });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return result!.messages
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+    .map((m) => m.message);
 }
 
 describe('layers', () => {
@@ -24,6 +26,8 @@ describe('layers', () => {
     ['src/db/migrations/upward.ts', `import { CliError } from '../../cli/exit-codes.js';`, 'must not import src/cli'],
     ['jobs/upward.ts', `import { CliError } from '../src/cli/exit-codes.js';`, 'jobs must not import src/cli'],
     ['src/worker/upward.ts', `import { main } from '../cli/main.js';`, 'src/worker must not import src/cli'],
+    ['connectors/upward.ts', `export const load = () => import('../jobs/run.js');`, 'connectors must not import jobs'],
+    ['src/domain/upward.ts', `export const pg = await import('../db/connect.js');`, 'must not import src/db'],
   ])('%s: %s fails', async (file, code, expected) => {
     const messages = await lint(file, `${code}\n`);
     expect(messages).toHaveLength(1);
@@ -36,6 +40,7 @@ describe('layers', () => {
     ['src/cli/downward.ts', `import { runPipeline } from '../../jobs/run.js';`],
     ['src/domain/downward.ts', `import { decimal } from './decimal.js';`],
     ['test/anything.ts', `import { main } from '../src/cli/main.js';`],
+    ['src/cli/downward.ts', `export const sf = await import('../../connectors/salesforce/index.js');`],
   ])('%s: %s passes', async (file, code) => {
     expect(await lint(file, `${code}\nvoid 0;\n`)).toEqual([]);
   });

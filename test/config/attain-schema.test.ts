@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, parseAttainConfig } from '../../config/attain-schema.js';
 import { formatIssue } from '../../config/errors.js';
-import { redact, REDACTED, secretValues } from '../../config/secrets.js';
+import { maskSecrets, redact, REDACTED, secretValues } from '../../config/secrets.js';
 import { positionOf } from './fixtures.js';
 
 const ENV = {
@@ -233,6 +233,16 @@ describe('secrets', () => {
     expect(JSON.stringify(safe)).not.toContain('s3cret');
     expect(secretValues(config)).toEqual(
       expect.arrayContaining([ENV.SF_PRIVATE_KEY, 'postgres://attain:s3cret@db.internal/attain', 's3cret']),
+    );
+  });
+
+  it('masks each secret wherever it appears, also as JSON escapes it, and takes unset URLs from the environment', () => {
+    const { config } = parseAttainConfig('source:\n  kind: csv\n', {});
+    if (!config) throw new Error('expected a valid config');
+    const secrets = secretValues(config, { REDIS_URL: 'redis://:p"w9@cache:6379', DATABASE_URL: '' });
+    expect(secrets).toEqual(['redis://:p"w9@cache:6379', 'p"w9']);
+    expect(maskSecrets(JSON.stringify({ msg: 'auth p"w9 refused by redis://:p"w9@cache:6379' }), secrets)).toBe(
+      '{"msg":"auth [redacted] refused by [redacted]"}',
     );
   });
 });

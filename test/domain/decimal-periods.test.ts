@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decimal, divideHalfEven, formatDecimal, mul, parseDecimal, roundTo } from '../../src/domain/decimal.js';
-import { FiscalCalendar, businessDate, dayOf, isoOfDay } from '../../src/domain/periods.js';
+import { FiscalCalendar, calendarDay, dayOf, isoOfDay } from '../../src/domain/periods.js';
 
 describe('decimal', () => {
   it('parses plain decimals only', () => {
@@ -42,9 +42,21 @@ describe('periods', () => {
   });
 
   it('decides the day of a timestamp in the calendar time zone', () => {
-    expect(businessDate('2026-03-31T23:30:00-04:00', 'UTC')).toBe('2026-04-01');
-    expect(businessDate('2026-03-31T23:30:00-04:00', 'America/New_York')).toBe('2026-03-31'); // EDT is UTC−4
-    expect(businessDate('2026-03-31', 'Asia/Tokyo')).toBe('2026-03-31');
+    expect(calendarDay('2026-03-31T23:30:00-04:00', 'UTC')).toBe('2026-04-01');
+    expect(calendarDay('2026-03-31T23:30:00-04:00', 'America/New_York')).toBe('2026-03-31'); // EDT is UTC−4
+    expect(calendarDay('2026-03-31', 'Asia/Tokyo')).toBe('2026-03-31');
     expect(dayOf('1970-01-02')).toBe(1);
+  });
+
+  it('reads a timestamp without an offset as local time in the calendar zone, never the machine zone', () => {
+    expect(calendarDay('2026-06-30T23:30:00', 'Asia/Tokyo')).toBe('2026-06-30');
+    expect(calendarDay('2026-06-30 23:30', 'America/New_York')).toBe('2026-06-30');
+    expect(calendarDay('2026-06-30T23:30:00.000+0000', 'Europe/Berlin')).toBe('2026-07-01'); // Salesforce's offset form
+    expect(['2026-02-30', '2026-W01-1', '2026-06-30T25:00', 'yesterday'].map((t) => calendarDay(t, 'UTC'))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

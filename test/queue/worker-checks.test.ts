@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { Writable } from 'node:stream';
+import { startWorker } from '../../src/worker/worker-process.js';
 import { assertBuilt, cli, scratch, skipQueueTests, startWorkerProcess, type Scratch } from './queue-harness.js';
 
 async function freePort(): Promise<number> {
@@ -89,5 +91,27 @@ describe.skipIf(skipQueueTests)('attain worker checks', () => {
     expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+  }, 60_000);
+
+  it('masks the secrets of its database and Redis URLs in every log line, wherever they appear', async () => {
+    // Trust auth ignores the password, so the worker connects with it like a real one.
+    const url = new URL(s.env['DATABASE_URL']!);
+    url.password = 'mask-me-7f3a"x';
+    const lines: string[] = [];
+    const out = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+    const worker = await startWorker({
+      workspaceDir: s.dir,
+      concurrency: 1,
+      metrics: { port: 0, fallback: false },
+      allowEviction: false,
+      env: { ...s.env, DATABASE_URL: url.toString() },
+      out,
+    });
+    worker.logger.error({ err: `cannot connect to ${url.toString()}` }, 'password mask-me-7f3a"x refused');
+    await worker.close();
+    const log = lines.join('');
+    expect(log).toContain('password [redacted] refused');
+    expect(log).toContain('cannot connect to [redacted]');
+    expect(log).not.toContain('mask-me-7f3a');
   }, 60_000);
 });
