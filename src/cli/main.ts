@@ -31,6 +31,7 @@ import { statementsCommand } from './statements-command.js';
 import { exportCommand } from './export-command.js';
 import { amortizationCommand } from './amortization-command.js';
 import { reportCommand } from './report-command.js';
+import { diffCommand } from './diff-command.js';
 import { planCommand } from './plan-commands.js';
 
 interface GlobalOptions {
@@ -99,6 +100,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(exportCommand(context));
   program.addCommand(amortizationCommand(context));
   program.addCommand(reportCommand(context).copyInheritedSettings(program));
+  program.addCommand(diffCommand(context).copyInheritedSettings(program));
   program.addCommand(planCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
   addPayCycleCommands(program, context);

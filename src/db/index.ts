@@ -33,7 +33,7 @@ export {
   type PlanResults,
   type StartRun,
 } from './run-store.js';
-export { RUN_INPUTS_FORMAT, loadRunInputs, saveRunInputs, setResultHash } from './run-inputs.js';
+export { RUN_INPUTS_FORMAT, latestRunWithInputs, loadRunInputs, saveRunInputs, setResultHash } from './run-inputs.js';
 export {
   listLockEvents,
   listLocks,

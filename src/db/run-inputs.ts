@@ -63,6 +63,23 @@ export async function loadRunInputs(db: Kysely<Database>, runId: string): Promis
   return decodeRunInputs(row.inputs, runId);
 }
 
+/**
+ * The latest run (by its start) that stored its engine input and is no longer running: what
+ * `attain diff` recalculates. Undefined when no run stored one.
+ */
+export async function latestRunWithInputs(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('runs')
+    .innerJoin('run_inputs', 'run_inputs.run_id', 'runs.id')
+    .select('runs.id')
+    .where('runs.status', '!=', 'running')
+    .orderBy('runs.started_at', 'desc')
+    .orderBy('runs.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** Records the hash of a run's result (jobs/calculate.ts, runResultHash). */
 export async function setResultHash(db: Kysely<Database>, runId: string, hash: string): Promise<void> {
   const result = await db.updateTable('runs').set({ result_hash: hash }).where('id', '=', runId).executeTakeFirst();

@@ -61,6 +61,8 @@ export const ERROR_BEHAVIOUR = {
   PERIOD_LOCKED: behaviour(ExitCode.failed, false),
   /** `attain replay`: no such run, or it has no stored inputs. */
   REPLAY_IMPOSSIBLE: behaviour(ExitCode.usage, false),
+  /** `attain diff`: a revision or folder that does not exist or holds no plans, git missing, nothing read yet. */
+  DIFF_IMPOSSIBLE: behaviour(ExitCode.usage, false),
   /** A step failed after the results were stored (the CRM refused records, sent again next run). */
   RUN_STEP_FAILED: behaviour(ExitCode.failed, false),
   /** The run's inputs are not stored: its sync step has not run. */

@@ -4,6 +4,8 @@
  *
  *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
  *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
+ *   diff     the whole `attain diff` from the CSVs with every plan changed (two calculations of
+ *            one prepared input), as a child process: diffSeconds, and its ratio to calc
  *   parse    the same CSVs through the same parser, nothing else, as a child process
  *   baseline the same CSVs loaded into PostgreSQL with COPY and the marginal AE plan's commission
  *            computed in SQL (bench-postgres-baseline.ts), its total checked against Attain's
@@ -17,7 +19,7 @@
  * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,12 +50,15 @@ function log(line: string): void {
 }
 
 /** Runs a node script as a child process; returns wall seconds and peak RSS (MB). */
-async function timeChild(args: string[]): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
+async function timeChild(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
   const scratch = mkdtempSync(join(tmpdir(), 'attain-bench-'));
   const rssFile = join(scratch, 'rss');
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, ['--import', join(here, 'report-rss.js'), ...args], {
-    env: { ...process.env, ATTAIN_BENCH_RSS_FILE: rssFile },
+    env: { ...env, ATTAIN_BENCH_RSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
@@ -120,6 +125,11 @@ async function main(): Promise<void> {
   const calc = await timeChild([join(root, 'bin/attain.js'), 'calc', '--workspace', org.dir]);
   const calcVsParseRatio = ratio(calc.seconds, parse.seconds);
   log(`attain calc: ${calc.seconds.toFixed(2)} s, peak RSS ${calc.peakRssMb} MB (${calcVsParseRatio}× parse only)`);
+  const diff = await benchDiff(org.dir);
+  const diffVsCalcRatio = ratio(diff.seconds, calc.seconds);
+  log(
+    `attain diff (every plan's first tier rate raised): ${diff.seconds.toFixed(2)} s, peak RSS ${diff.peakRssMb} MB (${diffVsCalcRatio}× attain calc)`,
+  );
 
   // The in-house alternative: COPY the CSVs into PostgreSQL and compute one plan in SQL.
   let baseline: BaselineFigures | undefined;
@@ -181,6 +191,8 @@ async function main(): Promise<void> {
       calcSeconds: Number(calc.seconds.toFixed(2)),
       parseSeconds: Number(parse.seconds.toFixed(2)),
       calcVsParseRatio,
+      diffSeconds: Number(diff.seconds.toFixed(2)),
+      diffVsCalcRatio,
       ...(baseline === undefined
         ? {}
         : {
@@ -202,6 +214,7 @@ async function main(): Promise<void> {
       targets: {
         engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
         calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),
+        diffVsCalcRatio: target(diffVsCalcRatio, '<=', 2.2),
         calcVsPostgresRatio: target(calcVsPostgresRatio, '<=', 1.5),
         dbWriteRowsPerSec: target(dbWriteRowsPerSec, '>=', 100_000),
         runSeconds: target(runSteps?.['total'], '<=', 30),
@@ -211,6 +224,47 @@ async function main(): Promise<void> {
       },
     }),
   );
+}
+
+/**
+ * `attain diff --json` of the org's plans against a copy with each plan's first tier rate raised
+ * by 0.005: no plan is the same on both sides, so both are calculated in full. The source as read
+ * now (no reporting database: DATABASE_URL unset, none under the org's .attain/).
+ */
+async function benchDiff(dir: string): Promise<{ seconds: number; peakRssMb: number }> {
+  const proposal = mkdtempSync(join(tmpdir(), 'attain-bench-diff-'));
+  try {
+    cpSync(join(dir, 'plans'), proposal, { recursive: true });
+    for (const name of readdirSync(proposal)) {
+      const file = join(proposal, name);
+      const text = readFileSync(file, 'utf8');
+      const raised = text.replace(
+        /(from: 0,\s+rate: )([\d.]+)/,
+        (_all, head: string, rate: string) => `${head}${(Number(rate) + 0.005).toFixed(3)}`,
+      );
+      if (raised === text) throw new Error(`bench diff: ${name} has no first tier to raise`);
+      writeFileSync(file, raised);
+    }
+    const env = { ...process.env };
+    delete env['DATABASE_URL'];
+    const diff = await timeChild(
+      [
+        join(root, 'bin/attain.js'),
+        'diff',
+        '--workspace',
+        dir,
+        '--base',
+        join(dir, 'plans'),
+        '--head',
+        proposal,
+        '--json',
+      ],
+      env,
+    );
+    return { seconds: diff.seconds, peakRssMb: diff.peakRssMb };
+  } finally {
+    rmSync(proposal, { recursive: true, force: true });
+  }
 }
 
 function ratio(a: number, b: number): number {

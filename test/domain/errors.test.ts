@@ -5,6 +5,7 @@ import { ConnectorError, type ConnectorErrorCode } from '../../connectors/source
 import { JobPayloadError } from '../../jobs/catalog.js';
 import { CalculationInputError } from '../../jobs/prepare-calculation.js';
 import { QueueNotConfiguredError, RedisPolicyError, RedisUnavailableError } from '../../jobs/queue-connection.js';
+import { DiffError } from '../../jobs/plan-diff.js';
 import { ReplayError } from '../../jobs/replay.js';
 import { RunInputsMissingError, RunStepError } from '../../jobs/step-context.js';
 import { StepResultError, parseStepResult, syncOutcomeSchema } from '../../jobs/step-results.js';
@@ -36,6 +37,7 @@ const cases: [string, Error, ExitCode, boolean][] = [
   ['MigrationError', new MigrationError('m', 'x'), 1, true],
   ['PeriodLockedError', new PeriodLockedError([], 'x'), 1, false],
   ['ReplayError', new ReplayError('run', 'x'), 2, false],
+  ['DiffError', new DiffError('x'), 2, false],
   ['RunStepError', new RunStepError('x'), 1, false],
   ['RunInputsMissingError', new RunInputsMissingError('x'), 1, false],
   ['JobPayloadError', new JobPayloadError('x'), 1, false],
