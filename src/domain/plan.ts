@@ -96,6 +96,13 @@ export function planInEffect(plan: Plan, version: PlanVersion): Plan {
   return { ...rest, name: version.name, measures: version.measures, components: version.components };
 }
 
+/** The plan as it pays the quota period starting on `isoDate` (YYYY-MM-DD): the plan itself without versions. */
+export function planOn(plan: Plan, isoDate: string): Plan {
+  let inEffect: PlanVersion | undefined;
+  for (const version of plan.versions ?? []) if (version.effective <= isoDate) inEffect = version;
+  return inEffect ? planInEffect(plan, inEffect) : plan;
+}
+
 /** Every component id the plan pays under any of its versions, in the order they first appear. */
 export function componentIdsOf(plan: Plan): string[] {
   const ids = new Set(plan.components.map((c) => c.id));
