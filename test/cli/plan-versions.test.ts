@@ -150,32 +150,42 @@ describe('a version effective from July', () => {
 });
 
 describe('attain run', () => {
-  it('stores in payout_lines the trace naming the version that paid each line', { timeout: 120_000 }, async () => {
-    const dir = copyOf('docs/examples/plan-versions');
-    const { code, err } = await runCli(['run', '--in-process', '--as-of', '2026-09-30', '--workspace', dir]);
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    const database = await openDatabase({ dataDir: join(dir, '.attain') });
-    try {
-      const lines = await database.db
-        .selectFrom('payout_lines')
-        .select(['period', 'component', 'amount', 'trace'])
-        .orderBy('period')
-        .orderBy('component')
-        .execute();
-      const version = (trace: Record<string, unknown>) =>
-        (trace['planVersion'] as { effective?: string } | undefined)?.effective ?? '-';
-      expect(lines.map((l) => [l.period, l.component, l.amount, version(l.trace)])).toEqual([
-        ['2026-02', 'commission', '3000.00', '-'],
-        ['2026-05', 'commission', '6600.00', '-'],
-        ['2026-08', 'commission', '4200.00', '2026-07-01'],
-        ['2026-09', 'commission', '3800.00', '2026-07-01'],
-        ['2026-09', 'multi-year-spiff', '500.00', '2026-07-01'],
-      ]);
-    } finally {
-      await database.close();
-    }
-  });
+  it(
+    'stores in payout_lines the trace naming the version that paid each line, and replays',
+    { timeout: 120_000 },
+    async () => {
+      const dir = copyOf('docs/examples/plan-versions');
+      const { code, err } = await runCli(['run', '--in-process', '--as-of', '2026-09-30', '--workspace', dir]);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      const database = await openDatabase({ dataDir: join(dir, '.attain') });
+      let runId: string;
+      try {
+        const lines = await database.db
+          .selectFrom('payout_lines')
+          .select(['period', 'component', 'amount', 'trace'])
+          .orderBy('period')
+          .orderBy('component')
+          .execute();
+        const version = (trace: Record<string, unknown>) =>
+          (trace['planVersion'] as { effective?: string } | undefined)?.effective ?? '-';
+        expect(lines.map((l) => [l.period, l.component, l.amount, version(l.trace)])).toEqual([
+          ['2026-02', 'commission', '3000.00', '-'],
+          ['2026-05', 'commission', '6600.00', '-'],
+          ['2026-08', 'commission', '4200.00', '2026-07-01'],
+          ['2026-09', 'commission', '3800.00', '2026-07-01'],
+          ['2026-09', 'multi-year-spiff', '500.00', '2026-07-01'],
+        ]);
+        runId = (await database.db.selectFrom('runs').select('id').executeTakeFirstOrThrow()).id;
+      } finally {
+        await database.close();
+      }
+      // The stored input holds the versions: the run replays to its own result hash.
+      const replay = await runCli(['replay', runId, '--workspace', dir]);
+      expect(replay.out).toContain('matches the stored one');
+      expect(replay.code).toBe(0);
+    },
+  );
 });
 
 describe('attain validate', () => {
