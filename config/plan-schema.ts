@@ -3,9 +3,19 @@
  * because a misspelt `gate` or `cap` would otherwise silently change what is paid. Every number
  * stays the exact decimal text that was written.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseDecimal } from '../src/domain/decimal.js';
-import { RESERVED_COMPONENT_IDS, type PeriodKind, type Plan } from '../src/domain/plan.js';
+import { isoDate } from '../src/domain/model.js';
+import { FiscalCalendar, dayOf, isoOfDay, monthOfDate } from '../src/domain/periods.js';
+import {
+  RESERVED_COMPONENT_IDS,
+  VERSIONED_KEYS,
+  planInEffect,
+  type PeriodKind,
+  type Plan,
+  type PlanVersion,
+} from '../src/domain/plan.js';
 import { didYouMean } from './did-you-mean.js';
 import { formatPath, sortByPosition, type ConfigIssue } from './errors.js';
 import { boolean, currencyCode, identifier, nonNegativeDecimal, text, wholeNumber } from './scalars.js';
@@ -178,6 +188,75 @@ function checkPlan(plan: PlanDraft, ctx: z.RefinementCtx): void {
   });
 }
 
+const PLAN_KEYS = [
+  'id',
+  'name',
+  'currency',
+  'quotaPeriod',
+  'payoutPeriod',
+  'measures',
+  'components',
+  'draw',
+  'clawback',
+  'versions',
+] as const;
+const VERSION_KEYS: readonly string[] = ['effective', ...VERSIONED_KEYS];
+
+/**
+ * One entry of `versions:` (docs/plans.md#changing-a-plan-mid-year): its date and the keys it
+ * replaces. The keys' values are checked later, on the whole plan they make (parsePlan).
+ */
+const version = z.looseObject({ effective: isoDate }).superRefine((entry, ctx) => {
+  for (const key of Object.keys(entry)) {
+    if (VERSION_KEYS.includes(key)) continue;
+    if ((PLAN_KEYS as readonly string[]).includes(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message:
+          `${key} cannot change in a version (a version changes ${VERSIONED_KEYS.join(', ')}): ` +
+          `for another ${key}, start a new plan and move the reps to it in assignments.csv`,
+      });
+    } else {
+      const suggestion = didYouMean(key, VERSION_KEYS);
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `unknown key (${suggestion ? `did you mean ${suggestion}?` : `expected ${VERSION_KEYS.join(', ')}`})`,
+      });
+    }
+  }
+  if (Object.keys(entry).every((key) => key === 'effective')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `a version changes nothing: give ${VERSIONED_KEYS.join(', ')} (each replaces the plan's key whole)`,
+    });
+  }
+});
+
+const versions = z
+  .array(version)
+  .min(1)
+  .superRefine((list, ctx) => {
+    for (let i = 1; i < list.length; i++) {
+      const previous = list[i - 1]!.effective;
+      const current = list[i]!.effective;
+      if (current === previous) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'effective'],
+          message: `versions[${i - 1}] takes effect on ${current} too: two versions cannot overlap`,
+        });
+      } else if (current < previous) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'effective'],
+          message: `versions must be in order of effective date: ${current} comes before ${previous} (versions[${i - 1}])`,
+        });
+      }
+    }
+  });
+
 export const planSchema = z
   .strictObject({
     id: identifier,
@@ -189,9 +268,23 @@ export const planSchema = z
     components: z.array(component).min(1),
     draw: z.strictObject({ amount: nonNegativeDecimal, recoverable: boolean }).optional(),
     clawback: z.strictObject({ windowDays: wholeNumber() }).optional(),
+    versions: versions.optional(),
   })
   .superRefine(checkPlan, { when: () => true })
-  .transform(({ payoutPeriod, ...plan }): Plan => ({ ...plan, payoutPeriod: payoutPeriod ?? plan.quotaPeriod }));
+  // The versions are resolved by parsePlan, on the whole plan each makes.
+  .transform(({ payoutPeriod, versions: _versions, ...plan }): Plan => ({
+    ...plan,
+    payoutPeriod: payoutPeriod ?? plan.quotaPeriod,
+  }));
+
+/**
+ * The content hash of a plan as it pays: sha256 (hex) of its definition without `versions`, so
+ * adding a version leaves the hash of what paid before it unchanged. `attain validate` prints it.
+ */
+export function planContentHash(plan: Plan): string {
+  const { versions: _versions, ...definition } = plan;
+  return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+}
 
 /**
  * Reads one plan file. `plan` is present only when there is no issue at all; `source` whenever
@@ -200,14 +293,100 @@ export const planSchema = z
 export function parsePlan(
   text: string,
   file: string,
-  options: { maxRate?: string } = {},
+  options: { maxRate?: string; fiscalYearStartMonth?: number } = {},
 ): { plan?: Plan; source?: YamlSource; issues: ConfigIssue[] } {
   const { source, issues } = parseYaml(text, file);
   if (!source) return { issues };
   const result = validate(source, planSchema);
-  const rateIssues = result.value ? ratesAbove(result.value, options.maxRate ?? '1', source) : [];
-  const all = sortByPosition([...issues, ...result.issues, ...rateIssues]);
-  return all.length === 0 ? { plan: result.value, source, issues: all } : { source, issues: all };
+  const maxRate = options.maxRate ?? '1';
+  const rateIssues = result.value ? ratesAbove(result.value, maxRate, source) : [];
+  // The versions only once the plan itself is right: each is read as the whole plan it makes.
+  const versioned =
+    result.value && rateIssues.length === 0
+      ? resolveVersions(result.value, source, maxRate, new FiscalCalendar(options.fiscalYearStartMonth ?? 1))
+      : undefined;
+  const all = sortByPosition([...issues, ...result.issues, ...rateIssues, ...(versioned?.issues ?? [])]);
+  return all.length === 0 ? { plan: versioned?.plan ?? result.value, source, issues: all } : { source, issues: all };
+}
+
+/**
+ * `versions:` (docs/plans.md#changing-a-plan-mid-year): each version is the plan before it with
+ * the keys it gives replaced whole, validated as a whole plan, so a version's components must
+ * name its measures. A problem in a key the version gives is reported where the version wrote
+ * it; one that the version causes elsewhere (a measure it removed that a component still reads)
+ * at the version. Each version must start on the first day of a quota period.
+ */
+function resolveVersions(
+  base: Plan,
+  source: YamlSource,
+  maxRate: string,
+  calendar: FiscalCalendar,
+): { plan: Plan; issues: ConfigIssue[] } {
+  const raw = source.value as Record<string, unknown>;
+  const entries = raw['versions'] as Record<string, unknown>[] | undefined;
+  if (!entries) return { plan: base, issues: [] };
+
+  const issues: ConfigIssue[] = [];
+  const resolved: PlanVersion[] = [];
+  const { versions: _versions, ...current } = raw;
+  /** Versioned key → the version that last gave it (absent: the plan's own). */
+  const givenBy = new Map<string, number>();
+  let previousIssues = new Set<string>();
+  entries.forEach((entry, i) => {
+    const effective = entry['effective'] as string;
+    const q = calendar.periodOf(base.quotaPeriod, monthOfDate(effective));
+    if (q.startDay !== dayOf(effective)) {
+      issues.push({
+        file: source.file,
+        ...source.locate(['versions', i, 'effective']),
+        path: `versions[${i}].effective`,
+        message:
+          `${effective} is inside the quota period ${q.label} (${isoOfDay(q.startDay)} to ${isoOfDay(q.endDay)}): ` +
+          `a version takes effect on the first day of a quota period: ${isoOfDay(q.startDay)} or ${isoOfDay(q.endDay + 1)}`,
+      });
+    }
+
+    const given = VERSIONED_KEYS.filter((key) => key in entry);
+    for (const key of given) {
+      current[key] = entry[key];
+      givenBy.set(key, i);
+    }
+    const rootOf = (path: readonly PropertyKey[] | string): string =>
+      typeof path === 'string' ? (/^[A-Za-z_$][\w$]*/.exec(path)?.[0] ?? '') : String(path[0] ?? '');
+    const at: YamlSource = {
+      file: source.file,
+      value: current,
+      locate: (path, part) => {
+        const by = givenBy.get(rootOf(path));
+        return source.locate(by === undefined ? path : ['versions', by, ...path], part);
+      },
+    };
+    const result = validate(at, planSchema, current);
+    const found = [
+      ...result.issues,
+      ...(result.value && given.includes('components') ? ratesAbove(result.value, maxRate, at) : []),
+    ];
+    const seen = new Set(found.map((issue) => `${issue.path}\u0000${issue.message}`));
+    for (const issue of found) {
+      if ((given as string[]).includes(rootOf(issue.path))) {
+        issues.push({ ...issue, path: `versions[${i}].${issue.path}` });
+      } else if (!previousIssues.has(`${issue.path}\u0000${issue.message}`)) {
+        issues.push({
+          file: source.file,
+          ...source.locate(['versions', i, 'effective'], 'key'),
+          path: `versions[${i}]`,
+          message: `from ${effective}, ${issue.path}: ${issue.message}`,
+        });
+      }
+    }
+    previousIssues = seen;
+    if (result.value) {
+      const { name, measures, components } = result.value;
+      const version = { effective, hash: '', name, measures, components };
+      resolved.push({ ...version, hash: planContentHash(planInEffect(base, version)) });
+    }
+  });
+  return { plan: { ...base, versions: resolved }, issues };
 }
 
 /**

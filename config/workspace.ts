@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RESERVED_COMPONENT_IDS, type Plan } from '../src/domain/plan.js';
+import { RESERVED_COMPONENT_IDS, componentIdsOf, type Plan } from '../src/domain/plan.js';
 import { DEFAULT_LIMITS, parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
 import { ConfigError, sortByPosition, type ConfigIssue } from './errors.js';
 import { parsePlan } from './plan-schema.js';
@@ -57,7 +57,10 @@ export async function loadWorkspace(
       plan,
       source,
       issues: planIssues,
-    } = parsePlan(text, file, { maxRate: (config?.limits ?? DEFAULT_LIMITS).maxRate });
+    } = parsePlan(text, file, {
+      maxRate: (config?.limits ?? DEFAULT_LIMITS).maxRate,
+      fiscalYearStartMonth: config?.calendar.fiscalYearStartMonth ?? 1,
+    });
 
     // By the id as written, so a duplicate is found even in a plan with other problems.
     const id = isMapping(source?.value) ? source.value.id : undefined;
@@ -85,7 +88,7 @@ export async function loadWorkspace(
 
 /** `payroll.earningCodes` keys that are neither `default`, `draw`, `adjustment` nor a component of some plan. */
 function checkEarningCodes(text: string, config: AttainConfig, plans: readonly Plan[]): ConfigIssue[] {
-  const components = new Set(plans.flatMap((plan) => plan.components.map((component) => component.id)));
+  const components = new Set(plans.flatMap(componentIdsOf));
   const known = new Set<string>(['default', ...RESERVED_COMPONENT_IDS, ...components]);
   const unknown = Object.keys(config.payroll?.earningCodes ?? {}).filter((key) => !known.has(key));
   if (unknown.length === 0) return [];

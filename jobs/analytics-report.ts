@@ -5,7 +5,7 @@
  * figures made here are the plans' target incentives and payout curves (the engine's arithmetic,
  * src/domain/target-incentive.ts) and which payout periods are paid (the period locks).
  */
-import type { Plan } from '../src/domain/plan.js';
+import { planOn, type Plan } from '../src/domain/plan.js';
 import { ONE, ZERO, decimal, divideHalfEven, formatDecimal, type Decimal } from '../src/domain/decimal.js';
 import { FiscalCalendar, contains, isoOfDay, type Period } from '../src/domain/periods.js';
 import { AttainError } from '../src/domain/errors.js';
@@ -160,7 +160,7 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     },
     baseCurrency: request.baseCurrency,
     attainment: { histogram, summary },
-    payForPerformance: payForPerformance(pay, plans),
+    payForPerformance: payForPerformance(pay, plans, start),
     costOfSales,
     leaderboard,
     trend: trend.map((row) => ({ ...row, start: start(row.period) })),
@@ -223,12 +223,19 @@ function ratio(n: Decimal, d: Decimal): string | null {
 function payForPerformance(
   rows: readonly analytics.PayForPerformanceRow[],
   plans: ReadonlyMap<string, Plan>,
+  start: (label: string) => string,
 ): ReportData['payForPerformance'] {
   const points: PayForPerformancePoint[] = [];
   const quotas = new Map<string, Map<string, number>>();
+  /** Per plan, the start of its latest quota period: its curve is that of the version paying it. */
+  const latest = new Map<string, string>();
   for (const row of rows) {
-    const plan = plans.get(row.plan_id);
-    if (!plan) continue;
+    const versioned = plans.get(row.plan_id);
+    if (!versioned) continue;
+    // A plan with dated versions (docs/plans.md#changing-a-plan-mid-year): the one paying the period.
+    const from = start(row.period);
+    const plan = planOn(versioned, from);
+    if (from > (latest.get(row.plan_id) ?? '')) latest.set(row.plan_id, from);
     const target = targetIncentive(plan, decimal(row.quota));
     points.push({
       ...row,
@@ -241,7 +248,7 @@ function payForPerformance(
   }
   const curves: PlanCurve[] = [];
   for (const [planId, counts] of quotas) {
-    const plan = plans.get(planId)!;
+    const plan = planOn(plans.get(planId)!, latest.get(planId)!);
     const quotaText = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
     const quota = decimal(quotaText);
     const target = targetIncentive(plan, quota);

@@ -7,7 +7,7 @@ import { ZERO, decimal, formatDecimal, type Decimal } from '../domain/decimal.js
 import type { AttainmentRow, CalculationResult, PayoutLine } from '../domain/engine.js';
 import type { Rep, Reject } from '../domain/model.js';
 import type { FiscalCalendar } from '../domain/periods.js';
-import type { Plan } from '../domain/plan.js';
+import { componentIdsOf, type Plan } from '../domain/plan.js';
 import { minorUnitDigits } from '../domain/currency.js';
 import { printable } from './printable.js';
 
@@ -101,8 +101,9 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
   for (const plan of report.plans) {
     const lines = linesByPlan.get(plan.id) ?? [];
     const digits = minorUnitDigits(plan.currency);
-    const components = [...plan.components.map((c) => c.id), 'adjustment', 'draw'].filter(
-      (id, i) => i < plan.components.length || lines.some((l) => l.component === id),
+    const own = componentIdsOf(plan);
+    const components = [...own, 'adjustment', 'draw'].filter(
+      (id, i) => i < own.length || lines.some((l) => l.component === id),
     );
     await write(
       `\n${printable(plan.name)} (${plan.id}) · pays in ${plan.currency} · quota ${plan.quotaPeriod}, paid per ${plan.payoutPeriod}\n`,

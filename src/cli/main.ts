@@ -16,6 +16,7 @@ import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
 import { prepareCalculation, type PreparedCalculation } from '../../jobs/prepare-calculation.js';
 import { writeJson, writeTables } from './calc-output.js';
+import { writeTimelines } from './plan-timeline-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { stderrMeter } from './progress-meter.js';
 import type { OnProgress } from '../domain/progress.js';
@@ -173,6 +174,13 @@ async function validate(global: GlobalOptions, options: { strict?: boolean }, ou
   out.write(
     `${dir}: attain.yaml and ${prepared.workspace.plans.length} plan${prepared.workspace.plans.length === 1 ? '' : 's'} are valid; ` +
       `${prepared.counts.reps} reps, ${prepared.counts.deals} deals, ${rejects.length} reject${rejects.length === 1 ? '' : 's'}${notYetDue(prepared)}\n`,
+  );
+  const { workspace } = prepared;
+  writeTimelines(
+    out,
+    workspace.plans,
+    workspace.planFiles,
+    new FiscalCalendar(prepared.input.calendar.fiscalYearStartMonth),
   );
   for (const r of rejects.slice(0, 50)) out.write(printable(`  ${r.source}  ${r.recordId}: ${r.reason}`) + '\n');
   if (rejects.length > 50) out.write(`  … and ${rejects.length - 50} more (attain calc --json lists them all)\n`);

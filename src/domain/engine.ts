@@ -29,7 +29,7 @@ import type { CanonicalData, Reject } from './model.js';
 import { buildOrg } from './org.js';
 import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
-import type { Calendar, Plan } from './plan.js';
+import { componentIdsOf, planInEffect, type Calendar, type Plan, type PlanVersion } from './plan.js';
 import { Trace, tracedDeals, type TraceJson } from './trace.js';
 import { FilterSet } from './where.js';
 
@@ -139,8 +139,10 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
   const filters = new FilterSet();
   for (const plan of input.plans) {
-    for (const measure of Object.values(plan.measures)) filters.add(measure.where);
-    for (const component of plan.components) if (component.kind === 'per-deal') filters.add(component.where);
+    for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {
+      for (const measure of Object.values(measures)) filters.add(measure.where);
+      for (const component of components) if (component.kind === 'per-deal') filters.add(component.where);
+    }
   }
   const deals = prepareDeals(data, org, paidDeals, input.calendar.tz, filters);
 
@@ -238,29 +240,37 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
       clawbackDays: plan.clawback?.windowDays,
       asOfDay,
     };
-    const measures = new Map<string, MeasureCredit>();
-    for (const [name, measure] of Object.entries(plan.measures)) {
-      measures.set(name, creditMeasure(creditContext, name, measure, amounts, filters.idOf(measure.where)));
-    }
-    const payer = new PlanPayer({
-      plan,
-      calendar,
-      org,
-      deals,
-      measures,
-      filters,
-      quotas,
-      firstDay,
-      lastDay: asOfDay,
-      firstMonth,
-      lastMonth,
-      months,
-    });
-    for (const [rep, intervals] of assignments) {
-      const repId = org.repIds[rep]!;
-      if (only && !only(repId)) continue;
-      const lines = payer.payRep(rep, intervals, attainment, rejects);
-      groups.set(`${repId}\u0000${plan.id}`, { repId, planId: plan.id, rep, intervals, lines, locked: [] });
+    // A plan with dated versions is paid version by version, each on its own quota periods.
+    for (const { inEffect, quotaPeriods, version } of versionsOf(plan)) {
+      const measures = new Map<string, MeasureCredit>();
+      for (const [name, measure] of Object.entries(inEffect.measures)) {
+        measures.set(name, creditMeasure(creditContext, name, measure, amounts, filters.idOf(measure.where)));
+      }
+      const payer = new PlanPayer({
+        plan: inEffect,
+        calendar,
+        org,
+        deals,
+        measures,
+        filters,
+        quotas,
+        firstDay,
+        lastDay: asOfDay,
+        firstMonth,
+        lastMonth,
+        months,
+        ...(quotaPeriods && { quotaPeriods }),
+      });
+      for (const [rep, intervals] of assignments) {
+        const repId = org.repIds[rep]!;
+        if (only && !only(repId)) continue;
+        let lines = payer.payRep(rep, intervals, attainment, rejects);
+        if (version) lines = lines.map((line) => paidByVersion(line, version));
+        const key = `${repId}\u0000${plan.id}`;
+        const group = groups.get(key);
+        if (group) for (const line of lines) group.lines.push(line);
+        else groups.set(key, { repId, planId: plan.id, rep, intervals, lines, locked: [] });
+      }
     }
   }
   progress(plansDone);
@@ -372,6 +382,34 @@ function oneAdjustmentPerPeriod(lines: PayoutLine[]): PayoutLine[] {
   return result;
 }
 
+/**
+ * The plan in effect over each stretch of quota periods: the plan's own keys until its first
+ * version, then each version until the next (a version starts on the first day of a quota period,
+ * which config/plan-schema.ts checks). One entry, the plan itself, for a plan without versions.
+ */
+function versionsOf(
+  plan: Plan,
+): { inEffect: Plan; quotaPeriods?: { fromDay: number; untilDay: number }; version?: PlanVersion }[] {
+  const versions = plan.versions ?? [];
+  if (versions.length === 0) return [{ inEffect: plan }];
+  const starts = versions.map((v) => dayOf(v.effective));
+  return [
+    { inEffect: plan, quotaPeriods: { fromDay: -Infinity, untilDay: starts[0]! } },
+    ...versions.map((version, i) => ({
+      inEffect: planInEffect(plan, version),
+      quotaPeriods: { fromDay: starts[i]!, untilDay: starts[i + 1] ?? Infinity },
+      version,
+    })),
+  ];
+}
+
+/** A line paid by a dated version names it in its trace (lines paid by the plan's own keys name none). */
+function paidByVersion(line: PayoutLine, version: PlanVersion): PayoutLine {
+  const planVersion = { effective: version.effective, hash: version.hash };
+  const { trace } = line;
+  return { ...line, trace: new Trace(() => ({ ...trace.toJSON(), planVersion })) };
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -379,13 +417,12 @@ function cmp(a: string, b: string): number {
 /** Per plan: component id → rank; adjustment and draw come after the plan's components. */
 function componentOrder(plans: Plan[]): Map<string, Map<string, number>> {
   return new Map(
-    plans.map((plan) => [
-      plan.id,
-      new Map([
-        ...plan.components.map((c, i) => [c.id, i] as const),
-        ['adjustment', plan.components.length],
-        ['draw', plan.components.length + 1],
-      ]),
-    ]),
+    plans.map((plan) => {
+      const ids = componentIdsOf(plan);
+      return [
+        plan.id,
+        new Map([...ids.map((id, i) => [id, i] as const), ['adjustment', ids.length], ['draw', ids.length + 1]]),
+      ];
+    }),
   );
 }

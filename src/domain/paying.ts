@@ -76,6 +76,8 @@ export interface PayContext {
   firstMonth: number;
   lastMonth: number;
   months: number;
+  /** Only the quota periods starting in [fromDay, untilDay): those a dated version of the plan pays. */
+  quotaPeriods?: { fromDay: number; untilDay: number };
 }
 
 /** One rep's quota period: what every line of it shares. */
@@ -110,9 +112,10 @@ export class PlanPayer {
 
   /** The payout lines of one rep (in period and component order) and their attainment rows. */
   payRep(rep: number, intervals: readonly number[], attainment: AttainmentRow[], rejects: Reject[]): PayoutLine[] {
-    const { plan, calendar, firstDay, lastDay } = this.ctx;
+    const { plan, calendar, firstDay, lastDay, quotaPeriods } = this.ctx;
     const lines: PayoutLine[] = [];
     for (const q of calendar.periodsCovering(plan.quotaPeriod, intervals, firstDay, lastDay)) {
+      if (quotaPeriods && (q.startDay < quotaPeriods.fromDay || q.startDay >= quotaPeriods.untilDay)) continue;
       this.payQuotaPeriod(rep, q, intervals, lines, attainment, rejects);
     }
     return lines;

@@ -71,6 +71,43 @@ export interface Plan {
   components: Component[];
   draw?: { amount: string; recoverable: boolean };
   clawback?: { windowDays: number };
+  /**
+   * Dated versions (docs/plans.md#changing-a-plan-mid-year), in order of `effective`: each pays the
+   * quota periods that start on or after its date, until the next one; the keys above pay the
+   * periods before the first. Absent for a plan that never changed.
+   */
+  versions?: PlanVersion[];
+}
+
+/** The keys a version may change; a version replaces each it gives whole. */
+export const VERSIONED_KEYS = ['name', 'measures', 'components'] as const;
+
+/** A plan from a date on: every versioned key in effect then, as given or carried from before. */
+export interface PlanVersion extends Pick<Plan, (typeof VERSIONED_KEYS)[number]> {
+  /** YYYY-MM-DD, the first day of a quota period of the plan. */
+  effective: string;
+  /** The content hash of the plan in effect from that date (sha256, hex), as `attain validate` shows it. */
+  hash: string;
+}
+
+/** The plan as it pays from `version` on: its keys with the version's, and no versions. */
+export function planInEffect(plan: Plan, version: PlanVersion): Plan {
+  const { versions: _versions, ...rest } = plan;
+  return { ...rest, name: version.name, measures: version.measures, components: version.components };
+}
+
+/** The plan as it pays the quota period starting on `isoDate` (YYYY-MM-DD): the plan itself without versions. */
+export function planOn(plan: Plan, isoDate: string): Plan {
+  let inEffect: PlanVersion | undefined;
+  for (const version of plan.versions ?? []) if (version.effective <= isoDate) inEffect = version;
+  return inEffect ? planInEffect(plan, inEffect) : plan;
+}
+
+/** Every component id the plan pays under any of its versions, in the order they first appear. */
+export function componentIdsOf(plan: Plan): string[] {
+  const ids = new Set(plan.components.map((c) => c.id));
+  for (const version of plan.versions ?? []) for (const c of version.components) ids.add(c.id);
+  return [...ids];
 }
 
 export interface Calendar {
