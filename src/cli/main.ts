@@ -32,6 +32,7 @@ import { exportCommand } from './export-command.js';
 import { amortizationCommand } from './amortization-command.js';
 import { reportCommand } from './report-command.js';
 import { planCommand } from './plan-commands.js';
+import { capacityCommand, quotasCommand } from './quota-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -100,6 +101,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(amortizationCommand(context));
   program.addCommand(reportCommand(context).copyInheritedSettings(program));
   program.addCommand(planCommand(context));
+  program.addCommand(quotasCommand(context));
+  program.addCommand(capacityCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
   addPayCycleCommands(program, context);
 
