@@ -217,9 +217,15 @@ function planningContext(prepared: PreparedCalculation, flags: PlanningFlags) {
     const where = new Map<string, string>();
     for (const rep of prepared.source.reps)
       if (!where.has(rep.id)) where.set(rep.id, prepared.source.locate(rep) ?? 'reps');
+    // In the order of the source's rows.
+    const rank = new Map([...where.keys()].map((id, i) => [id, i]));
     throw new QuotaPlanError(
       `the manager tree of ${year.label} cannot be followed; nothing was written:\n` +
-        problems.map((p) => `  ${where.get(p.repId) ?? 'reps'}  ${p.repId}: ${p.reason}`).join('\n'),
+        problems
+          .map((p) => ({ p, rank: rank.get(p.repId) ?? -1 }))
+          .sort((a, b) => a.rank - b.rank)
+          .map(({ p }) => `  ${where.get(p.repId) ?? 'reps'}  ${p.repId}: ${p.reason}`)
+          .join('\n'),
     );
   }
   const currency = config.baseCurrency;

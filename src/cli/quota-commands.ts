@@ -43,10 +43,10 @@ export function quotasCommand(ctx: CommandContext): Command {
     .action(async (options: QuotaPlanFlags & { out: string; json?: boolean }) => {
       const prepared = await prepare(ctx.workspace());
       const outcome = await planQuotaFile(prepared, options, options.out);
-      if (options.json) writeJson(ctx.out, { file: outcome.path, rows: outcome.rows, ...summaryJson(outcome.summary) });
+      if (options.json) writeJson(ctx.out, { file: options.out, rows: outcome.rows, ...summaryJson(outcome.summary) });
       else {
         ctx.out.write(
-          `${outcome.path}: ${outcome.rows} quota rows for ${outcome.plan.year} (${outcome.plan.periods.length} periods), ` +
+          `${options.out}: ${outcome.rows} quota rows for ${outcome.plan.year} (${outcome.plan.periods.length} periods), ` +
             `method ${outcome.plan.method}, seasonality ${outcome.plan.seasonality}, over-assigned ×${formatDecimal(outcome.plan.overassign)}, ` +
             `ramp ${outcome.plan.ramp.map((r) => formatDecimal(r)).join(',')}\n`,
         );
@@ -72,14 +72,14 @@ export function quotasCommand(ctx: CommandContext): Command {
         (outcome.summary.coverage === undefined || outcome.summary.coverage >= 10n ** 10n);
       if (options.json) {
         writeJson(ctx.out, {
-          file: outcome.file,
+          file: options.file ?? outcome.file,
           ok,
           ...summaryJson(outcome.summary),
           findings: outcome.findings,
           rejects: outcome.rejects,
         });
       } else {
-        ctx.out.write(`${outcome.file}: ${outcome.summary.year}\n`);
+        ctx.out.write(`${options.file ?? outcome.file}: quotas for ${outcome.summary.year}\n`);
         writeSummary(ctx.out, outcome.summary, outcome.currency, outcome.digits);
         for (const r of outcome.rejects) ctx.out.write(printable(`  ${r.source}  ${r.recordId}: ${r.reason}`) + '\n');
         for (const f of outcome.findings) ctx.out.write(printable(`  ${f.repId}: ${f.reason}`) + '\n');
