@@ -14,7 +14,8 @@
  * Knobs: BENCH_REPS and BENCH_DEALS size the org (a smaller one runs in a minute);
  * BENCH_ENGINE_RUNS timed engine runs (default 3); BENCH_DB_LINES and BENCH_PGLITE_LINES payout
  * lines to write into PostgreSQL and PGlite; and
- * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE.
+ * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE,
+ * BENCH_SKIP_QUOTAS.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { postgresBaseline, type BaselineFigures } from './bench-postgres-baselin
 import { benchSalesforce } from './bench-salesforce.js';
 import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { benchQueue } from './bench-queue.js';
+import { benchQuotaPlan, type QuotaPlanFigures } from './bench-quota-plan.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -172,6 +174,11 @@ async function main(): Promise<void> {
   // The Salesforce connector against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
 
+  // Next year's quota plan from this year's bookings. BENCH_SKIP_QUOTAS=1 skips it.
+  const quotaPlan: QuotaPlanFigures | undefined = process.env['BENCH_SKIP_QUOTAS']
+    ? undefined
+    : await benchQuotaPlan(org.dir, log);
+
   // The queue: in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
   const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
 
@@ -199,6 +206,7 @@ async function main(): Promise<void> {
         ? {}
         : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
+      ...(quotaPlan === undefined ? {} : { quotaPlanSeconds: quotaPlan.quotaPlanSeconds }),
       targets: {
         engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
         calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),
