@@ -164,7 +164,14 @@ export async function checkQuotaFile(
     tz: config.calendar.tz,
     maxRecordChars: config.limits.csvRecordChars,
   });
-  const { summary, findings } = checkQuotas({ year, nodes, quotas, ramp, ...(target ? { target } : {}) });
+  const { summary, findings } = checkQuotas({
+    year,
+    calendar: new FiscalCalendar(config.calendar.fiscalYearStartMonth),
+    nodes,
+    quotas,
+    ramp,
+    ...(target ? { target } : {}),
+  });
   return { summary, findings, rejects, file, currency, digits };
 }
 

@@ -224,12 +224,15 @@ export function planTree(reps: readonly Rep[], year: PlanYear): { nodes: PlanNod
   const known = new Map<string, { managerId?: string | undefined }>();
   for (const rep of byId.values()) {
     if (rep.managerId !== undefined && !byId.has(rep.managerId)) {
-      problems.push({ repId: rep.id, reason: `managerId ${rep.managerId} is not a known rep` });
+      // Only the plan's reps matter: one who left years ago may keep a stale manager.
+      if (onPlan(rep)) problems.push({ repId: rep.id, reason: `managerId ${rep.managerId} is not a known rep` });
       known.set(rep.id, {});
     } else known.set(rep.id, { managerId: rep.managerId });
   }
   for (const loop of managerLoops(known)) {
     for (const id of loop) {
+      // A loop through a rep off the plan is reported below as a manager not on the plan.
+      if (!loop.every((member) => onPlan(byId.get(member)!))) continue;
       problems.push({ repId: id, reason: `manager chain loops (${[...loop, loop[0]].join(' → ')})` });
     }
   }
@@ -564,6 +567,7 @@ export const LOADED_FACTOR = parseDecimal('1.5')!;
  */
 export function checkQuotas(input: {
   year: PlanYear;
+  calendar: FiscalCalendar;
   nodes: readonly PlanNode[];
   quotas: readonly Quota[];
   ramp: readonly Decimal[];
@@ -575,9 +579,19 @@ export function checkQuotas(input: {
   const findings: QuotaFinding[] = [];
   const amounts = nodes.map(() => year.periods.map(() => ZERO));
   const hasQuota = nodes.map(() => false);
+  const kind = year.periods[0]!.kind;
   for (const q of input.quotas) {
     const p = periodIndex.get(q.period);
-    if (p === undefined) continue;
+    if (p === undefined) {
+      const other = input.calendar.parse(q.period);
+      if (other && other.startDay >= year.startDay && other.endDay <= year.endDay) {
+        findings.push({
+          repId: q.repId,
+          reason: `has a quota for ${q.period}, which is not a ${kind} (--periods ${kind})`,
+        });
+      }
+      continue;
+    }
     const i = nodeIndex.get(q.repId);
     if (i === undefined) {
       findings.push({ repId: q.repId, reason: `has a quota for ${q.period} but is not on the ${year.label} plan` });

@@ -215,6 +215,10 @@ describe('the tree', () => {
       hired('e', undefined, 'late'),
       { ...hired('left', undefined), endDate: '2026-12-31' },
       hired('f', undefined, 'left'),
+      // Off the plan: a stale manager or a loop through them does not matter.
+      { ...hired('old', undefined, 'ghost'), active: false },
+      { ...hired('x', undefined, 'y'), active: false },
+      { ...hired('y', undefined, 'x'), endDate: '2025-01-01' },
     ];
     expect(planTree(reps, year2027).problems).toEqual([
       { repId: 'a', reason: 'managerId ghost is not a known rep' },
@@ -243,9 +247,11 @@ describe('checking a quota file and capacity', () => {
       { repId: 'n', period: '2027-Q1', amount: '50' },
       { repId: 'ghost', period: '2027-Q1', amount: '50' },
       { repId: 'a', period: '2026-Q4', amount: '999' },
+      { repId: 'b', period: '2027-05', amount: '1' },
     ];
     const { summary, findings } = checkQuotas({
       year: year2027,
+      calendar,
       nodes,
       quotas,
       ramp: [ZERO, d('0.5'), ONE],
@@ -255,6 +261,7 @@ describe('checking a quota file and capacity', () => {
     expect(formatDecimal(summary.coverage!)).toBe('0.9');
     expect(summary.teams).toHaveLength(1);
     expect(findings).toEqual([
+      { repId: 'b', reason: 'has a quota for 2027-05, which is not a quarter (--periods quarter)' },
       { repId: 'ghost', reason: 'has a quota for 2027-Q1 but is not on the 2027 plan' },
       { repId: 'n', reason: 'has a quota for 2027-Q1, before the hire date 2027-04-01' },
       {
