@@ -205,8 +205,10 @@ export async function capacityPlan(
 /** The year, its quota periods, the ramp and the tree, or exit 2 naming the flag or the rep's row. */
 function planningContext(prepared: PreparedCalculation, flags: PlanningFlags) {
   const { config } = prepared.workspace;
-  if (!/^\d{4}$/.test(flags.year))
+  // Years 1000–9999, as dates are everywhere in Attain (a two-digit year would be taken as 19xx).
+  if (!/^[1-9]\d{3}$/.test(flags.year)) {
     throw new QuotaPlanError(`--year ${flags.year}: expected a fiscal year such as 2027`);
+  }
   const calendar = new FiscalCalendar(config.calendar.fiscalYearStartMonth);
   const kind =
     flags.periods === undefined

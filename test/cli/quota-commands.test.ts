@@ -121,6 +121,8 @@ describe('attain quotas plan', () => {
     [['--target', '100', '--overassign', '0.9'], '--overassign 0.9: expected a factor from 1 to 10'],
     [['--target', '100', '--method', 'potential'], '--method potential needs territories.yaml'],
     [['--target', '100', '--method', 'random'], '--method random: expected one of history, equal, potential'],
+    [['--target', '100', '--year', '0027'], '--year 0027: expected a fiscal year such as 2027'],
+    [['--target', '100', '--periods', 'week'], '--periods week: expected one of month, quarter, year'],
   ])('%j: exit 2 with the flag, nothing written', async (flags, message) => {
     const dir = scratchDemo();
     const out = join(dir, 'q.csv');
@@ -156,6 +158,94 @@ describe('attain quotas plan', () => {
     expect(err.indexOf('reps.csv:2 ')).toBeLessThan(err.indexOf('reps.csv:21 '));
     expect(err).toContain('reps.csv:2  vp: manager chain loops (vp → west-01 → west-mgr → vp)');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('a planned hire', () => {
+  it('is ramped from the hire date in the plan, counted as planned in capacity, and checked against the ramp', async () => {
+    const dir = scratchDemo();
+    // Hired 2027-04-01 into west: April 0, May 0.5, June on 1.
+    const repsCsv = join(dir, 'data', 'reps.csv');
+    writeFileSync(
+      repsCsv,
+      readFileSync(repsCsv, 'utf8') + 'west-17,New Hire,new.hire@demo.example,west-mgr,true,2027-04-01,000199\n',
+    );
+    const out = join(dir, 'q.csv');
+    const plan = await runCli([
+      '--workspace',
+      dir,
+      ...DEMO_PLAN.slice(0, -2),
+      '0,0.5,1',
+      '--out',
+      out,
+      '--method',
+      'equal',
+      '--seasonality',
+      'flat',
+      '--periods',
+      'month',
+      '--json',
+    ]);
+    expect(plan.code).toBe(0);
+    const summary = JSON.parse(plan.out) as { carriers: number; rampedHeadcount: string; byPeriod: unknown[] };
+    expect(summary.carriers).toBe(47);
+    // 46 full years and (0 + 0.5 + 7) / 12 months.
+    expect(summary.rampedHeadcount).toBe('46.625');
+    expect(summary.byPeriod).toHaveLength(12);
+    const { quotas } = await readQuotasFile(out, { tz: 'America/New_York' });
+    const hire = quotas.filter((q) => q.repId === 'west-17');
+    expect(hire.map((q) => q.period)).toEqual([
+      '2027-04',
+      '2027-05',
+      '2027-06',
+      '2027-07',
+      '2027-08',
+      '2027-09',
+      '2027-10',
+      '2027-11',
+      '2027-12',
+    ]);
+    expect(hire[0]!.amount).toBe('0.00');
+    // May is half of June.
+    expect(decimal(hire[1]!.amount) * 2n - decimal(hire[2]!.amount)).toBeLessThanOrEqual(decimal('0.01'));
+    const westOne = quotas.find((q) => q.repId === 'west-01' && q.period === '2027-06')!;
+    expect(hire[2]!.amount).toBe(westOne.amount);
+
+    const capacity = await runCli([
+      '--workspace',
+      dir,
+      'capacity',
+      '--year',
+      '2027',
+      '--productivity',
+      '600000',
+      '--ramp',
+      '0,0.5,1',
+      '--json',
+    ]);
+    const c = JSON.parse(capacity.out) as { planned: { headcount: number; rampedHeadcount: string; bookings: string } };
+    // Hired after today (ATTAIN_TODAY 2026-06-30): west-15 and emea-15 (August 2026, ramped by 2027) and the new hire.
+    expect(c.planned).toEqual({ headcount: 3, rampedHeadcount: '2.625', bookings: '1575000' });
+
+    // A full quota for the hire's first months is flagged.
+    const quotasCsv = join(dir, 'full.csv');
+    writeFileSync(quotasCsv, readFileSync(out, 'utf8').replace(/^west-17,2027-05,.*$/m, 'west-17,2027-05,200000.00'));
+    const check = await runCli([
+      '--workspace',
+      dir,
+      'quotas',
+      'check',
+      '--year',
+      '2027',
+      '--periods',
+      'month',
+      '--ramp',
+      '0,0.5,1',
+      '--file',
+      quotasCsv,
+    ]);
+    expect(check.code).toBe(1);
+    expect(check.out).toContain('west-17: quota 200000 in 2027-05 while ramped to 0.50 of a full period');
   });
 });
 
