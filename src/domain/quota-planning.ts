@@ -368,6 +368,7 @@ export function planQuotas(input: QuotaPlanInput): QuotaPlan {
     among.forEach((i, k) => (annual[i] = parts[k]!));
   };
   const target = roundTo(input.target, digits);
+  if (target <= ZERO) throw new QuotaPlanProblem(`the target rounds to 0 in the currency's ${digits} decimals`);
   if (roots.length === 1) annual[roots[0]!] = target;
   else split(overassigned(target, input), roots);
   for (const i of order) {

@@ -177,6 +177,33 @@ describe('planning by hand-worked examples', () => {
     expect(formatDecimal(lastYear.byMonth[2]!)).toBe('1000');
   });
 
+  it('shares by territory potential times ramped capacity when potential is given', () => {
+    const potential = new Map([
+      ['a', d('300')],
+      ['b', d('100')],
+    ]);
+    // b from July: 100 × 0.5 against a's 300 × 1.
+    const p = plan([hired('a', '2020-01-01'), hired('b', '2027-07-01'), hired('c', undefined)], {
+      method: 'potential',
+      potential,
+    });
+    expect(show(p.quotas.map((q) => q.annual))).toEqual(['857.14', '142.86', '0.00']);
+    const { nodes } = planTree([hired('a', undefined)], year2027);
+    expect(() =>
+      planQuotas({
+        year: year2027,
+        nodes,
+        target: d('1'),
+        method: 'potential',
+        overassign: ONE,
+        ramp: [ONE],
+        seasonality: 'flat',
+        lastYear: noHistory,
+        digits: 2,
+      }),
+    ).toThrow(/potential/);
+  });
+
   it('uses the fiscal calendar: with a February start, 2027-Q1 is February to April 2027', () => {
     const fiscal = new FiscalCalendar(2);
     const year = planYear(fiscal, 2027, 'quarter');
