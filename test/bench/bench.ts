@@ -33,7 +33,6 @@ import { postgresBaseline, type BaselineFigures } from './bench-postgres-baselin
 import { benchSalesforce } from './bench-salesforce.js';
 import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { benchQueue } from './bench-queue.js';
-import { benchQuotaPlan, type QuotaPlanFigures } from './bench-quota-plan.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -174,10 +173,34 @@ async function main(): Promise<void> {
   // The Salesforce connector against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
 
-  // Next year's quota plan from this year's bookings. BENCH_SKIP_QUOTAS=1 skips it.
-  const quotaPlan: QuotaPlanFigures | undefined = process.env['BENCH_SKIP_QUOTAS']
-    ? undefined
-    : await benchQuotaPlan(org.dir, log);
+  // Next year's quota plan from this year's bookings (docs/quota-planning.md), the whole command
+  // in a fresh process like calc. BENCH_SKIP_QUOTAS=1 skips it.
+  let quotaPlan: { seconds: number; peakRssMb: number } | undefined;
+  if (!process.env['BENCH_SKIP_QUOTAS']) {
+    const scratch = mkdtempSync(join(tmpdir(), 'attain-bench-quotas-'));
+    try {
+      quotaPlan = await timeChild([
+        join(root, 'bin/attain.js'),
+        'quotas',
+        'plan',
+        '--workspace',
+        org.dir,
+        '--year',
+        '2027',
+        '--target',
+        '1000000000',
+        '--overassign',
+        '1.1',
+        '--ramp',
+        '0,0.25,0.5,0.75,1',
+        '--out',
+        join(scratch, 'quotas.csv'),
+      ]);
+      log(`attain quotas plan 2027: ${quotaPlan.seconds.toFixed(2)} s, peak RSS ${quotaPlan.peakRssMb} MB`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
 
   // The queue: in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
   const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
@@ -206,7 +229,7 @@ async function main(): Promise<void> {
         ? {}
         : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
-      ...(quotaPlan === undefined ? {} : { quotaPlanSeconds: quotaPlan.quotaPlanSeconds }),
+      ...(quotaPlan === undefined ? {} : { quotaPlanSeconds: Number(quotaPlan.seconds.toFixed(2)) }),
       targets: {
         engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
         calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),
