@@ -34,6 +34,11 @@ export interface PreparedCalculation {
   allRejects(engineRejects: readonly Reject[]): Reject[];
   /** `notYetDue`: won deals closing after the as-of date, left for a later run. */
   counts: { reps: number; deals: number; notYetDue: number };
+  /**
+   * The reps as the source gave them, before the referential checks cut a manager link to nobody
+   * or a loop (quota planning refuses those), and where a record came from (`reps.csv:7`).
+   */
+  source: { reps: CanonicalData['reps']; locate(record: object): string | undefined };
 }
 
 export interface PrepareOptions {
@@ -93,6 +98,7 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
       });
       return [...source.rejects, ...normalized.rejects, ...located].sort(compareRejects);
     },
+    source: { reps: source.data.reps, locate: source.locate },
     counts: {
       reps: normalized.data.reps.length,
       deals: normalized.data.deals.length,

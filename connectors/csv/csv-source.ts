@@ -6,8 +6,8 @@
  * only a file that cannot be read at all (missing, unreadable, without a needed column) throws a
  * CsvSourceError.
  */
-import { resolve } from 'node:path';
-import type { CanonicalData, Reject } from '../../src/domain/model.js';
+import { basename, resolve } from 'node:path';
+import type { CanonicalData, Quota, Reject } from '../../src/domain/model.js';
 import type { OnProgress } from '../../src/domain/progress.js';
 import { CsvSourceError, forEachCsvRecord, openCsvFile } from './csv-file.js';
 import { column, CsvRow, type Column } from './csv-row.js';
@@ -79,6 +79,27 @@ export async function readCsvSource(dir: string, options: CsvSourceOptions): Pro
     fxRates: await read(FX_RATES),
   };
   return { data, rejects, locate: (record) => locations.locate(record) };
+}
+
+/**
+ * One quota file at any path (`attain quotas check --file plans/quotas-2027.csv`), read exactly as
+ * quotas.csv is; rejects name the file by its own name.
+ */
+export async function readQuotasFile(
+  path: string,
+  options: Pick<CsvSourceOptions, 'tz' | 'maxRecordChars'>,
+): Promise<{ quotas: Quota[]; rejects: Reject[] }> {
+  const rejects: Reject[] = [];
+  const table = { ...QUOTAS, file: basename(path) };
+  const { records } = await readTable(
+    resolve(path),
+    table,
+    new CsvRow(options.tz),
+    rejects,
+    options.maxRecordChars,
+    undefined,
+  );
+  return { quotas: records, rejects };
 }
 
 /**

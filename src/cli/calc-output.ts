@@ -176,7 +176,7 @@ function percent(attainment: string): string {
 }
 
 /** Left-aligns the first `textColumns` columns and right-aligns the (money) rest. */
-function table(header: string[], rows: string[][], textColumns: number): string {
+export function table(header: string[], rows: string[][], textColumns: number): string {
   // A loop, not Math.max(...column): spreading a column of a large plan overflows the call stack.
   const widths = header.map((h) => h.length);
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));

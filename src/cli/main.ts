@@ -34,6 +34,7 @@ import { amortizationCommand } from './amortization-command.js';
 import { reportCommand } from './report-command.js';
 import { diffCommand } from './diff-command.js';
 import { planCommand } from './plan-commands.js';
+import { capacityCommand, quotasCommand } from './quota-commands.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -103,6 +104,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(reportCommand(context).copyInheritedSettings(program));
   program.addCommand(diffCommand(context).copyInheritedSettings(program));
   program.addCommand(planCommand(context));
+  program.addCommand(quotasCommand(context));
+  program.addCommand(capacityCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
   addPayCycleCommands(program, context);
 

@@ -16,7 +16,8 @@
  * Knobs: BENCH_REPS and BENCH_DEALS size the org (a smaller one runs in a minute);
  * BENCH_ENGINE_RUNS timed engine runs (default 3); BENCH_DB_LINES and BENCH_PGLITE_LINES payout
  * lines to write into PostgreSQL and PGlite; and
- * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE.
+ * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE,
+ * BENCH_SKIP_QUOTAS.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,6 +183,35 @@ async function main(): Promise<void> {
   // The Salesforce connector against a local org. BENCH_SKIP_SALESFORCE=1 skips it.
   const salesforce = process.env['BENCH_SKIP_SALESFORCE'] ? undefined : await benchSalesforce(log);
 
+  // Next year's quota plan from this year's bookings (docs/quota-planning.md), the whole command
+  // in a fresh process like calc. BENCH_SKIP_QUOTAS=1 skips it.
+  let quotaPlan: { seconds: number; peakRssMb: number } | undefined;
+  if (!process.env['BENCH_SKIP_QUOTAS']) {
+    const scratch = mkdtempSync(join(tmpdir(), 'attain-bench-quotas-'));
+    try {
+      quotaPlan = await timeChild([
+        join(root, 'bin/attain.js'),
+        'quotas',
+        'plan',
+        '--workspace',
+        org.dir,
+        '--year',
+        '2027',
+        '--target',
+        '1000000000',
+        '--overassign',
+        '1.1',
+        '--ramp',
+        '0,0.25,0.5,0.75,1',
+        '--out',
+        join(scratch, 'quotas.csv'),
+      ]);
+      log(`attain quotas plan 2027: ${quotaPlan.seconds.toFixed(2)} s, peak RSS ${quotaPlan.peakRssMb} MB`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
   // The queue: in process vs one and two worker processes. BENCH_SKIP_QUEUE=1 skips it.
   const queue = process.env['BENCH_SKIP_QUEUE'] ? undefined : await benchQueue(org.dir, log);
 
@@ -211,6 +241,7 @@ async function main(): Promise<void> {
         ? {}
         : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
+      ...(quotaPlan === undefined ? {} : { quotaPlanSeconds: Number(quotaPlan.seconds.toFixed(2)) }),
       targets: {
         engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
         calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),
