@@ -134,7 +134,8 @@ export function diffPlans(base: DiffSide, head: DiffSide, options: DiffOptions):
       .sort(([a], [b]) => {
         const pa = periodOrder(a);
         const pb = periodOrder(b);
-        return (pa?.startDay ?? 0) - (pb?.startDay ?? 0) || (pb?.months ?? 0) - (pa?.months ?? 0) || compare(a, b);
+        // In the order they are paid: by last day, a quarter after its months.
+        return (pa?.endDay ?? 0) - (pb?.endDay ?? 0) || (pa?.months ?? 0) - (pb?.months ?? 0) || compare(a, b);
       })
       .map(([period, pair]) => ({ period, ...change(pair) })),
     byRep: [...byRep]
