@@ -7,17 +7,25 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { describeQuotaPeriods, planTimeline } from '../config/plan-timeline.js';
 import type { Workspace } from '../config/workspace.js';
 import { parseDecimal } from '../src/domain/decimal.js';
 import { payoutCurve, planExample, type ExampleSetting, type PlanExample } from '../src/domain/plan-examples.js';
-import { FiscalCalendar, monthOfDate } from '../src/domain/periods.js';
-import type { Component, FieldCondition, Measure, Plan, Where } from '../src/domain/plan.js';
+import { FiscalCalendar, isoOfDay, monthOfDate } from '../src/domain/periods.js';
+import {
+  planOn,
+  type Component,
+  type FieldCondition,
+  type Measure,
+  type Plan,
+  type Where,
+} from '../src/domain/plan.js';
 import { money, percent } from '../src/domain/trace-words.js';
 import { renderPlanDocumentHtml } from './plan-document-html.js';
 import { renderPlanDocumentPdf } from './plan-document-pdf.js';
 import { PlanInputError } from './plan-input-error.js';
 import { payoutCurveSvg, CURVE_HEIGHT, CURVE_WIDTH } from './payout-curve-chart.js';
-import { planHash } from './sync.js';
+import { planHash, PLAN_HASH_DIGITS } from './sync.js';
 
 /** The attainments of the worked examples. */
 export const EXAMPLE_ATTAINMENTS = ['0.5', '1', '1.5'] as const;
@@ -42,6 +50,9 @@ export interface DocSection {
 export interface PlanVersionEntry {
   /** The first day of the first quota period the version applies to; absent: from the start. */
   effective?: string;
+  /** The quota periods it pays: `through 2026-Q2`, `2026-Q3 on`, `all`. */
+  periods: string;
+  /** The content hash of the plan as this version pays (12 hex digits). */
   hash: string;
 }
 
@@ -93,7 +104,14 @@ export async function buildPlanDocument(workspace: Workspace, request: PlanDocum
   const setting: ExampleSetting = { calendar: workspace.config.calendar, period, quota };
 
   const hash = planHash(plan);
-  const versions: PlanVersionEntry[] = [{ hash }];
+  const versions: PlanVersionEntry[] = planTimeline(plan, calendar).map((entry) => ({
+    ...(entry.effective === undefined ? {} : { effective: entry.effective }),
+    periods: describeQuotaPeriods(entry),
+    hash: entry.hash.slice(0, PLAN_HASH_DIGITS),
+  }));
+  // Measures and components as they pay in the examples' quota period: a plan with dated versions
+  // is described as the version in effect there, and the timeline lists the others.
+  const shown = planOn(plan, isoOfDay(calendar.parse(period)!.startDay));
   const examples = EXAMPLE_ATTAINMENTS.map((a) => planExample(plan, a, setting));
   const curve = payoutCurve(plan, setting);
   const file = workspace.planFiles[plan.id] ?? `plans/${plan.id}.yaml`;
@@ -113,8 +131,14 @@ export async function buildPlanDocument(workspace: Workspace, request: PlanDocum
       ['Version (content hash)', hash],
     ],
     sections: [
-      { heading: 'What counts: measures', blocks: Object.entries(plan.measures).map(measureBlock) },
-      { heading: 'What is paid: components', blocks: plan.components.flatMap((k) => componentBlocks(k, c)) },
+      {
+        heading: `What counts: measures${versions.length > 1 ? ` (the version paying ${period})` : ''}`,
+        blocks: Object.entries(shown.measures).map(measureBlock),
+      },
+      {
+        heading: `What is paid: components${versions.length > 1 ? ` (the version paying ${period})` : ''}`,
+        blocks: shown.components.flatMap((k) => componentBlocks(k, c)),
+      },
       { heading: 'Draw', blocks: [{ kind: 'text', text: drawWords(plan) }] },
       { heading: 'Clawback', blocks: [{ kind: 'text', text: clawbackWords(plan) }] },
       { heading: 'Effective dates', blocks: versionBlocks(versions) },
@@ -296,17 +320,18 @@ function versionBlocks(versions: readonly PlanVersionEntry[]): DocBlock[] {
     {
       kind: 'text',
       text: dated
-        ? 'Each version applies to the quota periods starting on or after its date, until the next version.'
+        ? 'Each version applies to the quota periods starting on or after its date, until the next version. ' +
+          'A rep acknowledges the whole document, every version on it, by the hash at its foot.'
         : 'This plan has one version: it applies to every quota period in which a rep is assigned to the plan ' +
           '(assignments.csv gives each rep the dates from and to).',
     },
     {
       kind: 'table',
       rows: [
-        ['Effective from', 'Version (content hash)'],
-        ...versions.map((v) => [v.effective ?? 'the start of each assignment', v.hash]),
+        ['Effective from', 'Quota periods', 'Version (content hash)'],
+        ...versions.map((v) => [v.effective ?? 'the start of each assignment', v.periods, v.hash]),
       ],
-      columns: [200, 160],
+      columns: [160, 140, 160],
     },
   ];
 }

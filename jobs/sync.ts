@@ -197,8 +197,11 @@ async function withLockedLines(ctx: StepContext, prepared: PreparedCalculation):
  * A plan's version: the first 12 hex digits of the sha256 of the plan as read. The run ledger
  * records it, a plan document prints it and an acknowledgement names it.
  */
+/** How many hex digits of a plan's hash runs, documents and acknowledgements carry. */
+export const PLAN_HASH_DIGITS = 12;
+
 export function planHash(plan: Plan): string {
-  return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 12);
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, PLAN_HASH_DIGITS);
 }
 
 export function planVersions(plans: readonly Plan[]): Record<string, string> {
