@@ -14,8 +14,8 @@ import { AttainError } from './errors.js';
 import type { AttainmentRow, PayoutLine } from './engine.js';
 import { FxTable } from './fx.js';
 import type { FxRate } from './model.js';
-import type { FiscalCalendar, Period } from './periods.js';
-import type { Component, Plan } from './plan.js';
+import { isoOfDay, type FiscalCalendar, type Period } from './periods.js';
+import { planOn, type Component, type Plan } from './plan.js';
 import { applyTiers } from './rate-table.js';
 
 /**
@@ -145,8 +145,8 @@ export function diffPlans(base: DiffSide, head: DiffSide, options: DiffOptions):
         const [repId, planId] = key.split('\u0000') as [string, string];
         return { repId, planId, ...change(pair) };
       }),
-    bands: bands(base, head, overlaps),
-    crossings: crossings(base, head, overlaps),
+    bands: bands(base, head, overlaps, options.calendar),
+    crossings: crossings(base, head, overlaps, options.calendar),
   };
 }
 
@@ -239,10 +239,24 @@ export function bandOf(attainment: Decimal): Band {
   return '125+';
 }
 
+/**
+ * Each side's plan as it pays a quota period: a plan with dated versions pays each quota period by
+ * the version in effect on its first day (docs/plans.md#changing-a-plan-mid-year).
+ */
+function planPaying(side: DiffSide, calendar: FiscalCalendar): (planId: string, period: string) => Plan | undefined {
+  const plans = new Map(side.plans.map((p) => [p.id, p]));
+  return (planId, period) => {
+    const plan = plans.get(planId);
+    const start = calendar.parse(period)?.startDay;
+    return plan === undefined || start === undefined ? plan : planOn(plan, isoOfDay(start));
+  };
+}
+
 function bands(
   base: DiffSide,
   head: DiffSide,
   overlaps: (label: string) => boolean,
+  calendar: FiscalCalendar,
 ): Record<Band, { base: number; head: number }> {
   const counts = Object.fromEntries(BANDS.map((b) => [b, { base: 0, head: 0 }])) as Record<
     Band,
@@ -252,9 +266,11 @@ function bands(
     ['base', base],
     ['head', head],
   ] as const) {
-    const measures = new Map(side.plans.map((p) => [p.id, bandMeasure(p)]));
+    const paying = planPaying(side, calendar);
     for (const row of side.attainment) {
-      if (row.attainment === undefined || row.measure !== measures.get(row.planId) || !overlaps(row.period)) continue;
+      if (row.attainment === undefined || !overlaps(row.period)) continue;
+      const plan = paying(row.planId, row.period);
+      if (plan === undefined || row.measure !== bandMeasure(plan)) continue;
       counts[bandOf(decimal(row.attainment))][name]++;
     }
   }
@@ -264,9 +280,14 @@ function bands(
 type Status = Map<string, boolean>;
 
 /** The gates, bonus thresholds and caps whose outcome differs between the sides; absent on a side counts as not met. */
-function crossings(base: DiffSide, head: DiffSide, overlaps: (label: string) => boolean): Crossing[] {
-  const before = statuses(base, overlaps);
-  const after = statuses(head, overlaps);
+function crossings(
+  base: DiffSide,
+  head: DiffSide,
+  overlaps: (label: string) => boolean,
+  calendar: FiscalCalendar,
+): Crossing[] {
+  const before = statuses(base, overlaps, calendar);
+  const after = statuses(head, overlaps, calendar);
   const found: Crossing[] = [];
   for (const key of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(key) ?? false;
@@ -296,12 +317,13 @@ function crossings(base: DiffSide, head: DiffSide, overlaps: (label: string) => 
  * reached or its cap applied at the end of the quota period (as far as calculated): the same
  * credit and quota the engine paid the period's last line on (src/domain/paying.ts).
  */
-function statuses(side: DiffSide, overlaps: (label: string) => boolean): Status {
+function statuses(side: DiffSide, overlaps: (label: string) => boolean, calendar: FiscalCalendar): Status {
   const status: Status = new Map();
-  const plans = new Map(side.plans.map((p) => [p.id, p]));
+  const paying = planPaying(side, calendar);
   for (const row of side.attainment) {
-    const plan = plans.get(row.planId);
-    if (!plan || !overlaps(row.period)) continue;
+    if (!overlaps(row.period)) continue;
+    const plan = paying(row.planId, row.period);
+    if (!plan) continue;
     const attainment = row.attainment === undefined ? undefined : decimal(row.attainment);
     for (const c of plan.components) {
       if (c.measure !== row.measure) continue;

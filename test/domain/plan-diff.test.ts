@@ -41,6 +41,20 @@ function calc(plan: Plan): DiffSide {
 const basePlan = commissionPlan({}, [table({ gate: '0.9', cap: '20000' })]);
 
 describe('diffPlans', () => {
+  it('a dated version is judged in the quota periods it pays: its cap crosses in Q2, the first quarter stands', () => {
+    const version = { effective: '2026-04-01', hash: 'v2', name: basePlan.name, measures: basePlan.measures };
+    const head: Plan = {
+      ...basePlan,
+      versions: [{ ...version, components: [table({ gate: '0.5', cap: '9600' })] }],
+    };
+    const diff = diffPlans(calc(basePlan), calc(head), { calendar, baseCurrency: 'USD', fxRates: [] });
+    // r1's 60 % in Q1 is still below the plan's own 90 % gate; r3's 130 % in Q2 meets the version's cap.
+    expect(diff.crossings).toEqual([
+      { repId: 'r3', planId: 'ae', period: '2026-Q2', component: 'commission', kind: 'cap', base: false, head: true },
+    ]);
+    expect(diff.byRep[0]).toMatchObject({ repId: 'r3', delta: '-3400.00' });
+  });
+
   it('a gate lowered and a cap cut: the reps who cross them, and the cost per rep, largest change first', () => {
     const head = commissionPlan({}, [table({ gate: '0.5', cap: '9600' })]);
     const diff = diffPlans(calc(basePlan), calc(head), { calendar, baseCurrency: 'USD', fxRates: [] });
