@@ -30,6 +30,7 @@ import { withDatabase } from './workspace-database.js';
 import { statementsCommand } from './statements-command.js';
 import { exportCommand } from './export-command.js';
 import { reportCommand } from './report-command.js';
+import { territoriesCommand } from './territories-command.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -96,6 +97,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(statementsCommand(context));
   program.addCommand(exportCommand(context));
   program.addCommand(reportCommand(context).copyInheritedSettings(program));
+  program.addCommand(territoriesCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
   addPayCycleCommands(program, context);
 

@@ -7,7 +7,7 @@
  * above it. Precedence: a named account first; then the most specific (deepest) matching
  * territory; then the first in file order.
  */
-import { formatDecimal, parseDecimal, ZERO, type Decimal } from './decimal.js';
+import { divideHalfEven, formatDecimal, ONE, parseDecimal, ZERO, type Decimal } from './decimal.js';
 import { FxTable } from './fx.js';
 import {
   ACCOUNT_FIELDS,
@@ -334,4 +334,83 @@ export function territoryPotential(data: CanonicalData, baseCurrency: string, as
   }
   for (const row of rows.values()) row.potential = row.openPipeline + row.bookingsT12M;
   return [...rows.values()];
+}
+
+/** `attain territories` (docs/territories.md#attain-territories): the map as of a day. */
+export interface TerritoryReport {
+  asOf: string;
+  baseCurrency: string;
+  territories: TerritoryReportRow[];
+  /** Every account with its territory (undefined: none takes it), by account id. */
+  accounts: { accountId: string; name: string; territoryId?: string; ownerId?: string }[];
+  unassigned: string[];
+  /** Accounts with a CRM owner who is not among the reps holding their territory on the as-of day. */
+  ownerMismatches: { accountId: string; ownerId: string; territoryId: string; territoryReps: string[] }[];
+}
+
+export interface TerritoryReportRow {
+  id: string;
+  name?: string;
+  parent?: string;
+  /** The accounts it takes itself (an account counts in one territory only: its most specific). */
+  accounts: number;
+  /** Base currency, rounded to cents (docs/territories.md#attain-territories). */
+  openPipeline: string;
+  bookingsT12M: string;
+  reps: { repId: string; role: TerritoryRole; percent: string }[];
+  /**
+   * Its potential (open pipeline + T12M bookings) over the mean potential of all territories, to
+   * two decimals: 1.00 is average; null when every territory's potential is zero.
+   */
+  balance: string | null;
+}
+
+export function territoryReport(data: CanonicalData, baseCurrency: string, asOf: string): TerritoryReport {
+  const territories = data.territories ?? [];
+  const byAccount = new TerritoryMap(territories).assign(data.accounts ?? []);
+  const holders = new TerritoryReps(data.territoryAssignments ?? []);
+  const day = dayOf(asOf);
+  const potentials = territoryPotential(data, baseCurrency, asOf);
+  const total = potentials.reduce((sum, p) => sum + p.potential, ZERO);
+  const count = BigInt(Math.max(territories.length, 1));
+  const rows = territories.map((t, i): TerritoryReportRow => {
+    const p = potentials[i]!;
+    return {
+      id: t.id,
+      ...(t.name === undefined ? {} : { name: t.name }),
+      ...(t.parent === undefined ? {} : { parent: t.parent }),
+      accounts: p.accounts,
+      openPipeline: formatDecimal(p.openPipeline, 2),
+      bookingsT12M: formatDecimal(p.bookingsT12M, 2),
+      reps: holders.on(t.id, day).map((h) => ({ repId: h.repId, role: h.role, percent: formatDecimal(h.percent) })),
+      // potential ÷ (total ÷ count) = potential × count ÷ total, one rounding.
+      balance: total === ZERO ? null : formatDecimal(divideHalfEven(p.potential * count * ONE, total), 2),
+    };
+  });
+  const repsOf = new Map(rows.map((r) => [r.id, r.reps.map((h) => h.repId)]));
+  const accounts = [...(data.accounts ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    asOf,
+    baseCurrency,
+    territories: rows,
+    accounts: accounts.map((a) => {
+      const territoryId = byAccount.get(a.id);
+      return {
+        accountId: a.id,
+        name: a.name,
+        ...(territoryId === undefined ? {} : { territoryId }),
+        ...(a.ownerId === undefined ? {} : { ownerId: a.ownerId }),
+      };
+    }),
+    unassigned: accounts.filter((a) => !byAccount.has(a.id)).map((a) => a.id),
+    ownerMismatches: accounts.flatMap((a) => {
+      if (a.ownerId === undefined) return [];
+      // An account in no territory is listed as unassigned instead.
+      const territoryId = byAccount.get(a.id);
+      if (territoryId === undefined) return [];
+      const territoryReps = repsOf.get(territoryId) ?? [];
+      if (territoryReps.includes(a.ownerId)) return [];
+      return [{ accountId: a.id, ownerId: a.ownerId, territoryId, territoryReps }];
+    }),
+  };
 }
