@@ -89,6 +89,11 @@ const salesforce = z.strictObject({
   apiVersion: text.regex(/^\d+\.0$/, 'expected an API version such as "62.0"').default('62.0'),
   auth: salesforceAuth,
   fields: fieldMap,
+  /**
+   * Present: Account is pulled (incrementally) and each opportunity's AccountId kept, for
+   * territories (docs/territories.md#accounts). `fields` maps account fields to Account fields.
+   */
+  accounts: z.strictObject({ fields: fieldMap }).optional(),
   /** Absent: won and lost come from IsWon and IsClosed. */
   stages: z.strictObject({ won: z.array(text).min(1).optional(), lost: z.array(text).min(1).optional() }).optional(),
   /** Only opportunities in these stages (StageName) or record types (DeveloperName) are pulled. */
