@@ -145,6 +145,11 @@ const hubspot = z.strictObject({
     .strictObject({ perTenSeconds: wholeNumber(1).default(190), searchPerSecond: wholeNumber(1).default(4) })
     .default({ perTenSeconds: 190, searchPerSecond: 4 }),
   fields: fieldMap,
+  /**
+   * Present: companies are read as accounts and each deal's primary company kept, for territories
+   * (docs/territories.md#accounts). `fields` maps account fields to company properties.
+   */
+  companies: z.strictObject({ fields: fieldMap }).optional(),
   /** HubSpot deal stage id → canonical stage. Absent: from the pipelines' metadata. */
   stages: z.record(z.string(), z.enum(['open', 'won', 'lost'])).optional(),
 });
