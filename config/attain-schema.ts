@@ -89,6 +89,11 @@ const salesforce = z.strictObject({
   apiVersion: text.regex(/^\d+\.0$/, 'expected an API version such as "62.0"').default('62.0'),
   auth: salesforceAuth,
   fields: fieldMap,
+  /**
+   * Present: Account is pulled (incrementally) and each opportunity's AccountId kept, for
+   * territories (docs/territories.md#accounts). `fields` maps account fields to Account fields.
+   */
+  accounts: z.strictObject({ fields: fieldMap }).optional(),
   /** Absent: won and lost come from IsWon and IsClosed. */
   stages: z.strictObject({ won: z.array(text).min(1).optional(), lost: z.array(text).min(1).optional() }).optional(),
   /** Only opportunities in these stages (StageName) or record types (DeveloperName) are pulled. */
@@ -140,6 +145,11 @@ const hubspot = z.strictObject({
     .strictObject({ perTenSeconds: wholeNumber(1).default(190), searchPerSecond: wholeNumber(1).default(4) })
     .default({ perTenSeconds: 190, searchPerSecond: 4 }),
   fields: fieldMap,
+  /**
+   * Present: companies are read as accounts and each deal's primary company kept, for territories
+   * (docs/territories.md#accounts). `fields` maps account fields to company properties.
+   */
+  companies: z.strictObject({ fields: fieldMap }).optional(),
   /** HubSpot deal stage id → canonical stage. Absent: from the pipelines' metadata. */
   stages: z.record(z.string(), z.enum(['open', 'won', 'lost'])).optional(),
 });

@@ -51,10 +51,11 @@ const fieldCondition = z.union(
   { error: `expected a value, a list of values, or a mapping of ${CONDITION_OPERATORS.join(', ')}` },
 );
 
-const where = z.record(z.string(), fieldCondition);
+/** A `where:` filter; territories.yaml rules use the same language (config/territories.ts). */
+export const where = z.record(z.string(), fieldCondition);
 
 const measure = z.strictObject({
-  credit: z.enum(['owner', 'splits']),
+  credit: z.enum(['owner', 'splits', 'territory']),
   where: where.optional(),
   rollup: boolean.default(true),
 });

@@ -8,6 +8,7 @@ import { RESERVED_COMPONENT_IDS, componentIdsOf, type Plan } from '../src/domain
 import { DEFAULT_LIMITS, parseAttainConfig, type AttainConfig, type ParseOptions } from './attain-schema.js';
 import { ConfigError, sortByPosition, type ConfigIssue } from './errors.js';
 import { parsePlan } from './plan-schema.js';
+import { loadTerritories, type TerritoriesFile } from './territories.js';
 import { isMapping } from './validate.js';
 import { parseYaml } from './yaml-source.js';
 
@@ -19,6 +20,8 @@ export interface Workspace {
   plans: Plan[];
   /** Plan id → its file, relative to `dir`: `plans/ae.yaml`. */
   planFiles: Record<string, string>;
+  /** territories.yaml (docs/territories.md), when the workspace has one. */
+  territories?: TerritoriesFile;
 }
 
 const CONFIG_FILE = 'attain.yaml';
@@ -82,8 +85,15 @@ export async function loadWorkspace(
   }
 
   if (config?.payroll && configText !== undefined) issues.push(...checkEarningCodes(configText, config, plans));
+  let territories: TerritoriesFile | undefined;
+  try {
+    territories = await loadTerritories(root);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+  }
   if (issues.length > 0 || !config) throw new ConfigError(issues);
-  return { dir: root, config, plans, planFiles };
+  return { dir: root, config, plans, planFiles, ...(territories ? { territories } : {}) };
 }
 
 /** `payroll.earningCodes` keys that are neither `default`, `draw`, `adjustment` nor a component of some plan. */

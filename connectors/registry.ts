@@ -10,7 +10,7 @@ import type { ConnectorOptions, Source, SourceConnector } from './source.js';
  * The files a CRM workspace still keeps: what a CRM does not know (quotas, plan assignments) and
  * exchange rates where the CRM has none.
  */
-const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv'] as const;
+const CRM_WORKSPACE_FILES = ['quotas.csv', 'assignments.csv', 'fx.csv', 'territory-assignments.csv'] as const;
 
 type ConnectOptions = Omit<ConnectorOptions<unknown>, 'config'>;
 

@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
+import { formatIssue } from '../config/errors.js';
+import { TERRITORIES_FILE } from '../config/territories.js';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
 import { readCsvSource, type CsvSourceResult } from '../connectors/csv/csv-source.js';
 import { sourceOf } from '../connectors/registry.js';
@@ -15,6 +17,7 @@ import type { CalculationInput } from '../src/domain/engine.js';
 import { AttainError } from '../src/domain/errors.js';
 import { compareRejects, isIsoDate, type CanonicalData, type Reject } from '../src/domain/model.js';
 import { checkAssignments, normalize } from '../src/domain/normalize.js';
+import { checkTerritoryAssignments, unknownRuleFields } from '../src/domain/territories.js';
 
 /** The inputs cannot be calculated (an assignment to an unknown plan, a plan currency with no rate): exit 2. */
 export class CalculationInputError extends AttainError {
@@ -75,7 +78,9 @@ export async function prepareCalculation(dir: string, options: PrepareOptions = 
     problems.push(`${issue.where} ${issue.message}`);
   }
   problems.push(...checkPlanCurrencies(workspace, normalized.data, config.baseCurrency));
+  problems.push(...checkTerritories(workspace, normalized.data, repIds, source.locate));
   if (problems.length > 0) throw new CalculationInputError(problems.join('\n'));
+  if (workspace.territories) normalized.data.territories = workspace.territories.territories;
 
   // Built on first use: only rejects found by the engine need it, and a million deals make it costly.
   let dealsById: Map<string, CanonicalData['deals'][number]> | undefined;
@@ -166,11 +171,53 @@ async function readSource(workspace: Workspace, db: Kysely<Database> | undefined
   const crmRates = new Set(synced.fxRates.map((f) => `${f.currency} ${f.from}`));
   const fxRates = [...synced.fxRates, ...files.data.fxRates.filter((f) => !crmRates.has(`${f.currency} ${f.from}`))];
   return {
-    data: { ...synced, quotas: files.data.quotas, assignments: files.data.assignments, fxRates },
+    data: {
+      ...synced,
+      quotas: files.data.quotas,
+      assignments: files.data.assignments,
+      fxRates,
+      ...(files.data.territoryAssignments ? { territoryAssignments: files.data.territoryAssignments } : {}),
+    },
     rejects: [...syncRejects, ...files.rejects],
     // A synced record has no file line: name the CRM it came from.
     locate: (record) => files.locate(record) ?? kind,
   };
+}
+
+/**
+ * territories.yaml against the data (docs/territories.md#bad-input): a rule on a field no account
+ * has, an assignment to an unknown territory or rep, owners above 100 %. A measure crediting by
+ * territory without territories.yaml is one too.
+ */
+function checkTerritories(
+  workspace: Workspace,
+  data: CanonicalData,
+  repIds: ReadonlySet<string>,
+  locate: (record: object) => string | undefined,
+): string[] {
+  const file = workspace.territories;
+  const problems: string[] = [];
+  if (!file) {
+    for (const plan of workspace.plans) {
+      for (const [name, measure] of Object.entries(plan.measures)) {
+        if (measure.credit === 'territory')
+          problems.push(
+            `${workspace.planFiles[plan.id] ?? plan.id}: measure ${name} credits by territory, but the workspace has no ${TERRITORIES_FILE}`,
+          );
+      }
+    }
+    if (data.territoryAssignments?.length)
+      problems.push(`territory-assignments.csv: the workspace has no ${TERRITORIES_FILE} to assign reps to`);
+    return problems;
+  }
+  for (const issue of unknownRuleFields(file.territories, data.accounts ?? [])) {
+    problems.push(formatIssue(file.locate(issue)));
+  }
+  const ids = new Set(file.territories.map((t) => t.id));
+  for (const issue of checkTerritoryAssignments(data.territoryAssignments ?? [], ids, repIds, locate)) {
+    problems.push(`${issue.where} ${issue.message}`);
+  }
+  return problems;
 }
 
 /** A plan paying in a currency with no exchange rate could convert nothing: a configuration error. */

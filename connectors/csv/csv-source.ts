@@ -1,6 +1,6 @@
 /**
- * The CSV source (docs/workspace.md#data-files): reps.csv, deals.csv, splits.csv, quotas.csv, assignments.csv and
- * fx.csv from one folder, read into canonical records.
+ * The CSV source (docs/workspace.md#data-files): reps.csv, deals.csv, splits.csv, quotas.csv, assignments.csv,
+ * fx.csv, accounts.csv and territory-assignments.csv from one folder, read into canonical records.
  *
  * A row that cannot be used becomes a reject naming its file and line, and the rest is read on;
  * only a file that cannot be read at all (missing, unreadable, without a needed column) throws a
@@ -12,7 +12,18 @@ import type { OnProgress } from '../../src/domain/progress.js';
 import { CsvSourceError, forEachCsvRecord, openCsvFile } from './csv-file.js';
 import { column, CsvRow, type Column } from './csv-row.js';
 import { FirstLineIndex } from './first-line-index.js';
-import { ASSIGNMENTS, DEALS, FX_RATES, QUOTAS, REPS, SPLITS, type Columns, type CsvTable } from './csv-tables.js';
+import {
+  ACCOUNTS,
+  ASSIGNMENTS,
+  DEALS,
+  FX_RATES,
+  QUOTAS,
+  REPS,
+  SPLITS,
+  TERRITORY_ASSIGNMENTS,
+  type Columns,
+  type CsvTable,
+} from './csv-tables.js';
 
 export { CSV_PARSE_OPTIONS, CsvSourceError, readCsvRows, type CsvSourceErrorCode } from './csv-file.js';
 
@@ -48,6 +59,8 @@ export const CSV_SOURCE_FILES: readonly { file: string; optional: boolean }[] = 
   QUOTAS,
   ASSIGNMENTS,
   FX_RATES,
+  ACCOUNTS,
+  TERRITORY_ASSIGNMENTS,
 ].map((table) => ({ file: table.file, optional: table.optional }));
 
 export async function readCsvSource(dir: string, options: CsvSourceOptions): Promise<CsvSourceResult> {
@@ -78,6 +91,12 @@ export async function readCsvSource(dir: string, options: CsvSourceOptions): Pro
     assignments: await read(ASSIGNMENTS),
     fxRates: await read(FX_RATES),
   };
+  // Only when the workspace has them, so that the stored input (and its hash) of a workspace
+  // without territories stays what it was.
+  const accounts = await read(ACCOUNTS);
+  if (accounts.length > 0) data.accounts = accounts;
+  const territoryAssignments = await read(TERRITORY_ASSIGNMENTS);
+  if (territoryAssignments.length > 0) data.territoryAssignments = territoryAssignments;
   return { data, rejects, locate: (record) => locations.locate(record) };
 }
 

@@ -1,12 +1,22 @@
 /**
- * The six files of a CSV workspace (docs/workspace.md#data-files): their columns, how a row becomes a canonical
+ * The files of a CSV workspace (docs/workspace.md#data-files): their columns, how a row becomes a canonical
  * record, and what makes two rows the same record.
  *
  * Only what can be judged from the file itself is checked here (syntax, types, ranges,
  * duplicates within the file). Whether an owner, rep, deal or currency exists is for the
  * normalize step, which sees every source.
  */
-import type { Assignment, Deal, FieldValue, FxRate, Quota, Rep, Split } from '../../src/domain/model.js';
+import type {
+  Account,
+  Assignment,
+  Deal,
+  FieldValue,
+  FxRate,
+  Quota,
+  Rep,
+  Split,
+  TerritoryAssignment,
+} from '../../src/domain/model.js';
 import { calendarDay, NOT_NEGATIVE, PERCENT, POSITIVE, type Column, type CsvRow } from './csv-row.js';
 
 export type Columns<N extends string> = Readonly<Record<N, Column>>;
@@ -33,6 +43,7 @@ export interface CsvTable<T extends object, N extends string = string> {
 const SEP = '\u001f';
 const STAGES = ['open', 'won', 'lost'] as const;
 const SPLIT_KINDS = ['revenue', 'overlay'] as const;
+const TERRITORY_ROLES = ['owner', 'overlay'] as const;
 
 type RepColumn = 'id' | 'name' | 'email' | 'managerId' | 'active' | 'hireDate' | 'endDate' | 'employeeId';
 export const REPS: CsvTable<Rep, RepColumn> = {
@@ -65,12 +76,22 @@ export const REPS: CsvTable<Rep, RepColumn> = {
 };
 
 type DealColumn =
-  'id' | 'name' | 'ownerId' | 'amount' | 'currency' | 'closeDate' | 'stage' | 'type' | 'lastModified' | 'deleted';
+  | 'id'
+  | 'name'
+  | 'ownerId'
+  | 'amount'
+  | 'currency'
+  | 'closeDate'
+  | 'stage'
+  | 'type'
+  | 'lastModified'
+  | 'deleted'
+  | 'accountId';
 export const DEALS: CsvTable<Deal, DealColumn> = {
   file: 'deals.csv',
   optional: false,
   requiredColumns: ['id', 'name', 'ownerId', 'amount', 'currency', 'closeDate', 'stage'],
-  optionalColumns: ['type', 'lastModified', 'deleted'],
+  optionalColumns: ['type', 'lastModified', 'deleted', 'accountId'],
   extraColumnsAreFields: true,
   recordId: (row, c) => row.optionalId(c.id),
   duplicateKey: (row, c) => row.optionalId(c.id),
@@ -91,7 +112,96 @@ export const DEALS: CsvTable<Deal, DealColumn> = {
     if (type !== undefined) deal.type = row.shared(c.type, type);
     const lastModified = row.optionalTimestamp(c.lastModified);
     if (lastModified !== undefined) deal.lastModified = lastModified;
+    const accountId = row.optionalId(c.accountId);
+    if (accountId !== undefined) deal.accountId = row.shared(c.accountId, accountId);
     return deal;
+  },
+};
+
+type AccountColumn =
+  | 'id'
+  | 'name'
+  | 'ownerId'
+  | 'country'
+  | 'region'
+  | 'postalCode'
+  | 'industry'
+  | 'employees'
+  | 'annualRevenue'
+  | 'lastModified'
+  | 'deleted';
+/** data/accounts.csv (docs/territories.md#accounts): optional; extra columns become the account's `fields`. */
+export const ACCOUNTS: CsvTable<Account, AccountColumn> = {
+  file: 'accounts.csv',
+  optional: true,
+  requiredColumns: ['id', 'name'],
+  optionalColumns: [
+    'ownerId',
+    'country',
+    'region',
+    'postalCode',
+    'industry',
+    'employees',
+    'annualRevenue',
+    'lastModified',
+    'deleted',
+  ],
+  extraColumnsAreFields: true,
+  recordId: (row, c) => row.optionalId(c.id),
+  duplicateKey: (row, c) => row.optionalId(c.id),
+  describeDuplicate: (row, c) => `duplicate account id ${row.trimmed(c.id)}`,
+  build(row, c, extras) {
+    const account: Account = {
+      id: row.id(c.id),
+      name: row.raw(c.name),
+      fields: extraFields(row, extras),
+      deleted: row.boolean(c.deleted, false),
+    };
+    const ownerId = row.optionalId(c.ownerId);
+    if (ownerId !== undefined) account.ownerId = row.shared(c.ownerId, ownerId);
+    for (const key of ['country', 'region', 'postalCode', 'industry'] as const) {
+      const text = row.optionalText(c[key]);
+      if (text !== undefined) account[key] = row.shared(c[key], text);
+    }
+    for (const key of ['employees', 'annualRevenue'] as const) {
+      if (row.trimmed(c[key]).length !== 0) account[key] = row.decimal(c[key], NOT_NEGATIVE);
+    }
+    const lastModified = row.optionalTimestamp(c.lastModified);
+    if (lastModified !== undefined) account.lastModified = lastModified;
+    return account;
+  },
+};
+
+type TerritoryAssignmentColumn = 'repId' | 'territoryId' | 'role' | 'percent' | 'from' | 'to';
+/** data/territory-assignments.csv (docs/territories.md#reps-and-territories): optional. */
+export const TERRITORY_ASSIGNMENTS: CsvTable<TerritoryAssignment, TerritoryAssignmentColumn> = {
+  file: 'territory-assignments.csv',
+  optional: true,
+  requiredColumns: ['repId', 'territoryId', 'role', 'from'],
+  optionalColumns: ['percent', 'to'],
+  extraColumnsAreFields: false,
+  recordId: (row, c) => joinedIds(row, '/', c.repId, c.territoryId, c.from),
+  duplicateKey: (row, c) => {
+    const key = joinedIds(row, SEP, c.repId, c.territoryId);
+    return key && row.trimmed(c.from)
+      ? `${key}${SEP}${row.trimmed(c.role).toLowerCase()}${SEP}${day(row, c.from)}`
+      : undefined;
+  },
+  describeDuplicate: (row, c) =>
+    `duplicate ${row.trimmed(c.role).toLowerCase()} assignment of rep ${row.trimmed(c.repId)} to territory ${row.trimmed(c.territoryId)} from ${day(row, c.from)}`,
+  build(row, c) {
+    const assignment: TerritoryAssignment = {
+      repId: row.id(c.repId),
+      territoryId: row.id(c.territoryId),
+      role: row.choice(c.role, TERRITORY_ROLES),
+      // An empty percent is all of it: one owner, or an overlay crediting the whole deal.
+      percent: row.trimmed(c.percent).length === 0 ? '100' : row.decimal(c.percent, PERCENT),
+      from: row.date(c.from),
+    };
+    const to = row.optionalDate(c.to);
+    if (to !== undefined) assignment.to = to;
+    row.ordered(c.from, assignment.from, c.to, to);
+    return assignment;
   },
 };
 

@@ -21,6 +21,7 @@ import {
   type RawObject,
   type RawSplit,
 } from './deal-mapping.js';
+import { primaryCompanies } from './company-sync.js';
 import { HubspotResponseError, type HubspotApi } from './hubspot-api.js';
 
 export const DEALS_OBJECT = 'deals';
@@ -51,6 +52,8 @@ export interface DealSyncContext {
   signal?: AbortSignal;
   /** Reads the portal's deal splits; false once the portal turned out not to have the API. */
   splits: { enabled: boolean };
+  /** Keep each deal's primary company as its account (attain.yaml `hubspot.companies`). */
+  companies?: boolean;
   pageSize?: number;
 }
 
@@ -210,6 +213,18 @@ async function storeDeals(
     const mapped = mapDeal(raw, ctx.mapping);
     if (mapped.ok) deals.push(mapped.value);
     else rejects.push(mapped.reject);
+  }
+  if (ctx.companies) {
+    const live = deals.filter((d) => !d.deleted);
+    const primary = await primaryCompanies(
+      ctx.api,
+      live.map((d) => d.id),
+      ctx.signal,
+    );
+    for (const deal of live) {
+      const company = primary.get(deal.id);
+      if (company !== undefined) deal.accountId = company;
+    }
   }
   const splits = await readSplits(
     ctx,

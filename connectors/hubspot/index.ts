@@ -4,6 +4,7 @@
  * per portal (rate-limiter.ts) and one error taxonomy (hubspot-api.ts). README.md beside this
  * file is the admin's guide.
  */
+import { COMPANIES_OBJECT, syncCompanies } from './company-sync.js';
 import type { HubspotConfig } from '../../config/attain-schema.js';
 import { ConnectorError, type ConnectorOptions, type SourceConnector, type SyncReport } from '../source.js';
 import { openCommissionTarget } from './commission-object.js';
@@ -65,6 +66,9 @@ export function createHubspotConnector(
         }
         report.records[OWNERS_OBJECT] = owners;
 
+        if (config.companies) {
+          report.records[COMPANIES_OBJECT] = await syncCompanies(api, store, config.companies.fields, signal);
+        }
         const ctx = {
           api,
           store,
@@ -72,6 +76,7 @@ export function createHubspotConnector(
           properties: dealProperties(map),
           log,
           splits: { enabled: true },
+          ...(config.companies && { companies: true }),
           ...(signal && { signal }),
         };
         const deals = await syncDeals(ctx);

@@ -1,6 +1,6 @@
 /**
- * The nightly pull: User, Opportunity, OpportunitySplit and the exchange rates, each from its
- * cursor (the last stored `SystemModstamp`).
+ * The nightly pull: User, Account (when attain.yaml asks for accounts), Opportunity,
+ * OpportunitySplit and the exchange rates, each from its cursor (the last stored `SystemModstamp`).
  *
  * - `SystemModstamp >= cursor ORDER BY SystemModstamp, Id`: `>=`, because records sharing the last
  *   stored timestamp may not all have been stored; re-reading them is harmless (upserts).
@@ -16,7 +16,9 @@ import { ConnectorError, type SyncOptions, type SyncPage, type SyncReport, type 
 import type { OrgSchema } from './org-schema.js';
 import { bulkQueryPages, restQueryPages } from './query-pages.js';
 import {
+  DEFAULT_ACCOUNT_FIELD_MAP,
   DEFAULT_FIELD_MAP,
+  mapAccount,
   mapCurrencyType,
   mapDatedConversionRate,
   mapOpportunity,
@@ -46,6 +48,8 @@ export interface PullSettings {
   fields: Record<string, string>;
   stages?: OpportunityMapping['stages'];
   filters?: OpportunityMapping['filters'];
+  /** attain.yaml `salesforce.accounts`: Account is pulled, and Opportunity.AccountId kept. */
+  accounts?: { fields: Record<string, string> } | undefined;
   /** Matching records above which a Bulk API 2.0 query job is used. */
   bulkQueryAbove: number;
   bulkPollMs?: number;
@@ -88,7 +92,9 @@ function objectPulls(client: SalesforceClient, settings: PullSettings): ObjectPu
     filters: settings.filters,
     multiCurrency: schema.multiCurrency,
     defaultCurrency: schema.defaultCurrency,
+    ...(settings.accounts ? { accounts: true } : {}),
   };
+  const accountFields = { ...DEFAULT_ACCOUNT_FIELD_MAP, ...settings.accounts?.fields };
   const pulls: ObjectPull[] = [
     {
       object: 'User',
@@ -111,6 +117,7 @@ function objectPulls(client: SalesforceClient, settings: PullSettings): ObjectPu
         'SystemModstamp',
         ...(schema.multiCurrency ? ['CurrencyIsoCode'] : []),
         ...(settings.filters?.recordTypes ? ['RecordType.DeveloperName'] : []),
+        ...(settings.accounts ? ['AccountId'] : []),
         ...Object.values(mapping.fields),
       ]),
       deletable: true,
@@ -123,6 +130,21 @@ function objectPulls(client: SalesforceClient, settings: PullSettings): ObjectPu
         ),
     },
   ];
+  if (settings.accounts) {
+    // Before the opportunities that name them; incremental and with deletions, as Opportunity is.
+    pulls.splice(1, 0, {
+      object: 'Account',
+      fields: unique(['Id', 'IsDeleted', 'SystemModstamp', ...Object.values(accountFields)]),
+      deletable: true,
+      incremental: true,
+      toPage: async (records) =>
+        collect(
+          records,
+          (raw) => mapAccount(raw, accountFields),
+          (accounts) => ({ accounts }),
+        ),
+    });
+  }
   if (schema.splits) {
     pulls.push({
       object: 'OpportunitySplit',

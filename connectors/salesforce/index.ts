@@ -80,6 +80,7 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
         fields: config.fields,
         stages: config.stages,
         filters: config.filters,
+        accounts: config.accounts,
         bulkQueryAbove: config.bulk?.queryAbove ?? DEFAULT_BULK_ABOVE,
         ...(this.tuning.bulkPollMs ? { bulkPollMs: this.tuning.bulkPollMs } : {}),
       },

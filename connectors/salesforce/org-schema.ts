@@ -6,7 +6,7 @@
  */
 import type { SalesforceConfig } from '../../config/attain-schema.js';
 import { ConnectorError } from '../source.js';
-import { DEFAULT_FIELD_MAP } from './record-mapping.js';
+import { DEFAULT_ACCOUNT_FIELD_MAP, DEFAULT_FIELD_MAP } from './record-mapping.js';
 import type { SalesforceClient } from './salesforce-client.js';
 
 export interface DescribedField {
@@ -130,6 +130,7 @@ export async function readOrgSchema(
       });
     }
   }
+  if (config.accounts) problems.push(...(await accountProblems(schema, objects, config.accounts.fields)));
   const ratesObject = objects.has('DatedConversionRate')
     ? 'DatedConversionRate'
     : objects.has('CurrencyType')
@@ -137,6 +138,35 @@ export async function readOrgSchema(
       : undefined;
   const defaultCurrency = await corporateCurrency(client);
   return { multiCurrency, ratesObject, splits: objects.has('OpportunitySplit'), defaultCurrency, problems };
+}
+
+/** With `salesforce.accounts`: Account must be readable, with every mapped field, and Opportunity.AccountId. */
+async function accountProblems(
+  schema: SchemaReader,
+  objects: Set<string>,
+  fields: Record<string, string>,
+): Promise<SchemaProblem[]> {
+  if (!objects.has('Account')) {
+    return [
+      {
+        problem: 'Account is not visible to the integration user',
+        fix: 'give the user read access to Account, or remove salesforce.accounts from attain.yaml',
+      },
+    ];
+  }
+  const problems: SchemaProblem[] = [];
+  for (const [name, sfField] of Object.entries({ ...DEFAULT_ACCOUNT_FIELD_MAP, ...fields })) {
+    const found = await schema.field('Account', sfField);
+    if (typeof found === 'string')
+      problems.push({
+        problem: `accounts.fields.${name}: ${found}`,
+        fix: `correct source.salesforce.accounts.fields.${name} in attain.yaml (the Account field's API name), or grant field-level read access`,
+      });
+  }
+  const accountId = await schema.field('Opportunity', 'AccountId');
+  if (typeof accountId === 'string')
+    problems.push({ problem: `Opportunity.AccountId: ${accountId}`, fix: 'grant field-level read access to it' });
+  return problems;
 }
 
 async function corporateCurrency(client: SalesforceClient): Promise<string> {

@@ -7,7 +7,9 @@
 import { isCurrencyCode } from '../../src/domain/currency.js';
 import { parseDecimal } from '../../src/domain/decimal.js';
 import {
+  ACCOUNT_FIELDS,
   isIsoDate,
+  type Account,
   type Deal,
   type FieldValue,
   type FxRate,
@@ -28,7 +30,26 @@ export interface OpportunityMapping {
   /** Multi-currency orgs carry CurrencyIsoCode on each record; others use `defaultCurrency`. */
   multiCurrency: boolean;
   defaultCurrency: string;
+  /** Keep AccountId as the deal's account (attain.yaml `salesforce.accounts`). */
+  accounts?: boolean;
 }
+
+/**
+ * Account fields (docs/territories.md#accounts) → the standard Account fields they come from
+ * ("Account", Object Reference for the Salesforce Platform:
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_account.htm).
+ * attain.yaml `salesforce.accounts.fields` overrides these and adds others (extra account fields).
+ */
+export const DEFAULT_ACCOUNT_FIELD_MAP: Record<string, string> = {
+  name: 'Name',
+  ownerId: 'OwnerId',
+  country: 'BillingCountry',
+  region: 'BillingState',
+  postalCode: 'BillingPostalCode',
+  industry: 'Industry',
+  employees: 'NumberOfEmployees',
+  annualRevenue: 'AnnualRevenue',
+};
 
 /** Deal fields read from a mapped Salesforce field; every other `fields` key becomes `deal.fields[key]`. */
 export const MAPPED_DEAL_FIELDS = ['amount', 'type'] as const;
@@ -174,6 +195,7 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
     fields[name] = fieldValueOf(fieldOf(raw, sfField));
   }
   const lastModified = timestampOf(raw['SystemModstamp']);
+  const accountId = mapping.accounts ? textOf(raw['AccountId']) : undefined;
   return {
     record: {
       id,
@@ -187,8 +209,41 @@ export function mapOpportunity(raw: RawRecord, mapping: OpportunityMapping): Map
       fields,
       ...(lastModified !== undefined ? { lastModified } : {}),
       deleted,
+      ...(accountId !== undefined ? { accountId } : {}),
     },
   };
+}
+
+/**
+ * An Account as a canonical account. `fields` maps account fields to Account fields (defaults
+ * applied); a number field that is not a number (or is negative) makes the record a reject.
+ */
+export function mapAccount(raw: RawRecord, fields: Record<string, string>): Mapped<Account> {
+  const id = textOf(raw['Id']);
+  const reject = (reason: string): Mapped<Account> => ({
+    reject: { source: SOURCE('Account'), recordId: id ?? '(no Id)', reason },
+  });
+  if (id === undefined) return reject('the record has no Id');
+  const deleted = booleanOf(raw['IsDeleted']) ?? false;
+  const account: Account = { id, name: textOf(fieldOf(raw, fields['name'] ?? 'Name')) ?? '', fields: {}, deleted };
+  const problems: string[] = [];
+  for (const [name, sfField] of Object.entries(fields)) {
+    const value = fieldOf(raw, sfField);
+    if (name === 'name' || name === 'id') continue;
+    if (name === 'employees' || name === 'annualRevenue') {
+      const amount = decimalOf(value);
+      if (amount === null || (amount !== undefined && amount.startsWith('-')))
+        problems.push(`${sfField} ${JSON.stringify(value)} is not a number of at least 0`);
+      else if (amount !== undefined) account[name] = amount;
+    } else if ((ACCOUNT_FIELDS as readonly string[]).includes(name)) {
+      const text = textOf(value);
+      if (text !== undefined) account[name as 'ownerId' | 'country' | 'region' | 'postalCode' | 'industry'] = text;
+    } else account.fields[name] = fieldValueOf(value);
+  }
+  if (problems.length > 0 && !deleted) return reject(problems.join('; '));
+  const lastModified = timestampOf(raw['SystemModstamp']);
+  if (lastModified !== undefined) account.lastModified = lastModified;
+  return { record: account };
 }
 
 function stageOf(raw: RawRecord, stages: OpportunityMapping['stages']): Deal['stage'] | undefined {

@@ -35,6 +35,7 @@ import { reportCommand } from './report-command.js';
 import { diffCommand } from './diff-command.js';
 import { planCommand } from './plan-commands.js';
 import { capacityCommand, quotasCommand } from './quota-commands.js';
+import { territoriesCommand } from './territories-command.js';
 
 interface GlobalOptions {
   workspace: string;
@@ -106,6 +107,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   program.addCommand(planCommand(context));
   program.addCommand(quotasCommand(context));
   program.addCommand(capacityCommand(context));
+  program.addCommand(territoriesCommand(context));
   addQueueCommands(program, io, (code) => (exitCode = code));
   addPayCycleCommands(program, context);
 

@@ -3,7 +3,17 @@
  * read back by `attain calc` for a CRM source. Every row carries the source it came from.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Assignment, CanonicalData, Deal, FxRate, Quota, Rep, Split } from '../domain/model.js';
+import type {
+  Account,
+  Assignment,
+  CanonicalData,
+  Deal,
+  FxRate,
+  Quota,
+  Rep,
+  Split,
+  TerritoryAssignment,
+} from '../domain/model.js';
 import { arrayLiteral, bulkInsert, type BulkColumn } from './bulk-insert.js';
 import type { Database } from './schema.js';
 
@@ -25,6 +35,8 @@ export interface CanonicalCounts {
   quotas: number;
   assignments: number;
   fxRates: number;
+  accounts?: number;
+  territoryAssignments?: number;
 }
 
 const optional = (value: string | undefined): string | null => value ?? null;
@@ -52,6 +64,31 @@ export const dealColumns: BulkColumn<Deal>[] = [
   { name: 'fields', type: 'jsonb', value: (d) => d.fields },
   { name: 'deleted', type: 'boolean', value: (d) => d.deleted },
   { name: 'last_modified', type: 'text', value: (d) => optional(d.lastModified) },
+  { name: 'account_id', type: 'text', value: (d) => optional(d.accountId) },
+];
+
+export const accountColumns: BulkColumn<Account>[] = [
+  { name: 'id', type: 'text', value: (a) => a.id },
+  { name: 'name', type: 'text', value: (a) => a.name },
+  { name: 'owner_id', type: 'text', value: (a) => optional(a.ownerId) },
+  { name: 'country', type: 'text', value: (a) => optional(a.country) },
+  { name: 'region', type: 'text', value: (a) => optional(a.region) },
+  { name: 'postal_code', type: 'text', value: (a) => optional(a.postalCode) },
+  { name: 'industry', type: 'text', value: (a) => optional(a.industry) },
+  { name: 'employees', type: 'numeric', value: (a) => optional(a.employees) },
+  { name: 'annual_revenue', type: 'numeric', value: (a) => optional(a.annualRevenue) },
+  { name: 'fields', type: 'jsonb', value: (a) => a.fields },
+  { name: 'deleted', type: 'boolean', value: (a) => a.deleted },
+  { name: 'last_modified', type: 'text', value: (a) => optional(a.lastModified) },
+];
+
+const territoryAssignmentColumns: BulkColumn<TerritoryAssignment>[] = [
+  { name: 'rep_id', type: 'text', value: (a) => a.repId },
+  { name: 'territory_id', type: 'text', value: (a) => a.territoryId },
+  { name: 'role', type: 'text', value: (a) => a.role },
+  { name: 'percent', type: 'numeric', value: (a) => a.percent },
+  { name: 'from_date', type: 'date', value: (a) => a.from },
+  { name: 'to_date', type: 'date', value: (a) => optional(a.to) },
 ];
 
 export const splitColumns: BulkColumn<Split>[] = [
@@ -95,7 +132,16 @@ export async function upsertCanonical(
   const constants = { source };
   await db.transaction().execute(async (trx) => {
     if (snapshot) {
-      for (const table of ['reps', 'deals', 'splits', 'quotas', 'assignments', 'fx_rates'] as const) {
+      for (const table of [
+        'reps',
+        'deals',
+        'splits',
+        'quotas',
+        'assignments',
+        'fx_rates',
+        'accounts',
+        'territory_assignments',
+      ] as const) {
         await trx.deleteFrom(table).where('source', '=', source).execute();
       }
     } else if (data.deals.length > 0) {
@@ -115,6 +161,11 @@ export async function upsertCanonical(
       upsertOn: ['rep_id', 'plan_id', 'from_date'],
     });
     await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
+    await bulkInsert(trx, 'accounts', accountColumns, data.accounts ?? [], { constants, upsertOn: ['id'] });
+    await bulkInsert(trx, 'territory_assignments', territoryAssignmentColumns, data.territoryAssignments ?? [], {
+      constants,
+      upsertOn: ['rep_id', 'territory_id', 'role', 'from_date'],
+    });
   });
   return {
     reps: data.reps.length,
@@ -123,6 +174,8 @@ export async function upsertCanonical(
     quotas: data.quotas.length,
     assignments: data.assignments.length,
     fxRates: data.fxRates.length,
+    ...(data.accounts ? { accounts: data.accounts.length } : {}),
+    ...(data.territoryAssignments ? { territoryAssignments: data.territoryAssignments.length } : {}),
   };
 }
 
@@ -134,7 +187,7 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
   const { source } = options;
   const ofSource = source === undefined ? sql<boolean>`true` : sql<boolean>`source = ${source}`;
   // One snapshot: a run storing new data meanwhile is seen entirely or not at all.
-  const [reps, deals, splits, quotas, assignments, fxRates] = await db
+  const [reps, deals, splits, quotas, assignments, fxRates, accounts, territoryAssignments] = await db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(
@@ -167,6 +220,16 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
             .orderBy('currency')
             .orderBy('from_date')
             .execute(),
+          await trx.selectFrom('accounts').selectAll().where(ofSource).orderBy('id').execute(),
+          await trx
+            .selectFrom('territory_assignments')
+            .selectAll()
+            .where(ofSource)
+            .orderBy('territory_id')
+            .orderBy('rep_id')
+            .orderBy('role')
+            .orderBy('from_date')
+            .execute(),
         ] as const,
     );
   return {
@@ -192,6 +255,7 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
       fields: d.fields,
       ...(d.last_modified === null ? {} : { lastModified: d.last_modified }),
       deleted: d.deleted,
+      ...(d.account_id === null ? {} : { accountId: d.account_id }),
     })),
     splits: splits.map((s) => ({ dealId: s.deal_id, repId: s.rep_id, percent: s.percent, kind: s.kind })),
     quotas: quotas.map((q) => ({ repId: q.rep_id, period: q.period, amount: q.amount })),
@@ -202,5 +266,36 @@ export async function readCanonical(db: Kysely<Database>, options: { source?: st
       ...(a.to_date === null ? {} : { to: a.to_date }),
     })),
     fxRates: fxRates.map((f) => ({ currency: f.currency, from: f.from_date, rate: f.rate })),
+    // Only when there are any, as a source without accounts gives none (the stored input stays the same).
+    ...(accounts.length === 0
+      ? {}
+      : {
+          accounts: accounts.map((a) => ({
+            id: a.id,
+            name: a.name,
+            ...(a.owner_id === null ? {} : { ownerId: a.owner_id }),
+            ...(a.country === null ? {} : { country: a.country }),
+            ...(a.region === null ? {} : { region: a.region }),
+            ...(a.postal_code === null ? {} : { postalCode: a.postal_code }),
+            ...(a.industry === null ? {} : { industry: a.industry }),
+            ...(a.employees === null ? {} : { employees: a.employees }),
+            ...(a.annual_revenue === null ? {} : { annualRevenue: a.annual_revenue }),
+            fields: a.fields,
+            ...(a.last_modified === null ? {} : { lastModified: a.last_modified }),
+            deleted: a.deleted,
+          })),
+        }),
+    ...(territoryAssignments.length === 0
+      ? {}
+      : {
+          territoryAssignments: territoryAssignments.map((a) => ({
+            repId: a.rep_id,
+            territoryId: a.territory_id,
+            role: a.role,
+            percent: a.percent,
+            from: a.from_date,
+            ...(a.to_date === null ? {} : { to: a.to_date }),
+          })),
+        }),
   };
 }

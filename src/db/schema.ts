@@ -48,6 +48,36 @@ export interface DealsTable {
   /** As the source gave it (an ISO 8601 timestamp or date), kept verbatim. */
   last_modified: string | null;
   source: string;
+  /** The deal's account (docs/territories.md); null when the source gave none. */
+  account_id: Generated<string | null>;
+}
+
+/** Customer accounts (docs/territories.md#accounts). */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  owner_id: string | null;
+  country: string | null;
+  region: string | null;
+  postal_code: string | null;
+  industry: string | null;
+  employees: string | null;
+  annual_revenue: string | null;
+  fields: Json<Record<string, string | number | boolean | null>>;
+  deleted: boolean;
+  last_modified: string | null;
+  source: string;
+}
+
+/** Reps holding territories (data/territory-assignments.csv, docs/territories.md#reps-and-territories). */
+export interface TerritoryAssignmentsTable {
+  rep_id: string;
+  territory_id: string;
+  role: 'owner' | 'overlay';
+  percent: string;
+  from_date: string;
+  to_date: string | null;
+  source: string;
 }
 
 export interface SplitsTable {
@@ -405,6 +435,8 @@ export interface Database {
   quotas: QuotasTable;
   assignments: AssignmentsTable;
   fx_rates: FxRatesTable;
+  accounts: AccountsTable;
+  territory_assignments: TerritoryAssignmentsTable;
   runs: RunsTable;
   run_inputs: RunInputsTable;
   payout_lines: PayoutLinesTable;

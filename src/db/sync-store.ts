@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { rejectUnstorableText, type SyncPage, type SyncStore } from '../domain/sync-page.js';
 import type { Reject } from '../domain/model.js';
 import { arrayLiteral, bulkInsert } from './bulk-insert.js';
-import { dealColumns, fxColumns, repColumns, splitColumns } from './canonical-store.js';
+import { accountColumns, dealColumns, fxColumns, repColumns, splitColumns } from './canonical-store.js';
 import type { Database } from './schema.js';
 
 export function createSyncStore(db: Kysely<Database>, source: string): SyncStore {
@@ -36,12 +36,14 @@ async function storePage(db: Kysely<Database>, source: string, given: SyncPage):
   const held = [
     ...(page.reps ?? []).map((r) => r.id),
     ...(page.deals ?? []).map((d) => d.id),
+    ...(page.accounts ?? []).map((a) => a.id),
     ...(page.rejects ?? []).map((r) => r.recordId),
     ...(page.seen ?? []),
   ];
   await db.transaction().execute(async (trx) => {
     await bulkInsert(trx, 'reps', repColumns, page.reps ?? [], { constants, upsertOn: ['id'] });
     await bulkInsert(trx, 'deals', dealColumns, page.deals ?? [], { constants, upsertOn: ['id'] });
+    await bulkInsert(trx, 'accounts', accountColumns, page.accounts ?? [], { constants, upsertOn: ['id'] });
     if (page.splits && page.splits.dealIds.length > 0) {
       await trx
         .deleteFrom('splits')

@@ -28,8 +28,23 @@ const FAST_UNIT = 1e6;
 const MAX_FAST_PERCENT = Math.floor(Number.MAX_SAFE_INTEGER / FAST_UNIT);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** Who a deal credits besides its owner: entries splitStart[i] … splitStart[i+1] − 1 of deal i. */
+export interface SplitColumns {
+  splitStart: Int32Array;
+  splitRep: Int32Array;
+  /** Percents in units of 10^-10 (an exact integer double); NaN when too large, then splitPercentBig holds it. */
+  splitPercent: Float64Array;
+  splitPercentBig: Map<number, Decimal>;
+}
+
+/** Territory credit (docs/territories.md#territory-credit): the reps holding each deal's territory on its close date. */
+export interface TerritorySplits extends SplitColumns {
+  /** The deal's territory, by deal index; undefined when it has none. */
+  territoryOf: (string | undefined)[];
+}
+
 /** Won deals (and reversed ones that may still count), column by column. */
-export interface PreparedDeals {
+export interface PreparedDeals extends SplitColumns {
   count: number;
   deals: Deal[];
   day: Int32Array;
@@ -52,6 +67,48 @@ export interface PreparedDeals {
   splitPercentBig: Map<number, Decimal>;
   /** Per filter of the FilterSet: 1 where the deal passes it. */
   passes: Uint8Array[];
+  /** Set by prepareTerritorySplits when a measure credits by territory. */
+  territory?: TerritorySplits;
+}
+
+/**
+ * Territory credit as splits (docs/territories.md#territory-credit): for each deal, the owners of
+ * its account's territory on its close date with their percents (revenue), and its overlays with
+ * theirs (overlay). A deal whose territory nobody holds that day has none, and credits no one.
+ */
+export function prepareTerritorySplits(
+  deals: PreparedDeals,
+  org: Org,
+  territoryOfDeal: (deal: Deal) => string | undefined,
+  holders: (territoryId: string, day: number) => readonly { repId: string; percent: Decimal }[],
+): TerritorySplits {
+  const splitStart = new Int32Array(deals.count + 1);
+  const splitRep: number[] = [];
+  const splitPercent: number[] = [];
+  const splitPercentBig = new Map<number, Decimal>();
+  const territoryOf: (string | undefined)[] = new Array(deals.count);
+  for (let i = 0; i < deals.count; i++) {
+    const territoryId = territoryOfDeal(deals.deals[i]!);
+    territoryOf[i] = territoryId;
+    if (territoryId !== undefined) {
+      for (const holder of holders(territoryId, deals.day[i]!)) {
+        const rep = org.index.get(holder.repId);
+        if (rep === undefined) continue;
+        const exact = holder.percent <= MAX_SAFE_BIG;
+        if (!exact) splitPercentBig.set(splitPercent.length, holder.percent);
+        splitPercent.push(exact ? Number(holder.percent) : NaN);
+        splitRep.push(rep);
+      }
+    }
+    splitStart[i + 1] = splitRep.length;
+  }
+  return {
+    splitStart,
+    splitRep: Int32Array.from(splitRep),
+    splitPercent: Float64Array.from(splitPercent),
+    splitPercentBig,
+    territoryOf,
+  };
 }
 
 export function prepareDeals(
@@ -171,7 +228,7 @@ export function prepareDeals(
 }
 
 /** A split's percent as an exact decimal. */
-export function percentAt(deals: PreparedDeals, sp: number): Decimal {
+export function percentAt(deals: SplitColumns, sp: number): Decimal {
   const units = deals.splitPercent[sp]!;
   return Number.isNaN(units) ? deals.splitPercentBig.get(sp)! : BigInt(units);
 }
@@ -328,6 +385,10 @@ export interface MeasureCredit {
   splitCreditLo: number[];
   /** Split credits too large for the parts (hi NaN), by k. */
   splitCreditBig: Map<number, Decimal>;
+  /** The splits the split credits came from: the deals' own, or their territory's reps. */
+  splits: SplitColumns;
+  /** By deal index, the territory credited (a measure crediting by territory only). */
+  territoryOf?: readonly (string | undefined)[];
 }
 
 export interface CreditContext {
@@ -361,7 +422,9 @@ export function creditMeasure(
   const splitCreditLo: number[] = [];
   const splitCreditBig = new Map<number, Decimal>();
   const passes = filter >= 0 ? deals.passes[filter] : undefined;
-  const bySplits = measure.credit === 'splits';
+  const byTerritory = measure.credit === 'territory';
+  const bySplits = measure.credit === 'splits' || byTerritory;
+  const splitColumns: SplitColumns = byTerritory ? deals.territory! : deals;
   const { parent } = org;
   // Assignment intervals by rep index, and the plan's managers: only they make the tree above a
   // credited rep worth walking.
@@ -415,7 +478,8 @@ export function creditMeasure(
     if (Number.isNaN(hi)) sums.addDecimal(cell, amounts.big.get(i)!);
     else sums.add(cell, hi, los[i]!);
   };
-  const { day, month, owner: owners, splitStart, splitRep, splitPercent, reversed, reversedDay } = deals;
+  const { day, month, owner: owners, reversed, reversedDay } = deals;
+  const { splitStart, splitRep, splitPercent } = splitColumns;
   const { known, hi: his, lo: los } = amounts;
 
   for (let i = 0; i < deals.count; i++) {
@@ -430,6 +494,8 @@ export function creditMeasure(
     const from = splitStart[i]!;
     const to = splitStart[i + 1]!;
 
+    // By territory, a deal nobody holds the territory of credits no one (not its owner).
+    if (byTerritory && from === to) continue;
     if (!bySplits || from === to) {
       const owner = owners[i]!;
       const ownerAssigned = covers(assigned[owner], d);
@@ -482,7 +548,7 @@ export function creditMeasure(
           parts.hi = his[i]!;
           parts.lo = los[i]!;
         } else if (!exactPercents || !percentParts(his[i]!, los[i]!, percent, parts)) {
-          const credit = percentOf(amountOf(amounts, i), percentAt(deals, sp));
+          const credit = percentOf(amountOf(amounts, i), percentAt(splitColumns, sp));
           [parts.hi, parts.lo] = splitParts(credit);
           if (Number.isNaN(parts.hi)) splitCreditBig.set(k, credit);
         }
@@ -499,7 +565,7 @@ export function creditMeasure(
         addShare(rep, percent, true);
         for (let node = parent[rep]!; node >= 0; node = parent[node]!) addShare(node, percent, false);
       } else {
-        const exact = percentAt(deals, sp);
+        const exact = percentAt(splitColumns, sp);
         addBigShare(rep, exact, true);
         for (let node = parent[rep]!; node >= 0; node = parent[node]!) addBigShare(node, exact, false);
       }
@@ -540,6 +606,8 @@ export function creditMeasure(
     splitCreditHi,
     splitCreditLo,
     splitCreditBig,
+    splits: splitColumns,
+    ...(byTerritory ? { territoryOf: deals.territory!.territoryOf } : {}),
   };
 }
 
@@ -691,5 +759,5 @@ export function creditOfRef(mc: MeasureCredit, ref: number): { credit: Decimal; 
   const k = ~ref;
   const hi = mc.splitCreditHi[k]!;
   const credit = Number.isNaN(hi) ? mc.splitCreditBig.get(k)! : joinParts(hi, mc.splitCreditLo[k]!);
-  return { credit, percent: percentAt(mc.deals, mc.splitCreditSplit[k]!) };
+  return { credit, percent: percentAt(mc.splits, mc.splitCreditSplit[k]!) };
 }

@@ -17,6 +17,7 @@ import {
   exchange,
   exchangeParts,
   prepareDeals,
+  prepareTerritorySplits,
   splitParts,
   type Exchange,
   type MeasureCredit,
@@ -30,6 +31,7 @@ import { buildOrg } from './org.js';
 import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import { componentIdsOf, planInEffect, type Calendar, type Plan, type PlanVersion } from './plan.js';
+import { dealTerritories, TerritoryReps } from './territories.js';
 import { Trace, tracedDeals, type TraceJson } from './trace.js';
 import { FilterSet } from './where.js';
 
@@ -145,6 +147,10 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     }
   }
   const deals = prepareDeals(data, org, paidDeals, input.calendar.tz, filters);
+  if (input.plans.some((plan) => Object.values(plan.measures).some((m) => m.credit === 'territory'))) {
+    const reps = new TerritoryReps(data.territoryAssignments ?? []);
+    deals.territory = prepareTerritorySplits(deals, org, dealTerritories(data), (id, day) => reps.on(id, day));
+  }
 
   // The calculated window: from the earliest close date (or locked period) through asOf.
   let firstDay = Infinity;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CURRENCY_CODE } from './currency.js';
 import { parseDecimal } from './decimal.js';
+import type { Where } from './plan.js';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -57,8 +58,79 @@ export const dealSchema = z.object({
   /** When the record last changed at the source: an ISO 8601 timestamp or date. */
   lastModified: z.string().optional(),
   deleted: z.boolean(),
+  /** The account the deal is with (docs/territories.md); territory credit follows it. */
+  accountId: z.string().min(1).optional(),
 });
 export type Deal = z.infer<typeof dealSchema>;
+
+/**
+ * A customer account (docs/territories.md#accounts): what territories are carved from. Every field
+ * but the id and name is optional; `fields` holds the others (extra CSV columns, mapped CRM fields).
+ */
+export const accountSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  /** The account's owner in the CRM: a rep id, compared with the reps of the account's territory. */
+  ownerId: z.string().min(1).optional(),
+  country: z.string().optional(),
+  /** A state, province or region. */
+  region: z.string().optional(),
+  postalCode: z.string().optional(),
+  industry: z.string().optional(),
+  employees: decimalString.optional(),
+  annualRevenue: decimalString.optional(),
+  fields: z.record(z.string(), fieldValue),
+  lastModified: z.string().optional(),
+  deleted: z.boolean(),
+});
+export type Account = z.infer<typeof accountSchema>;
+
+/** The canonical account fields a territory rule may name (besides the account's `fields`). */
+export const ACCOUNT_FIELDS = [
+  'id',
+  'name',
+  'ownerId',
+  'country',
+  'region',
+  'postalCode',
+  'industry',
+  'employees',
+  'annualRevenue',
+] as const;
+
+export const territoryRole = z.enum(['owner', 'overlay']);
+export type TerritoryRole = z.infer<typeof territoryRole>;
+
+/** A rep holding a territory for a while (data/territory-assignments.csv). */
+export const territoryAssignmentSchema = z.object({
+  repId: z.string().min(1),
+  territoryId: z.string().min(1),
+  role: territoryRole,
+  /** Owners share a won deal's revenue credit by it; an overlay gets this percent on top. */
+  percent: decimalString,
+  from: isoDate,
+  /** Inclusive; absent means open-ended. */
+  to: isoDate.optional(),
+});
+export type TerritoryAssignment = z.infer<typeof territoryAssignmentSchema>;
+
+/** A postal-code range of a territory: codes whose first characters fall from `from` to `to`. */
+export interface PostalRange {
+  from: string;
+  to: string;
+}
+
+/** A territory of territories.yaml (docs/territories.md), as the engine reads it. */
+export interface Territory {
+  id: string;
+  name?: string;
+  parent?: string;
+  /** Conditions on account fields, in the plans' `where` language. */
+  where?: Where;
+  postalCodes?: PostalRange[];
+  /** Named accounts: theirs whatever the rules say. */
+  accounts?: string[];
+}
 
 export const splitKind = z.enum(['revenue', 'overlay']);
 export const splitSchema = z.object({
@@ -127,4 +199,9 @@ export interface CanonicalData {
   quotas: Quota[];
   assignments: Assignment[];
   fxRates: FxRate[];
+  /** Present only when the workspace has accounts (docs/territories.md). */
+  accounts?: Account[];
+  /** territories.yaml, in file order; present only when the workspace has one. */
+  territories?: Territory[];
+  territoryAssignments?: TerritoryAssignment[];
 }

@@ -166,17 +166,29 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     return true;
   });
 
-  return {
-    data: {
-      reps: [...reps.values()],
-      deals,
-      splits,
-      quotas,
-      assignments: input.assignments,
-      fxRates,
-    },
-    rejects,
+  const data: CanonicalData = {
+    reps: [...reps.values()],
+    deals,
+    splits,
+    quotas,
+    assignments: input.assignments,
+    fxRates,
   };
+  // Accounts: one per id; a deleted one is gone. A deal naming an account that is not there stays a
+  // deal (its owner is still credited); it only has no territory.
+  if (input.accounts !== undefined) {
+    const accountSeen = new Set<string>();
+    data.accounts = input.accounts.filter((account) => {
+      if (account.deleted) return false;
+      if (accountSeen.has(account.id))
+        return (reject(account, 'accounts', account.id, `duplicate account id ${account.id}`), false);
+      accountSeen.add(account.id);
+      return true;
+    });
+  }
+  if (input.territories !== undefined) data.territories = input.territories;
+  if (input.territoryAssignments !== undefined) data.territoryAssignments = input.territoryAssignments;
+  return { data, rejects };
 }
 
 /**

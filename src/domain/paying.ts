@@ -400,6 +400,7 @@ export class PlanPayer {
           amount: d.amount,
           currency: d.currency,
           ...(percent === undefined ? {} : { percent: formatDecimal(percent) }),
+          ...(mc.territoryOf ? { territory: mc.territoryOf[deal] } : {}),
           credit: formatDecimal(credit),
         });
       });

@@ -12,7 +12,8 @@ export type FieldCondition =
 export type Where = Record<string, FieldCondition>;
 
 export interface Measure {
-  credit: 'owner' | 'splits';
+  /** `territory`: the reps holding the deal's account's territory on its close date (docs/territories.md#territory-credit). */
+  credit: 'owner' | 'splits' | 'territory';
   where?: Where;
   /** Managers' attainment counts the credit of everyone below them (default true). */
   rollup: boolean;

@@ -2,7 +2,7 @@
  * What a CRM sync hands to storage: pages of canonical records with the cursor they bring the
  * object to. Connectors produce them; the reporting database (src/db/sync-store.ts) stores them.
  */
-import type { Deal, FxRate, Reject, Rep, Split } from './model.js';
+import type { Account, Deal, FxRate, Reject, Rep, Split } from './model.js';
 
 /** One page of a sync: stored whole or not at all, the cursor with it. */
 export interface SyncPage {
@@ -15,6 +15,8 @@ export interface SyncPage {
   splits?: { dealIds: string[]; splits: Split[] };
   /** Upserted by currency and start date. */
   fxRates?: FxRate[];
+  /** Upserted by id; a deletion arrives as an account with `deleted: true`. */
+  accounts?: Account[];
   /**
    * Records of this page that could not be used. `source` names the CRM object
    * (`salesforce Opportunity`), `recordId` the CRM id. A record's earlier reject is cleared when a
@@ -77,12 +79,14 @@ export function rejectUnstorableText(page: SyncPage, source: string): SyncPage {
     });
   const reps = keep(page.reps);
   const deals = keep(page.deals);
+  const accounts = keep(page.accounts);
   if (rejects.length === 0) return page;
   const dropped = new Set(rejects.map((r) => r.recordId));
   return {
     ...page,
     ...(reps ? { reps } : {}),
     ...(deals ? { deals } : {}),
+    ...(accounts ? { accounts } : {}),
     ...(page.splits
       ? { splits: { dealIds: page.splits.dealIds, splits: page.splits.splits.filter((s) => !dropped.has(s.dealId)) } }
       : {}),

@@ -9,7 +9,7 @@ import type { FieldCondition, Where } from './plan.js';
 
 export type DealPredicate = (deal: Deal) => boolean;
 
-const CANONICAL_FIELDS = new Set(['type', 'currency', 'name', 'ownerId', 'stage', 'amount', 'closeDate']);
+const CANONICAL_FIELDS = new Set(['type', 'currency', 'name', 'ownerId', 'stage', 'amount', 'closeDate', 'accountId']);
 
 export function compileWhere(where: Where | undefined): DealPredicate | undefined {
   if (!where) return undefined;
@@ -22,6 +22,24 @@ export function compileWhere(where: Where | undefined): DealPredicate | undefine
   // Loops rather than every(): a predicate runs once per deal, and a closure per call adds up.
   return (deal) => {
     for (const t of tests) if (!t(deal)) return false;
+    return true;
+  };
+}
+
+/**
+ * A `where` over any record (territory rules read accounts, docs/territories.md#rules): `read`
+ * gives a field's value; the conditions mean what they mean for deals.
+ */
+export function compileRecordWhere<T>(
+  where: Where,
+  read: (record: T, field: string) => FieldValue | undefined,
+): (record: T) => boolean {
+  const tests = Object.entries(where).map(([field, condition]) => {
+    const test = compileCondition(condition);
+    return (record: T) => test(read(record, field));
+  });
+  return (record) => {
+    for (const t of tests) if (!t(record)) return false;
     return true;
   };
 }

@@ -18,6 +18,7 @@
  * lines to write into PostgreSQL and PGlite; and
  * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE,
  * BENCH_SKIP_QUOTAS.
+ * BENCH_SKIP_TERRITORIES; BENCH_ACCOUNTS accounts for the territory assignment (bench-territories.ts).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ import { postgresBaseline, type BaselineFigures } from './bench-postgres-baselin
 import { benchSalesforce } from './bench-salesforce.js';
 import { benchHubspot, type HubspotBenchFigures } from './bench-hubspot.js';
 import { benchQueue } from './bench-queue.js';
+import { benchTerritories, type TerritoryBenchFigures } from './bench-territories.js';
 import { ensureOrg } from './synthetic-org.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -158,6 +160,10 @@ async function main(): Promise<void> {
 
   // The reporting database: bulk writes, then a whole run. BENCH_SKIP_DB=1 skips both.
   let dbWriteRowsPerSec: number | undefined;
+  // Territory assignment: BENCH_ACCOUNTS accounts (default 100,000) and every deal's territory. BENCH_SKIP_TERRITORIES=1 skips it.
+  const territories: TerritoryBenchFigures | undefined = process.env['BENCH_SKIP_TERRITORIES']
+    ? undefined
+    : benchTerritories(normalized.data, log);
   let pgliteWriteRowsPerSec: number | undefined;
   let runSteps: Record<string, number> | undefined;
   let statements: StatementFigures | undefined;
@@ -242,6 +248,7 @@ async function main(): Promise<void> {
         : { hubspotRateShare: hubspot.rateShare, hubspot429sSurfaced: hubspot.surfaced429 }),
       ...(queue === undefined ? {} : { queue }),
       ...(quotaPlan === undefined ? {} : { quotaPlanSeconds: Number(quotaPlan.seconds.toFixed(2)) }),
+      ...(territories === undefined ? {} : { territoryAssignSeconds: territories.territoryAssignSeconds }),
       targets: {
         engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
         calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),

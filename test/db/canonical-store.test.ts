@@ -41,6 +41,37 @@ forEachBackend((backend) => {
     expect(back.fxRates[0]?.rate).toBe('0.912345678901');
   });
 
+  it('stores accounts, deal accounts and territory assignments, and reads them back exactly', async () => {
+    const data = canonical();
+    data.deals[0] = { ...data.deals[0]!, accountId: 'acme' };
+    data.accounts = [
+      {
+        id: 'acme',
+        name: 'Acme, Inc.',
+        ownerId: 'r1',
+        country: 'US',
+        region: 'NY',
+        postalCode: '10001',
+        industry: 'Retail',
+        employees: '250',
+        annualRevenue: '12500000.50',
+        fields: { segment: 'mid-market' },
+        lastModified: '2026-03-01T10:00:00Z',
+        deleted: false,
+      },
+      { id: 'bare', name: 'Bare', fields: {}, deleted: false },
+    ];
+    data.territoryAssignments = [
+      { repId: 'r1', territoryId: 'east', role: 'owner', percent: '60', from: '2026-01-01', to: '2026-06-30' },
+      { repId: 'r2', territoryId: 'east', role: 'overlay', percent: '25', from: '2026-01-01' },
+    ];
+    expect(await upsertCanonical(backend.db, data, 'csv')).toMatchObject({ accounts: 2, territoryAssignments: 2 });
+    expect(await readCanonical(backend.db)).toEqual(data);
+    // A snapshot without them removes them.
+    await upsertCanonical(backend.db, canonical(), 'csv');
+    expect(await readCanonical(backend.db)).toEqual(canonical());
+  });
+
   it('is idempotent, and a snapshot replaces what the source no longer has', async () => {
     const data = canonical();
     await upsertCanonical(backend.db, data, 'csv');

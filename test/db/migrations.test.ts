@@ -6,6 +6,7 @@ import { migrations } from '../../src/db/migrations/index.js';
 import { forEachBackend } from './backends.js';
 
 const TABLES = [
+  'accounts',
   'assignments',
   'attainment',
   'audit_events',
@@ -29,6 +30,7 @@ const TABLES = [
   'step_rejects',
   'sync_cursors',
   'sync_rejects',
+  'territory_assignments',
   'writeback_state',
 ];
 const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
@@ -74,12 +76,26 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS, ...ANALYTICS_VIEWS]));
 
-    // The plan acknowledgements go alone; then the analytics views.
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'plan_acknowledgements'));
-    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
+    // Accounts and territories go alone, with deals.account_id.
+    const territoryTables = ['accounts', 'territory_assignments'];
+    const dealColumns = async () =>
+      (
+        await sql<{ name: string }>`select column_name as name from information_schema.columns
+                                     where table_schema = current_schema() and table_name = 'deals'`.execute(backend.db)
+      ).rows.map((r) => r.name);
+    expect(await dealColumns()).toContain('account_id');
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T01-50-accounts-territories']);
+    expect(await relations('r')).toEqual(TABLES.filter((t) => !territoryTables.includes(t)));
+    expect(await dealColumns()).not.toContain('account_id');
+    // The plan acknowledgements go alone.
+    const laterTables = [...territoryTables, 'plan_acknowledgements'];
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T01-30-plan-acknowledgements']);
+    expect(await relations('r')).toEqual(TABLES.filter((t) => !laterTables.includes(t)));
+    // The analytics views go alone.
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T00-30-analytics-views']);
     expect(await relations('v')).toEqual(VIEWS);
-    const older = NAMES.slice(0, -2);
+    expect(await relations('r')).toEqual(TABLES.filter((t) => !laterTables.includes(t)));
+    const older = NAMES.filter((name) => name < '2026-12-06T00-30');
 
     const repColumns = async () =>
       (
@@ -104,7 +120,7 @@ forEachBackend((backend) => {
       'run_lease',
       'step_rejects',
     ];
-    const before = TABLES.filter((t) => !decemberTables.includes(t) && t !== 'plan_acknowledgements');
+    const before = TABLES.filter((t) => !decemberTables.includes(t) && !laterTables.includes(t));
     expect(await repColumns()).toContain('employee_id');
     expect((await migrateDown(backend.db, december.length)).applied).toEqual([...december].reverse());
     expect(await relations('r')).toEqual(before);

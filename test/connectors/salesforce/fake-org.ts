@@ -35,6 +35,8 @@ export interface FakeOrgOptions {
   commissionWritable?: boolean;
   /** Extra Opportunity fields (custom ones) with their describe type. */
   extraOpportunityFields?: Record<string, string>;
+  /** Extra Account fields (custom ones) with their describe type. */
+  extraAccountFields?: Record<string, string>;
   /** Pieces of the shipped package absent from the org (all present with the object by default). */
   missingPieces?: PackagePiece[];
   /**
@@ -93,6 +95,7 @@ const VERSION_ROOT = /^\/services\/data\/v(\d+\.0)/;
 export class FakeOrg {
   readonly users = new Map<string, SfRecord>();
   readonly opportunities = new Map<string, SfRecord>();
+  readonly accounts = new Map<string, SfRecord>();
   readonly splits = new Map<string, SfRecord>();
   readonly rates: SfRecord[] = [];
   readonly commissions = new Map<string, CommissionRow>();
@@ -185,6 +188,25 @@ export class FakeOrg {
       IsClosed: true,
     };
     this.opportunities.set(opp.Id, { ...before, ...opp, SystemModstamp: this.stamp() });
+  }
+
+  /**
+   * Creates or changes an account (its SystemModstamp moves on). Standard Account fields as the
+   * Object Reference lists them ("Account": Name, OwnerId, BillingCountry, BillingState,
+   * BillingPostalCode, Industry, NumberOfEmployees (int), AnnualRevenue (currency), IsDeleted;
+   * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_account.htm).
+   */
+  putAccount(account: SfRecord & { Id: string }): void {
+    const before = this.accounts.get(account.Id) ?? {
+      IsDeleted: false,
+      BillingCountry: null,
+      BillingState: null,
+      BillingPostalCode: null,
+      Industry: null,
+      NumberOfEmployees: null,
+      AnnualRevenue: null,
+    };
+    this.accounts.set(account.Id, { ...before, ...account, SystemModstamp: this.stamp() });
   }
 
   deleteOpportunity(id: string): void {
@@ -393,6 +415,7 @@ export class FakeOrg {
   private objectNames(): string[] {
     return [
       'User',
+      'Account',
       'Opportunity',
       'Organization',
       ...(this.options.splits !== false ? ['OpportunitySplit'] : []),
@@ -608,12 +631,26 @@ export class FakeOrg {
         return [
           ...['Id', 'Name', 'StageName', 'Type'].map((n) => field(n)),
           field('OwnerId', 'reference', { relationshipName: 'Owner', referenceTo: ['User'] }),
+          field('AccountId', 'reference', { relationshipName: 'Account', referenceTo: ['Account'] }),
           field('Amount', 'currency'),
           field('CloseDate', 'date'),
           ...['IsWon', 'IsClosed', 'IsDeleted'].map((n) => field(n, 'boolean')),
           field('SystemModstamp', 'datetime'),
           ...(this.options.multiCurrency ? [field('CurrencyIsoCode', 'picklist')] : []),
           ...Object.entries(this.options.extraOpportunityFields ?? {}).map(([n, t]) => field(n, t)),
+        ];
+      case 'Account':
+        return [
+          field('Id', 'id'),
+          field('Name'),
+          field('OwnerId', 'reference', { relationshipName: 'Owner', referenceTo: ['User'] }),
+          ...['BillingCountry', 'BillingState', 'BillingPostalCode'].map((n) => field(n)),
+          field('Industry', 'picklist'),
+          field('NumberOfEmployees', 'int'),
+          field('AnnualRevenue', 'currency'),
+          field('IsDeleted', 'boolean'),
+          field('SystemModstamp', 'datetime'),
+          ...Object.entries(this.options.extraAccountFields ?? {}).map(([n, t]) => field(n, t)),
         ];
       case 'Attain_Commission__c':
         return [
@@ -692,6 +729,8 @@ export class FakeOrg {
         return [...this.users.values()];
       case 'Opportunity':
         return [...this.opportunities.values()];
+      case 'Account':
+        return [...this.accounts.values()];
       case 'OpportunitySplit':
         return [...this.splits.values()];
       case 'DatedConversionRate':

@@ -52,12 +52,13 @@ describe('attain salesforce', () => {
   });
 
   it('check: lists each problem with its fix and exits 2', async () => {
-    const dir = workspaceFor(bare, 'bad', '    fields: { amount: ARR__c, segment: Account.Industry }\n');
+    // Opportunity.Account is a relationship (AccountId), Opportunity.Campaign is not one this org has.
+    const dir = workspaceFor(bare, 'bad', '    fields: { amount: ARR__c, segment: Campaign.Name }\n');
     const result = await runCli(['--workspace', dir, 'salesforce', 'check']);
     expect(result.code).toBe(2);
     expect(result.out).toContain('✗ fields.amount: Opportunity.ARR__c does not exist or the user cannot read it');
     expect(result.out).toContain('fix: correct source.salesforce.fields.amount in attain.yaml');
-    expect(result.out).toContain('✗ fields.segment: Opportunity has no relationship Account');
+    expect(result.out).toContain('✗ fields.segment: Opportunity has no relationship Campaign');
     expect(result.out).toContain('✗ Attain_Commission__c does not exist');
     expect(result.out).toContain('Opportunity splits: off');
   });
