@@ -328,6 +328,8 @@ export interface MeasureCredit {
   splitCreditLo: number[];
   /** Split credits too large for the parts (hi NaN), by k. */
   splitCreditBig: Map<number, Decimal>;
+  /** Own credited deals added on top of `refs` for a while: an open deal's estimate (estimate.ts). */
+  extraRefs?: { cell: number; ref: number }[];
 }
 
 export interface CreditContext {
@@ -682,6 +684,9 @@ export function forEachOwnRef(mc: MeasureCredit, cell: number, visit: (deal: num
   for (let r = mc.cellStart[cell]!; r < mc.cellStart[cell + 1]!; r++) {
     const ref = mc.refs[r]!;
     visit(ref >= 0 ? ref : mc.splitCreditDeal[~ref]!, ref);
+  }
+  if (mc.extraRefs) {
+    for (const { cell: c, ref } of mc.extraRefs) if (c === cell) visit(ref >= 0 ? ref : mc.splitCreditDeal[~ref]!, ref);
   }
 }
 

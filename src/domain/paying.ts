@@ -121,6 +121,17 @@ export class PlanPayer {
     return lines;
   }
 
+  /**
+   * The lines of one rep's quota period containing `month` alone (an open deal's estimate,
+   * estimate.ts, recomputes only the quota period the deal lands in): what payRep pays for it.
+   */
+  payQuotaPeriodOf(rep: number, intervals: readonly number[], month: number): { period: string; lines: PayoutLine[] } {
+    const q = this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
+    const lines: PayoutLine[] = [];
+    this.payQuotaPeriod(rep, q, intervals, lines, [], []);
+    return { period: q.label, lines };
+  }
+
   private payQuotaPeriod(
     rep: number,
     q: Period,
