@@ -12,6 +12,7 @@ const TABLES = [
   'deals',
   'dispute_events',
   'disputes',
+  'estimates',
   'fx_rates',
   'lock_events',
   'locks',
@@ -33,6 +34,8 @@ const TABLES = [
 ];
 const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
 const ANALYTICS_VIEWS = ['attainment_distribution', 'commission_liability', 'cost_of_sales'];
+const ESTIMATE_VIEWS = ['estimates_by_deal'];
+const ALL_VIEWS = [...VIEWS, ...ANALYTICS_VIEWS, ...ESTIMATE_VIEWS].sort();
 const NAMES = Object.keys(migrations);
 
 describe('the migration list', () => {
@@ -66,20 +69,23 @@ forEachBackend((backend) => {
   it('migrates up, down to zero, and up again', async () => {
     expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
     expect(await relations('r')).toEqual(TABLES);
-    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
+    expect(await relations('v')).toEqual(ALL_VIEWS);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: true })));
     expect((await migrateToLatest(backend.db)).applied).toEqual([]);
     // The Migrator looks at this schema's tables only (a schema dropped elsewhere meanwhile can't fail it).
     const seen = await backend.db.introspection.getTables();
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
-    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS, ...ANALYTICS_VIEWS]));
+    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...ALL_VIEWS]));
 
-    // The plan acknowledgements go alone; then the analytics views.
+    // The plan acknowledgements go alone; then the estimates (their table and view); then the analytics views.
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-1));
     expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'plan_acknowledgements'));
     expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-2, -1));
+    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
+    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'plan_acknowledgements' && t !== 'estimates'));
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(NAMES.slice(-3, -2));
     expect(await relations('v')).toEqual(VIEWS);
-    const older = NAMES.slice(0, -2);
+    const older = NAMES.slice(0, -3);
 
     const repColumns = async () =>
       (
@@ -97,6 +103,7 @@ forEachBackend((backend) => {
     const earlier = older.filter((name) => name < '2026-12');
     const decemberTables = [
       'audit_events',
+      'estimates',
       'dispute_events',
       'disputes',
       'payroll_exports',
@@ -124,6 +131,6 @@ forEachBackend((backend) => {
 
     expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
     expect(await relations('r')).toEqual(TABLES);
-    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
+    expect(await relations('v')).toEqual(ALL_VIEWS);
   });
 });
