@@ -356,7 +356,7 @@ export function creditMeasure(
   const own = new CellSums(cells);
   const below = new CellSums(cells);
   const throughReport = new CellSums(cells);
-  const ownCells = new RefList();
+  const ownCells = new RefList(deals.count < 64 ? 16 : 1024);
   const splitCreditDeal: number[] = [];
   const splitCreditSplit: number[] = [];
   const splitCreditHi: number[] = [];
@@ -651,9 +651,15 @@ function capped(amount: Decimal, percent: Decimal): Decimal {
 
 /** (cell, ref) pairs appended in deal order, then grouped by cell (a counting sort, stable). */
 class RefList {
-  private cells = new Int32Array(1024);
-  private refs = new Int32Array(1024);
+  private cells: Int32Array;
+  private refs: Int32Array;
   private length = 0;
+
+  /** `capacity`: room for this many before growing (small for one deal's credit, estimate.ts). */
+  constructor(capacity = 1024) {
+    this.cells = new Int32Array(capacity);
+    this.refs = new Int32Array(capacity);
+  }
 
   push(cell: number, ref: number): void {
     if (this.length === this.cells.length) {

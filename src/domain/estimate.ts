@@ -227,7 +227,15 @@ class PlanEstimate {
     const after = affected.map((m) =>
       this.payer.payQuotaPeriodOf(chain.full[m]!, assignments.get(chain.full[m]!)!, month),
     );
-    const afterJson = after.map(({ lines }) => new Map(lines.map((l) => [lineKey(l), l.trace.toJSON()])));
+    // The traces of the lines that change, read now, while the deal counts (they are evaluated lazily).
+    const afterJson = this.payer.briefly(() =>
+      after.map(({ lines }, x) => {
+        const was = new Map(before[x]!.map((l) => [lineKey(l), l.amount]));
+        const traced = new Map<string, TraceJson>();
+        for (const l of lines) if (was.get(lineKey(l)) !== l.amount) traced.set(lineKey(l), l.trace.toJSON());
+        return traced;
+      }),
+    );
     this.apply(i, chain, credits, -1n);
 
     const deal = deals.deals[0]!;
@@ -259,7 +267,7 @@ class PlanEstimate {
           role: credited.has(m) ? 'credited' : 'manager',
           quotaPeriod: after[x]!.period,
           credit,
-          changes: changes(was, now, afterJson[x]!),
+          changes: this.payer.briefly(() => changes(was, now, afterJson[x]!)),
         },
       });
     });
@@ -351,7 +359,7 @@ function changes(was: PayoutLine[], now: PayoutLine[], nowJson: Map<string, Trac
     const line = (a ?? b)!;
     const digits = minorUnitDigits(line.currency);
     const why = a ? facts(nowJson.get(key)!) : {};
-    const was = b ? facts(b.trace.toJSON()) : {};
+    const was = b ? baseFacts(b) : {};
     result.push({
       period: line.period,
       component: line.component,
@@ -363,6 +371,14 @@ function changes(was: PayoutLine[], now: PayoutLine[], nowJson: Map<string, Trac
     });
   }
   return result;
+}
+
+/** The facts of a line without the deal, read once per line: many deals land in the same rep's period. */
+const factsOfBase = new WeakMap<PayoutLine, TraceJson>();
+function baseFacts(line: PayoutLine): TraceJson {
+  let known = factsOfBase.get(line);
+  if (!known) factsOfBase.set(line, (known = facts(line.trace.toJSON())));
+  return known;
 }
 
 /** The facts of a line's trace that say why it pays what it pays (not its deal list). */
