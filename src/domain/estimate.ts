@@ -157,9 +157,24 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   return { asOf: isoOfDay(lastDay), estimates };
 }
 
+/** A rep's lines of one quota period without the deal: by `period component`, and their sum. */
+interface BaseLines {
+  period: string;
+  byKey: Map<string, { line: PayoutLine; amount: Decimal }>;
+  sum: Decimal;
+}
+
+/** A line an open deal changes (after: ZERO where the line goes). */
+interface LineChange {
+  line: PayoutLine;
+  before: { line: PayoutLine; amount: Decimal } | undefined;
+  after: Decimal;
+  facts: TraceJson;
+}
+
 /** One plan's estimates: its base credit and payer, and the base lines of each (rep, quota period) once. */
 class PlanEstimate {
-  private readonly baseLines = new Map<string, PayoutLine[]>();
+  private readonly baseLines = new Map<string, BaseLines>();
   private readonly digits: number;
 
   constructor(
@@ -224,27 +239,36 @@ class PlanEstimate {
 
     const before = affected.map((m) => this.linesBefore(chain.full[m]!, month));
     this.apply(i, chain, credits, 1n);
-    const after = affected.map((m) =>
-      this.payer.payQuotaPeriodOf(chain.full[m]!, assignments.get(chain.full[m]!)!, month),
-    );
-    // The traces of the lines that change, read now, while the deal counts (they are evaluated lazily).
-    const afterJson = this.payer.briefly(() =>
-      after.map(({ lines }, x) => {
-        const was = new Map(before[x]!.map((l) => [lineKey(l), l.amount]));
-        const traced = new Map<string, TraceJson>();
-        for (const l of lines) if (was.get(lineKey(l)) !== l.amount) traced.set(lineKey(l), l.trace.toJSON());
-        return traced;
+    // Each rep's lines that change, their traces read now, while the deal counts (traces are lazy).
+    const changed = this.payer.briefly(() =>
+      affected.map((m, x) => {
+        const base = before[x]!;
+        const rep = chain.full[m]!;
+        const { lines } = this.payer.payQuotaPeriodOf(rep, assignments.get(rep)!, month);
+        let sum = ZERO;
+        let matched = 0;
+        const list: LineChange[] = [];
+        for (const line of lines) {
+          const amount = decimal(line.amount);
+          sum += amount;
+          const was = base.byKey.get(lineKey(line));
+          if (was) matched++;
+          if (was?.amount !== amount)
+            list.push({ line, before: was, after: amount, facts: facts(line.trace.toJSON()) });
+        }
+        if (matched < base.byKey.size) {
+          const now = new Set(lines.map(lineKey));
+          for (const [key, was] of base.byKey)
+            if (!now.has(key)) list.push({ line: was.line, before: was, after: ZERO, facts: {} });
+        }
+        return { difference: sum - base.sum, list };
       }),
     );
     this.apply(i, chain, credits, -1n);
 
     const deal = deals.deals[0]!;
     affected.forEach((m, x) => {
-      const was = before[x]!;
-      const now = after[x]!.lines;
-      let difference = ZERO;
-      for (const l of now) difference += decimal(l.amount);
-      for (const l of was) difference -= decimal(l.amount);
+      const { difference, list } = changed[x]!;
       if (difference === ZERO && !credited.has(m)) return;
       const repId = chain.org.repIds[m]!;
       const credit: Record<string, string> = {};
@@ -265,22 +289,31 @@ class PlanEstimate {
           currency: deal.currency,
           closeDate: deal.closeDate,
           role: credited.has(m) ? 'credited' : 'manager',
-          quotaPeriod: after[x]!.period,
+          quotaPeriod: before[x]!.period,
           credit,
-          changes: this.payer.briefly(() => changes(was, now, afterJson[x]!)),
+          changes: this.payer.briefly(() => list.map((c) => changeTrace(c, this.digits))),
         },
       });
     });
   }
 
   /** The rep's lines of the quota period containing `month` without the deal, computed once. */
-  private linesBefore(rep: number, month: number): PayoutLine[] {
+  private linesBefore(rep: number, month: number): BaseLines {
     const q = this.calendar.periodOf(this.plan.quotaPeriod, month);
     const key = `${rep}\u0000${q.label}`;
-    let lines = this.baseLines.get(key);
-    if (!lines)
-      this.baseLines.set(key, (lines = this.payer.payQuotaPeriodOf(rep, this.assignments.get(rep)!, month).lines));
-    return lines;
+    let base = this.baseLines.get(key);
+    if (!base) {
+      const { period, lines } = this.payer.payQuotaPeriodOf(rep, this.assignments.get(rep)!, month);
+      const byKey = new Map<string, { line: PayoutLine; amount: Decimal }>();
+      let sum = ZERO;
+      for (const line of lines) {
+        const amount = decimal(line.amount);
+        byKey.set(lineKey(line), { line, amount });
+        sum += amount;
+      }
+      this.baseLines.set(key, (base = { period, byKey, sum }));
+    }
+    return base;
   }
 
   /** Adds (sign 1n) or takes back (−1n) the deal's credit in the plan's cells and refs. */
@@ -344,33 +377,19 @@ function lineKey(line: PayoutLine): string {
   return `${line.period} ${line.component}`;
 }
 
-/** Each line the deal changes: before, after, the change, and the facts that explain it. */
-function changes(was: PayoutLine[], now: PayoutLine[], nowJson: Map<string, TraceJson>): TraceJson[] {
-  const before = new Map(was.map((l) => [lineKey(l), l]));
-  const after = new Map(now.map((l) => [lineKey(l), l]));
-  const keys = [...new Set([...before.keys(), ...after.keys()])];
-  const result: TraceJson[] = [];
-  for (const key of keys) {
-    const b = before.get(key);
-    const a = after.get(key);
-    const from = b ? decimal(b.amount) : ZERO;
-    const to = a ? decimal(a.amount) : ZERO;
-    if (from === to) continue;
-    const line = (a ?? b)!;
-    const digits = minorUnitDigits(line.currency);
-    const why = a ? facts(nowJson.get(key)!) : {};
-    const was = b ? baseFacts(b) : {};
-    result.push({
-      period: line.period,
-      component: line.component,
-      before: formatDecimal(from, digits),
-      after: formatDecimal(to, digits),
-      change: formatDecimal(to - from, digits),
-      why: notes(line.component, was, why),
-      ...(Object.keys(why).length > 0 ? { facts: why } : {}),
-    });
-  }
-  return result;
+/** A line the deal changes: before, after, the change, and the facts that explain it. */
+function changeTrace(c: LineChange, digits: number): TraceJson {
+  const from = c.before?.amount ?? ZERO;
+  const was = c.before ? baseFacts(c.before.line) : {};
+  return {
+    period: c.line.period,
+    component: c.line.component,
+    before: formatDecimal(from, digits),
+    after: formatDecimal(c.after, digits),
+    change: formatDecimal(c.after - from, digits),
+    why: notes(c.line.component, was, c.facts),
+    ...(Object.keys(c.facts).length > 0 ? { facts: c.facts } : {}),
+  };
 }
 
 /** The facts of a line without the deal, read once per line: many deals land in the same rep's period. */
