@@ -15,7 +15,7 @@
 import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
 import { creditMeasure, prepareDeals, type MeasureCredit, type PlanAmounts, type PreparedDeals } from './crediting.js';
-import { convertAmounts, type CalculationInput, type PayoutLine } from './engine.js';
+import { convertAmounts, versionsOf, type CalculationInput, type PayoutLine } from './engine.js';
 import { FxTable } from './fx.js';
 import type { Deal } from './model.js';
 import { buildOrg, type Org } from './org.js';
@@ -64,8 +64,10 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
   const filters = new FilterSet();
   for (const plan of input.plans) {
-    for (const measure of Object.values(plan.measures)) filters.add(measure.where);
-    for (const component of plan.components) if (component.kind === 'per-deal') filters.add(component.where);
+    for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {
+      for (const measure of Object.values(measures)) filters.add(measure.where);
+      for (const component of components) if (component.kind === 'per-deal') filters.add(component.where);
+    }
   }
 
   // The calculation's own window (engine.ts): from the earliest won or reversed deal (or locked
@@ -126,31 +128,48 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
     for (const i of candidates) known[i] = 0;
     const base: PlanAmounts = { ...amounts, known };
     const clawbackDays = plan.clawback?.windowDays;
-    const measures = new Map<string, MeasureCredit>();
-    for (const [name, measure] of Object.entries(plan.measures)) {
-      const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
-      measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
-    }
-    const payer = new PlanPayer({
-      plan,
-      calendar,
-      org,
-      deals: prepared,
-      measures,
-      filters,
-      quotas,
-      firstDay,
-      lastDay,
-      firstMonth,
-      lastMonth,
-      months,
-    });
-    const planEstimate = new PlanEstimate(plan, payer, measures, assignments, calendar, filters, months, firstMonth);
-    for (const i of candidates) {
-      if (!amounts.known[i]) continue;
-      let chain = chains.get(i);
-      if (!chain) chains.set(i, (chain = dealChain(org, prepared, i)));
-      planEstimate.estimate(i, chain, amounts, estimates);
+    // A plan with dated versions is paid version by version (engine.ts), each on its own quota periods.
+    for (const { inEffect, quotaPeriods } of versionsOf(plan)) {
+      const measures = new Map<string, MeasureCredit>();
+      for (const [name, measure] of Object.entries(inEffect.measures)) {
+        const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
+        measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
+      }
+      const payer = new PlanPayer({
+        plan: inEffect,
+        calendar,
+        org,
+        deals: prepared,
+        measures,
+        filters,
+        quotas,
+        firstDay,
+        lastDay,
+        firstMonth,
+        lastMonth,
+        months,
+        ...(quotaPeriods && { quotaPeriods }),
+      });
+      const planEstimate = new PlanEstimate(
+        inEffect,
+        payer,
+        measures,
+        assignments,
+        calendar,
+        filters,
+        months,
+        firstMonth,
+      );
+      for (const i of candidates) {
+        if (!amounts.known[i]) continue;
+        if (quotaPeriods) {
+          const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
+          if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
+        }
+        let chain = chains.get(i);
+        if (!chain) chains.set(i, (chain = dealChain(org, prepared, i)));
+        planEstimate.estimate(i, chain, amounts, estimates);
+      }
     }
   }
   estimates.sort((a, b) => cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId));

@@ -169,6 +169,7 @@ const workspaceArb = fc.record({
   endDay: fc.option(fc.integer({ min: 150, max: 330 }), { nil: undefined }),
   asOf: fc.option(fc.integer({ min: 100, max: 250 }), { nil: undefined }),
   lockQ1: fc.boolean(),
+  versioned: fc.boolean(),
   clawback: fc.boolean(),
 });
 
@@ -216,6 +217,39 @@ describe('estimates', () => {
               measures: { bookings: { credit: w.credit, rollup: w.rollup } },
               ...(w.draw ? { draw: { amount: '500', recoverable: true } } : {}),
               ...(w.clawback ? { clawback: { windowDays: 90 } } : {}),
+              // From Q3 (quarterly quotas only: a version starts a quota period), other rates and a bonus.
+              ...(w.versioned && w.quotaPeriod === 'quarter'
+                ? {
+                    versions: [
+                      {
+                        effective: '2026-07-01',
+                        hash: 'test',
+                        name: 'AE from Q3',
+                        measures: { bookings: { credit: w.credit, rollup: w.rollup } },
+                        components: [
+                          {
+                            id: 'commission',
+                            kind: 'rate-table' as const,
+                            measure: 'bookings',
+                            basis: 'attainment' as const,
+                            mode: 'retroactive' as const,
+                            tiers: [
+                              { from: '0', rate: '0.04' },
+                              { from: '0.8', rate: '0.09' },
+                            ],
+                          },
+                          {
+                            id: 'q3-bonus',
+                            kind: 'bonus' as const,
+                            measure: 'bookings',
+                            attainmentAtLeast: '0.25',
+                            amount: '300',
+                          },
+                        ],
+                      },
+                    ],
+                  }
+                : {}),
             },
             components(w.components),
           ),
