@@ -16,6 +16,7 @@ import { getRun, releaseRunLease, reopenRun, RunInProgressError, startRun, type 
 import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
+import { estimatesStep } from './estimates.js';
 import type { StepContext, StepLog } from './step-context.js';
 import { holdQueuedLease, reconcileQueuedRuns, type QueuedLease } from './run-lease.js';
 import { planVersions, workspaceOf } from './sync.js';
@@ -186,6 +187,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         if (missing.length > 0)
           throw new Error(`run ${runId}: no outcome of the calculate step of plan ${missing.join(', ')}`);
         const recorded = await recordResults(ctx, sync, calculated as CalculateOutcome[]);
+        // The estimates of open deals, here in the run's own job: one engine pass over the stored input.
+        await estimatesStep(ctx);
         await addStep('write-back', { runId });
         await moveTo('report', { recorded: recorded as unknown as Record<string, unknown> });
         await childrenDone();

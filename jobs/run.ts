@@ -24,6 +24,7 @@ import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
 import { openWorkspaceDatabase } from './workspace-database.js';
 import { writeBackStep } from './write-back-step.js';
+import { estimatesStep } from './estimates.js';
 import type { VoidedApproval } from './pay-cycle.js';
 
 export { RunStepError } from './step-context.js';
@@ -212,6 +213,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             'results',
             async () => recordResults(ctx, sync, [await writeResults(ctx, computed)]),
             (r) => `${r.lines} payout lines and ${r.rejects} rejects written`,
+          );
+          await timed(
+            'estimates',
+            () => estimatesStep(ctx),
+            (e) => `${e.estimates} estimates for ${e.deals} open deals written`,
           );
           const writeback = await timed(
             'write-back',

@@ -10,6 +10,8 @@ import { sourceOf } from '../../connectors/registry.js';
 import { replayRun } from '../../jobs/replay.js';
 import { newRunId, runPipeline } from '../../jobs/run.js';
 import { calculate } from '../domain/engine.js';
+import { estimate } from '../domain/estimate.js';
+import { estimateJson, writeEstimateTables } from './estimate-output.js';
 import { AttainError } from '../domain/errors.js';
 import { isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
@@ -64,6 +66,16 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .option('--strict', 'exit 1 when any record was rejected')
     .action(async (options: { period?: string; json?: boolean; asOf?: string; strict?: boolean }) => {
       exitCode = await calc(program.opts<GlobalOptions>(), options, io.out, io.err);
+    });
+
+  program
+    .command('estimate')
+    .description('what each open deal would pay each rep if it closed won, writing nothing')
+    .option('--deal <id>', 'only this open deal')
+    .option('--json', 'print the estimates as JSON')
+    .option('--as-of <date>', 'the as-of date, YYYY-MM-DD (default: today in calendar.tz)')
+    .action(async (options: { deal?: string; json?: boolean; asOf?: string }) => {
+      exitCode = await estimateCommand(program.opts<GlobalOptions>(), options, io.out, io.err);
     });
 
   program
@@ -168,6 +180,38 @@ async function calc(
     err.write(`--strict: ${rejects.length} record${rejects.length === 1 ? ' was' : 's were'} rejected\n`);
     return ExitCode.failed;
   }
+  return ExitCode.ok;
+}
+
+async function estimateCommand(
+  global: GlobalOptions,
+  options: { deal?: string; json?: boolean; asOf?: string },
+  out: Writable,
+  err: Writable,
+): Promise<number> {
+  if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
+    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
+  }
+  const dir = resolve(global.workspace);
+  const prepared = await prepareFromWorkspace(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
+  const { deal } = options;
+  if (deal !== undefined) {
+    const found = prepared.input.data.deals.find((d) => d.id === deal);
+    if (!found) throw new CliError(`--deal ${deal}: no such deal in the data`, ExitCode.usage);
+    if (found.stage !== 'open' || found.deleted)
+      err.write(
+        printable(`${deal} is ${found.deleted ? 'deleted' : found.stage}: only an open deal has estimates`) + '\n',
+      );
+  }
+  const result = estimate(prepared.input, deal === undefined ? {} : { deals: (id) => id === deal });
+  const report = {
+    result,
+    plans: prepared.workspace.plans,
+    reps: prepared.input.data.reps,
+    baseCurrency: prepared.input.baseCurrency,
+  };
+  if (options.json) out.write(estimateJson(report));
+  else writeEstimateTables(out, report, `Attain · ${dir}`);
   return ExitCode.ok;
 }
 

@@ -81,3 +81,4 @@ export {
   type NewPlanAcknowledgement,
 } from './plan-acknowledgements.js';
 export type { PlanAcknowledgement } from './schema.js';
+export { readEstimates, replaceEstimates, type StoredEstimate } from './estimates-store.js';

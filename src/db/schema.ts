@@ -156,6 +156,35 @@ export interface PayoutLinesTable {
   trace: Json<Record<string, unknown>>;
 }
 
+/** What an open deal would pay a rep (docs/estimates.md): replaced whole by every run. */
+export interface EstimatesTable {
+  run_id: string;
+  deal_id: string;
+  rep_id: string;
+  plan_id: string;
+  amount: string;
+  currency: string;
+  close_date: string;
+  trace: Json<Record<string, unknown>>;
+}
+
+export interface EstimatesByDealView {
+  deal_id: string;
+  deal_name: string | null;
+  deal_amount: string | null;
+  deal_currency: string | null;
+  close_date: string;
+  rep_id: string;
+  rep_name: string | null;
+  manager_id: string | null;
+  plan_id: string;
+  amount: string;
+  currency: string;
+  /** `credited` or `manager`. */
+  role: string | null;
+  run_id: string;
+}
+
 export interface AttainmentTable {
   run_id: string;
   rep_id: string;
@@ -441,6 +470,7 @@ export interface Database {
   run_inputs: RunInputsTable;
   payout_lines: PayoutLinesTable;
   attainment: AttainmentTable;
+  estimates: EstimatesTable;
   rejects: RejectsTable;
   run_lease: RunLeaseTable;
   step_rejects: StepRejectsTable;
@@ -458,6 +488,7 @@ export interface Database {
   attainment_by_rep_period: AttainmentByRepPeriodView;
   payouts_by_rep_period: PayoutsByRepPeriodView;
   leaderboard: LeaderboardView;
+  estimates_by_deal: EstimatesByDealView;
   attainment_distribution: AttainmentDistributionView;
   cost_of_sales: CostOfSalesView;
   commission_liability: CommissionLiabilityView;

@@ -389,6 +389,8 @@ export interface MeasureCredit {
   splits: SplitColumns;
   /** By deal index, the territory credited (a measure crediting by territory only). */
   territoryOf?: readonly (string | undefined)[];
+  /** Own credited deals added on top of `refs` for a while: an open deal's estimate (estimate.ts). */
+  extraRefs?: { cell: number; ref: number }[];
 }
 
 export interface CreditContext {
@@ -415,7 +417,7 @@ export function creditMeasure(
   const own = new CellSums(cells);
   const below = new CellSums(cells);
   const throughReport = new CellSums(cells);
-  const ownCells = new RefList();
+  const ownCells = new RefList(deals.count < 64 ? 16 : 1024);
   const splitCreditDeal: number[] = [];
   const splitCreditSplit: number[] = [];
   const splitCreditHi: number[] = [];
@@ -717,9 +719,15 @@ function capped(amount: Decimal, percent: Decimal): Decimal {
 
 /** (cell, ref) pairs appended in deal order, then grouped by cell (a counting sort, stable). */
 class RefList {
-  private cells = new Int32Array(1024);
-  private refs = new Int32Array(1024);
+  private cells: Int32Array;
+  private refs: Int32Array;
   private length = 0;
+
+  /** `capacity`: room for this many before growing (small for one deal's credit, estimate.ts). */
+  constructor(capacity = 1024) {
+    this.cells = new Int32Array(capacity);
+    this.refs = new Int32Array(capacity);
+  }
 
   push(cell: number, ref: number): void {
     if (this.length === this.cells.length) {
@@ -750,6 +758,9 @@ export function forEachOwnRef(mc: MeasureCredit, cell: number, visit: (deal: num
   for (let r = mc.cellStart[cell]!; r < mc.cellStart[cell + 1]!; r++) {
     const ref = mc.refs[r]!;
     visit(ref >= 0 ? ref : mc.splitCreditDeal[~ref]!, ref);
+  }
+  if (mc.extraRefs) {
+    for (const { cell: c, ref } of mc.extraRefs) if (c === cell) visit(ref >= 0 ? ref : mc.splitCreditDeal[~ref]!, ref);
   }
 }
 

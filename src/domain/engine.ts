@@ -22,6 +22,7 @@ import {
   type Exchange,
   type MeasureCredit,
   type PlanAmounts,
+  type PreparedDeals,
 } from './crediting.js';
 import { applyDraw } from './draw.js';
 import { FxTable } from './fx.js';
@@ -182,48 +183,10 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   const amountsByCurrency = new Map<string, PlanAmounts>();
   const amountsIn = (currency: string): PlanAmounts => {
     let amounts = amountsByCurrency.get(currency);
-    if (amounts) return amounts;
-    const own = deals.amounts;
-    const known = new Uint8Array(deals.count);
-    const hi = new Float64Array(deals.count);
-    const lo = new Float64Array(deals.count);
-    const big = new Map<number, Decimal>();
-    const span = asOfDay - firstDay + 1;
-    const exchanges = deals.currencies.map(() => new Array<Exchange | null | undefined>(span));
-    const parts = { hi: 0, lo: 0 };
-    for (let i = 0; i < deals.count; i++) {
-      const day = deals.day[i]!;
-      if (day > asOfDay) continue;
-      const from = deals.currencies[deals.currency[i]!]!;
-      if (from === currency) {
-        known[i] = 1;
-        hi[i] = own.hi[i]!;
-        lo[i] = own.lo[i]!;
-        if (Number.isNaN(hi[i]!)) big.set(i, own.big.get(i)!);
-        continue;
-      }
-      const byDay = exchanges[deals.currency[i]!]!;
-      let x = byDay[day - firstDay];
-      if (x === undefined) {
-        const fromRate = fx.rateOn(from, day);
-        const toRate = fx.rateOn(currency, day);
-        byDay[day - firstDay] = x = fromRate === undefined || toRate === undefined ? null : exchange(toRate, fromRate);
-      }
-      if (x === null) {
-        fxRejected.add(i);
-        continue;
-      }
-      known[i] = 1;
-      if (exchangeParts(own.hi[i]!, own.lo[i]!, x, parts)) {
-        hi[i] = parts.hi;
-        lo[i] = parts.lo;
-        continue;
-      }
-      const converted = divideHalfEven(amountOf(own, i) * x.num, x.den);
-      [hi[i], lo[i]] = splitParts(converted);
-      if (Number.isNaN(hi[i]!)) big.set(i, converted);
+    if (!amounts) {
+      amounts = convertAmounts(deals, fx, currency, { firstDay, lastDay: asOfDay }, fxRejected);
+      amountsByCurrency.set(currency, amounts);
     }
-    amountsByCurrency.set(currency, (amounts = { known, hi, lo, big }));
     return amounts;
   };
 
@@ -393,7 +356,7 @@ function oneAdjustmentPerPeriod(lines: PayoutLine[]): PayoutLine[] {
  * version, then each version until the next (a version starts on the first day of a quota period,
  * which config/plan-schema.ts checks). One entry, the plan itself, for a plan without versions.
  */
-function versionsOf(
+export function versionsOf(
   plan: Plan,
 ): { inEffect: Plan; quotaPeriods?: { fromDay: number; untilDay: number }; version?: PlanVersion }[] {
   const versions = plan.versions ?? [];
@@ -414,6 +377,63 @@ function paidByVersion(line: PayoutLine, version: PlanVersion): PayoutLine {
   const planVersion = { effective: version.effective, hash: version.hash };
   const { trace } = line;
   return { ...line, trace: new Trace(() => ({ ...trace.toJSON(), planVersion })) };
+}
+
+/**
+ * Deal amounts in one currency, converted at the close-date rate (docs/plans.md): each (deal
+ * currency, day) gets its exchange once, and most deals then convert in exact doubles
+ * (exchangeParts), the rest with bigints. Deals after the window stay unknown; a deal with no rate
+ * in effect is added to `fxRejected`. The engine and the estimates (estimate.ts) share it.
+ */
+export function convertAmounts(
+  deals: PreparedDeals,
+  fx: FxTable,
+  currency: string,
+  window: { firstDay: number; lastDay: number },
+  fxRejected: Set<number>,
+): PlanAmounts {
+  const { firstDay, lastDay: asOfDay } = window;
+  const own = deals.amounts;
+  const known = new Uint8Array(deals.count);
+  const hi = new Float64Array(deals.count);
+  const lo = new Float64Array(deals.count);
+  const big = new Map<number, Decimal>();
+  const span = asOfDay - firstDay + 1;
+  const exchanges = deals.currencies.map(() => new Array<Exchange | null | undefined>(span));
+  const parts = { hi: 0, lo: 0 };
+  for (let i = 0; i < deals.count; i++) {
+    const day = deals.day[i]!;
+    if (day > asOfDay) continue;
+    const from = deals.currencies[deals.currency[i]!]!;
+    if (from === currency) {
+      known[i] = 1;
+      hi[i] = own.hi[i]!;
+      lo[i] = own.lo[i]!;
+      if (Number.isNaN(hi[i]!)) big.set(i, own.big.get(i)!);
+      continue;
+    }
+    const byDay = exchanges[deals.currency[i]!]!;
+    let x = byDay[day - firstDay];
+    if (x === undefined) {
+      const fromRate = fx.rateOn(from, day);
+      const toRate = fx.rateOn(currency, day);
+      byDay[day - firstDay] = x = fromRate === undefined || toRate === undefined ? null : exchange(toRate, fromRate);
+    }
+    if (x === null) {
+      fxRejected.add(i);
+      continue;
+    }
+    known[i] = 1;
+    if (exchangeParts(own.hi[i]!, own.lo[i]!, x, parts)) {
+      hi[i] = parts.hi;
+      lo[i] = parts.lo;
+      continue;
+    }
+    const converted = divideHalfEven(amountOf(own, i) * x.num, x.den);
+    [hi[i], lo[i]] = splitParts(converted);
+    if (Number.isNaN(hi[i]!)) big.set(i, converted);
+  }
+  return { known, hi, lo, big };
 }
 
 function cmp(a: string, b: string): number {

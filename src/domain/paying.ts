@@ -98,6 +98,8 @@ interface Proration {
 export class PlanPayer {
   private readonly components: Compiled[];
   private readonly digits: number;
+  /** While set, traces leave out their deal and team lists (see briefly). */
+  private brief = false;
 
   constructor(private readonly ctx: PayContext) {
     this.digits = minorUnitDigits(ctx.plan.currency);
@@ -121,12 +123,33 @@ export class PlanPayer {
     return lines;
   }
 
+  /**
+   * The lines of one rep's quota period containing `month` alone (an open deal's estimate,
+   * estimate.ts, recomputes only the quota period the deal lands in): what payRep pays for it.
+   */
+  payQuotaPeriodOf(rep: number, intervals: readonly number[], month: number): { period: string; lines: PayoutLine[] } {
+    const q = this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
+    const lines: PayoutLine[] = [];
+    this.payQuotaPeriod(rep, q, intervals, lines, undefined, []);
+    return { period: q.label, lines };
+  }
+
+  /** Runs `work` with traces that leave out their deal and team lists: an estimate reads only the figures. */
+  briefly<T>(work: () => T): T {
+    this.brief = true;
+    try {
+      return work();
+    } finally {
+      this.brief = false;
+    }
+  }
+
   private payQuotaPeriod(
     rep: number,
     q: Period,
     intervals: readonly number[],
     lines: PayoutLine[],
-    attainment: AttainmentRow[],
+    attainment: AttainmentRow[] | undefined,
     rejects: Reject[],
   ): void {
     const { plan, calendar, org, quotas } = this.ctx;
@@ -150,9 +173,10 @@ export class PlanPayer {
         : { daysCovered: covered, daysInPeriod, fullQuota };
 
     const lastMonth = Math.min(q.startMonth + q.months - 1, this.ctx.lastMonth);
-    for (const mc of this.ctx.measures.values()) {
+    // An estimate (payQuotaPeriodOf) needs the lines only.
+    for (const mc of attainment ? this.ctx.measures.values() : []) {
       const credit = this.credit(mc, rep, q.startMonth, lastMonth, mc.rollup);
-      attainment.push({
+      attainment!.push({
         repId,
         planId: plan.id,
         period: q.label,
@@ -287,8 +311,8 @@ export class PlanPayer {
           ...common(),
           basis: c.source.basis,
           mode: c.source.mode,
-          deals: this.dealsTrace(mc, rep, fromMonth, toMonth),
-          ...(team ? { team: this.teamTrace(mc, rep, fromMonth, toMonth) } : {}),
+          ...(this.brief ? {} : { deals: this.dealsTrace(mc, rep, fromMonth, toMonth) }),
+          ...(team && !this.brief ? { team: this.teamTrace(mc, rep, fromMonth, toMonth) } : {}),
         });
         if (c.source.basis === 'attainment' && attainment === undefined) {
           return {
@@ -337,7 +361,7 @@ export class PlanPayer {
           amount: perDealEarlier + added,
           trace: () => {
             const listed: TraceJson[] = [];
-            for (let m = fromMonth; m <= toMonth; m++) {
+            for (let m = fromMonth; m <= toMonth && !this.brief; m++) {
               forEachOwnRef(mc, base + m, (deal, ref) => {
                 if (!passes(deal)) return;
                 const d = this.ctx.deals.deals[deal]!;
@@ -380,7 +404,7 @@ export class PlanPayer {
             quotaPeriod: q.label,
             rate: c.source.rate,
             teamCreditToDate: formatDecimal(teamCredit),
-            team: this.teamTrace(mc, rep, fromMonth, toMonth),
+            ...(this.brief ? {} : { team: this.teamTrace(mc, rep, fromMonth, toMonth) }),
           }),
         };
       }

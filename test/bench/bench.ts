@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: the synthetic org (10,000 reps, 1,000,000 won deals, 20 % split,
+ * `npm run bench`: the synthetic org (10,000 reps, 1,000,000 deals of which 100,000 open, 20 % split,
  * 3 currencies, 3 plans), measured three ways. It prints figures; it asserts nothing.
  *
  *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
+ *   estimates estimate() of every open deal on the same input (open deals/s, and × attain calc)
  *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
  *   diff     the whole `attain diff` from the CSVs with every plan changed (two calculations of
  *            one prepared input), as a child process: diffSeconds, and its ratio to calc
@@ -13,7 +14,8 @@
  * The last line is one JSON object with the headline figures, and under `targets` each target of
  * the speed work with its figure (null when this run did not measure it) and whether it is met.
  *
- * Knobs: BENCH_REPS and BENCH_DEALS size the org (a smaller one runs in a minute);
+ * Knobs: BENCH_REPS and BENCH_DEALS size the org (a smaller one runs in a minute), BENCH_OPEN_DEALS
+ * how many of its deals are open (default 100,000, at most a tenth);
  * BENCH_ENGINE_RUNS timed engine runs (default 3); BENCH_DB_LINES and BENCH_PGLITE_LINES payout
  * lines to write into PostgreSQL and PGlite; and
  * BENCH_SKIP_BASELINE, BENCH_SKIP_DB, BENCH_SKIP_HUBSPOT, BENCH_SKIP_SALESFORCE, BENCH_SKIP_QUEUE,
@@ -29,6 +31,7 @@ import { loadWorkspace } from '../../config/workspace.js';
 import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { formatDecimal, parseDecimal, ZERO } from '../../src/domain/decimal.js';
 import { calculate } from '../../src/domain/engine.js';
+import { estimate } from '../../src/domain/estimate.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
 import { benchStatements, type StatementFigures } from './bench-statements.js';
@@ -44,6 +47,8 @@ const root = resolve(here, '../../..');
 const REPS = Number(process.env['BENCH_REPS'] ?? 10_000);
 const DEALS = Number(process.env['BENCH_DEALS'] ?? 1_000_000);
 const ENGINE_RUNS = Math.max(1, Number(process.env['BENCH_ENGINE_RUNS'] ?? 3));
+/** Open deals in the org, whose estimates are timed: 100,000 of the million, a tenth of a smaller org. */
+const OPEN_DEALS = Number(process.env['BENCH_OPEN_DEALS'] ?? Math.min(100_000, Math.floor(DEALS / 10)));
 /** The plan and component the PostgreSQL baseline computes. */
 const BASELINE_PLAN = 'ae-marginal';
 const BASELINE_COMPONENT = 'commission';
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
   log(
     `Attain benchmark · node ${process.version} · ${REPS.toLocaleString('en')} reps, ${DEALS.toLocaleString('en')} deals`,
   );
-  const org = await ensureOrg(join(root, '.bench'), { reps: REPS, deals: DEALS, seed: 42 });
+  const org = await ensureOrg(join(root, '.bench'), { reps: REPS, deals: DEALS, seed: 42, openDeals: OPEN_DEALS });
   log(
     `org: ${org.dir} (${(org.bytes / 1e6).toFixed(1)} MB, ${org.splits.toLocaleString('en')} split rows${org.reused ? ', reused' : ''})`,
   );
@@ -122,6 +127,24 @@ async function main(): Promise<void> {
     `engine: ${engineDealsPerSec.toLocaleString('en')} deals/s (best of ${runs.length}: ${engineSeconds.toFixed(3)} s, ${lines.toLocaleString('en')} lines)`,
   );
 
+  // Estimates of every open deal (docs/estimates.md), on the same input, best of as many runs.
+  const estimateRuns: number[] = [];
+  const openDeals = normalized.data.deals.filter((d) => d.stage === 'open' && !d.deleted).length;
+  for (let i = 0; i <= ENGINE_RUNS; i++) {
+    const started = process.hrtime.bigint();
+    const result = estimate(input);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (i > 0) estimateRuns.push(seconds);
+    log(
+      `estimates run ${i + 1}: ${seconds.toFixed(3)} s (${result.estimates.length.toLocaleString('en')} estimates of ${openDeals.toLocaleString('en')} open deals)${i === 0 ? ' [warm-up]' : ''}`,
+    );
+  }
+  const estimatesSeconds = Math.min(...estimateRuns);
+  const estimatesPerSec = Math.round(openDeals / estimatesSeconds);
+  log(
+    `estimates: ${estimatesPerSec.toLocaleString('en')} open deals/s (best of ${estimateRuns.length}: ${estimatesSeconds.toFixed(3)} s; ${ratio(estimatesSeconds, engineSeconds)}× the engine)`,
+  );
+
   // Whole-command timings in fresh processes, parse-only first.
   const parse = await timeChild([join(here, 'parse-only.js'), org.dir]);
   log(`parse only: ${parse.seconds.toFixed(2)} s, peak RSS ${parse.peakRssMb} MB (${parse.stdout.trim()} rows)`);
@@ -133,6 +156,8 @@ async function main(): Promise<void> {
   log(
     `attain diff (every plan's first tier rate raised): ${diff.seconds.toFixed(2)} s, peak RSS ${diff.peakRssMb} MB (${diffVsCalcRatio}× attain calc)`,
   );
+  const estimatesVsCalcRatio = ratio(estimatesSeconds, calc.seconds);
+  log(`estimates of every open deal: ${estimatesVsCalcRatio}× attain calc`);
 
   // The in-house alternative: COPY the CSVs into PostgreSQL and compute one plan in SQL.
   let baseline: BaselineFigures | undefined;
@@ -229,6 +254,10 @@ async function main(): Promise<void> {
       calcVsParseRatio,
       diffSeconds: Number(diff.seconds.toFixed(2)),
       diffVsCalcRatio,
+      openDeals,
+      estimatesPerSec,
+      estimatesSeconds: Number(estimatesSeconds.toFixed(3)),
+      estimatesVsCalcRatio,
       ...(baseline === undefined
         ? {}
         : {
@@ -253,6 +282,7 @@ async function main(): Promise<void> {
         engineDealsPerSec: target(engineDealsPerSec, '>=', 1_000_000),
         calcVsParseRatio: target(calcVsParseRatio, '<=', 1.5),
         diffVsCalcRatio: target(diffVsCalcRatio, '<=', 2.2),
+        estimatesVsCalcRatio: target(estimatesVsCalcRatio, '<=', 1.0),
         calcVsPostgresRatio: target(calcVsPostgresRatio, '<=', 1.5),
         dbWriteRowsPerSec: target(dbWriteRowsPerSec, '>=', 100_000),
         runSeconds: target(runSteps?.['total'], '<=', 30),

@@ -255,3 +255,20 @@ describe('ensureOrg', () => {
     expect(await readdir(cache)).toEqual(['org-200-5000-7']);
   });
 });
+
+describe('open deals', () => {
+  it('makes openDeals of the deals open, evenly spread, every other byte as without', async () => {
+    const open = await generateOrg(join(root, 'open'), { ...OPTIONS, openDeals: 500 });
+    const read = async (dir: string) => readFile(join(dir, 'data/deals.csv'), 'utf8');
+    const withOpen = (await read(open.dir)).split('\n');
+    const without = (await read(org.dir)).split('\n');
+    const stages = withOpen.slice(1, -1).map((line) => line.split(',')[6]);
+    expect(stages.filter((s) => s === 'open')).toHaveLength(500);
+    // One in ten, each tenth deal: d10, d20, …
+    expect(withOpen[10]).toMatch(/^d10,.*,open,/);
+    expect(withOpen.map((line) => line.replace(',open,', ',won,'))).toEqual(without);
+    expect(await readFile(join(open.dir, 'data/splits.csv'), 'utf8')).toBe(
+      await readFile(join(org.dir, 'data/splits.csv'), 'utf8'),
+    );
+  });
+});

@@ -25,6 +25,11 @@ export interface OrgOptions {
   months?: number;
   /** First day covered, `YYYY-MM-DD` (default 2026-01-01). */
   startDate?: string;
+  /**
+   * How many of the deals are open rather than won (default 0), spread evenly through them: the
+   * pipeline the estimates are calculated for (docs/estimates.md). Every other byte is as without.
+   */
+  openDeals?: number;
 }
 
 export interface OrgSummary {
@@ -465,8 +470,9 @@ function shapeFor(reps: number): Shape {
   return { directors, managers, individuals: reps - 1 - directors - managers };
 }
 
-function normalize(options: OrgOptions): Required<OrgOptions> {
+function normalize(options: OrgOptions): Required<Omit<OrgOptions, 'openDeals'>> & { openDeals?: number } {
   const { reps, deals, seed } = options;
+  const openDeals = options.openDeals ?? 0;
   const months = options.months ?? DEFAULT_MONTHS;
   const startDate = options.startDate ?? DEFAULT_START;
   if (!Number.isInteger(reps) || reps < 4) throw new RangeError(`reps must be an integer ≥ 4, got ${reps}`);
@@ -476,7 +482,11 @@ function normalize(options: OrgOptions): Required<OrgOptions> {
     throw new RangeError(`months must be an integer from 1 to 120, got ${months}`);
   }
   parseDay(startDate);
-  return { reps, deals, seed, months, startDate };
+  if (!Number.isInteger(openDeals) || openDeals < 0 || openDeals > deals) {
+    throw new RangeError(`openDeals must be an integer from 0 to deals, got ${openDeals}`);
+  }
+  // Absent when 0, so that an org without open deals keeps the cache key it always had.
+  return { reps, deals, seed, months, startDate, ...(openDeals > 0 ? { openDeals } : {}) };
 }
 
 /** Chooses `count` distinct indices below `n`, in a deterministic order. */
@@ -498,7 +508,7 @@ function distinctIndices(rng: Rng, n: number, count: number): number[] {
  * anything else is left alone).
  */
 export async function generateOrg(dir: string, options: OrgOptions): Promise<OrgSummary> {
-  const { reps, deals, seed, months, startDate } = normalize(options);
+  const { reps, deals, seed, months, startDate, openDeals = 0 } = normalize(options);
   const firstDay = parseDay(startDate);
   const endDay = monthStart(firstDay, months) + (new Date(firstDay * DAY_MS).getUTCDate() - 1); // exclusive
   const lastDay = endDay - 1;
@@ -720,8 +730,10 @@ export async function generateOrg(dir: string, options: OrgOptions): Promise<Org
     const term = termRoll < 5 ? '12' : termRoll < 8 ? '24' : '36';
     const name = dealNames[dealRng.int(companies.length) * DEAL_TYPES.length + type] as string;
     const ownerId = `r${firstIndividual + owner + 1}`;
+    // Deal n is open when it moves floor(n × open ÷ deals) up by one: openDeals of them, evenly spread.
+    const open = Math.floor((n * openDeals) / deals) > Math.floor(((n - 1) * openDeals) / deals);
     dealsOut.push(
-      `d${n},${name},${ownerId},${formatCents(cents)},${currency},${dayText[dayIndex]},won,${DEAL_TYPES[type]},${term}\n`,
+      `d${n},${name},${ownerId},${formatCents(cents)},${currency},${dayText[dayIndex]},${open ? 'open' : 'won'},${DEAL_TYPES[type]},${term}\n`,
     );
 
     if (ic >= 2 && dealRng.chance(20)) {
@@ -762,7 +774,8 @@ export async function generateOrg(dir: string, options: OrgOptions): Promise<Org
  */
 export async function ensureOrg(cacheRoot: string, options: OrgOptions): Promise<OrgSummary & { reused: boolean }> {
   const normalized = normalize(options);
-  const dir = join(cacheRoot, `org-${normalized.reps}-${normalized.deals}-${normalized.seed}`);
+  const open = normalized.openDeals ? `-open${normalized.openDeals}` : '';
+  const dir = join(cacheRoot, `org-${normalized.reps}-${normalized.deals}-${normalized.seed}${open}`);
   const wanted = { version: GENERATOR_VERSION, options: normalized };
   const cached = await readMarker(dir);
   if (cached && JSON.stringify(cached.key) === JSON.stringify(wanted)) return { ...cached.summary, dir, reused: true };

@@ -13,6 +13,7 @@ const TABLES = [
   'deals',
   'dispute_events',
   'disputes',
+  'estimates',
   'fx_rates',
   'lock_events',
   'locks',
@@ -35,6 +36,8 @@ const TABLES = [
 ];
 const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
 const ANALYTICS_VIEWS = ['attainment_distribution', 'commission_liability', 'cost_of_sales'];
+const ESTIMATE_VIEWS = ['estimates_by_deal'];
+const ALL_VIEWS = [...VIEWS, ...ANALYTICS_VIEWS, ...ESTIMATE_VIEWS].sort();
 const NAMES = Object.keys(migrations);
 
 describe('the migration list', () => {
@@ -68,13 +71,13 @@ forEachBackend((backend) => {
   it('migrates up, down to zero, and up again', async () => {
     expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
     expect(await relations('r')).toEqual(TABLES);
-    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
+    expect(await relations('v')).toEqual(ALL_VIEWS);
     expect(await migrationStatus(backend.db)).toEqual(NAMES.map((name) => ({ name, applied: true })));
     expect((await migrateToLatest(backend.db)).applied).toEqual([]);
     // The Migrator looks at this schema's tables only (a schema dropped elsewhere meanwhile can't fail it).
     const seen = await backend.db.introspection.getTables();
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
-    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...VIEWS, ...ANALYTICS_VIEWS]));
+    expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...ALL_VIEWS]));
 
     // Accounts and territories go alone, with deals.account_id.
     const territoryTables = ['accounts', 'territory_assignments'];
@@ -88,8 +91,14 @@ forEachBackend((backend) => {
     expect(await relations('r')).toEqual(TABLES.filter((t) => !territoryTables.includes(t)));
     expect(await dealColumns()).not.toContain('account_id');
     // The plan acknowledgements go alone.
-    const laterTables = [...territoryTables, 'plan_acknowledgements'];
     expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T01-30-plan-acknowledgements']);
+    expect(await relations('r')).toEqual(
+      TABLES.filter((t) => !territoryTables.includes(t) && t !== 'plan_acknowledgements'),
+    );
+    // Then the estimates, their table and view.
+    const laterTables = [...territoryTables, 'plan_acknowledgements', 'estimates'];
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T01-00-estimates']);
+    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
     expect(await relations('r')).toEqual(TABLES.filter((t) => !laterTables.includes(t)));
     // The analytics views go alone.
     expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T00-30-analytics-views']);
@@ -113,6 +122,7 @@ forEachBackend((backend) => {
     const earlier = older.filter((name) => name < '2026-12');
     const decemberTables = [
       'audit_events',
+      'estimates',
       'dispute_events',
       'disputes',
       'payroll_exports',
@@ -140,6 +150,6 @@ forEachBackend((backend) => {
 
     expect((await migrateToLatest(backend.db)).applied).toEqual(NAMES);
     expect(await relations('r')).toEqual(TABLES);
-    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS].sort());
+    expect(await relations('v')).toEqual(ALL_VIEWS);
   });
 });

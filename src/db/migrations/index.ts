@@ -11,6 +11,7 @@ import * as runLease from './2026-12-06T00-00-run-lease.js';
 import * as payCycle from './2026-12-06T00-10-pay-cycle.js';
 import * as payrollExports from './2026-12-06T00-20-payroll-exports.js';
 import * as analyticsViews from './2026-12-06T00-30-analytics-views.js';
+import * as estimates from './2026-12-06T01-00-estimates.js';
 import * as planAcknowledgements from './2026-12-06T01-30-plan-acknowledgements.js';
 import * as accountsTerritories from './2026-12-06T01-50-accounts-territories.js';
 
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T00-10-pay-cycle': payCycle,
   '2026-12-06T00-20-payroll-exports': payrollExports,
   '2026-12-06T00-30-analytics-views': analyticsViews,
+  '2026-12-06T01-00-estimates': estimates,
   '2026-12-06T01-30-plan-acknowledgements': planAcknowledgements,
   '2026-12-06T01-50-accounts-territories': accountsTerritories,
 };

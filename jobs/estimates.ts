@@ -1,0 +1,28 @@
+/**
+ * The estimates step (docs/estimates.md): what each open deal would pay, from the run's stored
+ * engine input (the same one the calculate step used, locks and adjustments included), replacing
+ * every stored estimate: a deal that closed or was deleted since the last run has none left.
+ */
+import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
+import { estimate } from '../src/domain/estimate.js';
+import { RunInputsMissingError, type StepContext } from './step-context.js';
+
+export interface EstimatesOutcome {
+  /** Estimates stored (one per open deal, rep and plan). */
+  estimates: number;
+  /** Open deals that have at least one. */
+  deals: number;
+}
+
+export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome> {
+  const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
+  if (!input)
+    throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
+  const { estimates } = estimate(input);
+  await replaceEstimates(ctx.db, ctx.runId, estimates);
+  ctx.log.info(
+    { step: 'estimates', estimates: estimates.length },
+    `${estimates.length} estimates of open deals written`,
+  );
+  return { estimates: estimates.length, deals: new Set(estimates.map((e) => e.dealId)).size };
+}

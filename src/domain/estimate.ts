@@ -1,0 +1,523 @@
+/**
+ * Estimates (docs/estimates.md): for every open deal, what each affected rep would earn if that
+ * deal alone closed won, at its amount, on its close date (on the as-of date when that date has
+ * passed), everything else as it is.
+ *
+ * No recalculation per deal. Crediting runs once, for the won deals, on the window the open deals
+ * reach; each open deal is then credited alone (creditMeasure on a small org of the reps credited
+ * on it and everyone above them), its credit is added to the cells of those reps for a moment, and
+ * only the quota period it lands in is paid again, for those reps (PlanPayer.payQuotaPeriodOf):
+ * the lines of other quota periods cannot change, and locks and draws move no money between
+ * periods (locks.ts posts a locked period's difference as an adjustment line; draw lines are not
+ * counted). An estimate is the difference of those lines' sums, so it is exactly what a full
+ * calculation with the deal won would add to the rep's non-draw lines of that plan.
+ */
+import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
+import { minorUnitDigits } from './currency.js';
+import { creditMeasure, prepareDeals, type MeasureCredit, type PlanAmounts, type PreparedDeals } from './crediting.js';
+import { convertAmounts, versionsOf, type CalculationInput, type PayoutLine } from './engine.js';
+import { FxTable } from './fx.js';
+import type { Deal } from './model.js';
+import { buildOrg, type Org } from './org.js';
+import { PlanPayer } from './paying.js';
+import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
+import type { Plan } from './plan.js';
+import { tracedDeals, type TraceJson } from './trace.js';
+import { FilterSet } from './where.js';
+
+export interface Estimate {
+  dealId: string;
+  repId: string;
+  planId: string;
+  /** The change in the rep's non-draw payout lines of the plan: exact, in the plan currency's minor unit. */
+  amount: string;
+  currency: string;
+  /** Why: the deal, the quota period it lands in, the credit it adds and each line it changes. */
+  trace: TraceJson;
+}
+
+export interface EstimateResult {
+  /** The last day of the window the estimates are calculated through; absent when there is nothing open. */
+  asOf?: string;
+  estimates: Estimate[];
+}
+
+export interface EstimateOptions {
+  /** Estimate only the open deals this accepts (`attain estimate --deal`). */
+  deals?: (dealId: string) => boolean;
+}
+
+/** The small org of one open deal: the reps credited on it and everyone above them. */
+interface DealChain {
+  org: Org;
+  /** Full org index of each mini rep. */
+  full: number[];
+  deals: PreparedDeals;
+}
+
+export function estimate(input: CalculationInput, options: EstimateOptions = {}): EstimateResult {
+  const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
+  const { data } = input;
+  const org = buildOrg(data);
+  const fx = new FxTable(input.baseCurrency, data.fxRates);
+  const paidDeals = new Set<string>();
+  for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
+  const filters = new FilterSet();
+  for (const plan of input.plans) {
+    for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {
+      for (const measure of Object.values(measures)) filters.add(measure.where);
+      for (const component of components) if (component.kind === 'per-deal') filters.add(component.where);
+    }
+  }
+
+  // The calculation's own window (engine.ts): from the earliest won or reversed deal (or locked
+  // period) through asOf, by default the latest close date of a won deal.
+  let firstDay = Infinity;
+  let lastWon = -Infinity;
+  for (const d of data.deals) {
+    if (!org.index.has(d.ownerId)) continue;
+    const won = d.stage === 'won' && !d.deleted;
+    if (!won && !paidDeals.has(d.id)) continue;
+    const day = dayOf(d.closeDate);
+    if (day < firstDay) firstDay = day;
+    if (won && day > lastWon) lastWon = day;
+  }
+  for (const label of input.locked?.periods ?? []) {
+    const period = calendar.parse(label);
+    if (period && period.startDay < firstDay) firstDay = period.startDay;
+  }
+  const asOfDay = input.asOf !== undefined ? dayOf(input.asOf) : lastWon;
+
+  // Open deals close on their close date, or on asOf when that has passed. A deal paid in a locked
+  // period and open again is a reversal the calculation already handles: it gets no estimate.
+  const open = new Map<Deal, number>();
+  let lastDay = asOfDay;
+  const deals = data.deals.map((d) => {
+    if (d.stage !== 'open' || d.deleted || !org.index.has(d.ownerId) || paidDeals.has(d.id)) return d;
+    if (options.deals && !options.deals(d.id)) return d;
+    const day = Number.isFinite(asOfDay) ? Math.max(dayOf(d.closeDate), asOfDay) : dayOf(d.closeDate);
+    const won: Deal = { ...d, stage: 'won', closeDate: isoOfDay(day) };
+    open.set(won, day);
+    if (day > lastDay) lastDay = day;
+    if (day < firstDay) firstDay = day;
+    return won;
+  });
+  if (open.size === 0) return { estimates: [] };
+
+  const prepared = prepareDeals({ ...data, deals }, org, paidDeals, input.calendar.tz, filters);
+  const candidates: number[] = [];
+  for (let i = 0; i < prepared.count; i++) if (open.has(prepared.deals[i]!)) candidates.push(i);
+  const firstMonth = monthOfDay(firstDay);
+  const lastMonth = monthOfDay(lastDay);
+  const months = lastMonth - firstMonth + 1;
+  const window = { firstDay, lastDay };
+  const quotas = new Map<string, Decimal>();
+  for (const q of data.quotas) quotas.set(`${q.repId}\u0000${q.period}`, decimal(q.amount));
+
+  const amountsByCurrency = new Map<string, PlanAmounts>();
+  const chains = new Map<number, DealChain>();
+  const estimates: Estimate[] = [];
+  for (const plan of input.plans) {
+    const assignments = org.assignmentsByPlan.get(plan.id);
+    if (!assignments) continue;
+    let amounts = amountsByCurrency.get(plan.currency);
+    if (!amounts)
+      amountsByCurrency.set(plan.currency, (amounts = convertAmounts(prepared, fx, plan.currency, window, new Set())));
+    // The won deals alone: the open ones are unknown to the base credit.
+    const known = amounts.known.slice();
+    for (const i of candidates) known[i] = 0;
+    const base: PlanAmounts = { ...amounts, known };
+    const clawbackDays = plan.clawback?.windowDays;
+    // A plan with dated versions is paid version by version (engine.ts), each on its own quota periods.
+    for (const { inEffect, quotaPeriods } of versionsOf(plan)) {
+      const measures = new Map<string, MeasureCredit>();
+      for (const [name, measure] of Object.entries(inEffect.measures)) {
+        const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
+        measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
+      }
+      const payer = new PlanPayer({
+        plan: inEffect,
+        calendar,
+        org,
+        deals: prepared,
+        measures,
+        filters,
+        quotas,
+        firstDay,
+        lastDay,
+        firstMonth,
+        lastMonth,
+        months,
+        ...(quotaPeriods && { quotaPeriods }),
+      });
+      const planEstimate = new PlanEstimate(
+        inEffect,
+        payer,
+        measures,
+        assignments,
+        calendar,
+        filters,
+        months,
+        firstMonth,
+      );
+      for (const i of candidates) {
+        if (!amounts.known[i]) continue;
+        if (quotaPeriods) {
+          const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
+          if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
+        }
+        let chain = chains.get(i);
+        if (!chain) chains.set(i, (chain = dealChain(org, prepared, i)));
+        planEstimate.estimate(i, chain, amounts, estimates);
+      }
+    }
+  }
+  estimates.sort((a, b) => cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId));
+  return { asOf: isoOfDay(lastDay), estimates };
+}
+
+/** A rep's lines of one quota period without the deal: by `period component`, and their sum. */
+interface BaseLines {
+  period: string;
+  byKey: Map<string, { line: PayoutLine; amount: Decimal }>;
+  sum: Decimal;
+}
+
+/** A line an open deal changes (after: ZERO where the line goes). */
+interface LineChange {
+  line: PayoutLine;
+  before: { line: PayoutLine; amount: Decimal } | undefined;
+  after: Decimal;
+  facts: TraceJson;
+}
+
+/** One plan's estimates: its base credit and payer, and the base lines of each (rep, quota period) once. */
+class PlanEstimate {
+  private readonly baseLines = new Map<string, BaseLines>();
+  private readonly digits: number;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly payer: PlanPayer,
+    private readonly measures: ReadonlyMap<string, MeasureCredit>,
+    private readonly assignments: ReadonlyMap<number, number[]>,
+    private readonly calendar: FiscalCalendar,
+    private readonly filters: FilterSet,
+    private readonly months: number,
+    private readonly firstMonth: number,
+  ) {
+    this.digits = minorUnitDigits(plan.currency);
+  }
+
+  estimate(i: number, chain: DealChain, amounts: PlanAmounts, out: Estimate[]): void {
+    const { plan, measures, assignments } = this;
+    const deals = chain.deals;
+    const mini = new Map<number, number[]>();
+    chain.full.forEach((full, m) => {
+      const intervals = assignments.get(full);
+      if (intervals) mini.set(m, intervals);
+    });
+    if (mini.size === 0) return;
+    const hi = amounts.hi[i]!;
+    const big = new Map<number, Decimal>();
+    if (Number.isNaN(hi)) big.set(0, amounts.big.get(i)!);
+    const dealAmounts: PlanAmounts = {
+      known: Uint8Array.of(1),
+      hi: Float64Array.of(hi),
+      lo: Float64Array.of(amounts.lo[i]!),
+      big,
+    };
+    const month = deals.month[0]!;
+    const ctx = {
+      org: chain.org,
+      deals,
+      assignments: mini,
+      firstMonth: month,
+      months: 1,
+      clawbackDays: plan.clawback?.windowDays,
+      asOfDay: deals.day[0]!,
+    };
+    // The deal's credit alone, per measure and rep of its chain.
+    const credits: { mc: MeasureCredit; alone: MeasureCredit }[] = [];
+    for (const [name, measure] of Object.entries(plan.measures)) {
+      const mc = measures.get(name)!;
+      const alone = creditMeasure(ctx, name, measure, dealAmounts, this.filters.idOf(measure.where));
+      credits.push({ mc, alone });
+    }
+    const affected: number[] = [];
+    const credited = new Set<number>();
+    for (let m = 0; m < chain.full.length; m++) {
+      let touched = false;
+      for (const { alone } of credits) {
+        if (alone.cellStart[m + 1]! > alone.cellStart[m]!) credited.add(m);
+        if (alone.own.get(m) !== ZERO || alone.below.get(m) !== ZERO || credited.has(m)) touched = true;
+      }
+      if (touched) affected.push(m);
+    }
+    if (affected.length === 0) return;
+
+    const before = affected.map((m) => this.linesBefore(chain.full[m]!, month));
+    this.apply(i, chain, credits, 1n);
+    // Each rep's lines that change, their traces read now, while the deal counts (traces are lazy).
+    const changed = this.payer.briefly(() =>
+      affected.map((m, x) => {
+        const base = before[x]!;
+        const rep = chain.full[m]!;
+        const { lines } = this.payer.payQuotaPeriodOf(rep, assignments.get(rep)!, month);
+        let sum = ZERO;
+        let matched = 0;
+        const list: LineChange[] = [];
+        for (const line of lines) {
+          const amount = decimal(line.amount);
+          sum += amount;
+          const was = base.byKey.get(lineKey(line));
+          if (was) matched++;
+          if (was?.amount !== amount)
+            list.push({ line, before: was, after: amount, facts: facts(line.trace.toJSON()) });
+        }
+        if (matched < base.byKey.size) {
+          const now = new Set(lines.map(lineKey));
+          for (const [key, was] of base.byKey)
+            if (!now.has(key)) list.push({ line: was.line, before: was, after: ZERO, facts: {} });
+        }
+        return { difference: sum - base.sum, list };
+      }),
+    );
+    this.apply(i, chain, credits, -1n);
+
+    const deal = deals.deals[0]!;
+    affected.forEach((m, x) => {
+      const { difference, list } = changed[x]!;
+      if (difference === ZERO && !credited.has(m)) return;
+      const repId = chain.org.repIds[m]!;
+      const credit: Record<string, string> = {};
+      for (const { alone } of credits) {
+        const added = alone.own.get(m) + (alone.rollup ? alone.below.get(m) : ZERO);
+        if (added !== ZERO) credit[alone.name] = formatDecimal(added);
+      }
+      out.push({
+        dealId: deal.id,
+        repId,
+        planId: plan.id,
+        amount: formatDecimal(difference, this.digits),
+        currency: plan.currency,
+        trace: {
+          deal: deal.id,
+          name: deal.name,
+          amount: deal.amount,
+          currency: deal.currency,
+          closeDate: deal.closeDate,
+          role: credited.has(m) ? 'credited' : 'manager',
+          quotaPeriod: before[x]!.period,
+          credit,
+          changes: this.payer.briefly(() => list.map((c) => changeTrace(c, this.digits))),
+        },
+      });
+    });
+  }
+
+  /** The rep's lines of the quota period containing `month` without the deal, computed once. */
+  private linesBefore(rep: number, month: number): BaseLines {
+    const q = this.calendar.periodOf(this.plan.quotaPeriod, month);
+    const key = `${rep}\u0000${q.label}`;
+    let base = this.baseLines.get(key);
+    if (!base) {
+      const { period, lines } = this.payer.payQuotaPeriodOf(rep, this.assignments.get(rep)!, month);
+      const byKey = new Map<string, { line: PayoutLine; amount: Decimal }>();
+      let sum = ZERO;
+      for (const line of lines) {
+        const amount = decimal(line.amount);
+        byKey.set(lineKey(line), { line, amount });
+        sum += amount;
+      }
+      this.baseLines.set(key, (base = { period, byKey, sum }));
+    }
+    return base;
+  }
+
+  /** Adds (sign 1n) or takes back (−1n) the deal's credit in the plan's cells and refs. */
+  private apply(
+    i: number,
+    chain: DealChain,
+    credits: { mc: MeasureCredit; alone: MeasureCredit }[],
+    sign: bigint,
+  ): void {
+    const offset = chain.deals.month[0]! - this.firstMonth;
+    for (const { mc, alone } of credits) {
+      for (let m = 0; m < chain.full.length; m++) {
+        const cell = chain.full[m]! * this.months + offset;
+        const own = alone.own.get(m);
+        const below = alone.below.get(m);
+        const through = alone.throughReport.get(m);
+        if (own !== ZERO) mc.own.addDecimal(cell, own * sign);
+        if (below !== ZERO) mc.below.addDecimal(cell, below * sign);
+        if (through !== ZERO) mc.throughReport.addDecimal(cell, through * sign);
+      }
+      if (sign < 0n) {
+        // The split credits were appended last: take them off the end.
+        for (const { ref } of mc.extraRefs ?? []) {
+          if (ref >= 0) continue;
+          mc.splitCreditDeal.pop();
+          mc.splitCreditSplit.pop();
+          mc.splitCreditHi.pop();
+          mc.splitCreditLo.pop();
+          mc.splitCreditBig.delete(~ref);
+        }
+        delete mc.extraRefs;
+        continue;
+      }
+      const extra: { cell: number; ref: number }[] = [];
+      for (let m = 0; m < chain.full.length; m++) {
+        const cell = chain.full[m]! * this.months + offset;
+        for (let r = alone.cellStart[m]!; r < alone.cellStart[m + 1]!; r++) {
+          const ref = alone.refs[r]!;
+          if (ref >= 0) {
+            extra.push({ cell, ref: i });
+            continue;
+          }
+          const k = mc.splitCreditHi.length;
+          const split = ~ref;
+          mc.splitCreditDeal.push(i);
+          mc.splitCreditSplit.push(mc.deals.splitStart[i]! + alone.splitCreditSplit[split]!);
+          mc.splitCreditHi.push(alone.splitCreditHi[split]!);
+          mc.splitCreditLo.push(alone.splitCreditLo[split]!);
+          const large = alone.splitCreditBig.get(split);
+          if (large !== undefined) mc.splitCreditBig.set(k, large);
+          extra.push({ cell, ref: ~k });
+        }
+      }
+      if (extra.length > 0) mc.extraRefs = extra;
+    }
+  }
+}
+
+/** `period component`: a line's identity within a rep's plan. */
+function lineKey(line: PayoutLine): string {
+  return `${line.period} ${line.component}`;
+}
+
+/** A line the deal changes: before, after, the change, and the facts that explain it. */
+function changeTrace(c: LineChange, digits: number): TraceJson {
+  const from = c.before?.amount ?? ZERO;
+  const was = c.before ? baseFacts(c.before.line) : {};
+  return {
+    period: c.line.period,
+    component: c.line.component,
+    before: formatDecimal(from, digits),
+    after: formatDecimal(c.after, digits),
+    change: formatDecimal(c.after - from, digits),
+    why: notes(c.line.component, was, c.facts),
+    ...(Object.keys(c.facts).length > 0 ? { facts: c.facts } : {}),
+  };
+}
+
+/** The facts of a line without the deal, read once per line: many deals land in the same rep's period. */
+const factsOfBase = new WeakMap<PayoutLine, TraceJson>();
+function baseFacts(line: PayoutLine): TraceJson {
+  let known = factsOfBase.get(line);
+  if (!known) factsOfBase.set(line, (known = facts(line.trace.toJSON())));
+  return known;
+}
+
+/** The facts of a line's trace that say why it pays what it pays (not its deal list). */
+function facts(trace: TraceJson): TraceJson {
+  const picked: TraceJson = {};
+  for (const key of [
+    'measure',
+    'creditToDate',
+    'quota',
+    'attainmentToDate',
+    'gate',
+    'cap',
+    'reached',
+    'attainmentAtLeast',
+    'teamCreditToDate',
+    'rate',
+    'perDeal',
+  ]) {
+    if (trace[key] !== undefined) picked[key] = trace[key];
+  }
+  const tiers = trace['tiers'];
+  if (Array.isArray(tiers)) picked['tiers'] = tiers.map((t: TraceJson) => ({ tier: t['tier'], rate: t['rate'] }));
+  return picked;
+}
+
+/** In words: the tier the credit lands in, a gate crossed, a cap or a bonus reached. */
+function notes(component: string, before: TraceJson, after: TraceJson): string[] {
+  const said: string[] = [];
+  const gate = (t: TraceJson) => t['gate'] as { threshold: string; met: boolean } | undefined;
+  const afterGate = gate(after);
+  if (afterGate?.met && !gate(before)?.met) said.push(`gate of ${afterGate.threshold} attainment crossed`);
+  const tiers = (t: TraceJson) => (t['tiers'] as { tier: number; rate: string }[] | undefined) ?? [];
+  const top = tiers(after).at(-1);
+  if (top) {
+    const was = tiers(before).at(-1);
+    said.push(
+      was && was.tier < top.tier
+        ? `reaches tier ${top.tier} (rate ${top.rate})`
+        : `lands in tier ${top.tier} (rate ${top.rate})`,
+    );
+  }
+  const cap = (t: TraceJson) => (t['cap'] as { applied: boolean } | undefined)?.applied === true;
+  if (cap(after) && !cap(before)) said.push('cap reached');
+  if (after['reached'] === true && before['reached'] !== true)
+    said.push(`bonus reached (attainment at least ${String(after['attainmentAtLeast'])})`);
+  if (after['teamCreditToDate'] !== undefined) said.push(`override of ${String(after['rate'])} on the team's credit`);
+  if (after['perDeal'] !== undefined) said.push(`pays ${String(after['perDeal'])} per deal`);
+  else if (component !== 'adjustment' && after['rate'] !== undefined && after['teamCreditToDate'] === undefined)
+    said.push(`pays ${String(after['rate'])} of the deal's credit`);
+  if (said.length === 0 && Object.keys(after).length === 0) said.push('no longer paid once the deal closes');
+  return said;
+}
+
+/** The reps credited on deal i and everyone above them, as a small org, and the deal alone in it. */
+function dealChain(org: Org, prepared: PreparedDeals, i: number): DealChain {
+  const full: number[] = [];
+  const mini = new Map<number, number>();
+  const add = (rep: number) => {
+    for (let node = rep; node >= 0 && !mini.has(node); node = org.parent[node]!) mini.set(node, full.push(node) - 1);
+  };
+  add(prepared.owner[i]!);
+  const from = prepared.splitStart[i]!;
+  const to = prepared.splitStart[i + 1]!;
+  for (let sp = from; sp < to; sp++) add(prepared.splitRep[sp]!);
+  const parent = Int32Array.from(full, (rep) => (org.parent[rep]! >= 0 ? mini.get(org.parent[rep]!)! : -1));
+  const reportCount = Int32Array.from(full, (rep) => org.reportCount[rep]!);
+  const small: Org = {
+    repIds: full.map((rep) => org.repIds[rep]!),
+    index: new Map(),
+    parent,
+    reportCount,
+    reportSlot: new Int32Array(full.length),
+    reports: full.map(() => []),
+    assignmentsByPlan: new Map(),
+  };
+  const splitPercentBig = new Map<number, Decimal>();
+  for (let sp = from; sp < to; sp++) {
+    const value = prepared.splitPercentBig.get(sp);
+    if (value !== undefined) splitPercentBig.set(sp - from, value);
+  }
+  const one = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => a.subarray(i, i + 1) as T;
+  const deals: PreparedDeals = {
+    count: 1,
+    deals: [prepared.deals[i]!],
+    day: one(prepared.day),
+    month: one(prepared.month),
+    owner: Int32Array.of(mini.get(prepared.owner[i]!)!),
+    currency: one(prepared.currency),
+    currencies: prepared.currencies,
+    amounts: prepared.amounts,
+    reversed: Uint8Array.of(0),
+    reversedDay: Float64Array.of(NaN),
+    splitStart: Int32Array.of(0, to - from),
+    splitRep: Int32Array.from(prepared.splitRep.subarray(from, to), (rep) => mini.get(rep)!),
+    splitPercent: prepared.splitPercent.slice(from, to),
+    splitPercentBig,
+    passes: prepared.passes.map(one),
+  };
+  return { org: small, full, deals };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
