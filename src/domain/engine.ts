@@ -28,7 +28,7 @@ import { applyDraw } from './draw.js';
 import { FxTable } from './fx.js';
 import { LockSet, settleLocks } from './locks.js';
 import type { CanonicalData, Reject } from './model.js';
-import { buildOrg } from './org.js';
+import { buildOrg, type Org } from './org.js';
 import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import { componentIdsOf, planInEffect, type Calendar, type Plan, type PlanVersion } from './plan.js';
@@ -148,10 +148,7 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     }
   }
   const deals = prepareDeals(data, org, paidDeals, input.calendar.tz, filters);
-  if (input.plans.some((plan) => Object.values(plan.measures).some((m) => m.credit === 'territory'))) {
-    const reps = new TerritoryReps(data.territoryAssignments ?? []);
-    deals.territory = prepareTerritorySplits(deals, org, dealTerritories(data), (id, day) => reps.on(id, day));
-  }
+  prepareTerritoryCredit(deals, input.plans, data, org);
 
   // The calculated window: from the earliest close date (or locked period) through asOf.
   let firstDay = Infinity;
@@ -377,6 +374,26 @@ function paidByVersion(line: PayoutLine, version: PlanVersion): PayoutLine {
   const planVersion = { effective: version.effective, hash: version.hash };
   const { trace } = line;
   return { ...line, trace: new Trace(() => ({ ...trace.toJSON(), planVersion })) };
+}
+
+/**
+ * Territory credit's split columns (docs/territories.md#territory-credit) on `deals`, when a measure
+ * of any plan, or of any of its dated versions, credits by territory.
+ */
+export function prepareTerritoryCredit(
+  deals: PreparedDeals,
+  plans: readonly Plan[],
+  data: CanonicalData,
+  org: Org,
+): void {
+  const byTerritory = plans.some((plan) =>
+    [plan, ...(plan.versions ?? [])].some(({ measures }) =>
+      Object.values(measures).some((m) => m.credit === 'territory'),
+    ),
+  );
+  if (!byTerritory) return;
+  const reps = new TerritoryReps(data.territoryAssignments ?? []);
+  deals.territory = prepareTerritorySplits(deals, org, dealTerritories(data), (id, day) => reps.on(id, day));
 }
 
 /**

@@ -14,8 +14,21 @@
  */
 import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
-import { creditMeasure, prepareDeals, type MeasureCredit, type PlanAmounts, type PreparedDeals } from './crediting.js';
-import { convertAmounts, versionsOf, type CalculationInput, type PayoutLine } from './engine.js';
+import {
+  creditMeasure,
+  prepareDeals,
+  type MeasureCredit,
+  type PlanAmounts,
+  type PreparedDeals,
+  type TerritorySplits,
+} from './crediting.js';
+import {
+  convertAmounts,
+  prepareTerritoryCredit,
+  versionsOf,
+  type CalculationInput,
+  type PayoutLine,
+} from './engine.js';
 import { FxTable } from './fx.js';
 import type { Deal } from './model.js';
 import { buildOrg, type Org } from './org.js';
@@ -105,6 +118,7 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   if (open.size === 0) return { estimates: [] };
 
   const prepared = prepareDeals({ ...data, deals }, org, paidDeals, input.calendar.tz, filters);
+  prepareTerritoryCredit(prepared, input.plans, { ...data, deals }, org);
   const candidates: number[] = [];
   for (let i = 0; i < prepared.count; i++) if (open.has(prepared.deals[i]!)) candidates.push(i);
   const firstMonth = monthOfDay(firstDay);
@@ -481,6 +495,10 @@ function dealChain(org: Org, prepared: PreparedDeals, i: number): DealChain {
   const from = prepared.splitStart[i]!;
   const to = prepared.splitStart[i + 1]!;
   for (let sp = from; sp < to; sp++) add(prepared.splitRep[sp]!);
+  // Territory credit: the reps holding the deal's territory on its close date are credited too.
+  const territory = prepared.territory;
+  if (territory)
+    for (let sp = territory.splitStart[i]!; sp < territory.splitStart[i + 1]!; sp++) add(territory.splitRep[sp]!);
   const parent = Int32Array.from(full, (rep) => (org.parent[rep]! >= 0 ? mini.get(org.parent[rep]!)! : -1));
   const reportCount = Int32Array.from(full, (rep) => org.reportCount[rep]!);
   const small: Org = {
@@ -514,8 +532,27 @@ function dealChain(org: Org, prepared: PreparedDeals, i: number): DealChain {
     splitPercent: prepared.splitPercent.slice(from, to),
     splitPercentBig,
     passes: prepared.passes.map(one),
+    ...(territory ? { territory: territoryOfOne(territory, i, mini) } : {}),
   };
   return { org: small, full, deals };
+}
+
+/** Deal i's territory splits alone, its reps renumbered into the small org. */
+function territoryOfOne(territory: TerritorySplits, i: number, mini: Map<number, number>): TerritorySplits {
+  const from = territory.splitStart[i]!;
+  const to = territory.splitStart[i + 1]!;
+  const splitPercentBig = new Map<number, Decimal>();
+  for (let sp = from; sp < to; sp++) {
+    const value = territory.splitPercentBig.get(sp);
+    if (value !== undefined) splitPercentBig.set(sp - from, value);
+  }
+  return {
+    splitStart: Int32Array.of(0, to - from),
+    splitRep: Int32Array.from(territory.splitRep.subarray(from, to), (rep) => mini.get(rep)!),
+    splitPercent: territory.splitPercent.slice(from, to),
+    splitPercentBig,
+    territoryOf: [territory.territoryOf[i]],
+  };
 }
 
 function cmp(a: string, b: string): number {

@@ -87,4 +87,15 @@ describe('territory credit', () => {
     // t1 and t2: r3 gets 50 % of 12,000 = 6,000 → 600.00; r1 owns both deals but holds no share.
     expect(amounts(run(data, [byTerritory]))).toEqual({ 'r3/2026-Q1/commission': '600.00' });
   });
+
+  it('credits by territory from the dated version that says so, though the plan’s own keys do not', () => {
+    const byOwner = commissionPlan({ measures: { bookings: { credit: 'owner', rollup: true } } });
+    const versioned: Plan = {
+      ...byOwner,
+      versions: [{ ...byTerritory, effective: '2026-01-01', hash: 'v2' }].map(
+        ({ effective, hash, name, measures, components }) => ({ effective, hash, name, measures, components }),
+      ),
+    };
+    expect(amounts(run(org(), [versioned]))).toEqual(amounts(run(org(), [byTerritory])));
+  });
 });

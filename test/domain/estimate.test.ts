@@ -417,3 +417,39 @@ describe('estimates, worked by hand', () => {
     ]);
   });
 });
+
+describe('estimates under territory credit', () => {
+  it('credits the reps holding the deal’s territory, as a full calculation with the deal won does', () => {
+    // r1 and r2 own territory east 60/40, r3 overlays it at 25 %; mgr manages r1 and r2. The open
+    // deals are owned by r3, whose own credit does not count under territory credit.
+    const plan = commissionPlan({ measures: { bookings: { credit: 'territory', rollup: true } } });
+    const data: Partial<CanonicalData> = {
+      reps: [rep('mgr'), rep('r1', 'mgr'), rep('r2', 'mgr'), rep('r3')],
+      deals: [
+        deal({ id: 'won', ownerId: 'r3', amount: '80000', closeDate: '2026-01-10', accountId: 'acme' }),
+        deal({ id: 'o1', ownerId: 'r3', amount: '50000', closeDate: '2026-02-10', stage: 'open', accountId: 'acme' }),
+        deal({ id: 'o2', ownerId: 'r3', amount: '9000', closeDate: '2026-03-10', stage: 'open', accountId: 'far' }),
+      ],
+      quotas: ['mgr', 'r1', 'r2', 'r3'].map((r) => ({ repId: r, period: '2026-Q1', amount: '100000' })),
+      assignments: ['mgr', 'r1', 'r2', 'r3'].map((repId) => ({ repId, planId: 'ae', from: '2026-01-01' })),
+      accounts: [
+        { id: 'acme', name: 'Acme', region: 'NY', fields: {}, deleted: false },
+        { id: 'far', name: 'Far', region: 'TX', fields: {}, deleted: false },
+      ],
+      territories: [{ id: 'east', where: { region: 'NY' } }],
+      territoryAssignments: [
+        { repId: 'r1', territoryId: 'east', role: 'owner', percent: '60', from: '2026-01-01' },
+        { repId: 'r2', territoryId: 'east', role: 'owner', percent: '40', from: '2026-01-01' },
+        { repId: 'r3', territoryId: 'east', role: 'overlay', percent: '25', from: '2026-01-01' },
+      ],
+    };
+    const calcInput = input(data, [plan], { asOf: '2026-01-31' });
+    const { asOf, byDeal } = estimated(calcInput);
+    const full = fullDifferences(calcInput, asOf!);
+    expect([...full.keys()]).toEqual(['o1', 'o2']);
+    for (const [dealId, changed] of full) expect(byDeal.get(dealId) ?? new Map()).toEqual(changed);
+    // o1 credits r1 30,000, r2 20,000, r3 12,500 and mgr 50,000; o2's account is in no territory.
+    expect([...byDeal.get('o1')!.keys()].sort()).toEqual(['mgr ae', 'r1 ae', 'r2 ae', 'r3 ae']);
+    expect(byDeal.has('o2')).toBe(false);
+  });
+});
