@@ -55,6 +55,42 @@ export interface CommissionRecord {
   /** First and last day of the payout period (`YYYY-MM-DD`), from `period` and the fiscal calendar. */
   periodStart?: string;
   periodEnd?: string;
+  /**
+   * The settlement of the latest dispute the rep raised on this record in this CRM, once it is
+   * resolved in Attain's ledger: written into the record's dispute status and resolution. Absent:
+   * the dispute fields are not sent at all, so what the rep wrote stays as it is.
+   */
+  settlement?: DisputeSettlement;
+}
+
+/** A resolved dispute, as written back (docs/write-back.md#disputes). */
+export interface DisputeSettlement {
+  /** The ledger's dispute number. */
+  disputeId: string;
+  /** The resolution in words: who, when, the note, and the adjustment with the period it is paid in. */
+  resolution: string;
+}
+
+/**
+ * A dispute a rep raised on their own commission record: the dispute status set to open, with a
+ * reason (docs/write-back.md#disputes).
+ */
+export interface CrmDispute {
+  /** The record's key: its payout line's key, `<planId>|<repId>|<period>|<component>`. */
+  key: string;
+  /** The CRM's id of the record. */
+  recordId: string;
+  reason: string;
+  /** The record's amount and currency as the rep saw them (used when the line is gone from the results). */
+  amount?: string;
+  currency?: string;
+}
+
+/** Open disputes changed since a cursor, and the cursor to save once they are in the ledger. */
+export interface DisputeRead {
+  disputes: CrmDispute[];
+  /** Absent: unchanged (nothing read, or the CRM has no dispute fields). */
+  cursor?: string;
 }
 
 /** Salesforce long text areas hold 131,072 characters; HubSpot text properties 65,536. */
@@ -104,6 +140,12 @@ export interface SourceConnector {
   sync(store: SyncStore, options: SyncOptions): Promise<SyncReport>;
   /** The write-back target; checks it exists (`setup` created it) before the first write. */
   writeback(): Promise<WritebackTarget>;
+  /**
+   * Commission records whose dispute status is open and that changed since `cursor` (the one this
+   * method returned last time), oldest change first. Reads nothing (no cursor) when the CRM's
+   * commission object has no dispute fields or does not exist yet.
+   */
+  readDisputes?(cursor: string | undefined, options: SyncOptions): Promise<DisputeRead>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

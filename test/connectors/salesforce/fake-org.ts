@@ -150,6 +150,16 @@ export class FakeOrg {
     return new Date(this.clock).toISOString().replace('Z', '+0000');
   }
 
+  /**
+   * A rep edits their own commission record in Salesforce (the record page's Dispute section): the
+   * fields change and SystemModstamp moves on, as for any edit.
+   */
+  editCommission(key: string, fields: SfRecord): void {
+    const row = this.commissions.get(key);
+    if (!row) throw new Error(`no commission record ${key}`);
+    this.commissions.set(key, { ...row, ...fields, SystemModstamp: this.stamp() });
+  }
+
   /** Invalidates every issued session: the next data call gets 401 INVALID_SESSION_ID. */
   expireSessions(): void {
     this.validTokens.clear();
@@ -659,15 +669,20 @@ export class FakeOrg {
     if (!rows) return `sObject type '${object}' is not supported.`;
     if (!all) rows = rows.filter((r) => r['IsDeleted'] !== true);
     const where = match[3];
-    if (where) {
-      const since = /^SystemModstamp >= (\S+)$/.exec(where);
-      const within = /^(\w+) IN \((.*)\)$/.exec(where);
+    // Conditions joined by AND ("SOQL and SOSL Reference", Conditional Expression (WHERE)):
+    // SystemModstamp >= a datetime, a field IN a list, a field = a quoted string.
+    for (const condition of where ? where.split(' AND ') : []) {
+      const since = /^SystemModstamp >= (\S+)$/.exec(condition);
+      const within = /^(\w+) IN \((.*)\)$/.exec(condition);
+      const equals = /^(\w+) = '((?:[^'\\]|\\.)*)'$/.exec(condition);
       if (since) {
         const from = Date.parse(since[1]!);
         rows = rows.filter((r) => Date.parse(String(r['SystemModstamp']).replace('+0000', 'Z')) >= from);
       } else if (within) {
         const values = new Set(within[2]!.split(',').map((v) => v.trim().replace(/^'|'$/g, '')));
         rows = rows.filter((r) => values.has(String(r[within[1]!])));
+      } else if (equals) {
+        rows = rows.filter((r) => r[equals[1]!] === equals[2]);
       } else return `unexpected WHERE: ${where}`;
     }
     for (const f of fields) {
@@ -774,13 +789,49 @@ export class FakeOrg {
             errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
           };
       }
+      // Dispute_Reason__c is the rep's: read-only for the integration user (describe says so), and
+      // Salesforce refuses a write of a field the user cannot edit ("Status Codes and Error
+      // Responses", INVALID_FIELD_FOR_INSERT_UPDATE). Dispute_Status__c is a restricted picklist: a
+      // value outside it is INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST ("Core Data Types Used in API
+      // Calls", StatusCode, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
+      if ('Dispute_Reason__c' in record)
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+              message:
+                'Unable to create/update fields: Dispute_Reason__c. Please check the security settings of this field and verify that it is read/write for your profile or permission set.',
+              fields: ['Dispute_Reason__c'],
+            },
+          ],
+        };
+      const status = record['Dispute_Status__c'];
+      if (status !== undefined && status !== null && !['Open', 'Resolved', 'Rejected'].includes(String(status)))
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+              message: `Dispute Status: bad value for restricted picklist field: ${String(status)}`,
+              fields: ['Dispute_Status__c'],
+            },
+          ],
+        };
       const key = String(record['Attain_Key__c']);
       const existing = this.commissions.get(key);
       const { attributes, ...fields } = record;
       void attributes;
       const id = existing?.Id ?? `a00${String(this.commissions.size + 1).padStart(15, '0')}`;
-      // An upsert sets the fields it is given and leaves the others (a rep's dispute) as they are.
-      this.commissions.set(key, { ...existing, ...fields, Id: id, Attain_Key__c: key });
+      // An upsert sets the fields it is given and leaves the others (a rep's dispute) as they are;
+      // every write moves SystemModstamp.
+      this.commissions.set(key, {
+        ...existing,
+        ...fields,
+        Id: id,
+        Attain_Key__c: key,
+        SystemModstamp: this.stamp(),
+      });
       return { id, success: true, errors: [], created: !existing };
     });
   }
@@ -831,7 +882,16 @@ export class FakeOrg {
   private ingestResults(id: string, successful: boolean, res: ServerResponse, headers: Record<string, string>): void {
     const job = this.ingestJobs.get(id)!;
     const rows = parse(job.csv, { columns: true }) as Record<string, string>[];
-    const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [row] })[0]! }));
+    // Bulk API 2.0 CSV: an empty cell leaves the field as it is, #N/A sets it to null ("Bulk API 2.0
+    // and Bulk API Developer Guide", Valid Date Format / Relationship Fields in a Header Row / Field
+    // Values: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_prepare_csv.htm).
+    const given = (row: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(row)
+          .filter(([, v]) => v !== '')
+          .map(([k, v]) => [k, v === '#N/A' ? null : v]),
+      );
+    const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [given(row)] })[0]! }));
     // Each result call re-applies the upsert: harmless (by key), and keeps this fake simple.
     const picked = outcome.filter((o) => o.result['success'] === successful);
     const columns = successful
