@@ -129,6 +129,30 @@ export interface WritebackTarget {
   remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]>;
 }
 
+/** One rep's statement of one period, as a file for the CRM (docs/statements-and-payroll.md#statements-in-the-crm). */
+export interface StatementFile {
+  /** `<repId>|<period>`: the statement record's external id. */
+  key: string;
+  repId: string;
+  period: string;
+  /** The record's name: `Statement <period> – <rep name>`. */
+  title: string;
+  status: string;
+  /** The period's earnings per currency, as printed (`4,500.00 USD`). */
+  totals: string;
+  fileName: string;
+  pdf: Buffer;
+  /** What the target said its ids were last time (`StatementOutcome.externalId`), to add a new version. */
+  externalId?: string;
+}
+
+/** Where statements go: a record per rep and period, owned by the rep, with the PDF as a file on it. */
+export interface StatementTarget {
+  /** `writeback_state.target`: e.g. `salesforce-statements`. */
+  readonly name: string;
+  upload(files: StatementFile[]): Promise<WritebackOutcome[]>;
+}
+
 export interface SourceConnector {
   /** `salesforce`, `hubspot`: the `source` column of the rows it stores. */
   readonly kind: string;
@@ -146,6 +170,8 @@ export interface SourceConnector {
    * commission object has no dispute fields or does not exist yet.
    */
   readDisputes?(cursor: string | undefined, options: SyncOptions): Promise<DisputeRead>;
+  /** Where statement PDFs go; absent when the CRM cannot hold them with the access Attain has. */
+  statements?(): Promise<StatementTarget>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

@@ -4,9 +4,11 @@
  * `Attain_Commission__c`. See README.md beside this file.
  */
 import type { SalesforceConfig } from '../../config/attain-schema.js';
+import { ConnectorError } from '../source.js';
 import type {
   ConnectorOptions,
   DisputeRead,
+  StatementTarget,
   SourceConnector,
   SyncOptions,
   SyncReport,
@@ -17,6 +19,7 @@ import { commissionObjectProblems, missingLinkFields } from './commission-setup.
 import { CommissionTarget } from './commission-target.js';
 import { readDisputes } from './dispute-read.js';
 import { pullAll } from './incremental-pull.js';
+import { SalesforceStatementTarget, STATEMENT_OBJECT } from './statement-target.js';
 import { SchemaReader, assertNoProblems, readOrgSchema, type OrgSchema } from './org-schema.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { SalesforceClient } from './salesforce-client.js';
@@ -126,6 +129,16 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
       log: this.options.log,
       ...(this.tuning.bulkPollMs ? { pollMs: this.tuning.bulkPollMs } : {}),
     });
+  }
+
+  async statements(): Promise<StatementTarget> {
+    const described = await this.schema.describe(STATEMENT_OBJECT);
+    if (!described)
+      throw new ConnectorError(
+        'INVALID_CONFIG',
+        `${STATEMENT_OBJECT} does not exist (or the integration user cannot see it): deploy the package again (attain salesforce setup says how) and assign Attain_Commission_Writer`,
+      );
+    return new SalesforceStatementTarget(this.client);
   }
 
   async close(): Promise<void> {

@@ -96,6 +96,10 @@ export class FakeOrg {
   readonly splits = new Map<string, SfRecord>();
   readonly rates: SfRecord[] = [];
   readonly commissions = new Map<string, CommissionRow>();
+  /** Attain_Statement__c records by Attain_Key__c. */
+  readonly statements = new Map<string, SfRecord & { Id: string }>();
+  /** Every ContentVersion (File version) created, in order; VersionData decoded. */
+  readonly contentVersions: (SfRecord & { Id: string; ContentDocumentId: string; VersionData: Buffer })[] = [];
   /** Every request: method and path (with query). */
   readonly requests: { method: string; path: string }[] = [];
   /** Keys sent in each upsert call, in order. */
@@ -310,6 +314,33 @@ export class FakeOrg {
         );
       return send(res, 200, this.upsert({ records }), headers);
     }
+    if (route === 'PATCH /composite/sobjects/Attain_Statement__c/Attain_Key__c') {
+      const records = (JSON.parse(body) as { records: SfRecord[] }).records;
+      return send(res, 200, this.upsertStatements(records), headers);
+    }
+    if (route === 'POST /sobjects/ContentVersion') {
+      const answer = this.createContentVersion(JSON.parse(body) as SfRecord);
+      return send(res, answer.status, answer.body, headers);
+    }
+    const contentVersion = /^GET \/sobjects\/ContentVersion\/(\w+)$/.exec(route);
+    if (contentVersion) {
+      const found = this.contentVersions.find((v) => v.Id === contentVersion[1]);
+      if (!found)
+        return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], headers);
+      const wanted = (url.searchParams.get('fields') ?? 'Id,ContentDocumentId,Title').split(',');
+      return send(
+        res,
+        200,
+        {
+          attributes: {
+            type: 'ContentVersion',
+            url: `/services/data/v${version[1]}/sobjects/ContentVersion/${found.Id}`,
+          },
+          ...Object.fromEntries(wanted.map((f) => [f, found[f] ?? null])),
+        },
+        headers,
+      );
+    }
     if (route === 'DELETE /composite/sobjects')
       return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
     if (route === 'POST /jobs/query')
@@ -408,7 +439,8 @@ export class FakeOrg {
       ...(this.options.splits !== false ? ['OpportunitySplit'] : []),
       ...(this.options.multiCurrency ? ['CurrencyType'] : []),
       ...(this.options.multiCurrency && this.options.datedRates !== false ? ['DatedConversionRate'] : []),
-      ...(this.options.commissionObject !== false ? ['Attain_Commission__c'] : []),
+      ...(this.options.commissionObject !== false ? ['Attain_Commission__c', 'Attain_Statement__c'] : []),
+      'ContentVersion',
     ].filter((name) => !this.options.hidden?.includes(name));
   }
 
@@ -625,6 +657,15 @@ export class FakeOrg {
           ...(this.options.multiCurrency ? [field('CurrencyIsoCode', 'picklist')] : []),
           ...Object.entries(this.options.extraOpportunityFields ?? {}).map(([n, t]) => field(n, t)),
         ];
+      case 'Attain_Statement__c':
+        return [
+          field('Id', 'id'),
+          field('Name'),
+          field('Attain_Key__c', 'string', { externalId: true, unique: true }),
+          field('Rep__c', 'reference', { relationshipName: 'Rep__r', referenceTo: ['User'] }),
+          ...['Period__c', 'Status__c', 'Totals__c'].map((n) => field(n)),
+          field('OwnerId', 'reference'),
+        ];
       case 'Attain_Commission__c':
         return [
           field('Id', 'id'),
@@ -834,6 +875,99 @@ export class FakeOrg {
       });
       return { id, success: true, errors: [], created: !existing };
     });
+  }
+
+  /** sObject Collections upsert of statement records: owner checked like a commission record's. */
+  private upsertStatements(records: SfRecord[]): SfRecord[] {
+    return records.map((record) => {
+      const owner = this.users.get(String(record['OwnerId']));
+      if (!owner || owner['IsActive'] !== true)
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INACTIVE_OWNER_OR_USER',
+              message: 'operation performed with inactive user',
+              fields: ['OwnerId'],
+            },
+          ],
+        };
+      const key = String(record['Attain_Key__c']);
+      const existing = this.statements.get(key);
+      const { attributes, ...fields } = record;
+      void attributes;
+      const id = existing?.Id ?? `a01${String(this.statements.size + 1).padStart(15, '0')}`;
+      this.statements.set(key, { ...existing, ...fields, Id: id, SystemModstamp: this.stamp() });
+      return { id, success: true, errors: [], created: !existing };
+    });
+  }
+
+  /**
+   * `POST /sobjects/ContentVersion` with a JSON body (REST API Developer Guide, "Insert or Update Blob
+   * Data": `VersionData` base64; Object Reference, ContentVersion: `PathOnClient` is required, and
+   * either `FirstPublishLocationId` (a new document, linked to that record) or `ContentDocumentId` (a
+   * new version of it)). Answers 201 `{ id, success, errors }`, or 400 with the error array.
+   */
+  private createContentVersion(body: SfRecord): { status: number; body: unknown } {
+    const bad = (message: string, fields: string[]) => ({
+      status: 400,
+      body: [{ message, errorCode: 'REQUIRED_FIELD_MISSING', fields }],
+    });
+    if (typeof body['PathOnClient'] !== 'string' || body['PathOnClient'] === '')
+      return bad('Required fields are missing: [PathOnClient]', ['PathOnClient']);
+    if (typeof body['VersionData'] !== 'string')
+      return bad('Required fields are missing: [VersionData]', ['VersionData']);
+    const document = body['ContentDocumentId'];
+    const location = body['FirstPublishLocationId'];
+    if (document !== undefined && location !== undefined)
+      return {
+        status: 400,
+        body: [
+          {
+            message: 'FirstPublishLocationId cannot be set on a new version',
+            errorCode: 'FIELD_INTEGRITY_EXCEPTION',
+            fields: [],
+          },
+        ],
+      };
+    let documentId: string;
+    if (typeof document === 'string') {
+      if (!this.contentVersions.some((v) => v.ContentDocumentId === document))
+        return {
+          status: 400,
+          body: [
+            {
+              message: 'invalid cross reference id',
+              errorCode: 'INVALID_CROSS_REFERENCE_KEY',
+              fields: ['ContentDocumentId'],
+            },
+          ],
+        };
+      documentId = document;
+    } else {
+      if (![...this.statements.values()].some((s) => s.Id === location))
+        return {
+          status: 400,
+          body: [
+            {
+              message: 'invalid cross reference id',
+              errorCode: 'INVALID_CROSS_REFERENCE_KEY',
+              fields: ['FirstPublishLocationId'],
+            },
+          ],
+        };
+      documentId = `069${String(new Set(this.contentVersions.map((v) => v.ContentDocumentId)).size + 1).padStart(15, '0')}`;
+    }
+    const id = `068${String(this.contentVersions.length + 1).padStart(15, '0')}`;
+    this.contentVersions.push({
+      ...body,
+      Id: id,
+      ContentDocumentId: documentId,
+      FirstPublishLocationId:
+        location ?? this.contentVersions.find((v) => v.ContentDocumentId === documentId)?.['FirstPublishLocationId'],
+      VersionData: Buffer.from(String(body['VersionData']), 'base64'),
+    });
+    return { status: 201, body: { id, success: true, errors: [] } };
   }
 
   private remove(ids: string[]): SfRecord[] {
