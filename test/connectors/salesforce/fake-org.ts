@@ -57,7 +57,8 @@ export type PackagePiece =
   | 'report'
   | 'dashboard'
   | 'dispute-fields'
-  | 'link-fields';
+  | 'link-fields'
+  | 'statements';
 
 /**
  * Salesforce's error bodies for its own outages: a JSON array of `{ message, errorCode }`, the
@@ -439,7 +440,8 @@ export class FakeOrg {
       ...(this.options.splits !== false ? ['OpportunitySplit'] : []),
       ...(this.options.multiCurrency ? ['CurrencyType'] : []),
       ...(this.options.multiCurrency && this.options.datedRates !== false ? ['DatedConversionRate'] : []),
-      ...(this.options.commissionObject !== false ? ['Attain_Commission__c', 'Attain_Statement__c'] : []),
+      ...(this.options.commissionObject !== false ? ['Attain_Commission__c'] : []),
+      ...(this.options.commissionObject !== false && this.has('statements') ? ['Attain_Statement__c'] : []),
       'ContentVersion',
     ].filter((name) => !this.options.hidden?.includes(name));
   }
