@@ -69,6 +69,11 @@ export interface DisputeSettlement {
   disputeId: string;
   /** The resolution in words: who, when, the note, and the adjustment with the period it is paid in. */
   resolution: string;
+  /**
+   * The CRM already accepted this settlement: a record sent again (its amount changed) leaves the
+   * dispute fields alone, so a rep who reopened it meanwhile is not overwritten.
+   */
+  written?: boolean;
 }
 
 /**

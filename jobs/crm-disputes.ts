@@ -142,11 +142,24 @@ export async function importCrmDisputes(
 export async function crmSettlements(db: Kysely<Database>, source: string): Promise<Map<string, DisputeSettlement>> {
   const latest = new Map<string, Dispute>();
   for (const d of await listDisputes(db, { source })) latest.set(d.lineKey, d);
+  const resolved = [...latest.values()].filter((d) => d.status === 'resolved');
+  const written = new Set(
+    (
+      await disputeEvents(
+        db,
+        resolved.map((d) => d.id),
+      )
+    )
+      .filter((e) => e.action === WRITTEN_EVENT)
+      .map((e) => e.disputeId),
+  );
   const settlements = new Map<string, DisputeSettlement>();
-  for (const [key, d] of latest) {
-    if (d.status !== 'resolved') continue;
-    settlements.set(key, { disputeId: d.id, resolution: resolutionText(d) });
-  }
+  for (const d of resolved)
+    settlements.set(d.lineKey, {
+      disputeId: d.id,
+      resolution: resolutionText(d),
+      ...(written.has(d.id) ? { written: true } : {}),
+    });
   return settlements;
 }
 

@@ -77,8 +77,9 @@ export async function readSource(
   try {
     const store = createSyncStore(ctx.db, kind);
     const report = await connector.sync(ctx.onProgress ? countingStore(store, ctx.onProgress) : store, { log });
-    // Disputes reps raised on their commission records: into the ledger before the run calculates.
-    if (!report.stoppedEarly) {
+    // Disputes reps raised on their commission records (which exist only with write-back): into the
+    // ledger before the run calculates.
+    if (!report.stoppedEarly && workspace.config.writeback.enabled) {
       const disputes = await syncCrmDisputes(ctx.db, connector, store, { log });
       if (disputes) report.records[DISPUTES_OBJECT] = disputes.read;
     }

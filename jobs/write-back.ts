@@ -115,6 +115,7 @@ export function recordHash(record: CommissionRecord, withDeal = false, fieldsVer
   if (withDeal && record.dealId !== undefined) values.push({ deal: record.dealId });
   // The period dates follow from `period` (and the calendar): they need no place of their own.
   if (fieldsVersion !== undefined) values.push({ fields: fieldsVersion });
+  // Whether the CRM has it yet is no part of it: the settlement, once written, is not sent again.
   if (record.settlement !== undefined)
     values.push({ dispute: record.settlement.disputeId, resolution: record.settlement.resolution });
   return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
@@ -168,7 +169,9 @@ export async function writeBackChanges(
         ...(o.ok && o.warning !== undefined ? { status: 'incomplete', error: o.warning } : {}),
       })),
     );
-    const settlements = new Map(changed.map((r) => [r.key, r.settlement?.disputeId]));
+    const settlements = new Map(
+      changed.map((r) => [r.key, r.settlement && !r.settlement.written ? r.settlement.disputeId : undefined]),
+    );
     for (const o of outcomes) {
       if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
       else if (o.warning !== undefined) incomplete.push({ key: o.key, error: o.warning });

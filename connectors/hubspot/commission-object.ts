@@ -392,9 +392,10 @@ export function recordProperties(record: CommissionRecord): Record<string, strin
     trace: record.trace,
     hubspot_owner_id: record.repId,
     // The settlement of the rep's dispute; without one the dispute properties are not sent.
-    ...(record.settlement && {
-      attain_dispute_status: 'resolved',
-      attain_dispute_resolution: record.settlement.resolution,
-    }),
+    ...(record.settlement &&
+      !record.settlement.written && {
+        attain_dispute_status: 'resolved',
+        attain_dispute_resolution: record.settlement.resolution,
+      }),
   };
 }

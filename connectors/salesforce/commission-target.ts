@@ -100,7 +100,7 @@ export function commissionFields(
         }
       : {}),
     // The settlement of the rep's dispute; without one the dispute fields are not sent.
-    ...(disputeFields && record.settlement
+    ...(disputeFields && record.settlement && !record.settlement.written
       ? { Dispute_Status__c: 'Resolved', Dispute_Resolution__c: record.settlement.resolution }
       : {}),
   };

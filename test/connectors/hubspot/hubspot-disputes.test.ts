@@ -151,6 +151,14 @@ describe('disputes raised on HubSpot commission records', () => {
     });
     expect((await disputes())[0]!.history.map((h) => h.action)).toEqual(['open', 'resolve', 'crm-written']);
 
+    // Written once: her record sent again for a new amount carries no dispute property any more.
+    portal.touch('1', { amount: '61000' }, new Date('2026-03-02T10:00:00Z'));
+    portal.upserts = [];
+    await run();
+    expect(portal.upserts.map((u) => u.id)).toEqual([KEY]);
+    expect(Object.keys(portal.upserts[0]!.properties).filter((p) => p.startsWith('attain_dispute'))).toEqual([]);
+    expect(portal.commissions.get(KEY)?.properties['attain_dispute_status']).toBe('resolved');
+
     // She reopens it: a new dispute.
     portal.editCommission(KEY, { attain_dispute_status: 'open', attain_dispute_reason: 'And deal 3?' });
     await run();
