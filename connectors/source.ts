@@ -55,6 +55,47 @@ export interface CommissionRecord {
   /** First and last day of the payout period (`YYYY-MM-DD`), from `period` and the fiscal calendar. */
   periodStart?: string;
   periodEnd?: string;
+  /**
+   * The settlement of the latest dispute the rep raised on this record in this CRM, once it is
+   * resolved in Attain's ledger: written into the record's dispute status and resolution. Absent:
+   * the dispute fields are not sent at all, so what the rep wrote stays as it is.
+   */
+  settlement?: DisputeSettlement;
+}
+
+/** A resolved dispute, as written back (docs/write-back.md#disputes). */
+export interface DisputeSettlement {
+  /** The ledger's dispute number. */
+  disputeId: string;
+  /** The resolution in words: who, when, the note, and the adjustment with the period it is paid in. */
+  resolution: string;
+  /**
+   * The CRM already accepted this settlement: a record sent again (its amount changed) leaves the
+   * dispute fields alone, so a rep who reopened it meanwhile is not overwritten.
+   */
+  written?: boolean;
+}
+
+/**
+ * A dispute a rep raised on their own commission record: the dispute status set to open, with a
+ * reason (docs/write-back.md#disputes).
+ */
+export interface CrmDispute {
+  /** The record's key: its payout line's key, `<planId>|<repId>|<period>|<component>`. */
+  key: string;
+  /** The CRM's id of the record. */
+  recordId: string;
+  reason: string;
+  /** The record's amount and currency as the rep saw them (used when the line is gone from the results). */
+  amount?: string;
+  currency?: string;
+}
+
+/** Open disputes changed since a cursor, and the cursor to save once they are in the ledger. */
+export interface DisputeRead {
+  disputes: CrmDispute[];
+  /** Absent: unchanged (nothing read, or the CRM has no dispute fields). */
+  cursor?: string;
 }
 
 /** Salesforce long text areas hold 131,072 characters; HubSpot text properties 65,536. */
@@ -93,6 +134,30 @@ export interface WritebackTarget {
   remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]>;
 }
 
+/** One rep's statement of one period, as a file for the CRM (docs/statements-and-payroll.md#statements-in-the-crm). */
+export interface StatementFile {
+  /** `<repId>|<period>`: the statement record's external id. */
+  key: string;
+  repId: string;
+  period: string;
+  /** The record's name: `Statement <period> – <rep name>`. */
+  title: string;
+  status: string;
+  /** The period's earnings per currency, as printed (`4,500.00 USD`). */
+  totals: string;
+  fileName: string;
+  pdf: Buffer;
+  /** What the target said its ids were last time (`StatementOutcome.externalId`), to add a new version. */
+  externalId?: string;
+}
+
+/** Where statements go: a record per rep and period, owned by the rep, with the PDF as a file on it. */
+export interface StatementTarget {
+  /** `writeback_state.target`: e.g. `salesforce-statements`. */
+  readonly name: string;
+  upload(files: StatementFile[]): Promise<WritebackOutcome[]>;
+}
+
 export interface SourceConnector {
   /** `salesforce`, `hubspot`: the `source` column of the rows it stores. */
   readonly kind: string;
@@ -104,6 +169,14 @@ export interface SourceConnector {
   sync(store: SyncStore, options: SyncOptions): Promise<SyncReport>;
   /** The write-back target; checks it exists (`setup` created it) before the first write. */
   writeback(): Promise<WritebackTarget>;
+  /**
+   * Commission records whose dispute status is open and that changed since `cursor` (the one this
+   * method returned last time), oldest change first. Reads nothing (no cursor) when the CRM's
+   * commission object has no dispute fields or does not exist yet.
+   */
+  readDisputes?(cursor: string | undefined, options: SyncOptions): Promise<DisputeRead>;
+  /** Where statement PDFs go; absent when the CRM cannot hold them with the access Attain has. */
+  statements?(): Promise<StatementTarget>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

@@ -32,6 +32,7 @@ import type { Plan } from '../src/domain/plan.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
 import { withDisputeAdjustments } from './pay-cycle.js';
+import { DISPUTES_OBJECT, syncCrmDisputes } from './crm-disputes.js';
 
 export interface SyncOutcome {
   reps: number;
@@ -76,6 +77,12 @@ export async function readSource(
   try {
     const store = createSyncStore(ctx.db, kind);
     const report = await connector.sync(ctx.onProgress ? countingStore(store, ctx.onProgress) : store, { log });
+    // Disputes reps raised on their commission records (which exist only with write-back): into the
+    // ledger before the run calculates.
+    if (!report.stoppedEarly && workspace.config.writeback.enabled) {
+      const disputes = await syncCrmDisputes(ctx.db, connector, store, { log });
+      if (disputes) report.records[DISPUTES_OBJECT] = disputes.read;
+    }
     const prepared = await prepareCalculation(workspace.dir, { ...prepareOptions, db: ctx.db });
     return { prepared, report };
   } finally {

@@ -8,10 +8,11 @@ import { FiscalCalendar } from '../src/domain/periods.js';
 import { RunStepError, type StepContext } from './step-context.js';
 import { workspaceOf } from './sync.js';
 import { readCommissionRecords, writeBackChanges, type WritebackSummary } from './write-back.js';
+import { crmSettlements, recordWriteBackOfDisputes } from './crm-disputes.js';
 
 export interface WriteBackOutcome {
   /** Absent when nothing was written back (csv source, or write-back disabled). */
-  summary?: Omit<WritebackSummary, 'failed' | 'incomplete'>;
+  summary?: Omit<WritebackSummary, 'failed' | 'incomplete' | 'settled' | 'removedKeys'>;
   detail: string;
 }
 
@@ -28,11 +29,16 @@ export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome>
   if (!connector) throw new Error(`source.kind ${source.kind}: no connector`);
   try {
     const target = await connector.writeback();
-    const { failed, incomplete, ...summary } = await writeBackChanges(
+    const { failed, incomplete, settled, removedKeys, ...summary } = await writeBackChanges(
       ctx.db,
       target,
-      await readCommissionRecords(ctx.db, new FiscalCalendar(calendar.fiscalYearStartMonth)),
+      await readCommissionRecords(
+        ctx.db,
+        new FiscalCalendar(calendar.fiscalYearStartMonth),
+        await crmSettlements(ctx.db, connector.kind),
+      ),
     );
+    await recordWriteBackOfDisputes(ctx.db, connector.kind, { settled, removedKeys });
     const examples = (list: { key: string; error: string }[]) =>
       list
         .slice(0, 3)

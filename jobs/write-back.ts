@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import {
   TRACE_TEXT_LIMIT,
   type CommissionRecord,
+  type DisputeSettlement,
   type WritebackOutcome,
   type WritebackTarget,
 } from '../connectors/source.js';
@@ -34,11 +35,13 @@ export const commissionKey = lineKey;
  * Every payout line stored, as a commission record, in key order. A line's attainment is the
  * rep's attainment in the same plan for the quota period that holds the line's payout period
  * (the first measure, by name, that has a quota). Its `dealId` is the one deal its trace credits,
- * when it credits exactly one.
+ * when it credits exactly one. Its `settlement` is the resolution of the latest dispute the rep
+ * raised on it in the CRM, once resolved (jobs/crm-disputes.ts `crmSettlements`).
  */
 export async function readCommissionRecords(
   db: Kysely<Database>,
   calendar: FiscalCalendar,
+  settlements: ReadonlyMap<string, DisputeSettlement> = new Map(),
 ): Promise<CommissionRecord[]> {
   const lines = await readPayoutLines(db);
   const attainment = await readAttainmentRatios(db);
@@ -59,8 +62,15 @@ export async function readCommissionRecords(
         .get(`${line.rep_id}\u0000${line.plan_id}`)
         ?.find((a) => a.start <= period.startDay && period.endDay <= a.end);
     const dealId = soleTracedDeal(line.trace);
+    const key = commissionKey({
+      planId: line.plan_id,
+      repId: line.rep_id,
+      period: line.period,
+      component: line.component,
+    });
+    const settlement = settlements.get(key);
     return {
-      key: commissionKey({ planId: line.plan_id, repId: line.rep_id, period: line.period, component: line.component }),
+      key,
       repId: line.rep_id,
       planId: line.plan_id,
       period: line.period,
@@ -71,6 +81,7 @@ export async function readCommissionRecords(
       trace: traceText(line.trace),
       ...(dealId === undefined ? {} : { dealId }),
       ...(period ? { periodStart: isoOfDay(period.startDay), periodEnd: isoOfDay(period.endDay) } : {}),
+      ...(settlement ? { settlement } : {}),
     };
   });
 }
@@ -87,6 +98,8 @@ export function traceText(trace: unknown): string {
  * What a record looked like when sent: a changed hash means it is sent again. The deal counts only
  * for a target that associates records to deals, and only when there is one, so the records of a
  * target that ignores it (and those without a deal) keep the hash they had before `dealId` existed.
+ * The rep's dispute fields are no part of it; a settlement Attain writes is, when there is one (so a
+ * record without one keeps the hash it had before disputes were read).
  */
 export function recordHash(record: CommissionRecord, withDeal = false, fieldsVersion?: number): string {
   const values: unknown[] = [
@@ -102,6 +115,9 @@ export function recordHash(record: CommissionRecord, withDeal = false, fieldsVer
   if (withDeal && record.dealId !== undefined) values.push({ deal: record.dealId });
   // The period dates follow from `period` (and the calendar): they need no place of their own.
   if (fieldsVersion !== undefined) values.push({ fields: fieldsVersion });
+  // Whether the CRM has it yet is no part of it: the settlement, once written, is not sent again.
+  if (record.settlement !== undefined)
+    values.push({ dispute: record.settlement.disputeId, resolution: record.settlement.resolution });
   return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
 }
 
@@ -114,6 +130,10 @@ export interface WritebackSummary {
   failed: { key: string; error: string }[];
   /** Records written, but not all the way (not associated to their deal), with why: sent again next run. */
   incomplete: { key: string; error: string }[];
+  /** The disputes whose settlement the CRM accepted in this write-back. */
+  settled: string[];
+  /** The keys of the records removed. */
+  removedKeys: string[];
 }
 
 export async function writeBackChanges(
@@ -133,6 +153,8 @@ export async function writeBackChanges(
 
   const failed: WritebackSummary['failed'] = [];
   const incomplete: WritebackSummary['incomplete'] = [];
+  const settled: string[] = [];
+  const removedKeys: string[] = [];
   if (changed.length > 0) {
     const outcomes = answered(
       changed.map((r) => r.key),
@@ -147,9 +169,14 @@ export async function writeBackChanges(
         ...(o.ok && o.warning !== undefined ? { status: 'incomplete', error: o.warning } : {}),
       })),
     );
+    const settlements = new Map(
+      changed.map((r) => [r.key, r.settlement && !r.settlement.written ? r.settlement.disputeId : undefined]),
+    );
     for (const o of outcomes) {
       if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
       else if (o.warning !== undefined) incomplete.push({ key: o.key, error: o.warning });
+      const dispute = o.ok ? settlements.get(o.key) : undefined;
+      if (dispute !== undefined) settled.push(dispute);
     }
   }
   let removed = 0;
@@ -162,6 +189,7 @@ export async function writeBackChanges(
     );
     const gone = outcomes.filter((o) => o.ok).map((o) => o.key);
     removed = gone.length;
+    removedKeys.push(...gone);
     await deleteWritebackState(db, target.name, gone);
     const refused = outcomes.filter((o) => !o.ok);
     // Kept with its last hash and a status that is not ok: tried again next run while it stays gone.
@@ -172,7 +200,15 @@ export async function writeBackChanges(
     );
     for (const o of refused) failed.push({ key: o.key, error: o.error ?? 'refused' });
   }
-  return { sent: changed.length, unchanged: records.length - changed.length, removed, failed, incomplete };
+  return {
+    sent: changed.length,
+    unchanged: records.length - changed.length,
+    removed,
+    failed,
+    incomplete,
+    settled,
+    removedKeys,
+  };
 }
 
 /** One outcome per key sent; a key the target said nothing about counts as failed. */

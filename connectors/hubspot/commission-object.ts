@@ -42,9 +42,10 @@ export const COMMISSION_PROPERTIES: PropertyDefinition[] = [
 
 /**
  * A rep's dispute: the rep fills the reason and sets the status to open on their own record;
- * Attain settles it (status, resolution). The write-back never sends them (recordProperties), so
- * a batch upsert, which sets only the properties it is given, leaves them as the rep wrote them,
- * and they are no part of a record's hash.
+ * Attain settles it (status, resolution). The write-back sends the status and resolution only
+ * with a record's settlement, and the reason never (recordProperties), so a batch upsert, which
+ * sets only the properties it is given, leaves them as the rep wrote them, and they are no part of
+ * a record's hash.
  */
 export const DISPUTE_PROPERTIES: PropertyDefinition[] = [
   {
@@ -390,5 +391,11 @@ export function recordProperties(record: CommissionRecord): Record<string, strin
     ...(record.attainment !== undefined && { attainment: record.attainment }),
     trace: record.trace,
     hubspot_owner_id: record.repId,
+    // The settlement of the rep's dispute; without one the dispute properties are not sent.
+    ...(record.settlement &&
+      !record.settlement.written && {
+        attain_dispute_status: 'resolved',
+        attain_dispute_resolution: record.settlement.resolution,
+      }),
   };
 }

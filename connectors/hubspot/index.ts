@@ -8,6 +8,7 @@ import { COMPANIES_OBJECT, syncCompanies } from './company-sync.js';
 import type { HubspotConfig } from '../../config/attain-schema.js';
 import { ConnectorError, type ConnectorOptions, type SourceConnector, type SyncReport } from '../source.js';
 import { openCommissionTarget } from './commission-object.js';
+import { readDisputes } from './dispute-read.js';
 import {
   OWNERS_SOURCE,
   dealProperties,
@@ -92,6 +93,7 @@ export function createHubspotConnector(
       }
       return report;
     },
+    readDisputes: (cursor, options) => readDisputes(api, cursor, options),
     writeback: () => openCommissionTarget(api),
     // node-fetch keeps no sockets of its own beyond the default agent; the limiter holds no timers between requests.
     close: async () => undefined,

@@ -13,6 +13,7 @@ import {
   OPPORTUNITY_FIELD,
 } from './commission-target.js';
 import type { SchemaProblem, SchemaReader } from './org-schema.js';
+import { STATEMENT_OBJECT } from './statement-target.js';
 import type { SalesforceClient } from './salesforce-client.js';
 
 const DEPLOY =
@@ -162,6 +163,16 @@ export async function packageChecks(schema: SchemaReader, client: SalesforceClie
       );
     else checks.push({ piece: `field ${name}` });
   }
+
+  // Statements (attain statements --to-crm): the object the PDFs go on, writable by Attain.
+  const statement = await schema.describe(STATEMENT_OBJECT);
+  if (!statement)
+    missing(
+      `object ${STATEMENT_OBJECT}`,
+      `${STATEMENT_OBJECT} (statements, for attain statements --to-crm) is missing or not visible`,
+      `deploy the package: ${DEPLOY_PACKAGE}; then assign ${WRITER_PERMISSION_SET}`,
+    );
+  else checks.push({ piece: `object ${STATEMENT_OBJECT} (statements)` });
 
   await attempt('permission sets', async () => {
     const sets = await query<{ Id: string; Name: string }>(

@@ -36,8 +36,9 @@ export const LINK_FIELDS = ['Period_Start__c', 'Period_End__c', 'Opportunity__c'
 export const OPPORTUNITY_FIELD = 'Opportunity__c';
 /**
  * A rep's dispute, written by the rep (reason, status Open) and settled by Attain (status,
- * resolution). The write-back never sends them, so an upsert (which sets only the fields it is
- * given) leaves them as they are, and they are no part of a record's hash.
+ * resolution). The write-back sends the status and resolution only with a record's settlement
+ * (once `attain disputes resolve` resolved it), and the reason never, so an upsert (which sets only
+ * the fields it is given) leaves what the rep wrote as it is; they are no part of a record's hash.
  */
 export const DISPUTE_FIELDS = ['Dispute_Reason__c', 'Dispute_Status__c', 'Dispute_Resolution__c'] as const;
 /** Bumped from none by the link fields (connectors/source.ts `fieldsVersion`). */
@@ -66,6 +67,8 @@ export interface TargetSettings {
   ingestAbove: number;
   /** The org has the LINK_FIELDS (default true). */
   linkFields?: boolean;
+  /** The integration user can write Dispute_Status__c and Dispute_Resolution__c (default false). */
+  disputeFields?: boolean;
   pollMs?: number;
   log: (message: string) => void;
 }
@@ -75,6 +78,7 @@ export function commissionFields(
   record: CommissionRecord,
   multiCurrency: boolean,
   linkFields = true,
+  disputeFields = false,
 ): Record<string, string | null> {
   return {
     [EXTERNAL_ID_FIELD]: record.key,
@@ -94,6 +98,10 @@ export function commissionFields(
           Period_End__c: record.periodEnd ?? null,
           [OPPORTUNITY_FIELD]: opportunityOf(record),
         }
+      : {}),
+    // The settlement of the rep's dispute; without one the dispute fields are not sent.
+    ...(disputeFields && record.settlement && !record.settlement.written
+      ? { Dispute_Status__c: 'Resolved', Dispute_Resolution__c: record.settlement.resolution }
       : {}),
   };
 }
@@ -151,6 +159,15 @@ export class CommissionTarget implements WritebackTarget {
     return outcomes.map((o) => retried.get(o.key) ?? o);
   }
 
+  private fields(record: CommissionRecord): Record<string, string | null> {
+    return commissionFields(
+      record,
+      this.settings.multiCurrency,
+      this.settings.linkFields !== false,
+      this.settings.disputeFields === true,
+    );
+  }
+
   /** sObject Collections upserts, 200 records a call. */
   private async collections(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
     const outcomes: WritebackOutcome[] = [];
@@ -160,7 +177,7 @@ export class CommissionTarget implements WritebackTarget {
         allOrNone: false,
         records: chunk.map((r) => ({
           attributes: { type: COMMISSION_OBJECT },
-          ...commissionFields(r, this.settings.multiCurrency, this.settings.linkFields !== false),
+          ...this.fields(r),
         })),
       };
       // PATCH by external id: safe to repeat, so the client's retries are safe too.
@@ -239,9 +256,7 @@ export class CommissionTarget implements WritebackTarget {
     });
     const jobId = created.body.id;
     this.settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} commission records`);
-    const rows = records.map((r) =>
-      commissionFields(r, this.settings.multiCurrency, this.settings.linkFields !== false),
-    );
+    const rows = records.map((r) => this.fields(r));
     // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
     const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
     await this.client.request({
@@ -294,9 +309,14 @@ function outcomeOf(key: string, result: CollectionResult | undefined): Writeback
   return { key, ok: false, error: error || 'refused without a reason' };
 }
 
-/** RFC 4180 CSV with a header row, every value quoted (traces hold quotes, commas and newlines). */
+/**
+ * RFC 4180 CSV with a header row, every value quoted (traces hold quotes, commas and newlines). The
+ * columns are every row's fields; a row without one has an empty cell, which leaves it as it is.
+ */
 export function toCsv(rows: Record<string, string>[]): string {
-  const columns = Object.keys(rows[0] ?? {});
+  const seen = new Set<string>();
+  for (const row of rows) for (const column in row) seen.add(column);
+  const columns = [...seen];
   const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
   return [columns.join(','), ...rows.map((row) => columns.map((c) => quote(row[c] ?? '')).join(','))].join('\n') + '\n';
 }

@@ -4,8 +4,11 @@
  * `Attain_Commission__c`. See README.md beside this file.
  */
 import type { SalesforceConfig } from '../../config/attain-schema.js';
+import { ConnectorError } from '../source.js';
 import type {
   ConnectorOptions,
+  DisputeRead,
+  StatementTarget,
   SourceConnector,
   SyncOptions,
   SyncReport,
@@ -14,7 +17,9 @@ import type {
 } from '../source.js';
 import { commissionObjectProblems, missingLinkFields } from './commission-setup.js';
 import { CommissionTarget } from './commission-target.js';
+import { readDisputes } from './dispute-read.js';
 import { pullAll } from './incremental-pull.js';
+import { SalesforceStatementTarget, STATEMENT_OBJECT } from './statement-target.js';
 import { SchemaReader, assertNoProblems, readOrgSchema, type OrgSchema } from './org-schema.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { SalesforceClient } from './salesforce-client.js';
@@ -97,6 +102,11 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
     return { ...report, apiCalls: this.client.apiCalls - startCalls };
   }
 
+  async readDisputes(cursor: string | undefined, options: SyncOptions): Promise<DisputeRead> {
+    const org = await this.orgSchema();
+    return readDisputes(this.client, this.schema, { multiCurrency: org.multiCurrency }, cursor, options);
+  }
+
   async writeback(): Promise<WritebackTarget> {
     assertNoProblems(
       await commissionObjectProblems(this.schema),
@@ -104,6 +114,10 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
     );
     const org = await this.orgSchema();
     const missing = await missingLinkFields(this.schema);
+    const described = await this.schema.describe('Attain_Commission__c');
+    const settles = ['Dispute_Status__c', 'Dispute_Resolution__c'].every((name) =>
+      described?.fields.some((f) => f.name === name && f.updateable !== false),
+    );
     if (missing.length > 0)
       this.options.log(
         `salesforce: Attain_Commission__c has no ${missing.join(', ')}: lines are written without period dates and opportunity; deploy the package again (attain salesforce setup says how)`,
@@ -111,10 +125,21 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
     return new CommissionTarget(this.client, {
       multiCurrency: org.multiCurrency,
       linkFields: missing.length === 0,
+      disputeFields: settles,
       ingestAbove: this.options.config.bulk?.ingestAbove ?? DEFAULT_BULK_ABOVE,
       log: this.options.log,
       ...(this.tuning.bulkPollMs ? { pollMs: this.tuning.bulkPollMs } : {}),
     });
+  }
+
+  async statements(): Promise<StatementTarget> {
+    const described = await this.schema.describe(STATEMENT_OBJECT);
+    if (!described)
+      throw new ConnectorError(
+        'INVALID_CONFIG',
+        `${STATEMENT_OBJECT} does not exist (or the integration user cannot see it): deploy the package again (attain salesforce setup says how) and assign Attain_Commission_Writer`,
+      );
+    return new SalesforceStatementTarget(this.client);
   }
 
   async close(): Promise<void> {

@@ -366,6 +366,8 @@ function writeDisputes(
             : '') +
         '\n',
     );
+    if (d.source !== 'cli')
+      out.write(`      raised in ${d.source}${d.externalId ? ` (record ${d.externalId.split(':')[0]})` : ''}\n`);
     if (d.adjustment)
       out.write(
         `      adjustment ${money(d.adjustment)} ${d.currency}: ${d.adjustmentPeriod ? `paid in ${d.adjustmentPeriod}` : 'paid by the next run'}\n`,

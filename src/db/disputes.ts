@@ -152,7 +152,14 @@ export async function resolveDispute(
 /** Disputes, oldest first, each with its line's amount now (null when the line is gone). */
 export async function listDisputes(
   db: Kysely<Database>,
-  filter: { period?: string; planId?: string; status?: 'open' | 'resolved'; id?: string } = {},
+  filter: {
+    period?: string;
+    planId?: string;
+    status?: 'open' | 'resolved';
+    id?: string;
+    source?: string;
+    lineKeys?: readonly string[];
+  } = {},
 ): Promise<Dispute[]> {
   let query = db
     .selectFrom('disputes as d')
@@ -169,6 +176,11 @@ export async function listDisputes(
   if (filter.planId !== undefined) query = query.where('d.plan_id', '=', filter.planId);
   if (filter.status !== undefined) query = query.where('d.status', '=', filter.status);
   if (filter.id !== undefined) query = query.where('d.id', '=', filter.id);
+  if (filter.source !== undefined) query = query.where('d.source', '=', filter.source);
+  if (filter.lineKeys !== undefined) {
+    if (filter.lineKeys.length === 0) return [];
+    query = query.where('d.line_key', '=', (eb) => eb.fn.any(eb.val([...filter.lineKeys!])));
+  }
   const rows = await query.orderBy('d.id').execute();
   return rows.map((r) => ({
     id: String(r.id),
@@ -247,5 +259,54 @@ export async function pinAdjustmentPeriod(
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     return row.adjustment_period!;
+  });
+}
+
+/** A rep changed the reason of their open dispute in the CRM: the reason now, and the change in its history. */
+export async function updateDisputeReason(
+  db: Kysely<Database>,
+  id: string,
+  change: { reason: string; by: string },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('disputes').set({ reason: change.reason }).where('id', '=', id).execute();
+    await trx
+      .insertInto('dispute_events')
+      .values({ dispute_id: id, action: 'reason-changed', actor: change.by, note: change.reason })
+      .execute();
+  });
+}
+
+/**
+ * Adds `action` to the history of each dispute that does not have it yet (`crm-written`: its
+ * settlement reached the CRM record; `line-gone`: the line and its CRM record were removed).
+ * Returns the ids it was added to.
+ */
+export async function addDisputeEventOnce(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  event: { action: string; by: string; note?: string },
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const known = new Set(
+      (
+        await trx
+          .selectFrom('dispute_events')
+          .select('dispute_id')
+          .where('action', '=', event.action)
+          .where('dispute_id', '=', (eb) => eb.fn.any(eb.val([...ids])))
+          .execute()
+      ).map((r) => String(r.dispute_id)),
+    );
+    const fresh = [...new Set(ids)].filter((id) => !known.has(id));
+    if (fresh.length > 0)
+      await trx
+        .insertInto('dispute_events')
+        .values(
+          fresh.map((id) => ({ dispute_id: id, action: event.action, actor: event.by, note: event.note ?? null })),
+        )
+        .execute();
+    return fresh;
   });
 }

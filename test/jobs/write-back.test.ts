@@ -82,25 +82,69 @@ forEachBackend((backend) => {
       removed: 0,
       failed: [{ key: 'ae|r2|2026-02|commission', error: 'INVALID_CROSS_REFERENCE_KEY: Rep__c' }],
       incomplete: [],
+      settled: [],
+      removedKeys: [],
     });
 
     // Nothing changed: only the refused record goes again, and now it is taken.
     target.refuse.clear();
     const second = await writeBackChanges(backend.db, target, await readCommissionRecords(backend.db, calendar));
-    expect(second).toEqual({ sent: 1, unchanged: 2, removed: 0, failed: [], incomplete: [] });
+    expect(second).toEqual({
+      sent: 1,
+      unchanged: 2,
+      removed: 0,
+      failed: [],
+      incomplete: [],
+      settled: [],
+      removedKeys: [],
+    });
     expect(target.upserts[1]!.map((r) => r.key)).toEqual(['ae|r2|2026-02|commission']);
 
     // One amount changes and the bonus line disappears.
     await store([line('r1', '2026-01', 'commission', '120.00'), line('r2', '2026-02', 'commission', '50.00')]);
     const third = await writeBackChanges(backend.db, target, await readCommissionRecords(backend.db, calendar));
-    expect(third).toEqual({ sent: 1, unchanged: 1, removed: 1, failed: [], incomplete: [] });
+    expect(third).toEqual({
+      sent: 1,
+      unchanged: 1,
+      removed: 1,
+      failed: [],
+      incomplete: [],
+      settled: [],
+      removedKeys: ['ae|r1|2026-02|bonus'],
+    });
     expect(target.upserts[2]!.map((r) => [r.key, r.amount])).toEqual([['ae|r1|2026-01|commission', '120.00']]);
     expect(target.removals).toEqual([['ae|r1|2026-02|bonus']]);
 
     // And once more: nothing at all is sent.
     const fourth = await writeBackChanges(backend.db, target, await readCommissionRecords(backend.db, calendar));
-    expect(fourth).toEqual({ sent: 0, unchanged: 2, removed: 0, failed: [], incomplete: [] });
-    expect(target.upserts).toHaveLength(3);
+    expect(fourth).toEqual({
+      sent: 0,
+      unchanged: 2,
+      removed: 0,
+      failed: [],
+      incomplete: [],
+      settled: [],
+      removedKeys: [],
+    });
+
+    // A dispute's settlement: that record alone goes again, and the write-back says which dispute it carried.
+    const settlements = new Map([['ae|r2|2026-02|commission', { disputeId: '7', resolution: 'Resolved by ann: ok' }]]);
+    const fifth = await writeBackChanges(
+      backend.db,
+      target,
+      await readCommissionRecords(backend.db, calendar, settlements),
+    );
+    expect(fifth).toMatchObject({ sent: 1, unchanged: 1, settled: ['7'] });
+    expect(target.upserts[3]!.map((r) => [r.key, r.settlement?.resolution])).toEqual([
+      ['ae|r2|2026-02|commission', 'Resolved by ann: ok'],
+    ]);
+    const sixth = await writeBackChanges(
+      backend.db,
+      target,
+      await readCommissionRecords(backend.db, calendar, settlements),
+    );
+    expect(sixth).toMatchObject({ sent: 0, settled: [] });
+    expect(target.upserts).toHaveLength(4);
     const state = await backend.db
       .selectFrom('writeback_state')
       .select(['key', 'status', 'external_id'])

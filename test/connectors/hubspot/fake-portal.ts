@@ -272,6 +272,23 @@ export class FakePortal {
     if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  /** The time of the next commission write (each write one second later), for hs_lastmodifieddate. */
+  private commissionClock = Date.parse('2026-11-26T00:00:00.000Z');
+  private nextCommissionStamp(): string {
+    this.commissionClock += 1000;
+    return new Date(this.commissionClock).toISOString();
+  }
+
+  /**
+   * A rep edits their own commission record in HubSpot (the record's dispute properties): the
+   * properties change and hs_lastmodifieddate moves on, as for any edit.
+   */
+  editCommission(key: string, properties: Record<string, string>): void {
+    const row = this.commissions.get(key);
+    if (!row) throw new Error(`no commission record ${key}`);
+    Object.assign(row.properties, properties, { hs_lastmodifieddate: this.nextCommissionStamp() });
+  }
+
   /** A deal's change: new properties and a later hs_lastmodifieddate. */
   touch(id: string, properties: Record<string, string>, at: Date): void {
     const deal = this.deals.get(id);
@@ -374,6 +391,10 @@ export class FakePortal {
       }
       case 'POST /crm/v3/objects/deals/search':
         return this.search(json, send);
+      case `POST /crm/v3/objects/${SCHEMA.objectTypeId}/search`:
+      case 'POST /crm/v3/objects/attain_commission/search':
+        if (!this.schemaCreated) break;
+        return this.searchCommissions(json, send);
       case 'GET /crm/v3/objects/deals': {
         // The objects list (the deals API, https://developers.hubspot.com/docs/api-reference/latest/crm/objects/deals/guide):
         // each object with the properties asked for, its timestamps and, archived, `archivedAt`.
@@ -492,7 +513,11 @@ export class FakePortal {
           }
           const existing = this.commissions.get(input.id);
           const row: CommissionRow = existing ?? { id: String(this.nextId++), properties: {}, archived: false };
-          Object.assign(row.properties, input.properties, { attain_key: input.id });
+          Object.assign(row.properties, input.properties, {
+            attain_key: input.id,
+            hs_object_id: row.id,
+            hs_lastmodifieddate: this.nextCommissionStamp(),
+          });
           row.archived = false;
           this.commissions.set(input.id, row);
           results.push({
@@ -728,6 +753,56 @@ export class FakePortal {
     });
   }
 
+  /**
+   * The search on the commission object ("Search for CRM objects of a specified type",
+   * https://developers.hubspot.com/docs/api-reference/latest/crm/objects/custom-objects/search/search-custom-objects;
+   * filters and sorts as in the CRM search guide, https://developers.hubspot.com/docs/api-reference/search/guide):
+   * the filters of a group are ANDed; EQ on a dropdown compares its option value, GTE on
+   * hs_lastmodifieddate a millisecond timestamp. Answers `total`, `results` (id, the properties asked
+   * for, createdAt, updatedAt, archived) and `paging.next.after` while more remain.
+   */
+  private searchCommissions(json: Record<string, unknown>, send: (status: number, payload?: unknown) => void): void {
+    const body = json as SearchBody;
+    const filters = body.filterGroups?.[0]?.filters ?? [];
+    const limit = Math.min(Number(body.limit ?? 10), 200);
+    const after = Number(body.after ?? 0);
+    if (after + limit > (this.options.searchCap ?? 10_000))
+      return send(400, HUBSPOT_ANSWERS.error('VALIDATION_ERROR', 'There was a problem with the request.'));
+    const millis = (value: string | undefined) => Date.parse(value ?? '');
+    const matches = [...this.commissions.values()]
+      .filter((row) => !row.archived)
+      .filter((row) =>
+        filters.every((f) => {
+          const value = row.properties[f.propertyName];
+          if (f.operator === 'EQ') return value === f.value;
+          if (f.operator === 'GTE') return millis(value) >= Number(f.value);
+          return false;
+        }),
+      )
+      .sort(
+        (a, b) =>
+          millis(a.properties['hs_lastmodifieddate']) - millis(b.properties['hs_lastmodifieddate']) ||
+          Number(a.id) - Number(b.id),
+      );
+    const requested = body.properties ?? [];
+    send(200, {
+      total: matches.length,
+      results: matches.slice(after, after + limit).map((row) => ({
+        id: row.id,
+        properties: {
+          hs_createdate: CREATED,
+          hs_lastmodifieddate: row.properties['hs_lastmodifieddate'] ?? CREATED,
+          hs_object_id: row.id,
+          ...Object.fromEntries(requested.map((p) => [p, row.properties[p] ?? null])),
+        },
+        createdAt: CREATED,
+        updatedAt: row.properties['hs_lastmodifieddate'] ?? CREATED,
+        archived: false,
+      })),
+      ...(after + limit < matches.length && { paging: { next: { after: String(after + limit), link: '' } } }),
+    });
+  }
+
   private limitHeaders(): Record<string, string> {
     if (this.options.perTenSeconds === undefined) return {};
     const now = performance.now();
@@ -755,6 +830,16 @@ function invalidValues(
     if (value !== undefined && value !== '' && !Number.isFinite(Number(value))) {
       invalid.push({ isValid: false, message: `${value} was not a valid number.`, error: 'INVALID_FLOAT', name });
     }
+  }
+  // A dropdown takes one of its option values (INVALID_OPTION otherwise).
+  const status = properties['attain_dispute_status'];
+  if (status !== undefined && status !== '' && !['open', 'resolved', 'rejected'].includes(status)) {
+    invalid.push({
+      isValid: false,
+      message: `${status} was not one of the allowed options: [open, resolved, rejected]`,
+      error: 'INVALID_OPTION',
+      name: 'attain_dispute_status',
+    });
   }
   const owner = properties['hubspot_owner_id'];
   if (owner !== undefined && owners.length > 0 && !owners.some((o) => o.id === owner && !o.archived)) {

@@ -59,7 +59,8 @@ export type PackagePiece =
   | 'report'
   | 'dashboard'
   | 'dispute-fields'
-  | 'link-fields';
+  | 'link-fields'
+  | 'statements';
 
 /**
  * Salesforce's error bodies for its own outages: a JSON array of `{ message, errorCode }`, the
@@ -99,6 +100,10 @@ export class FakeOrg {
   readonly splits = new Map<string, SfRecord>();
   readonly rates: SfRecord[] = [];
   readonly commissions = new Map<string, CommissionRow>();
+  /** Attain_Statement__c records by Attain_Key__c. */
+  readonly statements = new Map<string, SfRecord & { Id: string }>();
+  /** Every ContentVersion (File version) created, in order; VersionData decoded. */
+  readonly contentVersions: (SfRecord & { Id: string; ContentDocumentId: string; VersionData: Buffer })[] = [];
   /** Every request: method and path (with query). */
   readonly requests: { method: string; path: string }[] = [];
   /** Keys sent in each upsert call, in order. */
@@ -151,6 +156,16 @@ export class FakeOrg {
   stamp(): string {
     this.clock += 1000;
     return new Date(this.clock).toISOString().replace('Z', '+0000');
+  }
+
+  /**
+   * A rep edits their own commission record in Salesforce (the record page's Dispute section): the
+   * fields change and SystemModstamp moves on, as for any edit.
+   */
+  editCommission(key: string, fields: SfRecord): void {
+    const row = this.commissions.get(key);
+    if (!row) throw new Error(`no commission record ${key}`);
+    this.commissions.set(key, { ...row, ...fields, SystemModstamp: this.stamp() });
   }
 
   /** Invalidates every issued session: the next data call gets 401 INVALID_SESSION_ID. */
@@ -322,6 +337,33 @@ export class FakeOrg {
         );
       return send(res, 200, this.upsert({ records }), headers);
     }
+    if (route === 'PATCH /composite/sobjects/Attain_Statement__c/Attain_Key__c') {
+      const records = (JSON.parse(body) as { records: SfRecord[] }).records;
+      return send(res, 200, this.upsertStatements(records), headers);
+    }
+    if (route === 'POST /sobjects/ContentVersion') {
+      const answer = this.createContentVersion(JSON.parse(body) as SfRecord);
+      return send(res, answer.status, answer.body, headers);
+    }
+    const contentVersion = /^GET \/sobjects\/ContentVersion\/(\w+)$/.exec(route);
+    if (contentVersion) {
+      const found = this.contentVersions.find((v) => v.Id === contentVersion[1]);
+      if (!found)
+        return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], headers);
+      const wanted = (url.searchParams.get('fields') ?? 'Id,ContentDocumentId,Title').split(',');
+      return send(
+        res,
+        200,
+        {
+          attributes: {
+            type: 'ContentVersion',
+            url: `/services/data/v${version[1]}/sobjects/ContentVersion/${found.Id}`,
+          },
+          ...Object.fromEntries(wanted.map((f) => [f, found[f] ?? null])),
+        },
+        headers,
+      );
+    }
     if (route === 'DELETE /composite/sobjects')
       return send(res, 200, this.remove((url.searchParams.get('ids') ?? '').split(',')), headers);
     if (route === 'POST /jobs/query')
@@ -422,6 +464,8 @@ export class FakeOrg {
       ...(this.options.multiCurrency ? ['CurrencyType'] : []),
       ...(this.options.multiCurrency && this.options.datedRates !== false ? ['DatedConversionRate'] : []),
       ...(this.options.commissionObject !== false ? ['Attain_Commission__c'] : []),
+      ...(this.options.commissionObject !== false && this.has('statements') ? ['Attain_Statement__c'] : []),
+      'ContentVersion',
     ].filter((name) => !this.options.hidden?.includes(name));
   }
 
@@ -652,6 +696,15 @@ export class FakeOrg {
           field('SystemModstamp', 'datetime'),
           ...Object.entries(this.options.extraAccountFields ?? {}).map(([n, t]) => field(n, t)),
         ];
+      case 'Attain_Statement__c':
+        return [
+          field('Id', 'id'),
+          field('Name'),
+          field('Attain_Key__c', 'string', { externalId: true, unique: true }),
+          field('Rep__c', 'reference', { relationshipName: 'Rep__r', referenceTo: ['User'] }),
+          ...['Period__c', 'Status__c', 'Totals__c'].map((n) => field(n)),
+          field('OwnerId', 'reference'),
+        ];
       case 'Attain_Commission__c':
         return [
           field('Id', 'id'),
@@ -696,15 +749,20 @@ export class FakeOrg {
     if (!rows) return `sObject type '${object}' is not supported.`;
     if (!all) rows = rows.filter((r) => r['IsDeleted'] !== true);
     const where = match[3];
-    if (where) {
-      const since = /^SystemModstamp >= (\S+)$/.exec(where);
-      const within = /^(\w+) IN \((.*)\)$/.exec(where);
+    // Conditions joined by AND ("SOQL and SOSL Reference", Conditional Expression (WHERE)):
+    // SystemModstamp >= a datetime, a field IN a list, a field = a quoted string.
+    for (const condition of where ? where.split(' AND ') : []) {
+      const since = /^SystemModstamp >= (\S+)$/.exec(condition);
+      const within = /^(\w+) IN \((.*)\)$/.exec(condition);
+      const equals = /^(\w+) = '((?:[^'\\]|\\.)*)'$/.exec(condition);
       if (since) {
         const from = Date.parse(since[1]!);
         rows = rows.filter((r) => Date.parse(String(r['SystemModstamp']).replace('+0000', 'Z')) >= from);
       } else if (within) {
         const values = new Set(within[2]!.split(',').map((v) => v.trim().replace(/^'|'$/g, '')));
         rows = rows.filter((r) => values.has(String(r[within[1]!])));
+      } else if (equals) {
+        rows = rows.filter((r) => r[equals[1]!] === equals[2]);
       } else return `unexpected WHERE: ${where}`;
     }
     for (const f of fields) {
@@ -813,15 +871,144 @@ export class FakeOrg {
             errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
           };
       }
+      // Dispute_Reason__c is the rep's: read-only for the integration user (describe says so), and
+      // Salesforce refuses a write of a field the user cannot edit ("Status Codes and Error
+      // Responses", INVALID_FIELD_FOR_INSERT_UPDATE). Dispute_Status__c is a restricted picklist: a
+      // value outside it is INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST ("Core Data Types Used in API
+      // Calls", StatusCode, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
+      if ('Dispute_Reason__c' in record)
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+              message:
+                'Unable to create/update fields: Dispute_Reason__c. Please check the security settings of this field and verify that it is read/write for your profile or permission set.',
+              fields: ['Dispute_Reason__c'],
+            },
+          ],
+        };
+      const status = record['Dispute_Status__c'];
+      if (status !== undefined && status !== null && !['Open', 'Resolved', 'Rejected'].includes(String(status)))
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+              message: `Dispute Status: bad value for restricted picklist field: ${String(status)}`,
+              fields: ['Dispute_Status__c'],
+            },
+          ],
+        };
       const key = String(record['Attain_Key__c']);
       const existing = this.commissions.get(key);
       const { attributes, ...fields } = record;
       void attributes;
       const id = existing?.Id ?? `a00${String(this.commissions.size + 1).padStart(15, '0')}`;
-      // An upsert sets the fields it is given and leaves the others (a rep's dispute) as they are.
-      this.commissions.set(key, { ...existing, ...fields, Id: id, Attain_Key__c: key });
+      // An upsert sets the fields it is given and leaves the others (a rep's dispute) as they are;
+      // every write moves SystemModstamp.
+      this.commissions.set(key, {
+        ...existing,
+        ...fields,
+        Id: id,
+        Attain_Key__c: key,
+        SystemModstamp: this.stamp(),
+      });
       return { id, success: true, errors: [], created: !existing };
     });
+  }
+
+  /** sObject Collections upsert of statement records: owner checked like a commission record's. */
+  private upsertStatements(records: SfRecord[]): SfRecord[] {
+    return records.map((record) => {
+      const owner = this.users.get(String(record['OwnerId']));
+      if (!owner || owner['IsActive'] !== true)
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INACTIVE_OWNER_OR_USER',
+              message: 'operation performed with inactive user',
+              fields: ['OwnerId'],
+            },
+          ],
+        };
+      const key = String(record['Attain_Key__c']);
+      const existing = this.statements.get(key);
+      const { attributes, ...fields } = record;
+      void attributes;
+      const id = existing?.Id ?? `a01${String(this.statements.size + 1).padStart(15, '0')}`;
+      this.statements.set(key, { ...existing, ...fields, Id: id, SystemModstamp: this.stamp() });
+      return { id, success: true, errors: [], created: !existing };
+    });
+  }
+
+  /**
+   * `POST /sobjects/ContentVersion` with a JSON body (REST API Developer Guide, "Insert or Update Blob
+   * Data": `VersionData` base64; Object Reference, ContentVersion: `PathOnClient` is required, and
+   * either `FirstPublishLocationId` (a new document, linked to that record) or `ContentDocumentId` (a
+   * new version of it)). Answers 201 `{ id, success, errors }`, or 400 with the error array.
+   */
+  private createContentVersion(body: SfRecord): { status: number; body: unknown } {
+    const bad = (message: string, fields: string[]) => ({
+      status: 400,
+      body: [{ message, errorCode: 'REQUIRED_FIELD_MISSING', fields }],
+    });
+    if (typeof body['PathOnClient'] !== 'string' || body['PathOnClient'] === '')
+      return bad('Required fields are missing: [PathOnClient]', ['PathOnClient']);
+    if (typeof body['VersionData'] !== 'string')
+      return bad('Required fields are missing: [VersionData]', ['VersionData']);
+    const document = body['ContentDocumentId'];
+    const location = body['FirstPublishLocationId'];
+    if (document !== undefined && location !== undefined)
+      return {
+        status: 400,
+        body: [
+          {
+            message: 'FirstPublishLocationId cannot be set on a new version',
+            errorCode: 'FIELD_INTEGRITY_EXCEPTION',
+            fields: [],
+          },
+        ],
+      };
+    let documentId: string;
+    if (typeof document === 'string') {
+      if (!this.contentVersions.some((v) => v.ContentDocumentId === document))
+        return {
+          status: 400,
+          body: [
+            {
+              message: 'invalid cross reference id',
+              errorCode: 'INVALID_CROSS_REFERENCE_KEY',
+              fields: ['ContentDocumentId'],
+            },
+          ],
+        };
+      documentId = document;
+    } else {
+      if (![...this.statements.values()].some((s) => s.Id === location))
+        return {
+          status: 400,
+          body: [
+            {
+              message: 'invalid cross reference id',
+              errorCode: 'INVALID_CROSS_REFERENCE_KEY',
+              fields: ['FirstPublishLocationId'],
+            },
+          ],
+        };
+      documentId = `069${String(new Set(this.contentVersions.map((v) => v.ContentDocumentId)).size + 1).padStart(15, '0')}`;
+    }
+    const id = `068${String(this.contentVersions.length + 1).padStart(15, '0')}`;
+    this.contentVersions.push({
+      ...body,
+      Id: id,
+      ContentDocumentId: documentId,
+      FirstPublishLocationId:
+        location ?? this.contentVersions.find((v) => v.ContentDocumentId === documentId)?.['FirstPublishLocationId'],
+      VersionData: Buffer.from(String(body['VersionData']), 'base64'),
+    });
+    return { status: 201, body: { id, success: true, errors: [] } };
   }
 
   private remove(ids: string[]): SfRecord[] {
@@ -870,7 +1057,16 @@ export class FakeOrg {
   private ingestResults(id: string, successful: boolean, res: ServerResponse, headers: Record<string, string>): void {
     const job = this.ingestJobs.get(id)!;
     const rows = parse(job.csv, { columns: true }) as Record<string, string>[];
-    const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [row] })[0]! }));
+    // Bulk API 2.0 CSV: an empty cell leaves the field as it is, #N/A sets it to null ("Bulk API 2.0
+    // and Bulk API Developer Guide", Valid Date Format / Relationship Fields in a Header Row / Field
+    // Values: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_prepare_csv.htm).
+    const given = (row: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(row)
+          .filter(([, v]) => v !== '')
+          .map(([k, v]) => [k, v === '#N/A' ? null : v]),
+      );
+    const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [given(row)] })[0]! }));
     // Each result call re-applies the upsert: harmless (by key), and keeps this fake simple.
     const picked = outcome.filter((o) => o.result['success'] === successful);
     const columns = successful

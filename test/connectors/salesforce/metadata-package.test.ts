@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMISSION_FIELDS, DISPUTE_FIELDS, LINK_FIELDS } from '../../../connectors/salesforce/commission-target.js';
 import { PACKAGE_PIECES } from '../../../connectors/salesforce/commission-setup.js';
+import { STATEMENT_FIELDS, STATEMENT_OBJECT } from '../../../connectors/salesforce/statement-target.js';
 
 const ROOT = join(import.meta.dirname, '../../../connectors/salesforce/metadata');
 const SOURCE_DIRS = ['force-app', 'opportunity-layout'].map((dir) => join(ROOT, dir));
@@ -80,6 +81,10 @@ describe('the Salesforce package resolves and converts with source-deploy-retrie
       ...PACKAGE_PIECES.map((p) => `${p.type}:${p.fullName}`),
       'ReportFolder:Attain_Commissions',
       'DashboardFolder:Attain_Commissions',
+      // Statements in the CRM: the object, its fields and its tab.
+      `CustomObject:${STATEMENT_OBJECT}`,
+      ...STATEMENT_FIELDS.map((f) => `CustomField:${STATEMENT_OBJECT}.${f}`),
+      `CustomTab:${STATEMENT_OBJECT}`,
     ];
     expect(names).toEqual([...new Set(expected)].sort());
   });
@@ -133,10 +138,11 @@ describe('the permission sets', () => {
     if (!c) throw new Error(`no permission set ${name}`);
     return (c.parseXmlSync() as { PermissionSet: Xml }).PermissionSet;
   };
-  const objectFields = () =>
+  const objectFields = (object = 'Attain_Commission__c') =>
     components
-      .filter((c) => c.type.name === 'CustomField' && c.fullName.startsWith('Attain_Commission__c.'))
+      .filter((c) => c.type.name === 'CustomField' && c.fullName.startsWith(`${object}.`))
       .map((c) => c.fullName);
+  const onObject = (object: string) => (f: FieldPermission) => f.field.startsWith(`${object}.`);
   interface FieldPermission {
     field: string;
     readable: string | boolean;
@@ -147,15 +153,15 @@ describe('the permission sets', () => {
   it('reader: read on the object and every field; no create, delete, view all or modify all', () => {
     const reader = permissionSet('Attain_Commission_Reader');
     const objects = asList(reader['objectPermissions'] as Xml | Xml[]);
-    expect(objects).toHaveLength(1);
+    expect(objects.map((o) => o['object'])).toEqual(['Attain_Commission__c', STATEMENT_OBJECT]);
     const access = objects[0]!;
-    expect(access['object']).toBe('Attain_Commission__c');
     expect(truthy(access['allowRead'])).toBe(true);
     // Edit on the object is what lets field-level edit on the dispute fields work at all.
     expect(truthy(access['allowEdit'])).toBe(true);
     for (const denied of ['allowCreate', 'allowDelete', 'viewAllRecords', 'modifyAllRecords'])
       expect(truthy(access[denied]), denied).toBe(false);
-    const fields = asList(reader['fieldPermissions'] as FieldPermission | FieldPermission[]);
+    const all = asList(reader['fieldPermissions'] as FieldPermission | FieldPermission[]);
+    const fields = all.filter(onObject('Attain_Commission__c'));
     expect(fields.map((f) => f.field).sort()).toEqual(objectFields().sort());
     expect(fields.every((f) => truthy(f.readable))).toBe(true);
     const editable = fields.filter((f) => truthy(f.editable)).map((f) => f.field);
@@ -163,8 +169,20 @@ describe('the permission sets', () => {
       'Attain_Commission__c.Dispute_Reason__c',
       'Attain_Commission__c.Dispute_Status__c',
     ]);
-    expect(reader['tabSettings']).toEqual({ tab: 'Attain_Commission__c', visibility: 'Visible' });
+    expect(reader['tabSettings']).toEqual([
+      { tab: 'Attain_Commission__c', visibility: 'Visible' },
+      { tab: STATEMENT_OBJECT, visibility: 'Visible' },
+    ]);
     expect(reader['userPermissions']).toBeUndefined();
+
+    // Statements: read only, on the object and each of its fields.
+    const statement = objects[1]!;
+    expect(truthy(statement['allowRead'])).toBe(true);
+    for (const denied of ['allowCreate', 'allowEdit', 'allowDelete', 'viewAllRecords', 'modifyAllRecords'])
+      expect(truthy(statement[denied]), `statement ${denied}`).toBe(false);
+    const statementFields = all.filter(onObject(STATEMENT_OBJECT));
+    expect(statementFields.map((f) => f.field).sort()).toEqual(objectFields(STATEMENT_OBJECT).sort());
+    expect(statementFields.every((f) => truthy(f.readable) && !truthy(f.editable))).toBe(true);
   });
 
   it('writer: everything the write-back sets and resolves, never the reason a rep wrote', () => {
@@ -172,8 +190,17 @@ describe('the permission sets', () => {
     const access = asList(writer['objectPermissions'] as Xml | Xml[])[0]!;
     for (const allowed of ['allowRead', 'allowCreate', 'allowEdit', 'allowDelete', 'viewAllRecords'])
       expect(truthy(access[allowed]), allowed).toBe(true);
-    const fields = asList(writer['fieldPermissions'] as FieldPermission | FieldPermission[]);
+    const all = asList(writer['fieldPermissions'] as FieldPermission | FieldPermission[]);
+    const fields = all.filter(onObject('Attain_Commission__c'));
     expect(fields.map((f) => f.field).sort()).toEqual(objectFields().sort());
+    // Statements: it creates and updates the records, and sets every field.
+    const statement = asList(writer['objectPermissions'] as Xml | Xml[])[1]!;
+    expect(statement['object']).toBe(STATEMENT_OBJECT);
+    for (const allowed of ['allowRead', 'allowCreate', 'allowEdit'])
+      expect(truthy(statement[allowed]), `statement ${allowed}`).toBe(true);
+    const statementFields = all.filter(onObject(STATEMENT_OBJECT));
+    expect(statementFields.map((f) => f.field).sort()).toEqual(objectFields(STATEMENT_OBJECT).sort());
+    expect(statementFields.every((f) => truthy(f.editable))).toBe(true);
     const editable = new Set(fields.filter((f) => truthy(f.editable)).map((f) => f.field.split('.')[1]));
     const written = [...COMMISSION_FIELDS, ...LINK_FIELDS, 'Dispute_Status__c', 'Dispute_Resolution__c'];
     for (const field of written) expect(editable.has(field), field).toBe(true);

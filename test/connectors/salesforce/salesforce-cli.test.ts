@@ -113,6 +113,7 @@ describe('attain salesforce', () => {
       'dashboard Attain_Commissions/Team_Commissions',
       'field Opportunity__c (lookup to Opportunity)',
       'field Dispute_Status__c',
+      'object Attain_Statement__c (statements)',
     ])
       expect(ready.out).toContain(`✓ ${piece}`);
     expect(ready.out).not.toContain('✗');
@@ -128,6 +129,7 @@ describe('attain salesforce', () => {
         'report-type',
         'dashboard',
         'dispute-fields',
+        'statements',
       ],
     }).start();
     try {
@@ -139,6 +141,7 @@ describe('attain salesforce', () => {
         '  ✗ Attain_Commission__c.Dispute_Reason__c (dispute) is missing or not visible',
         '  ✗ Attain_Commission__c.Dispute_Status__c (dispute) is missing or not visible',
         '  ✗ Attain_Commission__c.Dispute_Resolution__c (dispute) is missing or not visible',
+        '  ✗ Attain_Statement__c (statements, for attain statements --to-crm) is missing or not visible',
         '  ✗ permission set Attain_Commission_Reader is not in the org',
         '  ✗ the Attain_Commission__c tab is missing (or hidden from the integration user)',
         '  ✗ list view Attain_Commission__c.My_Commissions is missing',
@@ -148,7 +151,7 @@ describe('attain salesforce', () => {
         '  ✗ report type Attain_Commissions_with_Reps_and_Opportunities is missing',
         '  ✗ dashboard "Team commissions" (Attain_Commissions/Team_Commissions) is missing',
       ]);
-      expect(result.out.split(deploy).length - 1).toBe(10);
+      expect(result.out.split(deploy).length - 1).toBe(11);
       expect(result.out).toContain(
         'sf project deploy start --source-dir connectors/salesforce/metadata/opportunity-layout',
       );
