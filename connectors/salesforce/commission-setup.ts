@@ -13,6 +13,7 @@ import {
   OPPORTUNITY_FIELD,
 } from './commission-target.js';
 import type { SchemaProblem, SchemaReader } from './org-schema.js';
+import { ESTIMATE_OBJECT } from './estimate-target.js';
 import { STATEMENT_OBJECT } from './statement-target.js';
 import type { SalesforceClient } from './salesforce-client.js';
 
@@ -173,6 +174,15 @@ export async function packageChecks(schema: SchemaReader, client: SalesforceClie
       `deploy the package: ${DEPLOY_PACKAGE}; then assign ${WRITER_PERMISSION_SET}`,
     );
   else checks.push({ piece: `object ${STATEMENT_OBJECT} (statements)` });
+
+  // Estimates (every run): what each open opportunity would pay its reps, written by Attain.
+  if (!(await schema.describe(ESTIMATE_OBJECT)))
+    missing(
+      `object ${ESTIMATE_OBJECT}`,
+      `${ESTIMATE_OBJECT} (estimates of open opportunities) is missing or not visible`,
+      `deploy the package: ${DEPLOY_PACKAGE}; then assign ${WRITER_PERMISSION_SET}`,
+    );
+  else checks.push({ piece: `object ${ESTIMATE_OBJECT} (estimates)` });
 
   await attempt('permission sets', async () => {
     const sets = await query<{ Id: string; Name: string }>(

@@ -114,6 +114,7 @@ describe('attain salesforce', () => {
       'field Opportunity__c (lookup to Opportunity)',
       'field Dispute_Status__c',
       'object Attain_Statement__c (statements)',
+      'object Attain_Estimate__c (estimates)',
     ])
       expect(ready.out).toContain(`✓ ${piece}`);
     expect(ready.out).not.toContain('✗');
@@ -130,6 +131,7 @@ describe('attain salesforce', () => {
         'dashboard',
         'dispute-fields',
         'statements',
+        'estimates',
       ],
     }).start();
     try {
@@ -142,6 +144,7 @@ describe('attain salesforce', () => {
         '  ✗ Attain_Commission__c.Dispute_Status__c (dispute) is missing or not visible',
         '  ✗ Attain_Commission__c.Dispute_Resolution__c (dispute) is missing or not visible',
         '  ✗ Attain_Statement__c (statements, for attain statements --to-crm) is missing or not visible',
+        '  ✗ Attain_Estimate__c (estimates of open opportunities) is missing or not visible',
         '  ✗ permission set Attain_Commission_Reader is not in the org',
         '  ✗ the Attain_Commission__c tab is missing (or hidden from the integration user)',
         '  ✗ list view Attain_Commission__c.My_Commissions is missing',
@@ -151,7 +154,7 @@ describe('attain salesforce', () => {
         '  ✗ report type Attain_Commissions_with_Reps_and_Opportunities is missing',
         '  ✗ dashboard "Team commissions" (Attain_Commissions/Team_Commissions) is missing',
       ]);
-      expect(result.out.split(deploy).length - 1).toBe(11);
+      expect(result.out.split(deploy).length - 1).toBe(12);
       expect(result.out).toContain(
         'sf project deploy start --source-dir connectors/salesforce/metadata/opportunity-layout',
       );
