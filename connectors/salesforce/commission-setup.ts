@@ -284,6 +284,17 @@ export async function packageChecks(schema: SchemaReader, client: SalesforceClie
         'the Opportunity page layout has no "Attain Commissions" related list',
         `add it in Setup → Object Manager → Opportunity → Page Layouts → Related Lists; or, where the Opportunity Layout is still Salesforce's default, ${DEPLOY_OPPORTUNITY_LAYOUT} (it replaces that layout)`,
       );
+    // Where a rep sees what an open opportunity would pay them.
+    const estimates = (layouts.layouts ?? []).some((l) =>
+      (l.relatedLists ?? []).some((r) => r.sobject === ESTIMATE_OBJECT && r.field === OPPORTUNITY_FIELD),
+    );
+    if (estimates) checks.push({ piece: 'Opportunity related list "Attain Estimates"' });
+    else
+      missing(
+        'Opportunity related list (estimates)',
+        'the Opportunity page layout has no "Attain Estimates" related list',
+        `add it in Setup → Object Manager → Opportunity → Page Layouts → Related Lists; or, where the Opportunity Layout is still Salesforce's default, ${DEPLOY_OPPORTUNITY_LAYOUT} (it replaces that layout)`,
+      );
   });
 
   await attempt('report type', async () => {

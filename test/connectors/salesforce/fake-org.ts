@@ -637,6 +637,21 @@ export class FakeOrg {
                 sobject: object,
                 sort: [],
               },
+              ...(this.has('estimates')
+                ? [
+                    {
+                      buttons: [],
+                      columns: [],
+                      custom: true,
+                      field: 'Opportunity__c',
+                      label: 'Attain Estimates',
+                      limitRows: 5,
+                      name: 'Attain_Estimates__r',
+                      sobject: 'Attain_Estimate__c',
+                      sort: [],
+                    },
+                  ]
+                : []),
             ]
           : [];
       return ok({

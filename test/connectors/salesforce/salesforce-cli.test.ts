@@ -115,6 +115,7 @@ describe('attain salesforce', () => {
       'field Dispute_Status__c',
       'object Attain_Statement__c (statements)',
       'object Attain_Estimate__c (estimates)',
+      'Opportunity related list "Attain Estimates"',
     ])
       expect(ready.out).toContain(`✓ ${piece}`);
     expect(ready.out).not.toContain('✗');
@@ -151,6 +152,7 @@ describe('attain salesforce', () => {
         '  ✗ list view Attain_Commission__c.This_Period is missing',
         '  ✗ list view Attain_Commission__c.Disputed is missing',
         '  ✗ the Opportunity page layout has no "Attain Commissions" related list',
+        '  ✗ the Opportunity page layout has no "Attain Estimates" related list',
         '  ✗ report type Attain_Commissions_with_Reps_and_Opportunities is missing',
         '  ✗ dashboard "Team commissions" (Attain_Commissions/Team_Commissions) is missing',
       ]);
