@@ -134,6 +134,36 @@ export interface WritebackTarget {
   remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]>;
 }
 
+/**
+ * What an open deal would pay one rep in one plan, as the CRM shows it (docs/estimates.md#in-the-crm):
+ * one record per open deal, rep and plan, owned by the rep and linked to the deal.
+ */
+export interface EstimateRecord {
+  /** The external id: `<dealId>|<repId>|<planId>`. */
+  key: string;
+  dealId: string;
+  repId: string;
+  planId: string;
+  /** Decimal string in `currency`: the change in the rep's payout of the plan if the deal closed won. */
+  amount: string;
+  currency: string;
+  /** The close date the estimate assumes (`YYYY-MM-DD`). */
+  closeDate: string;
+  /** The estimate's trace, readable (indented JSON), at most `TRACE_TEXT_LIMIT` characters. */
+  trace: string;
+}
+
+/**
+ * Where estimates go, changed-only through the same diff as commission records (jobs/write-back.ts
+ * `writeChanged`): upserted by `key`, removed when the estimate no longer exists.
+ */
+export interface EstimateTarget {
+  /** `writeback_state.target`: e.g. `salesforce-estimates`. */
+  readonly name: string;
+  upsert(records: EstimateRecord[]): Promise<WritebackOutcome[]>;
+  remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]>;
+}
+
 /** One rep's statement of one period, as a file for the CRM (docs/statements-and-payroll.md#statements-in-the-crm). */
 export interface StatementFile {
   /** `<repId>|<period>`: the statement record's external id. */
@@ -175,6 +205,11 @@ export interface SourceConnector {
    * commission object has no dispute fields or does not exist yet.
    */
   readDisputes?(cursor: string | undefined, options: SyncOptions): Promise<DisputeRead>;
+  /**
+   * Where estimates go; resolves to undefined (having logged why) when the CRM has no estimate
+   * object yet, so the commission write-back goes on without them.
+   */
+  estimates?(): Promise<EstimateTarget | undefined>;
   /** Where statement PDFs go; absent when the CRM cannot hold them with the access Attain has. */
   statements?(): Promise<StatementTarget>;
   /** Releases sockets and timers. */

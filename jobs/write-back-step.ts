@@ -1,7 +1,8 @@
 /**
  * The write-back step: sends the run's commission records to the CRM. jobs/write-back.ts diffs
  * them against `writeback_state` and upserts by external id, so a step that runs twice (or dies
- * halfway and runs again) sends nothing twice. A csv source has no CRM to write to.
+ * halfway and runs again) sends nothing twice; then the estimates the run stored, through the same
+ * diff (jobs/estimate-write-back.ts). A csv source has no CRM to write to.
  */
 import { openConnector, sourceOf } from '../connectors/registry.js';
 import { FiscalCalendar } from '../src/domain/periods.js';
@@ -9,6 +10,7 @@ import { RunStepError, type StepContext } from './step-context.js';
 import { workspaceOf } from './sync.js';
 import { readCommissionRecords, writeBackChanges, type WritebackSummary } from './write-back.js';
 import { crmSettlements, recordWriteBackOfDisputes } from './crm-disputes.js';
+import { writeBackEstimates } from './estimate-write-back.js';
 
 export interface WriteBackOutcome {
   /** Absent when nothing was written back (csv source, or write-back disabled). */
@@ -39,6 +41,10 @@ export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome>
       ),
     );
     await recordWriteBackOfDisputes(ctx.db, connector.kind, { settled, removedKeys });
+    // Estimates: a CRM without the estimate object yet (its connector logged why) gets none.
+    const estimateTarget = await connector.estimates?.();
+    const estimates = estimateTarget ? await writeBackEstimates(ctx.db, estimateTarget) : undefined;
+    if (estimates) failed.push(...estimates.failed);
     const examples = (list: { key: string; error: string }[]) =>
       list
         .slice(0, 3)
@@ -49,6 +55,9 @@ export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome>
       (failed.length ? `, ${failed.length} refused (kept, sent again next run): ${examples(failed)}` : '') +
       (incomplete.length
         ? `, ${incomplete.length} written but not associated to their deal (sent again next run): ${examples(incomplete)}`
+        : '') +
+      (estimates
+        ? `; estimates: ${estimates.sent} sent, ${estimates.unchanged} unchanged, ${estimates.removed} removed`
         : '');
     // Written but not associated (a deal deleted since the sync): a warning, not a failed step.
     ctx.log[incomplete.length > 0 ? 'warn' : 'info'](
@@ -57,7 +66,7 @@ export async function writeBackStep(ctx: StepContext): Promise<WriteBackOutcome>
     );
     if (failed.length > 0) {
       throw new RunStepError(
-        `write-back: the CRM refused ${failed.length} of ${summary.sent} records, e.g. ${failed[0]!.key}: ${failed[0]!.error}; they are sent again on the next run`,
+        `write-back: the CRM refused ${failed.length} of ${summary.sent + (estimates?.sent ?? 0)} records, e.g. ${failed[0]!.key}: ${failed[0]!.error}; they are sent again on the next run`,
       );
     }
     return { summary, detail };

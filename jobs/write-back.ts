@@ -136,15 +136,46 @@ export interface WritebackSummary {
   removedKeys: string[];
 }
 
+/**
+ * Commission records, changed-only (`writeChanged`), and the disputes whose settlement the CRM
+ * accepted with them.
+ */
 export async function writeBackChanges(
   db: Kysely<Database>,
   target: WritebackTarget,
   records: readonly CommissionRecord[],
 ): Promise<WritebackSummary> {
-  const state = new Map((await readWritebackState(db, target.name)).map((row) => [row.key, row]));
-  const hashes = new Map(
-    records.map((r) => [r.key, recordHash(r, target.associatesDeals === true, target.fieldsVersion)]),
+  const { written, ...summary } = await writeChanged(db, target, records, (r) =>
+    recordHash(r, target.associatesDeals === true, target.fieldsVersion),
   );
+  const settled: string[] = [];
+  for (const { record, outcome } of written) {
+    if (outcome.ok && record.settlement && !record.settlement.written) settled.push(record.settlement.disputeId);
+  }
+  return { ...summary, settled };
+}
+
+/** Where a kind of record goes: commission records, estimates (connectors/source.ts). */
+export interface ChangedOnlyTarget<R extends { key: string }> {
+  /** `writeback_state.target`. */
+  readonly name: string;
+  upsert(records: R[]): Promise<WritebackOutcome[]>;
+  remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]>;
+}
+
+/**
+ * The one diff every write-back uses: sends the records whose hash differs from the one
+ * `writeback_state` holds for `target.name` (or that failed last time), removes those it holds that
+ * are no longer among `records`, and saves what the CRM answered.
+ */
+export async function writeChanged<R extends { key: string }>(
+  db: Kysely<Database>,
+  target: ChangedOnlyTarget<R>,
+  records: readonly R[],
+  hashOf: (record: R) => string,
+): Promise<Omit<WritebackSummary, 'settled'> & { written: { record: R; outcome: WritebackOutcome }[] }> {
+  const state = new Map((await readWritebackState(db, target.name)).map((row) => [row.key, row]));
+  const hashes = new Map(records.map((r) => [r.key, hashOf(r)]));
   const changed = records.filter((r) => {
     const known = state.get(r.key);
     return known === undefined || known.status !== 'ok' || known.hash !== hashes.get(r.key);
@@ -153,12 +184,12 @@ export async function writeBackChanges(
 
   const failed: WritebackSummary['failed'] = [];
   const incomplete: WritebackSummary['incomplete'] = [];
-  const settled: string[] = [];
+  const written: { record: R; outcome: WritebackOutcome }[] = [];
   const removedKeys: string[] = [];
   if (changed.length > 0) {
     const outcomes = answered(
       changed.map((r) => r.key),
-      await target.upsert(changed),
+      await target.upsert([...changed]),
     );
     await saveState(
       db,
@@ -169,15 +200,11 @@ export async function writeBackChanges(
         ...(o.ok && o.warning !== undefined ? { status: 'incomplete', error: o.warning } : {}),
       })),
     );
-    const settlements = new Map(
-      changed.map((r) => [r.key, r.settlement && !r.settlement.written ? r.settlement.disputeId : undefined]),
-    );
-    for (const o of outcomes) {
+    outcomes.forEach((o, i) => {
+      written.push({ record: changed[i]!, outcome: o });
       if (!o.ok) failed.push({ key: o.key, error: o.error ?? 'refused' });
       else if (o.warning !== undefined) incomplete.push({ key: o.key, error: o.warning });
-      const dispute = o.ok ? settlements.get(o.key) : undefined;
-      if (dispute !== undefined) settled.push(dispute);
-    }
+    });
   }
   let removed = 0;
   if (vanished.length > 0) {
@@ -206,8 +233,8 @@ export async function writeBackChanges(
     removed,
     failed,
     incomplete,
-    settled,
     removedKeys,
+    written,
   };
 }
 

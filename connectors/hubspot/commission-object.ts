@@ -9,21 +9,30 @@
  * with `hasUniqueValue: true`. `hubspot_owner_id` (record owner) is a default property of every
  * custom object: setting it to the rep's owner id lets each rep see their own records.
  */
-import { ConnectorError, type CommissionRecord, type WritebackOutcome, type WritebackTarget } from '../source.js';
+import {
+  ConnectorError,
+  type CommissionRecord,
+  type EstimateRecord,
+  type EstimateTarget,
+  type WritebackOutcome,
+  type WritebackTarget,
+} from '../source.js';
 import { bisect } from './batch-bisect.js';
 import { DEAL_OBJECT_TYPE, DealAssociations, type WrittenRecord } from './commission-associations.js';
 import { hubspotDealId } from './deal-mapping.js';
 import type { HubspotApi } from './hubspot-api.js';
 
 export const COMMISSION_OBJECT = 'attain_commission';
+/** The sibling object of estimates (docs/estimates.md#in-the-crm). */
+export const ESTIMATE_OBJECT = 'attain_estimate';
 export const KEY_PROPERTY = 'attain_key';
 const BATCH = 100;
 
 interface PropertyDefinition {
   name: string;
   label: string;
-  type: 'string' | 'number' | 'enumeration';
-  fieldType: 'text' | 'textarea' | 'number' | 'select';
+  type: 'string' | 'number' | 'enumeration' | 'date';
+  fieldType: 'text' | 'textarea' | 'number' | 'select' | 'date';
   hasUniqueValue?: boolean;
   description?: string;
   options?: { label: string; value: string; displayOrder: number }[];
@@ -105,14 +114,18 @@ export interface RemoteSchema {
   associations?: { id?: string; fromObjectTypeId: string; toObjectTypeId: string; name?: string }[];
 }
 
-export async function findCommissionSchema(api: HubspotApi, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
+export function findCommissionSchema(api: HubspotApi, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
+  return findSchema(api, COMMISSION_OBJECT, signal);
+}
+
+async function findSchema(api: HubspotApi, name: string, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
   const answer = await api.request<{ results: RemoteSchema[] }>(
     'GET /crm/v3/schemas',
     'standard',
     { method: 'GET', path: '/crm/v3/schemas' },
     signal,
   );
-  return answer.results.find((s) => s.name === COMMISSION_OBJECT);
+  return answer.results.find((s) => s.name === name);
 }
 
 /** How the portal's object differs from what Attain writes: each difference with its fix. */
@@ -235,7 +248,14 @@ export async function openCommissionTarget(api: HubspotApi, signal?: AbortSignal
       'INVALID_CONFIG',
       `${differences.join('; ')} (attain hubspot setup lists the differences)`,
     );
-  return new CommissionTarget(api, schema.objectTypeId, signal);
+  return new ObjectTarget<CommissionRecord>(
+    'hubspot',
+    COMMISSION_OBJECT,
+    api,
+    schema.objectTypeId,
+    recordProperties,
+    signal,
+  );
 }
 
 interface UpsertAnswer {
@@ -246,24 +266,37 @@ interface UpsertAnswer {
 
 type UpsertOutcome = WritebackOutcome & { created?: boolean };
 
-class CommissionTarget implements WritebackTarget {
-  readonly name = 'hubspot';
+/** A record of one of Attain's objects: keyed, and linked to a deal when it has one. */
+interface ObjectRecord {
+  key: string;
+  dealId?: string;
+}
+
+/**
+ * Records of one custom object (commissions, estimates), batch-upserted by `attain_key` and
+ * associated to their deal; archived when they no longer exist.
+ */
+class ObjectTarget<R extends ObjectRecord> {
+  /** Each record is linked to its deal: the deal is part of a commission record's hash. */
   readonly associatesDeals = true;
   private readonly associations: DealAssociations;
   constructor(
+    readonly name: string,
+    private readonly objectName: string,
     private readonly api: HubspotApi,
     private readonly objectType: string,
+    private readonly propertiesOf: (record: R) => Record<string, string>,
     private readonly signal?: AbortSignal,
   ) {
     this.associations = new DealAssociations(api, objectType, signal);
   }
 
   /** Upserts, then links the records written to their deals: a record whose link failed is written with a warning. */
-  async upsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
+  async upsert(records: R[]): Promise<WritebackOutcome[]> {
     const outcomes: UpsertOutcome[] = [];
     for (let i = 0; i < records.length; i += BATCH) {
       outcomes.push(
-        ...(await bisect<CommissionRecord, UpsertOutcome>(
+        ...(await bisect<R, UpsertOutcome>(
           records.slice(i, i + BATCH),
           (batch) => this.upsertBatch(batch),
           (r, error) => ({ key: r.key, ok: false, error }),
@@ -295,10 +328,10 @@ class CommissionTarget implements WritebackTarget {
   }
 
   /** One batch upsert call; a refused call throws (`HubspotResponseError`) for the bisection to split. */
-  private async upsertBatch(batch: CommissionRecord[]): Promise<UpsertOutcome[]> {
-    const inputs = batch.map((r) => ({ idProperty: KEY_PROPERTY, id: r.key, properties: recordProperties(r) }));
+  private async upsertBatch(batch: R[]): Promise<UpsertOutcome[]> {
+    const inputs = batch.map((r) => ({ idProperty: KEY_PROPERTY, id: r.key, properties: this.propertiesOf(r) }));
     const answer = await this.api.request<UpsertAnswer>(
-      `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/upsert`,
+      `POST /crm/v3/objects/${this.objectName}/batch/upsert`,
       'standard',
       { method: 'POST', path: `/crm/v3/objects/${this.objectType}/batch/upsert`, body: { inputs } },
       this.signal,
@@ -338,7 +371,7 @@ class CommissionTarget implements WritebackTarget {
     for (let i = 0; i < unknown.length; i += BATCH) {
       const batch = unknown.slice(i, i + BATCH);
       const answer = await this.api.request<UpsertAnswer>(
-        `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/read`,
+        `POST /crm/v3/objects/${this.objectName}/batch/read`,
         'standard',
         {
           method: 'POST',
@@ -360,7 +393,7 @@ class CommissionTarget implements WritebackTarget {
           known.slice(i, i + BATCH),
           async (batch) => {
             await this.api.request(
-              `POST /crm/v3/objects/${COMMISSION_OBJECT}/batch/archive`,
+              `POST /crm/v3/objects/${this.objectName}/batch/archive`,
               'standard',
               {
                 method: 'POST',
@@ -397,5 +430,120 @@ export function recordProperties(record: CommissionRecord): Record<string, strin
         attain_dispute_status: 'resolved',
         attain_dispute_resolution: record.settlement.resolution,
       }),
+  };
+}
+
+/** The `attain_estimate` properties: one record per open deal, rep and plan. */
+export const ESTIMATE_PROPERTIES: PropertyDefinition[] = [
+  { name: KEY_PROPERTY, label: 'Attain key', type: 'string', fieldType: 'text', hasUniqueValue: true },
+  { name: 'plan', label: 'Plan', type: 'string', fieldType: 'text' },
+  {
+    name: 'amount',
+    label: 'Amount',
+    type: 'number',
+    fieldType: 'number',
+    description: 'What closing the deal won would change in your pay of this plan.',
+  },
+  { name: 'currency', label: 'Currency', type: 'string', fieldType: 'text' },
+  { name: 'close_date', label: 'Close date', type: 'date', fieldType: 'date' },
+  { name: 'trace', label: 'Trace', type: 'string', fieldType: 'textarea' },
+];
+
+/** The body of `POST /crm/v3/schemas` for estimates: named by plan, amount and close date under it. */
+export function estimateSchema(): Record<string, unknown> {
+  return {
+    name: ESTIMATE_OBJECT,
+    labels: { singular: 'Commission estimate', plural: 'Commission estimates' },
+    primaryDisplayProperty: 'plan',
+    secondaryDisplayProperties: ['amount', 'close_date'],
+    searchableProperties: [KEY_PROPERTY, 'plan'],
+    requiredProperties: [KEY_PROPERTY],
+    properties: ESTIMATE_PROPERTIES,
+    associatedObjects: ['DEAL'],
+  };
+}
+
+/** Creates the estimate object, or lists how the existing one differs from what Attain writes. */
+export async function setupEstimateObject(api: HubspotApi): Promise<SetupOutcome> {
+  const existing = await findSchema(api, ESTIMATE_OBJECT);
+  if (existing)
+    return {
+      created: false,
+      objectTypeId: existing.objectTypeId,
+      differences: estimateDifferences(existing),
+      updated: [],
+    };
+  const created = await api.request<RemoteSchema>('POST /crm/v3/schemas', 'standard', {
+    method: 'POST',
+    path: '/crm/v3/schemas',
+    body: estimateSchema(),
+  });
+  return { created: true, objectTypeId: created.objectTypeId };
+}
+
+function estimateDifferences(schema: RemoteSchema): string[] {
+  const byName = new Map(schema.properties.map((p) => [p.name, p]));
+  const differences = ESTIMATE_PROPERTIES.flatMap((wanted) => {
+    const found = byName.get(wanted.name);
+    if (!found)
+      return [
+        `${ESTIMATE_OBJECT} has no property ${wanted.name} (${wanted.type}): add it in HubSpot or delete the object and run attain hubspot setup`,
+      ];
+    if (found.type !== wanted.type)
+      return [`${ESTIMATE_OBJECT}.${wanted.name} is ${found.type}, expected ${wanted.type}`];
+    if (wanted.hasUniqueValue && found.hasUniqueValue !== true)
+      return [
+        `${ESTIMATE_OBJECT}.${wanted.name} must have unique values (hasUniqueValue) to upsert by it: recreate the property`,
+      ];
+    return [];
+  });
+  if (
+    !(schema.associations ?? []).some(
+      (a) => a.toObjectTypeId === DEAL_OBJECT_TYPE || a.fromObjectTypeId === DEAL_OBJECT_TYPE,
+    )
+  )
+    differences.push(
+      `${ESTIMATE_OBJECT} has no association with deals: delete the object and run attain hubspot setup`,
+    );
+  return differences;
+}
+
+/**
+ * The estimate target, or undefined (logged) when the portal has no usable estimate object: the
+ * commission write-back goes on without estimates.
+ */
+export async function openEstimateTarget(
+  api: HubspotApi,
+  log: (message: string) => void,
+  signal?: AbortSignal,
+): Promise<EstimateTarget | undefined> {
+  const schema = await findSchema(api, ESTIMATE_OBJECT, signal);
+  const differences = schema ? estimateDifferences(schema) : [];
+  if (!schema || differences.length > 0) {
+    log(
+      `hubspot: ${schema ? differences.join('; ') : `the portal has no ${ESTIMATE_OBJECT} object`}: estimates are not written (attain hubspot setup creates it)`,
+    );
+    return undefined;
+  }
+  return new ObjectTarget<EstimateRecord>(
+    'hubspot-estimates',
+    ESTIMATE_OBJECT,
+    api,
+    schema.objectTypeId,
+    estimateProperties,
+    signal,
+  );
+}
+
+/** One estimate's HubSpot properties, owned by the rep. */
+export function estimateProperties(record: EstimateRecord): Record<string, string> {
+  return {
+    [KEY_PROPERTY]: record.key,
+    plan: record.planId,
+    amount: record.amount,
+    currency: record.currency,
+    close_date: record.closeDate,
+    trace: record.trace,
+    hubspot_owner_id: record.repId,
   };
 }

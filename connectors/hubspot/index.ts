@@ -7,7 +7,7 @@
 import { COMPANIES_OBJECT, syncCompanies } from './company-sync.js';
 import type { HubspotConfig } from '../../config/attain-schema.js';
 import { ConnectorError, type ConnectorOptions, type SourceConnector, type SyncReport } from '../source.js';
-import { openCommissionTarget } from './commission-object.js';
+import { openCommissionTarget, openEstimateTarget } from './commission-object.js';
 import { readDisputes } from './dispute-read.js';
 import {
   OWNERS_SOURCE,
@@ -95,6 +95,7 @@ export function createHubspotConnector(
     },
     readDisputes: (cursor, options) => readDisputes(api, cursor, options),
     writeback: () => openCommissionTarget(api),
+    estimates: () => openEstimateTarget(api, options.log),
     // node-fetch keeps no sockets of its own beyond the default agent; the limiter holds no timers between requests.
     close: async () => undefined,
   };

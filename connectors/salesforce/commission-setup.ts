@@ -13,6 +13,7 @@ import {
   OPPORTUNITY_FIELD,
 } from './commission-target.js';
 import type { SchemaProblem, SchemaReader } from './org-schema.js';
+import { ESTIMATE_OBJECT } from './estimate-target.js';
 import { STATEMENT_OBJECT } from './statement-target.js';
 import type { SalesforceClient } from './salesforce-client.js';
 
@@ -174,6 +175,15 @@ export async function packageChecks(schema: SchemaReader, client: SalesforceClie
     );
   else checks.push({ piece: `object ${STATEMENT_OBJECT} (statements)` });
 
+  // Estimates (every run): what each open opportunity would pay its reps, written by Attain.
+  if (!(await schema.describe(ESTIMATE_OBJECT)))
+    missing(
+      `object ${ESTIMATE_OBJECT}`,
+      `${ESTIMATE_OBJECT} (estimates of open opportunities) is missing or not visible`,
+      `deploy the package: ${DEPLOY_PACKAGE}; then assign ${WRITER_PERMISSION_SET}`,
+    );
+  else checks.push({ piece: `object ${ESTIMATE_OBJECT} (estimates)` });
+
   await attempt('permission sets', async () => {
     const sets = await query<{ Id: string; Name: string }>(
       `SELECT Id, Name FROM PermissionSet WHERE Name IN ('${READER_PERMISSION_SET}','${WRITER_PERMISSION_SET}')`,
@@ -272,6 +282,17 @@ export async function packageChecks(schema: SchemaReader, client: SalesforceClie
       missing(
         'Opportunity related list',
         'the Opportunity page layout has no "Attain Commissions" related list',
+        `add it in Setup → Object Manager → Opportunity → Page Layouts → Related Lists; or, where the Opportunity Layout is still Salesforce's default, ${DEPLOY_OPPORTUNITY_LAYOUT} (it replaces that layout)`,
+      );
+    // Where a rep sees what an open opportunity would pay them.
+    const estimates = (layouts.layouts ?? []).some((l) =>
+      (l.relatedLists ?? []).some((r) => r.sobject === ESTIMATE_OBJECT && r.field === OPPORTUNITY_FIELD),
+    );
+    if (estimates) checks.push({ piece: 'Opportunity related list "Attain Estimates"' });
+    else
+      missing(
+        'Opportunity related list (estimates)',
+        'the Opportunity page layout has no "Attain Estimates" related list',
         `add it in Setup → Object Manager → Opportunity → Page Layouts → Related Lists; or, where the Opportunity Layout is still Salesforce's default, ${DEPLOY_OPPORTUNITY_LAYOUT} (it replaces that layout)`,
       );
   });

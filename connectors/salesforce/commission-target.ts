@@ -44,7 +44,7 @@ export const DISPUTE_FIELDS = ['Dispute_Reason__c', 'Dispute_Status__c', 'Disput
 /** Bumped from none by the link fields (connectors/source.ts `fieldsVersion`). */
 const FIELDS_VERSION = 2;
 /** A Salesforce record id: 15 or 18 characters; an Opportunity's start with its key prefix 006. */
-const OPPORTUNITY_ID = /^006[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
+export const OPPORTUNITY_ID = /^006[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
 /**
  * How Salesforce refuses a record whose lookup points at a deleted or unknown record: naming the
  * lookup, or naming no field at all (a refusal that names another field, Rep__c, is not this).
@@ -53,7 +53,7 @@ const BAD_REFERENCE = /Opportunity__c|(?:ENTITY_IS_DELETED|INVALID_CROSS_REFEREN
 /** sObject Collections take at most 200 records per call. */
 export const COLLECTION_SIZE = 200;
 
-interface CollectionResult {
+export interface CollectionResult {
   id?: string;
   success: boolean;
   created?: boolean;
@@ -192,50 +192,8 @@ export class CommissionTarget implements WritebackTarget {
     return outcomes;
   }
 
-  async remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]> {
-    if (records.length === 0) return [];
-    const ids = new Map<string, string>();
-    for (const r of records) if (r.externalId) ids.set(r.key, r.externalId);
-    const unknown = records.filter((r) => !r.externalId).map((r) => r.key);
-    for (const [key, id] of await this.idsByKey(unknown)) ids.set(key, id);
-
-    const outcomes: WritebackOutcome[] = [];
-    const byId = [...ids.entries()];
-    for (let at = 0; at < byId.length; at += COLLECTION_SIZE) {
-      const chunk = byId.slice(at, at + COLLECTION_SIZE);
-      const response = await this.client.request<CollectionResult[]>({
-        method: 'DELETE',
-        path: `/composite/sobjects?allOrNone=false&ids=${chunk.map(([, id]) => id).join(',')}`,
-      });
-      chunk.forEach(([key], i) => {
-        const result = response.body[i];
-        // Already gone (deleted by hand) is what we wanted.
-        const gone = result?.errors?.some(
-          (e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY',
-        );
-        outcomes.push(gone ? { key, ok: true } : outcomeOf(key, result));
-      });
-    }
-    // Never written (or already deleted): nothing to remove.
-    for (const r of records) if (!ids.has(r.key)) outcomes.push({ key: r.key, ok: true });
-    return outcomes;
-  }
-
-  /** Salesforce Ids of records by their external id, for deletions whose Id was not kept. */
-  private async idsByKey(keys: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    for (let at = 0; at < keys.length; at += COLLECTION_SIZE) {
-      const list = keys
-        .slice(at, at + COLLECTION_SIZE)
-        .map((k) => `'${k.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`)
-        .join(',');
-      const soql = `SELECT Id, ${EXTERNAL_ID_FIELD} FROM ${COMMISSION_OBJECT} WHERE ${EXTERNAL_ID_FIELD} IN (${list})`;
-      const response = await this.client.request<{ records: Record<string, string>[] }>({
-        path: `/query?q=${encodeURIComponent(soql)}`,
-      });
-      for (const row of response.body.records) found.set(row[EXTERNAL_ID_FIELD]!, row['Id']!);
-    }
-    return found;
+  remove(records: { key: string; externalId?: string }[]): Promise<WritebackOutcome[]> {
+    return removeByKey(this.client, COMMISSION_OBJECT, records);
   }
 
   /**
@@ -300,7 +258,62 @@ export class CommissionTarget implements WritebackTarget {
   }
 }
 
-function outcomeOf(key: string, result: CollectionResult | undefined): WritebackOutcome {
+/**
+ * Deletes records of `object` by their `Attain_Key__c`: by the Id the write kept where known, else
+ * looked up; 200 a call through sObject Collections (`DELETE /composite/sobjects?ids=`). A record
+ * already gone counts as removed.
+ */
+export async function removeByKey(
+  client: SalesforceClient,
+  object: string,
+  records: { key: string; externalId?: string }[],
+): Promise<WritebackOutcome[]> {
+  if (records.length === 0) return [];
+  const ids = new Map<string, string>();
+  for (const r of records) if (r.externalId) ids.set(r.key, r.externalId);
+  const unknown = records.filter((r) => !r.externalId).map((r) => r.key);
+  for (const [key, id] of await idsByKey(client, object, unknown)) ids.set(key, id);
+
+  const outcomes: WritebackOutcome[] = [];
+  const byId = [...ids.entries()];
+  for (let at = 0; at < byId.length; at += COLLECTION_SIZE) {
+    const chunk = byId.slice(at, at + COLLECTION_SIZE);
+    const response = await client.request<CollectionResult[]>({
+      method: 'DELETE',
+      path: `/composite/sobjects?allOrNone=false&ids=${chunk.map(([, id]) => id).join(',')}`,
+    });
+    chunk.forEach(([key], i) => {
+      const result = response.body[i];
+      // Already gone (deleted by hand) is what we wanted.
+      const gone = result?.errors?.some(
+        (e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY',
+      );
+      outcomes.push(gone ? { key, ok: true } : outcomeOf(key, result));
+    });
+  }
+  // Never written (or already deleted): nothing to remove.
+  for (const r of records) if (!ids.has(r.key)) outcomes.push({ key: r.key, ok: true });
+  return outcomes;
+}
+
+/** Salesforce Ids of records by their external id, for deletions whose Id was not kept. */
+async function idsByKey(client: SalesforceClient, object: string, keys: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (let at = 0; at < keys.length; at += COLLECTION_SIZE) {
+    const list = keys
+      .slice(at, at + COLLECTION_SIZE)
+      .map((k) => `'${k.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`)
+      .join(',');
+    const soql = `SELECT Id, ${EXTERNAL_ID_FIELD} FROM ${object} WHERE ${EXTERNAL_ID_FIELD} IN (${list})`;
+    const response = await client.request<{ records: Record<string, string>[] }>({
+      path: `/query?q=${encodeURIComponent(soql)}`,
+    });
+    for (const row of response.body.records) found.set(row[EXTERNAL_ID_FIELD]!, row['Id']!);
+  }
+  return found;
+}
+
+export function outcomeOf(key: string, result: CollectionResult | undefined): WritebackOutcome {
   if (!result) return { key, ok: false, error: 'no result for this record in the response' };
   if (result.success) return { key, ok: true, ...(result.id ? { externalId: result.id } : {}) };
   const error = (result.errors ?? [])

@@ -8,6 +8,7 @@ import { ConnectorError } from '../source.js';
 import type {
   ConnectorOptions,
   DisputeRead,
+  EstimateTarget,
   StatementTarget,
   SourceConnector,
   SyncOptions,
@@ -18,6 +19,7 @@ import type {
 import { commissionObjectProblems, missingLinkFields } from './commission-setup.js';
 import { CommissionTarget } from './commission-target.js';
 import { readDisputes } from './dispute-read.js';
+import { ESTIMATE_OBJECT, SalesforceEstimateTarget } from './estimate-target.js';
 import { pullAll } from './incremental-pull.js';
 import { SalesforceStatementTarget, STATEMENT_OBJECT } from './statement-target.js';
 import { SchemaReader, assertNoProblems, readOrgSchema, type OrgSchema } from './org-schema.js';
@@ -130,6 +132,16 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
       log: this.options.log,
       ...(this.tuning.bulkPollMs ? { pollMs: this.tuning.bulkPollMs } : {}),
     });
+  }
+
+  async estimates(): Promise<EstimateTarget | undefined> {
+    if (!(await this.schema.describe(ESTIMATE_OBJECT))) {
+      this.options.log(
+        `salesforce: ${ESTIMATE_OBJECT} does not exist (or the integration user cannot see it): estimates are not written; deploy the package again (attain salesforce setup says how)`,
+      );
+      return undefined;
+    }
+    return new SalesforceEstimateTarget(this.client, (await this.orgSchema()).multiCurrency);
   }
 
   async statements(): Promise<StatementTarget> {

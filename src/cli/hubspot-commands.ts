@@ -8,7 +8,12 @@ import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { parseAttainConfig, type HubspotConfig } from '../../config/attain-schema.js';
 import { ConfigError } from '../../config/errors.js';
-import { setupCommissionObject, COMMISSION_OBJECT } from '../../connectors/hubspot/commission-object.js';
+import {
+  setupCommissionObject,
+  setupEstimateObject,
+  COMMISSION_OBJECT,
+  ESTIMATE_OBJECT,
+} from '../../connectors/hubspot/commission-object.js';
 import { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
 import { checkPortal } from '../../connectors/hubspot/portal-check.js';
 import type { CommandContext } from './command-context.js';
@@ -92,6 +97,22 @@ async function check(config: HubspotConfig & { writebackEnabled: boolean }, out:
 
 async function setup(config: HubspotConfig, out: Writable): Promise<number> {
   const api = new HubspotApi(config, () => undefined);
+  const commissions = await setupCommission(api, out);
+  // The estimates' sibling object (docs/estimates.md#in-the-crm), once the commission object is right.
+  if (commissions !== ExitCode.ok) return commissions;
+  const estimates = await setupEstimateObject(api);
+  if (estimates.created) out.write(`Created the ${ESTIMATE_OBJECT} object (${estimates.objectTypeId}).\n`);
+  else if (estimates.differences.length === 0)
+    out.write(`The ${ESTIMATE_OBJECT} object (${estimates.objectTypeId}) exists and matches.\n`);
+  else {
+    out.write(`The ${ESTIMATE_OBJECT} object (${estimates.objectTypeId}) exists but differs:\n`);
+    for (const difference of estimates.differences) out.write(`  - ${difference}\n`);
+    return ExitCode.usage;
+  }
+  return ExitCode.ok;
+}
+
+async function setupCommission(api: HubspotApi, out: Writable): Promise<number> {
   const outcome = await setupCommissionObject(api);
   if (outcome.created) {
     out.write(`Created the ${COMMISSION_OBJECT} object (${outcome.objectTypeId}).\n`);

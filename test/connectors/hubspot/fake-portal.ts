@@ -229,6 +229,11 @@ export class FakePortal {
   /** attain_key → record. */
   commissions = new Map<string, CommissionRow>();
   schemaCreated = false;
+  /** attain_key → `attain_estimate` record (the sibling object of estimates). */
+  estimates = new Map<string, CommissionRow>();
+  estimateSchemaCreated = false;
+  /** Every estimate upsert input of an accepted call, in order. */
+  estimateUpserts: { id: string; properties: Record<string, string> }[] = [];
   /** Each request: method and path. */
   log: { method: string; path: string; at: number; status: number }[] = [];
   /** Every upsert input of an accepted call, in order. */
@@ -435,8 +440,18 @@ export class FakePortal {
         );
       }
       case 'GET /crm/v3/schemas':
-        return send(200, { results: this.schemaCreated ? [this.schema()] : [] });
+        return send(200, {
+          results: [
+            ...(this.schemaCreated ? [this.schema()] : []),
+            ...(this.estimateSchemaCreated ? [ESTIMATE_SCHEMA] : []),
+          ],
+        });
       case 'POST /crm/v3/schemas':
+        // Create a custom object (CRM API, Schemas, "Create"): 201 with the new object's definition.
+        if (json['name'] === ESTIMATE_SCHEMA.name) {
+          this.estimateSchemaCreated = true;
+          return send(201, ESTIMATE_SCHEMA);
+        }
         this.schemaCreated = true;
         this.createdAssociatedObjects = (json['associatedObjects'] as string[] | undefined) ?? [];
         this.display = {
@@ -475,14 +490,20 @@ export class FakePortal {
       }
     }
     const association =
-      /^\/crm\/v4\/associations\/(2-\d+|attain_commission)\/(0-3|deals?)\/batch\/(read|archive|associate\/default)$/.exec(
+      /^\/crm\/v4\/associations\/(2-\d+|attain_commission|attain_estimate)\/(0-3|deals?)\/batch\/(read|archive|associate\/default)$/.exec(
         url.pathname,
       );
     if (association && req.method === 'POST' && this.schemaCreated) {
       return this.associations(association[3]!, (json['inputs'] as Record<string, unknown>[]) ?? [], send);
     }
-    const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission)\/batch\/(upsert|read|archive)$/.exec(url.pathname);
-    if (object && req.method === 'POST' && this.schemaCreated) {
+    const object = /^\/crm\/v3\/objects\/(2-\d+|attain_commission|attain_estimate)\/batch\/(upsert|read|archive)$/.exec(
+      url.pathname,
+    );
+    const estimate = object?.[1] === ESTIMATE_SCHEMA.objectTypeId || object?.[1] === ESTIMATE_SCHEMA.name;
+    if (object && req.method === 'POST' && (estimate ? this.estimateSchemaCreated : this.schemaCreated)) {
+      // One custom object's records: commissions, or estimates.
+      const records = estimate ? this.estimates : this.commissions;
+      const upserted = estimate ? this.estimateUpserts : this.upserts;
       const inputs = (json['inputs'] as { id: string; properties?: Record<string, string> }[]) ?? [];
       if (inputs.length > 100) return send(400, HUBSPOT_ANSWERS.error('VALIDATION_ERROR', 'too many inputs'));
       if (object[2] === 'upsert') {
@@ -499,7 +520,7 @@ export class FakePortal {
         const results = [];
         const errors = [];
         for (const input of inputs) {
-          this.upserts.push({ id: input.id, properties: input.properties ?? {} });
+          upserted.push({ id: input.id, properties: input.properties ?? {} });
           if (this.options.failKeys?.has(input.id)) {
             errors.push({
               status: 'error',
@@ -511,7 +532,7 @@ export class FakePortal {
             });
             continue;
           }
-          const existing = this.commissions.get(input.id);
+          const existing = records.get(input.id);
           const row: CommissionRow = existing ?? { id: String(this.nextId++), properties: {}, archived: false };
           Object.assign(row.properties, input.properties, {
             attain_key: input.id,
@@ -519,7 +540,7 @@ export class FakePortal {
             hs_lastmodifieddate: this.nextCommissionStamp(),
           });
           row.archived = false;
-          this.commissions.set(input.id, row);
+          records.set(input.id, row);
           results.push({
             id: row.id,
             properties: { ...row.properties },
@@ -542,7 +563,7 @@ export class FakePortal {
       }
       if (object[2] === 'read') {
         const results = inputs.flatMap(({ id }) => {
-          const row = this.commissions.get(id);
+          const row = records.get(id);
           return row && !row.archived
             ? [
                 {
@@ -567,7 +588,7 @@ export class FakePortal {
       }
       for (const { id } of inputs) {
         this.archivedIds.push(id);
-        for (const row of this.commissions.values()) if (row.id === id) row.archived = true;
+        for (const row of records.values()) if (row.id === id) row.archived = true;
       }
       return send(204);
     }
@@ -614,7 +635,9 @@ export class FakePortal {
         ...times,
         links: {},
       });
-    const commissionIds = new Set([...this.commissions.values()].filter((row) => !row.archived).map((row) => row.id));
+    const commissionIds = new Set(
+      [...this.commissions.values(), ...this.estimates.values()].filter((row) => !row.archived).map((row) => row.id),
+    );
     if (operation === 'read') {
       const results: unknown[] = [];
       const errors: unknown[] = [];
@@ -901,6 +924,30 @@ export const PIPELINE = {
       metadata: { isClosed: 'true', probability: '0.0' },
     },
   ],
+};
+
+/**
+ * The `attain_estimate` object as `attain hubspot setup` creates it (the shape of the Schemas API's
+ * answer: https://developers.hubspot.com/docs/api-reference/latest/crm/objects/schemas/guide).
+ */
+const ESTIMATE_SCHEMA = {
+  id: '124',
+  objectTypeId: '2-124',
+  name: 'attain_estimate',
+  fullyQualifiedName: 'p123_attain_estimate',
+  labels: { singular: 'Commission estimate', plural: 'Commission estimates' },
+  properties: [
+    { name: 'attain_key', type: 'string', fieldType: 'text', hasUniqueValue: true },
+    { name: 'plan', type: 'string', fieldType: 'text' },
+    { name: 'amount', type: 'number', fieldType: 'number' },
+    { name: 'currency', type: 'string', fieldType: 'text' },
+    { name: 'close_date', type: 'date', fieldType: 'date' },
+    { name: 'trace', type: 'string', fieldType: 'textarea' },
+    { name: 'hubspot_owner_id', type: 'enumeration', fieldType: 'select' },
+  ],
+  primaryDisplayProperty: 'plan',
+  secondaryDisplayProperties: ['amount', 'close_date'],
+  associations: [{ id: '29', fromObjectTypeId: '2-124', toObjectTypeId: '0-3', name: 'attain_estimate_to_deal' }],
 };
 
 /** The object type ids of HubSpot's standard objects, by the names a schema's `associatedObjects` takes. */

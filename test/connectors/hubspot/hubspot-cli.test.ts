@@ -157,12 +157,17 @@ describe('attain hubspot setup', () => {
     const dir = workspace('setup-create', tokenAuth(url));
     const first = await runCli(['--workspace', dir, 'hubspot', 'setup']);
     expect(first.code).toBe(0);
-    expect(first.out).toBe('Created the attain_commission object (2-123).\n');
+    expect(first.out).toBe(
+      'Created the attain_commission object (2-123).\nCreated the attain_estimate object (2-124).\n',
+    );
     expect(created.schemaCreated).toBe(true);
     const second = await runCli(['--workspace', dir, 'hubspot', 'setup']);
     expect(second.code).toBe(0);
-    expect(second.out).toBe('The attain_commission object (2-123) exists and matches.\n');
-    expect(created.log.filter((r) => r.method === 'POST' && r.path === '/crm/v3/schemas')).toHaveLength(1);
+    expect(second.out).toBe(
+      'The attain_commission object (2-123) exists and matches.\nThe attain_estimate object (2-124) exists and matches.\n',
+    );
+    // One create per object (commissions, estimates), none the second time.
+    expect(created.log.filter((r) => r.method === 'POST' && r.path === '/crm/v3/schemas')).toHaveLength(2);
   });
 
   it('an object that exists but differs: exit 2, each difference with its fix', async () => {
@@ -237,13 +242,16 @@ describe('what reps see', () => {
       [
         "Set the attain_commission object's display properties: period as the record's name, component and amount under it.",
         'The attain_commission object (2-123) exists and matches.',
+        'Created the attain_estimate object (2-124).',
         '',
       ].join('\n'),
     );
     expect(first.code).toBe(0);
     expect(created.log.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual(['/crm/v3/schemas/2-123']);
     const second = await runCli(['--workspace', dir, 'hubspot', 'setup']);
-    expect(second.out).toBe('The attain_commission object (2-123) exists and matches.\n');
+    expect(second.out).toBe(
+      'The attain_commission object (2-123) exists and matches.\nThe attain_estimate object (2-124) exists and matches.\n',
+    );
     expect(created.log.filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
@@ -295,7 +303,9 @@ describe("the commission object's association with deals", () => {
     const dir = workspace('deal-association', tokenAuth(url));
     expect((await runCli(['--workspace', dir, 'hubspot', 'setup'])).code).toBe(0);
     const again = await runCli(['--workspace', dir, 'hubspot', 'setup']);
-    expect(again.out).toBe('The attain_commission object (2-123) exists and matches.\n');
+    expect(again.out).toBe(
+      'The attain_commission object (2-123) exists and matches.\nThe attain_estimate object (2-124) exists and matches.\n',
+    );
   });
 });
 

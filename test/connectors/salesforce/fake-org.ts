@@ -60,7 +60,8 @@ export type PackagePiece =
   | 'dashboard'
   | 'dispute-fields'
   | 'link-fields'
-  | 'statements';
+  | 'statements'
+  | 'estimates';
 
 /**
  * Salesforce's error bodies for its own outages: a JSON array of `{ message, errorCode }`, the
@@ -102,6 +103,10 @@ export class FakeOrg {
   readonly commissions = new Map<string, CommissionRow>();
   /** Attain_Statement__c records by Attain_Key__c. */
   readonly statements = new Map<string, SfRecord & { Id: string }>();
+  /** Attain_Estimate__c records by Attain_Key__c. */
+  readonly estimates = new Map<string, SfRecord & { Id: string }>();
+  /** Keys sent in each estimate upsert call, in order. */
+  readonly estimatesUpserted: string[][] = [];
   /** Every ContentVersion (File version) created, in order; VersionData decoded. */
   readonly contentVersions: (SfRecord & { Id: string; ContentDocumentId: string; VersionData: Buffer })[] = [];
   /** Every request: method and path (with query). */
@@ -117,6 +122,8 @@ export class FakeOrg {
   /** Requests answered with an outage (`faults`): method, path and status. */
   readonly faulted: { method: string; path: string; status: number }[] = [];
   private random: (() => number) | undefined;
+  /** Estimate records ever created: Salesforce never reuses an Id. */
+  private estimateCount = 0;
   private validTokens = new Set<string>();
   private tokenCount = 0;
   private clock = Date.parse('2026-01-01T00:00:00.000Z');
@@ -341,6 +348,27 @@ export class FakeOrg {
       const records = (JSON.parse(body) as { records: SfRecord[] }).records;
       return send(res, 200, this.upsertStatements(records), headers);
     }
+    if (route === 'PATCH /composite/sobjects/Attain_Estimate__c/Attain_Key__c') {
+      const records = (JSON.parse(body) as { records: SfRecord[] }).records;
+      const known = new Set([
+        'attributes',
+        ...this.describeFields('Attain_Estimate__c')!.map((f) => String(f['name'])),
+      ]);
+      const unknown = records.flatMap((r) => Object.keys(r)).find((name) => !known.has(name));
+      if (unknown)
+        return send(
+          res,
+          400,
+          [
+            {
+              errorCode: 'INVALID_FIELD',
+              message: `No such column '${unknown}' on sobject of type Attain_Estimate__c`,
+            },
+          ],
+          headers,
+        );
+      return send(res, 200, this.upsertEstimates(records), headers);
+    }
     if (route === 'POST /sobjects/ContentVersion') {
       const answer = this.createContentVersion(JSON.parse(body) as SfRecord);
       return send(res, answer.status, answer.body, headers);
@@ -465,6 +493,7 @@ export class FakeOrg {
       ...(this.options.multiCurrency && this.options.datedRates !== false ? ['DatedConversionRate'] : []),
       ...(this.options.commissionObject !== false ? ['Attain_Commission__c'] : []),
       ...(this.options.commissionObject !== false && this.has('statements') ? ['Attain_Statement__c'] : []),
+      ...(this.options.commissionObject !== false && this.has('estimates') ? ['Attain_Estimate__c'] : []),
       'ContentVersion',
     ].filter((name) => !this.options.hidden?.includes(name));
   }
@@ -608,6 +637,21 @@ export class FakeOrg {
                 sobject: object,
                 sort: [],
               },
+              ...(this.has('estimates')
+                ? [
+                    {
+                      buttons: [],
+                      columns: [],
+                      custom: true,
+                      field: 'Opportunity__c',
+                      label: 'Attain Estimates',
+                      limitRows: 5,
+                      name: 'Attain_Estimates__r',
+                      sobject: 'Attain_Estimate__c',
+                      sort: [],
+                    },
+                  ]
+                : []),
             ]
           : [];
       return ok({
@@ -705,6 +749,20 @@ export class FakeOrg {
           ...['Period__c', 'Status__c', 'Totals__c'].map((n) => field(n)),
           field('OwnerId', 'reference'),
         ];
+      case 'Attain_Estimate__c':
+        return [
+          field('Id', 'id'),
+          field('Name', 'string', { createable: false, updateable: false }),
+          field('Attain_Key__c', 'string', { externalId: true, unique: true }),
+          field('Opportunity__c', 'reference', { relationshipName: 'Opportunity__r', referenceTo: ['Opportunity'] }),
+          field('Rep__c', 'reference', { relationshipName: 'Rep__r', referenceTo: ['User'] }),
+          field('Plan__c'),
+          field('Amount__c', 'currency'),
+          field('Close_Date__c', 'date'),
+          field('Trace__c', 'textarea'),
+          field('OwnerId', 'reference'),
+          ...(this.options.multiCurrency ? [field('CurrencyIsoCode', 'picklist')] : []),
+        ];
       case 'Attain_Commission__c':
         return [
           field('Id', 'id'),
@@ -798,6 +856,8 @@ export class FakeOrg {
         return [{ Id: '00D000000000001AAA', DefaultCurrencyIsoCode: 'USD' }];
       case 'Attain_Commission__c':
         return [...this.commissions.values()];
+      case 'Attain_Estimate__c':
+        return [...this.estimates.values()];
       case 'PermissionSet':
         return [
           ...(this.has('reader') ? [{ Id: '0PS000000000001AAA', Name: 'Attain_Commission_Reader' }] : []),
@@ -918,6 +978,45 @@ export class FakeOrg {
     });
   }
 
+  /**
+   * sObject Collections upsert of estimate records ("Upsert Up to 200 Records", REST API Developer
+   * Guide: one result per record, in order, `{ id, success, errors, created }`): the owner must be
+   * an active user and the opportunity lookup a live record, as for a commission record.
+   */
+  private upsertEstimates(records: SfRecord[]): SfRecord[] {
+    this.estimatesUpserted.push(records.map((r) => String(r['Attain_Key__c'])));
+    return records.map((record) => {
+      const owner = this.users.get(String(record['OwnerId']));
+      if (!owner || owner['IsActive'] !== true)
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'INACTIVE_OWNER_OR_USER',
+              message: 'operation performed with inactive user',
+              fields: ['OwnerId'],
+            },
+          ],
+        };
+      const opportunity = record['Opportunity__c'];
+      if (typeof opportunity === 'string') {
+        const found = this.opportunities.get(opportunity);
+        if (!found || found['IsDeleted'] === true)
+          return {
+            success: false,
+            errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
+          };
+      }
+      const key = String(record['Attain_Key__c']);
+      const existing = this.estimates.get(key);
+      const { attributes, ...fields } = record;
+      void attributes;
+      const id = existing?.Id ?? `a02${String(++this.estimateCount).padStart(15, '0')}`;
+      this.estimates.set(key, { ...existing, ...fields, Id: id, SystemModstamp: this.stamp() });
+      return { id, success: true, errors: [], created: !existing };
+    });
+  }
+
   /** sObject Collections upsert of statement records: owner checked like a commission record's. */
   private upsertStatements(records: SfRecord[]): SfRecord[] {
     return records.map((record) => {
@@ -1013,6 +1112,11 @@ export class FakeOrg {
 
   private remove(ids: string[]): SfRecord[] {
     return ids.map((id) => {
+      const estimate = [...this.estimates.values()].find((e) => e.Id === id);
+      if (estimate) {
+        this.estimates.delete(String(estimate['Attain_Key__c']));
+        return { id, success: true, errors: [] };
+      }
       const row = [...this.commissions.values()].find((c) => c.Id === id);
       if (!row)
         return {

@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMISSION_FIELDS, DISPUTE_FIELDS, LINK_FIELDS } from '../../../connectors/salesforce/commission-target.js';
 import { PACKAGE_PIECES } from '../../../connectors/salesforce/commission-setup.js';
+import { ESTIMATE_FIELDS, ESTIMATE_OBJECT } from '../../../connectors/salesforce/estimate-target.js';
 import { STATEMENT_FIELDS, STATEMENT_OBJECT } from '../../../connectors/salesforce/statement-target.js';
 
 const ROOT = join(import.meta.dirname, '../../../connectors/salesforce/metadata');
@@ -85,6 +86,9 @@ describe('the Salesforce package resolves and converts with source-deploy-retrie
       `CustomObject:${STATEMENT_OBJECT}`,
       ...STATEMENT_FIELDS.map((f) => `CustomField:${STATEMENT_OBJECT}.${f}`),
       `CustomTab:${STATEMENT_OBJECT}`,
+      // Estimates of open opportunities: the object and its fields (shown on the Opportunity layout).
+      `CustomObject:${ESTIMATE_OBJECT}`,
+      ...ESTIMATE_FIELDS.map((f) => `CustomField:${ESTIMATE_OBJECT}.${f}`),
     ];
     expect(names).toEqual([...new Set(expected)].sort());
   });
@@ -153,7 +157,7 @@ describe('the permission sets', () => {
   it('reader: read on the object and every field; no create, delete, view all or modify all', () => {
     const reader = permissionSet('Attain_Commission_Reader');
     const objects = asList(reader['objectPermissions'] as Xml | Xml[]);
-    expect(objects.map((o) => o['object'])).toEqual(['Attain_Commission__c', STATEMENT_OBJECT]);
+    expect(objects.map((o) => o['object'])).toEqual(['Attain_Commission__c', ESTIMATE_OBJECT, STATEMENT_OBJECT]);
     const access = objects[0]!;
     expect(truthy(access['allowRead'])).toBe(true);
     // Edit on the object is what lets field-level edit on the dispute fields work at all.
@@ -175,8 +179,18 @@ describe('the permission sets', () => {
     ]);
     expect(reader['userPermissions']).toBeUndefined();
 
+    // Estimates: read only, on the object and each of its fields; sharing (Private) and ownership
+    // decide whose, so no view-all.
+    const estimate = objects[1]!;
+    expect(truthy(estimate['allowRead'])).toBe(true);
+    for (const denied of ['allowCreate', 'allowEdit', 'allowDelete', 'viewAllRecords', 'modifyAllRecords'])
+      expect(truthy(estimate[denied]), `estimate ${denied}`).toBe(false);
+    const estimateFields = all.filter(onObject(ESTIMATE_OBJECT));
+    expect(estimateFields.map((f) => f.field).sort()).toEqual(objectFields(ESTIMATE_OBJECT).sort());
+    expect(estimateFields.every((f) => truthy(f.readable) && !truthy(f.editable))).toBe(true);
+
     // Statements: read only, on the object and each of its fields.
-    const statement = objects[1]!;
+    const statement = objects[2]!;
     expect(truthy(statement['allowRead'])).toBe(true);
     for (const denied of ['allowCreate', 'allowEdit', 'allowDelete', 'viewAllRecords', 'modifyAllRecords'])
       expect(truthy(statement[denied]), `statement ${denied}`).toBe(false);
@@ -194,7 +208,15 @@ describe('the permission sets', () => {
     const fields = all.filter(onObject('Attain_Commission__c'));
     expect(fields.map((f) => f.field).sort()).toEqual(objectFields().sort());
     // Statements: it creates and updates the records, and sets every field.
-    const statement = asList(writer['objectPermissions'] as Xml | Xml[])[1]!;
+    // Estimates: it creates, updates and deletes them (a closed deal's), and sets every field.
+    const estimate = asList(writer['objectPermissions'] as Xml | Xml[])[1]!;
+    expect(estimate['object']).toBe(ESTIMATE_OBJECT);
+    for (const allowed of ['allowRead', 'allowCreate', 'allowEdit', 'allowDelete'])
+      expect(truthy(estimate[allowed]), `estimate ${allowed}`).toBe(true);
+    const estimateFields = all.filter(onObject(ESTIMATE_OBJECT));
+    expect(estimateFields.map((f) => f.field).sort()).toEqual(objectFields(ESTIMATE_OBJECT).sort());
+    expect(estimateFields.every((f) => truthy(f.readable) && truthy(f.editable))).toBe(true);
+    const statement = asList(writer['objectPermissions'] as Xml | Xml[])[2]!;
     expect(statement['object']).toBe(STATEMENT_OBJECT);
     for (const allowed of ['allowRead', 'allowCreate', 'allowEdit'])
       expect(truthy(statement[allowed]), `statement ${allowed}`).toBe(true);
@@ -206,6 +228,24 @@ describe('the permission sets', () => {
     for (const field of written) expect(editable.has(field), field).toBe(true);
     expect(editable.has('Dispute_Reason__c')).toBe(false);
     expect(fields.every((f) => truthy(f.readable))).toBe(true);
+  });
+
+  it('estimates: private, so each rep sees their own (managers their team’s), in the Opportunity’s related list', () => {
+    const object = components.find((c) => c.type.name === 'CustomObject' && c.fullName === ESTIMATE_OBJECT)!;
+    const parsed = (object.parseXmlSync() as { CustomObject: Xml }).CustomObject;
+    expect(parsed['sharingModel']).toBe('Private');
+    expect(parsed['externalSharingModel']).toBe('Private');
+    const key = components.find((c) => c.fullName === `${ESTIMATE_OBJECT}.Attain_Key__c`)!;
+    const keyField = (key.parseXmlSync() as { CustomField: Xml }).CustomField;
+    expect([truthy(keyField['externalId']), truthy(keyField['unique'])]).toEqual([true, true]);
+    const lookup = components.find((c) => c.fullName === `${ESTIMATE_OBJECT}.Opportunity__c`)!;
+    expect((lookup.parseXmlSync() as { CustomField: Xml }).CustomField).toMatchObject({
+      type: 'Lookup',
+      referenceTo: 'Opportunity',
+    });
+    const layout = components.find((c) => c.type.name === 'Layout' && c.fullName === 'Opportunity-Opportunity Layout')!;
+    const lists = asList((layout.parseXmlSync() as { Layout: Xml }).Layout['relatedLists'] as Xml | Xml[]);
+    expect(lists.map((l) => l['relatedList'])).toContain(`${ESTIMATE_OBJECT}.Opportunity__c`);
   });
 
   it('no field is required, so field-level security can make each read-only', () => {

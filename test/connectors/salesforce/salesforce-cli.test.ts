@@ -114,6 +114,8 @@ describe('attain salesforce', () => {
       'field Opportunity__c (lookup to Opportunity)',
       'field Dispute_Status__c',
       'object Attain_Statement__c (statements)',
+      'object Attain_Estimate__c (estimates)',
+      'Opportunity related list "Attain Estimates"',
     ])
       expect(ready.out).toContain(`✓ ${piece}`);
     expect(ready.out).not.toContain('✗');
@@ -130,6 +132,7 @@ describe('attain salesforce', () => {
         'dashboard',
         'dispute-fields',
         'statements',
+        'estimates',
       ],
     }).start();
     try {
@@ -142,16 +145,18 @@ describe('attain salesforce', () => {
         '  ✗ Attain_Commission__c.Dispute_Status__c (dispute) is missing or not visible',
         '  ✗ Attain_Commission__c.Dispute_Resolution__c (dispute) is missing or not visible',
         '  ✗ Attain_Statement__c (statements, for attain statements --to-crm) is missing or not visible',
+        '  ✗ Attain_Estimate__c (estimates of open opportunities) is missing or not visible',
         '  ✗ permission set Attain_Commission_Reader is not in the org',
         '  ✗ the Attain_Commission__c tab is missing (or hidden from the integration user)',
         '  ✗ list view Attain_Commission__c.My_Commissions is missing',
         '  ✗ list view Attain_Commission__c.This_Period is missing',
         '  ✗ list view Attain_Commission__c.Disputed is missing',
         '  ✗ the Opportunity page layout has no "Attain Commissions" related list',
+        '  ✗ the Opportunity page layout has no "Attain Estimates" related list',
         '  ✗ report type Attain_Commissions_with_Reps_and_Opportunities is missing',
         '  ✗ dashboard "Team commissions" (Attain_Commissions/Team_Commissions) is missing',
       ]);
-      expect(result.out.split(deploy).length - 1).toBe(11);
+      expect(result.out.split(deploy).length - 1).toBe(12);
       expect(result.out).toContain(
         'sf project deploy start --source-dir connectors/salesforce/metadata/opportunity-layout',
       );
