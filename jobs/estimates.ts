@@ -5,6 +5,7 @@
  */
 import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
 import { estimate } from '../src/domain/estimate.js';
+import { forecast } from '../src/domain/forecast.js';
 import { RunInputsMissingError, type StepContext } from './step-context.js';
 
 export interface EstimatesOutcome {
@@ -19,10 +20,18 @@ export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome>
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
   const { estimates } = estimate(input);
-  await replaceEstimates(ctx.db, ctx.runId, estimates);
+  // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
+  const rows = forecast(estimates, input.data.deals);
+  await replaceEstimates(ctx.db, ctx.runId, estimates, rows);
+  const unweighted = new Set(rows.filter((r) => r.reason !== undefined).map((r) => r.dealId)).size;
   ctx.log.info(
-    { step: 'estimates', estimates: estimates.length },
+    { step: 'estimates', estimates: estimates.length, forecastRows: rows.length },
     `${estimates.length} estimates of open deals written`,
   );
+  if (unweighted > 0)
+    ctx.log.warn(
+      { step: 'estimates', dealsWithoutProbability: unweighted },
+      `${unweighted} open deals have no usable probability: the liability forecast leaves them out (docs/report.md#liability-forecast)`,
+    );
   return { estimates: estimates.length, deals: new Set(estimates.map((e) => e.dealId)).size };
 }
