@@ -7,6 +7,7 @@ import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
 import { estimate } from '../src/domain/estimate.js';
 import { forecast } from '../src/domain/forecast.js';
 import { RunInputsMissingError, type StepContext } from './step-context.js';
+import { workspaceOf } from './sync.js';
 
 export interface EstimatesOutcome {
   /** Estimates stored (one per open deal, rep and plan). */
@@ -21,7 +22,11 @@ export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome>
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
   const { estimates } = estimate(input);
   // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
-  const rows = forecast(estimates, input.data.deals);
+  const { config } = await workspaceOf(ctx);
+  const rows = forecast(estimates, input.data.deals, {
+    field: config.forecast.probabilityField,
+    unit: config.forecast.probabilityUnit,
+  });
   await replaceEstimates(ctx.db, ctx.runId, estimates, rows);
   const unweighted = new Set(rows.filter((r) => r.reason !== undefined).map((r) => r.dealId)).size;
   ctx.log.info(

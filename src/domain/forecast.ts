@@ -21,25 +21,38 @@ import {
 import type { Estimate } from './estimate.js';
 import type { Deal, FieldValue } from './model.js';
 
-/** The deal field that holds the stage probability, in percent (Salesforce's Opportunity.Probability). */
-export const PROBABILITY_FIELD = 'probability';
+/** Where a deal's stage probability is (attain.yaml `forecast`, docs/report.md#liability-forecast). */
+export interface ProbabilityOptions {
+  /** The deal field (a CSV column, a mapped CRM field): `probability` by default. */
+  field: string;
+  /** `percent`, 0 to 100 (Salesforce's Opportunity.Probability); `fraction`, 0 to 1 (HubSpot's hs_deal_stage_probability). */
+  unit: 'percent' | 'fraction';
+}
+
+export const DEFAULT_PROBABILITY: ProbabilityOptions = { field: 'probability', unit: 'percent' };
 
 export type ProbabilityReading = { probability: Decimal } | { reason: string };
 
 /**
- * A deal's stage probability as a fraction 0..1, read from its `probability` field written in
- * percent, 0 to 100 (`25`, `12.5`); or why it cannot be used.
+ * A deal's stage probability as an exact fraction 0..1, from its field written in percent
+ * (`25`, `12.5`: at most 8 decimals) or as a fraction (`0.25`); or why it cannot be used.
  */
-export function readProbability(value: FieldValue | undefined): ProbabilityReading {
+export function readProbability(
+  value: FieldValue | undefined,
+  unit: ProbabilityOptions['unit'] = 'percent',
+): ProbabilityReading {
   if (value === undefined || value === null || value === '') return { reason: 'no probability' };
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
-  const percent = text === undefined ? undefined : parseDecimal(text);
-  if (percent === undefined)
-    return { reason: `probability ${JSON.stringify(value)} is not a number of percent such as 25` };
-  if (percent < ZERO || percent > 100n * ONE) return { reason: `probability ${text} is outside 0 to 100 (percent)` };
+  const number = text === undefined ? undefined : parseDecimal(text);
+  const example = unit === 'percent' ? 'a percent such as 25' : 'a fraction such as 0.25';
+  if (number === undefined) return { reason: `probability ${JSON.stringify(value)} is not ${example}` };
+  const top = unit === 'percent' ? 100n * ONE : ONE;
+  if (number < ZERO || number > top)
+    return { reason: `probability ${text} is outside 0 to ${unit === 'percent' ? '100 (percent)' : '1 (fraction)'}` };
+  if (unit === 'fraction') return { probability: number };
   // The fraction stays exact: a percent has at most 8 decimals.
-  if (percent % 100n !== 0n) return { reason: `probability ${text} has more than 8 decimals` };
-  return { probability: percent / 100n };
+  if (number % 100n !== 0n) return { reason: `probability ${text} has more than 8 decimals` };
+  return { probability: number / 100n };
 }
 
 /** commission × probability, rounded once, half-even, to `digits` decimals. */
@@ -66,9 +79,13 @@ export interface ForecastRow {
 }
 
 /** The forecast rows of a run's estimates, given its deals (for their probability). */
-export function forecast(estimates: readonly Estimate[], deals: readonly Deal[]): ForecastRow[] {
+export function forecast(
+  estimates: readonly Estimate[],
+  deals: readonly Deal[],
+  options: ProbabilityOptions = DEFAULT_PROBABILITY,
+): ForecastRow[] {
   const readings = new Map<string, ProbabilityReading>();
-  for (const deal of deals) readings.set(deal.id, readProbability(deal.fields[PROBABILITY_FIELD]));
+  for (const deal of deals) readings.set(deal.id, readProbability(deal.fields[options.field], options.unit));
   const rows: ForecastRow[] = [];
   for (const e of estimates) {
     const digits = minorUnitDigits(e.currency);

@@ -35,12 +35,20 @@ describe('readProbability', () => {
     expect(readProbability(undefined)).toEqual({ reason: 'no probability' });
     expect(readProbability(null)).toEqual({ reason: 'no probability' });
     expect(readProbability('')).toEqual({ reason: 'no probability' });
-    expect(readProbability('high')).toEqual({ reason: 'probability "high" is not a number of percent such as 25' });
-    expect(readProbability('40%')).toEqual({ reason: 'probability "40%" is not a number of percent such as 25' });
-    expect(readProbability(true)).toEqual({ reason: 'probability true is not a number of percent such as 25' });
+    expect(readProbability('high')).toEqual({ reason: 'probability "high" is not a percent such as 25' });
+    expect(readProbability('40%')).toEqual({ reason: 'probability "40%" is not a percent such as 25' });
+    expect(readProbability(true)).toEqual({ reason: 'probability true is not a percent such as 25' });
     expect(readProbability('-5')).toEqual({ reason: 'probability -5 is outside 0 to 100 (percent)' });
     expect(readProbability('100.5')).toEqual({ reason: 'probability 100.5 is outside 0 to 100 (percent)' });
     expect(readProbability('0.123456789')).toEqual({ reason: 'probability 0.123456789 has more than 8 decimals' });
+  });
+
+  it('reads a fraction 0..1 (HubSpot’s hs_deal_stage_probability) when told so', () => {
+    expect(readProbability('0.2', 'fraction')).toEqual({ probability: decimal('0.2') });
+    expect(readProbability(1, 'fraction')).toEqual({ probability: decimal('1') });
+    expect(readProbability('0.1234567891', 'fraction')).toEqual({ probability: decimal('0.1234567891') });
+    expect(readProbability('20', 'fraction')).toEqual({ reason: 'probability 20 is outside 0 to 1 (fraction)' });
+    expect(readProbability('x', 'fraction')).toEqual({ reason: 'probability "x" is not a fraction such as 0.25' });
   });
 });
 
@@ -89,6 +97,28 @@ describe('forecast', () => {
       ],
       [d1, d2, d3],
     );
+    // Another field, as a fraction: the same weights.
+    const fractions = [d1, d2, d3].map((d) => ({
+      ...d,
+      fields: { hs_deal_stage_probability: d === d1 ? '0.4' : null },
+    }));
+    expect(
+      forecast([estimateOf(d1.id, [{ period: '2026-06', component: 'commission', change: '150.01' }])], fractions, {
+        field: 'hs_deal_stage_probability',
+        unit: 'fraction',
+      }),
+    ).toEqual([
+      {
+        dealId: d1.id,
+        repId: 'r1',
+        planId: 'ae',
+        period: '2026-06',
+        currency: 'USD',
+        commission: '150.01',
+        probability: '0.4',
+        expected: '60.00',
+      },
+    ]);
     expect(rows).toEqual([
       {
         dealId: d1.id,
@@ -126,7 +156,7 @@ describe('forecast', () => {
         period: '2026-06',
         currency: 'USD',
         commission: '10.00',
-        reason: 'probability "x" is not a number of percent such as 25',
+        reason: 'probability "x" is not a percent such as 25',
       },
     ]);
   });
