@@ -79,7 +79,12 @@ export interface ReportData {
   coverage: { reps: analytics.CoverageRow[]; teams: analytics.TeamCoverageRow[] };
   liability: LiabilityRow[];
   /** Expected commission of the open pipeline (docs/report.md#liability-forecast). */
-  forecast: { periods: ForecastRow[]; withoutProbability: analytics.UnweightedDealRow[] };
+  forecast: {
+    periods: ForecastRow[];
+    withoutProbability: analytics.UnweightedDealRow[];
+    /** The payout periods of the liability and the forecast together, in calendar order (a month, then the quarter it ends). */
+    order: string[];
+  };
   rejects: analytics.RejectCountRow[];
 }
 
@@ -160,6 +165,9 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     return period ? isoOfDay(period.startDay) : label;
   };
   const end = (label: string) => calendar.parse(label)?.endDay ?? 0;
+  // By last day, then the longer period after: a month, then the quarter it ends.
+  const inCalendarOrder = (a: { period: string; start: string }, b: { period: string; start: string }) =>
+    end(a.period) - end(b.period) || (a.start < b.start ? 1 : a.start > b.start ? -1 : 0);
   const liability = earned
     .map((row) => {
       const paid = lockSet.isLabelLocked(row.period);
@@ -171,7 +179,7 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
         states: states(row),
       };
     })
-    .sort((a, b) => end(a.period) - end(b.period) || (a.start < b.start ? 1 : a.start > b.start ? -1 : 0));
+    .sort(inCalendarOrder);
 
   return {
     generatedFor: {
@@ -189,10 +197,12 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     coverage: { reps: coverageReps, teams: coverageTeams },
     liability,
     forecast: {
-      periods: forecast
-        .map((row) => ({ ...row, start: start(row.period) }))
-        .sort((a, b) => end(a.period) - end(b.period) || (a.start < b.start ? 1 : a.start > b.start ? -1 : 0)),
+      periods: forecast.map((row) => ({ ...row, start: start(row.period) })).sort(inCalendarOrder),
       withoutProbability,
+      order: [...new Set([...liability, ...forecast].map((r) => r.period))]
+        .map((period) => ({ period, start: start(period) }))
+        .sort(inCalendarOrder)
+        .map((r) => r.period),
     },
     rejects,
   };

@@ -223,9 +223,6 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
 
   if (data.forecast.periods.length > 0) {
     // Beside what is earned (paid or not), what the open pipeline is expected to add (docs/report.md#liability-forecast).
-    const order = [...new Map([...data.liability, ...data.forecast.periods].map((r) => [r.period, r.start]))]
-      .sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([period]) => period);
     const states = ['paid (locked)', 'earned, not paid', 'expected from open pipeline'];
     specs.push({
       id: 'forecast',
@@ -242,12 +239,13 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
         },
         mark: 'bar',
         encoding: {
-          x: { field: 'period', type: 'ordinal', title: 'payout period', sort: order },
+          x: { field: 'period', type: 'ordinal', title: 'payout period', sort: data.forecast.order },
           y: { field: 'amount', type: 'quantitative', title: 'amount', stack: 'zero' },
           color: {
             field: 'state',
             type: 'nominal',
             scale: { domain: states, range: ['#059669', '#f59e0b', '#6366f1'] },
+            legend: { labelLimit: 260 },
           },
           order: { field: 'state', sort: 'ascending' },
         },

@@ -243,6 +243,11 @@ forEachBackend((backend) => {
       expected.set(key, sums);
     }
     const periods = report.forecast.periods;
+    // The chart's axis: every period of the liability and the forecast, a month before the quarter it ends.
+    const order = report.forecast.order;
+    expect(new Set(order)).toEqual(new Set([...report.liability, ...periods].map((r) => r.period)));
+    expect(order.indexOf('2026-11')).toBeLessThan(order.indexOf('2026-12'));
+    expect(order.indexOf('2026-12')).toBeLessThan(order.indexOf('2026-Q4'));
     expect(periods.map((p) => `${p.period} ${p.currency}`).sort()).toEqual([...expected.keys()].sort());
     for (const p of periods) {
       const sums = expected.get(`${p.period} ${p.currency}`)!;
