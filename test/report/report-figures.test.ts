@@ -299,6 +299,15 @@ forEachBackend((backend) => {
     expect(west.leaderboard.every((l) => ids.includes(l.rep_id))).toBe(true);
     expect(west.payForPerformance.points.every((p) => ids.includes(p.rep_id))).toBe(true);
     expect(west.costOfSales.map((c) => c.team_id).sort()).toEqual(expect.arrayContaining(['west-mgr']));
+    const [{ expected } = { expected: '' }] = await query(sql<{ expected: string }>`
+      select sum(expected)::text as expected from liability_forecast where rep_id = any(${ids}::text[])`);
+    expect(
+      formatDecimal(
+        west.forecast.periods.reduce((s, f) => s + decimal(f.expected), ZERO),
+        2,
+      ),
+    ).toBe(money(expected));
+    expect(decimal(expected) > ZERO).toBe(true);
     await expect(buildReport(backend.database, { ...request, managerId: 'nobody' })).rejects.toThrow(ReportInputError);
   });
 
@@ -309,6 +318,10 @@ forEachBackend((backend) => {
     );
     expect(new Set(h1.attainment.summary.map((s) => s.period))).toEqual(new Set(['2026-Q1', '2026-Q2']));
     expect(new Set(h1.coverage.reps.map((r) => r.period))).toEqual(new Set(['2026-Q2']));
+    // The demo's open deals close on its as-of date, in December: none in the first half.
+    expect(h1.forecast.periods).toEqual([]);
+    const q4 = await buildReport(backend.database, { ...request, period: '2026-Q4' });
+    expect(q4.forecast.periods.map((f) => f.period)).toEqual(report.forecast.periods.map((f) => f.period));
     for (const bad of ['2026-13', '2026-06..2026-01', 'Q1..Q2', '2026..2027..2028'])
       await expect(buildReport(backend.database, { ...request, period: bad }), bad).rejects.toThrow(ReportInputError);
   });
