@@ -28,15 +28,11 @@ export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome>
     unit: config.forecast.probabilityUnit,
   });
   await replaceEstimates(ctx.db, ctx.runId, estimates, rows);
+  // Not a warning: a workspace that keeps no probabilities simply has no forecast; the report says how many.
   const unweighted = new Set(rows.filter((r) => r.reason !== undefined).map((r) => r.dealId)).size;
   ctx.log.info(
-    { step: 'estimates', estimates: estimates.length, forecastRows: rows.length },
-    `${estimates.length} estimates of open deals written`,
+    { step: 'estimates', estimates: estimates.length, forecastRows: rows.length, dealsWithoutProbability: unweighted },
+    `${estimates.length} estimates of open deals written; ${unweighted} open deals without a usable probability`,
   );
-  if (unweighted > 0)
-    ctx.log.warn(
-      { step: 'estimates', dealsWithoutProbability: unweighted },
-      `${unweighted} open deals have no usable probability: the liability forecast leaves them out (docs/report.md#liability-forecast)`,
-    );
   return { estimates: estimates.length, deals: new Set(estimates.map((e) => e.dealId)).size };
 }
