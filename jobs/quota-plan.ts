@@ -6,15 +6,15 @@
  * src/domain/quota-planning.ts. Bad options or an org the plan cannot follow stop with exit 2
  * before anything is written.
  */
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { Workspace } from '../config/workspace.js';
 import { readQuotasFile } from '../connectors/csv/csv-source.js';
 import { minorUnitDigits } from '../src/domain/currency.js';
 import { ONE, ZERO, parseDecimal, type Decimal } from '../src/domain/decimal.js';
 import { AttainError } from '../src/domain/errors.js';
 import { isIsoDate, type Reject } from '../src/domain/model.js';
+import { repTerritoryPotential, territoryPotential } from '../src/domain/territories.js';
 import { FiscalCalendar, isoOfDay } from '../src/domain/periods.js';
 import type { PeriodKind } from '../src/domain/plan.js';
 import {
@@ -46,24 +46,25 @@ export class QuotaPlanError extends AttainError {
 }
 
 /**
- * Where per-rep territory potential comes from for `--method potential`: territories.yaml and the
- * accounts in it. Until territories exist in Attain, the default says what is missing.
+ * Where per-rep territory potential comes from for `--method potential`: the workspace's
+ * territories.yaml, accounts and territory assignments (docs/quota-planning.md#--method-potential).
  */
-export type PotentialSource = (workspace: Workspace, year: PlanYear) => Promise<RepPotential>;
+export type PotentialSource = (prepared: PreparedCalculation, year: PlanYear) => RepPotential;
 
 export const TERRITORIES_FILE = 'territories.yaml';
 
-export const noTerritoryPotential: PotentialSource = async (workspace) => {
-  const file = join(workspace.dir, TERRITORIES_FILE);
-  const exists = await access(file).then(
-    () => true,
-    () => false,
-  );
-  throw new QuotaPlanError(
-    exists
-      ? `--method potential: this version of Attain does not compute territory potential from ${TERRITORIES_FILE} yet; use --method history or equal`
-      : `--method potential needs ${TERRITORIES_FILE} in the workspace (territories and their accounts); use --method history or equal`,
-  );
+/**
+ * Each rep's share of the potential (open pipeline and the last twelve months' bookings, as of the
+ * calculation's as-of date) of the territories they own on the plan year's first day.
+ */
+export const territoryPotentialOf: PotentialSource = (prepared, year) => {
+  const { data, baseCurrency, asOf } = prepared.input;
+  if (!data.territories?.length)
+    throw new QuotaPlanError(
+      `--method potential needs ${TERRITORIES_FILE} in the workspace (territories and their accounts, docs/territories.md); use --method history or equal`,
+    );
+  const potentials = territoryPotential(data, baseCurrency, asOf ?? isoOfDay(year.startDay - 1));
+  return repTerritoryPotential(potentials, data.territoryAssignments ?? [], year.startDay);
 };
 
 /** The options every planning command shares, as typed on the command line. */
@@ -96,7 +97,7 @@ export async function planQuotaFile(
   prepared: PreparedCalculation,
   flags: QuotaPlanFlags,
   out: string,
-  potentialSource: PotentialSource = noTerritoryPotential,
+  potentialSource: PotentialSource = territoryPotentialOf,
 ): Promise<QuotaPlanOutcome> {
   const method = oneOf<QuotaMethod>('--method', flags.method ?? 'history', ['history', 'equal', 'potential']);
   const seasonality = oneOf<Seasonality>('--seasonality', flags.seasonality ?? 'history', ['history', 'flat']);
@@ -104,7 +105,7 @@ export async function planQuotaFile(
   const overassign = flags.overassign === undefined ? ONE : overassignment(flags.overassign);
   const { year, ramp, nodes, currency, digits } = planningContext(prepared, flags);
   const lastYear = bookingsOf(prepared.input.data, currency, shiftYear(prepared, year));
-  const potential = method === 'potential' ? await potentialSource(prepared.workspace, year) : undefined;
+  const potential = method === 'potential' ? potentialSource(prepared, year) : undefined;
   let plan: QuotaPlan;
   try {
     plan = planQuotas({

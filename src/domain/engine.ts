@@ -136,17 +136,7 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const { data } = input;
   const rejects: Reject[] = [];
-  const org = buildOrg(data);
-  const fx = new FxTable(input.baseCurrency, data.fxRates);
-  const paidDeals = new Set<string>();
-  for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
-  const filters = new FilterSet();
-  for (const plan of input.plans) {
-    for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {
-      for (const measure of Object.values(measures)) filters.add(measure.where);
-      for (const component of components) if (component.kind === 'per-deal') filters.add(component.where);
-    }
-  }
+  const { org, fx, paidDeals, filters } = calculationBasis(input);
   const deals = prepareDeals(data, org, paidDeals, input.calendar.tz, filters);
   prepareTerritoryCredit(deals, input.plans, data, org);
 
@@ -374,6 +364,31 @@ function paidByVersion(line: PayoutLine, version: PlanVersion): PayoutLine {
   const planVersion = { effective: version.effective, hash: version.hash };
   const { trace } = line;
   return { ...line, trace: new Trace(() => ({ ...trace.toJSON(), planVersion })) };
+}
+
+/**
+ * What a calculation over `input` starts from, the engine's and the estimates' alike: the org, the
+ * exchange rates, the deals locked lines paid (a reopened one is a reversal), and one filter set
+ * for every `where` of every plan and dated version.
+ */
+export function calculationBasis(input: CalculationInput): {
+  org: Org;
+  fx: FxTable;
+  paidDeals: Set<string>;
+  filters: FilterSet;
+} {
+  const org = buildOrg(input.data);
+  const fx = new FxTable(input.baseCurrency, input.data.fxRates);
+  const paidDeals = new Set<string>();
+  for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
+  const filters = new FilterSet();
+  for (const plan of input.plans) {
+    for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {
+      for (const measure of Object.values(measures)) filters.add(measure.where);
+      for (const component of components) if (component.kind === 'per-deal') filters.add(component.where);
+    }
+  }
+  return { org, fx, paidDeals, filters };
 }
 
 /**

@@ -23,20 +23,20 @@ import {
   type TerritorySplits,
 } from './crediting.js';
 import {
+  calculationBasis,
   convertAmounts,
   prepareTerritoryCredit,
   versionsOf,
   type CalculationInput,
   type PayoutLine,
 } from './engine.js';
-import { FxTable } from './fx.js';
 import type { Deal } from './model.js';
-import { buildOrg, type Org } from './org.js';
+import type { Org } from './org.js';
 import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Plan } from './plan.js';
-import { tracedDeals, type TraceJson } from './trace.js';
-import { FilterSet } from './where.js';
+import type { TraceJson } from './trace.js';
+import type { FilterSet } from './where.js';
 
 export interface Estimate {
   dealId: string;
@@ -71,17 +71,7 @@ interface DealChain {
 export function estimate(input: CalculationInput, options: EstimateOptions = {}): EstimateResult {
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const { data } = input;
-  const org = buildOrg(data);
-  const fx = new FxTable(input.baseCurrency, data.fxRates);
-  const paidDeals = new Set<string>();
-  for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
-  const filters = new FilterSet();
-  for (const plan of input.plans) {
-    for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {
-      for (const measure of Object.values(measures)) filters.add(measure.where);
-      for (const component of components) if (component.kind === 'per-deal') filters.add(component.where);
-    }
-  }
+  const { org, fx, paidDeals, filters } = calculationBasis(input);
 
   // The calculation's own window (engine.ts): from the earliest won or reversed deal (or locked
   // period) through asOf, by default the latest close date of a won deal.

@@ -8,7 +8,7 @@
  * converted into the base currency at the rates in effect on the period's last day and rounded
  * once to its minor unit, so every total is the sum of the rows below it to the cent.
  */
-import { ZERO, decimal, formatDecimal, mul, type Decimal } from './decimal.js';
+import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
 import { AttainError } from './errors.js';
 import type { AttainmentRow, PayoutLine } from './engine.js';
@@ -16,7 +16,7 @@ import { FxTable } from './fx.js';
 import type { FxRate } from './model.js';
 import { isoOfDay, type FiscalCalendar, type Period } from './periods.js';
 import { planOn, type Component, type Plan } from './plan.js';
-import { applyTiers } from './rate-table.js';
+import { tieredAmount } from './rate-table.js';
 
 /**
  * The comparison cannot be made: a revision or folder that does not exist or holds no plans, git
@@ -345,17 +345,7 @@ function statuses(side: DiffSide, overlaps: (label: string) => boolean, calendar
 function uncapped(c: Extract<Component, { kind: 'rate-table' }>, row: AttainmentRow): Decimal {
   const credit = decimal(row.credit);
   if (c.basis === 'attainment' && (row.quota === undefined || decimal(row.quota) === ZERO)) return ZERO;
-  const froms = c.tiers.map((t) => decimal(t.from));
-  const bounds = c.basis === 'attainment' ? froms.map((f) => mul(f, decimal(row.quota!))) : froms;
-  let amount = ZERO;
-  for (const slice of applyTiers(
-    credit,
-    bounds,
-    c.tiers.map((t) => decimal(t.rate)),
-    c.mode,
-  ))
-    amount += slice.amount;
-  return amount;
+  return tieredAmount(c, credit, row.quota === undefined ? ZERO : decimal(row.quota));
 }
 
 function compare(a: string, b: string): number {

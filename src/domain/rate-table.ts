@@ -3,7 +3,8 @@
  * takes the higher tier. Marginal mode pays each slice of credit at its own tier's rate and is
  * continuous across bounds; retroactive mode pays all credit at the rate of the tier reached.
  */
-import { ZERO, max, min, mul, type Decimal } from './decimal.js';
+import { ZERO, decimal, max, min, mul, type Decimal } from './decimal.js';
+import type { Component } from './plan.js';
 
 export interface TierBound {
   /** Lower bound in the table's basis: a fraction of quota or an amount. */
@@ -52,4 +53,26 @@ export function applyTiers(
     slices.push({ tier: i, from: lower, to: upper, rate, credit: effective, amount: mul(effective, rate) });
   }
   return slices;
+}
+
+/**
+ * What a rate table as the plan writes it pays on `credit` against `quota`, before its gate and cap:
+ * the same tier arithmetic as the engine, for the payout curve and for judging caps in a diff.
+ */
+export function tieredAmount(
+  table: Extract<Component, { kind: 'rate-table' }>,
+  credit: Decimal,
+  quota: Decimal,
+): Decimal {
+  const froms = table.tiers.map((t) => decimal(t.from));
+  const bounds = table.basis === 'attainment' ? froms.map((f) => mul(f, quota)) : froms;
+  let amount = ZERO;
+  for (const slice of applyTiers(
+    credit,
+    bounds,
+    table.tiers.map((t) => decimal(t.rate)),
+    table.mode,
+  ))
+    amount += slice.amount;
+  return amount;
 }

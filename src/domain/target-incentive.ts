@@ -9,7 +9,7 @@
  */
 import { ONE, ZERO, decimal, min, mul, type Decimal } from './decimal.js';
 import type { Plan } from './plan.js';
-import { applyTiers } from './rate-table.js';
+import { tieredAmount } from './rate-table.js';
 
 export function payoutAtAttainment(plan: Plan, quota: Decimal, attainment: Decimal): Decimal {
   const credit = mul(attainment, quota);
@@ -18,16 +18,7 @@ export function payoutAtAttainment(plan: Plan, quota: Decimal, attainment: Decim
     switch (c.kind) {
       case 'rate-table': {
         if (c.gate !== undefined && attainment < decimal(c.gate)) break;
-        const froms = c.tiers.map((t) => decimal(t.from));
-        const bounds = c.basis === 'attainment' ? froms.map((f) => mul(f, quota)) : froms;
-        let amount = ZERO;
-        for (const slice of applyTiers(
-          credit,
-          bounds,
-          c.tiers.map((t) => decimal(t.rate)),
-          c.mode,
-        ))
-          amount += slice.amount;
+        const amount = tieredAmount(c, credit, quota);
         total += c.cap === undefined ? amount : min(amount, decimal(c.cap));
         break;
       }

@@ -336,6 +336,29 @@ export function territoryPotential(data: CanonicalData, baseCurrency: string, as
   return [...rows.values()];
 }
 
+/**
+ * Per rep, the potential of the territories they own on `day` (a day number), each territory's
+ * potential shared among its owners by their percents (docs/quota-planning.md#--method-potential).
+ * Overlays add credit, not potential: they get none. Exact; a share is not rounded.
+ */
+export function repTerritoryPotential(
+  potentials: readonly TerritoryPotential[],
+  assignments: readonly TerritoryAssignment[],
+  day: number,
+): Map<string, Decimal> {
+  const holders = new TerritoryReps(assignments);
+  const byRep = new Map<string, Decimal>();
+  const HUNDRED = parseDecimal('100')!;
+  for (const { territoryId, potential } of potentials) {
+    for (const holder of holders.on(territoryId, day)) {
+      if (holder.role !== 'owner') continue;
+      const share = divideHalfEven(potential * holder.percent, HUNDRED);
+      byRep.set(holder.repId, (byRep.get(holder.repId) ?? ZERO) + share);
+    }
+  }
+  return byRep;
+}
+
 /** `attain territories` (docs/territories.md#attain-territories): the map as of a day. */
 export interface TerritoryReport {
   asOf: string;

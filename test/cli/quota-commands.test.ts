@@ -4,7 +4,7 @@
  * loads through the CSV connector without rejects and `attain calc` runs with it, and bad input
  * stops with exit 2 and nothing written.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readCsvSource, readQuotasFile } from '../../connectors/csv/csv-source.js';
@@ -119,7 +119,6 @@ describe('attain quotas plan', () => {
     [['--target', '100', '--ramp', '0,0.5'], '--ramp 0,0.5: the last value must be 1'],
     [['--target', '100', '--ramp', '0,abc,1'], '--ramp 0,abc,1: value 2 ("abc") is not a decimal'],
     [['--target', '100', '--overassign', '0.9'], '--overassign 0.9: expected a factor from 1 to 10'],
-    [['--target', '100', '--method', 'potential'], '--method potential needs territories.yaml'],
     [['--target', '100', '--method', 'random'], '--method random: expected one of history, equal, potential'],
     [['--target', '100', '--year', '0027'], '--year 0027: expected a fiscal year such as 2027'],
     [['--target', '100', '--periods', 'week'], '--periods week: expected one of month, quarter, year'],
@@ -139,6 +138,27 @@ describe('attain quotas plan', () => {
     ]);
     expect(code).toBe(2);
     expect(err).toContain(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--method potential shares by the territories each rep owns; without territories.yaml, exit 2', async () => {
+    const dir = scratchDemo();
+    const out = join(dir, 'q.csv');
+    const plan = (extra: string[] = []) =>
+      runCli(['--workspace', dir, 'quotas', 'plan', '--year', '2027', '--target', '1000000', ...extra, '--out', out]);
+    const { code, out: printed, err } = await plan(['--method', 'potential', '--json']);
+    expect([code, err]).toEqual([0, '']);
+    const summary = JSON.parse(printed) as { target: string; sumOfRepQuotas?: string };
+    expect(summary.target).toMatch(/^1000000(\.0+)?$/);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+
+    rmSync(join(dir, 'territories.yaml'));
+    rmSync(join(dir, 'data', 'territory-assignments.csv'));
+    rmSync(out);
+    const refused = await plan(['--method', 'potential']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--method potential needs territories.yaml');
     expect(existsSync(out)).toBe(false);
   });
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Account, Territory, TerritoryAssignment } from '../../src/domain/model.js';
+import { decimal, formatDecimal } from '../../src/domain/decimal.js';
 import { dayOf } from '../../src/domain/periods.js';
 import {
   checkTerritoryAssignments,
   checkTerritoryTree,
   TerritoryMap,
   TerritoryReps,
+  repTerritoryPotential,
   territoryPotential,
   unknownRuleFields,
 } from '../../src/domain/territories.js';
@@ -198,5 +200,42 @@ describe('territory potential', () => {
       ['empty', 0, '0', '0'],
     ]);
     expect(rows[0]!.potential).toBe(2300_1000000000n);
+  });
+});
+
+describe('territory potential per rep', () => {
+  it('shares each territory among its owners by percent on the day; overlays and ended holders get none', () => {
+    const potentials = [
+      {
+        territoryId: 'east',
+        accounts: 3,
+        openPipeline: decimal('600'),
+        bookingsT12M: decimal('400'),
+        potential: decimal('1000'),
+      },
+      {
+        territoryId: 'west',
+        accounts: 1,
+        openPipeline: decimal('0'),
+        bookingsT12M: decimal('250'),
+        potential: decimal('250'),
+      },
+    ];
+    const byRep = repTerritoryPotential(
+      potentials,
+      [
+        { repId: 'r1', territoryId: 'east', role: 'owner', percent: '60', from: '2026-01-01' },
+        { repId: 'r2', territoryId: 'east', role: 'owner', percent: '40', from: '2026-01-01' },
+        { repId: 'r3', territoryId: 'east', role: 'overlay', percent: '25', from: '2026-01-01' },
+        { repId: 'r1', territoryId: 'west', role: 'owner', percent: '100', from: '2026-01-01', to: '2026-12-31' },
+        { repId: 'r4', territoryId: 'west', role: 'owner', percent: '100', from: '2027-01-01' },
+      ],
+      dayOf('2027-01-01'),
+    );
+    expect(Object.fromEntries([...byRep].map(([rep, amount]) => [rep, formatDecimal(amount, 2)]))).toEqual({
+      r1: '600.00',
+      r2: '400.00',
+      r4: '250.00',
+    });
   });
 });

@@ -153,10 +153,19 @@ async function seededPortal(): Promise<{ portal: FakePortal; baseUrl: string }> 
 }
 
 /** Commission records by key, without the CRM's own record id (assigned in the order records arrive). */
+// What a record says: its Id differs by org, and SystemModstamp (hs_lastmodifieddate) moves on with
+// every write, the repeated upsert of a killed worker's call too.
 const sfRecords = (org: FakeOrg) =>
-  Object.fromEntries([...org.commissions].map(([key, { Id, ...row }]) => (void Id, [key, row])));
+  Object.fromEntries(
+    [...org.commissions].map(([key, { Id, SystemModstamp, ...row }]) => (void Id, void SystemModstamp, [key, row])),
+  );
 const hsRecords = (portal: FakePortal) =>
-  Object.fromEntries([...portal.commissions].map(([key, row]) => [key, { archived: row.archived, ...row.properties }]));
+  Object.fromEntries(
+    [...portal.commissions].map(([key, row]) => {
+      const { hs_lastmodifieddate: _modified, ...properties } = row.properties;
+      return [key, { archived: row.archived, ...properties }];
+    }),
+  );
 
 const duplicates = (keys: string[]) => keys.filter((key, i) => keys.indexOf(key) !== i);
 
