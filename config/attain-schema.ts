@@ -225,6 +225,20 @@ const accounting = z.strictObject({
     .default(DEFAULT_ACCOUNTING.amortizationStart),
 });
 
+/**
+ * The liability forecast (docs/report.md#liability-forecast): which deal field holds the stage
+ * probability and how it is written: `percent` 0–100 (Salesforce's Opportunity.Probability, a CSV
+ * column) or `fraction` 0–1 (HubSpot's hs_deal_stage_probability).
+ */
+export const DEFAULT_FORECAST = { probabilityField: 'probability', probabilityUnit: 'percent' } as const;
+
+const forecast = z
+  .strictObject({
+    probabilityField: text.default(DEFAULT_FORECAST.probabilityField),
+    probabilityUnit: z.enum(['percent', 'fraction']).default(DEFAULT_FORECAST.probabilityUnit),
+  })
+  .default(DEFAULT_FORECAST);
+
 const calendar = z
   .strictObject({ fiscalYearStartMonth: wholeNumber(1, 12).default(1), tz: timeZone.default('UTC') })
   .default({ fiscalYearStartMonth: 1, tz: 'UTC' });
@@ -284,6 +298,8 @@ export const attainConfigSchema = z
     payroll: payroll.optional(),
     /** `attain export gl` and `attain amortization`: contract term, threshold, accounts, amortisation start. */
     accounting: accounting.optional(),
+    /** The liability forecast: the deal field holding the stage probability, and its unit. */
+    forecast,
   })
   .transform(({ schedule, ...config }) => ({
     ...config,
@@ -293,6 +309,7 @@ export const attainConfigSchema = z
 
 export type AttainConfig = z.output<typeof attainConfigSchema>;
 export type AccountingConfig = z.output<typeof accounting>;
+export type ForecastConfig = z.output<typeof forecast>;
 export type SourceConfig = AttainConfig['source'];
 export type SalesforceConfig = NonNullable<SourceConfig['salesforce']>;
 export type HubspotConfig = NonNullable<SourceConfig['hubspot']>;

@@ -58,6 +58,11 @@ export interface LiabilityRow extends analytics.LiabilityRow {
   states: Record<string, string>;
 }
 
+export interface ForecastRow extends analytics.ForecastRow {
+  /** The payout period's first day: rows are in its order, as the liability's. */
+  start: string;
+}
+
 export interface TrendRow extends analytics.EarnedByPeriodRow {
   /** The payout period's first day, where a chart places it. */
   start: string;
@@ -73,6 +78,13 @@ export interface ReportData {
   trend: TrendRow[];
   coverage: { reps: analytics.CoverageRow[]; teams: analytics.TeamCoverageRow[] };
   liability: LiabilityRow[];
+  /** Expected commission of the open pipeline (docs/report.md#liability-forecast). */
+  forecast: {
+    periods: ForecastRow[];
+    withoutProbability: analytics.UnweightedDealRow[];
+    /** The payout periods of the liability and the forecast together, in calendar order (a month, then the quarter it ends). */
+    order: string[];
+  };
   rejects: analytics.RejectCountRow[];
 }
 
@@ -107,20 +119,35 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
   const scope: analytics.AnalyticsScope = { ...(periods ? { periods } : {}), ...(reps ? { reps } : {}) };
   const plans = new Map(request.plans.map((p) => [p.id, p]));
 
-  const [histogram, summary, pay, costOfSales, leaderboard, trend, earned, rejects, locks, approved, exported] =
-    await Promise.all([
-      analytics.attainmentHistogram(db, scope),
-      analytics.attainmentSummary(db, scope),
-      analytics.payForPerformance(db, scope),
-      analytics.costOfSalesByTeam(db, scope),
-      analytics.leaderboard(db, scope, request.leaderboardSize ?? 15),
-      analytics.earnedByPlanPeriod(db, scope),
-      analytics.earnedByPeriod(db, scope),
-      analytics.rejectCounts(db, run.id, scope),
-      listLocks(db),
-      analytics.approvedByPeriod(db, scope),
-      analytics.exportedPayrollPeriods(db),
-    ]);
+  const [
+    histogram,
+    summary,
+    pay,
+    costOfSales,
+    leaderboard,
+    trend,
+    earned,
+    rejects,
+    locks,
+    approved,
+    exported,
+    forecast,
+    withoutProbability,
+  ] = await Promise.all([
+    analytics.attainmentHistogram(db, scope),
+    analytics.attainmentSummary(db, scope),
+    analytics.payForPerformance(db, scope),
+    analytics.costOfSalesByTeam(db, scope),
+    analytics.leaderboard(db, scope, request.leaderboardSize ?? 15),
+    analytics.earnedByPlanPeriod(db, scope),
+    analytics.earnedByPeriod(db, scope),
+    analytics.rejectCounts(db, run.id, scope),
+    listLocks(db),
+    analytics.approvedByPeriod(db, scope),
+    analytics.exportedPayrollPeriods(db),
+    analytics.forecastByPeriod(db, scope),
+    analytics.forecastWithoutProbability(db, scope),
+  ]);
 
   const coveragePeriods = latestQuotaPeriods(summary, calendar);
   const [coverageReps, coverageTeams] = await Promise.all([
@@ -138,6 +165,9 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     return period ? isoOfDay(period.startDay) : label;
   };
   const end = (label: string) => calendar.parse(label)?.endDay ?? 0;
+  // By last day, then the longer period after: a month, then the quarter it ends.
+  const inCalendarOrder = (a: { period: string; start: string }, b: { period: string; start: string }) =>
+    end(a.period) - end(b.period) || (a.start < b.start ? 1 : a.start > b.start ? -1 : 0);
   const liability = earned
     .map((row) => {
       const paid = lockSet.isLabelLocked(row.period);
@@ -149,7 +179,7 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
         states: states(row),
       };
     })
-    .sort((a, b) => end(a.period) - end(b.period) || (a.start < b.start ? 1 : a.start > b.start ? -1 : 0));
+    .sort(inCalendarOrder);
 
   return {
     generatedFor: {
@@ -166,6 +196,14 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
     trend: trend.map((row) => ({ ...row, start: start(row.period) })),
     coverage: { reps: coverageReps, teams: coverageTeams },
     liability,
+    forecast: {
+      periods: forecast.map((row) => ({ ...row, start: start(row.period) })).sort(inCalendarOrder),
+      withoutProbability,
+      order: [...new Set([...liability, ...forecast].map((r) => r.period))]
+        .map((period) => ({ period, start: start(period) }))
+        .sort(inCalendarOrder)
+        .map((r) => r.period),
+    },
     rejects,
   };
 }

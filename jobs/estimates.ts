@@ -5,7 +5,9 @@
  */
 import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
 import { estimate } from '../src/domain/estimate.js';
+import { forecast } from '../src/domain/forecast.js';
 import { RunInputsMissingError, type StepContext } from './step-context.js';
+import { workspaceOf } from './sync.js';
 
 export interface EstimatesOutcome {
   /** Estimates stored (one per open deal, rep and plan). */
@@ -19,10 +21,18 @@ export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome>
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
   const { estimates } = estimate(input);
-  await replaceEstimates(ctx.db, ctx.runId, estimates);
+  // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
+  const { config } = await workspaceOf(ctx);
+  const rows = forecast(estimates, input.data.deals, {
+    field: config.forecast.probabilityField,
+    unit: config.forecast.probabilityUnit,
+  });
+  await replaceEstimates(ctx.db, ctx.runId, estimates, rows);
+  // Not a warning: a workspace that keeps no probabilities simply has no forecast; the report says how many.
+  const unweighted = new Set(rows.filter((r) => r.reason !== undefined).map((r) => r.dealId)).size;
   ctx.log.info(
-    { step: 'estimates', estimates: estimates.length },
-    `${estimates.length} estimates of open deals written`,
+    { step: 'estimates', estimates: estimates.length, forecastRows: rows.length, dealsWithoutProbability: unweighted },
+    `${estimates.length} estimates of open deals written; ${unweighted} open deals without a usable probability`,
   );
   return { estimates: estimates.length, deals: new Set(estimates.map((e) => e.dealId)).size };
 }

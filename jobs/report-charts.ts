@@ -221,6 +221,40 @@ export function chartSpecs(data: ReportData): { id: string; title: string; spec:
       } as TopLevelSpec,
     });
 
+  if (data.forecast.periods.length > 0) {
+    // Beside what is earned (paid or not), what the open pipeline is expected to add (docs/report.md#liability-forecast).
+    const states = ['paid (locked)', 'earned, not paid', 'expected from open pipeline'];
+    specs.push({
+      id: 'forecast',
+      title: 'Liability forecast: earned and expected commission by payout period',
+      spec: {
+        data: {
+          values: [
+            ...data.liability.flatMap((l) => [
+              { period: l.period, state: states[0], amount: Number(l.paid) },
+              { period: l.period, state: states[1], amount: Number(l.outstanding) },
+            ]),
+            ...data.forecast.periods.map((f) => ({ period: f.period, state: states[2], amount: Number(f.expected) })),
+          ],
+        },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'period', type: 'ordinal', title: 'payout period', sort: data.forecast.order },
+          y: { field: 'amount', type: 'quantitative', title: 'amount', stack: 'zero' },
+          color: {
+            field: 'state',
+            type: 'nominal',
+            scale: { domain: states, range: ['#059669', '#f59e0b', '#6366f1'] },
+            legend: { labelLimit: 260 },
+          },
+          order: { field: 'state', sort: 'ascending' },
+        },
+        width: 520,
+        height: 220,
+      } as TopLevelSpec,
+    });
+  }
+
   if (data.rejects.length > 0)
     specs.push({
       id: 'rejects',

@@ -158,6 +158,30 @@ ${table(
   ],
   true,
 )}</section>`,
+    `<section id="forecast"><h2>Liability forecast</h2>
+<p class="note">Expected commission of the open pipeline: for each open deal, what it would pay each rep if it closed won
+(attain estimate) × the deal’s stage probability, in the payout period the pay would fall in; pipeline = the same unweighted.
+Each row is rounded once, half-even, to the cent; totals are sums of rows.${
+      data.forecast.withoutProbability.length > 0
+        ? ` Expected to pay nothing, for want of a usable probability: ${esc(
+            data.forecast.withoutProbability
+              .map((w) => `${w.deals} deal${w.deals === 1 ? '' : 's'} (${w.reason})`)
+              .join(', '),
+          )}.`
+        : ''
+    }</p>
+${figures(charts, 'forecast')}
+${table(
+  data.forecast.periods,
+  [
+    { title: 'payout period', value: (r) => r.period },
+    { title: 'currency', value: (r) => r.currency },
+    { title: 'reps', value: (r) => r.reps, numeric: true },
+    { title: 'pipeline commission', value: (r) => r.pipeline, numeric: true },
+    { title: 'expected commission', value: (r) => r.expected, numeric: true },
+  ],
+  true,
+)}</section>`,
     `<section id="rejects"><h2>Rejects</h2>
 <p class="note">Records the last run could not use, by source and reason (record ids shown as …).</p>
 ${figures(charts, 'rejects')}
@@ -179,7 +203,7 @@ ${table(
 <style>${CSS}</style></head>
 <body><header><h1>Attain · performance and commissions</h1>
 <p>${esc(scope)} · run ${esc(data.generatedFor.runId)}${data.generatedFor.finishedAt ? ` · finished ${esc(data.generatedFor.finishedAt)}` : ''}</p>
-<nav><a href="#attainment">Attainment</a><a href="#pay-for-performance">Pay for performance</a><a href="#cost-of-sales">Cost of sales</a><a href="#leaderboard">Leaderboard</a><a href="#coverage">Coverage</a><a href="#liability">Liability</a><a href="#rejects">Rejects</a></nav>
+<nav><a href="#attainment">Attainment</a><a href="#pay-for-performance">Pay for performance</a><a href="#cost-of-sales">Cost of sales</a><a href="#leaderboard">Leaderboard</a><a href="#coverage">Coverage</a><a href="#liability">Liability</a><a href="#forecast">Forecast</a><a href="#rejects">Rejects</a></nav>
 </header><main>
 ${sections.join('\n')}
 </main></body></html>

@@ -207,6 +207,47 @@ export async function earnedByPeriod(db: Kysely<Database>, scope: AnalyticsScope
   return rows;
 }
 
+export interface ForecastRow {
+  period: string;
+  currency: string;
+  /** Unweighted commission of the open pipeline. */
+  pipeline: string;
+  /** Weighted by stage probability (docs/report.md#liability-forecast). */
+  expected: string;
+  reps: number;
+}
+
+/** The liability forecast per payout period and currency: sums of commission_liability_forecast. */
+export async function forecastByPeriod(db: Kysely<Database>, scope: AnalyticsScope): Promise<ForecastRow[]> {
+  const { rows } = await sql<ForecastRow>`
+    select period, currency, sum(pipeline)::text as pipeline, sum(expected)::text as expected,
+           count(distinct rep_id)::integer as reps
+      from commission_liability_forecast
+     where ${inScope(scope, sql.ref('period'), sql.ref('rep_id'))}
+     group by period, currency
+     order by period, currency`.execute(db);
+  return rows;
+}
+
+export interface UnweightedDealRow {
+  reason: string;
+  deals: number;
+}
+
+/** The open deals in the forecast's scope without a usable probability, by reason: they are expected to pay 0. */
+export async function forecastWithoutProbability(
+  db: Kysely<Database>,
+  scope: AnalyticsScope,
+): Promise<UnweightedDealRow[]> {
+  const { rows } = await sql<UnweightedDealRow>`
+    select reason, count(distinct deal_id)::integer as deals
+      from liability_forecast
+     where reason is not null and ${inScope(scope, sql.ref('period'), sql.ref('rep_id'))}
+     group by reason
+     order by deals desc, reason`.execute(db);
+  return rows;
+}
+
 export interface ApprovedRow {
   period: string;
   currency: string;

@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Estimate } from '../domain/estimate.js';
+import type { ForecastRow } from '../domain/forecast.js';
 import { copyRows, type CopyColumn } from './copy-in.js';
 import type { Database } from './schema.js';
 
@@ -17,15 +18,33 @@ const estimateColumns: CopyColumn<Estimate>[] = [
   { name: 'trace', type: 'jsonb', value: (e) => e.trace },
 ];
 
-/** Replaces every stored estimate with the run's. Returns how many were written. */
+const forecastColumns: CopyColumn<ForecastRow>[] = [
+  { name: 'deal_id', type: 'text', value: (f) => f.dealId },
+  { name: 'rep_id', type: 'text', value: (f) => f.repId },
+  { name: 'plan_id', type: 'text', value: (f) => f.planId },
+  { name: 'period', type: 'text', value: (f) => f.period },
+  { name: 'currency', type: 'text', value: (f) => f.currency },
+  { name: 'commission', type: 'numeric', value: (f) => f.commission },
+  { name: 'probability', type: 'numeric', value: (f) => f.probability ?? null },
+  { name: 'expected', type: 'numeric', value: (f) => f.expected ?? null },
+  { name: 'reason', type: 'text', value: (f) => f.reason ?? null },
+];
+
+/**
+ * Replaces every stored estimate with the run's, and with them the liability forecast's rows
+ * (docs/report.md#liability-forecast), in one transaction. Returns how many estimates were written.
+ */
 export async function replaceEstimates(
   db: Kysely<Database>,
   runId: string,
   estimates: readonly Estimate[],
+  forecast: readonly ForecastRow[] = [],
 ): Promise<number> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('estimates').execute();
+    await trx.deleteFrom('liability_forecast').execute();
     await copyRows(trx, 'estimates', estimateColumns, estimates, { constants: { run_id: runId } });
+    await copyRows(trx, 'liability_forecast', forecastColumns, forecast, { constants: { run_id: runId } });
   });
   return estimates.length;
 }

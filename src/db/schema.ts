@@ -168,6 +168,36 @@ export interface EstimatesTable {
   trace: Json<Record<string, unknown>>;
 }
 
+/** Per estimate and payout period, its commission weighted by the deal's probability (docs/report.md#liability-forecast). */
+export interface LiabilityForecastTable {
+  run_id: string;
+  deal_id: string;
+  rep_id: string;
+  plan_id: string;
+  period: string;
+  currency: string;
+  commission: string;
+  probability: string | null;
+  expected: string | null;
+  reason: string | null;
+}
+
+export interface CommissionLiabilityForecastView {
+  /** The payout period. */
+  period: string;
+  rep_id: string;
+  rep_name: string | null;
+  manager_id: string | null;
+  plan_id: string;
+  currency: string;
+  deals: number;
+  /** Unweighted commission of the open pipeline. */
+  pipeline: string;
+  /** Weighted by stage probability. */
+  expected: string;
+  deals_without_probability: number;
+}
+
 export interface EstimatesByDealView {
   deal_id: string;
   deal_name: string | null;
@@ -471,6 +501,7 @@ export interface Database {
   payout_lines: PayoutLinesTable;
   attainment: AttainmentTable;
   estimates: EstimatesTable;
+  liability_forecast: LiabilityForecastTable;
   rejects: RejectsTable;
   run_lease: RunLeaseTable;
   step_rejects: StepRejectsTable;
@@ -492,6 +523,7 @@ export interface Database {
   attainment_distribution: AttainmentDistributionView;
   cost_of_sales: CostOfSalesView;
   commission_liability: CommissionLiabilityView;
+  commission_liability_forecast: CommissionLiabilityForecastView;
 }
 
 export type Run = Selectable<RunsTable>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNTING, DEFAULT_LIMITS, parseAttainConfig } from '../../config/attain-schema.js';
+import { DEFAULT_ACCOUNTING, DEFAULT_FORECAST, DEFAULT_LIMITS, parseAttainConfig } from '../../config/attain-schema.js';
 import { formatIssue } from '../../config/errors.js';
 import { maskSecrets, redact, REDACTED, secretValues } from '../../config/secrets.js';
 import { positionOf } from './fixtures.js';
@@ -52,6 +52,7 @@ describe('attain.yaml', () => {
       writeback: { enabled: true },
       baseCurrency: 'USD',
       limits: DEFAULT_LIMITS,
+      forecast: DEFAULT_FORECAST,
     });
   });
 
@@ -83,6 +84,7 @@ describe('attain.yaml', () => {
       writeback: { enabled: false },
       baseCurrency: 'EUR',
       limits: DEFAULT_LIMITS,
+      forecast: DEFAULT_FORECAST,
     });
   });
 
@@ -241,6 +243,30 @@ describe('accounting', () => {
       `attain.yaml:${positionOf(text, 'deferredCommision')} accounting.accounts.deferredCommision: unknown key (did you mean deferredCommissions?)`,
     );
     expect(found.some((p) => p.includes('accounting.amortizationStart'))).toBe(true);
+  });
+});
+
+describe('forecast', () => {
+  it('defaults to a percent in the deal field probability, and reads a HubSpot fraction', () => {
+    expect(parseAttainConfig('source: { kind: csv }\n', {}).config?.forecast).toStrictEqual(DEFAULT_FORECAST);
+    expect(DEFAULT_FORECAST).toStrictEqual({ probabilityField: 'probability', probabilityUnit: 'percent' });
+    const text =
+      'source: { kind: csv }\nforecast:\n  probabilityField: hs_deal_stage_probability\n  probabilityUnit: fraction\n';
+    expect(parseAttainConfig(text, {}).config?.forecast).toStrictEqual({
+      probabilityField: 'hs_deal_stage_probability',
+      probabilityUnit: 'fraction',
+    });
+  });
+
+  it('names a unit that is neither percent nor fraction, and an unknown key', () => {
+    const text = 'source: { kind: csv }\nforecast:\n  probabilityUnit: percentage\n  probabilityFeld: p\n';
+    const found = problems(text);
+    expect(
+      found.some((p) => p.startsWith(`attain.yaml:${positionOf(text, 'percentage')} forecast.probabilityUnit`)),
+    ).toBe(true);
+    expect(found).toContainEqual(
+      `attain.yaml:${positionOf(text, 'probabilityFeld')} forecast.probabilityFeld: unknown key (did you mean probabilityField?)`,
+    );
   });
 });
 

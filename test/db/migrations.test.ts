@@ -15,6 +15,7 @@ const TABLES = [
   'disputes',
   'estimates',
   'fx_rates',
+  'liability_forecast',
   'lock_events',
   'locks',
   'payout_lines',
@@ -37,7 +38,8 @@ const TABLES = [
 const VIEWS = ['attainment_by_rep_period', 'leaderboard', 'payouts_by_rep_period'];
 const ANALYTICS_VIEWS = ['attainment_distribution', 'commission_liability', 'cost_of_sales'];
 const ESTIMATE_VIEWS = ['estimates_by_deal'];
-const ALL_VIEWS = [...VIEWS, ...ANALYTICS_VIEWS, ...ESTIMATE_VIEWS].sort();
+const FORECAST_VIEWS = ['commission_liability_forecast'];
+const ALL_VIEWS = [...VIEWS, ...ANALYTICS_VIEWS, ...ESTIMATE_VIEWS, ...FORECAST_VIEWS].sort();
 const NAMES = Object.keys(migrations);
 
 describe('the migration list', () => {
@@ -79,8 +81,12 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...ALL_VIEWS]));
 
+    // The liability forecast goes alone, its table and view.
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T02-10-liability-forecast']);
+    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'liability_forecast'));
+    expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS, ...ESTIMATE_VIEWS].sort());
     // Accounts and territories go alone, with deals.account_id.
-    const territoryTables = ['accounts', 'territory_assignments'];
+    const territoryTables = ['accounts', 'territory_assignments', 'liability_forecast'];
     const dealColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns

@@ -61,7 +61,8 @@ forEachBackend((backend) => {
     edit(/^(D-1362,.*,won,New Business),12,/m, '$1,24,');
     await runPipeline({ workspaceDir: dir, trigger: 'test', database: backend.database, runId: 'run-1' });
     await lockPeriod(backend.db, '2026-01', 'controller');
-    edit(/^(D-1362,.*),won,(New Business,24,[^,]*),2026-01-02$/m, '$1,lost,$2,2026-02-10');
+    // The cells after the term: accountId, probability.
+    edit(/^(D-1362,.*),won,(New Business,24,[^,]*,[^,]*),2026-01-02$/m, '$1,lost,$2,2026-02-10');
     edit(/^(D-1159,.*,won,New Business),24,/m, '$1,,');
     await runPipeline({ workspaceDir: dir, trigger: 'test', database: backend.database, runId: 'run-2' });
     workspace = await loadWorkspace(dir);

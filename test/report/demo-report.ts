@@ -18,6 +18,7 @@ export const DEMO_CHARTS = [
   'trend',
   'coverage',
   'liability',
+  'forecast',
   'rejects',
 ];
 

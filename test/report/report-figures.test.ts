@@ -15,7 +15,7 @@ import { approvePeriod } from '../../jobs/pay-cycle.js';
 import { exportPayroll } from '../../jobs/payroll-export.js';
 import { runPipeline } from '../../jobs/run.js';
 import { lockPeriod, migrateToLatest } from '../../src/db/index.js';
-import { decimal, formatDecimal, ONE, ZERO } from '../../src/domain/decimal.js';
+import { decimal, divideHalfEven, formatDecimal, ONE, ZERO } from '../../src/domain/decimal.js';
 import { FiscalCalendar } from '../../src/domain/periods.js';
 import { targetIncentive } from '../../src/domain/target-incentive.js';
 import { forEachBackend } from '../db/backends.js';
@@ -216,6 +216,68 @@ forEachBackend((backend) => {
     await sql`update period_approvals set voided_at = null`.execute(backend.db);
   });
 
+  it('liability forecast: each estimate’s change per payout period × its deal’s probability, rounded once per row; the view’s sums', async () => {
+    // From the tables: the estimates' line changes by payout period, and the deal's probability field (percent).
+    const changes = await query(sql<{
+      deal_id: string;
+      rep_id: string;
+      period: string;
+      currency: string;
+      change: string;
+      probability: string | null;
+    }>`
+      select e.deal_id, e.rep_id, c ->> 'period' as period, e.currency, sum((c ->> 'change')::numeric)::text as change,
+             d.fields ->> 'probability' as probability
+        from estimates e join deals d on d.id = e.deal_id, jsonb_array_elements(e.trace -> 'changes') c
+       where c ->> 'component' <> 'draw'
+       group by e.deal_id, e.rep_id, e.plan_id, c ->> 'period', e.currency, d.fields ->> 'probability'`);
+    expect(changes.length).toBeGreaterThan(20);
+    const expected = new Map<string, { pipeline: bigint; expected: bigint }>();
+    for (const c of changes) {
+      const key = `${c.period} ${c.currency}`;
+      const sums = expected.get(key) ?? { pipeline: ZERO, expected: ZERO };
+      sums.pipeline += decimal(c.change);
+      // Round half-even to the cent, once per row: a probability of 40 % is a fraction 0.4.
+      if (c.probability !== null)
+        sums.expected += divideHalfEven(decimal(c.change) * decimal(c.probability), 100n * ONE * 10n ** 8n) * 10n ** 8n;
+      expected.set(key, sums);
+    }
+    const periods = report.forecast.periods;
+    // The chart's axis: every period of the liability and the forecast, a month before the quarter it ends.
+    const order = report.forecast.order;
+    expect(new Set(order)).toEqual(new Set([...report.liability, ...periods].map((r) => r.period)));
+    expect(order.indexOf('2026-11')).toBeLessThan(order.indexOf('2026-12'));
+    expect(order.indexOf('2026-12')).toBeLessThan(order.indexOf('2026-Q4'));
+    expect(periods.map((p) => `${p.period} ${p.currency}`).sort()).toEqual([...expected.keys()].sort());
+    for (const p of periods) {
+      const sums = expected.get(`${p.period} ${p.currency}`)!;
+      expect(money(p.pipeline), p.period).toBe(formatDecimal(sums.pipeline, 2));
+      expect(money(p.expected), p.period).toBe(formatDecimal(sums.expected, 2));
+      expect(decimal(p.expected) < decimal(p.pipeline)).toBe(true);
+    }
+    // The view's rows sum to the report's, and each row of the table is already at the cent.
+    const [{ total, rows } = { total: '', rows: '' }] = await query(sql<{ total: string; rows: string }>`
+      select (select sum(expected)::text from commission_liability_forecast) as total,
+             (select sum(expected)::text from liability_forecast) as rows`);
+    expect(money(total)).toBe(
+      formatDecimal(
+        periods.reduce((s, p) => s + decimal(p.expected), ZERO),
+        2,
+      ),
+    );
+    expect(money(rows)).toBe(money(total));
+    const [{ n } = { n: -1 }] = await query(sql<{ n: number }>`
+      select count(*)::integer as n from liability_forecast where expected is not null and expected <> round(expected, 2)`);
+    expect(n).toBe(0);
+    // Open deals without a probability are said, with how many.
+    const [{ missing } = { missing: -1 }] = await query(sql<{ missing: number }>`
+      select count(distinct e.deal_id)::integer as missing
+        from estimates e join deals d on d.id = e.deal_id
+       where d.fields ->> 'probability' is null and e.trace -> 'changes' <> '[]'::jsonb`);
+    expect(missing).toBeGreaterThan(0);
+    expect(report.forecast.withoutProbability).toEqual([{ reason: 'no probability', deals: missing }]);
+  });
+
   it('rejects: counted by source and reason, all of the run’s', async () => {
     const [{ n } = { n: -1 }] = await query(sql<{ n: number }>`
       select count(*)::integer as n from rejects where run_id = ${report.generatedFor.runId}`);
@@ -237,6 +299,15 @@ forEachBackend((backend) => {
     expect(west.leaderboard.every((l) => ids.includes(l.rep_id))).toBe(true);
     expect(west.payForPerformance.points.every((p) => ids.includes(p.rep_id))).toBe(true);
     expect(west.costOfSales.map((c) => c.team_id).sort()).toEqual(expect.arrayContaining(['west-mgr']));
+    const [{ expected } = { expected: '' }] = await query(sql<{ expected: string }>`
+      select sum(expected)::text as expected from liability_forecast where rep_id = any(${ids}::text[])`);
+    expect(
+      formatDecimal(
+        west.forecast.periods.reduce((s, f) => s + decimal(f.expected), ZERO),
+        2,
+      ),
+    ).toBe(money(expected));
+    expect(decimal(expected) > ZERO).toBe(true);
     await expect(buildReport(backend.database, { ...request, managerId: 'nobody' })).rejects.toThrow(ReportInputError);
   });
 
@@ -247,6 +318,10 @@ forEachBackend((backend) => {
     );
     expect(new Set(h1.attainment.summary.map((s) => s.period))).toEqual(new Set(['2026-Q1', '2026-Q2']));
     expect(new Set(h1.coverage.reps.map((r) => r.period))).toEqual(new Set(['2026-Q2']));
+    // The demo's open deals close on its as-of date, in December: none in the first half.
+    expect(h1.forecast.periods).toEqual([]);
+    const q4 = await buildReport(backend.database, { ...request, period: '2026-Q4' });
+    expect(q4.forecast.periods.map((f) => f.period)).toEqual(report.forecast.periods.map((f) => f.period));
     for (const bad of ['2026-13', '2026-06..2026-01', 'Q1..Q2', '2026..2027..2028'])
       await expect(buildReport(backend.database, { ...request, period: bad }), bad).rejects.toThrow(ReportInputError);
   });
@@ -258,6 +333,8 @@ forEachBackend((backend) => {
       for (const c of charts) expect(c.svg, c.id).toMatch(/^<svg[\s\S]*(<path|<line|<circle)/);
       const html = reportHtml(report, charts);
       for (const l of report.liability) expect(html).toContain(`<td class="n">${l.earned}</td>`);
+      for (const f of report.forecast.periods) expect(html).toContain(`<td class="n">${f.expected}</td>`);
+      expect(html).toContain('<h2>Liability forecast</h2>');
       expect(html).toContain('<th class="n">earned</th><th class="n">approved</th><th class="n">exported</th>');
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     });
