@@ -329,3 +329,55 @@ function asOfMonth(contract: Contract, month: number): Contract | undefined {
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+// ---- attain report ----
+
+/** A rep's commission on a deal that could not be capitalised for want of a usable contract term. */
+export interface ExpensedForWantOfTerm {
+  repId: string;
+  dealId: string;
+  period: string;
+  currency: string;
+  amount: string;
+  reason: string;
+}
+
+/**
+ * For `attain report` (docs/accounting.md#rejects): each rep's commission of a payout period on a
+ * deal rejected for accounting (no usable term), which is expensed when incurred, with the reason;
+ * only `reps` and `periods` when given. Nothing when no run has stored lines.
+ */
+export async function expensedForWantOfTerm(
+  db: Kysely<Database>,
+  options: AccountingOptions,
+  scope: { reps?: readonly string[]; periods?: readonly string[] },
+): Promise<ExpensedForWantOfTerm[]> {
+  const loaded = await loadBook(db, options).catch((error: unknown) => {
+    if (error instanceof PayCycleInputError) return undefined;
+    throw error;
+  });
+  if (!loaded) return [];
+  const reasons = new Map(loaded.book.rejects.map((r) => [r.dealId, r.reason]));
+  const reps = scope.reps && new Set(scope.reps);
+  const periods = scope.periods && new Set(scope.periods);
+  const sums = new Map<string, ExpensedForWantOfTerm & { minor: bigint }>();
+  for (const cost of loaded.book.costs) {
+    const reason = cost.dealId === undefined ? undefined : reasons.get(cost.dealId);
+    if (reason === undefined || (reps && !reps.has(cost.repId)) || (periods && !periods.has(cost.period))) continue;
+    const key = [cost.repId, cost.dealId, cost.period, cost.currency].join('\u0000');
+    const row = sums.get(key) ?? {
+      repId: cost.repId,
+      dealId: cost.dealId!,
+      period: cost.period,
+      currency: cost.currency,
+      amount: '',
+      reason,
+      minor: 0n,
+    };
+    row.minor += cost.amount;
+    sums.set(key, row);
+  }
+  return [...sums.values()]
+    .map(({ minor, ...row }) => ({ ...row, amount: formatMinor(minor, row.currency) }))
+    .sort((a, b) => (a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : a.repId < b.repId ? -1 : 1));
+}

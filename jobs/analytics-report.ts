@@ -12,6 +12,8 @@ import { AttainError } from '../src/domain/errors.js';
 import { LockSet } from '../src/domain/locks.js';
 import { payoutAtAttainment, targetIncentive } from '../src/domain/target-incentive.js';
 import { analytics, listLocks, type AttainDb } from '../src/db/index.js';
+import type { AccountingConfig } from '../config/attain-schema.js';
+import { expensedForWantOfTerm, type ExpensedForWantOfTerm } from './accounting.js';
 
 /** A report request that cannot be served: a bad period range, an unknown manager, no run yet. */
 export class ReportInputError extends AttainError {
@@ -28,6 +30,8 @@ export interface ReportRequest {
   managerId?: string;
   /** How many reps the leaderboard lists. */
   leaderboardSize?: number;
+  /** attain.yaml `accounting:`, for the commission expensed for want of a contract term. */
+  accounting?: AccountingConfig;
 }
 
 export interface PayForPerformancePoint extends analytics.PayForPerformanceRow {
@@ -86,6 +90,8 @@ export interface ReportData {
     order: string[];
   };
   rejects: analytics.RejectCountRow[];
+  /** Commission on deals rejected for accounting (no usable term): expensed, with the reason (docs/accounting.md). */
+  expensedForWantOfTerm: ExpensedForWantOfTerm[];
 }
 
 /** The period labels (months, quarters, years) overlapping a range; undefined for every period. */
@@ -205,6 +211,7 @@ export async function buildReport(database: AttainDb, request: ReportRequest): P
         .map((r) => r.period),
     },
     rejects,
+    expensedForWantOfTerm: await expensedForWantOfTerm(db, { calendar, accounting: request.accounting }, scope),
   };
 }
 

@@ -193,6 +193,20 @@ ${table(
     { title: 'records', value: (r) => r.records, numeric: true },
   ],
   true,
+)}
+<h3>Rejected for accounting</h3>
+<p class="note">Commission on deals without a usable contract term (attain.yaml <code>accounting:</code>): it cannot be capitalised, so it is expensed when incurred (docs/accounting.md).</p>
+${table(
+  data.expensedForWantOfTerm,
+  [
+    { title: 'deal', value: (r) => r.dealId },
+    { title: 'rep', value: (r) => r.repId },
+    { title: 'payout period', value: (r) => r.period },
+    { title: 'currency', value: (r) => r.currency },
+    { title: 'commission expensed', value: (r) => r.amount, numeric: true },
+    { title: 'reason', value: (r) => r.reason },
+  ],
+  true,
 )}</section>`,
   ];
   return `<!doctype html>

@@ -33,6 +33,7 @@ async function report(dir: string, options: ReportOptions, context: CommandConte
       plans: workspace.plans,
       fiscalYearStartMonth: workspace.config.calendar.fiscalYearStartMonth,
       baseCurrency: workspace.config.baseCurrency,
+      ...(workspace.config.accounting === undefined ? {} : { accounting: workspace.config.accounting }),
       ...(options.period === undefined ? {} : { period: options.period }),
       ...(options.manager === undefined ? {} : { managerId: options.manager }),
     });

@@ -12,7 +12,14 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, type Workspace } from '../../config/workspace.js';
-import { amortizationReport, buildGlFile, exportGl, GL_HEADER, loadBook } from '../../jobs/accounting.js';
+import {
+  amortizationReport,
+  buildGlFile,
+  expensedForWantOfTerm,
+  exportGl,
+  GL_HEADER,
+  loadBook,
+} from '../../jobs/accounting.js';
 import { PayCycleInputError } from '../../jobs/pay-cycle-error.js';
 import { runPipeline } from '../../jobs/run.js';
 import { lockPeriod, migrateToLatest } from '../../src/db/index.js';
@@ -157,6 +164,27 @@ forEachBackend((backend) => {
       expect(expensed[0]!.memo).toBe(
         'expensed: rejected for accounting: contractTermMonths is missing: the contract term is needed to capitalise',
       );
+    });
+
+    it('tells attain report what was expensed for want of a term: the year’s expense entries of the deal, to the cent', async () => {
+      const all = await expensedForWantOfTerm(backend.db, options(), {});
+      expect(new Set(all.map((r) => r.dealId))).toEqual(new Set(['D-1159']));
+      expect(
+        all.every((r) => r.reason === 'contractTermMonths is missing: the contract term is needed to capitalise'),
+      ).toBe(true);
+      // Equal to the GL's expense entries for the deal over the year.
+      const rows = rowsOf((await buildGlFile(backend.db, { ...options(), period: '2026', draft: true })).bytes);
+      const expensed = rows.filter((r) => r.kind === 'expense' && r.dealId === 'D-1159');
+      expect(formatDecimal(sum(all.map((r) => r.amount)), 2)).toBe(
+        formatDecimal(sum(expensed.map((r) => r.debit)) - sum(expensed.map((r) => r.credit)), 2),
+      );
+      // A manager's report or a period range sees only its own.
+      const rep = all[0]!.repId;
+      expect((await expensedForWantOfTerm(backend.db, options(), { reps: ['nobody'] })).length).toBe(0);
+      expect((await expensedForWantOfTerm(backend.db, options(), { reps: [rep] })).every((r) => r.repId === rep)).toBe(
+        true,
+      );
+      expect(await expensedForWantOfTerm(backend.db, options(), { periods: ['2027-01'] })).toEqual([]);
     });
 
     it('carries every stored line of the year through commissions payable, and balances to the cent', async () => {
