@@ -10,6 +10,7 @@ import { sourceOf } from '../../connectors/registry.js';
 import { territoriesAsOf } from '../../jobs/territories.js';
 import { isIsoDate } from '../domain/model.js';
 import type { TerritoryReport } from '../domain/territories.js';
+import { money } from '../domain/trace-words.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { printable } from './printable.js';
@@ -45,8 +46,8 @@ export function formatReport(report: TerritoryReport): string {
     t.id,
     t.parent ?? '',
     String(t.accounts),
-    t.openPipeline,
-    t.bookingsT12M,
+    money(t.openPipeline),
+    money(t.bookingsT12M),
     t.balance ?? '-',
     t.reps.map((r) => `${r.repId} (${r.role} ${r.percent} %)`).join(', ') || '(none)',
   ]);

@@ -72,7 +72,7 @@ describe('attain territories', () => {
     const { code, out } = await runCli(['territories', '--workspace', make(), '--as-of', '2026-06-30']);
     expect(code).toBe(0);
     expect(out).toMatch(
-      /ny-metro\s+na-east\s+1\s+3000\.00\s+10000\.00\s+1\.13\s+east1 \(owner 100 %\), se1 \(overlay 50 %\)/,
+      /ny-metro\s+na-east\s+1\s+3,000\.00\s+10,000\.00\s+1\.13\s+east1 \(owner 100 %\), se1 \(overlay 50 %\)/,
     );
     expect(out).toContain('1 account in no territory: umbrella');
     expect(out).toContain('hooli: owner east1, territory na-west held by west1');
