@@ -5,16 +5,13 @@
  * fields as the rep wrote them; `attain disputes resolve` writes the settlement back; a rep who
  * reopens the record raises a new dispute; a dispute whose line disappears stays, marked so.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { FakeOrg } from './fake-org.js';
-import { AE_MONTHLY_PLAN } from '../plans.js';
+import { twoRepWorkspace } from './two-rep-workspace.js';
 
 let org: FakeOrg;
-let root: string;
+let dispose: () => void;
 let dir: string;
 
 const KEY = 'ae|005A|2026-01|commission';
@@ -56,35 +53,12 @@ beforeAll(async () => {
   org.putOpportunity({ Id: '006B', Name: 'Bolt', OwnerId: '005B', Amount: 40000, CloseDate: '2026-02-10' });
   org.putOpportunity({ Id: '006C', Name: 'Cog', OwnerId: '005A', Amount: 30000, CloseDate: '2026-02-15' });
 
-  root = mkdtempSync(join(tmpdir(), 'attain-sf-disputes-'));
-  dir = join(root, 'workspace');
-  mkdirSync(join(dir, 'plans'), { recursive: true });
-  mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'plans', 'ae.yaml'), AE_MONTHLY_PLAN);
-  writeFileSync(join(dir, 'data', 'quotas.csv'), 'repId,period,amount\n005A,2026-Q1,100000\n005B,2026-Q1,100000\n');
-  writeFileSync(
-    join(dir, 'data', 'assignments.csv'),
-    'repId,planId,from,to\n005A,ae,2026-01-01,\n005B,ae,2026-01-01,\n',
-  );
-  writeFileSync(
-    join(dir, 'attain.yaml'),
-    `source:
-  kind: salesforce
-  salesforce:
-    loginUrl: ${org.url}
-    apiVersion: "62.0"
-    auth: { flow: client-credentials, clientId: attain-client, clientSecret: \${SF_TEST_CLIENT_SECRET} }
-calendar: { fiscalYearStartMonth: 1, tz: UTC }
-baseCurrency: USD
-`,
-  );
-  process.env['SF_TEST_CLIENT_SECRET'] = 'attain-secret';
+  ({ dir, dispose } = twoRepWorkspace(org.url, 'disputes'));
 });
 
 afterAll(async () => {
-  delete process.env['SF_TEST_CLIENT_SECRET'];
   await org.stop();
-  rmSync(root, { recursive: true, force: true });
+  dispose();
 });
 
 describe('disputes raised on Salesforce commission records', () => {

@@ -4,13 +4,10 @@
  * by the rep and linked to the opportunity; an unchanged second run sends none; an opportunity that
  * closes (or is deleted) loses its estimate record, and the others are not sent again.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { FakeOrg } from './fake-org.js';
-import { AE_MONTHLY_PLAN } from '../plans.js';
+import { twoRepWorkspace } from './two-rep-workspace.js';
 
 const WON = '006R000000AbCdAIAV';
 const OPEN_ADA = '006R000000AbCdBIAV';
@@ -18,7 +15,7 @@ const OPEN_BO = '006R000000AbCdCIAV';
 const OPEN = { StageName: 'Negotiation', IsWon: false, IsClosed: false };
 
 let org: FakeOrg;
-let root: string;
+let dispose: () => void;
 let dir: string;
 
 async function run(): Promise<string> {
@@ -35,35 +32,12 @@ beforeAll(async () => {
   org.putOpportunity({ Id: WON, Name: 'Acme', OwnerId: '005A', Amount: 80000, CloseDate: '2026-02-20' });
   org.putOpportunity({ Id: OPEN_ADA, Name: 'Bolt', OwnerId: '005A', Amount: 40000, CloseDate: '2026-03-20', ...OPEN });
   org.putOpportunity({ Id: OPEN_BO, Name: 'Cog', OwnerId: '005B', Amount: 10000, CloseDate: '2026-03-25', ...OPEN });
-  root = mkdtempSync(join(tmpdir(), 'attain-sf-estimates-'));
-  dir = join(root, 'workspace');
-  mkdirSync(join(dir, 'plans'), { recursive: true });
-  mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'plans', 'ae.yaml'), AE_MONTHLY_PLAN);
-  writeFileSync(join(dir, 'data', 'quotas.csv'), 'repId,period,amount\n005A,2026-Q1,100000\n005B,2026-Q1,100000\n');
-  writeFileSync(
-    join(dir, 'data', 'assignments.csv'),
-    'repId,planId,from,to\n005A,ae,2026-01-01,\n005B,ae,2026-01-01,\n',
-  );
-  writeFileSync(
-    join(dir, 'attain.yaml'),
-    `source:
-  kind: salesforce
-  salesforce:
-    loginUrl: ${org.url}
-    apiVersion: "62.0"
-    auth: { flow: client-credentials, clientId: attain-client, clientSecret: \${SF_TEST_CLIENT_SECRET} }
-calendar: { fiscalYearStartMonth: 1, tz: UTC }
-baseCurrency: USD
-`,
-  );
-  process.env['SF_TEST_CLIENT_SECRET'] = 'attain-secret';
+  ({ dir, dispose } = twoRepWorkspace(org.url, 'estimates'));
 });
 
 afterAll(async () => {
-  delete process.env['SF_TEST_CLIENT_SECRET'];
   await org.stop();
-  rmSync(root, { recursive: true, force: true });
+  dispose();
 });
 
 describe('estimates in Salesforce', () => {
