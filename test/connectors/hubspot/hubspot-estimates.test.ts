@@ -5,12 +5,10 @@
  * rep and associated to the deal; an unchanged run sends none; a deal that closes or is deleted
  * loses its record.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { FakePortal } from './fake-portal.js';
+import { twoOwnerWorkspace } from './two-owner-workspace.js';
 
 const TOKEN = 'pat-na1-estimates-token';
 const PLAN = `id: ae
@@ -31,7 +29,7 @@ components:
 `;
 
 const portal = new FakePortal({ token: TOKEN });
-let root = '';
+let dispose: () => void = () => undefined;
 let dir = '';
 
 async function cli(...args: string[]): Promise<string> {
@@ -56,30 +54,12 @@ beforeAll(async () => {
   portal.putDeal('1', '101', '50000', 'closedwon', '2026-02-10T15:00:00.000Z');
   portal.putDeal('2', '101', '20000', 'appointmentscheduled', '2026-02-11T15:00:00.000Z');
   portal.putDeal('3', '102', '10000', 'appointmentscheduled', '2026-02-12T15:00:00.000Z');
-  root = mkdtempSync(join(tmpdir(), 'attain-hubspot-estimates-'));
-  dir = join(root, 'ws');
-  mkdirSync(join(dir, 'plans'), { recursive: true });
-  mkdirSync(join(dir, 'data'));
-  writeFileSync(
-    join(dir, 'attain.yaml'),
-    `source:
-  kind: hubspot
-  hubspot:
-    baseUrl: ${baseUrl}
-    auth: { accessToken: \${HUBSPOT_TOKEN} }
-calendar: { fiscalYearStartMonth: 1, tz: UTC }
-`,
-  );
-  writeFileSync(join(dir, 'plans', 'ae.yaml'), PLAN);
-  writeFileSync(join(dir, 'data', 'quotas.csv'), 'repId,period,amount\n101,2026-Q1,100000\n102,2026-Q1,100000\n');
-  writeFileSync(join(dir, 'data', 'assignments.csv'), 'repId,planId,from,to\n101,ae,2026-01-01,\n102,ae,2026-01-01,\n');
-  process.env['HUBSPOT_TOKEN'] = TOKEN;
+  ({ dir, dispose } = twoOwnerWorkspace(baseUrl, 'estimates', PLAN, TOKEN));
 });
 
 afterAll(async () => {
   await portal.stop();
-  delete process.env['HUBSPOT_TOKEN'];
-  rmSync(root, { recursive: true, force: true });
+  dispose();
 });
 
 describe('estimates in HubSpot', () => {
