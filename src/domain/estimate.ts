@@ -28,11 +28,10 @@ import {
   prepareTerritoryCredit,
   versionsOf,
   type CalculationInput,
-  type PayoutLine,
 } from './engine.js';
 import type { Deal } from './model.js';
 import type { Org } from './org.js';
-import { PlanPayer } from './paying.js';
+import { PlanPayer, type QuotaPeriodSlots } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Plan } from './plan.js';
 import type { TraceJson } from './trace.js';
@@ -180,24 +179,26 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   return { asOf: isoOfDay(lastDay), estimates };
 }
 
-/** A rep's lines of one quota period without the deal: by `period component`, and their sum. */
-interface BaseLines {
-  period: string;
-  byKey: Map<string, { line: PayoutLine; amount: Decimal }>;
+/** A rep's quota period without the deal: its slots, their facts once read, and their sum. */
+interface BaseSlots {
+  slots: QuotaPeriodSlots;
+  facts: (TraceJson | undefined)[];
   sum: Decimal;
 }
 
 /** A line an open deal changes (after: ZERO where the line goes). */
 interface LineChange {
-  line: PayoutLine;
-  before: { line: PayoutLine; amount: Decimal } | undefined;
+  period: string;
+  component: string;
+  /** The line without the deal, when there is one: its amount and facts. */
+  before: { amount: Decimal; facts: () => TraceJson } | undefined;
   after: Decimal;
   facts: TraceJson;
 }
 
 /** One plan's estimates: its base credit and payer, and the base lines of each (rep, quota period) once. */
 class PlanEstimate {
-  private readonly baseLines = new Map<string, BaseLines>();
+  private readonly baseSlots = new Map<string, BaseSlots>();
   private readonly digits: number;
 
   constructor(
@@ -260,31 +261,44 @@ class PlanEstimate {
     }
     if (affected.length === 0) return;
 
-    const before = affected.map((m) => this.linesBefore(chain.full[m]!, month));
+    const before = affected.map((m) => this.slotsBefore(chain.full[m]!, month));
     this.apply(i, chain, credits, 1n);
     // Each rep's lines that change, their traces read now, while the deal counts (traces are lazy).
     const changed = this.payer.briefly(() =>
       affected.map((m, x) => {
         const base = before[x]!;
+        const was = base.slots;
         const rep = chain.full[m]!;
-        const { lines } = this.payer.payQuotaPeriodOf(rep, assignments.get(rep)!, month);
-        let sum = ZERO;
-        let matched = 0;
+        const now = this.payer.quotaPeriodSlots(rep, assignments.get(rep)!, month, was);
+        const { width } = now;
+        let difference = ZERO;
         const list: LineChange[] = [];
-        for (const line of lines) {
-          const amount = decimal(line.amount);
-          sum += amount;
-          const was = base.byKey.get(lineKey(line));
-          if (was) matched++;
-          if (was?.amount !== amount)
-            list.push({ line, before: was, after: amount, facts: facts(line.trace.toJSON()) });
+        // Lines paid with the deal that it changes, in line order; then the ones it ends.
+        for (let s = now.from * width; s < now.amount.length; s++) {
+          const amount = now.amount[s]!;
+          const wasAmount = was.amount[s]!;
+          difference += amount - wasAmount;
+          if (amount === ZERO || amount === wasAmount) continue;
+          list.push({
+            period: now.payouts[Math.floor(s / width)]!,
+            component: now.components[s % width]!,
+            before: wasAmount === ZERO ? undefined : { amount: wasAmount, facts: () => this.baseFacts(base, s) },
+            after: amount,
+            facts: facts(now.trace[s]!.toJSON()),
+          });
         }
-        if (matched < base.byKey.size) {
-          const now = new Set(lines.map(lineKey));
-          for (const [key, was] of base.byKey)
-            if (!now.has(key)) list.push({ line: was.line, before: was, after: ZERO, facts: {} });
+        for (let s = now.from * width; s < now.amount.length; s++) {
+          const wasAmount = was.amount[s]!;
+          if (wasAmount === ZERO || now.amount[s] !== ZERO) continue;
+          list.push({
+            period: was.payouts[Math.floor(s / width)]!,
+            component: was.components[s % width]!,
+            before: { amount: wasAmount, facts: () => this.baseFacts(base, s) },
+            after: ZERO,
+            facts: {},
+          });
         }
-        return { difference: sum - base.sum, list };
+        return { difference, list, period: now.period };
       }),
     );
     this.apply(i, chain, credits, -1n);
@@ -312,7 +326,7 @@ class PlanEstimate {
           currency: deal.currency,
           closeDate: deal.closeDate,
           role: credited.has(m) ? 'credited' : 'manager',
-          quotaPeriod: before[x]!.period,
+          quotaPeriod: changed[x]!.period,
           credit,
           changes: this.payer.briefly(() => list.map((c) => changeTrace(c, this.digits))),
         },
@@ -320,23 +334,23 @@ class PlanEstimate {
     });
   }
 
-  /** The rep's lines of the quota period containing `month` without the deal, computed once. */
-  private linesBefore(rep: number, month: number): BaseLines {
+  /** The rep's quota period containing `month` without the deal, computed once. */
+  private slotsBefore(rep: number, month: number): BaseSlots {
     const q = this.calendar.periodOf(this.plan.quotaPeriod, month);
     const key = `${rep}\u0000${q.label}`;
-    let base = this.baseLines.get(key);
+    let base = this.baseSlots.get(key);
     if (!base) {
-      const { period, lines } = this.payer.payQuotaPeriodOf(rep, this.assignments.get(rep)!, month);
-      const byKey = new Map<string, { line: PayoutLine; amount: Decimal }>();
+      const slots = this.payer.quotaPeriodSlots(rep, this.assignments.get(rep)!, month);
       let sum = ZERO;
-      for (const line of lines) {
-        const amount = decimal(line.amount);
-        byKey.set(lineKey(line), { line, amount });
-        sum += amount;
-      }
-      this.baseLines.set(key, (base = { period, byKey, sum }));
+      for (const amount of slots.amount) sum += amount;
+      this.baseSlots.set(key, (base = { slots, facts: new Array(slots.amount.length), sum }));
     }
     return base;
+  }
+
+  /** The facts of a line without the deal, read once: many deals land in the same rep's period. */
+  private baseFacts(base: BaseSlots, slot: number): TraceJson {
+    return (base.facts[slot] ??= facts(base.slots.trace[slot]!.toJSON()));
   }
 
   /** Adds (sign 1n) or takes back (−1n) the deal's credit in the plan's cells and refs. */
@@ -395,32 +409,19 @@ class PlanEstimate {
   }
 }
 
-/** `period component`: a line's identity within a rep's plan. */
-function lineKey(line: PayoutLine): string {
-  return `${line.period} ${line.component}`;
-}
-
 /** A line the deal changes: before, after, the change, and the facts that explain it. */
 function changeTrace(c: LineChange, digits: number): TraceJson {
   const from = c.before?.amount ?? ZERO;
-  const was = c.before ? baseFacts(c.before.line) : {};
+  const was = c.before ? c.before.facts() : {};
   return {
-    period: c.line.period,
-    component: c.line.component,
+    period: c.period,
+    component: c.component,
     before: formatDecimal(from, digits),
     after: formatDecimal(c.after, digits),
     change: formatDecimal(c.after - from, digits),
-    why: notes(c.line.component, was, c.facts),
+    why: notes(c.component, was, c.facts),
     ...(Object.keys(c.facts).length > 0 ? { facts: c.facts } : {}),
   };
-}
-
-/** The facts of a line without the deal, read once per line: many deals land in the same rep's period. */
-const factsOfBase = new WeakMap<PayoutLine, TraceJson>();
-function baseFacts(line: PayoutLine): TraceJson {
-  let known = factsOfBase.get(line);
-  if (!known) factsOfBase.set(line, (known = facts(line.trace.toJSON())));
-  return known;
 }
 
 /** The facts of a line's trace that say why it pays what it pays (not its deal list). */

@@ -95,10 +95,32 @@ interface Proration {
   fullQuota: Decimal;
 }
 
+/**
+ * A rep's quota period as estimate.ts compares it: each (payout period, component) slot at
+ * `index * width + component`, zero amounts included.
+ */
+export interface QuotaPeriodSlots {
+  /** The quota period's label. */
+  period: string;
+  /** The labels of its payout periods that the window reaches, in order. */
+  payouts: string[];
+  /** The plan's component ids, in order: `width` of them. */
+  components: string[];
+  width: number;
+  /** The first payout period paid again; the ones before are the given slots' own. */
+  from: number;
+  /** What each slot's line pays (ZERO: no line). */
+  amount: Decimal[];
+  /** The due-to-date each slot's line was paid from. */
+  due: Decimal[];
+  /** Each slot's trace, rendered when read. */
+  trace: Trace[];
+}
+
 export class PlanPayer {
   private readonly components: Compiled[];
   private readonly digits: number;
-  /** While set, traces leave out their deal and team lists (see briefly). */
+  /** While set, traces hold only the figures an estimate reads (see briefly). */
   private brief = false;
 
   constructor(private readonly ctx: PayContext) {
@@ -124,17 +146,68 @@ export class PlanPayer {
   }
 
   /**
-   * The lines of one rep's quota period containing `month` alone (an open deal's estimate,
-   * estimate.ts, recomputes only the quota period the deal lands in): what payRep pays for it.
+   * One rep's quota period containing `month`, every (payout period, component) slot of it with
+   * its amount, zero ones included, so that an estimate (estimate.ts) compares two of them slot by
+   * slot. Given the slots of the same quota period before a change that starts in `month`, the
+   * payout periods ending before `month` are taken from them instead of being paid again: nothing
+   * a change from `month` on adds reaches them, and the traces of the slots paid again are
+   * pinned (see walk): read them under `briefly`, before the cells change again.
    */
-  payQuotaPeriodOf(rep: number, intervals: readonly number[], month: number): { period: string; lines: PayoutLine[] } {
+  quotaPeriodSlots(
+    rep: number,
+    intervals: readonly number[],
+    month: number,
+    before?: QuotaPeriodSlots,
+  ): QuotaPeriodSlots {
     const q = this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
-    const lines: PayoutLine[] = [];
-    this.payQuotaPeriod(rep, q, intervals, lines, undefined, []);
-    return { period: q.label, lines };
+    const at = this.quotaPeriodAt(rep, q, intervals);
+    const payouts = this.payoutPeriods(q);
+    const width = this.components.length;
+    const slots: QuotaPeriodSlots = {
+      period: q.label,
+      payouts: payouts.map((p) => p.label),
+      components: this.components.map((c) => c.id),
+      width,
+      from: 0,
+      amount: new Array<Decimal>(payouts.length * width).fill(ZERO),
+      due: new Array<Decimal>(payouts.length * width).fill(ZERO),
+      trace: new Array<Trace>(payouts.length * width),
+    };
+    const paid = new Array<Decimal>(width).fill(ZERO);
+    const perDealDue = new Array<Decimal>(width).fill(ZERO);
+    if (before) {
+      let from = 0;
+      while (from < payouts.length && payouts[from]!.startMonth + payouts[from]!.months - 1 < month) from++;
+      for (let s = 0; s < from * width; s++) {
+        slots.amount[s] = before.amount[s]!;
+        slots.due[s] = before.due[s]!;
+        slots.trace[s] = before.trace[s]!;
+        paid[s % width] = paid[s % width]! + before.amount[s]!;
+      }
+      for (let k = 0; k < width && from > 0; k++)
+        if (this.components[k]!.kind === 'per-deal') perDealDue[k] = before.due[(from - 1) * width + k]!;
+      slots.from = from;
+    }
+    this.walk(
+      at,
+      payouts,
+      slots.from,
+      paid,
+      perDealDue,
+      before ? 'pinned' : 'every',
+      (s, _p, _c, amount, due, trace) => {
+        slots.amount[s] = amount;
+        slots.due[s] = due;
+        slots.trace[s] = trace;
+      },
+    );
+    return slots;
   }
 
-  /** Runs `work` with traces that leave out their deal and team lists: an estimate reads only the figures. */
+  /**
+   * Runs `work` with traces that hold only the figures an estimate reads (estimate.ts): no deal
+   * or team lists, no paid-to-date, each tier by its number and rate.
+   */
   briefly<T>(work: () => T): T {
     this.brief = true;
     try {
@@ -152,28 +225,11 @@ export class PlanPayer {
     attainment: AttainmentRow[] | undefined,
     rejects: Reject[],
   ): void {
-    const { plan, calendar, org, quotas } = this.ctx;
-    const repId = org.repIds[rep]!;
-    const daysInPeriod = q.endDay - q.startDay + 1;
-    let covered = 0;
-    for (let i = 0; i < intervals.length; i += 2) {
-      const from = Math.max(intervals[i]!, q.startDay);
-      const to = Math.min(intervals[i + 1]!, q.endDay);
-      if (to >= from) covered += to - from + 1;
-    }
-    const fullQuota = quotas.get(`${repId}\u0000${q.label}`);
-    // The quota is prorated by calendar days covered when the assignment covers part of the period.
-    const quota =
-      fullQuota === undefined || covered === daysInPeriod
-        ? fullQuota
-        : mulDiv(fullQuota, BigInt(covered) * ONE, BigInt(daysInPeriod) * ONE);
-    const proration: Proration | undefined =
-      fullQuota === undefined || covered === daysInPeriod
-        ? undefined
-        : { daysCovered: covered, daysInPeriod, fullQuota };
-
+    const { plan } = this.ctx;
+    const at = this.quotaPeriodAt(rep, q, intervals);
+    const { quota } = at;
+    const repId = this.ctx.org.repIds[rep]!;
     const lastMonth = Math.min(q.startMonth + q.months - 1, this.ctx.lastMonth);
-    // An estimate (payQuotaPeriodOf) needs the lines only.
     for (const mc of attainment ? this.ctx.measures.values() : []) {
       const credit = this.credit(mc, rep, q.startMonth, lastMonth, mc.rollup);
       attainment!.push({
@@ -195,28 +251,15 @@ export class PlanPayer {
         reason: `no quota for ${repId} in ${q.label} (plan ${plan.id}): its attainment-based components pay nothing`,
       });
     }
-
-    // Running state through the quota period: what each component has paid, and per-deal sums.
-    const paid = new Array<Decimal>(this.components.length).fill(ZERO);
-    const perDealDue = new Array<Decimal>(this.components.length).fill(ZERO);
-    const at: QuotaPeriodAt = { rep, q, quota, proration };
-    for (const p of calendar.subPeriods(plan.payoutPeriod, q)) {
-      if (p.startDay > this.ctx.lastDay || p.endDay < this.ctx.firstDay) continue;
-      const toMonth = Math.min(p.startMonth + p.months - 1, this.ctx.lastMonth);
-      const fromMonth = Math.max(p.startMonth, this.ctx.firstMonth);
-      for (let k = 0; k < this.components.length; k++) {
-        const c = this.components[k]!;
-        const perDealEarlier = perDealDue[k]!;
-        const due = this.due(c, at, fromMonth, toMonth, perDealEarlier).amount;
-        if (c.kind === 'per-deal') perDealDue[k] = due;
-        const paidEarlier = paid[k]!;
-        // The due-to-date is rounded, then what earlier lines paid is taken off: each line is
-        // whole minor units, and the lines of a quota period add up to its rounded result
-        // (rounding the difference instead would drift a cent at exact halves: half-even is not
-        // shift-invariant).
-        const amount = roundTo(due, this.digits) - paidEarlier;
-        if (amount === ZERO) continue;
-        paid[k] = paidEarlier + amount;
+    const width = this.components.length;
+    this.walk(
+      at,
+      this.payoutPeriods(q),
+      0,
+      new Array<Decimal>(width).fill(ZERO),
+      new Array<Decimal>(width).fill(ZERO),
+      'lines',
+      (_s, p, c, amount, _due, trace) =>
         lines.push({
           repId,
           planId: plan.id,
@@ -224,8 +267,84 @@ export class PlanPayer {
           component: c.id,
           amount: formatDecimal(amount, this.digits),
           currency: plan.currency,
-          trace: this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
-        });
+          trace,
+        }),
+    );
+  }
+
+  /** What every line of a rep's quota period shares: the quota, prorated where the assignment covers part of it. */
+  private quotaPeriodAt(rep: number, q: Period, intervals: readonly number[]): QuotaPeriodAt {
+    const daysInPeriod = q.endDay - q.startDay + 1;
+    let covered = 0;
+    for (let i = 0; i < intervals.length; i += 2) {
+      const from = Math.max(intervals[i]!, q.startDay);
+      const to = Math.min(intervals[i + 1]!, q.endDay);
+      if (to >= from) covered += to - from + 1;
+    }
+    const fullQuota = this.ctx.quotas.get(`${this.ctx.org.repIds[rep]!}\u0000${q.label}`);
+    // The quota is prorated by calendar days covered when the assignment covers part of the period.
+    if (fullQuota === undefined || covered === daysInPeriod) return { rep, q, quota: fullQuota, proration: undefined };
+    return {
+      rep,
+      q,
+      quota: mulDiv(fullQuota, BigInt(covered) * ONE, BigInt(daysInPeriod) * ONE),
+      proration: { daysCovered: covered, daysInPeriod, fullQuota },
+    };
+  }
+
+  /** The payout periods of a quota period that the calculation's window reaches. */
+  private payoutPeriods(q: Period): Period[] {
+    return this.ctx.calendar
+      .subPeriods(this.ctx.plan.payoutPeriod, q)
+      .filter((p) => p.startDay <= this.ctx.lastDay && p.endDay >= this.ctx.firstDay);
+  }
+
+  /**
+   * Walks the payout periods of a quota period in order from `payouts[from]`, with what each
+   * component has paid before it (`paid`) and per-deal sums (`perDealDue`), and hands each
+   * (payout period, component) slot's amount to `emit`: the lines only (`lines`), or every slot,
+   * zero ones too. A `pinned` slot's trace keeps what this evaluation found instead of evaluating
+   * again when read, so it stays right after the cells change but must be read under `briefly`
+   * (its deal lists would be read from the cells as they are then).
+   */
+  private walk(
+    at: QuotaPeriodAt,
+    payouts: readonly Period[],
+    from: number,
+    paid: Decimal[],
+    perDealDue: Decimal[],
+    slots: 'lines' | 'every' | 'pinned',
+    emit: (slot: number, p: Period, c: Compiled, amount: Decimal, due: Decimal, trace: Trace) => void,
+  ): void {
+    const width = this.components.length;
+    for (let i = from; i < payouts.length; i++) {
+      const p = payouts[i]!;
+      const toMonth = Math.min(p.startMonth + p.months - 1, this.ctx.lastMonth);
+      const fromMonth = Math.max(p.startMonth, this.ctx.firstMonth);
+      for (let k = 0; k < width; k++) {
+        const c = this.components[k]!;
+        const perDealEarlier = perDealDue[k]!;
+        const owed = this.due(c, at, fromMonth, toMonth, perDealEarlier);
+        const due = owed.amount;
+        if (c.kind === 'per-deal') perDealDue[k] = due;
+        const paidEarlier = paid[k]!;
+        // The due-to-date is rounded, then what earlier lines paid is taken off: each line is
+        // whole minor units, and the lines of a quota period add up to its rounded result
+        // (rounding the difference instead would drift a cent at exact halves: half-even is not
+        // shift-invariant).
+        const amount = roundTo(due, this.digits) - paidEarlier;
+        paid[k] = paidEarlier + amount;
+        if (amount === ZERO && slots === 'lines') continue;
+        emit(
+          i * width + k,
+          p,
+          c,
+          amount,
+          due,
+          slots === 'pinned'
+            ? new Trace(owed.trace)
+            : this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
+        );
       }
     }
   }
@@ -244,12 +363,16 @@ export class PlanPayer {
     due: Decimal,
     paidEarlier: Decimal,
   ): Trace {
-    return new Trace(() => ({
-      ...this.due(c, at, fromMonth, toMonth, perDealEarlier).trace(),
-      dueToDate: formatDecimal(due),
-      paidEarlier: formatDecimal(paidEarlier),
-      rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
-    }));
+    return new Trace(() => {
+      const trace = this.due(c, at, fromMonth, toMonth, perDealEarlier).trace();
+      if (this.brief) return trace;
+      return {
+        ...trace,
+        dueToDate: formatDecimal(due),
+        paidEarlier: formatDecimal(paidEarlier),
+        rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
+      };
+    });
   }
 
   /** Credit of a rep's cells from `fromMonth` to `toMonth` (own, plus everyone below with roll-up). */
@@ -334,7 +457,11 @@ export class PlanPayer {
           trace: () => ({
             ...base(),
             ...(c.gate !== undefined ? { gate: { threshold: c.source.gate, met: true } } : {}),
-            tiers: slices.map((s) => sliceTrace(s, c.source.tiers[s.tier]!.from)),
+            tiers: slices.map((s) =>
+              this.brief
+                ? { tier: s.tier + 1, rate: formatDecimal(s.rate) }
+                : sliceTrace(s, c.source.tiers[s.tier]!.from),
+            ),
             ...(c.cap !== undefined
               ? { cap: { cap: c.source.cap, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } }
               : {}),
