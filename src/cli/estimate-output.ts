@@ -46,7 +46,7 @@ export function writeEstimateTables(out: Writable, report: EstimateReport, headi
   for (const e of estimates) {
     if (e.dealId !== current) {
       current = e.dealId;
-      const t = e.trace as { name?: string; amount?: string; currency?: string; closeDate?: string };
+      const t = e.trace.toJSON() as { name?: string; amount?: string; currency?: string; closeDate?: string };
       out.write(
         '\n' +
           printable(
@@ -57,7 +57,7 @@ export function writeEstimateTables(out: Writable, report: EstimateReport, headi
     }
     const amount = decimal(e.amount);
     const shown = `${amount > 0n ? '+' : ''}${money(e.amount)} ${e.currency}`;
-    const changes = (e.trace['changes'] as { component: string; why: string[] }[] | undefined) ?? [];
+    const changes = (e.trace.toJSON()['changes'] as { component: string; why: string[] }[] | undefined) ?? [];
     const why = changes.flatMap((c) => c.why.map((w) => `${c.component}: ${w}`)).join('; ');
     const who = `${names.get(e.repId) ?? e.repId} (${e.repId})`;
     out.write(printable(`  ${who.padEnd(28)} ${e.planId.padEnd(12)} ${shown.padStart(16)}  ${why}`) + '\n');

@@ -14,7 +14,7 @@ const estimateColumns: CopyColumn<Estimate>[] = [
   { name: 'plan_id', type: 'text', value: (e) => e.planId },
   { name: 'amount', type: 'numeric', value: (e) => e.amount },
   { name: 'currency', type: 'text', value: (e) => e.currency },
-  { name: 'close_date', type: 'date', value: (e) => String(e.trace['closeDate']) },
+  { name: 'close_date', type: 'date', value: (e) => e.closeDate },
   { name: 'trace', type: 'jsonb', value: (e) => e.trace },
 ];
 

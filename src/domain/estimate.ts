@@ -34,7 +34,7 @@ import type { Org } from './org.js';
 import { PlanPayer, type QuotaPeriodSlots } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Plan } from './plan.js';
-import type { TraceJson } from './trace.js';
+import { Trace, type TraceJson } from './trace.js';
 import type { FilterSet } from './where.js';
 
 export interface Estimate {
@@ -44,8 +44,15 @@ export interface Estimate {
   /** The change in the rep's non-draw payout lines of the plan: exact, in the plan currency's minor unit. */
   amount: string;
   currency: string;
-  /** Why: the deal, the quota period it lands in, the credit it adds and each line it changes. */
-  trace: TraceJson;
+  /** The day the deal is taken to close: its close date, or the as-of date when that has passed. */
+  closeDate: string;
+  /** Each payout period whose lines the deal changes, in order, and by how much (exact). */
+  periods: { period: string; change: Decimal }[];
+  /**
+   * Why: the deal, the quota period it lands in, the credit it adds and each line it changes.
+   * Rendered when read, by evaluating the deal alone again (docs/estimates.md#how-they-are-calculated).
+   */
+  trace: Trace;
 }
 
 export interface EstimateResult {
@@ -162,6 +169,8 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
         filters,
         months,
         firstMonth,
+        amounts,
+        (i) => chains.get(i) ?? dealChain(org, prepared, i),
       );
       for (const i of candidates) {
         if (!amounts.known[i]) continue;
@@ -171,10 +180,11 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
         }
         let chain = chains.get(i);
         if (!chain) chains.set(i, (chain = dealChain(org, prepared, i)));
-        planEstimate.estimate(i, chain, amounts, estimates);
+        planEstimate.estimate(i, chain, estimates);
       }
     }
   }
+  chains.clear(); // a trace read later builds its deal's chain again
   estimates.sort((a, b) => cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId));
   return { asOf: isoOfDay(lastDay), estimates };
 }
@@ -196,6 +206,20 @@ interface LineChange {
   facts: TraceJson;
 }
 
+/** What an open deal changes for one rep of its chain (m). */
+interface RepChange {
+  m: number;
+  credited: boolean;
+  difference: Decimal;
+  periods: { period: string; change: Decimal }[];
+  quotaPeriod: string;
+  /** The credit the deal adds to the rep, by measure. */
+  credit: Record<string, string>;
+  /** With the figures: the lines it changes, then their traces. */
+  list?: LineChange[];
+  changes?: TraceJson[];
+}
+
 /** One plan's estimates: its base credit and payer, and the base lines of each (rep, quota period) once. */
 class PlanEstimate {
   private readonly baseSlots = new Map<string, BaseSlots>();
@@ -210,19 +234,72 @@ class PlanEstimate {
     private readonly filters: FilterSet,
     private readonly months: number,
     private readonly firstMonth: number,
+    private readonly amounts: PlanAmounts,
+    private readonly chainOf: (deal: number) => DealChain,
   ) {
     this.digits = minorUnitDigits(plan.currency);
   }
 
-  estimate(i: number, chain: DealChain, amounts: PlanAmounts, out: Estimate[]): void {
-    const { plan, measures, assignments } = this;
+  /** The estimates of open deal i, their traces rendered when read. */
+  estimate(i: number, chain: DealChain, out: Estimate[]): void {
+    const deal = chain.deals.deals[0]!;
+    for (const rep of this.evaluate(i, chain, false)) {
+      if (rep.difference === ZERO && !rep.credited) continue;
+      const { m } = rep;
+      out.push({
+        dealId: deal.id,
+        repId: chain.org.repIds[rep.m]!,
+        planId: this.plan.id,
+        amount: formatDecimal(rep.difference, this.digits),
+        currency: this.plan.currency,
+        closeDate: deal.closeDate,
+        periods: rep.periods,
+        trace: new Trace(() => this.traceOf(i, m)),
+      });
+    }
+  }
+
+  /** The last deal whose traces were read, and its traces by rep of its chain: estimates are read deal by deal. */
+  private rendered: { deal: number; traces: Map<number, TraceJson> } | undefined;
+
+  /** Deal i's trace for rep m of its chain: the deal evaluated alone again, this time with the figures. */
+  private traceOf(i: number, m: number): TraceJson {
+    if (this.rendered?.deal !== i) {
+      const chain = this.chainOf(i);
+      const deal = chain.deals.deals[0]!;
+      const traces = new Map<number, TraceJson>();
+      for (const rep of this.evaluate(i, chain, true)) {
+        traces.set(rep.m, {
+          deal: deal.id,
+          name: deal.name,
+          amount: deal.amount,
+          currency: deal.currency,
+          closeDate: deal.closeDate,
+          role: rep.credited ? 'credited' : 'manager',
+          quotaPeriod: rep.quotaPeriod,
+          credit: rep.credit,
+          changes: rep.changes!,
+        });
+      }
+      this.rendered = { deal: i, traces };
+    }
+    return this.rendered.traces.get(m)!;
+  }
+
+  /**
+   * What deal i, won alone, changes for each rep of its chain it reaches: the difference in the
+   * rep's lines of the quota period it lands in, by payout period, and with `explain` the lines
+   * it changes with the figures that say why.
+   */
+  private evaluate(i: number, chain: DealChain, explain: boolean): RepChange[] {
+    const { plan, measures, assignments, amounts } = this;
     const deals = chain.deals;
     const mini = new Map<number, number[]>();
     chain.full.forEach((full, m) => {
       const intervals = assignments.get(full);
       if (intervals) mini.set(m, intervals);
     });
-    if (mini.size === 0) return;
+    if (mini.size === 0) return [];
     const hi = amounts.hi[i]!;
     const big = new Map<number, Decimal>();
     if (Number.isNaN(hi)) big.set(0, amounts.big.get(i)!);
@@ -259,35 +336,40 @@ class PlanEstimate {
       }
       if (touched) affected.push(m);
     }
-    if (affected.length === 0) return;
+    if (affected.length === 0) return [];
 
     const before = affected.map((m) => this.slotsBefore(chain.full[m]!, month));
     this.apply(i, chain, credits, 1n);
-    // Each rep's lines that change, their traces read now, while the deal counts (traces are lazy).
+    // Each rep's lines that change, their figures read now, while the deal counts.
     const changed = this.payer.briefly(() =>
-      affected.map((m, x) => {
+      affected.map((m, x): RepChange => {
         const base = before[x]!;
         const was = base.slots;
         const rep = chain.full[m]!;
-        const now = this.payer.quotaPeriodSlots(rep, assignments.get(rep)!, month, was);
+        const now = this.payer.quotaPeriodSlots(rep, assignments.get(rep)!, month, { before: was, traces: explain });
         const { width } = now;
         let difference = ZERO;
+        const periods: { period: string; change: Decimal }[] = [];
         const list: LineChange[] = [];
         // Lines paid with the deal that it changes, in line order; then the ones it ends.
         for (let s = now.from * width; s < now.amount.length; s++) {
           const amount = now.amount[s]!;
           const wasAmount = was.amount[s]!;
+          if (amount === wasAmount) continue;
           difference += amount - wasAmount;
-          if (amount === ZERO || amount === wasAmount) continue;
+          const period = now.payouts[Math.floor(s / width)]!;
+          if (periods.at(-1)?.period === period) periods.at(-1)!.change += amount - wasAmount;
+          else periods.push({ period, change: amount - wasAmount });
+          if (!explain || amount === ZERO) continue;
           list.push({
-            period: now.payouts[Math.floor(s / width)]!,
+            period,
             component: now.components[s % width]!,
             before: wasAmount === ZERO ? undefined : { amount: wasAmount, facts: () => this.baseFacts(base, s) },
             after: amount,
             facts: facts(now.trace[s]!.toJSON()),
           });
         }
-        for (let s = now.from * width; s < now.amount.length; s++) {
+        for (let s = now.from * width; s < now.amount.length && explain; s++) {
           const wasAmount = was.amount[s]!;
           if (wasAmount === ZERO || now.amount[s] !== ZERO) continue;
           list.push({
@@ -298,40 +380,28 @@ class PlanEstimate {
             facts: {},
           });
         }
-        return { difference, list, period: now.period };
+        const credit: Record<string, string> = {};
+        for (const { alone } of credits) {
+          const added = alone.own.get(m) + (alone.rollup ? alone.below.get(m) : ZERO);
+          if (added !== ZERO) credit[alone.name] = formatDecimal(added);
+        }
+        return {
+          m,
+          credited: credited.has(m),
+          difference,
+          periods,
+          quotaPeriod: now.period,
+          credit,
+          ...(explain ? { list } : {}),
+        };
       }),
     );
     this.apply(i, chain, credits, -1n);
-
-    const deal = deals.deals[0]!;
-    affected.forEach((m, x) => {
-      const { difference, list } = changed[x]!;
-      if (difference === ZERO && !credited.has(m)) return;
-      const repId = chain.org.repIds[m]!;
-      const credit: Record<string, string> = {};
-      for (const { alone } of credits) {
-        const added = alone.own.get(m) + (alone.rollup ? alone.below.get(m) : ZERO);
-        if (added !== ZERO) credit[alone.name] = formatDecimal(added);
-      }
-      out.push({
-        dealId: deal.id,
-        repId,
-        planId: plan.id,
-        amount: formatDecimal(difference, this.digits),
-        currency: plan.currency,
-        trace: {
-          deal: deal.id,
-          name: deal.name,
-          amount: deal.amount,
-          currency: deal.currency,
-          closeDate: deal.closeDate,
-          role: credited.has(m) ? 'credited' : 'manager',
-          quotaPeriod: changed[x]!.period,
-          credit,
-          changes: this.payer.briefly(() => list.map((c) => changeTrace(c, this.digits))),
-        },
-      });
-    });
+    // The base lines' figures are read with the cells as they are without the deal.
+    if (explain)
+      for (const rep of changed)
+        rep.changes = this.payer.briefly(() => rep.list!.map((c) => changeTrace(c, this.digits)));
+    return changed;
   }
 
   /** The rep's quota period containing `month` without the deal, computed once. */

@@ -2,8 +2,8 @@
  * The liability forecast (docs/report.md#liability-forecast): the commission the open pipeline is
  * expected to cost, each estimate (docs/estimates.md) weighted by its deal's stage probability.
  *
- * One row per estimate and payout period it changes: `commission` is the sum of the estimate's
- * line changes in that period (draws left out, as the estimate leaves them out), `expected` is
+ * One row per estimate and payout period it changes: `commission` is the estimate's change in
+ * that period (its `periods`; draws are not in an estimate), `expected` is
  * commission × probability rounded once, half-even, to the currency's minor unit. Totals are sums
  * of rows, so a total equals its rows to the cent.
  */
@@ -12,7 +12,6 @@ import {
   ONE,
   SCALE_DIGITS,
   ZERO,
-  decimal,
   divideHalfEven,
   formatDecimal,
   parseDecimal,
@@ -89,13 +88,10 @@ export function forecast(
   const rows: ForecastRow[] = [];
   for (const e of estimates) {
     const digits = minorUnitDigits(e.currency);
-    const byPeriod = new Map<string, Decimal>();
-    for (const change of (e.trace['changes'] ?? []) as { period: string; component: string; change: string }[]) {
-      if (change.component === 'draw') continue;
-      byPeriod.set(change.period, (byPeriod.get(change.period) ?? ZERO) + decimal(change.change));
-    }
     const reading = readings.get(e.dealId) ?? { reason: 'no probability' };
-    for (const [period, commission] of [...byPeriod].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const { period, change: commission } of [...e.periods].sort((a, b) =>
+      a.period < b.period ? -1 : a.period > b.period ? 1 : 0,
+    )) {
       const row: ForecastRow = {
         dealId: e.dealId,
         repId: e.repId,

@@ -150,15 +150,16 @@ export class PlanPayer {
    * its amount, zero ones included, so that an estimate (estimate.ts) compares two of them slot by
    * slot. Given the slots of the same quota period before a change that starts in `month`, the
    * payout periods ending before `month` are taken from them instead of being paid again: nothing
-   * a change from `month` on adds reaches them, and the traces of the slots paid again are
-   * pinned (see walk): read them under `briefly`, before the cells change again.
+   * a change from `month` on adds reaches them; the slots paid again have no traces, or with
+   * `traces` pinned ones (see walk): read them under `briefly`, before the cells change again.
    */
   quotaPeriodSlots(
     rep: number,
     intervals: readonly number[],
     month: number,
-    before?: QuotaPeriodSlots,
+    change?: { before: QuotaPeriodSlots; traces: boolean },
   ): QuotaPeriodSlots {
+    const before = change?.before;
     const q = this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
     const at = this.quotaPeriodAt(rep, q, intervals);
     const payouts = this.payoutPeriods(q);
@@ -194,11 +195,11 @@ export class PlanPayer {
       slots.from,
       paid,
       perDealDue,
-      before ? 'pinned' : 'every',
+      !change ? 'every' : change.traces ? 'pinned' : 'amounts',
       (s, _p, _c, amount, due, trace) => {
         slots.amount[s] = amount;
         slots.due[s] = due;
-        slots.trace[s] = trace;
+        if (trace) slots.trace[s] = trace;
       },
     );
     return slots;
@@ -267,7 +268,7 @@ export class PlanPayer {
           component: c.id,
           amount: formatDecimal(amount, this.digits),
           currency: plan.currency,
-          trace,
+          trace: trace!,
         }),
     );
   }
@@ -303,7 +304,7 @@ export class PlanPayer {
    * Walks the payout periods of a quota period in order from `payouts[from]`, with what each
    * component has paid before it (`paid`) and per-deal sums (`perDealDue`), and hands each
    * (payout period, component) slot's amount to `emit`: the lines only (`lines`), or every slot,
-   * zero ones too. A `pinned` slot's trace keeps what this evaluation found instead of evaluating
+   * zero ones too, with a trace read when wanted (`every`), none (`amounts`) or a pinned one. A `pinned` slot's trace keeps what this evaluation found instead of evaluating
    * again when read, so it stays right after the cells change but must be read under `briefly`
    * (its deal lists would be read from the cells as they are then).
    */
@@ -313,8 +314,8 @@ export class PlanPayer {
     from: number,
     paid: Decimal[],
     perDealDue: Decimal[],
-    slots: 'lines' | 'every' | 'pinned',
-    emit: (slot: number, p: Period, c: Compiled, amount: Decimal, due: Decimal, trace: Trace) => void,
+    slots: 'lines' | 'every' | 'pinned' | 'amounts',
+    emit: (slot: number, p: Period, c: Compiled, amount: Decimal, due: Decimal, trace: Trace | undefined) => void,
   ): void {
     const width = this.components.length;
     for (let i = from; i < payouts.length; i++) {
@@ -341,9 +342,11 @@ export class PlanPayer {
           c,
           amount,
           due,
-          slots === 'pinned'
-            ? new Trace(owed.trace)
-            : this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
+          slots === 'amounts'
+            ? undefined
+            : slots === 'pinned'
+              ? new Trace(owed.trace)
+              : this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
         );
       }
     }

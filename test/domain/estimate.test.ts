@@ -384,9 +384,14 @@ describe('estimates, worked by hand', () => {
   it('crosses the gate, reaches the second tier and the bonus: 5,000 + 1,000 + 1,000', () => {
     const e = of('big', 'ann')!;
     expect(e).toMatchObject({ planId: 'ae', amount: '7000.00', currency: 'USD' });
-    expect(e.trace).toMatchObject({ role: 'credited', quotaPeriod: '2026-Q1', closeDate: '2026-02-15' });
-    expect(e.trace['credit']).toEqual({ bookings: '70000' });
-    const changes = e.trace['changes'] as { component: string; before: string; after: string; why: string[] }[];
+    expect(e.trace.toJSON()).toMatchObject({ role: 'credited', quotaPeriod: '2026-Q1', closeDate: '2026-02-15' });
+    expect(e.trace.toJSON()['credit']).toEqual({ bookings: '70000' });
+    const changes = e.trace.toJSON()['changes'] as {
+      component: string;
+      before: string;
+      after: string;
+      why: string[];
+    }[];
     expect(changes.map((c) => [c.component, c.before, c.after])).toEqual([
       ['commission', '0.00', '6000.00'],
       ['bonus', '0.00', '1000.00'],
@@ -397,14 +402,14 @@ describe('estimates, worked by hand', () => {
 
   it('pays the manager the override through the roll-up', () => {
     expect(of('big', 'boss')).toMatchObject({ planId: 'mgr', amount: '700.00' });
-    expect(of('big', 'boss')!.trace['role']).toBe('manager');
+    expect(of('big', 'boss')!.trace.toJSON()['role']).toBe('manager');
   });
 
   it('closes a deal whose close date has passed on the as-of date, where the gate still holds it back', () => {
     expect(result.asOf).toBe('2026-02-15');
     const e = of('late', 'ann')!;
     expect(e.amount).toBe('0.00');
-    expect(e.trace['closeDate']).toBe('2026-01-10');
+    expect(e.trace.toJSON()['closeDate']).toBe('2026-01-10');
     expect(of('late', 'boss')!.amount).toBe('50.00');
   });
 

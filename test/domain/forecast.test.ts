@@ -4,21 +4,31 @@ import { describe, expect, it } from 'vitest';
 import { ZERO, decimal, formatDecimal } from '../../src/domain/decimal.js';
 import type { Estimate } from '../../src/domain/estimate.js';
 import { forecast, readProbability, weighted } from '../../src/domain/forecast.js';
+import { Trace } from '../../src/domain/trace.js';
 import { deal } from './builders.js';
 
+/** An estimate whose lines change as `changes` say (several components may change in one period). */
 function estimateOf(
   dealId: string,
   changes: { period: string; component: string; change: string }[],
   currency = 'USD',
 ): Estimate {
-  const amount = changes.filter((c) => c.component !== 'draw').reduce((s, c) => s + decimal(c.change), ZERO);
+  const amount = changes.reduce((s, c) => s + decimal(c.change), ZERO);
+  const periods: Estimate['periods'] = [];
+  for (const c of changes) {
+    const same = periods.find((p) => p.period === c.period);
+    if (same) same.change += decimal(c.change);
+    else periods.push({ period: c.period, change: decimal(c.change) });
+  }
   return {
     dealId,
     repId: 'r1',
     planId: 'ae',
     amount: formatDecimal(amount, 2),
     currency,
-    trace: { deal: dealId, changes },
+    closeDate: '2026-06-30',
+    periods,
+    trace: Trace.of({ deal: dealId, changes }),
   };
 }
 
@@ -68,7 +78,7 @@ describe('weighted', () => {
 });
 
 describe('forecast', () => {
-  it('one row per estimate and payout period, draws left out, weighted by the deal’s probability', () => {
+  it('one row per estimate and payout period, weighted by the deal’s probability', () => {
     const d1 = deal({
       ownerId: 'r1',
       amount: '10000',
@@ -89,7 +99,6 @@ describe('forecast', () => {
         estimateOf(d1.id, [
           { period: '2026-06', component: 'commission', change: '100.01' },
           { period: '2026-06', component: 'bonus', change: '50.00' },
-          { period: '2026-06', component: 'draw', change: '-40.00' },
           { period: '2026-Q2', component: 'accelerator', change: '12.34' },
         ]),
         estimateOf(d2.id, [{ period: '2026-06', component: 'commission', change: '10.00' }]),
@@ -165,7 +174,7 @@ describe('forecast', () => {
     const cents = fc.integer({ min: -1_000_000, max: 1_000_000 });
     fc.assert(
       fc.property(
-        fc.array(fc.record({ month: fc.integer({ min: 1, max: 3 }), cents, draw: fc.boolean() }), { maxLength: 8 }),
+        fc.array(fc.record({ month: fc.integer({ min: 1, max: 3 }), cents, bonus: fc.boolean() }), { maxLength: 8 }),
         fc.integer({ min: 0, max: 10_000 }),
         (changes, basisPoints) => {
           const probability = formatDecimal(BigInt(basisPoints) * 10n ** 8n);
@@ -180,7 +189,7 @@ describe('forecast', () => {
             d.id,
             changes.map((c) => ({
               period: `2026-0${c.month}`,
-              component: c.draw ? 'draw' : 'commission',
+              component: c.bonus ? 'bonus' : 'commission',
               change: formatDecimal(BigInt(c.cents) * 10n ** 8n, 2),
             })),
           );
