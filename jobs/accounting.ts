@@ -36,7 +36,7 @@ import {
 import { isIsoDate } from '../src/domain/model.js';
 import { LockSet } from '../src/domain/locks.js';
 import { monthOfDate, type FiscalCalendar } from '../src/domain/periods.js';
-import { tracedDeals } from '../src/domain/trace.js';
+import { classifyTrace, tracedDeals } from '../src/domain/trace.js';
 import { PayCycleInputError } from './pay-cycle-error.js';
 
 export interface AccountingOptions {
@@ -74,9 +74,9 @@ export async function loadBook(db: Kysely<Database>, options: AccountingOptions)
   if (lines.length === 0) throw new PayCycleInputError('no run has stored payout lines yet (attain run)');
   const ids = new Set<string>();
   for (const line of lines) {
-    for (const id of tracedDeals(line.trace)) ids.add(id);
-    const clawed = line.trace['clawedBack'];
-    if (Array.isArray(clawed)) for (const id of clawed) ids.add(String(id));
+    const trace = classifyTrace(line.component, line.trace);
+    for (const id of tracedDeals(trace)) ids.add(id);
+    if (trace.kind === 'lockAdjustment') for (const id of trace.json.clawedBack) ids.add(id);
   }
   const deals = new Map((await readAccountingDeals(db, [...ids])).map((deal) => [deal.id, deal]));
   const { policy } = accountingPolicy(options.accounting);

@@ -24,6 +24,16 @@ import { decimal, divideHalfEven, formatDecimal, ONE, ZERO, type Decimal } from 
 import { minorUnitDigits } from '../src/domain/currency.js';
 import type { FiscalCalendar, Period } from '../src/domain/periods.js';
 import type { Plan } from '../src/domain/plan.js';
+import {
+  classifyTrace,
+  dealEntries,
+  teamCredit,
+  tracedDeals,
+  type CreditedDealTrace,
+  type PaidDealTrace,
+  type QuotaFacts,
+  type TypedTrace,
+} from '../src/domain/trace.js';
 import { explainLine } from '../src/domain/trace-words.js';
 import { readPeriodLines } from './period-lines.js';
 import { attainmentChartSvg } from './attainment-chart.js';
@@ -158,7 +168,7 @@ export async function buildStatements(db: Kysely<Database>, options: BuildStatem
   ]);
   const reps = new Map((await readReps(db, repIds)).map((rep) => [rep.id, rep]));
   const managerIds = [...reps.values()].flatMap((rep) => (rep.managerId === null ? [] : [rep.managerId]));
-  const teamIds = lines.flatMap((line) => Object.keys(teamOf(line.trace)));
+  const teamIds = lines.flatMap((line) => Object.keys(teamCredit(typedTrace(line))));
   for (const rep of await readReps(
     db,
     [...new Set([...managerIds, ...teamIds])].filter((id) => !reps.has(id)),
@@ -275,36 +285,36 @@ function planStatement(
   const team = new Map<string, Decimal>();
   const teamPeriods = new Set<string>();
   for (const line of lines) {
-    const explanation = explainLine(line.component, line.trace);
-    if (line.component === 'draw') {
+    const trace = typedTrace(line);
+    const explanation = explainLine(trace);
+    if (trace.kind === 'draw') {
       result.draws.push({
         period: line.period,
         amount: line.amount,
         explanation,
-        balanceAfter: String(line.trace['balanceAfter'] ?? ''),
+        balanceAfter: trace.json.balanceAfter ?? '',
       });
       continue;
     }
     if (line.component === 'adjustment') {
-      const ids = (key: string) => ((line.trace[key] ?? []) as string[]).map(ref);
+      const lock = trace.kind === 'lockAdjustment' ? trace.json : undefined;
       result.adjustments.push({
         period: line.period,
         amount: line.amount,
         explanation,
-        clawedBack: ids('clawedBack'),
-        added: ids('added'),
+        clawedBack: (lock?.clawedBack ?? []).map(ref),
+        added: (lock?.added ?? []).map(ref),
       });
       continue;
     }
     result.lines.push({ period: line.period, component: line.component, amount: line.amount, explanation });
-    for (const entry of (line.trace['deals'] ?? []) as Record<string, string>[]) {
-      const id = String(entry['deal']);
+    for (const entry of dealEntries(trace)) {
       // The rate table's entry has the deal's amount, currency and split; a per-deal entry only its credit.
-      if (credited.has(id) && entry['amount'] === undefined) continue;
-      credited.set(id, creditedDeal(id, entry, deals.get(id), currency));
+      if (credited.has(entry.deal) && !('amount' in entry)) continue;
+      credited.set(entry.deal, creditedDeal(entry, deals.get(entry.deal), currency));
     }
     // Every line paying on the team in one payout period lists the same credit: counted once per period.
-    const byReport = teamOf(line.trace);
+    const byReport = teamCredit(trace);
     if (Object.keys(byReport).length === 0 || teamPeriods.has(line.period)) continue;
     teamPeriods.add(line.period);
     for (const [repId, credit] of Object.entries(byReport))
@@ -320,15 +330,16 @@ function planStatement(
 }
 
 function creditedDeal(
-  id: string,
-  entry: Record<string, string>,
+  entry: CreditedDealTrace | PaidDealTrace,
   deal: DealInfo | undefined,
   planCurrency: string,
 ): CreditedDeal {
-  const amount = entry['amount'] ?? deal?.amount ?? '';
-  const currency = entry['currency'] ?? deal?.currency ?? planCurrency;
-  const split = entry['percent'] ?? '100';
-  const credit = entry['credit'] ?? '0';
+  const id = entry.deal;
+  const listed: Partial<CreditedDealTrace> = 'amount' in entry ? entry : {};
+  const amount = listed.amount ?? deal?.amount ?? '';
+  const currency = listed.currency ?? deal?.currency ?? planCurrency;
+  const split = listed.percent ?? '100';
+  const credit = entry.credit ?? '0';
   // The engine converted amount × split at the close date's rates; the rate is what that conversion used.
   const base = amount === '' ? ZERO : (decimal(amount) * decimal(split)) / 100n / ONE;
   const rate =
@@ -336,7 +347,7 @@ function creditedDeal(
   return {
     id,
     name: deal?.name ?? '',
-    closeDate: entry['closeDate'] ?? deal?.closeDate ?? '',
+    closeDate: entry.closeDate ?? deal?.closeDate ?? '',
     amount,
     currency,
     rate,
@@ -345,15 +356,27 @@ function creditedDeal(
   };
 }
 
-function teamOf(trace: Record<string, unknown>): Record<string, string> {
-  const team = trace['team'] as { byDirectReport?: Record<string, string> } | undefined;
-  return team?.byDirectReport ?? {};
+/** A stored line's trace, typed (trace.ts `classifyTrace`). */
+function typedTrace(line: StoredLine): TypedTrace {
+  return classifyTrace(line.component, line.trace);
 }
 
 function dealIdsOf(line: StoredLine): string[] {
-  const listed = ((line.trace['deals'] ?? []) as { deal: string }[]).map((entry) => String(entry.deal));
-  const adjusted = [...((line.trace['clawedBack'] ?? []) as string[]), ...((line.trace['added'] ?? []) as string[])];
-  return [...listed, ...adjusted];
+  const trace = typedTrace(line);
+  const adjusted = trace.kind === 'lockAdjustment' ? [...trace.json.clawedBack, ...trace.json.added] : [];
+  return [...tracedDeals(trace), ...adjusted];
+}
+
+/** The quota period figures of a component's trace (an override's has none of its own). */
+function quotaFactsOf(trace: TypedTrace): QuotaFacts | undefined {
+  switch (trace.kind) {
+    case 'rateTable':
+    case 'perDeal':
+    case 'bonus':
+      return trace.json;
+    default:
+      return undefined;
+  }
 }
 
 /** The quota periods (year, quarters, months) of the fiscal year that start by the end of `period`. */
@@ -377,8 +400,10 @@ function attainmentToDate(
 ): AttainmentPoint[] {
   const toDate = new Map<string, { line: StoredLine; end: number }>();
   for (const line of lines) {
-    const { quotaPeriod, measure, creditToDate } = line.trace as Record<string, string | undefined>;
-    if (quotaPeriod === undefined || measure === undefined || creditToDate === undefined) continue;
+    const facts = quotaFactsOf(typedTrace(line));
+    // A trace stored by an older version may lack them.
+    if (facts?.quotaPeriod === undefined || facts.measure === undefined || facts.creditToDate === undefined) continue;
+    const { quotaPeriod, measure } = facts;
     const quota = calendar.parse(quotaPeriod);
     const paid = calendar.parse(line.period);
     if (!quota || !paid || quota.endDay <= period.endDay) continue;
@@ -397,13 +422,13 @@ function attainmentToDate(
       attainment: row.attainment,
     };
     if (!running) return point;
-    const trace = running.trace as Record<string, string | null | undefined>;
+    const facts = quotaFactsOf(typedTrace(running))!;
     return {
       ...point,
       through: running.period,
-      credit: trace['creditToDate'] ?? row.credit,
-      quota: trace['quota'] ?? null,
-      attainment: trace['attainmentToDate'] ?? null,
+      credit: facts.creditToDate,
+      quota: facts.quota,
+      attainment: facts.attainmentToDate ?? null,
     };
   });
 }

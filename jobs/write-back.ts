@@ -26,7 +26,7 @@ import {
 } from '../src/db/index.js';
 import { isoOfDay, type FiscalCalendar } from '../src/domain/periods.js';
 import { lineKey } from '../src/domain/pay-cycle.js';
-import { soleTracedDeal } from '../src/domain/trace.js';
+import { classifyTrace, soleTracedDeal } from '../src/domain/trace.js';
 
 /** A commission record's key is its payout line's key (`<plan>|<rep>|<period>|<component>`). */
 export const commissionKey = lineKey;
@@ -61,7 +61,7 @@ export async function readCommissionRecords(
       byRepPlan
         .get(`${line.rep_id}\u0000${line.plan_id}`)
         ?.find((a) => a.start <= period.startDay && period.endDay <= a.end);
-    const dealId = soleTracedDeal(line.trace);
+    const dealId = soleTracedDeal(classifyTrace(line.component, line.trace));
     const key = commissionKey({
       planId: line.plan_id,
       repId: line.rep_id,

@@ -107,7 +107,7 @@ export async function readLockedLines(
     component: r.component,
     amount: r.amount,
     currency: r.currency,
-    trace: Trace.of(r.trace),
+    trace: Trace.stored(r.component, r.trace),
   }));
 }
 

@@ -134,7 +134,7 @@ export async function decodeRunInputs(bytes: Uint8Array, runId = '(unnamed)'): P
       : {
           locked: {
             periods: stored.locked.periods,
-            lines: stored.locked.lines.map((line) => ({ ...line, trace: Trace.of(line.trace) })),
+            lines: stored.locked.lines.map((line) => ({ ...line, trace: Trace.stored(line.component, line.trace) })),
           },
         }),
     ...(stored.adjustments === undefined ? {} : { adjustments: stored.adjustments }),

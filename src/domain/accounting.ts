@@ -14,7 +14,7 @@ import { divideHalfEven, formatDecimal, ONE, SCALE_DIGITS, ZERO, type Decimal } 
 import { isIsoDate, type FieldValue } from './model.js';
 import type { FiscalCalendar } from './periods.js';
 import { monthOfDate } from './periods.js';
-import type { TraceJson } from './trace.js';
+import { classifyTrace, teamCredit, type TraceJson, type TypedTrace } from './trace.js';
 
 export interface AccountingPolicy {
   /** The deal field holding the contract term in months. */
@@ -137,25 +137,25 @@ export function allocateByWeight(amount: bigint, weights: readonly Decimal[]): b
 
 /**
  * The deals a line's trace credits with their weight in the line, summed per deal, in trace order:
- * their credit, or, when every deal lists what it pays (a per-deal component), that amount.
+ * a rate table's deals by their credit, a per-deal component's by what each pays. None for a
+ * manager's line that also counts their team's credit, whose deals the trace does not list.
  */
-export function creditedDeals(trace: TraceJson): { dealId: string; credit: Decimal }[] {
-  const listed = trace['deals'];
-  if (!Array.isArray(listed)) return [];
-  const team = trace['team'] as { byDirectReport?: Record<string, unknown> } | undefined;
-  if (team && Object.keys(team.byDirectReport ?? {}).length > 0) return [];
-  const entries = listed as Record<string, unknown>[];
-  const weight = entries.every((entry) => entry['pays'] !== undefined) ? 'pays' : 'credit';
+export function creditedDeals(trace: TypedTrace): { dealId: string; credit: Decimal }[] {
+  if (Object.keys(teamCredit(trace)).length > 0) return [];
+  const weighed =
+    trace.kind === 'perDeal'
+      ? trace.json.deals.map((entry) => [entry.deal, entry.pays] as const)
+      : trace.kind === 'rateTable'
+        ? (trace.json.deals ?? []).map((entry) => [entry.deal, entry.credit] as const)
+        : [];
   const byDeal = new Map<string, Decimal>();
-  for (const entry of entries) {
-    const id = String(entry['deal']);
-    byDeal.set(id, (byDeal.get(id) ?? ZERO) + parseCredit(entry[weight]));
-  }
+  for (const [id, weight] of weighed) byDeal.set(id, (byDeal.get(id) ?? ZERO) + parseCredit(weight));
   return [...byDeal].map(([dealId, credit]) => ({ dealId, credit }));
 }
 
-function parseCredit(value: unknown): Decimal {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+/** A decimal string as stored; zero when it is none (a trace stored by an older version). */
+function parseCredit(value: string | undefined): Decimal {
+  const text = value ?? '';
   const match = /^(-?)(\d+)(?:\.(\d{1,10}))?$/.exec(text);
   if (!match) return ZERO;
   const units = BigInt(match[2]! + (match[3] ?? '').padEnd(SCALE_DIGITS, '0'));
@@ -288,7 +288,8 @@ export function bookCommissions(
     const digits = minorUnitDigits(line.currency);
     const amount = toMinor(line.amount, digits);
     const base = { repId: line.repId, planId: line.planId, period: line.period, component: line.component };
-    const clawedBack = line.component === 'adjustment' ? stringList(line.trace['clawedBack']) : [];
+    const trace = classifyTrace(line.component, line.trace);
+    const clawedBack = trace.kind === 'lockAdjustment' ? trace.json.clawedBack : [];
     if (clawedBack.length > 0) {
       // A negative adjustment recovers the clawed-back deals' commission, pro rata by what they were paid.
       const recovering = amount < 0n;
@@ -307,7 +308,7 @@ export function bookCommissions(
         });
       continue;
     }
-    const credited = creditedDeals(line.trace);
+    const credited = creditedDeals(trace);
     if (credited.length === 0) {
       if (amount !== 0n)
         costs.push({
@@ -580,10 +581,6 @@ function minorToDecimal(units: bigint): Decimal {
 function lastDayOf(month: number): string {
   const date = new Date(Date.UTC(Math.floor(month / 12), (month % 12) + 1, 0));
   return date.toISOString().slice(0, 10);
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String) : [];
 }
 
 function key(repId: string, dealId: string, currency: string): string {

@@ -61,12 +61,15 @@ export function applyDraw(
       amount: formatDecimal(amount, digits),
       currency: plan.currency,
       trace: new Trace(() => ({
-        draw: plan.draw!.amount,
-        recoverable,
-        earned: formatDecimal(periodEarned, digits),
-        ...(amount > ZERO ? { topUp: formatDecimal(amount, digits) } : { recovered: formatDecimal(-amount, digits) }),
-        balanceBefore: formatDecimal(before, digits),
-        balanceAfter: formatDecimal(after, digits),
+        kind: 'draw',
+        json: {
+          draw: plan.draw!.amount,
+          recoverable,
+          earned: formatDecimal(periodEarned, digits),
+          ...(amount > ZERO ? { topUp: formatDecimal(amount, digits) } : { recovered: formatDecimal(-amount, digits) }),
+          balanceBefore: formatDecimal(before, digits),
+          balanceAfter: formatDecimal(after, digits),
+        },
       })),
     });
   }

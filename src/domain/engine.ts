@@ -33,7 +33,7 @@ import { PlanPayer } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import { componentIdsOf, planInEffect, type Calendar, type Plan, type PlanVersion } from './plan.js';
 import { dealTerritories, TerritoryReps } from './territories.js';
-import { Trace, tracedDeals, type TraceJson } from './trace.js';
+import { Trace, tracedDeals, type AdjustmentTrace, type ManualAdjustmentTrace, type TypedTrace } from './trace.js';
 import { FilterSet } from './where.js';
 
 export { Trace };
@@ -84,7 +84,7 @@ export interface ManualAdjustment {
   amount: string;
   currency: string;
   /** Why: the dispute, its line, who resolved it and how. */
-  trace: TraceJson;
+  trace: ManualAdjustmentTrace;
 }
 
 export interface CalculationInput {
@@ -258,7 +258,11 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
     let group = groups.get(key);
     if (!group)
       groups.set(key, (group = { repId: a.repId, planId: a.planId, rep: -1, intervals: [], lines: [], locked: [] }));
-    (group.manual ??= []).push({ ...a, component: 'adjustment', trace: Trace.of(a.trace) });
+    (group.manual ??= []).push({
+      ...a,
+      component: 'adjustment',
+      trace: new Trace(() => ({ kind: 'manualAdjustment', json: a.trace })),
+    });
   }
   const plans = new Map(input.plans.map((p) => [p.id, p]));
   const order = componentOrder(input.plans);
@@ -330,12 +334,29 @@ function oneAdjustmentPerPeriod(lines: PayoutLine[]): PayoutLine[] {
       ...line,
       amount: formatDecimal(amount, digits),
       trace: new Trace(() => ({
-        reason: 'several adjustments fall in this period; this line is their sum',
-        adjustments: same.map((l) => ({ amount: l.amount, ...l.trace.toJSON() })),
+        kind: 'adjustmentSum',
+        json: {
+          reason: 'several adjustments fall in this period; this line is their sum',
+          adjustments: same.map((l) => ({ amount: l.amount, ...adjustmentJson(l.trace) })),
+        },
       })),
     });
   }
   return result;
+}
+
+/** The JSON of an adjustment line's trace, to be one part of a sum. */
+function adjustmentJson(trace: Trace): AdjustmentTrace {
+  const t = trace.read();
+  switch (t.kind) {
+    case 'lockAdjustment':
+    case 'manualAdjustment':
+    case 'adjustmentSum':
+      return t.json;
+    default:
+      // Every adjustment line's trace is one of the three (trace.ts classifyTrace).
+      throw new Error(`an adjustment line with a ${t.kind} trace`);
+  }
 }
 
 /**
@@ -363,7 +384,23 @@ export function versionsOf(
 function paidByVersion(line: PayoutLine, version: PlanVersion): PayoutLine {
   const planVersion = { effective: version.effective, hash: version.hash };
   const { trace } = line;
-  return { ...line, trace: new Trace(() => ({ ...trace.toJSON(), planVersion })) };
+  return { ...line, trace: new Trace(() => withPlanVersion(trace.read(), planVersion)) };
+}
+
+/** A component's trace with the version that paid it last; other kinds are never paid by a version. */
+function withPlanVersion(t: TypedTrace, planVersion: { effective: string; hash: string }): TypedTrace {
+  switch (t.kind) {
+    case 'rateTable':
+      return { kind: t.kind, json: { ...t.json, planVersion } };
+    case 'perDeal':
+      return { kind: t.kind, json: { ...t.json, planVersion } };
+    case 'bonus':
+      return { kind: t.kind, json: { ...t.json, planVersion } };
+    case 'override':
+      return { kind: t.kind, json: { ...t.json, planVersion } };
+    default:
+      return t;
+  }
 }
 
 /**
@@ -380,7 +417,7 @@ export function calculationBasis(input: CalculationInput): {
   const org = buildOrg(input.data);
   const fx = new FxTable(input.baseCurrency, input.data.fxRates);
   const paidDeals = new Set<string>();
-  for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.toJSON())) paidDeals.add(id);
+  for (const line of input.locked?.lines ?? []) for (const id of tracedDeals(line.trace.read())) paidDeals.add(id);
   const filters = new FilterSet();
   for (const plan of input.plans) {
     for (const { measures, components } of [plan, ...(plan.versions ?? [])]) {

@@ -34,7 +34,7 @@ import type { Org } from './org.js';
 import { PlanPayer, type QuotaPeriodSlots } from './paying.js';
 import { FiscalCalendar, dayOf, isoOfDay, monthOfDay } from './periods.js';
 import type { Plan } from './plan.js';
-import { Trace, type TraceJson } from './trace.js';
+import type { QuotaFacts, TraceJson, TypedTrace } from './trace.js';
 import type { FilterSet } from './where.js';
 
 export interface Estimate {
@@ -52,7 +52,21 @@ export interface Estimate {
    * Why: the deal, the quota period it lands in, the credit it adds and each line it changes.
    * Rendered when read, by evaluating the deal alone again (docs/estimates.md#how-they-are-calculated).
    */
-  trace: Trace;
+  trace: EstimateTrace;
+}
+
+/** An estimate's trace, rendered when read: `toJSON()`, which JSON.stringify calls. */
+export class EstimateTrace {
+  constructor(private readonly build: () => TraceJson) {}
+
+  /** A trace that is already plain JSON. */
+  static of(json: TraceJson): EstimateTrace {
+    return new EstimateTrace(() => json);
+  }
+
+  toJSON(): TraceJson {
+    return this.build();
+  }
 }
 
 export interface EstimateResult {
@@ -192,7 +206,7 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
 /** A rep's quota period without the deal: its slots, their facts once read, and their sum. */
 interface BaseSlots {
   slots: QuotaPeriodSlots;
-  facts: (TraceJson | undefined)[];
+  facts: (LineFacts | undefined)[];
   sum: Decimal;
 }
 
@@ -201,9 +215,9 @@ interface LineChange {
   period: string;
   component: string;
   /** The line without the deal, when there is one: its amount and facts. */
-  before: { amount: Decimal; facts: () => TraceJson } | undefined;
+  before: { amount: Decimal; facts: () => LineFacts } | undefined;
   after: Decimal;
-  facts: TraceJson;
+  facts: LineFacts;
 }
 
 /** What an open deal changes for one rep of its chain (m). */
@@ -254,7 +268,7 @@ class PlanEstimate {
         currency: this.plan.currency,
         closeDate: deal.closeDate,
         periods: rep.periods,
-        trace: new Trace(() => this.traceOf(i, m)),
+        trace: new EstimateTrace(() => this.traceOf(i, m)),
       });
     }
   }
@@ -366,7 +380,7 @@ class PlanEstimate {
             component: now.components[s % width]!,
             before: wasAmount === ZERO ? undefined : { amount: wasAmount, facts: () => this.baseFacts(base, s) },
             after: amount,
-            facts: facts(now.trace[s]!.toJSON()),
+            facts: facts(now.trace[s]!.read()),
           });
         }
         for (let s = now.from * width; s < now.amount.length && explain; s++) {
@@ -419,8 +433,8 @@ class PlanEstimate {
   }
 
   /** The facts of a line without the deal, read once: many deals land in the same rep's period. */
-  private baseFacts(base: BaseSlots, slot: number): TraceJson {
-    return (base.facts[slot] ??= facts(base.slots.trace[slot]!.toJSON()));
+  private baseFacts(base: BaseSlots, slot: number): LineFacts {
+    return (base.facts[slot] ??= facts(base.slots.trace[slot]!.read()));
   }
 
   /** Adds (sign 1n) or takes back (−1n) the deal's credit in the plan's cells and refs. */
@@ -494,53 +508,84 @@ function changeTrace(c: LineChange, digits: number): TraceJson {
   };
 }
 
-/** The facts of a line's trace that say why it pays what it pays (not its deal list). */
-function facts(trace: TraceJson): TraceJson {
-  const picked: TraceJson = {};
-  for (const key of [
-    'measure',
-    'creditToDate',
-    'quota',
-    'attainmentToDate',
-    'gate',
-    'cap',
-    'reached',
-    'attainmentAtLeast',
-    'teamCreditToDate',
-    'rate',
-    'perDeal',
-  ]) {
-    if (trace[key] !== undefined) picked[key] = trace[key];
+/**
+ * The facts of a line's trace that say why it pays what it pays (not its deal list), keys in this
+ * order: measure, creditToDate, quota, attainmentToDate, gate, cap, reached, attainmentAtLeast,
+ * teamCreditToDate, rate, perDeal, tiers.
+ */
+type LineFacts = {
+  measure?: string;
+  creditToDate?: string;
+  quota?: string | null;
+  attainmentToDate?: string;
+  gate?: { threshold: string; met: boolean };
+  cap?: { cap: string; uncapped: string; applied: boolean };
+  reached?: boolean;
+  attainmentAtLeast?: string;
+  teamCreditToDate?: string;
+  rate?: string;
+  perDeal?: string;
+  tiers?: { tier: number; rate: string }[];
+};
+
+function facts(trace: TypedTrace): LineFacts {
+  const quotaFacts = (t: QuotaFacts): LineFacts => ({
+    measure: t.measure,
+    creditToDate: t.creditToDate,
+    quota: t.quota,
+    ...(t.attainmentToDate === undefined ? {} : { attainmentToDate: t.attainmentToDate }),
+  });
+  switch (trace.kind) {
+    case 'rateTable': {
+      const { gate, cap, tiers } = trace.json;
+      return {
+        ...quotaFacts(trace.json),
+        ...(gate === undefined ? {} : { gate }),
+        ...(cap === undefined ? {} : { cap }),
+        ...(tiers === undefined ? {} : { tiers: tiers.map((t) => ({ tier: t.tier, rate: t.rate })) }),
+      };
+    }
+    case 'perDeal': {
+      const { rate, perDeal } = trace.json;
+      return {
+        ...quotaFacts(trace.json),
+        ...(rate === undefined ? {} : { rate }),
+        ...(perDeal === undefined ? {} : { perDeal }),
+      };
+    }
+    case 'bonus':
+      return {
+        ...quotaFacts(trace.json),
+        reached: trace.json.reached,
+        attainmentAtLeast: trace.json.attainmentAtLeast,
+      };
+    case 'override':
+      return { measure: trace.json.measure, teamCreditToDate: trace.json.teamCreditToDate, rate: trace.json.rate };
+    default:
+      return {};
   }
-  const tiers = trace['tiers'];
-  if (Array.isArray(tiers)) picked['tiers'] = tiers.map((t: TraceJson) => ({ tier: t['tier'], rate: t['rate'] }));
-  return picked;
 }
 
 /** In words: the tier the credit lands in, a gate crossed, a cap or a bonus reached. */
-function notes(component: string, before: TraceJson, after: TraceJson): string[] {
+function notes(component: string, before: LineFacts, after: LineFacts): string[] {
   const said: string[] = [];
-  const gate = (t: TraceJson) => t['gate'] as { threshold: string; met: boolean } | undefined;
-  const afterGate = gate(after);
-  if (afterGate?.met && !gate(before)?.met) said.push(`gate of ${afterGate.threshold} attainment crossed`);
-  const tiers = (t: TraceJson) => (t['tiers'] as { tier: number; rate: string }[] | undefined) ?? [];
-  const top = tiers(after).at(-1);
+  if (after.gate?.met && !before.gate?.met) said.push(`gate of ${after.gate.threshold} attainment crossed`);
+  const top = after.tiers?.at(-1);
   if (top) {
-    const was = tiers(before).at(-1);
+    const was = before.tiers?.at(-1);
     said.push(
       was && was.tier < top.tier
         ? `reaches tier ${top.tier} (rate ${top.rate})`
         : `lands in tier ${top.tier} (rate ${top.rate})`,
     );
   }
-  const cap = (t: TraceJson) => (t['cap'] as { applied: boolean } | undefined)?.applied === true;
-  if (cap(after) && !cap(before)) said.push('cap reached');
-  if (after['reached'] === true && before['reached'] !== true)
-    said.push(`bonus reached (attainment at least ${String(after['attainmentAtLeast'])})`);
-  if (after['teamCreditToDate'] !== undefined) said.push(`override of ${String(after['rate'])} on the team's credit`);
-  if (after['perDeal'] !== undefined) said.push(`pays ${String(after['perDeal'])} per deal`);
-  else if (component !== 'adjustment' && after['rate'] !== undefined && after['teamCreditToDate'] === undefined)
-    said.push(`pays ${String(after['rate'])} of the deal's credit`);
+  if (after.cap?.applied === true && before.cap?.applied !== true) said.push('cap reached');
+  if (after.reached === true && before.reached !== true)
+    said.push(`bonus reached (attainment at least ${String(after.attainmentAtLeast)})`);
+  if (after.teamCreditToDate !== undefined) said.push(`override of ${String(after.rate)} on the team's credit`);
+  if (after.perDeal !== undefined) said.push(`pays ${after.perDeal} per deal`);
+  else if (component !== 'adjustment' && after.rate !== undefined && after.teamCreditToDate === undefined)
+    said.push(`pays ${after.rate} of the deal's credit`);
   if (said.length === 0 && Object.keys(after).length === 0) said.push('no longer paid once the deal closes');
   return said;
 }

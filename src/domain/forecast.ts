@@ -8,15 +8,7 @@
  * of rows, so a total equals its rows to the cent.
  */
 import { minorUnitDigits } from './currency.js';
-import {
-  ONE,
-  SCALE_DIGITS,
-  ZERO,
-  divideHalfEven,
-  formatDecimal,
-  parseDecimal,
-  type Decimal,
-} from './decimal.js';
+import { ONE, SCALE_DIGITS, ZERO, divideHalfEven, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import type { Estimate } from './estimate.js';
 import type { Deal, FieldValue } from './model.js';
 

@@ -9,7 +9,7 @@ import type { PayoutLine } from './engine.js';
 import { minorUnitDigits } from './currency.js';
 import type { FiscalCalendar, Period } from './periods.js';
 import type { Plan } from './plan.js';
-import { Trace, tracedDeals, type TraceJson } from './trace.js';
+import { Trace, tracedDeals, type LockAdjustmentTrace } from './trace.js';
 
 /** Decides whether a payout period is locked: by its own label, an enclosing period's, or all its months. */
 export class LockSet {
@@ -73,7 +73,7 @@ export function settleLocks(
     if (line.component === 'draw') continue;
     recomputed.set(line.component, (recomputed.get(line.component) ?? ZERO) + decimal(line.amount));
     periods.set(period.label, period);
-    for (const id of tracedDeals(line.trace.toJSON())) recomputedDeals.add(id);
+    for (const id of tracedDeals(line.trace.read())) recomputedDeals.add(id);
   }
   for (const line of locked) {
     result.push(line);
@@ -81,13 +81,13 @@ export function settleLocks(
     lockedTotals.set(line.component, (lockedTotals.get(line.component) ?? ZERO) + decimal(line.amount));
     const period = calendar.parse(line.period);
     if (period) periods.set(period.label, period);
-    for (const id of tracedDeals(line.trace.toJSON())) lockedDeals.add(id);
+    for (const id of tracedDeals(line.trace.read())) lockedDeals.add(id);
   }
   // A plan that no longer exists: its locked lines stand as they are.
   if (!plan) return result;
 
   let difference = ZERO;
-  const byComponent: TraceJson[] = [];
+  const byComponent: LockAdjustmentTrace['byComponent'] = [];
   for (const component of [...new Set([...recomputed.keys(), ...lockedTotals.keys()])].sort()) {
     const now = recomputed.get(component) ?? ZERO;
     const then = lockedTotals.get(component) ?? ZERO;
@@ -101,7 +101,7 @@ export function settleLocks(
   let target = calendar.periodOf(plan.payoutPeriod, changed[0]!.startMonth);
   while (locks.isLocked(target)) target = calendar.periodOf(plan.payoutPeriod, target.startMonth + target.months);
   const first = computed[0] ?? locked[0]!;
-  const trace: TraceJson = {
+  const trace: LockAdjustmentTrace = {
     reason: 'inputs of locked periods changed; the difference is paid (or recovered) here',
     lockedPeriods: changed.map((p) => p.label),
     byComponent,
@@ -116,7 +116,7 @@ export function settleLocks(
     component: 'adjustment',
     amount: formatDecimal(difference, minorUnitDigits(plan.currency)),
     currency: plan.currency,
-    trace: Trace.of(trace),
+    trace: new Trace(() => ({ kind: 'lockAdjustment', json: trace })),
   });
   return result;
 }

@@ -23,7 +23,16 @@ import type { Org } from './org.js';
 import type { FiscalCalendar, Period } from './periods.js';
 import type { Component, Plan } from './plan.js';
 import { applyTiers, type TierSlice } from './rate-table.js';
-import { Trace, type TraceJson } from './trace.js';
+import {
+  Trace,
+  type ComponentTrace,
+  type CreditedDealTrace,
+  type PaidDealTrace,
+  type QuotaFacts,
+  type TeamTrace,
+  type TierSliceTrace,
+  type ToDate,
+} from './trace.js';
 import type { FilterSet } from './where.js';
 
 /** A component with its decimals parsed and its filter compiled, once per calculation. */
@@ -345,7 +354,7 @@ export class PlanPayer {
           slots === 'amounts'
             ? undefined
             : slots === 'pinned'
-              ? new Trace(owed.trace)
+              ? new Trace(() => owed.trace())
               : this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
         );
       }
@@ -366,16 +375,17 @@ export class PlanPayer {
     due: Decimal,
     paidEarlier: Decimal,
   ): Trace {
-    return new Trace(() => {
-      const trace = this.due(c, at, fromMonth, toMonth, perDealEarlier).trace();
-      if (this.brief) return trace;
-      return {
-        ...trace,
-        dueToDate: formatDecimal(due),
-        paidEarlier: formatDecimal(paidEarlier),
-        rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
-      };
-    });
+    return new Trace(() =>
+      this.due(c, at, fromMonth, toMonth, perDealEarlier).trace(
+        this.brief
+          ? undefined
+          : {
+              dueToDate: formatDecimal(due),
+              paidEarlier: formatDecimal(paidEarlier),
+              rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
+            },
+      ),
+    );
   }
 
   /** Credit of a rep's cells from `fromMonth` to `toMonth` (own, plus everyone below with roll-up). */
@@ -401,6 +411,7 @@ export class PlanPayer {
   /**
    * What `c` has earned in the quota period through `toMonth`, and how (rendered lazily). A per-deal
    * component adds this payout period's deals to `perDealEarlier`, its due through the one before.
+   * The trace ends with what the line pays (`toDate`), which only the caller knows.
    */
   private due(
     c: Compiled,
@@ -408,12 +419,12 @@ export class PlanPayer {
     fromMonth: number,
     toMonth: number,
     perDealEarlier: Decimal,
-  ): { amount: Decimal; trace: () => TraceJson } {
+  ): { amount: Decimal; trace: (toDate?: ToDate) => ComponentTrace } {
     const { rep, q, quota, proration } = at;
     const mc = c.mc;
     const credit = this.credit(mc, rep, q.startMonth, toMonth, mc.rollup);
     const attainment = quota === undefined || quota === ZERO ? undefined : divideHalfEven(credit * ONE, quota);
-    const common = (): TraceJson => ({
+    const common = (): QuotaFacts => ({
       measure: mc.name,
       quotaPeriod: q.label,
       creditToDate: formatDecimal(credit),
@@ -433,7 +444,7 @@ export class PlanPayer {
     switch (c.kind) {
       case 'rate-table': {
         const team = mc.rollup && this.ctx.org.reportCount[rep]! > 0;
-        const base = (): TraceJson => ({
+        const base = () => ({
           ...common(),
           basis: c.source.basis,
           mode: c.source.mode,
@@ -443,11 +454,20 @@ export class PlanPayer {
         if (c.source.basis === 'attainment' && attainment === undefined) {
           return {
             amount: ZERO,
-            trace: () => ({ ...base(), note: 'no quota: an attainment-based rate table pays nothing' }),
+            trace: (toDate) => ({
+              kind: 'rateTable',
+              json: { ...base(), note: 'no quota: an attainment-based rate table pays nothing', ...toDate },
+            }),
           };
         }
         if (c.gate !== undefined && (attainment === undefined || attainment < c.gate)) {
-          return { amount: ZERO, trace: () => ({ ...base(), gate: { threshold: c.source.gate, met: false } }) };
+          return {
+            amount: ZERO,
+            trace: (toDate) => ({
+              kind: 'rateTable',
+              json: { ...base(), gate: { threshold: c.source.gate!, met: false }, ...toDate },
+            }),
+          };
         }
         const bounds = c.source.basis === 'attainment' ? c.froms.map((f) => mul(f, quota!)) : c.froms;
         const slices = applyTiers(credit, bounds, c.rates, c.source.mode);
@@ -457,17 +477,21 @@ export class PlanPayer {
         if (c.cap !== undefined) amount = min(amount, c.cap);
         return {
           amount,
-          trace: () => ({
-            ...base(),
-            ...(c.gate !== undefined ? { gate: { threshold: c.source.gate, met: true } } : {}),
-            tiers: slices.map((s) =>
-              this.brief
-                ? { tier: s.tier + 1, rate: formatDecimal(s.rate) }
-                : sliceTrace(s, c.source.tiers[s.tier]!.from),
-            ),
-            ...(c.cap !== undefined
-              ? { cap: { cap: c.source.cap, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } }
-              : {}),
+          trace: (toDate) => ({
+            kind: 'rateTable',
+            json: {
+              ...base(),
+              ...(c.gate !== undefined ? { gate: { threshold: c.source.gate!, met: true } } : {}),
+              tiers: slices.map((s) =>
+                this.brief
+                  ? { tier: s.tier + 1, rate: formatDecimal(s.rate) }
+                  : sliceTrace(s, c.source.tiers[s.tier]!.from),
+              ),
+              ...(c.cap !== undefined
+                ? { cap: { cap: c.source.cap!, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } }
+                : {}),
+              ...toDate,
+            },
           }),
         };
       }
@@ -489,8 +513,8 @@ export class PlanPayer {
         if (c.amount !== undefined) added = c.amount * BigInt(count);
         return {
           amount: perDealEarlier + added,
-          trace: () => {
-            const listed: TraceJson[] = [];
+          trace: (toDate) => {
+            const listed: PaidDealTrace[] = [];
             for (let m = fromMonth; m <= toMonth && !this.brief; m++) {
               forEachOwnRef(mc, base + m, (deal, ref) => {
                 if (!passes(deal)) return;
@@ -506,9 +530,13 @@ export class PlanPayer {
             }
             listed.sort(byCloseDateAndId);
             return {
-              ...common(),
-              ...(c.amount === undefined ? { rate: c.source.rate } : { perDeal: c.source.amount }),
-              deals: listed,
+              kind: 'perDeal',
+              json: {
+                ...common(),
+                ...(c.amount === undefined ? { rate: c.source.rate! } : { perDeal: c.source.amount! }),
+                deals: listed,
+                ...toDate,
+              },
             };
           },
         };
@@ -517,11 +545,15 @@ export class PlanPayer {
         const reached = attainment !== undefined && attainment >= c.threshold;
         return {
           amount: reached ? c.amount : ZERO,
-          trace: () => ({
-            ...common(),
-            attainmentAtLeast: c.source.attainmentAtLeast,
-            reached,
-            bonus: c.source.amount,
+          trace: (toDate) => ({
+            kind: 'bonus',
+            json: {
+              ...common(),
+              attainmentAtLeast: c.source.attainmentAtLeast,
+              reached,
+              bonus: c.source.amount,
+              ...toDate,
+            },
           }),
         };
       }
@@ -529,21 +561,25 @@ export class PlanPayer {
         const teamCredit = this.below(mc, rep, q.startMonth, toMonth);
         return {
           amount: mul(teamCredit, c.rate),
-          trace: () => ({
-            measure: mc.name,
-            quotaPeriod: q.label,
-            rate: c.source.rate,
-            teamCreditToDate: formatDecimal(teamCredit),
-            ...(this.brief ? {} : { team: this.teamTrace(mc, rep, fromMonth, toMonth) }),
+          trace: (toDate) => ({
+            kind: 'override',
+            json: {
+              measure: mc.name,
+              quotaPeriod: q.label,
+              rate: c.source.rate,
+              teamCreditToDate: formatDecimal(teamCredit),
+              ...(this.brief ? {} : { team: this.teamTrace(mc, rep, fromMonth, toMonth) }),
+              ...toDate,
+            },
           }),
         };
       }
     }
   }
 
-  private dealsTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): TraceJson[] {
+  private dealsTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): CreditedDealTrace[] {
     const { firstMonth, months, deals } = this.ctx;
-    const listed: TraceJson[] = [];
+    const listed: CreditedDealTrace[] = [];
     for (let m = fromMonth; m <= toMonth; m++) {
       forEachOwnRef(mc, rep * months - firstMonth + m, (deal, ref) => {
         const d = deals.deals[deal]!;
@@ -554,7 +590,7 @@ export class PlanPayer {
           amount: d.amount,
           currency: d.currency,
           ...(percent === undefined ? {} : { percent: formatDecimal(percent) }),
-          ...(mc.territoryOf ? { territory: mc.territoryOf[deal] } : {}),
+          ...(mc.territoryOf ? { territory: mc.territoryOf[deal]! } : {}),
           credit: formatDecimal(credit),
         });
       });
@@ -563,7 +599,7 @@ export class PlanPayer {
   }
 
   /** The credit of everyone below a manager in a payout period, by direct report. */
-  private teamTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): TraceJson {
+  private teamTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): TeamTrace {
     const { org, firstMonth, months } = this.ctx;
     const reports: [string, Decimal][] = [];
     for (const child of org.reports[rep]!) {
@@ -618,9 +654,9 @@ function compile(c: Component, mc: MeasureCredit, filters: FilterSet): Compiled 
 }
 
 /** Traces list deals by close date, then id: the same whatever order the source delivered them in. */
-function byCloseDateAndId(a: TraceJson, b: TraceJson): number {
-  const x = `${a['closeDate'] as string} ${a['deal'] as string}`;
-  const y = `${b['closeDate'] as string} ${b['deal'] as string}`;
+function byCloseDateAndId(a: { closeDate: string; deal: string }, b: { closeDate: string; deal: string }): number {
+  const x = `${a.closeDate} ${a.deal}`;
+  const y = `${b.closeDate} ${b.deal}`;
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -628,7 +664,7 @@ function needsQuota(c: Compiled): boolean {
   return (c.kind === 'rate-table' && (c.source.basis === 'attainment' || c.gate !== undefined)) || c.kind === 'bonus';
 }
 
-function sliceTrace(slice: TierSlice, from: string): TraceJson {
+function sliceTrace(slice: TierSlice, from: string): TierSliceTrace {
   return {
     tier: slice.tier + 1,
     from,

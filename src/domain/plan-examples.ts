@@ -114,7 +114,7 @@ export function planExample(plan: Plan, attainment: string, setting: ExampleSett
       const lines = byComponent.get(id)!;
       const last = lines.at(-1)!;
       const amount = lines.reduce((sum, l) => sum + decimal(l.amount), ZERO);
-      const words = explainLine(id, last.trace.toJSON());
+      const words = explainLine(last.trace.read());
       // Paid over several payout periods: each period's line, then how the last one was computed.
       const explanation =
         lines.length === 1

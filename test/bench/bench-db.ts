@@ -48,7 +48,7 @@ export async function benchPayoutWrites(
   try {
     return await withSchema(async ({ db }) => {
       const periods = Array.from({ length: 12 }, (_, m) => `2026-${String(m + 1).padStart(2, '0')}`);
-      const trace = Trace.of({
+      const trace = Trace.stored('commission', {
         measure: 'bookings',
         quotaPeriod: '2026-Q1',
         creditToDate: '123456.78',

@@ -12,7 +12,7 @@ describe('attain calc tables', () => {
   it('prints a plan of 200,000 rows (Math.max over a spread column overflowed the stack)', async () => {
     const workspace = await loadWorkspace(EXAMPLE);
     const plan = workspace.plans.find((p) => p.id === 'ae-fy26')!;
-    const trace = Trace.of({});
+    const trace = Trace.stored('commission', {});
     const payouts: PayoutLine[] = [];
     for (let i = 0; i < 200_000; i++) {
       const repId = `r${String(i).padStart(6, '0')}`;

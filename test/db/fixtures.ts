@@ -77,7 +77,7 @@ export function line(
     component,
     amount,
     currency,
-    trace: Trace.of({ deals: [{ deal: `${repId}-${period}`, credit: amount }], rate: '0.05' }),
+    trace: Trace.stored(component, { deals: [{ deal: `${repId}-${period}`, credit: amount }], rate: '0.05' }),
   };
 }
 

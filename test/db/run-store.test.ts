@@ -221,7 +221,7 @@ forEachBackend((backend) => {
       const odd = 'Acme, "Big" Deal\nline two\r\\N \\. \t é 𝄞 ';
       const oddLine = {
         ...line('r,"1"\\N', '2026-01', '', '12.34'),
-        trace: Trace.of({ deal: odd, nul: 'a\0b', literal: '\\u0000', empty: '', nothing: null }),
+        trace: Trace.stored('', { deal: odd, nul: 'a\0b', literal: '\\u0000', empty: '', nothing: null }),
       };
       await replaceResults(backend.db, { ...results('run-1'), lines: [oddLine], attainment: [] });
       const rows = await backend.db.selectFrom('payout_lines').select(['rep_id', 'component', 'trace']).execute();

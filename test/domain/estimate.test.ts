@@ -34,7 +34,7 @@ function totals(calcInput: CalculationInput): Map<string, Decimal> {
 function fullDifferences(calcInput: CalculationInput, asOf: string): Map<string, Map<string, string>> {
   const ownAsOf = calcInput.asOf ?? calculate(calcInput).asOf!;
   // An open deal paid in a locked period is a reversal, not an estimate (docs/estimates.md).
-  const paid = new Set((calcInput.locked?.lines ?? []).flatMap((l) => tracedDeals(l.trace.toJSON())));
+  const paid = new Set((calcInput.locked?.lines ?? []).flatMap((l) => tracedDeals(l.trace.read())));
   const at = { ...calcInput, asOf };
   const before = totals(at);
   const result = new Map<string, Map<string, string>>();
@@ -321,7 +321,7 @@ describe('estimates', () => {
         });
         const { asOf, byDeal } = estimated(calcInput);
         if (asOf === undefined) {
-          const paid = new Set((locked?.lines ?? []).flatMap((l) => tracedDeals(l.trace.toJSON())));
+          const paid = new Set((locked?.lines ?? []).flatMap((l) => tracedDeals(l.trace.read())));
           expect(deals.some((d) => d.stage === 'open' && !d.deleted && !paid.has(d.id))).toBe(false);
           return;
         }

@@ -2,9 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZERO, decimal, formatDecimal } from '../../src/domain/decimal.js';
-import type { Estimate } from '../../src/domain/estimate.js';
+import { EstimateTrace, type Estimate } from '../../src/domain/estimate.js';
 import { forecast, readProbability, weighted } from '../../src/domain/forecast.js';
-import { Trace } from '../../src/domain/trace.js';
 import { deal } from './builders.js';
 
 /** An estimate whose lines change as `changes` say (several components may change in one period). */
@@ -28,7 +27,7 @@ function estimateOf(
     currency,
     closeDate: '2026-06-30',
     periods,
-    trace: Trace.of({ deal: dealId, changes }),
+    trace: EstimateTrace.of({ deal: dealId, changes }),
   };
 }
 

@@ -155,7 +155,7 @@ describe('diffPlans', () => {
       component: 'draw',
       amount: '100.00',
       currency: 'EUR',
-      trace: Trace.of({}),
+      trace: Trace.stored('draw', {}),
     };
     const sideWithDraw: DiffSide = { ref: 'x', plans: [basePlan, euro], payouts: [draw], attainment: [] };
     const compare = () =>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { classifyTrace } from '../../src/domain/trace.js';
 import { explainLine } from '../../src/domain/trace-words.js';
 
 describe('a payout line in words', () => {
@@ -12,7 +13,7 @@ describe('a payout line in words', () => {
       dueToDate: '1200',
       paidEarlier: '800',
     };
-    expect(explainLine('multi-year spiff', trace)).toBe(
+    expect(explainLine(classifyTrace('multi-year spiff', trace))).toBe(
       '1 deal × 400.00 = 400.00 in 2026-Q1; due to date in 2026-Q1 1,200.00 less 800.00 paid earlier',
     );
   });

@@ -159,7 +159,7 @@ forEachBackend((backend) => {
   it('gives a record the deal its line credits when it credits exactly one, and no deal otherwise', async () => {
     const traced = (repId: string, period: string, component: string, trace: Record<string, unknown>) => ({
       ...line(repId, period, component, '10.00'),
-      trace: Trace.of(trace),
+      trace: Trace.stored(component, trace),
     });
     await store([
       // A per-deal spiff for one deal; the same deal credited twice (a revenue and an overlay split) is still one.

@@ -275,7 +275,10 @@ describe('HubSpot write-back: deal associations', () => {
         component,
         amount,
         currency: 'USD',
-        trace: Trace.of(deals.length ? { deals: deals.map((deal) => ({ deal, credit: '1000' })) } : { reached: true }),
+        trace: Trace.stored(
+          component,
+          deals.length ? { deals: deals.map((deal) => ({ deal, credit: '1000' })) } : { reached: true },
+        ),
       })),
       attainment: [],
     });

@@ -68,7 +68,7 @@ forEachBackend((backend) => {
 
   const spiff = (amount: string, deals: string[]) => ({
     ...line('005A', '2026-01', 'spiff', amount),
-    trace: Trace.of({ perDeal: '500', deals: deals.map((deal) => ({ deal, pays: '500' })) }),
+    trace: Trace.stored('spiff', { perDeal: '500', deals: deals.map((deal) => ({ deal, pays: '500' })) }),
   });
   const store = (lines: ReturnType<typeof line>[]) =>
     replaceResults(backend.db, {
