@@ -50,7 +50,7 @@ export interface Estimate {
   periods: { period: string; change: Decimal }[];
   /**
    * Why: the deal, the quota period it lands in, the credit it adds and each line it changes.
-   * Rendered when read, by evaluating the deal alone again (docs/estimates.md#how-they-are-calculated).
+   * Rendered when read, by evaluating the deal alone again (docs/estimates.md#how-it-is-fast).
    */
   trace: EstimateTrace;
 }

@@ -3,7 +3,8 @@
  * 3 currencies, 3 plans), measured three ways. It prints figures; it asserts nothing.
  *
  *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
- *   estimates estimate() of every open deal on the same input (open deals/s, and × attain calc)
+ *   estimates estimate() of every open deal on the same input (open deals/s, and × attain calc), and
+ *            the same with every estimate's trace rendered to JSON (estimatesRenderedSeconds)
  *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
  *   diff     the whole `attain diff` from the CSVs with every plan changed (two calculations of
  *            one prepared input), as a child process: diffSeconds, and its ratio to calc
@@ -128,18 +129,27 @@ async function main(): Promise<void> {
   );
 
   // Estimates of every open deal (docs/estimates.md), on the same input, best of as many runs.
+  // Their traces are rendered when read, as the engine's are; estimatesRenderedSeconds adds
+  // rendering every one to JSON, as the run's store and `attain estimate --json` do.
   const estimateRuns: number[] = [];
+  const renderedRuns: number[] = [];
   const openDeals = normalized.data.deals.filter((d) => d.stage === 'open' && !d.deleted).length;
   for (let i = 0; i <= ENGINE_RUNS; i++) {
     const started = process.hrtime.bigint();
     const result = estimate(input);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    let traceBytes = 0;
+    for (const e of result.estimates) traceBytes += JSON.stringify(e.trace).length;
+    const rendered = Number(process.hrtime.bigint() - started) / 1e9;
     if (i > 0) estimateRuns.push(seconds);
+    if (i > 0) renderedRuns.push(rendered);
     log(
-      `estimates run ${i + 1}: ${seconds.toFixed(3)} s (${result.estimates.length.toLocaleString('en')} estimates of ${openDeals.toLocaleString('en')} open deals)${i === 0 ? ' [warm-up]' : ''}`,
+      `estimates run ${i + 1}: ${seconds.toFixed(3)} s (${result.estimates.length.toLocaleString('en')} estimates of ${openDeals.toLocaleString('en')} open deals); ` +
+        `${rendered.toFixed(3)} s with every trace rendered (${(traceBytes / 1e6).toFixed(1)} MB of JSON)${i === 0 ? ' [warm-up]' : ''}`,
     );
   }
   const estimatesSeconds = Math.min(...estimateRuns);
+  const estimatesRenderedSeconds = Math.min(...renderedRuns);
   const estimatesPerSec = Math.round(openDeals / estimatesSeconds);
   log(
     `estimates: ${estimatesPerSec.toLocaleString('en')} open deals/s (best of ${estimateRuns.length}: ${estimatesSeconds.toFixed(3)} s; ${ratio(estimatesSeconds, engineSeconds)}× the engine)`,
@@ -157,7 +167,9 @@ async function main(): Promise<void> {
     `attain diff (every plan's first tier rate raised): ${diff.seconds.toFixed(2)} s, peak RSS ${diff.peakRssMb} MB (${diffVsCalcRatio}× attain calc)`,
   );
   const estimatesVsCalcRatio = ratio(estimatesSeconds, calc.seconds);
-  log(`estimates of every open deal: ${estimatesVsCalcRatio}× attain calc`);
+  log(
+    `estimates of every open deal: ${estimatesVsCalcRatio}× attain calc; with every trace rendered ${ratio(estimatesRenderedSeconds, calc.seconds)}×`,
+  );
 
   // The in-house alternative: COPY the CSVs into PostgreSQL and compute one plan in SQL.
   let baseline: BaselineFigures | undefined;
@@ -257,6 +269,7 @@ async function main(): Promise<void> {
       openDeals,
       estimatesPerSec,
       estimatesSeconds: Number(estimatesSeconds.toFixed(3)),
+      estimatesRenderedSeconds: Number(estimatesRenderedSeconds.toFixed(3)),
       estimatesVsCalcRatio,
       ...(baseline === undefined
         ? {}
