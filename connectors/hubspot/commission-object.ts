@@ -463,6 +463,11 @@ export function estimateSchema(): Record<string, unknown> {
   };
 }
 
+/** The estimate object, when the portal has one. */
+export function findEstimateSchema(api: HubspotApi, signal?: AbortSignal): Promise<RemoteSchema | undefined> {
+  return findSchema(api, ESTIMATE_OBJECT, signal);
+}
+
 /** Creates the estimate object, or lists how the existing one differs from what Attain writes. */
 export async function setupEstimateObject(api: HubspotApi): Promise<SetupOutcome> {
   const existing = await findSchema(api, ESTIMATE_OBJECT);
@@ -481,7 +486,8 @@ export async function setupEstimateObject(api: HubspotApi): Promise<SetupOutcome
   return { created: true, objectTypeId: created.objectTypeId };
 }
 
-function estimateDifferences(schema: RemoteSchema): string[] {
+/** How an existing estimate object differs from what Attain writes, each with its fix. */
+export function estimateDifferences(schema: RemoteSchema): string[] {
   const byName = new Map(schema.properties.map((p) => [p.name, p]));
   const differences = ESTIMATE_PROPERTIES.flatMap((wanted) => {
     const found = byName.get(wanted.name);

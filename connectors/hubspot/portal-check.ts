@@ -1,6 +1,6 @@
 /**
  * `attain hubspot check`: connects to the portal and checks scopes, mapped properties, pipelines,
- * deal search, the commission object, who sees its records and the rate-limit tier. Every check runs even when an
+ * deal search, the commission and estimate objects, who sees commission records and the rate-limit tier. Every check runs even when an
  * earlier one failed, so the admin sees every problem at once; each problem says how to fix it.
  * The command prints what this returns.
  */
@@ -9,7 +9,10 @@ import { ExitCode } from '../../src/domain/errors.js';
 import { ConnectorError } from '../source.js';
 import {
   displayDifference,
+  estimateDifferences,
   findCommissionSchema,
+  findEstimateSchema,
+  ESTIMATE_OBJECT,
   schemaDifferences,
   visibilityDifferences,
   COMMISSION_OBJECT,
@@ -90,6 +93,16 @@ export async function checkPortal(
           );
         else
           problems.push(...schemaDifferences(schema), ...visibilityDifferences(schema), ...displayDifference(schema));
+      });
+      // Estimates (docs/estimates.md#in-the-crm): without the object the write-back goes on and
+      // only logs that estimates are not written, so check is where an admin learns it.
+      await attempt(`${ESTIMATE_OBJECT} object (crm.schemas.custom.read)`, async () => {
+        const schema = await findEstimateSchema(api);
+        if (!schema)
+          problems.push(
+            `the portal has no ${ESTIMATE_OBJECT} object, so reps see no estimates on their open deals: run attain hubspot setup`,
+          );
+        else problems.push(...estimateDifferences(schema));
       });
       await attempt('who sees commission records (settings.users.read)', async () => {
         visibility = await commissionVisibility(api);

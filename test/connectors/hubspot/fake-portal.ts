@@ -232,6 +232,8 @@ export class FakePortal {
   /** attain_key → `attain_estimate` record (the sibling object of estimates). */
   estimates = new Map<string, CommissionRow>();
   estimateSchemaCreated = false;
+  /** False: the estimate object as an admin might have made it by hand, not associated with deals. */
+  estimateSchemaAssociations = true;
   /** Every estimate upsert input of an accepted call, in order. */
   estimateUpserts: { id: string; properties: Record<string, string> }[] = [];
   /** Each request: method and path. */
@@ -443,7 +445,9 @@ export class FakePortal {
         return send(200, {
           results: [
             ...(this.schemaCreated ? [this.schema()] : []),
-            ...(this.estimateSchemaCreated ? [ESTIMATE_SCHEMA] : []),
+            ...(this.estimateSchemaCreated
+              ? [this.estimateSchemaAssociations ? ESTIMATE_SCHEMA : { ...ESTIMATE_SCHEMA, associations: [] }]
+              : []),
           ],
         });
       case 'POST /crm/v3/schemas':

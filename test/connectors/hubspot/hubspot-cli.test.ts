@@ -28,6 +28,7 @@ async function portal(
   const url = await created.start();
   created.owners = [{ id: '101', email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' }];
   created.schemaCreated = schema;
+  created.estimateSchemaCreated = schema;
   return { portal: created, url };
 }
 
@@ -70,6 +71,7 @@ describe('attain hubspot check', () => {
       '  ok    deal pipelines and stages',
       '  ok    deal search (crm.objects.deals.read)',
       '  ok    attain_commission object (crm.schemas.custom.read)',
+      '  ok    attain_estimate object (crm.schemas.custom.read)',
       '  ok    who sees commission records (settings.users.read)',
       '  rate limit: 190 requests per 10 s (attain.yaml: 190)',
       "Reps' seats (records are owned by the rep):",
@@ -130,6 +132,19 @@ describe('attain hubspot check', () => {
     expect(result.out).toContain('the portal has no deal property "deal_regoin" (did you mean "deal_region"?)');
     expect(result.out).toContain(
       '  - the portal has no attain_commission object: run attain hubspot setup (custom objects need an Enterprise portal)\n',
+    );
+    expect(result.out).toContain(
+      '  - the portal has no attain_estimate object, so reps see no estimates on their open deals: run attain hubspot setup\n',
+    );
+  });
+
+  it('an estimate object without its deal association is named with its fix', async () => {
+    const { portal: created, url } = await portal();
+    created.estimateSchemaAssociations = false;
+    const result = await runCli(['--workspace', workspace('estimate-no-assoc', tokenAuth(url)), 'hubspot', 'check']);
+    expect(result.code).toBe(2);
+    expect(result.out).toContain(
+      '  - attain_estimate has no association with deals: delete the object and run attain hubspot setup\n',
     );
   });
 
@@ -236,6 +251,7 @@ describe('what reps see', () => {
     const { portal: created, url } = await portal({
       display: { primaryDisplayProperty: 'attain_key', secondaryDisplayProperties: ['period', 'amount'] },
     });
+    created.estimateSchemaCreated = false; // a portal set up before estimates existed
     const dir = workspace('setup-display', tokenAuth(url));
     const first = await runCli(['--workspace', dir, 'hubspot', 'setup']);
     expect(first.out).toBe(
