@@ -196,66 +196,77 @@ export class CommissionTarget implements WritebackTarget {
     return removeByKey(this.client, COMMISSION_OBJECT, records);
   }
 
-  /**
-   * One Bulk API 2.0 ingest job: create, upload the CSV, close, poll, then read the successful and
-   * failed results (each row carries `Attain_Key__c`, so outcomes match by key, not by order).
-   */
-  private async bulkUpsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
-    const created = await this.client.request<{ id: string }>({
-      method: 'POST',
-      path: '/jobs/ingest',
-      body: {
-        object: COMMISSION_OBJECT,
-        operation: 'upsert',
-        externalIdFieldName: EXTERNAL_ID_FIELD,
-        contentType: 'CSV',
-        lineEnding: 'LF',
-      },
-    });
-    const jobId = created.body.id;
-    this.settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} commission records`);
-    const rows = records.map((r) => this.fields(r));
-    // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
-    const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
-    await this.client.request({
-      method: 'PUT',
-      path: `/jobs/ingest/${jobId}/batches`,
-      body: csv,
-      headers: { 'content-type': 'text/csv' },
-    });
-    await this.client.request({ method: 'PATCH', path: `/jobs/ingest/${jobId}`, body: { state: 'UploadComplete' } });
-    let wait = this.settings.pollMs ?? 1_000;
-    for (;;) {
-      const job = (
-        await this.client.request<{ state: string; errorMessage?: string }>({ path: `/jobs/ingest/${jobId}` })
-      ).body;
-      if (job.state === 'JobComplete') break;
-      if (job.state === 'Failed' || job.state === 'Aborted') {
-        throw new ConnectorError(
-          'TEMPORARY',
-          `salesforce: Bulk API 2.0 ingest job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`,
-        );
-      }
-      await sleep(wait);
-      wait = Math.min(wait * 2, 30_000);
-    }
-    const outcomes = new Map<string, WritebackOutcome>();
-    const successful = await this.client.request<string>({
-      path: `/jobs/ingest/${jobId}/successfulResults`,
-      text: true,
-    });
-    for (const row of parseCsvPage(successful.body)) {
-      const key = String(row[EXTERNAL_ID_FIELD]);
-      outcomes.set(key, { key, ok: true, ...(row['sf__Id'] ? { externalId: String(row['sf__Id']) } : {}) });
-    }
-    const failed = await this.client.request<string>({ path: `/jobs/ingest/${jobId}/failedResults`, text: true });
-    for (const row of parseCsvPage(failed.body)) {
-      const key = String(row[EXTERNAL_ID_FIELD]);
-      outcomes.set(key, { key, ok: false, error: String(row['sf__Error'] ?? 'failed without a reason') });
-    }
-    // A record in neither list was not processed (the job stopped short): retried next run.
-    return records.map((r) => outcomes.get(r.key) ?? { key: r.key, ok: false, error: 'not processed by the bulk job' });
+  private bulkUpsert(records: CommissionRecord[]): Promise<WritebackOutcome[]> {
+    return bulkUpsert(this.client, COMMISSION_OBJECT, records, (r) => this.fields(r), this.settings);
   }
+}
+
+/**
+ * One Bulk API 2.0 ingest job upserting `records` into `object` by `Attain_Key__c`: create, upload
+ * the CSV, close, poll, then read the successful and failed results (each row carries
+ * `Attain_Key__c`, so outcomes match by key, not by order). "Bulk API 2.0 and Bulk API Developer
+ * Guide", Ingest: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0_ingest.htm
+ */
+export async function bulkUpsert<R extends { key: string }>(
+  client: SalesforceClient,
+  object: string,
+  records: R[],
+  fieldsOf: (record: R) => Record<string, string | null>,
+  settings: { pollMs?: number; log: (message: string) => void },
+): Promise<WritebackOutcome[]> {
+  const created = await client.request<{ id: string }>({
+    method: 'POST',
+    path: '/jobs/ingest',
+    body: {
+      object,
+      operation: 'upsert',
+      externalIdFieldName: EXTERNAL_ID_FIELD,
+      contentType: 'CSV',
+      lineEnding: 'LF',
+    },
+  });
+  const jobId = created.body.id;
+  settings.log(`salesforce: Bulk API 2.0 ingest job ${jobId} for ${records.length} ${object} records`);
+  const rows = records.map(fieldsOf);
+  // Bulk CSV: an empty cell leaves a field as it is; #N/A clears it.
+  const csv = toCsv(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? '#N/A']))));
+  await client.request({
+    method: 'PUT',
+    path: `/jobs/ingest/${jobId}/batches`,
+    body: csv,
+    headers: { 'content-type': 'text/csv' },
+  });
+  await client.request({ method: 'PATCH', path: `/jobs/ingest/${jobId}`, body: { state: 'UploadComplete' } });
+  let wait = settings.pollMs ?? 1_000;
+  for (;;) {
+    const job = (await client.request<{ state: string; errorMessage?: string }>({ path: `/jobs/ingest/${jobId}` }))
+      .body;
+    if (job.state === 'JobComplete') break;
+    if (job.state === 'Failed' || job.state === 'Aborted') {
+      throw new ConnectorError(
+        'TEMPORARY',
+        `salesforce: Bulk API 2.0 ingest job ${jobId} ${job.state.toLowerCase()}: ${job.errorMessage ?? 'no reason given'}`,
+      );
+    }
+    await sleep(wait);
+    wait = Math.min(wait * 2, 30_000);
+  }
+  const outcomes = new Map<string, WritebackOutcome>();
+  const successful = await client.request<string>({
+    path: `/jobs/ingest/${jobId}/successfulResults`,
+    text: true,
+  });
+  for (const row of parseCsvPage(successful.body)) {
+    const key = String(row[EXTERNAL_ID_FIELD]);
+    outcomes.set(key, { key, ok: true, ...(row['sf__Id'] ? { externalId: String(row['sf__Id']) } : {}) });
+  }
+  const failed = await client.request<string>({ path: `/jobs/ingest/${jobId}/failedResults`, text: true });
+  for (const row of parseCsvPage(failed.body)) {
+    const key = String(row[EXTERNAL_ID_FIELD]);
+    outcomes.set(key, { key, ok: false, error: String(row['sf__Error'] ?? 'failed without a reason') });
+  }
+  // A record in neither list was not processed (the job stopped short): retried next run.
+  return records.map((r) => outcomes.get(r.key) ?? { key: r.key, ok: false, error: 'not processed by the bulk job' });
 }
 
 /**

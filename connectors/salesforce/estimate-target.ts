@@ -2,7 +2,8 @@
  * Estimates into Salesforce (docs/estimates.md#in-the-crm): one `Attain_Estimate__c` record per open
  * opportunity, rep and plan, upserted by `Attain_Key__c` (`dealId|repId|planId`) through sObject
  * Collections, 200 a call, `allOrNone: false` ("Upsert Up to 200 Records", REST API Developer
- * Guide, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm).
+ * Guide, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm),
+ * or above `bulk.ingestAbove` records one Bulk API 2.0 ingest job, as commission records are.
  *
  * `OwnerId` is the rep: the object's Private sharing then shows each estimate to its rep and,
  * through the role hierarchy, their managers, in the Opportunity's "Attain Estimates" related list
@@ -10,12 +11,14 @@
  */
 import type { EstimateRecord, EstimateTarget, WritebackOutcome } from '../source.js';
 import {
+  bulkUpsert,
   COLLECTION_SIZE,
   EXTERNAL_ID_FIELD,
   OPPORTUNITY_ID,
   outcomeOf,
   removeByKey,
   type CollectionResult,
+  type TargetSettings,
 } from './commission-target.js';
 import type { SalesforceClient } from './salesforce-client.js';
 
@@ -52,10 +55,18 @@ export class SalesforceEstimateTarget implements EstimateTarget {
 
   constructor(
     private readonly client: SalesforceClient,
-    private readonly multiCurrency: boolean,
+    private readonly settings: Pick<TargetSettings, 'multiCurrency' | 'ingestAbove' | 'pollMs' | 'log'>,
   ) {}
 
   async upsert(records: EstimateRecord[]): Promise<WritebackOutcome[]> {
+    if (records.length > this.settings.ingestAbove)
+      return bulkUpsert(
+        this.client,
+        ESTIMATE_OBJECT,
+        records,
+        (r) => estimateFields(r, this.settings.multiCurrency),
+        this.settings,
+      );
     const outcomes: WritebackOutcome[] = [];
     for (let at = 0; at < records.length; at += COLLECTION_SIZE) {
       const chunk = records.slice(at, at + COLLECTION_SIZE);
@@ -67,7 +78,7 @@ export class SalesforceEstimateTarget implements EstimateTarget {
           allOrNone: false,
           records: chunk.map((r) => ({
             attributes: { type: ESTIMATE_OBJECT },
-            ...estimateFields(r, this.multiCurrency),
+            ...estimateFields(r, this.settings.multiCurrency),
           })),
         },
       });

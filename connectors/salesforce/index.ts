@@ -141,7 +141,12 @@ class SalesforceConnector implements SourceConnector, SalesforceSession {
       );
       return undefined;
     }
-    return new SalesforceEstimateTarget(this.client, (await this.orgSchema()).multiCurrency);
+    return new SalesforceEstimateTarget(this.client, {
+      multiCurrency: (await this.orgSchema()).multiCurrency,
+      ingestAbove: this.options.config.bulk?.ingestAbove ?? DEFAULT_BULK_ABOVE,
+      log: this.options.log,
+      ...(this.tuning.bulkPollMs ? { pollMs: this.tuning.bulkPollMs } : {}),
+    });
   }
 
   async statements(): Promise<StatementTarget> {

@@ -129,7 +129,7 @@ export class FakeOrg {
   private clock = Date.parse('2026-01-01T00:00:00.000Z');
   private cursors = new Map<string, { records: SfRecord[]; at: number; size: number }>();
   private bulkJobs = new Map<string, { records: SfRecord[]; columns: string[] }>();
-  private ingestJobs = new Map<string, { csv: string; state: string }>();
+  private ingestJobs = new Map<string, { csv: string; state: string; object: string }>();
   private server: Server | undefined;
   private publicKey: KeyObject | undefined;
   url = '';
@@ -401,9 +401,11 @@ export class FakeOrg {
     const results = /^GET \/jobs\/query\/(\w+)\/results$/.exec(route);
     if (results) return this.queryResults(results[1]!, url, res, headers);
     if (route === 'POST /jobs/ingest') {
+      // "Create a Job" (Bulk API 2.0 Developer Guide): the answer echoes the job's object and operation.
+      const { object } = JSON.parse(body) as { object: string };
       const id = `750${String(this.ingestJobs.size + 1).padStart(15, '0')}`;
-      this.ingestJobs.set(id, { csv: '', state: 'Open' });
-      return send(res, 200, { id, state: 'Open', object: 'Attain_Commission__c', operation: 'upsert' }, headers);
+      this.ingestJobs.set(id, { csv: '', state: 'Open', object });
+      return send(res, 200, { id, state: 'Open', object, operation: 'upsert' }, headers);
     }
     const batches = /^PUT \/jobs\/ingest\/(\w+)\/batches$/.exec(route);
     if (batches) {
@@ -1170,7 +1172,9 @@ export class FakeOrg {
           .filter(([, v]) => v !== '')
           .map(([k, v]) => [k, v === '#N/A' ? null : v]),
       );
-    const outcome = rows.map((row) => ({ row, result: this.upsert({ records: [given(row)] })[0]! }));
+    const upsert = (record: SfRecord) =>
+      job.object === 'Attain_Estimate__c' ? this.upsertEstimates([record])[0]! : this.upsert({ records: [record] })[0]!;
+    const outcome = rows.map((row) => ({ row, result: upsert(given(row)) }));
     // Each result call re-applies the upsert: harmless (by key), and keeps this fake simple.
     const picked = outcome.filter((o) => o.result['success'] === successful);
     const columns = successful

@@ -402,6 +402,35 @@ describe('Salesforce write-back target', () => {
     expect(org.commissions.get('ae-fy26|005B|2026-02|b')?.['Trace__c']).toBe('{\n  "deals": ["006A"]\n}');
   });
 
+  it('writes estimates through one Bulk API 2.0 ingest job above the threshold too', async () => {
+    const target = (await connector({ bulk: { ingestAbove: 2 } }).estimates!())!;
+    const estimate = (deal: string, rep: string, amount: string) => ({
+      key: `${deal}|${rep}|ae`,
+      dealId: deal,
+      repId: rep,
+      planId: 'ae',
+      amount,
+      currency: 'USD',
+      closeDate: '2026-03-31',
+      trace: '{}',
+    });
+    const outcomes = await target.upsert([
+      estimate('006C', '005A', '10.00'),
+      estimate('006C', '005B', '20.00'),
+      estimate('006C', '005X', '30.00'),
+    ]);
+    const jobs = org.requests.filter((r) => r.path.endsWith('/jobs/ingest'));
+    expect(jobs).toHaveLength(1);
+    expect(outcomes.filter((o) => o.ok).map((o) => o.key)).toEqual(['006C|005A|ae', '006C|005B|ae']);
+    expect(outcomes.find((o) => !o.ok)?.error).toContain('INACTIVE_OWNER_OR_USER');
+    expect(org.estimates.get('006C|005B|ae')).toMatchObject({
+      OwnerId: '005B',
+      Opportunity__c: null,
+      Amount__c: '20.00',
+    });
+    expect(org.commissions.size).toBe(0);
+  });
+
   it('refuses to write when the object is not deployed, saying how to deploy it', async () => {
     await org.stop();
     org = await new FakeOrg({ publicKey: keys.publicKey, commissionObject: false }).start();
