@@ -1,6 +1,7 @@
 /**
  * The run job, queued: it records the run in the ledger, then adds the steps as its children on the
- * steps queue (sync; store and one calculate per plan, side by side; write-back), waiting for each stage
+ * steps queue (a csv source's large files read in ranges, side by side; sync; store and one
+ * calculate per plan, side by side; write-back), waiting for each stage
  * (`moveToWaitingChildren`), and runs the report step itself (results before write-back, the run's
  * outcome last). How far it got is kept in the job's data, so a run whose worker was killed resumes
  * where it was, on another worker; the steps have deterministic ids (`<runId>-<step>[-<planId>]`),
@@ -13,7 +14,16 @@
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { getRun, releaseRunLease, reopenRun, RunInProgressError, startRun, type Database } from '../src/db/index.js';
-import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
+import {
+  JOBS,
+  parsePayload,
+  stepJobId,
+  type JobPayload,
+  type RangedFile,
+  type RunPayload,
+  type StepName,
+} from './catalog.js';
+import { planReadRanges } from './read-range.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import { estimatesStep } from './estimates.js';
@@ -82,6 +92,12 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
       parent: { id: runId, queue: job.queueQualifiedName },
     });
   };
+  const addSync = (ranged: RangedFile[]) =>
+    addStep('sync', {
+      runId,
+      ...(payload.asOf === undefined ? {} : { asOf: payload.asOf }),
+      ...(ranged.length > 0 ? { ranged } : {}),
+    });
   const syncOutcome = async () => {
     const id = stepJobId(runId, 'sync');
     const sync = parseStepResult(syncOutcomeSchema, id, (await outcomes())[id]);
@@ -158,8 +174,27 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         deps.log.info({ stage }, `run ${runId} started (${payload.trigger})`);
         await moveTo('sync');
         break;
-      case 'sync':
-        await addStep('sync', { runId, ...(payload.asOf === undefined ? {} : { asOf: payload.asOf }) });
+      case 'sync': {
+        // A csv source's large files are read in ranges first, side by side; the sync step puts them together.
+        const ranged = await planReadRanges(await workspaceOf(ctx));
+        if (ranged.length === 0) {
+          await addSync([]);
+          await moveTo('calculate');
+        } else {
+          for (const { file, ranges } of ranged) {
+            for (const [part, range] of ranges.entries()) {
+              const count = ranges.length;
+              await addStep('read', { runId, file, part, count, range }, file, { index: part, count });
+            }
+          }
+          await moveTo('read', { ranged });
+        }
+        await childrenDone();
+        break;
+      }
+      case 'read':
+        await childrenDone();
+        await addSync(payload.ranged ?? []);
         await moveTo('calculate');
         await childrenDone();
         break;

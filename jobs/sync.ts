@@ -16,6 +16,7 @@ import type { SyncReport, SyncStore } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from './prepare-calculation.js';
 import {
   createSyncStore,
+  deleteRunInputParts,
   listLocks,
   loadRunInputs,
   readLockedLines,
@@ -33,6 +34,8 @@ import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
 import { withDisputeAdjustments } from './pay-cycle.js';
 import { DISPUTES_OBJECT, syncCrmDisputes } from './crm-disputes.js';
+import type { RangedFile } from './catalog.js';
+import { loadParts } from './read-range.js';
 
 export interface SyncOutcome {
   reps: number;
@@ -53,21 +56,34 @@ export interface SyncOutcome {
   lockedPeriods?: string[];
 }
 
-/** The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv records are stored by the store step). */
-export async function syncStep(ctx: StepContext, options: { asOf?: string }): Promise<SyncOutcome> {
+/**
+ * The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv
+ * records are stored by the store step). With `ranged`, the large files were read in ranges by
+ * the run's read steps: their parts are put together here, then removed.
+ */
+export async function syncStep(
+  ctx: StepContext,
+  options: { asOf?: string; ranged?: readonly RangedFile[] },
+): Promise<SyncOutcome> {
   const { prepared, report } = await readSource(ctx, options);
-  return saveInputs(ctx, prepared, report);
+  const outcome = await saveInputs(ctx, prepared, report);
+  if (options.ranged?.length) await deleteRunInputParts(ctx.db, ctx.runId);
+  return outcome;
 }
 
-/** Reads the source: a csv source's files, or a CRM's changes synced into the database and read back. */
+/** Reads the source: a csv source's files (or their parts read in ranges), or a CRM's changes synced into the database and read back. */
 export async function readSource(
   ctx: StepContext,
-  options: { asOf?: string },
+  options: { asOf?: string; ranged?: readonly RangedFile[] },
 ): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
   const workspace = await workspaceOf(ctx);
   const { kind, connect } = sourceOf(workspace.config);
   const prepareOptions = { workspace, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
-  if (!connect) return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
+  if (!connect) {
+    if (ctx.cache?.prepared) return { prepared: ctx.cache.prepared };
+    const csvParts = options.ranged?.length ? await loadParts(ctx, workspace, options.ranged) : undefined;
+    return { prepared: await prepareCalculation(workspace.dir, { ...prepareOptions, ...(csvParts && { csvParts }) }) };
+  }
 
   const log = (message: string) => ctx.log.info({ step: 'sync', source: kind }, message);
   const connector =

@@ -33,6 +33,7 @@ export {
   type PlanResults,
   type StartRun,
 } from './run-store.js';
+export { deleteRunInputParts, loadRunInputPart, saveRunInputPart } from './run-input-parts.js';
 export { RUN_INPUTS_FORMAT, latestRunWithInputs, loadRunInputs, saveRunInputs, setResultHash } from './run-inputs.js';
 export {
   listLockEvents,

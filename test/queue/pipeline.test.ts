@@ -161,6 +161,40 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     );
   }, 90_000);
 
+  it('large data files are read in byte ranges on both workers, put together by sync: the same results, inputs hash and result hash', async () => {
+    const s = await fresh();
+    const yaml = join(s.dir, 'attain.yaml');
+    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}queue: { csvRangeBytes: 256 }\n`);
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+    const done = await cli(s, ['trigger', '--wait']);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
+    // deals.csv (1,555 bytes) in 5 ranges, reps.csv and quotas.csv in 2; the small files are read by sync.
+    const reads = [...done.out.matchAll(/✓ (read-\S+)/g)].map((m) => m[1]);
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        'read-deals.csv-1of5',
+        'read-deals.csv-5of5',
+        'read-reps.csv-2of2',
+        'read-quotas.csv-1of2',
+      ]),
+    );
+    expect(reads.filter((r) => r?.startsWith('read-deals.csv'))).toHaveLength(5);
+    expect(reads.some((r) => r?.startsWith('read-fx.csv'))).toBe(false);
+    expect(done.out).toContain(
+      `Run ${runId} succeeded, calculated through 2026-06-30.\n  8 reps, 15 deals, 55 payout lines written\n`,
+    );
+    expect(await results(s.database, runId)).toEqual(expected);
+    const run = await getRun(s.database.db, runId);
+    const inProcess = await getRun(baseline.database.db, 'run-inprocess');
+    expect(run?.inputs_hash).toBe(inProcess?.inputs_hash);
+    expect(run?.result_hash).toBe(inProcess?.result_hash);
+    // The parts are removed once sync has put them together.
+    expect(await s.database.db.selectFrom('run_input_parts').select('run_id').execute()).toEqual([]);
+  }, 90_000);
+
   it('a malformed job fails at once with a validation message, and is not retried', async () => {
     const s = await fresh();
     const worker = startWorkerProcess(s);
