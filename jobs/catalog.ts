@@ -90,7 +90,13 @@ export const calculatePayload = z.strictObject({
 });
 export type CalculatePayload = z.infer<typeof calculatePayload>;
 
-export const storePayload = z.strictObject({ runId: jobIdPart });
+/**
+ * The store in parts (a csv source whose deals.csv was read in ranges): `rest` stores everything
+ * but the deals and splits and removes what the snapshot no longer holds; each `{ index, count }`
+ * one part of the deals with their splits. Without `part`: the whole snapshot in one job.
+ */
+export const storePayload = z.strictObject({ runId: jobIdPart, part: z.union([z.literal('rest'), shard]).optional() });
+export type StorePayload = z.infer<typeof storePayload>;
 export const writeBackPayload = z.strictObject({ runId: jobIdPart });
 
 /** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */

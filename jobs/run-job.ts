@@ -200,9 +200,14 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         break;
       case 'calculate': {
         await childrenDone();
-        // Store and the calculations all read the run's inputs, not each other's writes: they run side by side.
-        await addStep('store', { runId });
+        // Store (whole, or in parts) and the calculations all read the run's inputs, not each other's writes: they run side by side.
         const sync = await syncOutcome();
+        if (sync.storeParts === undefined) {
+          await addStep('store', { runId });
+        } else {
+          await addStep('store', { runId, part: 'rest' }, 'rest');
+          for (const part of shardsOf(sync.storeParts)) await addStep('store', { runId, part }, 'deals', part);
+        }
         for (const planId of sync.plans) {
           for (const shard of shardsOf(sync.shards?.[planId] ?? 1))
             await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);

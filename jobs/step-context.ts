@@ -14,6 +14,7 @@ import type { SourceConnector } from '../connectors/source.js';
 import type { PreparedCalculation } from './prepare-calculation.js';
 import type { Database } from '../src/db/index.js';
 import type { CalculationInput } from '../src/domain/engine.js';
+import type { Deal, Split } from '../src/domain/model.js';
 import { AttainError } from '../src/domain/errors.js';
 
 export interface StepLog {
@@ -27,6 +28,8 @@ export interface StepCache {
   prepared?: PreparedCalculation;
   /** The engine input the sync step stored. */
   input?: CalculationInput;
+  /** The input's deals and splits cut into the store's parts (by deal id), for a worker's other parts of the run. */
+  storeParts?: { count: number; parts: { deals: Deal[]; splits: Split[] }[] };
   /** The CRM connection, opened once for the run (the runner closes it). */
   connector?: SourceConnector;
 }

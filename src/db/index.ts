@@ -12,6 +12,8 @@ export { migrateDown, migrateToLatest, migrationStatus, type MigrationOutcome } 
 export {
   readCanonical,
   upsertCanonical,
+  storeCanonicalRest,
+  storeDealsPart,
   type CanonicalCounts,
   type UpsertCanonicalOptions,
 } from './canonical-store.js';

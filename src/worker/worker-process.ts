@@ -277,7 +277,7 @@ async function takeJobs(
               ...(payload.ranged ? { ranged: payload.ranged } : {}),
             });
           case 'store':
-            return storeStep(ctx);
+            return storeStep(ctx, parsePayload('store', job.id, job.data).part);
           case 'calculate':
             return calculateStep(ctx, [payload.planId!], payload.shard);
           case 'write-back':
