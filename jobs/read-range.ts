@@ -61,6 +61,7 @@ export async function readStep(ctx: StepContext, payload: ReadPayload): Promise<
   const workspace = await workspaceOf(ctx);
   const part = await readPart(workspace, payload.file, payload.range);
   const bytes = await saveRunInputPart(ctx.db, ctx.runId, payload.file, payload.part, part);
+  if (ctx.cache) (ctx.cache.csvParts ??= new Map()).set(partKey(payload.file, payload.part), part);
   const outcome = { records: part.records.length, rejects: part.rejects.length };
   ctx.log.info(
     { step: 'read', file: payload.file, part: payload.part + 1, of: payload.count, bytes },
@@ -71,8 +72,9 @@ export async function readStep(ctx: StepContext, payload: ReadPayload): Promise<
 }
 
 /**
- * The parts of the files read in ranges, by file, in order: as the read steps stored them, or read
- * here when one is not stored (removed once an earlier attempt of this step stored the inputs).
+ * The parts of the files read in ranges, by file, in order: those this worker read as it read
+ * them, the others as the read steps stored them (fetched and unzipped side by side), or read here
+ * when one is not stored (removed once an earlier attempt of this step stored the inputs).
  */
 export async function loadParts(
   ctx: StepContext,
@@ -81,14 +83,22 @@ export async function loadParts(
 ): Promise<Map<string, CsvPart[]>> {
   const parts = new Map<string, CsvPart[]>();
   for (const { file, ranges } of ranged) {
-    const read: CsvPart[] = [];
-    for (const [index, range] of ranges.entries()) {
-      const stored = (await loadRunInputPart(ctx.db, ctx.runId, file, index)) as CsvPart | undefined;
-      read.push(stored ?? (await readPart(workspace, file, range)));
-    }
+    const read = await Promise.all(
+      ranges.map(async (range, index) => {
+        const cached = ctx.cache?.csvParts?.get(partKey(file, index));
+        if (cached) return cached;
+        const stored = (await loadRunInputPart(ctx.db, ctx.runId, file, index)) as CsvPart | undefined;
+        return stored ?? (await readPart(workspace, file, range));
+      }),
+    );
     parts.set(file, read);
   }
+  if (ctx.cache) delete ctx.cache.csvParts;
   return parts;
+}
+
+function partKey(file: string, part: number): string {
+  return `${file}#${part}`;
 }
 
 function readPart(workspace: Workspace, file: string, range: RangedFile['ranges'][number]): Promise<CsvPart> {

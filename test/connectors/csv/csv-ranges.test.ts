@@ -36,7 +36,11 @@ async function bothWays(dir: string, rangeBytes: number) {
   };
   const ranges = await planCsvRanges(join(dir, 'deals.csv'), rangeBytes);
   const parts = await Promise.all(ranges.map((r) => readCsvRange(dir, 'deals.csv', r, { tz: TZ })));
-  return { whole: await outcome(), ranged: await outcome(new Map([['deals.csv', parts]])), ranges };
+  // As the sync step gets them from another worker: through JSON (run_input_parts).
+  const stored = JSON.parse(JSON.stringify(parts)) as CsvPart[];
+  const ranged = await outcome(new Map([['deals.csv', parts]]));
+  expect(await outcome(new Map([['deals.csv', stored]]))).toEqual(ranged);
+  return { whole: await outcome(), ranged, ranges };
 }
 
 const row = (i: number, extra = '') => `d${i},Deal ${i}${extra},r1,100.00,USD,2026-03-0${(i % 9) + 1},won`;
