@@ -80,6 +80,7 @@ export async function forEachCsvRecord(
   onRecord: CsvRecordHandler,
   maxRecordChars = DEFAULT_MAX_RECORD_CHARS,
   range?: CsvRange,
+  chunkBytes = READ_CHUNK_BYTES,
 ): Promise<void> {
   let nextLine = range?.line ?? 1;
   const sink = new Writable({
@@ -109,7 +110,7 @@ export async function forEachCsvRecord(
   try {
     await pipeline(
       file.createReadStream({
-        highWaterMark: READ_CHUNK_BYTES,
+        highWaterMark: chunkBytes,
         ...(range && { start: range.start, end: range.end - 1 }),
       }),
       // A BOM is only one at the start of the file; a range further on starts on a record.

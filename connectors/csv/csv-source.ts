@@ -248,12 +248,17 @@ async function readHeaderRecord(
         throw found;
       },
       maxRecordChars,
+      undefined,
+      // Small reads: csv-parse parses each chunk whole before the header's record stops it.
+      HEADER_CHUNK_BYTES,
     );
   } catch (error) {
     if (error !== found) throw error;
   }
   return header;
 }
+
+const HEADER_CHUNK_BYTES = 16 * 1024;
 
 /** Reading one range of a file rather than all of it: the header (read beforehand) and where the range's keys go. */
 interface RangeRead {
