@@ -27,7 +27,7 @@ import { planReadRanges } from './read-range.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import { estimatesStep } from './estimates.js';
-import type { StepContext, StepLog } from './step-context.js';
+import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { holdQueuedLease, reconcileQueuedRuns, type QueuedLease } from './run-lease.js';
 import { planVersions, workspaceOf } from './sync.js';
 import {
@@ -49,20 +49,26 @@ export interface RunJobDeps {
   runs: Queue;
   lease: QueuedLease;
   log: StepLog;
+  /**
+   * The worker's cache of this run (the engine input its sync step stored, when it ran here): the
+   * estimates in the run's own job then skip decoding the input again. Default: a cache of this job's own.
+   */
+  cache?: StepCache;
 }
 
 export async function processRunJob(job: Job, token: string | undefined, deps: RunJobDeps): Promise<ReportOutcome> {
   const payload = parsePayload('run', job.id, job.data);
   const { runId } = payload;
   if (job.id !== runId) throw new Error(`run job ${job.id}: its id must be its run id (${runId})`);
-  // The workspace is read once for this job (workspaceOf keeps it in the cache) and handed to every part.
+  // The workspace is read once for this job (workspaceOf keeps it in the cache) and handed to every part;
+  // on a worker that ran this run's sync step, the cache also holds the engine input it stored.
   const ctx: StepContext = {
     db: deps.db,
     workspaceDir: deps.workspaceDir,
     runId,
     env: deps.env,
     log: deps.log,
-    cache: {},
+    cache: deps.cache ?? {},
   };
   let stage = payload.stage ?? 'start';
 

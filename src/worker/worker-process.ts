@@ -239,6 +239,7 @@ async function takeJobs(
           runs,
           lease,
           log,
+          ...(runId === undefined ? {} : { cache: cacheOf(runId) }),
         }),
       );
     },
