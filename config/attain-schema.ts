@@ -283,6 +283,11 @@ export const attainConfigSchema = z
          * this many reps, one job each, on any workers (DEFAULT_SHARD_REPS when absent).
          */
         shardReps: wholeNumber(1).optional(),
+        /**
+         * On the queue, a csv source's data file larger than this many bytes is read in ranges of
+         * about this size, one job each, on any workers (DEFAULT_CSV_RANGE_BYTES when absent).
+         */
+        csvRangeBytes: wholeNumber(256).optional(),
         /** Where a worker's /healthz and /metrics listen: 127.0.0.1 when absent; 0.0.0.0 for every interface. */
         metricsHost: z.string().min(1).optional(),
       })

@@ -29,6 +29,18 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 /** What a finished step hands to the run's report step (small: counts, hashes, rejects). */
 export const stepOutcomeSchema = z.record(z.string(), z.unknown());
 
+/** Bytes [start, end) of a data file, starting on physical line `line` (connectors/csv/csv-ranges.ts). */
+const csvRange = z
+  .strictObject({
+    start: z.number().int().min(0),
+    end: z.number().int().min(0),
+    line: z.number().int().min(1),
+  })
+  .refine((r) => r.start <= r.end, 'start must not be after end');
+/** A data file and the ranges it is read in, one read job each. */
+const rangedFile = z.strictObject({ file: z.string().min(1), ranges: z.array(csvRange).min(2) });
+export type RangedFile = z.infer<typeof rangedFile>;
+
 export const runPayload = z.strictObject({
   runId: jobIdPart,
   /** What started it: `trigger`, `schedule`, `retry`. */
@@ -37,7 +49,9 @@ export const runPayload = z.strictObject({
   /** Set by `attain retry`: the outcomes of the steps that had completed, by step job id; those are not run again. */
   completed: z.record(z.string(), stepOutcomeSchema).optional(),
   /** How far the run job got: kept in the job, so a run picked up after its worker died resumes there. */
-  stage: z.enum(['start', 'sync', 'calculate', 'write-back', 'report']).optional(),
+  stage: z.enum(['start', 'sync', 'read', 'calculate', 'write-back', 'report']).optional(),
+  /** The files read in ranges (decided in stage sync, read in stage read), for the sync step. */
+  ranged: z.array(rangedFile).optional(),
   /** The rejects, hash and totals the run recorded before write-back, for its last stage. */
   recorded: stepOutcomeSchema.optional(),
 });
@@ -45,8 +59,25 @@ export type RunPayload = z.infer<typeof runPayload>;
 
 export const nightlyPayload = z.strictObject({});
 
-export const syncPayload = z.strictObject({ runId: jobIdPart, asOf: isoDate.optional() });
+export const syncPayload = z.strictObject({
+  runId: jobIdPart,
+  asOf: isoDate.optional(),
+  /** The data files read in ranges by read jobs before this step: it puts their parts together. */
+  ranged: z.array(rangedFile).optional(),
+});
 export type SyncPayload = z.infer<typeof syncPayload>;
+
+/** One byte range of a csv source's data file, read side by side with the file's other ranges. */
+export const readPayload = z
+  .strictObject({
+    runId: jobIdPart,
+    file: z.string().min(1),
+    part: z.number().int().min(0),
+    count: z.number().int().min(2),
+    range: csvRange,
+  })
+  .refine((p) => p.part < p.count, 'part must be below count');
+export type ReadPayload = z.infer<typeof readPayload>;
 
 /** A plan with more assigned reps than `queue.shardReps` is calculated in shards, one job each (calculate.ts `Shard`). */
 const shard = z
@@ -59,7 +90,13 @@ export const calculatePayload = z.strictObject({
 });
 export type CalculatePayload = z.infer<typeof calculatePayload>;
 
-export const storePayload = z.strictObject({ runId: jobIdPart });
+/**
+ * The store in parts (a csv source whose deals.csv was read in ranges): `rest` stores everything
+ * but the deals and splits and removes what the snapshot no longer holds; each `{ index, count }`
+ * one part of the deals with their splits. Without `part`: the whole snapshot in one job.
+ */
+export const storePayload = z.strictObject({ runId: jobIdPart, part: z.union([z.literal('rest'), shard]).optional() });
+export type StorePayload = z.infer<typeof storePayload>;
 export const writeBackPayload = z.strictObject({ runId: jobIdPart });
 
 /** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */
@@ -92,6 +129,7 @@ export const JOBS = {
     payload: nightlyPayload,
     defaults: { ...retention, attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
   },
+  read: { queue: QUEUES.steps, payload: readPayload, defaults: stepDefaults },
   sync: { queue: QUEUES.steps, payload: syncPayload, defaults: stepDefaults },
   store: { queue: QUEUES.steps, payload: storePayload, defaults: stepDefaults },
   calculate: { queue: QUEUES.steps, payload: calculatePayload, defaults: stepDefaults },
@@ -99,12 +137,13 @@ export const JOBS = {
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; defaults: JobsOptions }>;
 
 export type JobName = keyof typeof JOBS;
-export type StepName = 'sync' | 'store' | 'calculate' | 'write-back';
+export type StepName = 'read' | 'sync' | 'store' | 'calculate' | 'write-back';
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
 /**
  * `<runId>-<step>[-<planId>[-<k>of<n>]]`: the same step of the same run always has the same id, so
- * adding it twice adds it once. `<k>of<n>`: shard k (from 1) of a plan calculated in n shards.
+ * adding it twice adds it once. `<k>of<n>`: shard k (from 1) of a plan calculated in n shards. A
+ * read job names its file where a calculate job names its plan: `<runId>-read-deals.csv-2of5`.
  */
 export function stepJobId(
   runId: string,

@@ -10,7 +10,7 @@ import { DateTime } from 'luxon';
 import { formatIssue } from '../config/errors.js';
 import { TERRITORIES_FILE } from '../config/territories.js';
 import { loadWorkspace, type Workspace } from '../config/workspace.js';
-import { readCsvSource, type CsvSourceResult } from '../connectors/csv/csv-source.js';
+import { readCsvSource, type CsvPart, type CsvSourceResult } from '../connectors/csv/csv-source.js';
 import { sourceOf } from '../connectors/registry.js';
 import { listSyncRejects, readCanonical, type Database } from '../src/db/index.js';
 import type { CalculationInput } from '../src/domain/engine.js';
@@ -56,13 +56,15 @@ export interface PrepareOptions {
    * are read from (and the rejects its syncs left). Required for a CRM source.
    */
   db?: Kysely<Database>;
+  /** A csv source's files already read in byte ranges (jobs/read-range.ts), by file: put together, not read again. */
+  csvParts?: ReadonlyMap<string, readonly CsvPart[]>;
 }
 
 export async function prepareCalculation(dir: string, options: PrepareOptions = {}): Promise<PreparedCalculation> {
   const workspace = options.workspace ?? (await loadWorkspace(dir));
   const { config } = workspace;
   const asOf = asOfDate(options.asOf, options.today ?? runDate(config.calendar.tz), config.limits.yearsFromAsOf);
-  const source = await readSource(workspace, options.db);
+  const source = await readSource(workspace, options.db, options.csvParts);
   const normalized = normalize(source.data, {
     baseCurrency: config.baseCurrency,
     locate: source.locate,
@@ -149,7 +151,11 @@ function asOfDate(given: string | undefined, today: string, years: number): stri
  * The source's records: its data files, and for a source that syncs (a CRM) the rows synced into
  * the reporting database combined with those files. This is the one place they are combined.
  */
-async function readSource(workspace: Workspace, db: Kysely<Database> | undefined): Promise<CsvSourceResult> {
+async function readSource(
+  workspace: Workspace,
+  db: Kysely<Database> | undefined,
+  parts: ReadonlyMap<string, readonly CsvPart[]> | undefined,
+): Promise<CsvSourceResult> {
   const { config } = workspace;
   const dir = join(workspace.dir, config.source.csv.dir);
   const source = sourceOf(config);
@@ -163,6 +169,7 @@ async function readSource(workspace: Workspace, db: Kysely<Database> | undefined
     tz: config.calendar.tz,
     maxRecordChars: config.limits.csvRecordChars,
     ...(source.files ? { only: source.files } : {}),
+    ...(parts ? { parts } : {}),
   });
   if (!db || !source.connect) return files;
   const synced = await readCanonical(db, { source: kind });

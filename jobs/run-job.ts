@@ -1,6 +1,7 @@
 /**
  * The run job, queued: it records the run in the ledger, then adds the steps as its children on the
- * steps queue (sync; store and one calculate per plan, side by side; write-back), waiting for each stage
+ * steps queue (a csv source's large files read in ranges, side by side; sync; store and one
+ * calculate per plan, side by side; write-back), waiting for each stage
  * (`moveToWaitingChildren`), and runs the report step itself (results before write-back, the run's
  * outcome last). How far it got is kept in the job's data, so a run whose worker was killed resumes
  * where it was, on another worker; the steps have deterministic ids (`<runId>-<step>[-<planId>]`),
@@ -13,11 +14,20 @@
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { getRun, releaseRunLease, reopenRun, RunInProgressError, startRun, type Database } from '../src/db/index.js';
-import { JOBS, parsePayload, stepJobId, type JobPayload, type RunPayload, type StepName } from './catalog.js';
+import {
+  JOBS,
+  parsePayload,
+  stepJobId,
+  type JobPayload,
+  type RangedFile,
+  type RunPayload,
+  type StepName,
+} from './catalog.js';
+import { planReadRanges } from './read-range.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import { estimatesStep } from './estimates.js';
-import type { StepContext, StepLog } from './step-context.js';
+import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { holdQueuedLease, reconcileQueuedRuns, type QueuedLease } from './run-lease.js';
 import { planVersions, workspaceOf } from './sync.js';
 import {
@@ -39,20 +49,26 @@ export interface RunJobDeps {
   runs: Queue;
   lease: QueuedLease;
   log: StepLog;
+  /**
+   * The worker's cache of this run (the engine input its sync step stored, when it ran here): the
+   * estimates in the run's own job then skip decoding the input again. Default: a cache of this job's own.
+   */
+  cache?: StepCache;
 }
 
 export async function processRunJob(job: Job, token: string | undefined, deps: RunJobDeps): Promise<ReportOutcome> {
   const payload = parsePayload('run', job.id, job.data);
   const { runId } = payload;
   if (job.id !== runId) throw new Error(`run job ${job.id}: its id must be its run id (${runId})`);
-  // The workspace is read once for this job (workspaceOf keeps it in the cache) and handed to every part.
+  // The workspace is read once for this job (workspaceOf keeps it in the cache) and handed to every part;
+  // on a worker that ran this run's sync step, the cache also holds the engine input it stored.
   const ctx: StepContext = {
     db: deps.db,
     workspaceDir: deps.workspaceDir,
     runId,
     env: deps.env,
     log: deps.log,
-    cache: {},
+    cache: deps.cache ?? {},
   };
   let stage = payload.stage ?? 'start';
 
@@ -82,6 +98,12 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
       parent: { id: runId, queue: job.queueQualifiedName },
     });
   };
+  const addSync = (ranged: RangedFile[]) =>
+    addStep('sync', {
+      runId,
+      ...(payload.asOf === undefined ? {} : { asOf: payload.asOf }),
+      ...(ranged.length > 0 ? { ranged } : {}),
+    });
   const syncOutcome = async () => {
     const id = stepJobId(runId, 'sync');
     const sync = parseStepResult(syncOutcomeSchema, id, (await outcomes())[id]);
@@ -158,16 +180,40 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         deps.log.info({ stage }, `run ${runId} started (${payload.trigger})`);
         await moveTo('sync');
         break;
-      case 'sync':
-        await addStep('sync', { runId, ...(payload.asOf === undefined ? {} : { asOf: payload.asOf }) });
+      case 'sync': {
+        // A csv source's large files are read in ranges first, side by side; the sync step puts them together.
+        const ranged = await planReadRanges(await workspaceOf(ctx));
+        if (ranged.length === 0) {
+          await addSync([]);
+          await moveTo('calculate');
+        } else {
+          for (const { file, ranges } of ranged) {
+            for (const [part, range] of ranges.entries()) {
+              const count = ranges.length;
+              await addStep('read', { runId, file, part, count, range }, file, { index: part, count });
+            }
+          }
+          await moveTo('read', { ranged });
+        }
+        await childrenDone();
+        break;
+      }
+      case 'read':
+        await childrenDone();
+        await addSync(payload.ranged ?? []);
         await moveTo('calculate');
         await childrenDone();
         break;
       case 'calculate': {
         await childrenDone();
-        // Store and the calculations all read the run's inputs, not each other's writes: they run side by side.
-        await addStep('store', { runId });
+        // Store (whole, or in parts) and the calculations all read the run's inputs, not each other's writes: they run side by side.
         const sync = await syncOutcome();
+        if (sync.storeParts === undefined) {
+          await addStep('store', { runId });
+        } else {
+          await addStep('store', { runId, part: 'rest' }, 'rest');
+          for (const part of shardsOf(sync.storeParts)) await addStep('store', { runId, part }, 'deals', part);
+        }
         for (const planId of sync.plans) {
           for (const shard of shardsOf(sync.shards?.[planId] ?? 1))
             await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);

@@ -23,6 +23,7 @@ export const syncOutcomeSchema = z.object({
   sourceRejects: count,
   stoppedEarly: z.string().optional(),
   lockedPeriods: z.array(z.string()).optional(),
+  storeParts: z.number().int().min(2).optional(),
 });
 
 export const calculateOutcomeSchema = z.object({

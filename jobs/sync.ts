@@ -16,12 +16,15 @@ import type { SyncReport, SyncStore } from '../connectors/source.js';
 import { prepareCalculation, type PreparedCalculation } from './prepare-calculation.js';
 import {
   createSyncStore,
+  deleteRunInputParts,
   listLocks,
   loadRunInputs,
   readLockedLines,
   recordInputs,
   replaceStepRejects,
   saveRunInputs,
+  storeCanonicalRest,
+  storeDealsPart,
   upsertCanonical,
 } from '../src/db/index.js';
 import { RunInputsMissingError } from './step-context.js';
@@ -33,6 +36,10 @@ import { FiscalCalendar } from '../src/domain/periods.js';
 import type { StepContext } from './step-context.js';
 import { withDisputeAdjustments } from './pay-cycle.js';
 import { DISPUTES_OBJECT, syncCrmDisputes } from './crm-disputes.js';
+import type { RangedFile, StorePayload } from './catalog.js';
+import { shardOf, type Shard } from './calculate.js';
+import type { Deal, Split } from '../src/domain/model.js';
+import { loadParts } from './read-range.js';
 
 export interface SyncOutcome {
   reps: number;
@@ -51,23 +58,40 @@ export interface SyncOutcome {
   stoppedEarly?: string;
   /** The locked payout periods whose lines the run left as paid. */
   lockedPeriods?: string[];
+  /** Queued: into how many parts the store of the deals is cut (as many as deals.csv had ranges); absent, one. */
+  storeParts?: number;
 }
 
-/** The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv records are stored by the store step). */
-export async function syncStep(ctx: StepContext, options: { asOf?: string }): Promise<SyncOutcome> {
+/**
+ * The whole step, as a queued job runs it: the source read and the run's inputs stored (the csv
+ * records are stored by the store step). With `ranged`, the large files were read in ranges by
+ * the run's read steps: their parts are put together here, then removed.
+ */
+export async function syncStep(
+  ctx: StepContext,
+  options: { asOf?: string; ranged?: readonly RangedFile[] },
+): Promise<SyncOutcome> {
   const { prepared, report } = await readSource(ctx, options);
-  return saveInputs(ctx, prepared, report);
+  const outcome = await saveInputs(ctx, prepared, report);
+  if (!options.ranged?.length) return outcome;
+  await deleteRunInputParts(ctx.db, ctx.runId);
+  const dealRanges = options.ranged.find((r) => r.file === DEALS_FILE)?.ranges.length ?? 1;
+  return dealRanges > 1 ? { ...outcome, storeParts: dealRanges } : outcome;
 }
 
-/** Reads the source: a csv source's files, or a CRM's changes synced into the database and read back. */
+/** Reads the source: a csv source's files (or their parts read in ranges), or a CRM's changes synced into the database and read back. */
 export async function readSource(
   ctx: StepContext,
-  options: { asOf?: string },
+  options: { asOf?: string; ranged?: readonly RangedFile[] },
 ): Promise<{ prepared: PreparedCalculation; report?: SyncReport }> {
   const workspace = await workspaceOf(ctx);
   const { kind, connect } = sourceOf(workspace.config);
   const prepareOptions = { workspace, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) };
-  if (!connect) return { prepared: ctx.cache?.prepared ?? (await prepareCalculation(workspace.dir, prepareOptions)) };
+  if (!connect) {
+    if (ctx.cache?.prepared) return { prepared: ctx.cache.prepared };
+    const csvParts = options.ranged?.length ? await loadParts(ctx, workspace, options.ranged) : undefined;
+    return { prepared: await prepareCalculation(workspace.dir, { ...prepareOptions, ...(csvParts && { csvParts }) }) };
+  }
 
   const log = (message: string) => ctx.log.info({ step: 'sync', source: kind }, message);
   const connector =
@@ -144,7 +168,7 @@ export async function saveInputs(
  * are stored as they sync). Queued, it runs beside the calculate steps, which read the run's
  * inputs, not these tables; it stores exactly the records of those inputs.
  */
-export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
+export async function storeStep(ctx: StepContext, part?: StorePayload['part']): Promise<{ stored: number }> {
   const workspace = await workspaceOf(ctx);
   const source = sourceOf(workspace.config);
   if (source.connect) return { stored: 0 };
@@ -152,12 +176,44 @@ export async function storeStep(ctx: StepContext): Promise<{ stored: number }> {
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before store`);
   if (ctx.cache) ctx.cache.input = input;
+  if (part === 'rest') {
+    const stored = await storeCanonicalRest(ctx.db, input.data, source.kind);
+    ctx.log.info({ step: 'store', part, ...stored }, `stored ${stored.reps} reps, ${stored.quotas} quotas`);
+    return { stored: stored.reps + stored.quotas + stored.assignments + stored.fxRates };
+  }
+  if (part) {
+    const stored = await storeDealsPart(ctx.db, storePartOf(ctx, input, part), source.kind);
+    ctx.log.info(
+      { step: 'store', part: `${part.index + 1} of ${part.count}`, ...stored },
+      `stored ${stored.deals} deals, ${stored.splits} splits (part ${part.index + 1} of ${part.count})`,
+    );
+    return { stored: stored.deals + stored.splits };
+  }
   const stored = await upsertCanonical(ctx.db, input.data, source.kind);
   ctx.log.info(
     { step: 'store', ...stored },
     `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`,
   );
   return { stored: stored.reps + stored.deals + stored.splits + stored.quotas + stored.assignments + stored.fxRates };
+}
+
+const DEALS_FILE = 'deals.csv';
+
+/**
+ * A store part's deals and splits: those whose deal id falls in it (FNV-1a of the id, as a rep's
+ * calculate shard), so every split goes with its deal and no two parts hold the same deal. Cut
+ * once per worker and run.
+ */
+function storePartOf(ctx: StepContext, input: CalculationInput, part: Shard): { deals: Deal[]; splits: Split[] } {
+  let cut = ctx.cache?.storeParts;
+  if (cut?.count !== part.count) {
+    const parts = Array.from({ length: part.count }, () => ({ deals: [] as Deal[], splits: [] as Split[] }));
+    for (const deal of input.data.deals) parts[shardOf(deal.id, part.count)]!.deals.push(deal);
+    for (const split of input.data.splits) parts[shardOf(split.dealId, part.count)]!.splits.push(split);
+    cut = { count: part.count, parts };
+    if (ctx.cache) ctx.cache.storeParts = cut;
+  }
+  return cut.parts[part.index]!;
 }
 
 /**

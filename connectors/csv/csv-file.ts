@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse, type Options } from 'csv-parse';
 import { AttainError } from '../../src/domain/errors.js';
+import type { CsvRange } from './csv-ranges.js';
 
 /**
  * The one csv-parse configuration every Attain CSV file is read with (the benchmark's
@@ -67,8 +68,9 @@ export async function openCsvFile(path: string, optional = false): Promise<FileH
 }
 
 /**
- * Streams the CSV file through csv-parse and calls `onRecord` for each non-blank record, the
- * header included, in order. The handle is closed when done. Throws a CsvSourceError when the
+ * Streams the CSV file (or the bytes of `range` in it, numbering lines from the range's first
+ * line) through csv-parse and calls `onRecord` for each non-blank record, the header included, in
+ * order. The handle is closed when done. Throws a CsvSourceError when the
  * file cannot be read, is not UTF-8, or ends inside a quoted field; an error thrown by
  * `onRecord` stops the reading and is passed on as is.
  */
@@ -77,8 +79,10 @@ export async function forEachCsvRecord(
   file: FileHandle,
   onRecord: CsvRecordHandler,
   maxRecordChars = DEFAULT_MAX_RECORD_CHARS,
+  range?: CsvRange,
+  chunkBytes = READ_CHUNK_BYTES,
 ): Promise<void> {
-  let nextLine = 1;
+  let nextLine = range?.line ?? 1;
   const sink = new Writable({
     objectMode: true,
     highWaterMark: 1024,
@@ -105,8 +109,12 @@ export async function forEachCsvRecord(
   });
   try {
     await pipeline(
-      file.createReadStream({ highWaterMark: READ_CHUNK_BYTES }),
-      parse({ ...CSV_PARSE_OPTIONS, max_record_size: maxRecordChars }),
+      file.createReadStream({
+        highWaterMark: chunkBytes,
+        ...(range && { start: range.start, end: range.end - 1 }),
+      }),
+      // A BOM is only one at the start of the file; a range further on starts on a record.
+      parse({ ...CSV_PARSE_OPTIONS, max_record_size: maxRecordChars, ...(range?.start && { bom: false }) }),
       sink,
     );
   } catch (error) {

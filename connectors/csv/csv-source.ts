@@ -9,7 +9,8 @@
 import { basename, resolve } from 'node:path';
 import type { CanonicalData, Quota, Reject } from '../../src/domain/model.js';
 import type { OnProgress } from '../../src/domain/progress.js';
-import { CsvSourceError, forEachCsvRecord, openCsvFile } from './csv-file.js';
+import { CsvSourceError, forEachCsvRecord, openCsvFile, type CsvSourceErrorCode } from './csv-file.js';
+import type { CsvRange } from './csv-ranges.js';
 import { column, CsvRow, type Column } from './csv-row.js';
 import { FirstLineIndex } from './first-line-index.js';
 import {
@@ -39,6 +40,24 @@ export interface CsvSourceOptions {
   maxRecordChars?: number;
   /** Told how many records of each file have been read, every PROGRESS_EVERY records and at its end. */
   onProgress?: OnProgress;
+  /**
+   * Files already read in byte ranges ({@link readCsvRange}), by file name, each range's part in
+   * file order: put together here instead of read again.
+   */
+  parts?: ReadonlyMap<string, readonly CsvPart[]>;
+}
+
+/**
+ * What reading one byte range of a file gave: its records with their lines, its rejects, the
+ * duplicate keys it claimed (every row with a key, usable or not, in line order), or the error
+ * that stopped it (kept, so that the first error in file order is the one a run reports).
+ */
+export interface CsvPart {
+  records: object[];
+  lines: number[];
+  rejects: Reject[];
+  keys: string[];
+  error?: { message: string; code: CsvSourceErrorCode };
 }
 
 /** Records between two progress reports: often enough for a terminal, rare enough to cost nothing. */
@@ -51,17 +70,13 @@ export interface CsvSourceResult {
   locate(record: object): string | undefined;
 }
 
+const CSV_TABLES = [REPS, DEALS, SPLITS, QUOTAS, ASSIGNMENTS, FX_RATES, ACCOUNTS, TERRITORY_ASSIGNMENTS] as const;
+
 /** The files of a CSV source, in the order they are read, and whether each may be absent. */
-export const CSV_SOURCE_FILES: readonly { file: string; optional: boolean }[] = [
-  REPS,
-  DEALS,
-  SPLITS,
-  QUOTAS,
-  ASSIGNMENTS,
-  FX_RATES,
-  ACCOUNTS,
-  TERRITORY_ASSIGNMENTS,
-].map((table) => ({ file: table.file, optional: table.optional }));
+export const CSV_SOURCE_FILES: readonly { file: string; optional: boolean }[] = CSV_TABLES.map((table) => ({
+  file: table.file,
+  optional: table.optional,
+}));
 
 export async function readCsvSource(dir: string, options: CsvSourceOptions): Promise<CsvSourceResult> {
   const row = new CsvRow(options.tz);
@@ -70,6 +85,13 @@ export async function readCsvSource(dir: string, options: CsvSourceOptions): Pro
 
   async function read<T extends object, N extends string>(table: CsvTable<T, N>): Promise<T[]> {
     if (options.only && !options.only.includes(table.file)) return [];
+    const parts = options.parts?.get(table.file);
+    const joined = parts && joinParts(resolve(dir, table.file), parts);
+    if (joined) {
+      rejects.push(...joined.rejects);
+      locations.add(table.file, joined.records.slice(), joined.lines);
+      return joined.records as T[];
+    }
     const { records, lines } = await readTable(
       resolve(dir, table.file),
       table,
@@ -154,6 +176,97 @@ class RecordLocations {
   }
 }
 
+/**
+ * One byte range of a data file (csv-ranges.ts), read as {@link readCsvSource} reads the whole
+ * file: the header is read from the top of the file, and every line number is the file's.
+ */
+export async function readCsvRange(
+  dir: string,
+  fileName: string,
+  range: CsvRange,
+  options: Pick<CsvSourceOptions, 'tz' | 'maxRecordChars'>,
+): Promise<CsvPart> {
+  const table = CSV_TABLES.find((t) => t.file === fileName) as CsvTable<object, string> | undefined;
+  if (!table) throw new Error(`${fileName} is not a file of a CSV source`);
+  const path = resolve(dir, table.file);
+  const rejects: Reject[] = [];
+  const keys: string[] = [];
+  try {
+    const header = await readHeaderRecord(path, table.optional, options.maxRecordChars);
+    const { records, lines } = await readTable(
+      path,
+      table,
+      new CsvRow(options.tz),
+      rejects,
+      options.maxRecordChars,
+      undefined,
+      { range, header, keys },
+    );
+    return { records, lines, rejects, keys };
+  } catch (error) {
+    if (!(error instanceof CsvSourceError)) throw error;
+    return { records: [], lines: [], rejects: [], keys: [], error: { message: error.message, code: error.code } };
+  }
+}
+
+/**
+ * A file's parts put together, in order, as one read of the whole file would have given them;
+ * undefined when a key appears in two parts (the second is a duplicate whose reject must name the
+ * first's line, which its own range could not know): the file is then read whole.
+ */
+function joinParts(path: string, parts: readonly CsvPart[]): Omit<CsvPart, 'keys'> | undefined {
+  const failed = parts.find((p) => p.error);
+  if (failed?.error) throw new CsvSourceError(failed.error.message, failed.error.code);
+  if (parts.length > 1) {
+    const seen = new FirstLineIndex();
+    for (const part of parts) for (const key of part.keys) if (seen.claim(key, 1) !== undefined) return undefined;
+  }
+  if (parts.length === 0) throw new Error(`${path}: no parts to put together`);
+  return {
+    records: parts.flatMap((p) => p.records),
+    lines: parts.flatMap((p) => p.lines),
+    rejects: parts.flatMap((p) => p.rejects),
+  };
+}
+
+/** The header record of a file (its first record that is not blank) and its line; undefined when it has none. */
+async function readHeaderRecord(
+  path: string,
+  optional: boolean,
+  maxRecordChars: number | undefined,
+): Promise<{ cells: string[]; line: number } | undefined> {
+  const file = await openCsvFile(path, optional);
+  if (file === undefined) return undefined;
+  let header: { cells: string[]; line: number } | undefined;
+  const found = new Error('header found');
+  try {
+    await forEachCsvRecord(
+      path,
+      file,
+      (cells, line) => {
+        header = { cells, line };
+        throw found;
+      },
+      maxRecordChars,
+      undefined,
+      // Small reads: csv-parse parses each chunk whole before the header's record stops it.
+      HEADER_CHUNK_BYTES,
+    );
+  } catch (error) {
+    if (error !== found) throw error;
+  }
+  return header;
+}
+
+const HEADER_CHUNK_BYTES = 16 * 1024;
+
+/** Reading one range of a file rather than all of it: the header (read beforehand) and where the range's keys go. */
+interface RangeRead {
+  range: CsvRange;
+  header: { cells: string[]; line: number } | undefined;
+  keys: string[];
+}
+
 async function readTable<T extends object, N extends string>(
   path: string,
   table: CsvTable<T, N>,
@@ -161,21 +274,33 @@ async function readTable<T extends object, N extends string>(
   rejects: Reject[],
   maxRecordChars: number | undefined,
   onProgress: OnProgress | undefined,
+  ranged?: RangeRead,
 ): Promise<{ records: T[]; lines: number[] }> {
   const records: T[] = [];
   /** The line of each record, by position. */
   const lines: number[] = [];
+  if (ranged && ranged.header === undefined) {
+    if (table.optional) return { records, lines };
+    throw emptyFile(path, table);
+  }
   const file = await openCsvFile(path, table.optional);
   if (file === undefined) return { records, lines };
   const firstLines = new FirstLineIndex();
-  let header: Header<N> | undefined;
+  let header: Header<N> | undefined = ranged?.header && readHeader(path, table, ranged.header.cells);
+  /** Records on this line or before it are the header or blank (a range re-reads the header on its own). */
+  const headerLine = ranged?.header?.line ?? 0;
   const task = `reading ${table.file}`;
   let read = 0;
 
+  if (ranged && ranged.range.end <= ranged.range.start) {
+    await file.close();
+    return { records, lines };
+  }
   await forEachCsvRecord(
     path,
     file,
     (cells, line, lastLine) => {
+      if (line <= headerLine) return;
       if (header === undefined) {
         header = readHeader(path, table, cells);
         return;
@@ -197,6 +322,7 @@ async function readTable<T extends object, N extends string>(
       if (key !== undefined) {
         const first = firstLines.claim(key, line);
         if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
+        else ranged?.keys.push(key);
       }
       for (let i = 0; i < cells.length; i++) {
         // PostgreSQL text cannot hold U+0000: such a row would fail the run where it is stored, far from its line.
@@ -213,16 +339,19 @@ async function readTable<T extends object, N extends string>(
       }
     },
     maxRecordChars,
+    ranged?.range,
   );
 
   onProgress?.({ task, done: read, unit: 'records' });
-  if (header === undefined && !table.optional) {
-    throw new CsvSourceError(
-      `${path} is empty: it needs a header row with the columns ${table.requiredColumns.join(', ')}`,
-      'FILE_INVALID',
-    );
-  }
+  if (header === undefined && !table.optional) throw emptyFile(path, table);
   return { records, lines };
+}
+
+function emptyFile(path: string, table: CsvTable<object, string>): CsvSourceError {
+  return new CsvSourceError(
+    `${path} is empty: it needs a header row with the columns ${table.requiredColumns.join(', ')}`,
+    'FILE_INVALID',
+  );
 }
 
 interface Header<N extends string> {

@@ -180,6 +180,88 @@ export async function upsertCanonical(
 }
 
 /**
+ * One part of a source's deals, with every split of those deals (docs/architecture.md#the-store-in-parts):
+ * the deals upserted, the splits of the deals it has splits for replaced, in one transaction. Parts with disjoint
+ * deals run side by side; {@link storeCanonicalRest} removes what no part holds.
+ */
+export async function storeDealsPart(
+  db: Kysely<Database>,
+  part: { deals: readonly Deal[]; splits: readonly Split[] },
+  source: string,
+): Promise<{ deals: number; splits: number }> {
+  const constants = { source };
+  // Only the deals this part has splits for: a deal that lost all its splits loses them in
+  // storeCanonicalRest, so no two transactions ever delete the same rows (nor deadlock doing so).
+  const dealIds = [...new Set(part.splits.map((s) => s.dealId))];
+  await db.transaction().execute(async (trx) => {
+    await bulkInsert(trx, 'deals', dealColumns, part.deals, { constants, upsertOn: ['id'] });
+    if (dealIds.length > 0) {
+      await trx
+        .deleteFrom('splits')
+        .where('source', '=', source)
+        .where(sql<boolean>`deal_id = any(${arrayLiteral(dealIds)}::text[])`)
+        .execute();
+    }
+    await bulkInsert(trx, 'splits', splitColumns, part.splits, { constants });
+  });
+  return { deals: part.deals.length, splits: part.splits.length };
+}
+
+/**
+ * Everything of a snapshot but its deals and splits (reps, quotas, assignments, exchange rates,
+ * accounts, territory assignments: replaced, in one transaction), and the source's deals and
+ * splits of deals the snapshot does not hold removed: with every part of {@link storeDealsPart}
+ * stored, the tables hold what `upsertCanonical` would have left.
+ */
+export async function storeCanonicalRest(
+  db: Kysely<Database>,
+  data: CanonicalData,
+  source: string,
+): Promise<Omit<CanonicalCounts, 'deals' | 'splits'>> {
+  const constants = { source };
+  const dealIds = arrayLiteral(data.deals.map((d) => d.id));
+  const splitDealIds = arrayLiteral([...new Set(data.splits.map((s) => s.dealId))]);
+  await db.transaction().execute(async (trx) => {
+    for (const table of ['reps', 'quotas', 'assignments', 'fx_rates', 'accounts', 'territory_assignments'] as const) {
+      await trx.deleteFrom(table).where('source', '=', source).execute();
+    }
+    // An anti-join on the ids given as one array: `<> all(array)` would compare each row with every id.
+    await trx
+      .deleteFrom('deals')
+      .where('source', '=', source)
+      .where(sql<boolean>`not exists (select 1 from unnest(${dealIds}::text[]) as k(id) where k.id = deals.id)`)
+      .execute();
+    await trx
+      .deleteFrom('splits')
+      .where('source', '=', source)
+      .where(
+        sql<boolean>`not exists (select 1 from unnest(${splitDealIds}::text[]) as k(id) where k.id = splits.deal_id)`,
+      )
+      .execute();
+    await bulkInsert(trx, 'reps', repColumns, data.reps, { constants, upsertOn: ['id'] });
+    await bulkInsert(trx, 'quotas', quotaColumns, data.quotas, { constants, upsertOn: ['rep_id', 'period'] });
+    await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, {
+      constants,
+      upsertOn: ['rep_id', 'plan_id', 'from_date'],
+    });
+    await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
+    await bulkInsert(trx, 'accounts', accountColumns, data.accounts ?? [], { constants, upsertOn: ['id'] });
+    await bulkInsert(trx, 'territory_assignments', territoryAssignmentColumns, data.territoryAssignments ?? [], {
+      constants,
+      upsertOn: ['rep_id', 'territory_id', 'role', 'from_date'],
+    });
+  });
+  return {
+    reps: data.reps.length,
+    quotas: data.quotas.length,
+    assignments: data.assignments.length,
+    fxRates: data.fxRates.length,
+    ...(data.accounts ? { accounts: data.accounts.length } : {}),
+    ...(data.territoryAssignments ? { territoryAssignments: data.territoryAssignments.length } : {}),
+  };
+}
+
+/**
  * The stored canonical data, in a stable order (by key), with optional fields left out where
  * null, as a connector would have produced it. `source` limits it to one source's rows.
  */

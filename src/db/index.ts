@@ -12,6 +12,8 @@ export { migrateDown, migrateToLatest, migrationStatus, type MigrationOutcome } 
 export {
   readCanonical,
   upsertCanonical,
+  storeCanonicalRest,
+  storeDealsPart,
   type CanonicalCounts,
   type UpsertCanonicalOptions,
 } from './canonical-store.js';
@@ -33,6 +35,7 @@ export {
   type PlanResults,
   type StartRun,
 } from './run-store.js';
+export { deleteRunInputParts, loadRunInputPart, saveRunInputPart } from './run-input-parts.js';
 export { RUN_INPUTS_FORMAT, latestRunWithInputs, loadRunInputs, saveRunInputs, setResultHash } from './run-inputs.js';
 export {
   listLockEvents,

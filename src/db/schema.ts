@@ -135,6 +135,18 @@ export interface RunsTable {
 }
 
 /** A run's engine input, as `attain replay` reads it back (run-inputs.ts). */
+/** A part of a run's source read by its own job (a byte range of a data file), until the sync step puts the parts together. */
+export interface RunInputPartsTable {
+  run_id: string;
+  file: string;
+  /** The range's number in the file, from 0. */
+  part: number;
+  /** How `content` is encoded: `json+gzip`. */
+  format: string;
+  content: Uint8Array;
+  created_at: ColumnType<Date | null, Date | string | undefined, Date | string>;
+}
+
 export interface RunInputsTable {
   run_id: string;
   /** How `inputs` is encoded: `json+gzip`. */
@@ -498,6 +510,7 @@ export interface Database {
   territory_assignments: TerritoryAssignmentsTable;
   runs: RunsTable;
   run_inputs: RunInputsTable;
+  run_input_parts: RunInputPartsTable;
   payout_lines: PayoutLinesTable;
   attainment: AttainmentTable;
   estimates: EstimatesTable;

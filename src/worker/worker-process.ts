@@ -20,7 +20,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError } from '../../config/errors.js';
 import { maskSecrets, secretValues } from '../../config/secrets.js';
 import { loadWorkspace } from '../../config/workspace.js';
-import { JOBS, QUEUES, isJobName, parsePayload } from '../../jobs/catalog.js';
+import { JOBS, QUEUES, isJobName, parsePayload, type RangedFile } from '../../jobs/catalog.js';
 import { calculateStep, type Shard } from '../../jobs/calculate.js';
 import { processNightlyJob } from '../../jobs/enqueue-run.js';
 import {
@@ -34,6 +34,7 @@ import {
 import { processRunJob } from '../../jobs/run-job.js';
 import { holdQueuedLease, keepRenewing, reconcileQueuedRuns, runLeaseMs } from '../../jobs/run-lease.js';
 import { storeStep, syncStep } from '../../jobs/sync.js';
+import { readStep } from '../../jobs/read-range.js';
 import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
 import { openWorkspaceDatabase, workspaceDatabaseUrl } from '../../jobs/workspace-database.js';
@@ -238,6 +239,7 @@ async function takeJobs(
           runs,
           lease,
           log,
+          ...(runId === undefined ? {} : { cache: cacheOf(runId) }),
         }),
       );
     },
@@ -251,7 +253,7 @@ async function takeJobs(
       const name = job.name;
       if (!isJobName(name) || JOBS[name].queue !== QUEUES.steps) {
         throw new UnrecoverableError(
-          `job ${job.id}: no step named ${name} (expected sync, store, calculate or write-back)`,
+          `job ${job.id}: no step named ${name} (expected read, sync, store, calculate or write-back)`,
         );
       }
       return guarded(job, name, runPayloadId(job.data), async () => {
@@ -260,6 +262,7 @@ async function takeJobs(
           planId?: string;
           asOf?: string;
           shard?: Shard;
+          ranged?: RangedFile[];
         };
         const log = logger.child({ runId: payload.runId, jobId: job.id });
         await holdQueuedLease(db, lease, payload.runId);
@@ -267,10 +270,15 @@ async function takeJobs(
         if (stepDelayMs > 0) await sleep(stepDelayMs);
         const ctx = { db, workspaceDir: workspace.dir, runId: payload.runId, env, log, cache: cacheOf(payload.runId) };
         switch (name) {
+          case 'read':
+            return readStep(ctx, parsePayload('read', job.id, job.data));
           case 'sync':
-            return syncStep(ctx, payload.asOf === undefined ? {} : { asOf: payload.asOf });
+            return syncStep(ctx, {
+              ...(payload.asOf === undefined ? {} : { asOf: payload.asOf }),
+              ...(payload.ranged ? { ranged: payload.ranged } : {}),
+            });
           case 'store':
-            return storeStep(ctx);
+            return storeStep(ctx, parsePayload('store', job.id, job.data).part);
           case 'calculate':
             return calculateStep(ctx, [payload.planId!], payload.shard);
           case 'write-back':

@@ -63,7 +63,7 @@ export class TestBackend {
 
   /** Empties every table (between tests of one file). */
   async truncateAll(): Promise<void> {
-    await sql`truncate reps, deals, splits, quotas, assignments, fx_rates, runs, run_inputs, payout_lines, attainment, estimates, liability_forecast, rejects, locks, lock_events, sync_cursors, sync_rejects, writeback_state, dispute_events, disputes, period_approvals, run_lease, step_rejects, payroll_exports, plan_acknowledgements, accounts, territory_assignments`.execute(
+    await sql`truncate reps, deals, splits, quotas, assignments, fx_rates, runs, run_inputs, run_input_parts, payout_lines, attainment, estimates, liability_forecast, rejects, locks, lock_events, sync_cursors, sync_rejects, writeback_state, dispute_events, disputes, period_approvals, run_lease, step_rejects, payroll_exports, plan_acknowledgements, accounts, territory_assignments`.execute(
       this.db,
     );
   }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { beforeAll, beforeEach, expect, it } from 'vitest';
-import { readCanonical, upsertCanonical } from '../../src/db/canonical-store.js';
+import { readCanonical, storeCanonicalRest, storeDealsPart, upsertCanonical } from '../../src/db/canonical-store.js';
+import type { CanonicalData } from '../../src/domain/model.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { forEachBackend } from './backends.js';
 import { canonical } from './fixtures.js';
@@ -86,6 +87,33 @@ forEachBackend((backend) => {
     edited.splits.pop();
     await upsertCanonical(backend.db, edited, 'csv');
     expect(await readCanonical(backend.db)).toEqual(edited);
+  });
+
+  it('in parts (the rest, then deals with their splits by part, in any order) leaves what one snapshot leaves', async () => {
+    const inParts = async (data: CanonicalData, count: number) => {
+      await storeCanonicalRest(backend.db, data, 'csv');
+      // Parts in reverse order: none depends on another.
+      for (let k = count - 1; k >= 0; k--) {
+        const ids = new Set(data.deals.filter((_, i) => i % count === k).map((d) => d.id));
+        const splits = data.splits.filter((x) => ids.has(x.dealId));
+        await storeDealsPart(backend.db, { deals: data.deals.filter((d) => ids.has(d.id)), splits }, 'csv');
+      }
+    };
+    const data = canonical();
+    await inParts(data, 2);
+    await inParts(data, 2);
+    expect(await readCanonical(backend.db, { source: 'csv' })).toEqual(data);
+
+    // A deal gone, a split gone, a quota gone: as the snapshot.
+    const edited = canonical();
+    edited.quotas.pop();
+    edited.deals.pop();
+    edited.splits.pop();
+    await inParts(edited, 2);
+    const snapshot = await readCanonical(backend.db, { source: 'csv' });
+    await upsertCanonical(backend.db, edited, 'csv');
+    expect(snapshot).toEqual(await readCanonical(backend.db, { source: 'csv' }));
+    expect(snapshot).toEqual(edited);
   });
 
   it('keeps sources apart: a snapshot of one source leaves the other source rows', async () => {

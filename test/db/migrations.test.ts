@@ -25,6 +25,7 @@ const TABLES = [
   'quotas',
   'rejects',
   'reps',
+  'run_input_parts',
   'run_inputs',
   'run_lease',
   'runs',
@@ -81,12 +82,15 @@ forEachBackend((backend) => {
     expect(new Set(seen.map((t) => t.schema)).size).toBe(1);
     expect(seen.map((t) => t.name)).toEqual(expect.arrayContaining([...TABLES, ...ALL_VIEWS]));
 
+    // The run input parts go alone.
+    expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T02-20-run-input-parts']);
+    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'run_input_parts'));
     // The liability forecast goes alone, its table and view.
     expect((await migrateDown(backend.db, 1)).applied).toEqual(['2026-12-06T02-10-liability-forecast']);
-    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'liability_forecast'));
+    expect(await relations('r')).toEqual(TABLES.filter((t) => t !== 'liability_forecast' && t !== 'run_input_parts'));
     expect(await relations('v')).toEqual([...VIEWS, ...ANALYTICS_VIEWS, ...ESTIMATE_VIEWS].sort());
     // Accounts and territories go alone, with deals.account_id.
-    const territoryTables = ['accounts', 'territory_assignments', 'liability_forecast'];
+    const territoryTables = ['accounts', 'territory_assignments', 'liability_forecast', 'run_input_parts'];
     const dealColumns = async () =>
       (
         await sql<{ name: string }>`select column_name as name from information_schema.columns

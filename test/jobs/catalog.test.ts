@@ -11,6 +11,9 @@ describe('job catalog', () => {
     );
     expect(stepJobId('run-x', 'calculate', 'odd:plan id')).toBe('run-x-calculate-odd_plan_id');
     expect(stepJobId('run-x', 'sync')).toBe('run-x-sync');
+    expect(stepJobId('run-x', 'read', 'deals.csv', { index: 1, count: 5 })).toBe('run-x-read-deals.csv-2of5');
+    expect(stepJobId('run-x', 'store', 'deals', { index: 0, count: 5 })).toBe('run-x-store-deals-1of5');
+    expect(stepJobId('run-x', 'store', 'rest')).toBe('run-x-store-rest');
     expect(scheduledRunId(Date.UTC(2026, 10, 27, 7, 0, 0))).toBe('run-20261127T070000Z-nightly');
   });
 
@@ -24,6 +27,22 @@ describe('job catalog', () => {
       runId: 'run-a',
       asOf: '2026-03-31',
     });
+    const range = { start: 0, end: 100, line: 1 };
+    expect(() => parsePayload('read', 'j4', { runId: 'run-a', file: 'deals.csv', part: 2, count: 2, range })).toThrow(
+      'job j4 (read): invalid payload: (payload): part must be below count',
+    );
+    expect(() =>
+      parsePayload('read', 'j5', {
+        runId: 'run-a',
+        file: 'deals.csv',
+        part: 0,
+        count: 2,
+        range: { ...range, start: 200 },
+      }),
+    ).toThrow('range: start must not be after end');
+    expect(() => parsePayload('store', 'j6', { runId: 'run-a', part: 'all' })).toThrow(
+      'job j6 (store): invalid payload: part',
+    );
   });
 
   it('steps retry with backoff, fail their run when they fail for good, and keep a capped history', () => {

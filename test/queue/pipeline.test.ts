@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../jobs/run.js';
-import { getRun } from '../../src/db/index.js';
+import { getRun, readCanonical } from '../../src/db/index.js';
 import {
   assertBuilt,
   skipQueueTests,
@@ -159,6 +159,68 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     expect((await getRun(s.database.db, second))?.result_hash).toBe(
       (await getRun(reference.database.db, 'run-reference'))?.result_hash,
     );
+  }, 90_000);
+
+  it('large data files are read in byte ranges on both workers, put together by sync, stored in parts: the same results, hashes and stored records', async () => {
+    const s = await fresh();
+    const yaml = join(s.dir, 'attain.yaml');
+    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}queue: { csvRangeBytes: 256 }\n`);
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+    const done = await cli(s, ['trigger', '--wait']);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
+    // deals.csv (1,555 bytes) in 5 ranges, reps.csv and quotas.csv in 2; the small files are read by sync.
+    const reads = [...done.out.matchAll(/✓ (read-\S+)/g)].map((m) => m[1]);
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        'read-deals.csv-1of5',
+        'read-deals.csv-5of5',
+        'read-reps.csv-2of2',
+        'read-quotas.csv-1of2',
+      ]),
+    );
+    expect(reads.filter((r) => r?.startsWith('read-deals.csv'))).toHaveLength(5);
+    expect(reads.some((r) => r?.startsWith('read-fx.csv'))).toBe(false);
+    expect(done.out).toContain(
+      `Run ${runId} succeeded, calculated through 2026-06-30.\n  8 reps, 15 deals, 55 payout lines written\n`,
+    );
+    expect(await results(s.database, runId)).toEqual(expected);
+    const run = await getRun(s.database.db, runId);
+    const inProcess = await getRun(baseline.database.db, 'run-inprocess');
+    expect(run?.inputs_hash).toBe(inProcess?.inputs_hash);
+    expect(run?.result_hash).toBe(inProcess?.result_hash);
+    // The parts are removed once sync has put them together.
+    expect(await s.database.db.selectFrom('run_input_parts').select('run_id').execute()).toEqual([]);
+    // The store in parts, as deals.csv was read: the rest, and the deals with their splits in 5 parts.
+    expect(done.out).toContain('✓ store-rest');
+    for (let k = 1; k <= 5; k++) expect(done.out).toContain(`✓ store-deals-${k}of5`);
+    expect(await readCanonical(s.database.db)).toEqual(await readCanonical(baseline.database.db));
+
+    // A deal gone, a deal's splits gone, a split gone: the store parts and the rest leave the tables
+    // as one snapshot does in process.
+    const change = (dir: string) => {
+      const edit = (name: string, pattern: RegExp) => {
+        const file = join(dir, 'data', name);
+        writeFileSync(file, readFileSync(file, 'utf8').replace(pattern, ''));
+      };
+      edit('deals.csv', /^o-1018,.*\n/m);
+      edit('splits.csv', /^o-1006,.*\n/gm);
+      edit('splits.csv', /^o-1011,r2,10,overlay\n/m);
+    };
+    change(s.dir);
+    const again = await cli(s, ['trigger', '--wait']);
+    expect(again.code, again.err).toBe(0);
+    const second = /^(run-\S+): queued/.exec(again.out)![1]!;
+    const reference = await fresh();
+    change(reference.dir);
+    await runPipeline({ workspaceDir: reference.dir, trigger: 'test', database: reference.database, runId: 'run-ref' });
+    const stored = await readCanonical(s.database.db);
+    expect(stored.deals.map((d) => d.id)).not.toContain('o-1018');
+    expect(stored.splits.filter((x) => x.dealId === 'o-1006')).toEqual([]);
+    expect(stored).toEqual(await readCanonical(reference.database.db));
+    expect(await results(s.database, second)).toEqual(await results(reference.database, 'run-ref'));
   }, 90_000);
 
   it('a malformed job fails at once with a validation message, and is not retried', async () => {

@@ -15,6 +15,7 @@ import * as estimates from './2026-12-06T01-00-estimates.js';
 import * as planAcknowledgements from './2026-12-06T01-30-plan-acknowledgements.js';
 import * as accountsTerritories from './2026-12-06T01-50-accounts-territories.js';
 import * as liabilityForecast from './2026-12-06T02-10-liability-forecast.js';
+import * as runInputParts from './2026-12-06T02-20-run-input-parts.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-26T00-00-initial': initial,
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T01-30-plan-acknowledgements': planAcknowledgements,
   '2026-12-06T01-50-accounts-territories': accountsTerritories,
   '2026-12-06T02-10-liability-forecast': liabilityForecast,
+  '2026-12-06T02-20-run-input-parts': runInputParts,
 };
