@@ -98,6 +98,8 @@ export type CalculatePayload = z.infer<typeof calculatePayload>;
 export const storePayload = z.strictObject({ runId: jobIdPart, part: z.union([z.literal('rest'), shard]).optional() });
 export type StorePayload = z.infer<typeof storePayload>;
 export const writeBackPayload = z.strictObject({ runId: jobIdPart });
+/** The estimates of the run's open deals (docs/estimates.md), from its stored input, beside the calculations. */
+export const estimatesPayload = z.strictObject({ runId: jobIdPart });
 
 /** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */
 const retention = {
@@ -133,11 +135,12 @@ export const JOBS = {
   sync: { queue: QUEUES.steps, payload: syncPayload, defaults: stepDefaults },
   store: { queue: QUEUES.steps, payload: storePayload, defaults: stepDefaults },
   calculate: { queue: QUEUES.steps, payload: calculatePayload, defaults: stepDefaults },
+  estimates: { queue: QUEUES.steps, payload: estimatesPayload, defaults: stepDefaults },
   'write-back': { queue: QUEUES.steps, payload: writeBackPayload, defaults: stepDefaults },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; defaults: JobsOptions }>;
 
 export type JobName = keyof typeof JOBS;
-export type StepName = 'read' | 'sync' | 'store' | 'calculate' | 'write-back';
+export type StepName = 'read' | 'sync' | 'store' | 'calculate' | 'estimates' | 'write-back';
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
 /**

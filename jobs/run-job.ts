@@ -1,7 +1,7 @@
 /**
  * The run job, queued: it records the run in the ledger, then adds the steps as its children on the
- * steps queue (a csv source's large files read in ranges, side by side; sync; store and one
- * calculate per plan, side by side; write-back), waiting for each stage
+ * steps queue (a csv source's large files read in ranges, side by side; sync; store, one
+ * calculate per plan and the estimates, side by side; write-back), waiting for each stage
  * (`moveToWaitingChildren`), and runs the report step itself (results before write-back, the run's
  * outcome last). How far it got is kept in the job's data, so a run whose worker was killed resumes
  * where it was, on another worker; the steps have deterministic ids (`<runId>-<step>[-<planId>]`),
@@ -26,7 +26,6 @@ import {
 import { planReadRanges } from './read-range.js';
 import { mergeShardOutcomes, removeUnwrittenResults, type CalculateOutcome, type Shard } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
-import { estimatesStep } from './estimates.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
 import { holdQueuedLease, reconcileQueuedRuns, type QueuedLease } from './run-lease.js';
 import { planVersions, workspaceOf } from './sync.js';
@@ -50,8 +49,8 @@ export interface RunJobDeps {
   lease: QueuedLease;
   log: StepLog;
   /**
-   * The worker's cache of this run (the engine input its sync step stored, when it ran here): the
-   * estimates in the run's own job then skip decoding the input again. Default: a cache of this job's own.
+   * The worker's cache of this run (its workspace, and the engine input its sync step stored when
+   * it ran here), shared with the steps this worker runs. Default: a cache of this job's own.
    */
   cache?: StepCache;
 }
@@ -218,6 +217,8 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
           for (const shard of shardsOf(sync.shards?.[planId] ?? 1))
             await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);
         }
+        // The estimates of open deals read the same stored input: beside them, before the write-back sends them.
+        await addStep('estimates', { runId });
         await moveTo('write-back');
         await childrenDone();
         break;
@@ -233,8 +234,6 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
         if (missing.length > 0)
           throw new Error(`run ${runId}: no outcome of the calculate step of plan ${missing.join(', ')}`);
         const recorded = await recordResults(ctx, sync, calculated as CalculateOutcome[]);
-        // The estimates of open deals, here in the run's own job: one engine pass over the stored input.
-        await estimatesStep(ctx);
         await addStep('write-back', { runId });
         await moveTo('report', { recorded: recorded as unknown as Record<string, unknown> });
         await childrenDone();

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AttainError } from '../src/domain/errors.js';
 import type { CalculateOutcome } from './calculate.js';
+import type { EstimatesOutcome } from './estimates.js';
 import type { RecordedResults, ReportOutcome } from './report.js';
 import type { SyncOutcome } from './sync.js';
 import type { WriteBackOutcome } from './write-back-step.js';
@@ -44,6 +45,8 @@ export const calculateOutcomeSchema = z.object({
 const writebackSummary = z.object({ sent: count, unchanged: count, removed: count });
 
 export const writeBackOutcomeSchema = z.object({ summary: writebackSummary.optional(), detail: z.string() });
+
+export const estimatesOutcomeSchema = z.object({ estimates: count, deals: count });
 
 export const recordedResultsSchema = z.object({
   asOf: z.string().optional(),
@@ -83,9 +86,17 @@ const _schemas: [
   z.ZodType<SyncOutcome>,
   z.ZodType<CalculateOutcome>,
   z.ZodType<WriteBackOutcome>,
+  z.ZodType<EstimatesOutcome>,
   z.ZodType<RecordedResults>,
   z.ZodType<ReportOutcome>,
-] = [syncOutcomeSchema, calculateOutcomeSchema, writeBackOutcomeSchema, recordedResultsSchema, reportOutcomeSchema];
+] = [
+  syncOutcomeSchema,
+  calculateOutcomeSchema,
+  writeBackOutcomeSchema,
+  estimatesOutcomeSchema,
+  recordedResultsSchema,
+  reportOutcomeSchema,
+];
 void _schemas;
 
 /**
@@ -98,9 +109,10 @@ const _keys: [
   KeysCovered<SyncOutcome, typeof syncOutcomeSchema>,
   KeysCovered<CalculateOutcome, typeof calculateOutcomeSchema>,
   KeysCovered<WriteBackOutcome, typeof writeBackOutcomeSchema>,
+  KeysCovered<EstimatesOutcome, typeof estimatesOutcomeSchema>,
   KeysCovered<RecordedResults, typeof recordedResultsSchema>,
   KeysCovered<ReportOutcome, typeof reportOutcomeSchema>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 void _keys;
 
 /** A step's stored outcome is not what its schema says. */

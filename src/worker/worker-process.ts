@@ -37,6 +37,7 @@ import { storeStep, syncStep } from '../../jobs/sync.js';
 import { readStep } from '../../jobs/read-range.js';
 import type { StepCache } from '../../jobs/step-context.js';
 import { writeBackStep } from '../../jobs/write-back-step.js';
+import { estimatesStep } from '../../jobs/estimates.js';
 import { openWorkspaceDatabase, workspaceDatabaseUrl } from '../../jobs/workspace-database.js';
 import { RunEndedError, finishRun, releaseRunLease } from '../db/index.js';
 import { createMetrics } from './metrics.js';
@@ -253,7 +254,7 @@ async function takeJobs(
       const name = job.name;
       if (!isJobName(name) || JOBS[name].queue !== QUEUES.steps) {
         throw new UnrecoverableError(
-          `job ${job.id}: no step named ${name} (expected read, sync, store, calculate or write-back)`,
+          `job ${job.id}: no step named ${name} (expected read, sync, store, calculate, estimates or write-back)`,
         );
       }
       return guarded(job, name, runPayloadId(job.data), async () => {
@@ -281,6 +282,8 @@ async function takeJobs(
             return storeStep(ctx, parsePayload('store', job.id, job.data).part);
           case 'calculate':
             return calculateStep(ctx, [payload.planId!], payload.shard);
+          case 'estimates':
+            return estimatesStep(ctx);
           case 'write-back':
             return writeBackStep(ctx);
           default:

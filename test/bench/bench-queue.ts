@@ -64,9 +64,9 @@ interface QueuedRun {
 
 /**
  * Jobs of one stage that may run side by side: the ranges of a large data file (read), each plan's
- * (or shard's) calculate, and the store.
+ * (or shard's) calculate, the store and the estimates.
  */
-const PARALLEL_STEPS = new Set(['read', 'store', 'calculate']);
+const PARALLEL_STEPS = new Set(['read', 'store', 'calculate', 'estimates']);
 
 const SHARD_REPS = Number(process.env['BENCH_SHARD_REPS'] ?? 3_000);
 

@@ -310,7 +310,8 @@ describe.skipIf(skipQueueTests)('CRM sources through the queue', () => {
     expect(await getRun(s.database.db, first.runId)).toMatchObject({ status: 'succeeded', trigger: 'trigger' });
     // The worker processes ran the steps (which one took which is the queue's choice).
     const logs = workers.map((w) => w.output()).join('');
-    for (const step of ['sync', 'store', 'calculate', 'write-back']) expect(logs).toContain(`"msg":"${step} started"`);
+    for (const step of ['sync', 'store', 'calculate', 'estimates', 'write-back'])
+      expect(logs).toContain(`"msg":"${step} started"`);
 
     // One opportunity changes: the second trigger sends exactly the records whose values it changes,
     // February's amount and March's quarter-to-date attainment (Bo's 006F closes in March).
