@@ -20,7 +20,8 @@ export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome>
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
-  const { estimates } = estimate(input);
+  // The store writes every trace: rendered at once, as JSON text, in each deal's one evaluation.
+  const { estimates } = estimate(input, { traces: 'text' });
   // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
   const { config } = await workspaceOf(ctx);
   const rows = forecast(estimates, input.data.deals, {

@@ -20,15 +20,16 @@ export interface EstimateReport {
 /** The JSON object of docs/cli.md#attain-estimate, one estimate per line. */
 export function estimateJson(report: EstimateReport): string {
   const { currency } = reportCurrency(report.plans, report.baseCurrency);
-  const rows = report.result.estimates.map((e) =>
-    JSON.stringify({
-      dealId: e.dealId,
-      repId: e.repId,
-      planId: e.planId,
-      amount: e.amount,
-      currency: e.currency,
-      trace: e.trace,
-    }),
+  // The trace is JSON text already (estimate's `traces: 'text'`): put in as it is.
+  const rows = report.result.estimates.map(
+    (e) =>
+      `${JSON.stringify({
+        dealId: e.dealId,
+        repId: e.repId,
+        planId: e.planId,
+        amount: e.amount,
+        currency: e.currency,
+      }).slice(0, -1)},"trace":${e.trace.text()}}`,
   );
   return `{\n"currency": ${JSON.stringify(currency)},\n"estimates": [${rows.length ? `\n${rows.join(',\n')}` : ''}\n]\n}\n`;
 }

@@ -203,7 +203,11 @@ async function estimateCommand(
         printable(`${deal} is ${found.deleted ? 'deleted' : found.stage}: only an open deal has estimates`) + '\n',
       );
   }
-  const result = estimate(prepared.input, deal === undefined ? {} : { deals: (id) => id === deal });
+  // Every trace is printed with --json: rendered at once, in each deal's one evaluation.
+  const result = estimate(prepared.input, {
+    ...(deal === undefined ? {} : { deals: (id: string) => id === deal }),
+    traces: options.json ? 'text' : 'lazy',
+  });
   const report = {
     result,
     plans: prepared.workspace.plans,

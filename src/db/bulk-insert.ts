@@ -18,7 +18,9 @@ export type ColumnValue = string | boolean | null;
 export type BulkColumn<Row> =
   | { name: string; type: 'text' | 'numeric' | 'date' | 'boolean'; value(row: Row): ColumnValue }
   /** A jsonb column: any JSON-serialisable value (an object with toJSON too). */
-  | { name: string; type: 'jsonb'; value(row: Row): unknown };
+  | { name: string; type: 'jsonb'; value(row: Row): unknown }
+  /** A jsonb column whose values are JSON text already (serialised once, where they were made). */
+  | { name: string; type: 'jsonb-text'; value(row: Row): string };
 
 export interface BulkInsertOptions {
   /** Columns set to the same value on every row (a run id, a source), sent once, not once per row. */
@@ -84,9 +86,12 @@ export async function bulkInsert<Row>(
 }
 
 function arrayParameter<Row>(column: BulkColumn<Row>, chunk: readonly Row[]): RawBuilder<unknown> {
-  if (column.type === 'jsonb') {
+  if (column.type === 'jsonb' || column.type === 'jsonb-text') {
     // One JSON document holding the column's values, split back into rows in order.
-    const json = JSON.stringify(chunk.map((row) => column.value(row) ?? null));
+    const json =
+      column.type === 'jsonb'
+        ? JSON.stringify(chunk.map((row) => column.value(row) ?? null))
+        : `[${chunk.map((row) => column.value(row)).join(',')}]`;
     return sql`array(select e from jsonb_array_elements(${json}::jsonb) with ordinality as j(e, i) order by i)`;
   }
   const literal = arrayLiteral(chunk.map((row) => column.value(row)));

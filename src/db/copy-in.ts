@@ -101,8 +101,8 @@ export async function copyRows<Row>(
  * replacement character) rather than failing the whole write.
  */
 function copyValue<Row>(column: CopyColumn<Row>, row: Row): string | null {
-  if (column.type === 'jsonb') {
-    const json = JSON.stringify(column.value(row) ?? null);
+  if (column.type === 'jsonb' || column.type === 'jsonb-text') {
+    const json = column.type === 'jsonb' ? JSON.stringify(column.value(row) ?? null) : column.value(row);
     return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json;
   }
   const value = column.value(row);

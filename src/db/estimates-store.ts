@@ -15,7 +15,7 @@ const estimateColumns: CopyColumn<Estimate>[] = [
   { name: 'amount', type: 'numeric', value: (e) => e.amount },
   { name: 'currency', type: 'text', value: (e) => e.currency },
   { name: 'close_date', type: 'date', value: (e) => e.closeDate },
-  { name: 'trace', type: 'jsonb', value: (e) => e.trace },
+  { name: 'trace', type: 'jsonb-text', value: (e) => e.trace.text() },
 ];
 
 const forecastColumns: CopyColumn<ForecastRow>[] = [

@@ -55,17 +55,38 @@ export interface Estimate {
   trace: EstimateTrace;
 }
 
-/** An estimate's trace, rendered when read: `toJSON()`, which JSON.stringify calls. */
+/**
+ * An estimate's trace: `toJSON()` (which JSON.stringify calls) gives it as JSON, `text()` as JSON
+ * text, the same bytes. Rendered when read, or held as the text it was rendered to at once
+ * (EstimateOptions `traces`).
+ */
 export class EstimateTrace {
-  constructor(private readonly build: () => TraceJson) {}
+  private constructor(
+    private readonly build: (() => TraceJson) | undefined,
+    private readonly json: string | undefined,
+  ) {}
+
+  /** Rendered when read. */
+  static lazy(build: () => TraceJson): EstimateTrace {
+    return new EstimateTrace(build, undefined);
+  }
 
   /** A trace that is already plain JSON. */
   static of(json: TraceJson): EstimateTrace {
-    return new EstimateTrace(() => json);
+    return new EstimateTrace(() => json, undefined);
+  }
+
+  /** A trace rendered to JSON text at once. */
+  static text(text: string): EstimateTrace {
+    return new EstimateTrace(undefined, text);
   }
 
   toJSON(): TraceJson {
-    return this.build();
+    return this.json === undefined ? this.build!() : (JSON.parse(this.json) as TraceJson);
+  }
+
+  text(): string {
+    return this.json ?? JSON.stringify(this.build!());
   }
 }
 
@@ -78,6 +99,12 @@ export interface EstimateResult {
 export interface EstimateOptions {
   /** Estimate only the open deals this accepts (`attain estimate --deal`). */
   deals?: (dealId: string) => boolean;
+  /**
+   * `lazy` (default): each trace is rendered when read, by evaluating its deal alone again; the
+   * estimates hold no traces. `text`: rendered at once, as JSON text, in the one evaluation of each
+   * deal: for a caller that reads every trace (the run's store, `attain estimate --json`).
+   */
+  traces?: 'lazy' | 'text';
 }
 
 /** The small org of one open deal: the reps credited on it and everyone above them. */
@@ -194,7 +221,7 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
         }
         let chain = chains.get(i);
         if (!chain) chains.set(i, (chain = dealChain(org, prepared, i)));
-        planEstimate.estimate(i, chain, estimates);
+        planEstimate.estimate(i, chain, estimates, options.traces ?? 'lazy');
       }
     }
   }
@@ -218,6 +245,21 @@ interface LineChange {
   before: { amount: Decimal; facts: () => LineFacts } | undefined;
   after: Decimal;
   facts: LineFacts;
+}
+
+/** An estimate's trace: the deal, the rep's role, and what it changes with the figures. */
+function traceJson(deal: Deal, rep: RepChange): TraceJson {
+  return {
+    deal: deal.id,
+    name: deal.name,
+    amount: deal.amount,
+    currency: deal.currency,
+    closeDate: deal.closeDate,
+    role: rep.credited ? 'credited' : 'manager',
+    quotaPeriod: rep.quotaPeriod,
+    credit: rep.credit,
+    changes: rep.changes!,
+  };
 }
 
 /** What an open deal changes for one rep of its chain (m). */
@@ -255,9 +297,10 @@ class PlanEstimate {
   }
 
   /** The estimates of open deal i, their traces rendered when read. */
-  estimate(i: number, chain: DealChain, out: Estimate[]): void {
+  /** The estimates of open deal i; their traces as `traces` says (EstimateOptions). */
+  estimate(i: number, chain: DealChain, out: Estimate[], traces: 'lazy' | 'text'): void {
     const deal = chain.deals.deals[0]!;
-    for (const rep of this.evaluate(i, chain, false)) {
+    for (const rep of this.evaluate(i, chain, traces === 'text')) {
       if (rep.difference === ZERO && !rep.credited) continue;
       const { m } = rep;
       out.push({
@@ -268,7 +311,10 @@ class PlanEstimate {
         currency: this.plan.currency,
         closeDate: deal.closeDate,
         periods: rep.periods,
-        trace: new EstimateTrace(() => this.traceOf(i, m)),
+        trace:
+          traces === 'text'
+            ? EstimateTrace.text(JSON.stringify(traceJson(deal, rep)))
+            : EstimateTrace.lazy(() => this.traceOf(i, m)),
       });
     }
   }
@@ -282,19 +328,7 @@ class PlanEstimate {
       const chain = this.chainOf(i);
       const deal = chain.deals.deals[0]!;
       const traces = new Map<number, TraceJson>();
-      for (const rep of this.evaluate(i, chain, true)) {
-        traces.set(rep.m, {
-          deal: deal.id,
-          name: deal.name,
-          amount: deal.amount,
-          currency: deal.currency,
-          closeDate: deal.closeDate,
-          role: rep.credited ? 'credited' : 'manager',
-          quotaPeriod: rep.quotaPeriod,
-          credit: rep.credit,
-          changes: rep.changes!,
-        });
-      }
+      for (const rep of this.evaluate(i, chain, true)) traces.set(rep.m, traceJson(deal, rep));
       this.rendered = { deal: i, traces };
     }
     return this.rendered.traces.get(m)!;

@@ -4,7 +4,7 @@
  *
  *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
  *   estimates estimate() of every open deal on the same input (open deals/s, and × attain calc), and
- *            the same with every estimate's trace rendered to JSON (estimatesRenderedSeconds)
+ *            the same with every estimate's trace rendered to JSON text (estimatesRenderedSeconds)
  *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
  *   diff     the whole `attain diff` from the CSVs with every plan changed (two calculations of
  *            one prepared input), as a child process: diffSeconds, and its ratio to calc
@@ -129,8 +129,9 @@ async function main(): Promise<void> {
   );
 
   // Estimates of every open deal (docs/estimates.md), on the same input, best of as many runs.
-  // Their traces are rendered when read, as the engine's are; estimatesRenderedSeconds adds
-  // rendering every one to JSON, as the run's store and `attain estimate --json` do.
+  // Their traces are rendered when read, as the engine's are; estimatesRenderedSeconds is the
+  // same with every trace rendered to JSON text at once, as the run's store and `attain estimate
+  // --json` ask for them.
   const estimateRuns: number[] = [];
   const renderedRuns: number[] = [];
   const openDeals = normalized.data.deals.filter((d) => d.stage === 'open' && !d.deleted).length;
@@ -138,9 +139,10 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     const result = estimate(input);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const again = process.hrtime.bigint();
     let traceBytes = 0;
-    for (const e of result.estimates) traceBytes += JSON.stringify(e.trace).length;
-    const rendered = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const e of estimate(input, { traces: 'text' }).estimates) traceBytes += e.trace.text().length;
+    const rendered = Number(process.hrtime.bigint() - again) / 1e9;
     if (i > 0) estimateRuns.push(seconds);
     if (i > 0) renderedRuns.push(rendered);
     log(

@@ -320,6 +320,12 @@ describe('estimates', () => {
           ...(locked ? { locked } : {}),
         });
         const { asOf, byDeal } = estimated(calcInput);
+        // Traces rendered at once (as the run stores them) are the ones rendered when read, byte for byte.
+        const lazy = estimate(calcInput).estimates;
+        const text = estimate(calcInput, { traces: 'text' }).estimates;
+        expect(text.map((e) => [e.dealId, e.repId, e.planId, e.amount, e.trace.text()])).toEqual(
+          lazy.map((e) => [e.dealId, e.repId, e.planId, e.amount, JSON.stringify(e.trace)]),
+        );
         if (asOf === undefined) {
           const paid = new Set((locked?.lines ?? []).flatMap((l) => tracedDeals(l.trace.read())));
           expect(deals.some((d) => d.stage === 'open' && !d.deleted && !paid.has(d.id))).toBe(false);
