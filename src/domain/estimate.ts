@@ -166,7 +166,6 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   for (const q of data.quotas) quotas.set(`${q.repId}\u0000${q.period}`, decimal(q.amount));
 
   const amountsByCurrency = new Map<string, PlanAmounts>();
-  const chains = new Map<number, DealChain>();
   const estimates: Estimate[] = [];
   for (const plan of input.plans) {
     const assignments = org.assignmentsByPlan.get(plan.id);
@@ -211,7 +210,7 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
         months,
         firstMonth,
         amounts,
-        (i) => chains.get(i) ?? dealChain(org, prepared, i),
+        (i) => dealChain(org, prepared, i),
       );
       for (const i of candidates) {
         if (!amounts.known[i]) continue;
@@ -219,13 +218,11 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
           const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
           if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
         }
-        let chain = chains.get(i);
-        if (!chain) chains.set(i, (chain = dealChain(org, prepared, i)));
-        planEstimate.estimate(i, chain, estimates, options.traces ?? 'lazy');
+        // Built again for each plan: keeping 100,000 chains alive costs the collector more.
+        planEstimate.estimate(i, dealChain(org, prepared, i), estimates, options.traces ?? 'lazy');
       }
     }
   }
-  chains.clear(); // a trace read later builds its deal's chain again
   estimates.sort((a, b) => cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId));
   return { asOf: isoOfDay(lastDay), estimates };
 }

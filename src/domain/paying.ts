@@ -90,7 +90,7 @@ export interface PayContext {
 }
 
 /** One rep's quota period: what every line of it shares. */
-interface QuotaPeriodAt {
+export interface QuotaPeriodAt {
   rep: number;
   q: Period;
   /** Prorated where the assignment covers part of the period; undefined without a quota. */
@@ -109,9 +109,12 @@ interface Proration {
  * `index * width + component`, zero amounts included.
  */
 export interface QuotaPeriodSlots {
+  /** The rep, the quota period and its quota. */
+  at: QuotaPeriodAt;
   /** The quota period's label. */
   period: string;
-  /** The labels of its payout periods that the window reaches, in order. */
+  /** Its payout periods that the window reaches, in order, and their labels. */
+  payoutPeriods: Period[];
   payouts: string[];
   /** The plan's component ids, in order: `width` of them. */
   components: string[];
@@ -122,12 +125,13 @@ export interface QuotaPeriodSlots {
   amount: Decimal[];
   /** The due-to-date each slot's line was paid from. */
   due: Decimal[];
-  /** Each slot's trace, rendered when read. */
+  /** Each slot's trace, rendered when read (none when asked for the amounts alone). */
   trace: Trace[];
 }
 
 export class PlanPayer {
   private readonly components: Compiled[];
+  private componentIds: string[] | undefined;
   private readonly digits: number;
   /** While set, traces hold only the figures an estimate reads (see briefly). */
   private brief = false;
@@ -169,19 +173,23 @@ export class PlanPayer {
     change?: { before: QuotaPeriodSlots; traces: boolean },
   ): QuotaPeriodSlots {
     const before = change?.before;
-    const q = this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
-    const at = this.quotaPeriodAt(rep, q, intervals);
-    const payouts = this.payoutPeriods(q);
+    const q = before?.at.q ?? this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
+    // The same rep and quota period as `before`: its quota is the same too.
+    const at = before?.at ?? this.quotaPeriodAt(rep, q, intervals);
+    const payoutPeriods = before?.payoutPeriods ?? this.payoutPeriods(q);
+    const payouts = payoutPeriods;
     const width = this.components.length;
     const slots: QuotaPeriodSlots = {
+      at,
       period: q.label,
-      payouts: payouts.map((p) => p.label),
-      components: this.components.map((c) => c.id),
+      payoutPeriods,
+      payouts: before?.payouts ?? payouts.map((p) => p.label),
+      components: (this.componentIds ??= this.components.map((c) => c.id)),
       width,
       from: 0,
       amount: new Array<Decimal>(payouts.length * width).fill(ZERO),
       due: new Array<Decimal>(payouts.length * width).fill(ZERO),
-      trace: new Array<Trace>(payouts.length * width),
+      trace: change?.traces === false ? [] : new Array<Trace>(payouts.length * width),
     };
     const paid = new Array<Decimal>(width).fill(ZERO);
     const perDealDue = new Array<Decimal>(width).fill(ZERO);
@@ -191,7 +199,7 @@ export class PlanPayer {
       for (let s = 0; s < from * width; s++) {
         slots.amount[s] = before.amount[s]!;
         slots.due[s] = before.due[s]!;
-        slots.trace[s] = before.trace[s]!;
+        if (change?.traces !== false) slots.trace[s] = before.trace[s]!;
         paid[s % width] = paid[s % width]! + before.amount[s]!;
       }
       for (let k = 0; k < width && from > 0; k++)
