@@ -152,25 +152,36 @@ export async function upsertCanonical(
         .where(sql<boolean>`deal_id = any(${dealIds}::text[])`)
         .execute();
     }
-    await bulkInsert(trx, 'reps', repColumns, data.reps, { constants, upsertOn: ['id'] });
     await bulkInsert(trx, 'deals', dealColumns, data.deals, { constants, upsertOn: ['id'] });
     await bulkInsert(trx, 'splits', splitColumns, data.splits, { constants });
-    await bulkInsert(trx, 'quotas', quotaColumns, data.quotas, { constants, upsertOn: ['rep_id', 'period'] });
-    await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, {
-      constants,
-      upsertOn: ['rep_id', 'plan_id', 'from_date'],
-    });
-    await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
-    await bulkInsert(trx, 'accounts', accountColumns, data.accounts ?? [], { constants, upsertOn: ['id'] });
-    await bulkInsert(trx, 'territory_assignments', territoryAssignmentColumns, data.territoryAssignments ?? [], {
-      constants,
-      upsertOn: ['rep_id', 'territory_id', 'role', 'from_date'],
-    });
+    await upsertAllButDeals(trx, data, constants);
   });
+  return { deals: data.deals.length, splits: data.splits.length, ...countsAllButDeals(data) };
+}
+
+/** The reps, quotas, assignments, exchange rates, accounts and territory assignments given, upserted. */
+async function upsertAllButDeals(
+  trx: Kysely<Database>,
+  data: CanonicalData,
+  constants: Record<string, string>,
+): Promise<void> {
+  await bulkInsert(trx, 'reps', repColumns, data.reps, { constants, upsertOn: ['id'] });
+  await bulkInsert(trx, 'quotas', quotaColumns, data.quotas, { constants, upsertOn: ['rep_id', 'period'] });
+  await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, {
+    constants,
+    upsertOn: ['rep_id', 'plan_id', 'from_date'],
+  });
+  await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
+  await bulkInsert(trx, 'accounts', accountColumns, data.accounts ?? [], { constants, upsertOn: ['id'] });
+  await bulkInsert(trx, 'territory_assignments', territoryAssignmentColumns, data.territoryAssignments ?? [], {
+    constants,
+    upsertOn: ['rep_id', 'territory_id', 'role', 'from_date'],
+  });
+}
+
+function countsAllButDeals(data: CanonicalData): Omit<CanonicalCounts, 'deals' | 'splits'> {
   return {
     reps: data.reps.length,
-    deals: data.deals.length,
-    splits: data.splits.length,
     quotas: data.quotas.length,
     assignments: data.assignments.length,
     fxRates: data.fxRates.length,
@@ -238,27 +249,9 @@ export async function storeCanonicalRest(
         sql<boolean>`not exists (select 1 from unnest(${splitDealIds}::text[]) as k(id) where k.id = splits.deal_id)`,
       )
       .execute();
-    await bulkInsert(trx, 'reps', repColumns, data.reps, { constants, upsertOn: ['id'] });
-    await bulkInsert(trx, 'quotas', quotaColumns, data.quotas, { constants, upsertOn: ['rep_id', 'period'] });
-    await bulkInsert(trx, 'assignments', assignmentColumns, data.assignments, {
-      constants,
-      upsertOn: ['rep_id', 'plan_id', 'from_date'],
-    });
-    await bulkInsert(trx, 'fx_rates', fxColumns, data.fxRates, { constants, upsertOn: ['currency', 'from_date'] });
-    await bulkInsert(trx, 'accounts', accountColumns, data.accounts ?? [], { constants, upsertOn: ['id'] });
-    await bulkInsert(trx, 'territory_assignments', territoryAssignmentColumns, data.territoryAssignments ?? [], {
-      constants,
-      upsertOn: ['rep_id', 'territory_id', 'role', 'from_date'],
-    });
+    await upsertAllButDeals(trx, data, constants);
   });
-  return {
-    reps: data.reps.length,
-    quotas: data.quotas.length,
-    assignments: data.assignments.length,
-    fxRates: data.fxRates.length,
-    ...(data.accounts ? { accounts: data.accounts.length } : {}),
-    ...(data.territoryAssignments ? { territoryAssignments: data.territoryAssignments.length } : {}),
-  };
+  return countsAllButDeals(data);
 }
 
 /**
