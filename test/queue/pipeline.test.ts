@@ -28,6 +28,19 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     scratches.push(s);
     return s;
   };
+  /** A fresh workspace with `queue` added to its attain.yaml, run on two workers (`trigger --wait`, which must succeed). */
+  const runOnTwoWorkers = async (queue: string) => {
+    const s = await fresh();
+    const yaml = join(s.dir, 'attain.yaml');
+    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}${queue}\n`);
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+    const done = await cli(s, ['trigger', '--wait']);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
+    return { s, done, runId };
+  };
 
   beforeAll(async () => {
     assertBuilt();
@@ -101,15 +114,7 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
   }, 90_000);
 
   it('a plan with more reps than queue.shardReps is calculated in shards on both workers: the same results and hash; a rep taken off the plan loses its lines', async () => {
-    const s = await fresh();
-    const yaml = join(s.dir, 'attain.yaml');
-    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}queue: { shardReps: 2 }\n`);
-    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
-    await Promise.all(workers.map((w) => w.ready));
-    const done = await cli(s, ['trigger', '--wait']);
-    expect(done.err).toBe('');
-    expect(done.code).toBe(0);
-    const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
+    const { s, done, runId } = await runOnTwoWorkers('queue: { shardReps: 2 }');
     // ae-fy26 has 5 reps: 3 shards; mgr-fy26 has 3: 2 shards.
     for (const step of [
       'calculate-ae-fy26-1of3',
@@ -162,15 +167,7 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
   }, 90_000);
 
   it('large data files are read in byte ranges on both workers, put together by sync, stored in parts: the same results, hashes and stored records', async () => {
-    const s = await fresh();
-    const yaml = join(s.dir, 'attain.yaml');
-    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}queue: { csvRangeBytes: 256 }\n`);
-    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
-    await Promise.all(workers.map((w) => w.ready));
-    const done = await cli(s, ['trigger', '--wait']);
-    expect(done.err).toBe('');
-    expect(done.code).toBe(0);
-    const runId = /^(run-\S+): queued/.exec(done.out)![1]!;
+    const { s, done, runId } = await runOnTwoWorkers('queue: { csvRangeBytes: 256 }');
     // deals.csv (1,555 bytes) in 5 ranges, reps.csv and quotas.csv in 2; the small files are read by sync.
     const reads = [...done.out.matchAll(/✓ (read-\S+)/g)].map((m) => m[1]);
     expect(reads).toEqual(
