@@ -227,11 +227,10 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   return { asOf: isoOfDay(lastDay), estimates };
 }
 
-/** A rep's quota period without the deal: its slots, their facts once read, and their sum. */
+/** A rep's quota period without the deal: its slots, and their facts once read. */
 interface BaseSlots {
   slots: QuotaPeriodSlots;
   facts: (LineFacts | undefined)[];
-  sum: Decimal;
 }
 
 /** A line an open deal changes (after: ZERO where the line goes). */
@@ -293,7 +292,6 @@ class PlanEstimate {
     this.digits = minorUnitDigits(plan.currency);
   }
 
-  /** The estimates of open deal i, their traces rendered when read. */
   /** The estimates of open deal i; their traces as `traces` says (EstimateOptions). */
   estimate(i: number, chain: DealChain, out: Estimate[], traces: 'lazy' | 'text'): void {
     const deal = chain.deals.deals[0]!;
@@ -456,9 +454,7 @@ class PlanEstimate {
     let base = this.baseSlots.get(key);
     if (!base) {
       const slots = this.payer.quotaPeriodSlots(rep, this.assignments.get(rep)!, month);
-      let sum = ZERO;
-      for (const amount of slots.amount) sum += amount;
-      this.baseSlots.set(key, (base = { slots, facts: new Array(slots.amount.length), sum }));
+      this.baseSlots.set(key, (base = { slots, facts: new Array(slots.amount.length) }));
     }
     return base;
   }

@@ -176,13 +176,12 @@ export class PlanPayer {
     const q = before?.at.q ?? this.ctx.calendar.periodOf(this.ctx.plan.quotaPeriod, month);
     // The same rep and quota period as `before`: its quota is the same too.
     const at = before?.at ?? this.quotaPeriodAt(rep, q, intervals);
-    const payoutPeriods = before?.payoutPeriods ?? this.payoutPeriods(q);
-    const payouts = payoutPeriods;
+    const payouts = before?.payoutPeriods ?? this.payoutPeriods(q);
     const width = this.components.length;
     const slots: QuotaPeriodSlots = {
       at,
       period: q.label,
-      payoutPeriods,
+      payoutPeriods: payouts,
       payouts: before?.payouts ?? payouts.map((p) => p.label),
       components: (this.componentIds ??= this.components.map((c) => c.id)),
       width,
