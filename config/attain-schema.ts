@@ -288,6 +288,11 @@ export const attainConfigSchema = z
          * about this size, one job each, on any workers (DEFAULT_CSV_RANGE_BYTES when absent).
          */
         csvRangeBytes: wholeNumber(256).optional(),
+        /**
+         * On the queue, a run with more open deals than this makes their estimates in parts of
+         * about this many deals, one job each, on any workers (DEFAULT_ESTIMATE_DEALS when absent).
+         */
+        estimateDeals: wholeNumber(1).optional(),
         /** Where a worker's /healthz and /metrics listen: 127.0.0.1 when absent; 0.0.0.0 for every interface. */
         metricsHost: z.string().min(1).optional(),
       })

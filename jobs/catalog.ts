@@ -98,8 +98,11 @@ export type CalculatePayload = z.infer<typeof calculatePayload>;
 export const storePayload = z.strictObject({ runId: jobIdPart, part: z.union([z.literal('rest'), shard]).optional() });
 export type StorePayload = z.infer<typeof storePayload>;
 export const writeBackPayload = z.strictObject({ runId: jobIdPart });
-/** The estimates of the run's open deals (docs/estimates.md), from its stored input, beside the calculations. */
-export const estimatesPayload = z.strictObject({ runId: jobIdPart });
+/**
+ * The estimates of the run's open deals (docs/estimates.md), from its stored input, beside the
+ * calculations: all of them, or the part `{ index, count }` of the open deals (by deal id).
+ */
+export const estimatesPayload = z.strictObject({ runId: jobIdPart, part: shard.optional() });
 
 /** Finished jobs kept in Redis: enough for `attain status` to show the last runs and failures, capped so Redis does not grow. */
 const retention = {

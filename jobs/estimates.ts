@@ -1,11 +1,14 @@
 /**
  * The estimates step (docs/estimates.md): what each open deal would pay, from the run's stored
  * engine input (the same one the calculate step used, locks and adjustments included), replacing
- * every stored estimate: a deal that closed or was deleted since the last run has none left.
+ * every stored estimate: a deal that closed or was deleted since the last run has none left. On the
+ * queue, many open deals make their estimates in parts (by deal id, as the store's parts), side by
+ * side: each part removes what earlier runs stored and writes its own deals' estimates.
  */
 import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
 import { estimate } from '../src/domain/estimate.js';
 import { forecast } from '../src/domain/forecast.js';
+import { shardOf, type Shard } from './calculate.js';
 import { RunInputsMissingError, type StepContext } from './step-context.js';
 import { workspaceOf } from './sync.js';
 
@@ -16,19 +19,22 @@ export interface EstimatesOutcome {
   deals: number;
 }
 
-export async function estimatesStep(ctx: StepContext): Promise<EstimatesOutcome> {
+export async function estimatesStep(ctx: StepContext, part?: Shard): Promise<EstimatesOutcome> {
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
   // The store writes every trace: rendered at once, as JSON text, in each deal's one evaluation.
-  const { estimates } = estimate(input, { traces: 'text' });
+  const { estimates } = estimate(input, {
+    traces: 'text',
+    ...(part && { deals: (id: string) => shardOf(id, part.count) === part.index }),
+  });
   // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
   const { config } = await workspaceOf(ctx);
   const rows = forecast(estimates, input.data.deals, {
     field: config.forecast.probabilityField,
     unit: config.forecast.probabilityUnit,
   });
-  await replaceEstimates(ctx.db, ctx.runId, estimates, rows);
+  await replaceEstimates(ctx.db, ctx.runId, estimates, rows, part !== undefined);
   // Not a warning: a workspace that keeps no probabilities simply has no forecast; the report says how many.
   const unweighted = new Set(rows.filter((r) => r.reason !== undefined).map((r) => r.dealId)).size;
   ctx.log.info(

@@ -217,8 +217,10 @@ export async function processRunJob(job: Job, token: string | undefined, deps: R
           for (const shard of shardsOf(sync.shards?.[planId] ?? 1))
             await addStep('calculate', { runId, planId, ...(shard && { shard }) }, planId, shard);
         }
-        // The estimates of open deals read the same stored input: beside them, before the write-back sends them.
-        await addStep('estimates', { runId });
+        // The estimates of open deals read the same stored input: beside them (in parts, many open
+        // deals), before the write-back sends them.
+        for (const part of shardsOf(sync.estimateParts ?? 1))
+          await addStep('estimates', { runId, ...(part && { part }) }, part && 'open', part);
         await moveTo('write-back');
         await childrenDone();
         break;

@@ -25,6 +25,7 @@ export const syncOutcomeSchema = z.object({
   stoppedEarly: z.string().optional(),
   lockedPeriods: z.array(z.string()).optional(),
   storeParts: z.number().int().min(2).optional(),
+  estimateParts: z.number().int().min(2).optional(),
 });
 
 export const calculateOutcomeSchema = z.object({

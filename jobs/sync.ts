@@ -60,6 +60,8 @@ export interface SyncOutcome {
   lockedPeriods?: string[];
   /** Queued: into how many parts the store of the deals is cut (as many as deals.csv had ranges); absent, one. */
   storeParts?: number;
+  /** Queued: into how many parts the estimates of open deals are cut (more open deals than `queue.estimateDeals`); absent, one. */
+  estimateParts?: number;
 }
 
 /**
@@ -147,6 +149,10 @@ export async function saveInputs(
   await replaceStepRejects(ctx.db, ctx.runId, 'sync', prepared.rejects);
   if (ctx.cache) Object.assign(ctx.cache, { prepared, input });
   const shards = shardCounts(input, prepared.workspace.config.queue?.shardReps ?? DEFAULT_SHARD_REPS);
+  const estimateParts = estimatePartCount(
+    input,
+    prepared.workspace.config.queue?.estimateDeals ?? DEFAULT_ESTIMATE_DEALS,
+  );
   const outcome: SyncOutcome = {
     reps: prepared.counts.reps,
     deals: prepared.counts.deals,
@@ -155,6 +161,7 @@ export async function saveInputs(
     ...(input.locked?.periods.length ? { lockedPeriods: input.locked.periods } : {}),
     sourceRejects: prepared.rejects.length,
     ...(report?.stoppedEarly ? { stoppedEarly: report.stoppedEarly } : {}),
+    ...(estimateParts > 1 ? { estimateParts } : {}),
   };
   ctx.log.info(
     { step: 'sync', inputBytes: bytes },
@@ -222,6 +229,20 @@ function storePartOf(ctx: StepContext, input: CalculationInput, part: Shard): { 
  * reps per shard the repeated crediting costs more than the parallel paying saves.
  */
 export const DEFAULT_SHARD_REPS = 10_000;
+
+/**
+ * Open deals per estimates job when attain.yaml does not say. Each part credits the won deals and
+ * pays the reps' quota periods without the open ones again, a few seconds at a million deals, so
+ * parts much smaller than this repeat more than they share out.
+ */
+export const DEFAULT_ESTIMATE_DEALS = 50_000;
+
+/** Into how many parts the estimates of the input's open deals are cut: one per `estimateDeals` open deals. */
+export function estimatePartCount(input: CalculationInput, estimateDeals: number): number {
+  let open = 0;
+  for (const deal of input.data.deals) if (deal.stage === 'open' && !deal.deleted) open++;
+  return Math.max(1, Math.ceil(open / estimateDeals));
+}
 
 /** The plans with more assigned reps than `shardReps`, and into how many shards each is cut. */
 export function shardCounts(input: CalculationInput, shardReps: number): Record<string, number> {

@@ -2,7 +2,8 @@
  * The stored estimates (docs/database.md#estimates): replaced whole by each run, in one transaction,
  * so a deal that closed or was deleted since the last run has none left.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { arrayLiteral } from './bulk-insert.js';
 import type { Estimate } from '../domain/estimate.js';
 import type { ForecastRow } from '../domain/forecast.js';
 import { copyRows, type CopyColumn } from './copy-in.js';
@@ -33,16 +34,32 @@ const forecastColumns: CopyColumn<ForecastRow>[] = [
 /**
  * Replaces every stored estimate with the run's, and with them the liability forecast's rows
  * (docs/report.md#liability-forecast), in one transaction. Returns how many estimates were written.
+ *
+ * A `part` of the run's estimates (some of its open deals) removes what other runs stored and what
+ * this run stored for the same deals (a part run again), and leaves the run's other parts.
  */
 export async function replaceEstimates(
   db: Kysely<Database>,
   runId: string,
   estimates: readonly Estimate[],
   forecast: readonly ForecastRow[] = [],
+  part = false,
 ): Promise<number> {
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('estimates').execute();
-    await trx.deleteFrom('liability_forecast').execute();
+    if (part) {
+      const deals = arrayLiteral([...new Set(estimates.map((e) => e.dealId))]);
+      for (const table of ['estimates', 'liability_forecast'] as const) {
+        await trx.deleteFrom(table).where('run_id', '<>', runId).execute();
+        await trx
+          .deleteFrom(table)
+          .where('run_id', '=', runId)
+          .where(sql<boolean>`deal_id = any(${deals}::text[])`)
+          .execute();
+      }
+    } else {
+      await trx.deleteFrom('estimates').execute();
+      await trx.deleteFrom('liability_forecast').execute();
+    }
     await copyRows(trx, 'estimates', estimateColumns, estimates, { constants: { run_id: runId } });
     await copyRows(trx, 'liability_forecast', forecastColumns, forecast, { constants: { run_id: runId } });
   });

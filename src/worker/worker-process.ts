@@ -283,7 +283,7 @@ async function takeJobs(
           case 'calculate':
             return calculateStep(ctx, [payload.planId!], payload.shard);
           case 'estimates':
-            return estimatesStep(ctx);
+            return estimatesStep(ctx, parsePayload('estimates', job.id, job.data).part);
           case 'write-back':
             return writeBackStep(ctx);
           default:

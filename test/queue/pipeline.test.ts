@@ -220,6 +220,52 @@ describe.skipIf(skipQueueTests)('the pipeline on the queue', () => {
     expect(await results(s.database, second)).toEqual(await results(reference.database, 'run-ref'));
   }, 90_000);
 
+  it('many open deals make their estimates in parts, side by side: the estimates and forecast of the in-process run, twice', async () => {
+    // Four open deals (the example's one and three more), one estimates part each.
+    const reopen = (dir: string) => {
+      const file = join(dir, 'data', 'deals.csv');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^(o-100[235],.*?),won,/gm, '$1,open,'));
+    };
+    const reference = await fresh();
+    reopen(reference.dir);
+    await runPipeline({ workspaceDir: reference.dir, trigger: 'test', database: reference.database, runId: 'run-ref' });
+    const stored = async (database: typeof reference.database) => ({
+      estimates: (
+        await database.db
+          .selectFrom('estimates')
+          .select(['deal_id', 'rep_id', 'plan_id', 'amount', 'currency', 'close_date', 'trace'])
+          .execute()
+      )
+        .map((r) => JSON.stringify(r))
+        .sort(),
+      forecast: (
+        await database.db
+          .selectFrom('liability_forecast')
+          .select(['deal_id', 'rep_id', 'plan_id', 'period', 'commission', 'expected', 'reason'])
+          .execute()
+      )
+        .map((r) => JSON.stringify(r))
+        .sort(),
+    });
+    const want = await stored(reference.database);
+    expect(new Set(want.estimates.map((e) => (JSON.parse(e) as { deal_id: string }).deal_id)).size).toBe(4);
+
+    const s = await fresh();
+    reopen(s.dir);
+    const yaml = join(s.dir, 'attain.yaml');
+    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}queue: { estimateDeals: 1 }\n`);
+    const workers = [startWorkerProcess(s), startWorkerProcess(s)];
+    await Promise.all(workers.map((w) => w.ready));
+    for (let round = 0; round < 2; round++) {
+      const done = await cli(s, ['trigger', '--wait']);
+      expect(done.err).toBe('');
+      expect(done.code).toBe(0);
+      for (let k = 1; k <= 4; k++) expect(done.out).toContain(`✓ estimates-open-${k}of4`);
+      // The second run's parts remove the first run's estimates: no estimate twice.
+      expect(await stored(s.database)).toEqual(want);
+    }
+  }, 90_000);
+
   it('a malformed job fails at once with a validation message, and is not retried', async () => {
     const s = await fresh();
     const worker = startWorkerProcess(s);
