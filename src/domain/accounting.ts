@@ -288,28 +288,8 @@ export function bookCommissions(
     const digits = minorUnitDigits(line.currency);
     const amount = toMinor(line.amount, digits);
     const base = { repId: line.repId, planId: line.planId, period: line.period, component: line.component };
-    const trace = classifyTrace(line.component, line.trace);
-    const clawedBack = trace.kind === 'lockAdjustment' ? trace.json.clawedBack : [];
-    if (clawedBack.length > 0) {
-      // A negative adjustment recovers the clawed-back deals' commission, pro rata by what they were paid.
-      const recovering = amount < 0n;
-      const weights = clawedBack.map((id) => minorToDecimal(allocated.get(key(line.repId, id, line.currency)) ?? 0n));
-      const shares = recovering ? allocateByWeight(amount, weights) : clawedBack.map(() => 0n);
-      clawed.push({ line, month, dealIds: clawedBack, shares });
-      if (!recovering && amount !== 0n)
-        costs.push({
-          ...base,
-          dealId: undefined,
-          month,
-          currency: line.currency,
-          amount,
-          treatment: 'expense',
-          reason: 'an adjustment to paid periods credits no single contract',
-        });
-      continue;
-    }
-    const credited = creditedDeals(trace);
-    if (credited.length === 0) {
+    /** The whole line expensed as incurred, with the reason (nothing for a zero line). */
+    const expenseWhole = (reason: string) => {
       if (amount !== 0n)
         costs.push({
           ...base,
@@ -318,8 +298,23 @@ export function bookCommissions(
           currency: line.currency,
           amount,
           treatment: 'expense',
-          reason: `${line.component}: the line credits no single contract`,
+          reason,
         });
+    };
+    const trace = classifyTrace(line.component, line.trace);
+    const clawedBack = trace.kind === 'lockAdjustment' ? trace.json.clawedBack : [];
+    if (clawedBack.length > 0) {
+      // A negative adjustment recovers the clawed-back deals' commission, pro rata by what they were paid.
+      const recovering = amount < 0n;
+      const weights = clawedBack.map((id) => minorToDecimal(allocated.get(key(line.repId, id, line.currency)) ?? 0n));
+      const shares = recovering ? allocateByWeight(amount, weights) : clawedBack.map(() => 0n);
+      clawed.push({ line, month, dealIds: clawedBack, shares });
+      if (!recovering) expenseWhole('an adjustment to paid periods credits no single contract');
+      continue;
+    }
+    const credited = creditedDeals(trace);
+    if (credited.length === 0) {
+      expenseWhole(`${line.component}: the line credits no single contract`);
       continue;
     }
     const shares = allocateByWeight(
