@@ -1,4 +1,5 @@
 import { AttainError, ExitCode, type ErrorCode } from '../domain/errors.js';
+import { isIsoDate } from '../domain/model.js';
 
 export { ExitCode };
 
@@ -17,4 +18,10 @@ export class CliError extends AttainError {
     super(message);
     this.code = CODE_OF_EXIT[exitCode];
   }
+}
+
+/** `--as-of`, when given, must be a date: a usage error (exit 2) otherwise. */
+export function checkAsOf(asOf: string | undefined): void {
+  if (asOf !== undefined && !isIsoDate(asOf))
+    throw new CliError(`--as-of ${asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
 }

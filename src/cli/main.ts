@@ -13,7 +13,6 @@ import { calculate } from '../domain/engine.js';
 import { estimate } from '../domain/estimate.js';
 import { estimateJson, writeEstimateTables } from './estimate-output.js';
 import { AttainError } from '../domain/errors.js';
-import { isIsoDate } from '../domain/model.js';
 import { FiscalCalendar } from '../domain/periods.js';
 import { filterByPeriod } from './period-filter.js';
 import { prepareCalculation, type PreparedCalculation } from '../../jobs/prepare-calculation.js';
@@ -22,7 +21,7 @@ import { writeTimelines } from './plan-timeline-output.js';
 import { jsonProgress, terminalProgress, writeRunSummary } from './run-output.js';
 import { stderrMeter } from './progress-meter.js';
 import type { OnProgress } from '../domain/progress.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { checkAsOf, CliError, ExitCode } from './exit-codes.js';
 import { printable, printableLines } from './printable.js';
 import type { CommandContext } from './command-context.js';
 import { salesforceCommand } from './salesforce-commands.js';
@@ -137,9 +136,7 @@ async function calc(
   out: Writable,
   err: Writable,
 ): Promise<number> {
-  if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
-    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
-  }
+  checkAsOf(options.asOf);
   const dir = resolve(global.workspace);
   const meter = stderrMeter(err, 'calc');
   const prepared = await prepareFromWorkspace(dir, {
@@ -189,9 +186,7 @@ async function estimateCommand(
   out: Writable,
   err: Writable,
 ): Promise<number> {
-  if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
-    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
-  }
+  checkAsOf(options.asOf);
   const dir = resolve(global.workspace);
   const prepared = await prepareFromWorkspace(dir, options.asOf === undefined ? {} : { asOf: options.asOf });
   const { deal } = options;
@@ -245,9 +240,7 @@ async function run(
   options: { asOf?: string; strict?: boolean; inProcess?: boolean },
   io: CliIo,
 ): Promise<number> {
-  if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
-    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
-  }
+  checkAsOf(options.asOf);
   const dir = resolve(global.workspace);
   // With a queue in attain.yaml the pipeline runs on it; without one, here.
   if (!options.inProcess && (await loadWorkspace(dir, process.env, QUEUE_ONLY)).config.queue?.redisUrl !== undefined)

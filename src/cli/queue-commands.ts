@@ -27,10 +27,9 @@ import { reconcileQueuedRuns } from '../../jobs/run-lease.js';
 import { parseStepResult, reportOutcomeSchema } from '../../jobs/step-results.js';
 import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
 import { getRun, listRecentRuns } from '../db/index.js';
-import { isIsoDate } from '../domain/model.js';
 import { DEFAULT_METRICS_PORT } from '../worker/metrics-server.js';
 import { startWorker } from '../worker/worker-process.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { checkAsOf, CliError, ExitCode } from './exit-codes.js';
 import { writeVoidedApprovals } from './pay-cycle-commands.js';
 import { printableLines } from './printable.js';
 import { writeRunSummary } from './run-output.js';
@@ -214,8 +213,7 @@ async function schedule(dir: string, options: { remove?: boolean }, out: Writabl
 }
 
 async function trigger(dir: string, options: { wait?: boolean; asOf?: string }, io: Io): Promise<number> {
-  if (options.asOf !== undefined && !isIsoDate(options.asOf))
-    throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
+  checkAsOf(options.asOf);
   return withQueue(dir, async (runs, steps) => {
     const payload: RunPayload = {
       runId: newRunId(),

@@ -8,11 +8,10 @@ import { Command } from 'commander';
 import { loadWorkspace } from '../../config/workspace.js';
 import { sourceOf } from '../../connectors/registry.js';
 import { territoriesAsOf } from '../../jobs/territories.js';
-import { isIsoDate } from '../domain/model.js';
 import type { TerritoryReport } from '../domain/territories.js';
 import { money } from '../domain/trace-words.js';
 import type { CommandContext } from './command-context.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { checkAsOf, ExitCode } from './exit-codes.js';
 import { printable } from './printable.js';
 import { withDatabase } from './workspace-database.js';
 
@@ -22,9 +21,7 @@ export function territoriesCommand(ctx: CommandContext): Command {
     .option('--as-of <date>', 'the day reps are looked up on and bookings end, YYYY-MM-DD (default: today)')
     .option('--json', 'print the map as JSON')
     .action(async (options: { asOf?: string; json?: boolean }) => {
-      if (options.asOf !== undefined && !isIsoDate(options.asOf)) {
-        throw new CliError(`--as-of ${options.asOf}: expected a date YYYY-MM-DD`, ExitCode.usage);
-      }
+      checkAsOf(options.asOf);
       const workspace = await loadWorkspace(resolve(ctx.workspace()));
       const asOf = options.asOf === undefined ? {} : { asOf: options.asOf };
       const report = sourceOf(workspace.config).connect
