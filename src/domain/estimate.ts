@@ -400,7 +400,7 @@ class PlanEstimate {
           const wasAmount = was.amount[s]!;
           if (amount === wasAmount) continue;
           difference += amount - wasAmount;
-          const period = now.payouts[Math.floor(s / width)]!;
+          const period = now.payoutPeriods[Math.floor(s / width)]!.label;
           if (periods.at(-1)?.period === period) periods.at(-1)!.change += amount - wasAmount;
           else periods.push({ period, change: amount - wasAmount });
           if (!explain || amount === ZERO) continue;
@@ -416,7 +416,7 @@ class PlanEstimate {
           const wasAmount = was.amount[s]!;
           if (wasAmount === ZERO || now.amount[s] !== ZERO) continue;
           list.push({
-            period: was.payouts[Math.floor(s / width)]!,
+            period: was.payoutPeriods[Math.floor(s / width)]!.label,
             component: was.components[s % width]!,
             before: { amount: wasAmount, facts: () => this.baseFacts(base, s) },
             after: ZERO,

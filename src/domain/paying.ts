@@ -113,9 +113,8 @@ export interface QuotaPeriodSlots {
   at: QuotaPeriodAt;
   /** The quota period's label. */
   period: string;
-  /** Its payout periods that the window reaches, in order, and their labels. */
+  /** Its payout periods that the window reaches, in order. */
   payoutPeriods: Period[];
-  payouts: string[];
   /** The plan's component ids, in order: `width` of them. */
   components: string[];
   width: number;
@@ -182,7 +181,6 @@ export class PlanPayer {
       at,
       period: q.label,
       payoutPeriods: payouts,
-      payouts: before?.payouts ?? payouts.map((p) => p.label),
       components: (this.componentIds ??= this.components.map((c) => c.id)),
       width,
       from: 0,
