@@ -323,25 +323,8 @@ export class FakeOrg {
     if (more) return send(res, 200, this.nextPage(more[1]!, version[1]!), headers);
     if (route === 'PATCH /composite/sobjects/Attain_Commission__c/Attain_Key__c') {
       const records = (JSON.parse(body) as { records: SfRecord[] }).records;
-      // An unknown field fails the whole request (400), as Salesforce does.
-      const known = new Set([
-        'attributes',
-        'CurrencyIsoCode',
-        ...this.describeFields('Attain_Commission__c')!.map((f) => String(f['name'])),
-      ]);
-      const unknown = records.flatMap((r) => Object.keys(r)).find((name) => !known.has(name));
-      if (unknown)
-        return send(
-          res,
-          400,
-          [
-            {
-              errorCode: 'INVALID_FIELD',
-              message: `No such column '${unknown}' on sobject of type Attain_Commission__c`,
-            },
-          ],
-          headers,
-        );
+      const refused = this.unknownField('Attain_Commission__c', records, ['CurrencyIsoCode']);
+      if (refused) return send(res, 400, refused, headers);
       return send(res, 200, this.upsert({ records }), headers);
     }
     if (route === 'PATCH /composite/sobjects/Attain_Statement__c/Attain_Key__c') {
@@ -350,23 +333,8 @@ export class FakeOrg {
     }
     if (route === 'PATCH /composite/sobjects/Attain_Estimate__c/Attain_Key__c') {
       const records = (JSON.parse(body) as { records: SfRecord[] }).records;
-      const known = new Set([
-        'attributes',
-        ...this.describeFields('Attain_Estimate__c')!.map((f) => String(f['name'])),
-      ]);
-      const unknown = records.flatMap((r) => Object.keys(r)).find((name) => !known.has(name));
-      if (unknown)
-        return send(
-          res,
-          400,
-          [
-            {
-              errorCode: 'INVALID_FIELD',
-              message: `No such column '${unknown}' on sobject of type Attain_Estimate__c`,
-            },
-          ],
-          headers,
-        );
+      const refused = this.unknownField('Attain_Estimate__c', records);
+      if (refused) return send(res, 400, refused, headers);
       return send(res, 200, this.upsertEstimates(records), headers);
     }
     if (route === 'POST /sobjects/ContentVersion') {
@@ -985,6 +953,15 @@ export class FakeOrg {
    * Guide: one result per record, in order, `{ id, success, errors, created }`): the owner must be
    * an active user and the opportunity lookup a live record, as for a commission record.
    */
+  /** An unknown field fails the whole request (400, INVALID_FIELD), as Salesforce does: its error body, or undefined. */
+  private unknownField(object: string, records: SfRecord[], also: string[] = []): object[] | undefined {
+    const known = new Set(['attributes', ...also, ...this.describeFields(object)!.map((f) => String(f['name']))]);
+    const unknown = records.flatMap((r) => Object.keys(r)).find((name) => !known.has(name));
+    return unknown === undefined
+      ? undefined
+      : [{ errorCode: 'INVALID_FIELD', message: `No such column '${unknown}' on sobject of type ${object}` }];
+  }
+
   private upsertEstimates(records: SfRecord[]): SfRecord[] {
     this.estimatesUpserted.push(records.map((r) => String(r['Attain_Key__c'])));
     return records.map((record) => {
