@@ -18,3 +18,21 @@ components:
       - { from: 0, rate: 0.05 }
       - { from: 1.0, rate: 0.08 }
 `;
+
+/** 10 % of split credit, quarterly quota and payout: one line per rep and quarter. */
+export const AE_QUARTERLY_PLAN = `id: ae
+name: Account Executive
+currency: USD
+quotaPeriod: quarter
+payoutPeriod: quarter
+measures:
+  bookings: { credit: splits }
+components:
+  - id: commission
+    kind: rate-table
+    measure: bookings
+    basis: attainment
+    mode: marginal
+    tiers:
+      - { from: 0, rate: 0.10 }
+`;

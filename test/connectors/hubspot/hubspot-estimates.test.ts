@@ -9,24 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { FakePortal } from './fake-portal.js';
 import { twoOwnerWorkspace } from './two-owner-workspace.js';
+import { AE_QUARTERLY_PLAN } from '../plans.js';
 
 const TOKEN = 'pat-na1-estimates-token';
-const PLAN = `id: ae
-name: Account Executive
-currency: USD
-quotaPeriod: quarter
-payoutPeriod: quarter
-measures:
-  bookings: { credit: splits }
-components:
-  - id: commission
-    kind: rate-table
-    measure: bookings
-    basis: attainment
-    mode: marginal
-    tiers:
-      - { from: 0, rate: 0.10 }
-`;
 
 const portal = new FakePortal({ token: TOKEN });
 let dispose: () => void = () => undefined;
@@ -54,7 +39,7 @@ beforeAll(async () => {
   portal.putDeal('1', '101', '50000', 'closedwon', '2026-02-10T15:00:00.000Z');
   portal.putDeal('2', '101', '20000', 'appointmentscheduled', '2026-02-11T15:00:00.000Z');
   portal.putDeal('3', '102', '10000', 'appointmentscheduled', '2026-02-12T15:00:00.000Z');
-  ({ dir, dispose } = twoOwnerWorkspace(baseUrl, 'estimates', PLAN, TOKEN));
+  ({ dir, dispose } = twoOwnerWorkspace(baseUrl, 'estimates', AE_QUARTERLY_PLAN, TOKEN));
 });
 
 afterAll(async () => {

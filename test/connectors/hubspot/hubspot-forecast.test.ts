@@ -15,25 +15,9 @@ import { runPipeline } from '../../../jobs/run.js';
 import { migrateToLatest } from '../../../src/db/index.js';
 import { forEachBackend } from '../../db/backends.js';
 import { DEAL_PROPERTIES, FakePortal } from './fake-portal.js';
+import { AE_QUARTERLY_PLAN } from '../plans.js';
 
 const TOKEN = 'pat-na1-forecast-secret-token';
-
-const PLAN = `id: ae
-name: Account Executive
-currency: USD
-quotaPeriod: quarter
-payoutPeriod: quarter
-measures:
-  bookings: { credit: splits }
-components:
-  - id: commission
-    kind: rate-table
-    measure: bookings
-    basis: attainment
-    mode: marginal
-    tiers:
-      - { from: 0, rate: 0.10 }
-`;
 
 forEachBackend((backend) => {
   const portal = new FakePortal({ token: TOKEN, dealProperties: [...DEAL_PROPERTIES, 'hs_deal_stage_probability'] });
@@ -59,7 +43,7 @@ writeback: { enabled: false }
 forecast: { probabilityUnit: fraction }
 `,
     );
-    writeFileSync(join(dir, 'plans', 'ae.yaml'), PLAN);
+    writeFileSync(join(dir, 'plans', 'ae.yaml'), AE_QUARTERLY_PLAN);
     writeFileSync(join(dir, 'data', 'quotas.csv'), 'repId,period,amount\n101,2026-Q1,100000\n101,2026-Q2,100000\n');
     writeFileSync(join(dir, 'data', 'assignments.csv'), 'repId,planId,from,to\n101,ae,2026-01-01,\n');
     portal.owners = [{ id: '101', email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' }];
