@@ -9,6 +9,7 @@
  * Amounts are counted here in the currency's minor unit (a bigint of cents), so every split and
  * every schedule sums exactly to what it splits.
  */
+import { cmp } from './order.js';
 import { minorUnitDigits } from './currency.js';
 import { divideHalfEven, formatDecimal, ONE, SCALE_DIGITS, ZERO, type Decimal } from './decimal.js';
 import { isIsoDate, type FieldValue } from './model.js';
@@ -580,10 +581,6 @@ function lastDayOf(month: number): string {
 
 function key(repId: string, dealId: string, currency: string): string {
   return JSON.stringify([repId, dealId, currency]);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function compareLines(a: AccountingLine, b: AccountingLine, calendar: FiscalCalendar): number {

@@ -8,6 +8,7 @@
  * period by payout period, computing what is due to date and paying the difference from what
  * was already paid (docs/plans.md#payout-periods), rounding each line once.
  */
+import { cmp } from './order.js';
 import type { OnProgress } from './progress.js';
 import { ZERO, decimal, divideHalfEven, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
@@ -503,10 +504,6 @@ export function convertAmounts(
     if (Number.isNaN(hi[i]!)) big.set(i, converted);
   }
   return { known, hi, lo, big };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Per plan: component id → rank; adjustment and draw come after the plan's components. */

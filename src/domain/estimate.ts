@@ -12,6 +12,7 @@
  * counted). An estimate is the difference of those lines' sums, so it is exactly what a full
  * calculation with the deal won would add to the rep's non-draw lines of that plan.
  */
+import { cmp } from './order.js';
 import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
 import {
@@ -686,8 +687,4 @@ function territoryOfOne(territory: TerritorySplits, i: number, mini: Map<number,
     splitPercentBig,
     territoryOf: [territory.territoryOf[i]],
   };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,6 +7,7 @@
  * commission × probability rounded once, half-even, to the currency's minor unit. Totals are sums
  * of rows, so a total equals its rows to the cent.
  */
+import { cmp } from './order.js';
 import { minorUnitDigits } from './currency.js';
 import { ONE, SCALE_DIGITS, ZERO, divideHalfEven, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import type { Estimate } from './estimate.js';
@@ -81,9 +82,7 @@ export function forecast(
   for (const e of estimates) {
     const digits = minorUnitDigits(e.currency);
     const reading = readings.get(e.dealId) ?? { reason: 'no probability' };
-    for (const { period, change: commission } of [...e.periods].sort((a, b) =>
-      a.period < b.period ? -1 : a.period > b.period ? 1 : 0,
-    )) {
+    for (const { period, change: commission } of [...e.periods].sort((a, b) => cmp(a.period, b.period))) {
       const row: ForecastRow = {
         dealId: e.dealId,
         repId: e.repId,
