@@ -5,10 +5,17 @@
  * source as read, the engine input, the CRM connection) instead of reading back what the previous
  * step stored, and every plan is calculated in one engine call.
  *
+ * The store of a csv source's records into the reporting tables runs beside calculate, results and
+ * estimates on PostgreSQL (none of them reads those tables; the server ingests on its own cores
+ * while this process computes), and is awaited before write-back; on PGlite, which runs in this
+ * process's thread and serves one query at a time, the steps stay one after the other
+ * (docs/architecture.md#in-process).
+ *
  * A plan or configuration problem stops before anything is written; a failure after the run
  * started leaves the previous results intact (each plan's results are replaced in one transaction)
- * and the run marked failed with its reason. A second run on the same database, in process or
- * queued, is refused while one is running (the run lease, src/db/run-lease.ts).
+ * and the run marked failed with its reason, once every step it started has ended. A second run on
+ * the same database, in process or queued, is refused while one is running (the run lease,
+ * src/db/run-lease.ts).
  */
 import type { OnProgress } from '../src/domain/progress.js';
 import { maskSecrets, secretValues } from '../config/secrets.js';
@@ -21,7 +28,7 @@ import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
-import { planVersions, readSource, saveInputs, storeStep } from './sync.js';
+import { planVersions, readSource, saveInputs, storeStep, type SyncOutcome } from './sync.js';
 import { openWorkspaceDatabase } from './workspace-database.js';
 import { writeBackStep } from './write-back-step.js';
 import { estimatesStep } from './estimates.js';
@@ -50,7 +57,10 @@ export interface RunOptions {
   runId?: string;
   /** An open, migrated database to use (a worker's pool, a test's schema); default: the workspace's. */
   database?: AttainDb;
-  /** Test hook: called between the steps, to fail a run midway. */
+  /**
+   * Test hook: called between the steps, to fail a run midway: after each step ends, but for a
+   * store run beside the next steps, once the run's inputs are stored and before calculate starts.
+   */
   afterStep?: (step: string) => void | Promise<void>;
 }
 
@@ -103,7 +113,10 @@ const SILENT: RunProgress = { step: () => undefined, done: () => undefined };
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const progress = options.progress ?? SILENT;
   const env = options.env ?? process.env;
+  // A step run beside the next ones that failed: the run stops at the next step.
+  let besideFailed: { error: unknown } | undefined;
   const timed = async <T>(name: string, work: () => Promise<T>, describe: (value: T) => string): Promise<T> => {
+    if (besideFailed) throw besideFailed.error;
     progress.step(name);
     const started = performance.now();
     const value = await work();
@@ -175,6 +188,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           inputsHash: 'pending',
           planVersions: planVersions(workspace.plans),
         });
+        // The store of the canonical tables, while it runs beside the next steps.
+        let storing: Promise<unknown> | undefined;
         try {
           let report: SyncReport | undefined;
           if (!cache.prepared) {
@@ -192,18 +207,31 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             ));
           }
           const prepared = cache.prepared;
-          const sync = await timed(
-            'store',
-            async () => {
-              const outcome = await saveInputs(ctx, prepared, report);
-              await storeStep(ctx);
-              return outcome;
-            },
-            () =>
-              source.connect
-                ? 'run inputs stored'
-                : `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`,
-          );
+          const stored = () =>
+            source.connect
+              ? 'run inputs stored'
+              : `${prepared.counts.reps} reps, ${prepared.counts.deals} deals stored`;
+          let sync: SyncOutcome;
+          if (database.backend === 'pglite' || source.connect) {
+            sync = await timed(
+              'store',
+              async () => {
+                const outcome = await saveInputs(ctx, prepared, report);
+                await storeStep(ctx);
+                return outcome;
+              },
+              stored,
+            );
+          } else {
+            // The inputs first (every later step reads them), then the canonical tables beside the
+            // next steps: its line shows when it ends, its failure stops the run at the next step.
+            progress.step('store');
+            const started = performance.now();
+            sync = await saveInputs(ctx, prepared, report);
+            storing = storeStep(ctx).then(() => progress.done('store', stored(), (performance.now() - started) / 1000));
+            storing.catch((error: unknown) => (besideFailed = { error }));
+            await options.afterStep?.('store');
+          }
           const computed = await timed(
             'calculate',
             () => computePlans(ctx),
@@ -219,6 +247,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             () => estimatesStep(ctx),
             (e) => `${e.estimates} estimates for ${e.deals} open deals written`,
           );
+          await storing;
           const writeback = await timed(
             'write-back',
             () => writeBackStep(ctx),
@@ -226,6 +255,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           );
           return runSummaryOf(await finishReport(ctx, sync, recorded, writeback), database.describe);
         } catch (error) {
+          // Marked failed (and the lock released) only once the store beside has ended too.
+          await storing?.catch(() => undefined);
           await finishRun(database.db, runId, {
             status: 'failed',
             error: error instanceof Error ? error.message : String(error),

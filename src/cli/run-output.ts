@@ -10,11 +10,22 @@ import { printable, printableLines } from './printable.js';
 import { logMeter, terminalMeter } from './progress-meter.js';
 
 export function terminalProgress(out: Writable, meter = terminalMeter(out)): RunProgress {
+  // The steps started and not done, in order: one run beside the next (the store) may end while
+  // another shows its "…" line, which is shown again below the finished step's line.
+  const running: string[] = [];
+  const show = (name: string) => out.write(`  ${name.padEnd(11)} …\r`);
   return {
-    step: (name) => out.write(`  ${name.padEnd(11)} …\r`),
+    step: (name) => {
+      running.push(name);
+      show(name);
+    },
     done: (name, detail, seconds) => {
       meter.clear();
-      out.write(`  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`);
+      const index = running.indexOf(name);
+      if (index >= 0) running.splice(index, 1);
+      out.write(`\r\x1b[2K  ✓ ${name.padEnd(10)} ${detail} (${seconds.toFixed(1)} s)\n`);
+      const current = running.at(-1);
+      if (current) show(current);
     },
     // Clears the step's "…" (or progress) line first.
     log: (message) => out.write(`\r\x1b[2K    ${printableLines(message)}\n`),

@@ -98,6 +98,48 @@ forEachBackend((backend) => {
     expect(failed).toEqual({ status: 'failed', error: 'disk full' });
   });
 
+  it('a store that fails fails the run once every step it started has ended; on PostgreSQL the next steps ran beside it', async () => {
+    await run({ runId: 'run-ok' });
+    const before = await lines();
+    // The canonical deals refuse to be written: the store's transaction fails.
+    await sql`create function refuse_deals() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(
+      backend.db,
+    );
+    await sql`create trigger refuse_deals before insert or update or delete on deals for each statement execute function refuse_deals()`.execute(
+      backend.db,
+    );
+    const events: string[] = [];
+    try {
+      await expect(
+        run({
+          runId: 'run-broken',
+          progress: {
+            step: (name) => events.push(`${name} started`),
+            done: (name) => events.push(`${name} done`),
+          },
+        }),
+      ).rejects.toThrow('disk full');
+    } finally {
+      await sql`drop trigger refuse_deals on deals`.execute(backend.db);
+      await sql`drop function refuse_deals()`.execute(backend.db);
+    }
+    expect(events).not.toContain('store done');
+    // PostgreSQL: calculate started while the store ran, and the run stopped before write-back.
+    // PGlite (one query at a time, in this thread): the steps stay one after the other.
+    if (backend.name === 'postgres') expect(events).toContain('calculate started');
+    else expect(events).not.toContain('calculate started');
+    expect(events).not.toContain('write-back started');
+    const failed = await backend.db
+      .selectFrom('runs')
+      .select(['status', 'error'])
+      .where('id', '=', 'run-broken')
+      .executeTakeFirstOrThrow();
+    expect(failed).toEqual({ status: 'failed', error: expect.stringContaining('disk full') });
+    // The run lock is free again, and the next run stores what the first did.
+    await run({ runId: 'run-next' });
+    expect(await lines()).toEqual(before);
+  });
+
   it('lock, then a paid deal turns lost: an adjustment inside the clawback window, nothing after it', async () => {
     expect((await run({ runId: 'run-1' })).lockedPeriods).toEqual([]);
     await lockPeriod(backend.db, '2026-01', 'test');
