@@ -299,7 +299,7 @@ async function readTable<T extends object, N extends string>(
   await forEachCsvRecord(
     path,
     file,
-    (cells, line, lastLine) => {
+    (cells, line, lastLine, mayHoldNul) => {
       if (line <= headerLine) return;
       if (header === undefined) {
         header = readHeader(path, table, cells);
@@ -324,7 +324,7 @@ async function readTable<T extends object, N extends string>(
         if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
         else ranged?.keys.push(key);
       }
-      for (let i = 0; i < cells.length; i++) {
+      for (let i = 0; mayHoldNul && i < cells.length; i++) {
         // PostgreSQL text cannot hold U+0000: such a row would fail the run where it is stored, far from its line.
         if ((cells[i] as string).indexOf('\u0000') !== -1) {
           row.problem(`${header.names[i] || `column ${i + 1}`} holds a NUL character (U+0000), which cannot be stored`);
