@@ -308,12 +308,11 @@ async function readTable<T extends object, N extends string>(
       if (++read % PROGRESS_EVERY === 0) onProgress?.({ task, done: read, unit: 'records' });
       const { columns, extras, width } = header;
       row.start(cells);
-      const recordId = table.recordId(row, columns) ?? `line ${line}`;
       if (cells.length !== width && !(cells.length > width && blankFrom(cells, width))) {
         // The cells do not line up with the header: reading them would only add noise.
         const runsOver = lastLine > line ? ` (it runs from line ${line} to line ${lastLine}: check its quotes)` : '';
         const reason = `row has ${cells.length} ${cells.length === 1 ? 'field' : 'fields'}, header has ${width}${runsOver}`;
-        rejects.push({ source: `${table.file}:${line}`, recordId, reason });
+        rejects.push({ source: `${table.file}:${line}`, recordId: recordIdOf(table, row, columns, line), reason });
         return;
       }
       // Every row with a key claims it, usable or not, so that which row counts does not depend
@@ -335,7 +334,11 @@ async function readTable<T extends object, N extends string>(
         records.push(record);
         lines.push(line);
       } else {
-        rejects.push({ source: `${table.file}:${line}`, recordId, reason: row.problems.join('; ') });
+        rejects.push({
+          source: `${table.file}:${line}`,
+          recordId: recordIdOf(table, row, columns, line),
+          reason: row.problems.join('; '),
+        });
       }
     },
     maxRecordChars,
@@ -345,6 +348,16 @@ async function readTable<T extends object, N extends string>(
   onProgress?.({ task, done: read, unit: 'records' });
   if (header === undefined && !table.optional) throw emptyFile(path, table);
   return { records, lines };
+}
+
+/** The id a reject of the row names, worked out only for a reject: most rows never need theirs joined (`d17/r3`). */
+function recordIdOf<N extends string>(
+  table: CsvTable<object, N>,
+  row: CsvRow,
+  columns: Columns<N>,
+  line: number,
+): string {
+  return table.recordId(row, columns) ?? `line ${line}`;
 }
 
 function emptyFile(path: string, table: CsvTable<object, string>): CsvSourceError {
