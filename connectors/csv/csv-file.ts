@@ -59,9 +59,10 @@ export class CsvSourceError extends AttainError {
 /**
  * Called for every record that is not blank. `line` is the physical line (1-based) on which the
  * record starts, `lastLine` the one on which it ends (they differ when a quoted field holds line
- * breaks).
+ * breaks). `mayHoldNul` is false when the text the record was read from holds no NUL (U+0000):
+ * its fields need not be searched for one.
  */
-export type CsvRecordHandler = (fields: string[], line: number, lastLine: number) => void;
+export type CsvRecordHandler = (fields: string[], line: number, lastLine: number, mayHoldNul: boolean) => void;
 
 /**
  * Opens `path` for reading; resolves to undefined when the file does not exist and `optional`
@@ -92,20 +93,22 @@ export async function forEachCsvRecord(
   reader: CsvReader = 'papaparse',
 ): Promise<void> {
   let nextLine = range?.line ?? 1;
-  const onFields = (fields: string[]): void => {
+  const onFields: FieldsHandler = (fields, text) => {
     const line = nextLine;
     let lastLine = line;
     let blank = true;
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i] as string;
       if (field.length === 0) continue;
-      if (blank && !WHITESPACE_ONLY.test(field)) blank = false;
-      if (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1) lastLine += countLineBreaks(field);
+      if (blank && !isBlank(field)) blank = false;
+      if (text.mayBreakLines && (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1)) {
+        lastLine += countLineBreaks(field);
+      }
       // The decoder turns bytes that are not UTF-8 into U+FFFD.
-      if (field.indexOf('\uFFFD') !== -1) throw notUtf8(path, line);
+      if (text.mayBeUndecodable && field.indexOf('\uFFFD') !== -1) throw notUtf8(path, line);
     }
     nextLine = lastLine + 1;
-    if (!blank) onRecord(fields, line, lastLine);
+    if (!blank) onRecord(fields, line, lastLine, text.mayHoldNul);
   };
   const bytes = file.createReadStream({
     highWaterMark: chunkBytes,
@@ -146,6 +149,30 @@ export async function forEachCsvRecord(
 }
 
 /**
+ * What the text a record was read from may hold, looked for once in each chunk papaparse reads
+ * instead of in each field: without a quote no field holds a line break (papaparse ends records
+ * on the chunk's one kind of line break), without U+FFFD every byte was UTF-8.
+ */
+interface TextTraits {
+  mayBreakLines: boolean;
+  mayBeUndecodable: boolean;
+  mayHoldNul: boolean;
+}
+
+/** Any text: what csv-parse reads is looked at field by field. */
+const ANY_TEXT: TextTraits = Object.freeze({ mayBreakLines: true, mayBeUndecodable: true, mayHoldNul: true });
+
+function traitsOf(text: string): TextTraits {
+  return {
+    mayBreakLines: text.indexOf('"') !== -1,
+    mayBeUndecodable: text.indexOf('\uFFFD') !== -1,
+    mayHoldNul: text.indexOf('\u0000') !== -1,
+  };
+}
+
+type FieldsHandler = (fields: string[], text: TextTraits) => void;
+
+/**
  * Which parser reads the file: papaparse where it agrees with csv-parse and csv-parse for the
  * rest (the default), or csv-parse throughout (tests compare the two).
  */
@@ -174,7 +201,7 @@ async function* decode(bytes: AsyncIterable<Buffer>, atFileStart: boolean): Asyn
  */
 async function readWithPapaparse(
   texts: AsyncIterator<string>,
-  onFields: (fields: string[]) => void,
+  onFields: FieldsHandler,
   maxRecordChars: number,
 ): Promise<void> {
   let pending = '';
@@ -189,7 +216,8 @@ async function readWithPapaparse(
     if (!result || !papaparseAgrees(text, result, maxRecordChars)) {
       return readWithCsvParse(prepend(input, texts), onFields, maxRecordChars);
     }
-    for (const fields of result.data) onFields(fields);
+    const traits = traitsOf(text);
+    for (const fields of result.data) onFields(fields, traits);
     if (next.done) return;
     pending = input.slice(result.meta.cursor);
     // The record read so far might already be too long for csv-parse: let csv-parse judge it.
@@ -202,7 +230,7 @@ async function readWithPapaparse(
 /** csv-parse with {@link CSV_PARSE_OPTIONS} over the rest of the text (whose BOM, if any, is gone). */
 async function readWithCsvParse(
   texts: AsyncIterator<string>,
-  onFields: (fields: string[]) => void,
+  onFields: FieldsHandler,
   maxRecordChars: number,
 ): Promise<void> {
   const sink = new Writable({
@@ -210,7 +238,7 @@ async function readWithCsvParse(
     highWaterMark: 1024,
     write(fields: string[], _encoding, done) {
       try {
-        onFields(fields);
+        onFields(fields, ANY_TEXT);
         done();
       } catch (error) {
         done(error as Error);
@@ -300,6 +328,12 @@ const READ_CHUNK_BYTES = 1 << 18;
  */
 export const DEFAULT_MAX_RECORD_CHARS = 1_000_000;
 const WHITESPACE_ONLY = /^\s*$/;
+
+/** Whether a field is only whitespace; a printable ASCII first character settles it without the regex. */
+function isBlank(field: string): boolean {
+  const first = field.charCodeAt(0);
+  return first > 0x20 && first < 0x7f ? false : WHITESPACE_ONLY.test(field);
+}
 
 /** Counts CRLF, LF and a lone CR as one line break each, as editors do. */
 function countLineBreaks(text: string): number {

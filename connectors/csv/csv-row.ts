@@ -13,7 +13,7 @@ import { calendarDay as engineCalendarDay } from '../../src/domain/periods.js';
 export interface Column {
   readonly name: string;
   readonly index: number;
-  /** The texts {@link CsvRow.shared} has handed out for this column. */
+  /** The values {@link CsvRow.shared} has read from this column, by the cell's text. */
   readonly pool: Map<string, string>;
 }
 
@@ -46,16 +46,20 @@ export class CsvRow {
   }
 
   /**
-   * The same string object for the same text in a column: a million deals then share their few
-   * currencies, owners, dates and types (a fifth less memory for a 1,000,000-row deals.csv).
-   * Only the first POOL_LIMIT distinct texts are shared, so a column of unique values costs
-   * little.
+   * What `read` makes of the cell (`row.shared(c.currency, row.currency)`), read once per distinct
+   * text of the column: a cell whose text was read before without a problem gives the same string
+   * object again, unchecked. A million deals then share their few currencies, owners, dates and
+   * types (a fifth less memory for a 1,000,000-row deals.csv), and check each once. Only the first
+   * POOL_LIMIT distinct texts are kept, so a column of unique values costs little.
    */
-  shared(column: Column, text: string): string {
+  shared<A>(column: Column, read: (this: CsvRow, column: Column, arg: A) => string, arg?: A): string {
+    const text = this.raw(column);
     const known = column.pool.get(text);
     if (known !== undefined) return known;
-    if (column.pool.size < POOL_LIMIT) column.pool.set(text, text);
-    return text;
+    const problems = this.problems?.length ?? 0;
+    const value = read.call(this, column, arg as A);
+    if ((this.problems?.length ?? 0) === problems && column.pool.size < POOL_LIMIT) column.pool.set(text, value);
+    return value;
   }
 
   /** The cell exactly as written; '' when the header or the row does not have the column. */

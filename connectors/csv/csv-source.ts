@@ -299,7 +299,7 @@ async function readTable<T extends object, N extends string>(
   await forEachCsvRecord(
     path,
     file,
-    (cells, line, lastLine) => {
+    (cells, line, lastLine, mayHoldNul) => {
       if (line <= headerLine) return;
       if (header === undefined) {
         header = readHeader(path, table, cells);
@@ -308,12 +308,11 @@ async function readTable<T extends object, N extends string>(
       if (++read % PROGRESS_EVERY === 0) onProgress?.({ task, done: read, unit: 'records' });
       const { columns, extras, width } = header;
       row.start(cells);
-      const recordId = table.recordId(row, columns) ?? `line ${line}`;
       if (cells.length !== width && !(cells.length > width && blankFrom(cells, width))) {
         // The cells do not line up with the header: reading them would only add noise.
         const runsOver = lastLine > line ? ` (it runs from line ${line} to line ${lastLine}: check its quotes)` : '';
         const reason = `row has ${cells.length} ${cells.length === 1 ? 'field' : 'fields'}, header has ${width}${runsOver}`;
-        rejects.push({ source: `${table.file}:${line}`, recordId, reason });
+        rejects.push({ source: `${table.file}:${line}`, recordId: recordIdOf(table, row, columns, line), reason });
         return;
       }
       // Every row with a key claims it, usable or not, so that which row counts does not depend
@@ -324,7 +323,7 @@ async function readTable<T extends object, N extends string>(
         if (first !== undefined) row.problem(`${table.describeDuplicate(row, columns)} (first on line ${first})`);
         else ranged?.keys.push(key);
       }
-      for (let i = 0; i < cells.length; i++) {
+      for (let i = 0; mayHoldNul && i < cells.length; i++) {
         // PostgreSQL text cannot hold U+0000: such a row would fail the run where it is stored, far from its line.
         if ((cells[i] as string).indexOf('\u0000') !== -1) {
           row.problem(`${header.names[i] || `column ${i + 1}`} holds a NUL character (U+0000), which cannot be stored`);
@@ -335,7 +334,11 @@ async function readTable<T extends object, N extends string>(
         records.push(record);
         lines.push(line);
       } else {
-        rejects.push({ source: `${table.file}:${line}`, recordId, reason: row.problems.join('; ') });
+        rejects.push({
+          source: `${table.file}:${line}`,
+          recordId: recordIdOf(table, row, columns, line),
+          reason: row.problems.join('; '),
+        });
       }
     },
     maxRecordChars,
@@ -345,6 +348,16 @@ async function readTable<T extends object, N extends string>(
   onProgress?.({ task, done: read, unit: 'records' });
   if (header === undefined && !table.optional) throw emptyFile(path, table);
   return { records, lines };
+}
+
+/** The id a reject of the row names, worked out only for a reject: most rows never need theirs joined (`d17/r3`). */
+function recordIdOf<N extends string>(
+  table: CsvTable<object, N>,
+  row: CsvRow,
+  columns: Columns<N>,
+  line: number,
+): string {
+  return table.recordId(row, columns) ?? `line ${line}`;
 }
 
 function emptyFile(path: string, table: CsvTable<object, string>): CsvSourceError {

@@ -97,23 +97,24 @@ export const DEALS: CsvTable<Deal, DealColumn> = {
   duplicateKey: (row, c) => row.optionalId(c.id),
   describeDuplicate: (row, c) => `duplicate deal id ${row.trimmed(c.id)}`,
   build(row, c, extras) {
-    const deal: Deal = {
-      id: row.id(c.id),
-      name: row.raw(c.name),
-      ownerId: row.shared(c.ownerId, row.id(c.ownerId)),
-      amount: row.decimal(c.amount),
-      currency: row.shared(c.currency, row.currency(c.currency)),
-      closeDate: row.shared(c.closeDate, row.date(c.closeDate)),
-      stage: row.choice(c.stage, STAGES),
-      fields: extraFields(row, extras),
-      deleted: row.boolean(c.deleted, false),
-    };
-    const type = row.optionalText(c.type);
-    if (type !== undefined) deal.type = row.shared(c.type, type);
+    // In the order of the record's keys, so that a row's problems are listed in that order.
+    const id = row.id(c.id);
+    const name = row.raw(c.name);
+    const ownerId = row.shared(c.ownerId, row.id);
+    const amount = row.decimal(c.amount);
+    const currency = row.shared(c.currency, row.currency);
+    const closeDate = row.shared(c.closeDate, row.date);
+    const stage = row.choice(c.stage, STAGES);
+    const fields = extraFields(row, extras);
+    const deleted = row.boolean(c.deleted, false);
+    // `type` written in the literal: a key added afterwards costs each deal a second allocation.
+    const deal: Deal =
+      row.raw(c.type).length === 0
+        ? { id, name, ownerId, amount, currency, closeDate, stage, fields, deleted }
+        : { id, name, ownerId, amount, currency, closeDate, stage, fields, deleted, type: row.shared(c.type, row.raw) };
     const lastModified = row.optionalTimestamp(c.lastModified);
     if (lastModified !== undefined) deal.lastModified = lastModified;
-    const accountId = row.optionalId(c.accountId);
-    if (accountId !== undefined) deal.accountId = row.shared(c.accountId, accountId);
+    if (row.trimmed(c.accountId).length !== 0) deal.accountId = row.shared(c.accountId, row.id);
     return deal;
   },
 };
@@ -157,11 +158,9 @@ export const ACCOUNTS: CsvTable<Account, AccountColumn> = {
       fields: extraFields(row, extras),
       deleted: row.boolean(c.deleted, false),
     };
-    const ownerId = row.optionalId(c.ownerId);
-    if (ownerId !== undefined) account.ownerId = row.shared(c.ownerId, ownerId);
+    if (row.trimmed(c.ownerId).length !== 0) account.ownerId = row.shared(c.ownerId, row.id);
     for (const key of ['country', 'region', 'postalCode', 'industry'] as const) {
-      const text = row.optionalText(c[key]);
-      if (text !== undefined) account[key] = row.shared(c[key], text);
+      if (row.raw(c[key]).length !== 0) account[key] = row.shared(c[key], row.raw);
     }
     for (const key of ['employees', 'annualRevenue'] as const) {
       if (row.trimmed(c[key]).length !== 0) account[key] = row.decimal(c[key], NOT_NEGATIVE);
@@ -209,8 +208,7 @@ export const TERRITORY_ASSIGNMENTS: CsvTable<TerritoryAssignment, TerritoryAssig
 function extraFields(row: CsvRow, extras: readonly Column[]): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
   for (const column of extras) {
-    const value = row.raw(column);
-    if (value.length !== 0) fields[column.name] = row.shared(column, value);
+    if (row.raw(column).length !== 0) fields[column.name] = row.shared(column, row.raw);
   }
   return fields;
 }
@@ -232,8 +230,8 @@ export const SPLITS: CsvTable<Split, SplitColumn> = {
     `duplicate ${row.trimmed(c.kind).toLowerCase()} split of deal ${row.trimmed(c.dealId)} to rep ${row.trimmed(c.repId)}`,
   build: (row, c) => ({
     dealId: row.id(c.dealId),
-    repId: row.id(c.repId),
-    percent: row.decimal(c.percent, PERCENT),
+    repId: row.shared(c.repId, row.id),
+    percent: row.shared(c.percent, row.decimal, PERCENT),
     kind: row.choice(c.kind, SPLIT_KINDS),
   }),
 };

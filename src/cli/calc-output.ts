@@ -84,10 +84,14 @@ const MAX_REJECTS_SHOWN = 20;
 export async function writeTables(out: Writable, report: CalcReport, heading: string): Promise<void> {
   const write = makeWriter(out);
   const names = new Map(report.reps.map((r) => [r.id, r.name]));
-  const attainmentOf = new Map<string, AttainmentRow>();
+  /** By plan, rep and quota period: the plan's first measure, alphabetically. */
+  const attainmentOf = new Map<string, Map<string, Map<string, AttainmentRow>>>();
   for (const row of report.result.attainment) {
-    const key = `${row.repId}\u0000${row.planId}\u0000${row.period}`;
-    if (!attainmentOf.has(key)) attainmentOf.set(key, row); // the plan's first measure, alphabetically
+    let ofPlan = attainmentOf.get(row.planId);
+    if (!ofPlan) attainmentOf.set(row.planId, (ofPlan = new Map()));
+    let ofRep = ofPlan.get(row.repId);
+    if (!ofRep) ofPlan.set(row.repId, (ofRep = new Map()));
+    if (!ofRep.has(row.period)) ofRep.set(row.period, row);
   }
   await write(`${heading}\n`);
 
@@ -115,6 +119,11 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
     const header = ['rep', 'period', 'attainment', ...components, 'total'];
     const rows: string[][] = [];
     let planTotal = ZERO;
+    const attainmentOfRep = attainmentOf.get(plan.id);
+    /** The quota period of each payout period: a plan's rows name a few periods many times. */
+    const quotaPeriodOf = new Map<string, string>();
+    /** The attainment cell of the row before: rows of one rep and quota period follow each other. */
+    let shown: { row: AttainmentRow | undefined; text: string } = { row: undefined, text: '–' };
     for (let i = 0; i < lines.length;) {
       const { repId, period } = lines[i]!;
       const cells = new Map<string, Decimal>();
@@ -125,15 +134,20 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
         total += amount;
       }
       planTotal += total;
-      const quotaPeriod = report.calendar.periodOf(
-        plan.quotaPeriod,
-        report.calendar.parse(period)?.startMonth ?? 0,
-      ).label;
-      const att = attainmentOf.get(`${repId}\u0000${plan.id}\u0000${quotaPeriod}`);
+      let quotaPeriod = quotaPeriodOf.get(period);
+      if (quotaPeriod === undefined) {
+        const startMonth = report.calendar.parse(period)?.startMonth ?? 0;
+        quotaPeriod = report.calendar.periodOf(plan.quotaPeriod, startMonth).label;
+        quotaPeriodOf.set(period, quotaPeriod);
+      }
+      const att = attainmentOfRep?.get(repId)?.get(quotaPeriod);
+      if (att !== shown.row) {
+        shown = { row: att, text: att?.attainment === undefined ? '–' : `${quotaPeriod} ${percent(att.attainment)}` };
+      }
       rows.push([
         printable(`${names.get(repId) ?? repId} (${repId})`),
         period,
-        att?.attainment === undefined ? '–' : `${quotaPeriod} ${percent(att.attainment)}`,
+        shown.text,
         ...components.map((c) => (cells.has(c) ? money(cells.get(c)!, digits) : '–')),
         money(total, digits),
       ]);
@@ -166,9 +180,24 @@ async function writeRejects(write: (text: string) => Promise<void>, rejects: Rej
 /** `1234567.5` → `1,234,567.50`: a decimal string, or a Decimal formatted to `digits`. */
 export function money(amount: Decimal | string, digits = 2): string {
   const text = typeof amount === 'string' ? amount : formatDecimal(amount, digits);
-  const [whole, fraction] = text.split('.');
-  const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+  const dot = text.indexOf('.');
+  const whole = dot < 0 ? text : text.slice(0, dot);
+  const grouped = DIGITS.test(whole) ? groupDigits(whole) : whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return dot < 0 ? grouped : grouped + text.slice(dot);
+}
+
+const DIGITS = /^-?\d+$/;
+
+/**
+ * `-1234567` → `-1,234,567`: what the lookahead above makes of an integer, without a regex (a plan
+ * of 200,000 rows formats a million amounts).
+ */
+function groupDigits(whole: string): string {
+  const start = whole.charCodeAt(0) === 45 ? 1 : 0;
+  const first = (whole.length - start) % 3 || 3;
+  let grouped = whole.slice(0, start + first);
+  for (let i = start + first; i < whole.length; i += 3) grouped += ',' + whole.slice(i, i + 3);
+  return grouped;
 }
 
 function percent(attainment: string): string {

@@ -4,7 +4,7 @@
  * Connectors judge what a single record says (syntax, types); this judges records against each
  * other (owners, currencies, splits).
  */
-import { formatDecimal, parseDecimal } from './decimal.js';
+import { formatDecimal, parseDecimal, ZERO, type Decimal } from './decimal.js';
 import type { Assignment, CanonicalData, Deal, Reject, Split } from './model.js';
 
 export interface NormalizeOptions {
@@ -76,78 +76,90 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   });
 
   // Deals. Ids are unique at most sources already (the CSV reader rejects repeats with their
-  // line); then the million-entry id map is skipped and only deals with splits are tracked.
-  const keptDeals = new Map<string, Deal>();
-  const rejectedDeals = new Set<string>();
+  // line); then no id set is kept. Each deal id that splits name gets one group, found once per
+  // split and once per deal: the checks below follow the group instead of looking the id up
+  // again (a million deals and half a million splits make every lookup count).
+  const groups = new Map<string, SplitGroup>();
+  /** The groups in the order of their first split. */
+  const groupList: SplitGroup[] = [];
+  const groupOf: SplitGroup[] = new Array<SplitGroup>(input.splits.length);
+  for (let i = 0; i < input.splits.length; i++) {
+    const dealId = input.splits[i]!.dealId;
+    let group = groups.get(dealId);
+    if (group === undefined) {
+      group = { dealId, deal: undefined, rejected: false, kept: [], bad: undefined };
+      groups.set(dealId, group);
+      groupList.push(group);
+    }
+    groupOf[i] = group;
+  }
+  const groupOfDeal = groupsOfDeals(input.deals, groups, groupList, options.idsUnique === true);
   const seenIds = options.idsUnique ? undefined : new Set<string>();
-  const splitDealIds = new Set(input.splits.map((s) => s.dealId));
   const rejectedRecords = new Set<Deal>();
   const dateRange =
     options.asOf !== undefined && options.limits
       ? new DateRange(options.asOf, options.limits.yearsFromAsOf)
       : undefined;
-  for (const deal of input.deals) {
+  for (let i = 0; i < input.deals.length; i++) {
+    const deal = input.deals[i]!;
     let reason: string | undefined;
     if (seenIds?.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
     else if (!reps.has(deal.ownerId)) reason = `owner ${deal.ownerId} is not a known rep`;
     else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
     else reason = amountCheck?.problem('amount', deal.amount, true) ?? dateRange?.problem('closeDate', deal.closeDate);
     seenIds?.add(deal.id);
+    const group = groupOfDeal[i];
     if (reason === undefined) {
-      if (splitDealIds.has(deal.id)) keptDeals.set(deal.id, deal);
+      if (group !== undefined) group.deal = deal;
     } else {
       reject(deal, 'deals', deal.id, reason);
       rejectedRecords.add(deal);
-      if (!keptDeals.has(deal.id)) rejectedDeals.add(deal.id);
+      // Its splits go with it, unless a deal with the same id was kept before (that one is a duplicate's first).
+      if (group !== undefined && group.deal === undefined) group.rejected = true;
     }
   }
 
   // Splits: each must point at a known deal and rep; a deal's revenue splits must sum to 100.
   // A deal with a bad split is rejected whole: crediting part of it would pay the wrong people.
-  const splitsByDeal = new Map<string, Split[]>();
-  const badDeals = new Map<string, string>();
-  for (const split of input.splits) {
-    const id = `${split.dealId}/${split.repId}`;
-    const percent = parseDecimal(split.percent)!;
-    if (rejectedDeals.has(split.dealId)) {
-      reject(split, 'splits', id, `its deal ${split.dealId} was rejected`);
-    } else if (!keptDeals.has(split.dealId)) {
-      reject(split, 'splits', id, `split for unknown deal ${split.dealId}`);
+  /** Groups with a usable split, in the order of their first one: the order the kept splits go on in. */
+  const usable: SplitGroup[] = [];
+  /** Deals rejected for their splits, in the order of the first reason (the last reason is given). */
+  const bad: SplitGroup[] = [];
+  const setBad = (group: SplitGroup, reason: string) => {
+    if (group.bad === undefined) bad.push(group);
+    group.bad = reason;
+  };
+  for (let i = 0; i < input.splits.length; i++) {
+    const split = input.splits[i]!;
+    const group = groupOf[i]!;
+    if (group.rejected) {
+      reject(split, 'splits', splitId(split), `its deal ${split.dealId} was rejected`);
+    } else if (group.deal === undefined) {
+      reject(split, 'splits', splitId(split), `split for unknown deal ${split.dealId}`);
     } else if (!reps.has(split.repId)) {
-      reject(split, 'splits', id, `split to unknown rep ${split.repId}`);
-      badDeals.set(split.dealId, `split to unknown rep ${split.repId}`);
-    } else if (percent < 0n || percent > HUNDRED) {
-      reject(split, 'splits', id, `percent ${split.percent} must be between 0 and 100`);
-      badDeals.set(split.dealId, `split to ${split.repId} has percent ${split.percent}`);
+      reject(split, 'splits', splitId(split), `split to unknown rep ${split.repId}`);
+      setBad(group, `split to unknown rep ${split.repId}`);
+    } else if (!isPercent(split.percent)) {
+      reject(split, 'splits', splitId(split), `percent ${split.percent} must be between 0 and 100`);
+      setBad(group, `split to ${split.repId} has percent ${split.percent}`);
     } else {
-      let list = splitsByDeal.get(split.dealId);
-      if (!list) splitsByDeal.set(split.dealId, (list = []));
-      list.push(split);
+      if (group.kept.length === 0) usable.push(group);
+      group.kept.push(split);
     }
   }
-  for (const [dealId, list] of splitsByDeal) {
-    if (badDeals.has(dealId)) continue;
-    let revenue = 0n;
-    let revenueCount = 0;
-    for (const split of list) {
-      if (split.kind === 'revenue') {
-        revenue += parseDecimal(split.percent)!;
-        revenueCount++;
-      }
-    }
+  for (const group of usable) {
+    if (group.bad !== undefined) continue;
+    const sum = revenueSum(group.kept);
     // A deal with overlay splits only still credits its owner 100 % of the revenue.
-    if (revenueCount > 0 && revenue !== HUNDRED) {
-      badDeals.set(dealId, `revenue splits sum to ${formatDecimal(revenue)}, not 100`);
-    }
+    if (sum !== undefined && sum !== HUNDRED) setBad(group, `revenue splits sum to ${formatDecimal(sum)}, not 100`);
   }
-  for (const [dealId, reason] of badDeals) {
-    const deal = keptDeals.get(dealId)!;
-    reject(deal, 'deals', dealId, reason);
+  for (const group of bad) {
+    const deal = group.deal!;
+    reject(deal, 'deals', deal.id, group.bad!);
     rejectedRecords.add(deal);
-    splitsByDeal.delete(dealId);
   }
   const splits: Split[] = [];
-  for (const list of splitsByDeal.values()) splits.push(...list);
+  for (const group of usable) if (group.bad === undefined) for (const split of group.kept) splits.push(split);
   const deals = rejectedRecords.size > 0 ? input.deals.filter((deal) => !rejectedRecords.has(deal)) : input.deals;
 
   // Quotas: a known rep, one amount per rep and period.
@@ -190,6 +202,98 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   if (input.territoryAssignments !== undefined) data.territoryAssignments = input.territoryAssignments;
   return { data, rejects };
 }
+
+/** A deal id that splits name: its deal, and what the checks made of it and of its splits. */
+interface SplitGroup {
+  readonly dealId: string;
+  /** The deal kept with this id; undefined while none is (a split for an unknown deal). */
+  deal: Deal | undefined;
+  /** A deal with this id was rejected before one was kept: its splits go with it. */
+  rejected: boolean;
+  /** Its splits that passed their own checks, in order. */
+  kept: Split[];
+  /** Why the deal is rejected for its splits. */
+  bad: string | undefined;
+}
+
+/**
+ * The group of each deal, by position. When splits name deals in the order deals come in (as
+ * files written by one export do), one walk comparing ids pairs them; otherwise, or when ids may
+ * repeat, each deal's id is looked up. The walk is right only if it paired every group: with
+ * unique ids, a deal it passed by then cannot have one.
+ */
+function groupsOfDeals(
+  deals: readonly Deal[],
+  groups: ReadonlyMap<string, SplitGroup>,
+  groupList: readonly SplitGroup[],
+  idsUnique: boolean,
+): (SplitGroup | undefined)[] {
+  const found = new Array<SplitGroup | undefined>(deals.length);
+  if (groupList.length === 0) return found;
+  if (idsUnique) {
+    let next = 0;
+    for (let i = 0; i < deals.length && next < groupList.length; i++) {
+      if (deals[i]!.id === groupList[next]!.dealId) found[i] = groupList[next++];
+    }
+    if (next === groupList.length) return found;
+  }
+  for (let i = 0; i < deals.length; i++) found[i] = groups.get(deals[i]!.id);
+  return found;
+}
+
+function splitId(split: Split): string {
+  return `${split.dealId}/${split.repId}`;
+}
+
+/**
+ * Whether a split's percent is within 0-100; a text that is not a decimal passes, as it always
+ * did (sources check the syntax).
+ */
+function isPercent(text: string): boolean {
+  const units = percentUnits(text);
+  if (units !== undefined) return units <= HUNDRED_PERCENT_UNITS;
+  const percent = parseDecimal(text);
+  return percent === undefined || (percent >= 0n && percent <= HUNDRED);
+}
+
+/** The sum of the revenue splits' percents; undefined when there are none. */
+function revenueSum(splits: readonly Split[]): Decimal | undefined {
+  let count = 0;
+  let units = 0;
+  for (const split of splits) {
+    if (split.kind !== 'revenue') continue;
+    count++;
+    units += percentUnits(split.percent) ?? Number.NaN;
+  }
+  if (count === 0) return undefined;
+  if (units === HUNDRED_PERCENT_UNITS) return HUNDRED;
+  let sum = ZERO;
+  for (const split of splits) if (split.kind === 'revenue') sum += parseDecimal(split.percent)!;
+  return sum;
+}
+
+/**
+ * A percent as written in most files (`60`, `33.33`: up to three digits, up to four decimals) in
+ * ten-thousandths, an integer that small numbers add up exactly without a bigint per split;
+ * undefined for any other text, which is read as a decimal instead.
+ */
+function percentUnits(text: string): number | undefined {
+  const dot = text.indexOf('.');
+  const wholeDigits = dot < 0 ? text.length : dot;
+  const decimals = dot < 0 ? 0 : text.length - dot - 1;
+  if (wholeDigits < 1 || wholeDigits > 3 || decimals > 4 || (decimals === 0 && dot >= 0)) return undefined;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (i === dot) continue;
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value * (PERCENT_SCALES[decimals] as number);
+}
+
+const HUNDRED_PERCENT_UNITS = 1_000_000;
+const PERCENT_SCALES = [10_000, 1_000, 100, 10, 1];
 
 /**
  * Every manager loop, each once, as its rep ids starting from the lowest and following managers;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decimal, formatDecimal } from '../../src/domain/decimal.js';
 import { checkAssignments, normalize } from '../../src/domain/normalize.js';
 import { deal, emptyData, rep } from './builders.js';
 
@@ -70,6 +71,91 @@ describe('normalize: records that cannot be used become rejects', () => {
       ],
     };
     expect(normalize(data, { baseCurrency: 'USD', idsUnique: true })).toEqual(normalize(data, { baseCurrency: 'USD' }));
+  });
+
+  it('adds decimal percents exactly, and names the sum a deal is rejected for', () => {
+    const owner = { ownerId: 'r1', amount: '10', closeDate: '2026-01-05' };
+    const [a, b, c] = [deal({ id: 'a', ...owner }), deal({ id: 'b', ...owner }), deal({ id: 'c', ...owner })];
+    const split = (dealId: string, repId: string, percent: string) => ({
+      dealId,
+      repId,
+      percent,
+      kind: 'revenue' as const,
+    });
+    const data = {
+      ...base(),
+      deals: [a, b, c],
+      splits: [
+        split('a', 'r1', '33.33'),
+        split('a', 'r2', '66.67'),
+        split('b', 'r1', '33.33'),
+        split('b', 'r2', '33.3333333333'),
+        split('c', 'r1', '0100.000'),
+      ],
+    };
+    const result = normalize(data, { baseCurrency: 'USD', idsUnique: true });
+    expect(result.data.deals).toEqual([a, c]);
+    expect(result.rejects).toEqual([
+      { source: 'deals', recordId: 'b', reason: 'revenue splits sum to 66.6633333333, not 100' },
+    ]);
+  });
+
+  it('rejects a deal for its revenue percents exactly when their decimal values say so', () => {
+    const percent = fc
+      .tuple(
+        fc.constantFrom('', '0', '00'),
+        fc.integer({ min: 0, max: 120 }),
+        fc.constantFrom('', '.', '.5', '.25', '.3333', '.33334', '.0000000001'),
+      )
+      .map(([zeros, whole, fraction]) => `${zeros}${whole}${fraction}`);
+    fc.assert(
+      fc.property(fc.array(percent, { minLength: 1, maxLength: 4 }), (percents) => {
+        const d = deal({ id: 'd', ownerId: 'r1', amount: '1', closeDate: '2026-01-01' });
+        const splits = percents.map((p, i) => ({
+          dealId: 'd',
+          repId: i % 2 ? 'r1' : 'r2',
+          percent: p,
+          kind: 'revenue' as const,
+        }));
+        const result = normalize({ ...base(), deals: [d], splits }, { baseCurrency: 'USD', idsUnique: true });
+        const values = percents.map((p) => decimal(p));
+        const over = splits.filter((_, i) => values[i]! > decimal('100')).at(-1);
+        const sum = values.reduce((a, b) => a + b, 0n);
+        const expected = over
+          ? `split to ${over.repId} has percent ${over.percent}`
+          : sum !== decimal('100')
+            ? `revenue splits sum to ${formatDecimal(sum)}, not 100`
+            : undefined;
+        expect(result.rejects.find((r) => r.source === 'deals')?.reason).toBe(expected);
+      }),
+      { seed: 3, numRuns: 1000 },
+    );
+  });
+
+  it('pairs deals and splits alike whether splits follow the order of the deals or not', () => {
+    const percents = ['0', '25', '50', '75', '100', '33.33', '66.67', '120', '-5', '12.5'];
+    const split = fc.record({
+      dealId: fc.integer({ min: 0, max: 9 }).map((i) => `d${i}`),
+      repId: fc.constantFrom('r1', 'r2', 'r9'),
+      percent: fc.constantFrom(...percents),
+      kind: fc.constantFrom('revenue' as const, 'overlay' as const),
+    });
+    const inputs = fc.record({
+      owners: fc.array(fc.constantFrom('r1', 'r2', 'r9'), { minLength: 0, maxLength: 8 }),
+      splits: fc.array(split, { maxLength: 14 }),
+      inDealOrder: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(inputs, ({ owners, splits, inDealOrder }) => {
+        const deals = owners.map((ownerId, i) => deal({ id: `d${i}`, ownerId, amount: '1', closeDate: '2026-01-01' }));
+        const ordered = inDealOrder ? [...splits].sort((x, y) => x.dealId.localeCompare(y.dealId)) : splits;
+        const data = { ...base(), deals, splits: ordered };
+        expect(normalize(data, { baseCurrency: 'USD', idsUnique: true })).toEqual(
+          normalize(data, { baseCurrency: 'USD' }),
+        );
+      }),
+      { seed: 7, numRuns: 500 },
+    );
   });
 
   it('keeps a rep whose manager is unknown or loops, without the manager link', () => {
