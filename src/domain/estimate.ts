@@ -584,36 +584,34 @@ type LineFacts = {
 };
 
 function facts(trace: TypedTrace): LineFacts {
-  const quotaFacts = (t: QuotaFacts): LineFacts => ({
-    measure: t.measure,
-    creditToDate: t.creditToDate,
-    quota: t.quota,
-    ...(t.attainmentToDate === undefined ? {} : { attainmentToDate: t.attainmentToDate }),
-  });
+  // One object, its keys set in the order above: no spread copies, for every line of every change.
+  const quotaFacts = (t: QuotaFacts): LineFacts => {
+    const f: LineFacts = { measure: t.measure, creditToDate: t.creditToDate, quota: t.quota };
+    if (t.attainmentToDate !== undefined) f.attainmentToDate = t.attainmentToDate;
+    return f;
+  };
   switch (trace.kind) {
     case 'rateTable': {
       const { gate, cap, tiers } = trace.json;
-      return {
-        ...quotaFacts(trace.json),
-        ...(gate === undefined ? {} : { gate }),
-        ...(cap === undefined ? {} : { cap }),
-        ...(tiers === undefined ? {} : { tiers: tiers.map((t) => ({ tier: t.tier, rate: t.rate })) }),
-      };
+      const f = quotaFacts(trace.json);
+      if (gate !== undefined) f.gate = gate;
+      if (cap !== undefined) f.cap = cap;
+      if (tiers !== undefined) f.tiers = tiers.map((t) => ({ tier: t.tier, rate: t.rate }));
+      return f;
     }
     case 'perDeal': {
       const { rate, perDeal } = trace.json;
-      return {
-        ...quotaFacts(trace.json),
-        ...(rate === undefined ? {} : { rate }),
-        ...(perDeal === undefined ? {} : { perDeal }),
-      };
+      const f = quotaFacts(trace.json);
+      if (rate !== undefined) f.rate = rate;
+      if (perDeal !== undefined) f.perDeal = perDeal;
+      return f;
     }
-    case 'bonus':
-      return {
-        ...quotaFacts(trace.json),
-        reached: trace.json.reached,
-        attainmentAtLeast: trace.json.attainmentAtLeast,
-      };
+    case 'bonus': {
+      const f = quotaFacts(trace.json);
+      f.reached = trace.json.reached;
+      f.attainmentAtLeast = trace.json.attainmentAtLeast;
+      return f;
+    }
     case 'override':
       return { measure: trace.json.measure, teamCreditToDate: trace.json.teamCreditToDate, rate: trace.json.rate };
     default:
