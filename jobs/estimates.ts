@@ -6,8 +6,8 @@
  * side: each part removes what earlier runs stored and writes its own deals' estimates.
  */
 import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
-import { estimate } from '../src/domain/estimate.js';
-import { forecast } from '../src/domain/forecast.js';
+import { estimatesOf } from '../src/domain/estimate.js';
+import { forecast, type ForecastRow } from '../src/domain/forecast.js';
 import { shardOf, type Shard } from './calculate.js';
 import { RunInputsMissingError, type StepContext } from './step-context.js';
 import { workspaceOf } from './sync.js';
@@ -23,18 +23,28 @@ export async function estimatesStep(ctx: StepContext, part?: Shard): Promise<Est
   const input = ctx.cache?.input ?? (await loadRunInputs(ctx.db, ctx.runId));
   if (!input)
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
-  // The store writes every trace: rendered at once, as JSON text, in each deal's one evaluation.
-  const { estimates } = estimate(input, {
-    traces: 'text',
-    ...(part && { deals: (id: string) => shardOf(id, part.count) === part.index }),
-  });
-  // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
+  const inPart = part && ((id: string) => shardOf(id, part.count) === part.index);
   const { config } = await workspaceOf(ctx);
-  const rows = forecast(estimates, input.data.deals, {
-    field: config.forecast.probabilityField,
-    unit: config.forecast.probabilityUnit,
+  // The store writes every trace: each rendered at once, as JSON text, in its deal's one evaluation,
+  // and made as the COPY takes them, so that the next are made while the database loads these and a
+  // trace is dropped once written (docs/estimates.md#how-it-is-fast).
+  const made = estimatesOf(input, { traces: 'text', ...(inPart && { deals: inPart }) });
+  // Not for a part: its transaction's first delete waits for the other parts' to end (it removes
+  // the same rows of earlier runs), so made inside it, the parts would be made one after another.
+  const each = made === undefined ? [] : inPart ? [...made.each] : made.each;
+  let rows: readonly ForecastRow[] = [];
+  const estimates = await replaceEstimates(ctx.db, ctx.runId, each, {
+    // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.
+    forecast: (written) =>
+      (rows = forecast(written, input.data.deals, {
+        field: config.forecast.probabilityField,
+        unit: config.forecast.probabilityUnit,
+      })),
+    // A part replaces what is stored for its deals: the open ones, which are those that can have estimates.
+    ...(inPart && {
+      part: input.data.deals.filter((d) => d.stage === 'open' && !d.deleted && inPart(d.id)).map((d) => d.id),
+    }),
   });
-  await replaceEstimates(ctx.db, ctx.runId, estimates, rows, part !== undefined);
   // Not a warning: a workspace that keeps no probabilities simply has no forecast; the report says how many.
   const unweighted = new Set(rows.filter((r) => r.reason !== undefined).map((r) => r.dealId)).size;
   ctx.log.info(

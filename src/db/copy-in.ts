@@ -26,12 +26,21 @@ import type { BulkColumn } from './bulk-insert.js';
 /** A column and how to read it from a row, as for bulkInsert. */
 export type CopyColumn<Row> = BulkColumn<Row>;
 
-/** One COPY: the statement (`… from stdin`) and its data, as CSV text chunk by chunk. */
+/**
+ * A piece of a COPY's data: rows of text, and whether it ends a chunk (COPY_CHUNK_SIZE rows: one
+ * COPY statement on PGlite).
+ */
+export interface CopyPiece {
+  text: string;
+  endsChunk: boolean;
+}
+
+/** One COPY: the statement (`… from stdin`) and its data, as text piece by piece. */
 export class CopyIn {
   constructor(
     readonly table: string,
     readonly columns: readonly string[],
-    readonly chunks: () => Iterable<string>,
+    readonly pieces: () => Iterable<CopyPiece>,
   ) {}
 
   statement(source: 'stdin' | "'/dev/blob'"): string {
@@ -50,6 +59,13 @@ const COPY_BUFFER_BYTES = 16 * 1024 * 1024;
 /** Rows per CSV chunk: large enough to amortise a COPY on PGlite, small enough to bound memory. */
 export const COPY_CHUNK_SIZE = 10_000;
 
+/**
+ * Characters of text a chunk is handed over in, a piece at a time: made into bytes while young, a
+ * piece never lives long enough for the collector to copy it to the old generation, as a whole
+ * chunk of traces (megabytes) did, costing more than making it.
+ */
+const COPY_PIECE_CHARS = 64 * 1024;
+
 export interface CopyRowsOptions {
   /** Columns set to the same value on every row (a run id, a plan id). */
   constants?: Record<string, string>;
@@ -61,39 +77,55 @@ export interface CopyRowsOptions {
 /**
  * Inserts `rows` into `table` with COPY, on `db` (a transaction's connection when `db` is one).
  * Returns the number of rows written.
+ *
+ * `rows` may be any iterable, read once, a chunk at a time as the database takes them: rows made
+ * as they are read (the run's estimates) are then written while the next ones are made, and each
+ * is dropped once written.
  */
 export async function copyRows<Row>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- table names are checked by the typed callers
   db: Kysely<any>,
   table: string,
   columns: readonly CopyColumn<Row>[],
-  rows: readonly Row[],
+  rows: Iterable<Row>,
   options: CopyRowsOptions = {},
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  const total = Array.isArray(rows) ? rows.length : undefined;
+  if (total === 0) return 0;
   const chunkSize = Math.max(1, options.chunkSize ?? COPY_CHUNK_SIZE);
   const constants = Object.values(options.constants ?? {})
     .map((value) => `${textField(cleanText(value))}\t`)
     .join('');
   const names = [...Object.keys(options.constants ?? {}), ...columns.map((c) => c.name)];
-  function* chunks(): Iterable<string> {
-    for (let start = 0; start < rows.length; start += chunkSize) {
-      const end = Math.min(rows.length, start + chunkSize);
-      let text = '';
-      for (let i = start; i < end; i++) {
-        const row = rows[i]!;
-        text += constants;
-        for (let c = 0; c < columns.length; c++) {
-          text += textField(copyValue(columns[c]!, row));
-          text += c === columns.length - 1 ? '\n' : '\t';
-        }
+  let written = 0;
+  function* pieces(): Iterable<CopyPiece> {
+    let text = '';
+    let inChunk = 0;
+    for (const row of rows) {
+      text += constants;
+      for (let c = 0; c < columns.length; c++) {
+        text += textField(copyValue(columns[c]!, row));
+        text += c === columns.length - 1 ? '\n' : '\t';
       }
-      yield text;
-      options.onProgress?.({ task: `writing ${table}`, done: end, unit: 'rows', total: rows.length });
+      if (++inChunk < chunkSize) {
+        if (text.length < COPY_PIECE_CHARS) continue;
+        yield { text, endsChunk: false };
+        text = '';
+        continue;
+      }
+      written += inChunk;
+      yield { text, endsChunk: true };
+      options.onProgress?.({ task: `writing ${table}`, done: written, unit: 'rows', ...(total && { total }) });
+      text = '';
+      inChunk = 0;
     }
+    if (inChunk === 0) return;
+    written += inChunk;
+    yield { text, endsChunk: true };
+    options.onProgress?.({ task: `writing ${table}`, done: written, unit: 'rows', ...(total && { total }) });
   }
-  await db.executeQuery(CompiledQuery.raw('copy (rows) from stdin', [new CopyIn(table, names, chunks)]));
-  return rows.length;
+  await db.executeQuery(CompiledQuery.raw('copy (rows) from stdin', [new CopyIn(table, names, pieces)]));
+  return written;
 }
 
 /**
@@ -132,7 +164,7 @@ function cleanText(value: string): string {
 export async function copyInPostgres(client: PoolClient, copy: CopyIn): Promise<{ rows: []; rowCount: number }> {
   // A buffer of a few chunks lets the next chunk be written as CSV while the server loads this one.
   const target = client.query(copyFrom(copy.statement('stdin'), { highWaterMark: COPY_BUFFER_BYTES }));
-  await pipeline(Readable.from(copy.chunks(), { objectMode: false }), target);
+  await pipeline(Readable.from(texts(copy.pieces()), { objectMode: false }), target);
   return { rows: [], rowCount: Number(target.rowCount) };
 }
 
@@ -141,13 +173,22 @@ export interface PgliteQuery {
   query(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<unknown>;
 }
 
+function* texts(pieces: Iterable<CopyPiece>): Iterable<string> {
+  for (const piece of pieces) yield piece.text;
+}
+
 /** Runs a CopyIn on PGlite: one COPY from '/dev/blob' per chunk. */
 export async function copyInPglite(pglite: PgliteQuery, copy: CopyIn): Promise<{ rows: []; affectedRows: number }> {
   const statement = copy.statement("'/dev/blob'");
   let affectedRows = 0;
-  for (const chunk of copy.chunks()) {
-    const result = (await pglite.query(statement, [], { blob: new Blob([chunk]) })) as { affectedRows?: number };
+  let chunk: Uint8Array[] = [];
+  for (const piece of copy.pieces()) {
+    // Each piece made into bytes at once, as for PostgreSQL (COPY_PIECE_CHARS).
+    chunk.push(Buffer.from(piece.text));
+    if (!piece.endsChunk) continue;
+    const result = (await pglite.query(statement, [], { blob: new Blob(chunk) })) as { affectedRows?: number };
     affectedRows += result.affectedRows ?? 0;
+    chunk = [];
   }
   return { rows: [], affectedRows };
 }

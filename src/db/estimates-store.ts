@@ -31,9 +31,25 @@ const forecastColumns: CopyColumn<ForecastRow>[] = [
   { name: 'reason', type: 'text', value: (f) => f.reason ?? null },
 ];
 
+/** What the store keeps of an estimate once it is written: everything but its trace. */
+export type WrittenEstimate = Omit<Estimate, 'trace'>;
+
+export interface ReplaceEstimatesOptions {
+  /** The liability forecast's rows (docs/report.md#liability-forecast), of the estimates written. */
+  forecast?: (written: readonly WrittenEstimate[]) => readonly ForecastRow[];
+  /**
+   * Given for a `part` of the run's estimates: the deals the part covers (any superset of those it
+   * has estimates for: its open deals).
+   */
+  part?: readonly string[];
+}
+
 /**
- * Replaces every stored estimate with the run's, and with them the liability forecast's rows
- * (docs/report.md#liability-forecast), in one transaction. Returns how many estimates were written.
+ * Replaces every stored estimate with the run's, and with them the liability forecast's rows, in
+ * one transaction. Returns the estimates written, without their traces.
+ *
+ * `estimates` is read once, as the COPY streams: estimates made as they are read
+ * (estimatesOf) are written while the next ones are made, and each trace is dropped once written.
  *
  * A `part` of the run's estimates (some of its open deals) removes what other runs stored and what
  * this run stored for the same deals (a part run again), and leaves the run's other parts.
@@ -41,13 +57,27 @@ const forecastColumns: CopyColumn<ForecastRow>[] = [
 export async function replaceEstimates(
   db: Kysely<Database>,
   runId: string,
-  estimates: readonly Estimate[],
-  forecast: readonly ForecastRow[] = [],
-  part = false,
-): Promise<number> {
+  estimates: Iterable<Estimate>,
+  options: ReplaceEstimatesOptions = {},
+): Promise<WrittenEstimate[]> {
+  const written: WrittenEstimate[] = [];
+  function* writing(): Generator<Estimate> {
+    for (const e of estimates) {
+      yield e;
+      written.push({
+        dealId: e.dealId,
+        repId: e.repId,
+        planId: e.planId,
+        amount: e.amount,
+        currency: e.currency,
+        closeDate: e.closeDate,
+        periods: e.periods,
+      });
+    }
+  }
   await db.transaction().execute(async (trx) => {
-    if (part) {
-      const deals = arrayLiteral([...new Set(estimates.map((e) => e.dealId))]);
+    if (options.part) {
+      const deals = arrayLiteral(options.part);
       for (const table of ['estimates', 'liability_forecast'] as const) {
         await trx.deleteFrom(table).where('run_id', '<>', runId).execute();
         await trx
@@ -60,10 +90,11 @@ export async function replaceEstimates(
       await trx.deleteFrom('estimates').execute();
       await trx.deleteFrom('liability_forecast').execute();
     }
-    await copyRows(trx, 'estimates', estimateColumns, estimates, { constants: { run_id: runId } });
-    await copyRows(trx, 'liability_forecast', forecastColumns, forecast, { constants: { run_id: runId } });
+    await copyRows(trx, 'estimates', estimateColumns, writing(), { constants: { run_id: runId } });
+    const rows = options.forecast?.(written) ?? [];
+    await copyRows(trx, 'liability_forecast', forecastColumns, rows, { constants: { run_id: runId } });
   });
-  return estimates.length;
+  return written;
 }
 
 export interface StoredEstimate {

@@ -117,6 +117,27 @@ interface DealChain {
 }
 
 export function estimate(input: CalculationInput, options: EstimateOptions = {}): EstimateResult {
+  const made = estimatesOf(input, options);
+  if (!made) return { estimates: [] };
+  const estimates = [...made.each];
+  estimates.sort((a, b) => cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId));
+  return { asOf: made.asOf, estimates };
+}
+
+/** Estimates as they are made: `each` gives them one at a time, plan by plan and deal by deal. */
+export interface EstimatesMade {
+  /** The last day of the window the estimates are calculated through. */
+  asOf: string;
+  /** Iterated once: each deal is evaluated as it is reached. */
+  each: Iterable<Estimate>;
+}
+
+/**
+ * The estimates one at a time, in the order they are made, not sorted; absent when there is no
+ * open deal. For a caller that writes each away as it comes (the run's store): a trace rendered at
+ * once (`traces: 'text'`) then lives only until it is written, instead of every trace at once.
+ */
+export function estimatesOf(input: CalculationInput, options: EstimateOptions = {}): EstimatesMade | undefined {
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const { data } = input;
   const { org, fx, paidDeals, filters } = calculationBasis(input);
@@ -153,7 +174,7 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
     if (day < firstDay) firstDay = day;
     return won;
   });
-  if (open.size === 0) return { estimates: [] };
+  if (open.size === 0) return undefined;
 
   const prepared = prepareDeals({ ...data, deals }, org, paidDeals, input.calendar.tz, filters);
   prepareTerritoryCredit(prepared, input.plans, { ...data, deals }, org);
@@ -167,65 +188,71 @@ export function estimate(input: CalculationInput, options: EstimateOptions = {})
   for (const q of data.quotas) quotas.set(`${q.repId}\u0000${q.period}`, decimal(q.amount));
 
   const amountsByCurrency = new Map<string, PlanAmounts>();
-  const estimates: Estimate[] = [];
-  for (const plan of input.plans) {
-    const assignments = org.assignmentsByPlan.get(plan.id);
-    if (!assignments) continue;
-    let amounts = amountsByCurrency.get(plan.currency);
-    if (!amounts)
-      amountsByCurrency.set(plan.currency, (amounts = convertAmounts(prepared, fx, plan.currency, window, new Set())));
-    // The won deals alone: the open ones are unknown to the base credit.
-    const known = amounts.known.slice();
-    for (const i of candidates) known[i] = 0;
-    const base: PlanAmounts = { ...amounts, known };
-    const clawbackDays = plan.clawback?.windowDays;
-    // A plan with dated versions is paid version by version (engine.ts), each on its own quota periods.
-    for (const { inEffect, quotaPeriods } of versionsOf(plan)) {
-      const measures = new Map<string, MeasureCredit>();
-      for (const [name, measure] of Object.entries(inEffect.measures)) {
-        const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
-        measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
-      }
-      const payer = new PlanPayer({
-        plan: inEffect,
-        calendar,
-        org,
-        deals: prepared,
-        measures,
-        filters,
-        quotas,
-        firstDay,
-        lastDay,
-        firstMonth,
-        lastMonth,
-        months,
-        ...(quotaPeriods && { quotaPeriods }),
-      });
-      const planEstimate = new PlanEstimate(
-        inEffect,
-        payer,
-        measures,
-        assignments,
-        calendar,
-        filters,
-        months,
-        firstMonth,
-        amounts,
-        (i) => dealChain(org, prepared, i),
-      );
-      for (const i of candidates) {
-        if (!amounts.known[i]) continue;
-        if (quotaPeriods) {
-          const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
-          if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
+  function* each(): Generator<Estimate> {
+    const made: Estimate[] = [];
+    for (const plan of input.plans) {
+      const assignments = org.assignmentsByPlan.get(plan.id);
+      if (!assignments) continue;
+      let amounts = amountsByCurrency.get(plan.currency);
+      if (!amounts)
+        amountsByCurrency.set(
+          plan.currency,
+          (amounts = convertAmounts(prepared, fx, plan.currency, window, new Set())),
+        );
+      // The won deals alone: the open ones are unknown to the base credit.
+      const known = amounts.known.slice();
+      for (const i of candidates) known[i] = 0;
+      const base: PlanAmounts = { ...amounts, known };
+      const clawbackDays = plan.clawback?.windowDays;
+      // A plan with dated versions is paid version by version (engine.ts), each on its own quota periods.
+      for (const { inEffect, quotaPeriods } of versionsOf(plan)) {
+        const measures = new Map<string, MeasureCredit>();
+        for (const [name, measure] of Object.entries(inEffect.measures)) {
+          const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
+          measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
         }
-        // Built again for each plan: keeping 100,000 chains alive costs the collector more.
-        planEstimate.estimate(i, dealChain(org, prepared, i), estimates, options.traces ?? 'lazy');
+        const payer = new PlanPayer({
+          plan: inEffect,
+          calendar,
+          org,
+          deals: prepared,
+          measures,
+          filters,
+          quotas,
+          firstDay,
+          lastDay,
+          firstMonth,
+          lastMonth,
+          months,
+          ...(quotaPeriods && { quotaPeriods }),
+        });
+        const planEstimate = new PlanEstimate(
+          inEffect,
+          payer,
+          measures,
+          assignments,
+          calendar,
+          filters,
+          months,
+          firstMonth,
+          amounts,
+          (i) => dealChain(org, prepared, i),
+        );
+        for (const i of candidates) {
+          if (!amounts.known[i]) continue;
+          if (quotaPeriods) {
+            const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
+            if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
+          }
+          // Built again for each plan: keeping 100,000 chains alive costs the collector more.
+          planEstimate.estimate(i, dealChain(org, prepared, i), made, options.traces ?? 'lazy');
+          yield* made;
+          made.length = 0;
+        }
       }
     }
   }
-  estimates.sort((a, b) => cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId));
-  return { asOf: isoOfDay(lastDay), estimates };
+  return { asOf: isoOfDay(lastDay), each: each() };
 }
 
 /** A rep's quota period without the deal: its slots, and their facts once read. */
@@ -557,36 +584,34 @@ type LineFacts = {
 };
 
 function facts(trace: TypedTrace): LineFacts {
-  const quotaFacts = (t: QuotaFacts): LineFacts => ({
-    measure: t.measure,
-    creditToDate: t.creditToDate,
-    quota: t.quota,
-    ...(t.attainmentToDate === undefined ? {} : { attainmentToDate: t.attainmentToDate }),
-  });
+  // One object, its keys set in the order above: no spread copies, for every line of every change.
+  const quotaFacts = (t: QuotaFacts): LineFacts => {
+    const f: LineFacts = { measure: t.measure, creditToDate: t.creditToDate, quota: t.quota };
+    if (t.attainmentToDate !== undefined) f.attainmentToDate = t.attainmentToDate;
+    return f;
+  };
   switch (trace.kind) {
     case 'rateTable': {
       const { gate, cap, tiers } = trace.json;
-      return {
-        ...quotaFacts(trace.json),
-        ...(gate === undefined ? {} : { gate }),
-        ...(cap === undefined ? {} : { cap }),
-        ...(tiers === undefined ? {} : { tiers: tiers.map((t) => ({ tier: t.tier, rate: t.rate })) }),
-      };
+      const f = quotaFacts(trace.json);
+      if (gate !== undefined) f.gate = gate;
+      if (cap !== undefined) f.cap = cap;
+      if (tiers !== undefined) f.tiers = tiers.map((t) => ({ tier: t.tier, rate: t.rate }));
+      return f;
     }
     case 'perDeal': {
       const { rate, perDeal } = trace.json;
-      return {
-        ...quotaFacts(trace.json),
-        ...(rate === undefined ? {} : { rate }),
-        ...(perDeal === undefined ? {} : { perDeal }),
-      };
+      const f = quotaFacts(trace.json);
+      if (rate !== undefined) f.rate = rate;
+      if (perDeal !== undefined) f.perDeal = perDeal;
+      return f;
     }
-    case 'bonus':
-      return {
-        ...quotaFacts(trace.json),
-        reached: trace.json.reached,
-        attainmentAtLeast: trace.json.attainmentAtLeast,
-      };
+    case 'bonus': {
+      const f = quotaFacts(trace.json);
+      f.reached = trace.json.reached;
+      f.attainmentAtLeast = trace.json.attainmentAtLeast;
+      return f;
+    }
     case 'override':
       return { measure: trace.json.measure, teamCreditToDate: trace.json.teamCreditToDate, rate: trace.json.rate };
     default:

@@ -72,12 +72,15 @@ export interface ForecastRow {
 
 /** The forecast rows of a run's estimates, given its deals (for their probability). */
 export function forecast(
-  estimates: readonly Estimate[],
+  estimates: readonly Omit<Estimate, 'trace'>[],
   deals: readonly Deal[],
   options: ProbabilityOptions = DEFAULT_PROBABILITY,
 ): ForecastRow[] {
-  const readings = new Map<string, ProbabilityReading>();
-  for (const deal of deals) readings.set(deal.id, readProbability(deal.fields[options.field], options.unit));
+  // Read for the deals that have an estimate only: the open ones, a tenth of a large org's.
+  const readings = new Map<string, ProbabilityReading | undefined>();
+  for (const e of estimates) readings.set(e.dealId, undefined);
+  for (const deal of deals)
+    if (readings.has(deal.id)) readings.set(deal.id, readProbability(deal.fields[options.field], options.unit));
   const rows: ForecastRow[] = [];
   for (const e of estimates) {
     const digits = minorUnitDigits(e.currency);
