@@ -21,8 +21,6 @@ import {
   type Where,
 } from '../src/domain/plan.js';
 import { money, percent } from '../src/domain/trace-words.js';
-import { renderPlanDocumentHtml } from './plan-document-html.js';
-import { renderPlanDocumentPdf } from './plan-document-pdf.js';
 import { PlanInputError } from './plan-input-error.js';
 import { payoutCurveSvg, CURVE_HEIGHT, CURVE_WIDTH } from './payout-curve-chart.js';
 import { planHash, PLAN_HASH_DIGITS } from './sync.js';
@@ -197,7 +195,9 @@ export async function writePlanDocument(
   path: string,
 ): Promise<{ path: string; bytes: number }> {
   const content =
-    format === 'pdf' ? await renderPlanDocumentPdf(document) : Buffer.from(renderPlanDocumentHtml(document), 'utf8');
+    format === 'pdf'
+      ? await (await import('./plan-document-pdf.js')).renderPlanDocumentPdf(document)
+      : Buffer.from((await import('./plan-document-html.js')).renderPlanDocumentHtml(document), 'utf8');
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
   return { path, bytes: content.length };

@@ -4,10 +4,11 @@
  * chart, for the report, statements and plan documents; the SVG goes inline into HTML and through
  * svg-to-pdfkit into a PDF.
  */
-import { View, parse } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
+/** Vega and Vega-Lite load with the first chart, not with every command that could draw one. */
 export async function vegaLiteSvg(spec: TopLevelSpec): Promise<string> {
+  const [{ View, parse }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

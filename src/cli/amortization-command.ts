@@ -3,7 +3,7 @@
  * amortised to date and what remains (docs/accounting.md).
  */
 import { Command } from 'commander';
-import { amortizationReport, type AmortizationReport } from '../../jobs/accounting.js';
+import type { AmortizationReport } from '../../jobs/accounting.js';
 import { runDate } from '../../jobs/prepare-calculation.js';
 import type { CommandContext } from './command-context.js';
 import { ExitCode } from './exit-codes.js';
@@ -18,6 +18,7 @@ export function amortizationCommand(ctx: CommandContext): Command {
     .action(async (options: { asOf?: string; json?: boolean }) =>
       ctx.exit(
         await withDatabase({ workspace: ctx.workspace() }, async ({ db }, calendar, workspace) => {
+          const { amortizationReport } = await import('../../jobs/accounting.js');
           const report = await amortizationReport(db, {
             calendar,
             accounting: workspace.config.accounting,

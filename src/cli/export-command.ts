@@ -5,8 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { exportGl } from '../../jobs/accounting.js';
-import { exportPayroll, type PayrollFormat } from '../../jobs/payroll-export.js';
+// The exports' CSV writer loads when an export runs, not with every command.
+import type { PayrollFormat } from '../../jobs/payroll-export.js';
 import type { CommandContext } from './command-context.js';
 import { ExitCode } from './exit-codes.js';
 import { printable } from './printable.js';
@@ -53,6 +53,7 @@ interface GlOptions {
 
 async function gl(ctx: CommandContext, period: string, options: GlOptions): Promise<number> {
   return withDatabase({ workspace: ctx.workspace() }, async ({ db }, calendar, workspace) => {
+    const { exportGl } = await import('../../jobs/accounting.js');
     const file = await exportGl(db, {
       calendar,
       accounting: workspace.config.accounting,
@@ -76,6 +77,7 @@ async function gl(ctx: CommandContext, period: string, options: GlOptions): Prom
 async function payroll(ctx: CommandContext, period: string, options: PayrollOptions): Promise<number> {
   return withDatabase({ workspace: ctx.workspace() }, async ({ db }, calendar, workspace) => {
     const employeeIds = await readEmployeeIds(join(workspace.dir, workspace.config.source.csv.dir));
+    const { exportPayroll } = await import('../../jobs/payroll-export.js');
     const file = await exportPayroll(db, {
       ...(employeeIds ? { employeeIds } : {}),
       calendar,

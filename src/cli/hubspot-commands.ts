@@ -14,8 +14,7 @@ import {
   COMMISSION_OBJECT,
   ESTIMATE_OBJECT,
 } from '../../connectors/hubspot/commission-object.js';
-import { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
-import { checkPortal } from '../../connectors/hubspot/portal-check.js';
+import type { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { hubspotLogin } from './hubspot-login.js';
@@ -75,6 +74,7 @@ async function hubspotConfig(dir: string): Promise<HubspotConfig & { writebackEn
 /** Prints each check as it ends, then the rate limit, who sees the records and the problems with their fixes. */
 async function check(config: HubspotConfig & { writebackEnabled: boolean }, out: Writable): Promise<number> {
   out.write(`HubSpot portal at ${config.baseUrl}\n`);
+  const { checkPortal } = await import('../../connectors/hubspot/portal-check.js');
   const outcome = await checkPortal(config, (what, ok) => out.write(`  ${ok ? 'ok  ' : 'FAIL'}  ${what}\n`));
   if (outcome.rateLimit)
     out.write(
@@ -96,6 +96,7 @@ async function check(config: HubspotConfig & { writebackEnabled: boolean }, out:
 }
 
 async function setup(config: HubspotConfig, out: Writable): Promise<number> {
+  const { HubspotApi } = await import('../../connectors/hubspot/hubspot-api.js');
   const api = new HubspotApi(config, () => undefined);
   const commissions = await setupCommission(api, out);
   // The estimates' sibling object (docs/estimates.md#in-the-crm), once the commission object is right.

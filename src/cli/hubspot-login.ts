@@ -18,7 +18,6 @@ import { parseAttainConfig } from '../../config/attain-schema.js';
 import { ConfigError } from '../../config/errors.js';
 import { isMapping } from '../../config/validate.js';
 import { parseYaml } from '../../config/yaml-source.js';
-import { HubspotApi } from '../../connectors/hubspot/hubspot-api.js';
 import { ConnectorError } from '../../connectors/source.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -64,6 +63,7 @@ export async function hubspotLogin(dir: string, options: LoginOptions, out: Writ
     );
     code = await waitForCode(Number(options.port), state);
   }
+  const { HubspotApi } = await import('../../connectors/hubspot/hubspot-api.js');
   const api = new HubspotApi(
     {
       baseUrl: hubspot.baseUrl,

@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Job, Queue } from 'bullmq';
+// BullMQ and the worker load when a queue command runs, not with every command (docs/cli.md).
+import type { Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { ParseOptions } from '../../config/attain-schema.js';
@@ -23,12 +24,11 @@ import {
   type RedisTarget,
 } from '../../jobs/queue-connection.js';
 import { newRunId, runSummaryOf } from '../../jobs/run.js';
-import { reconcileQueuedRuns } from '../../jobs/run-lease.js';
 import { parseStepResult, reportOutcomeSchema } from '../../jobs/step-results.js';
 import { openWorkspaceDatabase } from '../../jobs/workspace-database.js';
 import { getRun, listRecentRuns } from '../db/index.js';
 import { DEFAULT_METRICS_PORT } from '../worker/metrics-server.js';
-import { startWorker } from '../worker/worker-process.js';
+import type { startWorker } from '../worker/worker-process.js';
 import { checkAsOf, CliError, ExitCode } from './exit-codes.js';
 import { writeVoidedApprovals } from './pay-cycle-commands.js';
 import { printableLines } from './printable.js';
@@ -119,7 +119,8 @@ async function worker(dir: string, options: WorkerCliOptions, io: Io): Promise<n
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    running = await startWorker({
+    const worker = await import('../worker/worker-process.js');
+    running = await worker.startWorker({
       workspaceDir: dir,
       concurrency,
       metrics: { port, fallback: given === undefined, host },
@@ -161,6 +162,7 @@ async function withQueue<T>(
     );
   }
   const prefix = queuePrefix();
+  const { Queue } = await import('bullmq');
   const runs = new Queue(QUEUES.runs, { connection, prefix });
   const steps = new Queue(QUEUES.steps, { connection, prefix });
   runs.on('error', () => undefined);
@@ -273,7 +275,7 @@ async function follow(
     // The state first, then the job: read the other way round, a run that completes in between
     // shows as completed with the return value it did not have yet.
     const state = await runs.getJobState(runId);
-    const job = state === 'unknown' ? undefined : await Job.fromId(runs, runId);
+    const job = state === 'unknown' ? undefined : await runs.getJob(runId);
     if (!job) {
       io.err.write(
         `${runId}: the run job is gone from the queue (removed, or expired from its retention); attain status shows the run\n`,
@@ -290,7 +292,7 @@ async function follow(
       const id = key.slice(key.lastIndexOf(':') + 1);
       if (finished.has(id)) continue;
       finished.add(id);
-      fresh.push({ id, step: await Job.fromId(steps, id) });
+      fresh.push({ id, step: await steps.getJob(id) });
     }
     for (const { id, step } of fresh.sort((a, b) => (a.step?.finishedOn ?? 0) - (b.step?.finishedOn ?? 0))) {
       const seconds =
@@ -341,6 +343,7 @@ async function status(dir: string, out: Writable): Promise<number> {
     let anyFailed = false;
     try {
       // A run whose holder is gone (its job lost or failed, its process ended) is shown failed, with why.
+      const { reconcileQueuedRuns } = await import('../../jobs/run-lease.js');
       await reconcileQueuedRuns(database, runs, queuePrefix());
       const last = await listRecentRuns(database.db, 10);
       anyFailed = last.some((r) => r.status === 'failed');
@@ -377,7 +380,7 @@ async function status(dir: string, out: Writable): Promise<number> {
 
 async function retry(dir: string, runId: string, options: { wait?: boolean }, io: Io): Promise<number> {
   return withQueue(dir, async (runs, steps, workspace) => {
-    const job = await Job.fromId(runs, runId);
+    const job = await runs.getJob(runId);
     let completed: Record<string, Record<string, unknown>> = {};
     let asOf: string | undefined;
     if (job) {

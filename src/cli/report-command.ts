@@ -4,8 +4,6 @@
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { buildReport } from '../../jobs/analytics-report.js';
-import { writeReport } from '../../jobs/report-html.js';
 import { ExitCode } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 import { withDatabase } from './workspace-database.js';
@@ -29,6 +27,9 @@ export function reportCommand(context: CommandContext): Command {
 
 async function report(dir: string, options: ReportOptions, context: CommandContext): Promise<number> {
   return withDatabase({ workspace: dir }, async (database, _calendar, workspace) => {
+    // The report's charts and page libraries load when the command runs, not with every command.
+    const { buildReport } = await import('../../jobs/analytics-report.js');
+    const { writeReport } = await import('../../jobs/report-html.js');
     const data = await buildReport(database, {
       plans: workspace.plans,
       fiscalYearStartMonth: workspace.config.calendar.fiscalYearStartMonth,

@@ -5,8 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { buildStatements, writeStatements, type StatementFormat } from '../../jobs/statements.js';
-import { sendStatementsToCrm } from '../../jobs/statements-to-crm.js';
+// The statements' HTML and PDF libraries are imported when the command runs (docs/cli.md).
+import type { StatementFormat } from '../../jobs/statements.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { actor } from './pay-cycle-commands.js';
@@ -36,6 +36,7 @@ async function statements(ctx: CommandContext, period: string, options: Statemen
   if (options.out === undefined && !options.toCrm)
     throw new CliError('attain statements: say where they go: --out DIR, --to-crm, or both', ExitCode.usage);
   return withDatabase({ workspace: ctx.workspace() }, async ({ db }, calendar, workspace) => {
+    const { buildStatements, writeStatements } = await import('../../jobs/statements.js');
     const built = await buildStatements(db, {
       calendar,
       plans: workspace.plans,
@@ -50,6 +51,7 @@ async function statements(ctx: CommandContext, period: string, options: Statemen
       ctx.out.write(`${plural(files.length)} for ${period} (${status}) written to ${outDir}\n`);
     }
     if (!options.toCrm) return ExitCode.ok;
+    const { sendStatementsToCrm } = await import('../../jobs/statements-to-crm.js');
     const sent = await sendStatementsToCrm(db, workspace, built, {
       by: actor(options.by),
       env: process.env,
