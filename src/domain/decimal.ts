@@ -43,7 +43,7 @@ export function divideHalfEven(n: bigint, d: bigint): bigint {
     d = -d;
   }
   let q = n / d;
-  const r = n - q * d;
+  const r = n % d;
   if (r === 0n) return q;
   const twice = (r < 0n ? -r : r) * 2n;
   if (twice > d || (twice === d && q % 2n !== 0n)) q += r < 0n ? -1n : 1n;
@@ -70,10 +70,16 @@ export function percentOf(a: Decimal, percent: Decimal): Decimal {
   return divideHalfEven(a * percent, HUNDRED);
 }
 
+/** 10^(SCALE_DIGITS − digits) for digits 0 … SCALE_DIGITS: roundTo's unit, built once. */
+const UNITS: readonly Decimal[] = Array.from(
+  { length: SCALE_DIGITS + 1 },
+  (_, digits) => 10n ** BigInt(SCALE_DIGITS - digits),
+);
+
 /** Rounds half-even to `digits` decimal places (the currency's minor unit); stays a Decimal. */
 export function roundTo(a: Decimal, digits: number): Decimal {
   if (digits >= SCALE_DIGITS) return a;
-  const unit = 10n ** BigInt(SCALE_DIGITS - digits);
+  const unit = UNITS[digits] ?? 10n ** BigInt(SCALE_DIGITS - digits);
   return divideHalfEven(a, unit) * unit;
 }
 
