@@ -25,6 +25,8 @@ import {
 import { ZERO, decimal, formatDecimal, type Decimal } from '../src/domain/decimal.js';
 import {
   calculate,
+  prepareInput,
+  preparedFor,
   type AttainmentRow,
   type CalculationInput,
   type CalculationResult,
@@ -110,7 +112,17 @@ export async function computePlans(
     throw new RunInputsMissingError(`run ${ctx.runId}: no plan ${unknown.join(', ')} in the run's inputs`);
   const plans = planIds === undefined ? input.plans : input.plans.filter((p) => planIds.includes(p.id));
   const reps = shard && ((repId: string) => shardOf(repId, shard.count) === shard.index);
-  const options = { ...(reps ? { reps } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) };
+  // A worker calculating a run plan by plan or shard by shard prepares the input's deals once for
+  // all of them (kept in the run's cache); calculating every plan at once, it keeps nothing.
+  const partial = planIds !== undefined || shard !== undefined;
+  let prepared = partial ? ctx.cache?.preparedInput : undefined;
+  if (partial && ctx.cache && !(prepared && preparedFor(prepared, input)))
+    prepared = ctx.cache.preparedInput = prepareInput(input);
+  const options = {
+    ...(reps ? { reps } : {}),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    ...(prepared ? { prepared } : {}),
+  };
   return { input, plans, result: calculate({ ...input, plans }, options) };
 }
 

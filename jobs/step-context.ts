@@ -13,7 +13,7 @@ import type { Workspace } from '../config/workspace.js';
 import type { SourceConnector } from '../connectors/source.js';
 import type { PreparedCalculation } from './prepare-calculation.js';
 import type { Database } from '../src/db/index.js';
-import type { CalculationInput } from '../src/domain/engine.js';
+import type { CalculationInput, PreparedInput } from '../src/domain/engine.js';
 import type { Deal, Split } from '../src/domain/model.js';
 import type { StoredPart } from './read-range.js';
 import { AttainError } from '../src/domain/errors.js';
@@ -29,6 +29,8 @@ export interface StepCache {
   prepared?: PreparedCalculation;
   /** The engine input the sync step stored. */
   input?: CalculationInput;
+  /** That input prepared for the engine once (its deals above all), for each plan or shard calculated here. */
+  preparedInput?: PreparedInput;
   /**
    * The ranges of data files this worker read for the run (`deals.csv#0`): its sync step, when it
    * runs here, takes them as they are instead of decoding what the read steps stored.

@@ -120,7 +120,8 @@ export function prepareDeals(
 ): PreparedDeals {
   const dealSplits = splitsOfDeals(data);
   const n = data.deals.length;
-  const deals: Deal[] = [];
+  // Sized once, trimmed at the end: growing a million-entry array copies it over and over.
+  const deals = new Array<Deal>(n);
   const day = new Int32Array(n);
   const month = new Int32Array(n);
   const owner = new Int32Array(n);
@@ -132,9 +133,11 @@ export function prepareDeals(
   const reversedDay = new Float64Array(n);
   const splitStart = new Int32Array(n + 1);
   // Numbers only (no bigint per split): long-lived arrays of fresh heap objects make every
-  // young-generation GC trace and copy them all.
-  const splitRep: number[] = [];
-  const splitPercent: number[] = [];
+  // young-generation GC trace and copy them all. Typed, sized for every split plus an owner's
+  // entry per 16 deals (overlay-only deals), grown in the rare case that is not enough.
+  let splitRep = new Int32Array(data.splits.length + (n >> 4) + 16);
+  let splitPercent = new Float64Array(splitRep.length);
+  let entries = 0;
   const splitPercentBig = new Map<number, Decimal>();
   const predicates = filters.predicates;
   const passes = predicates.map(() => new Uint8Array(n));
@@ -156,7 +159,6 @@ export function prepareDeals(
     if (ownerIndex === undefined) continue;
     let date = dates.get(deal.closeDate);
     if (!date) dates.set(deal.closeDate, (date = { day: dayOf(deal.closeDate), month: monthOfDate(deal.closeDate) }));
-    deals.push(deal);
     for (let f = 0; f < predicates.length; f++) passes[f]![k] = predicates[f]!(deal) ? 1 : 0;
     day[k] = date.day;
     month[k] = date.month;
@@ -189,10 +191,14 @@ export function prepareDeals(
         creditedSplits[credited++] = s;
         if (s.kind !== 'overlay') revenue = true;
       }
+      if (entries + credited + 1 > splitRep.length) {
+        splitRep = grown(splitRep, entries + credited + 1);
+        splitPercent = grown(splitPercent, splitRep.length);
+      }
       // Overlay splits only: the owner keeps 100 % of the revenue credit.
       if (credited > 0 && !revenue) {
-        splitRep.push(ownerIndex);
-        splitPercent.push(HUNDRED_UNITS);
+        splitRep[entries] = ownerIndex;
+        splitPercent[entries++] = HUNDRED_UNITS;
       }
       for (let x = 0; x < credited; x++) {
         const text = creditedSplits[x]!.percent;
@@ -200,14 +206,16 @@ export function prepareDeals(
         if (Number.isNaN(units) || units > MAX_FAST_PERCENT) {
           const value = parseDecimal(text)!;
           const exact = value <= MAX_SAFE_BIG && value >= -MAX_SAFE_BIG;
-          if (!exact) splitPercentBig.set(splitPercent.length, value);
-          splitPercent.push(exact ? Number(value) : NaN);
-        } else splitPercent.push(units * FAST_UNIT);
-        splitRep.push(creditedReps[x]!);
+          if (!exact) splitPercentBig.set(entries, value);
+          splitPercent[entries] = exact ? Number(value) : NaN;
+        } else splitPercent[entries] = units * FAST_UNIT;
+        splitRep[entries++] = creditedReps[x]!;
       }
     }
-    splitStart[++k] = splitRep.length;
+    deals[k] = deal;
+    splitStart[++k] = entries;
   }
+  deals.length = k;
   return {
     count: k,
     deals,
@@ -220,11 +228,18 @@ export function prepareDeals(
     reversed: reversed.subarray(0, k),
     reversedDay: reversedDay.subarray(0, k),
     splitStart: splitStart.subarray(0, k + 1),
-    splitRep: Int32Array.from(splitRep),
-    splitPercent: Float64Array.from(splitPercent),
+    splitRep: splitRep.subarray(0, entries),
+    splitPercent: splitPercent.subarray(0, entries),
     splitPercentBig,
     passes: passes.map((p) => p.subarray(0, k)),
   };
+}
+
+/** `array` copied into one of at least `size` entries (twice its length or more). */
+function grown<T extends Int32Array | Float64Array>(array: T, size: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(Math.max(array.length * 2, size));
+  bigger.set(array);
+  return bigger;
 }
 
 /** A split's percent as an exact decimal. */
@@ -298,20 +313,19 @@ function fastUnits(text: string): number {
 export class CellSums {
   private readonly hi: Float64Array;
   private readonly lo: Float64Array;
-  private readonly spill: Decimal[];
+  /** Created by the first spill: most calculations never spill, and then hold no bigint per cell. */
+  private spill: Decimal[] | undefined;
 
-  constructor(size: number) {
+  constructor(private readonly size: number) {
     this.hi = new Float64Array(size);
     this.lo = new Float64Array(size);
-    this.spill = new Array<Decimal>(size).fill(ZERO);
   }
 
   add(cell: number, hi: number, lo: number): void {
     const h = this.hi[cell]! + hi;
     const l = this.lo[cell]! + lo;
     if (h > SAFE || h < -SAFE || l > SAFE || l < -SAFE) {
-      this.spill[cell] =
-        this.spill[cell]! + BigInt(this.hi[cell]!) * SPLIT + BigInt(this.lo[cell]!) + BigInt(hi) * SPLIT + BigInt(lo);
+      this.addSpill(cell, BigInt(this.hi[cell]!) * SPLIT + BigInt(this.lo[cell]!) + BigInt(hi) * SPLIT + BigInt(lo));
       this.hi[cell] = 0;
       this.lo[cell] = 0;
     } else {
@@ -322,14 +336,42 @@ export class CellSums {
 
   addDecimal(cell: number, value: Decimal): void {
     const hi = value / SPLIT;
-    if (hi > SAFE_BIG || hi < -SAFE_BIG) this.spill[cell] = this.spill[cell]! + value;
+    if (hi > SAFE_BIG || hi < -SAFE_BIG) this.addSpill(cell, value);
     else this.add(cell, Number(hi), Number(value - hi * SPLIT));
+  }
+
+  private addSpill(cell: number, value: Decimal): void {
+    const spill = (this.spill ??= new Array<Decimal>(this.size).fill(ZERO));
+    spill[cell] = spill[cell]! + value;
+  }
+
+  /** The sum of cells `from` … `to` (none when to < from), exactly as adding each get() (one bigint at the end). */
+  sum(from: number, to: number): Decimal {
+    let hi = 0;
+    let lo = 0;
+    let spill = ZERO;
+    const spills = this.spill;
+    for (let cell = from; cell <= to; cell++) {
+      const h = hi + this.hi[cell]!;
+      const l = lo + this.lo[cell]!;
+      if (h > SAFE || h < -SAFE || l > SAFE || l < -SAFE) {
+        spill += BigInt(hi) * SPLIT + BigInt(lo);
+        hi = this.hi[cell]!;
+        lo = this.lo[cell]!;
+      } else {
+        hi = h;
+        lo = l;
+      }
+      if (spills && spills[cell] !== ZERO) spill += spills[cell]!;
+    }
+    if (hi === 0 && lo === 0) return spill;
+    return BigInt(hi) * SPLIT + BigInt(lo) + spill;
   }
 
   get(cell: number): Decimal {
     const hi = this.hi[cell]!;
     const lo = this.lo[cell]!;
-    const spill = this.spill[cell]!;
+    const spill = this.spill?.[cell] ?? ZERO;
     if (hi === 0 && lo === 0) return spill;
     return BigInt(hi) * SPLIT + BigInt(lo) + spill;
   }

@@ -16,8 +16,43 @@ const HUNDRED: Decimal = 100n * ONE;
 const DECIMAL_PATTERN = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const DECIMAL_PATTERN_LEADING_DOT = /^([+-]?)()\.(\d+)$/;
 
+/** 10^k for k = 0 … SCALE_DIGITS. */
+const POWERS: readonly Decimal[] = Array.from({ length: SCALE_DIGITS + 1 }, (_, k) => 10n ** BigInt(k));
+
+/** Digits a double holds exactly, whatever they are: 15 (below 2^53). */
+const EXACT_DIGITS = 15;
+
 /** Parses `1234.50`, `-3`, `.5`; returns undefined for anything else (no exponents, no separators). */
 export function parseDecimal(text: string): Decimal | undefined {
+  // Most amounts have at most 15 digits: read them into an exact double, without a regex or a
+  // string per part (a million deals and every payout line are parsed); longer ones below.
+  let i = 0;
+  let negative = false;
+  const first = text.charCodeAt(0);
+  if (first === 45 /* - */) {
+    negative = true;
+    i = 1;
+  } else if (first === 43 /* + */) i = 1;
+  let units = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      units = units * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 /* . */ && fraction < 0) fraction = 0;
+    else return undefined;
+  }
+  if (digits === 0 || fraction > SCALE_DIGITS) return undefined;
+  if (digits > EXACT_DIGITS) return parseLongDecimal(text);
+  const value = BigInt(units) * POWERS[SCALE_DIGITS - Math.max(fraction, 0)]!;
+  return negative ? -value : value;
+}
+
+/** parseDecimal of text with more digits than a double holds exactly. */
+function parseLongDecimal(text: string): Decimal | undefined {
   const match = DECIMAL_PATTERN.exec(text) ?? DECIMAL_PATTERN_LEADING_DOT.exec(text);
   if (!match) return undefined;
   const [, sign, whole, fraction = ''] = match;
@@ -43,7 +78,7 @@ export function divideHalfEven(n: bigint, d: bigint): bigint {
     d = -d;
   }
   let q = n / d;
-  const r = n - q * d;
+  const r = n % d;
   if (r === 0n) return q;
   const twice = (r < 0n ? -r : r) * 2n;
   if (twice > d || (twice === d && q % 2n !== 0n)) q += r < 0n ? -1n : 1n;
@@ -70,10 +105,16 @@ export function percentOf(a: Decimal, percent: Decimal): Decimal {
   return divideHalfEven(a * percent, HUNDRED);
 }
 
+/** 10^(SCALE_DIGITS − digits) for digits 0 … SCALE_DIGITS: roundTo's unit, built once. */
+const UNITS: readonly Decimal[] = Array.from(
+  { length: SCALE_DIGITS + 1 },
+  (_, digits) => 10n ** BigInt(SCALE_DIGITS - digits),
+);
+
 /** Rounds half-even to `digits` decimal places (the currency's minor unit); stays a Decimal. */
 export function roundTo(a: Decimal, digits: number): Decimal {
   if (digits >= SCALE_DIGITS) return a;
-  const unit = 10n ** BigInt(SCALE_DIGITS - digits);
+  const unit = UNITS[digits] ?? 10n ** BigInt(SCALE_DIGITS - digits);
   return divideHalfEven(a, unit) * unit;
 }
 

@@ -130,6 +130,58 @@ export interface CalculateOptions {
   reps?: (repId: string) => boolean;
   /** Told as each plan is done (the plans, over every deal each). */
   onProgress?: OnProgress;
+  /**
+   * The input prepared once (prepareInput) for several calculations of the same data,
+   * locked lines and plans, or of some of those plans: a run's plans or shards calculated one by
+   * one skip preparing every deal again. Refused when it was prepared from other data.
+   */
+  prepared?: PreparedInput;
+}
+
+/**
+ * What calculate() prepares from its input before paying any plan (calculationBasis and the
+ * prepared deals, territory columns included): the same for every plan and shard of one input.
+ */
+export interface PreparedInput {
+  /** What it was prepared from: calculate() takes it only with the same data, locked lines, time zone and base currency, and these plans or some of them. */
+  data: CanonicalData;
+  locked: LockedPeriods | undefined;
+  tz: string;
+  baseCurrency: string;
+  plans: ReadonlySet<Plan>;
+  org: Org;
+  fx: FxTable;
+  filters: FilterSet;
+  deals: PreparedDeals;
+}
+
+/** Whether calculate(input) may take `prepared` (CalculateOptions.prepared). */
+export function preparedFor(prepared: PreparedInput, input: CalculationInput): boolean {
+  return (
+    prepared.data === input.data &&
+    prepared.locked === input.locked &&
+    prepared.tz === input.calendar.tz &&
+    prepared.baseCurrency === input.baseCurrency &&
+    input.plans.every((plan) => prepared.plans.has(plan))
+  );
+}
+
+/** Prepares `input` for calculate() (CalculateOptions.prepared); calculate does this itself when not given one. */
+export function prepareInput(input: CalculationInput): PreparedInput {
+  const { org, fx, paidDeals, filters } = calculationBasis(input);
+  const deals = prepareDeals(input.data, org, paidDeals, input.calendar.tz, filters);
+  prepareTerritoryCredit(deals, input.plans, input.data, org);
+  return {
+    data: input.data,
+    locked: input.locked,
+    tz: input.calendar.tz,
+    baseCurrency: input.baseCurrency,
+    plans: new Set(input.plans),
+    org,
+    fx,
+    filters,
+    deals,
+  };
 }
 
 export function calculate(input: CalculationInput, options: CalculateOptions = {}): CalculationResult {
@@ -137,9 +189,9 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const { data } = input;
   const rejects: Reject[] = [];
-  const { org, fx, paidDeals, filters } = calculationBasis(input);
-  const deals = prepareDeals(data, org, paidDeals, input.calendar.tz, filters);
-  prepareTerritoryCredit(deals, input.plans, data, org);
+  const prepared = options.prepared ?? prepareInput(input);
+  if (!preparedFor(prepared, input)) throw new Error('calculate: the prepared input was prepared from another input');
+  const { org, fx, filters, deals } = prepared;
 
   // The calculated window: from the earliest close date (or locked period) through asOf.
   let firstDay = Infinity;

@@ -36,6 +36,15 @@ import {
 } from './trace.js';
 import type { FilterSet } from './where.js';
 
+/**
+ * What the components of one walk share (PlanPayer.due): per payout period, each measure's credit
+ * and attainment to date; for the whole quota period, each rate table's bounds (its quota is one).
+ */
+interface DueShared {
+  toDate: Map<MeasureCredit, { credit: Decimal; attainment: Decimal | undefined }>;
+  bounds: (readonly Decimal[] | undefined)[];
+}
+
 /** A component with its decimals parsed and its filter compiled, once per calculation. */
 type Compiled =
   | {
@@ -333,14 +342,16 @@ export class PlanPayer {
     emit: (slot: number, p: Period, c: Compiled, amount: Decimal, due: Decimal, trace: Trace | undefined) => void,
   ): void {
     const width = this.components.length;
+    const shared: DueShared = { toDate: new Map(), bounds: new Array<readonly Decimal[] | undefined>(width) };
     for (let i = from; i < payouts.length; i++) {
       const p = payouts[i]!;
       const toMonth = Math.min(p.startMonth + p.months - 1, this.ctx.lastMonth);
       const fromMonth = Math.max(p.startMonth, this.ctx.firstMonth);
+      shared.toDate.clear();
       for (let k = 0; k < width; k++) {
         const c = this.components[k]!;
         const perDealEarlier = perDealDue[k]!;
-        const owed = this.due(c, at, fromMonth, toMonth, perDealEarlier);
+        const owed = this.due(c, at, fromMonth, toMonth, perDealEarlier, shared, k);
         const due = owed.amount;
         if (c.kind === 'per-deal') perDealDue[k] = due;
         const paidEarlier = paid[k]!;
@@ -367,11 +378,6 @@ export class PlanPayer {
     }
   }
 
-  /**
-   * A line's trace, rendered when read by evaluating `due` again (it is deterministic): a line
-   * keeps only these few values alive, not the closures and tier slices of its evaluation (a
-   * hundred thousand lines of those made every young-generation GC copy them).
-   */
   private lineTrace(
     c: Compiled,
     at: QuotaPeriodAt,
@@ -381,16 +387,19 @@ export class PlanPayer {
     due: Decimal,
     paidEarlier: Decimal,
   ): Trace {
-    return new Trace(() =>
-      this.due(c, at, fromMonth, toMonth, perDealEarlier).trace(
-        this.brief
-          ? undefined
-          : {
-              dueToDate: formatDecimal(due),
-              paidEarlier: formatDecimal(paidEarlier),
-              rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
-            },
-      ),
+    return new LineTrace(this, c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier);
+  }
+
+  /** A line's trace (LineTrace), rendered by evaluating `due` again. */
+  renderLine(t: LineTrace): ComponentTrace {
+    return this.due(t.c, t.at, t.fromMonth, t.toMonth, t.perDealEarlier).trace(
+      this.brief
+        ? undefined
+        : {
+            dueToDate: formatDecimal(t.due),
+            paidEarlier: formatDecimal(t.paidEarlier),
+            rounding: `due to date rounded half-even to ${this.digits} decimals, minus paid earlier`,
+          },
     );
   }
 
@@ -398,26 +407,23 @@ export class PlanPayer {
   private credit(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number, withBelow: boolean): Decimal {
     const { firstMonth, months } = this.ctx;
     const base = rep * months - firstMonth;
-    let total = ZERO;
-    for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) {
-      total += mc.own.get(base + m);
-      if (withBelow) total += mc.below.get(base + m);
-    }
-    return total;
+    const from = base + Math.max(fromMonth, firstMonth);
+    const own = mc.own.sum(from, base + toMonth);
+    return withBelow ? own + mc.below.sum(from, base + toMonth) : own;
   }
 
   private below(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): Decimal {
     const { firstMonth, months } = this.ctx;
     const base = rep * months - firstMonth;
-    let total = ZERO;
-    for (let m = Math.max(fromMonth, firstMonth); m <= toMonth; m++) total += mc.below.get(base + m);
-    return total;
+    return mc.below.sum(base + Math.max(fromMonth, firstMonth), base + toMonth);
   }
 
   /**
    * What `c` has earned in the quota period through `toMonth`, and how (rendered lazily). A per-deal
    * component adds this payout period's deals to `perDealEarlier`, its due through the one before.
-   * The trace ends with what the line pays (`toDate`), which only the caller knows.
+   * The trace ends with what the line pays (`toDate`), which only the caller knows. Within one
+   * walk, `shared` (with `k`, the component's position) keeps what the components of a payout
+   * period share: a measure's credit to date, a rate table's bounds.
    */
   private due(
     c: Compiled,
@@ -425,11 +431,21 @@ export class PlanPayer {
     fromMonth: number,
     toMonth: number,
     perDealEarlier: Decimal,
+    shared?: DueShared,
+    k = 0,
   ): { amount: Decimal; trace: (toDate?: ToDate) => ComponentTrace } {
     const { rep, q, quota, proration } = at;
     const mc = c.mc;
-    const credit = this.credit(mc, rep, q.startMonth, toMonth, mc.rollup);
-    const attainment = quota === undefined || quota === ZERO ? undefined : divideHalfEven(credit * ONE, quota);
+    let known = shared?.toDate.get(mc);
+    if (!known) {
+      const credit = this.credit(mc, rep, q.startMonth, toMonth, mc.rollup);
+      known = {
+        credit,
+        attainment: quota === undefined || quota === ZERO ? undefined : divideHalfEven(credit * ONE, quota),
+      };
+      shared?.toDate.set(mc, known);
+    }
+    const { credit, attainment } = known;
     const common = (): QuotaFacts => ({
       measure: mc.name,
       quotaPeriod: q.label,
@@ -475,7 +491,11 @@ export class PlanPayer {
             }),
           };
         }
-        const bounds = c.source.basis === 'attainment' ? c.froms.map((f) => mul(f, quota!)) : c.froms;
+        let bounds = shared?.bounds[k];
+        if (!bounds) {
+          bounds = c.source.basis === 'attainment' ? c.froms.map((f) => mul(f, quota!)) : c.froms;
+          if (shared) shared.bounds[k] = bounds;
+        }
         const slices = applyTiers(credit, bounds, c.rates, c.source.mode);
         let amount = ZERO;
         for (const s of slices) amount += s.amount;
@@ -620,6 +640,30 @@ export class PlanPayer {
       credit: formatDecimal(this.below(mc, rep, fromMonth, toMonth)),
       byDirectReport: Object.fromEntries(reports.map(([id, credit]) => [id, formatDecimal(credit)])),
     };
+  }
+}
+
+/**
+ * A line's trace, rendered when read by evaluating `due` again (it is deterministic): a line keeps
+ * only these few values alive, in this one object, not the closures and tier slices of its
+ * evaluation (a hundred thousand lines of those made every young-generation GC copy them).
+ */
+class LineTrace extends Trace {
+  constructor(
+    private readonly payer: PlanPayer,
+    readonly c: Compiled,
+    readonly at: QuotaPeriodAt,
+    readonly fromMonth: number,
+    readonly toMonth: number,
+    readonly perDealEarlier: Decimal,
+    readonly due: Decimal,
+    readonly paidEarlier: Decimal,
+  ) {
+    super();
+  }
+
+  override read(): ComponentTrace {
+    return this.payer.renderLine(this);
   }
 }
 

@@ -154,7 +154,8 @@ export type TraceKind = TypedTrace['kind'];
 export type ComponentTrace = Extract<TypedTrace, { kind: 'rateTable' | 'perDeal' | 'bonus' | 'override' }>;
 
 export class Trace {
-  constructor(private readonly build: () => TypedTrace) {}
+  /** `build` renders it; a subclass that holds its own facts overrides read() instead (paying.ts LineTrace). */
+  constructor(private readonly build: () => TypedTrace = overridden) {}
 
   /** A trace stored as plain JSON (a locked line read back), typed when read. */
   static stored(component: string, json: TraceJson): Trace {
@@ -168,8 +169,12 @@ export class Trace {
 
   /** The plain JSON. */
   toJSON(): TraceJson {
-    return traceJson(this.build());
+    return traceJson(this.read());
   }
+}
+
+function overridden(): TypedTrace {
+  throw new Error('a Trace built without a renderer must override read()');
 }
 
 /** The one rendering of a trace as JSON: its fields, without its kind. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decimal, divideHalfEven, formatDecimal, mul, parseDecimal, roundTo } from '../../src/domain/decimal.js';
 import { FiscalCalendar, calendarDay, dayOf, isoOfDay } from '../../src/domain/periods.js';
@@ -8,6 +9,33 @@ describe('decimal', () => {
     expect(parseDecimal('-0.5')).toBe(-5000000000n);
     expect(parseDecimal('.25')).toBe(2500000000n);
     for (const bad of ['', '1,5', '1e3', 'abc', '1.2.3', '0.12345678901']) expect(parseDecimal(bad)).toBeUndefined();
+    for (const bad of ['.', '-', '+', '-.', ' 1', '1 ', '1\n', '--1', '1-']) expect(parseDecimal(bad)).toBeUndefined();
+    expect(parseDecimal('+.5')).toBe(5000000000n);
+    expect(parseDecimal('5.')).toBe(50000000000n);
+    expect(parseDecimal('-0')).toBe(0n);
+    expect(parseDecimal('12345678901234567890.0123456789')).toBe(123456789012345678900123456789n);
+  });
+
+  it('parses as the pattern it is defined by, short and long texts alike', () => {
+    // The pattern parseDecimal stood for before it read short texts digit by digit.
+    const byPattern = (text: string): bigint | undefined => {
+      const match = /^([+-]?)(\d+)(?:\.(\d*))?$/.exec(text) ?? /^([+-]?)()\.(\d+)$/.exec(text);
+      if (!match) return undefined;
+      const [, sign, whole, fraction = ''] = match;
+      if (fraction.length > 10) return undefined;
+      const units = BigInt((whole || '0') + fraction.padEnd(10, '0'));
+      return sign === '-' ? -units : units;
+    };
+    const texts = fc.oneof(
+      fc.stringMatching(/^[+-]?\d{0,20}(\.\d{0,12})?$/),
+      fc.string({ unit: fc.constantFrom(...'0123456789.+-e, '), maxLength: 24 }),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(parseDecimal(text)).toBe(byPattern(text));
+      }),
+      { numRuns: 50_000 },
+    );
   });
 
   it('rounds half to even', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { amounts, commissionPlan, deal, rep, run } from './builders.js';
+import { calculate, prepareInput, type CalculationInput, type CalculationResult } from '../../src/domain/engine.js';
+import type { CanonicalData } from '../../src/domain/model.js';
+import { amounts, commissionPlan, deal, emptyData, rep, run } from './builders.js';
 
 describe('rate tables', () => {
   const tiers = [
@@ -164,5 +166,56 @@ describe('payout periods inside a quota period', () => {
       [plan],
     );
     expect(amounts(result)).toEqual({ 'r1/2026-01/commission': '1.26', 'r1/2026-02/commission': '1.25' });
+  });
+});
+
+describe('a prepared input (CalculateOptions.prepared)', () => {
+  const data: CanonicalData = {
+    ...emptyData(),
+    reps: [rep('m1'), rep('r1', 'm1'), rep('r2', 'm1')],
+    deals: [
+      deal({ id: 'd1', ownerId: 'r1', amount: '60000', closeDate: '2026-01-15' }),
+      deal({ id: 'd2', ownerId: 'r2', amount: '25000.50', closeDate: '2026-02-03' }),
+      deal({ id: 'd3', ownerId: 'r1', amount: '40000', closeDate: '2026-03-30' }),
+    ],
+    splits: [
+      { dealId: 'd2', repId: 'r1', percent: '40', kind: 'revenue' },
+      { dealId: 'd2', repId: 'r2', percent: '60', kind: 'revenue' },
+    ],
+    quotas: ['m1', 'r1', 'r2'].map((repId) => ({ repId, period: '2026-Q1', amount: '80000' })),
+    assignments: [
+      { repId: 'r1', planId: 'ae', from: '2026-01-01' },
+      { repId: 'r2', planId: 'ae', from: '2026-01-01' },
+      { repId: 'm1', planId: 'mgr', from: '2026-01-01' },
+    ],
+  };
+  const ae = commissionPlan({ payoutPeriod: 'month', measures: { bookings: { credit: 'splits', rollup: true } } });
+  const mgr = commissionPlan({ id: 'mgr', measures: { bookings: { credit: 'splits', rollup: true } } });
+  const input: CalculationInput = {
+    calendar: { fiscalYearStartMonth: 1, tz: 'UTC' },
+    baseCurrency: 'USD',
+    plans: [ae, mgr],
+    data,
+  };
+  const text = (result: CalculationResult) => JSON.stringify([result.payouts, result.attainment, result.rejects]);
+
+  it('gives each plan and shard the lines of a calculation that prepares its own', () => {
+    const prepared = prepareInput(input);
+    const whole = calculate(input);
+    expect(whole.payouts.length).toBeGreaterThan(4);
+    for (const plans of [[ae], [mgr], [ae, mgr]]) {
+      expect(text(calculate({ ...input, plans }, { prepared }))).toBe(text(calculate({ ...input, plans })));
+      const reps = (id: string) => id !== 'r2';
+      expect(text(calculate({ ...input, plans }, { prepared, reps }))).toBe(
+        text(calculate({ ...input, plans }, { reps })),
+      );
+    }
+    expect(text(calculate(input, { prepared }))).toBe(text(whole));
+  });
+
+  it('is refused for other data or plans it was not prepared with', () => {
+    const prepared = prepareInput({ ...input, plans: [ae] });
+    expect(() => calculate({ ...input, plans: [ae, mgr] }, { prepared })).toThrow(/prepared from another input/);
+    expect(() => calculate({ ...input, data: { ...data } }, { prepared })).toThrow(/prepared from another input/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exchange, exchangeParts, joinParts, percentParts, splitParts } from '../../src/domain/crediting.js';
+import { CellSums, exchange, exchangeParts, joinParts, percentParts, splitParts } from '../../src/domain/crediting.js';
 import { divideHalfEven, percentOf } from '../../src/domain/decimal.js';
 
 /** Amounts in units of 10^-10, mostly whole units of 10^-4 (lo = 0) as CSV amounts are. */
@@ -58,5 +58,27 @@ describe('exact double paths', () => {
     expect(joinParts(out.hi, out.lo)).toBe(percentOf(1_560_347n * 10n ** 8n, 70n * 10n ** 10n));
     expect(exchangeParts(hi, lo, exchange(10n ** 10n, 9_254_370_000n), out)).toBe(true);
     expect(joinParts(out.hi, out.lo)).toBe(divideHalfEven(1_560_347n * 10n ** 8n * 10n ** 10n, 9_254_370_000n));
+  });
+
+  it('CellSums sums a range of cells exactly, spilled ones included, as adding each cell does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(5), amounts), { maxLength: 40 }), fc.nat(5), fc.nat(5), (adds, a, b) => {
+        const sums = new CellSums(6);
+        const exact = new Array<bigint>(6).fill(0n);
+        for (const [cell, amount] of adds) {
+          sums.addDecimal(cell, amount);
+          exact[cell] = exact[cell]! + amount;
+        }
+        const [from, to] = a <= b ? [a, b] : [b, a];
+        let expected = 0n;
+        for (let cell = from; cell <= to; cell++) {
+          expect(sums.get(cell)).toBe(exact[cell]);
+          expected += exact[cell]!;
+        }
+        expect(sums.sum(from, to)).toBe(expected);
+        expect(sums.sum(to + 1, to)).toBe(0n);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
