@@ -2,7 +2,9 @@
  * `npm run bench`: the synthetic org (10,000 reps, 1,000,000 deals of which 100,000 open, 20 % split,
  * 3 currencies, 3 plans), measured three ways. It prints figures; it asserts nothing.
  *
- *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up
+ *   engine   calculate() with the data already in memory (deals/s), best of 3 after a warm-up; and
+ *            the same on an input prepared once (enginePreparedDealsPerSec), as a queued run's
+ *            worker calculates every plan and shard of a run, with what preparing it took
  *   estimates estimate() of every open deal on the same input (open deals/s, and × attain calc), and
  *            the same with every estimate's trace rendered to JSON text (estimatesRenderedSeconds)
  *   calc     the whole `attain calc` from the CSVs, as a child process (wall time, peak RSS)
@@ -31,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { loadWorkspace } from '../../config/workspace.js';
 import { readCsvSource } from '../../connectors/csv/csv-source.js';
 import { formatDecimal, parseDecimal, ZERO } from '../../src/domain/decimal.js';
-import { calculate } from '../../src/domain/engine.js';
+import { calculate, prepareInput } from '../../src/domain/engine.js';
 import { estimate } from '../../src/domain/estimate.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { benchPayoutWrites, benchRun } from './bench-db.js';
@@ -160,6 +162,21 @@ async function main(): Promise<void> {
   log(
     `engine: ${engineDealsPerSec.toLocaleString('en')} deals/s (best of ${runs.length}: ${engineSeconds.toFixed(3)} s, ${lines.toLocaleString('en')} lines)`,
   );
+  // The same on an input prepared once (prepareInput: the deals in columns, as a queued run's
+  // worker keeps them for every plan and shard of a run), and what preparing it costs.
+  const prepareStarted = process.hrtime.bigint();
+  const prepared = prepareInput(input);
+  const prepareSeconds = Number(process.hrtime.bigint() - prepareStarted) / 1e9;
+  const preparedRuns: number[] = [];
+  for (let i = 0; i <= ENGINE_RUNS; i++) {
+    const started = process.hrtime.bigint();
+    calculate(input, { prepared });
+    if (i > 0) preparedRuns.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  const enginePreparedDealsPerSec = Math.round(normalized.data.deals.length / Math.min(...preparedRuns));
+  log(
+    `engine on a prepared input: ${enginePreparedDealsPerSec.toLocaleString('en')} deals/s (best of ${preparedRuns.length}: ${Math.min(...preparedRuns).toFixed(3)} s; preparing it once: ${prepareSeconds.toFixed(3)} s)`,
+  );
 
   // Estimates of every open deal (docs/estimates.md), on the same input, best of as many runs.
   // Their traces are rendered when read, as the engine's are; estimatesRenderedSeconds is the
@@ -270,6 +287,8 @@ async function main(): Promise<void> {
   log(
     JSON.stringify({
       engineDealsPerSec,
+      enginePreparedDealsPerSec,
+      enginePrepareSeconds: Number(prepareSeconds.toFixed(3)),
       calcSeconds: Number(calc.seconds.toFixed(2)),
       parseSeconds: Number(parse.seconds.toFixed(2)),
       calcVsParseRatio,
