@@ -705,8 +705,8 @@ function compile(c: Component, mc: MeasureCredit, filters: FilterSet): Compiled 
   }
 }
 
-/** Traces list deals by close date, then id: the same whatever order the source delivered them in. */
 /**
+ * Traces list deals by close date, then id: the same whatever order the source delivered them in.
  * The order of `${closeDate} ${deal}` as strings: by close date, then deal id when the dates are
  * as long (they are all YYYY-MM-DD), without building two strings per comparison (a trace's deals
  * are sorted each time it is rendered: most of writing a million-deal org's payout lines).
