@@ -64,15 +64,8 @@ export async function replaceEstimates(
   function* writing(): Generator<Estimate> {
     for (const e of estimates) {
       yield e;
-      written.push({
-        dealId: e.dealId,
-        repId: e.repId,
-        planId: e.planId,
-        amount: e.amount,
-        currency: e.currency,
-        closeDate: e.closeDate,
-        periods: e.periods,
-      });
+      const { trace: _written, ...kept } = e;
+      written.push(kept);
     }
   }
   await db.transaction().execute(async (trx) => {
