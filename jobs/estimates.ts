@@ -29,9 +29,7 @@ export async function estimatesStep(ctx: StepContext, part?: Shard): Promise<Est
   // and made as the COPY takes them, so that the next are made while the database loads these and a
   // trace is dropped once written (docs/estimates.md#how-it-is-fast).
   const made = estimatesOf(input, { traces: 'text', ...(inPart && { deals: inPart }) });
-  // Not for a part: its transaction's first delete waits for the other parts' to end (it removes
-  // the same rows of earlier runs), so made inside it, the parts would be made one after another.
-  const each = made === undefined ? [] : inPart ? [...made.each] : made.each;
+  const each = made === undefined ? [] : made.each;
   let rows: readonly ForecastRow[] = [];
   const estimates = await replaceEstimates(ctx.db, ctx.runId, each, {
     // The liability forecast (docs/report.md#liability-forecast): each estimate weighted by its deal's probability.

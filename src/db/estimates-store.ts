@@ -51,8 +51,11 @@ export interface ReplaceEstimatesOptions {
  * `estimates` is read once, as the COPY streams: estimates made as they are read
  * (estimatesOf) are written while the next ones are made, and each trace is dropped once written.
  *
- * A `part` of the run's estimates (some of its open deals) removes what other runs stored and what
- * this run stored for the same deals (a part run again), and leaves the run's other parts.
+ * A `part` of the run's estimates (some of its open deals) removes what other runs stored, in a
+ * transaction of its own first, then in the one that writes its estimates what this run stored for
+ * the same deals (a part run again), and leaves the run's other parts. Parts run side by side: what
+ * they remove in common (earlier runs' rows) is removed before, so that writing, which takes as
+ * long as making the estimates, waits for no other part's transaction.
  */
 export async function replaceEstimates(
   db: Kysely<Database>,
@@ -68,11 +71,16 @@ export async function replaceEstimates(
       written.push(kept);
     }
   }
+  if (options.part) {
+    await db.transaction().execute(async (trx) => {
+      for (const table of ['estimates', 'liability_forecast'] as const)
+        await trx.deleteFrom(table).where('run_id', '<>', runId).execute();
+    });
+  }
   await db.transaction().execute(async (trx) => {
     if (options.part) {
       const deals = arrayLiteral(options.part);
       for (const table of ['estimates', 'liability_forecast'] as const) {
-        await trx.deleteFrom(table).where('run_id', '<>', runId).execute();
         await trx
           .deleteFrom(table)
           .where('run_id', '=', runId)
