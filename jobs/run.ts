@@ -28,7 +28,7 @@ import type { Reject } from '../src/domain/model.js';
 import { computePlans, writeResults } from './calculate.js';
 import { finishReport, recordResults, type ReportOutcome } from './report.js';
 import type { StepCache, StepContext, StepLog } from './step-context.js';
-import { planVersions, readSource, saveInputs, storeStep, type SyncOutcome } from './sync.js';
+import { planVersions, readSource, saveInputs, storeRecords, storeStep, type SyncOutcome } from './sync.js';
 import { openWorkspaceDatabase } from './workspace-database.js';
 import { writeBackStep } from './write-back-step.js';
 import { estimatesStep } from './estimates.js';
@@ -223,13 +223,16 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
               stored,
             );
           } else {
-            // The inputs first (every later step reads them), then the canonical tables beside the
-            // next steps: its line shows when it ends, its failure stops the run at the next step.
+            // The canonical tables from the records read, beside the run's inputs (stored meanwhile:
+            // every later step reads them) and the next steps: its line shows when it ends, its
+            // failure stops the run at the next step.
             progress.step('store');
             const started = performance.now();
-            sync = await saveInputs(ctx, prepared, report);
-            storing = storeStep(ctx).then(() => progress.done('store', stored(), (performance.now() - started) / 1000));
+            storing = storeRecords(ctx, prepared.input.data, source.kind).then(() =>
+              progress.done('store', stored(), (performance.now() - started) / 1000),
+            );
             storing.catch((error: unknown) => (besideFailed = { error }));
+            sync = await saveInputs(ctx, prepared, report);
             await options.afterStep?.('store');
           }
           const computed = await timed(

@@ -38,7 +38,7 @@ import { withDisputeAdjustments } from './pay-cycle.js';
 import { DISPUTES_OBJECT, syncCrmDisputes } from './crm-disputes.js';
 import type { RangedFile, StorePayload } from './catalog.js';
 import { shardOf, type Shard } from './calculate.js';
-import type { Deal, Split } from '../src/domain/model.js';
+import type { CanonicalData, Deal, Split } from '../src/domain/model.js';
 import { loadParts } from './read-range.js';
 
 export interface SyncOutcome {
@@ -196,7 +196,16 @@ export async function storeStep(ctx: StepContext, part?: StorePayload['part']): 
     );
     return { stored: stored.deals + stored.splits };
   }
-  const stored = await upsertCanonical(ctx.db, input.data, source.kind);
+  return storeRecords(ctx, input.data, source.kind);
+}
+
+/**
+ * The store step in one piece: every record of the run's inputs into the reporting tables. The
+ * in-process run calls it with the records it read while it stores the inputs, which hold the same
+ * records (the locked lines and adjustments it adds are beside them).
+ */
+export async function storeRecords(ctx: StepContext, data: CanonicalData, kind: string): Promise<{ stored: number }> {
+  const stored = await upsertCanonical(ctx.db, data, kind);
   ctx.log.info(
     { step: 'store', ...stored },
     `stored ${stored.reps} reps, ${stored.deals} deals, ${stored.splits} splits`,

@@ -101,8 +101,9 @@ forEachBackend((backend) => {
   it('a store that fails fails the run once every step it started has ended; on PostgreSQL the next steps ran beside it', async () => {
     await run({ runId: 'run-ok' });
     const before = await lines();
-    // The canonical deals refuse to be written: the store's transaction fails.
-    await sql`create function refuse_deals() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(
+    // The canonical deals refuse to be written: the store's transaction fails, a second after it
+    // starts (by then the run's inputs are stored and the next steps have started beside it).
+    await sql`create function refuse_deals() returns trigger language plpgsql as $$ begin perform pg_sleep(1); raise exception 'disk full'; end $$`.execute(
       backend.db,
     );
     await sql`create trigger refuse_deals before insert or update or delete on deals for each statement execute function refuse_deals()`.execute(
