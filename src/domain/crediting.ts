@@ -8,7 +8,7 @@
  * while they fit, exact bigints otherwise. Both are exact; the float path only avoids allocating
  * a bigint per deal.
  */
-import { ONE, ZERO, parseDecimal, percentOf, type Decimal } from './decimal.js';
+import { ONE, ZERO, fastUnits, parseDecimal, percentOf, type Decimal } from './decimal.js';
 import type { CanonicalData, Deal, Split } from './model.js';
 import { covers, type Org } from './org.js';
 import { calendarDay, dayOf, monthOfDate } from './periods.js';
@@ -286,22 +286,6 @@ function splitsOfDeals(data: CanonicalData): { start: Int32Array; order: Int32Ar
     start[j + 1] = order.length;
   }
   return { start, order: Int32Array.from(order) };
-}
-
-/** `123456.78` → 1234567800 (units of 10^-4); NaN for anything with more decimals or too large. */
-function fastUnits(text: string): number {
-  let units = 0;
-  let fraction = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46 && fraction < 0) fraction = 0;
-    else if (c >= 48 && c <= 57 && fraction < 4 && units < 1e14) {
-      units = units * 10 + (c - 48);
-      if (fraction >= 0) fraction++;
-    } else return NaN;
-  }
-  for (let f = fraction < 0 ? 0 : fraction; f < 4; f++) units *= 10;
-  return units;
 }
 
 /**

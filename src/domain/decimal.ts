@@ -22,6 +22,26 @@ const POWERS: readonly Decimal[] = Array.from({ length: SCALE_DIGITS + 1 }, (_, 
 /** Digits a double holds exactly, whatever they are: 15 (below 2^53). */
 const EXACT_DIGITS = 15;
 
+/**
+ * `123456.78` → 1234567800 (units of 10^-4, an integer double) without a bigint: NaN for a sign,
+ * more than four decimals or anything too large; the engine's amounts and split percents, and
+ * normalize's percent checks, read most texts so, the rest with parseDecimal.
+ */
+export function fastUnits(text: string): number {
+  let units = 0;
+  let fraction = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && fraction < 0) fraction = 0;
+    else if (c >= 48 && c <= 57 && fraction < 4 && units < 1e14) {
+      units = units * 10 + (c - 48);
+      if (fraction >= 0) fraction++;
+    } else return NaN;
+  }
+  for (let f = fraction < 0 ? 0 : fraction; f < 4; f++) units *= 10;
+  return units;
+}
+
 /** Parses `1234.50`, `-3`, `.5`; returns undefined for anything else (no exponents, no separators). */
 export function parseDecimal(text: string): Decimal | undefined {
   // Most amounts have at most 15 digits: read them into an exact double, without a regex or a

@@ -4,7 +4,7 @@
  * Connectors judge what a single record says (syntax, types); this judges records against each
  * other (owners, currencies, splits).
  */
-import { formatDecimal, parseDecimal, ZERO, type Decimal } from './decimal.js';
+import { fastUnits, formatDecimal, parseDecimal, ZERO, type Decimal } from './decimal.js';
 import type { Assignment, CanonicalData, Deal, Reject, Split } from './model.js';
 
 export interface NormalizeOptions {
@@ -250,8 +250,8 @@ function splitId(split: Split): string {
  * did (sources check the syntax).
  */
 function isPercent(text: string): boolean {
-  const units = percentUnits(text);
-  if (units !== undefined) return units <= HUNDRED_PERCENT_UNITS;
+  const units = fastUnits(text);
+  if (!Number.isNaN(units)) return units <= HUNDRED_PERCENT_UNITS;
   const percent = parseDecimal(text);
   return percent === undefined || (percent >= 0n && percent <= HUNDRED);
 }
@@ -263,7 +263,7 @@ function revenueSum(splits: readonly Split[]): Decimal | undefined {
   for (const split of splits) {
     if (split.kind !== 'revenue') continue;
     count++;
-    units += percentUnits(split.percent) ?? Number.NaN;
+    units += fastUnits(split.percent);
   }
   if (count === 0) return undefined;
   if (units === HUNDRED_PERCENT_UNITS) return HUNDRED;
@@ -272,28 +272,8 @@ function revenueSum(splits: readonly Split[]): Decimal | undefined {
   return sum;
 }
 
-/**
- * A percent as written in most files (`60`, `33.33`: up to three digits, up to four decimals) in
- * ten-thousandths, an integer that small numbers add up exactly without a bigint per split;
- * undefined for any other text, which is read as a decimal instead.
- */
-function percentUnits(text: string): number | undefined {
-  const dot = text.indexOf('.');
-  const wholeDigits = dot < 0 ? text.length : dot;
-  const decimals = dot < 0 ? 0 : text.length - dot - 1;
-  if (wholeDigits < 1 || wholeDigits > 3 || decimals > 4 || (decimals === 0 && dot >= 0)) return undefined;
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (i === dot) continue;
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return value * (PERCENT_SCALES[decimals] as number);
-}
-
+/** 100 % in fastUnits units (10^-4). */
 const HUNDRED_PERCENT_UNITS = 1_000_000;
-const PERCENT_SCALES = [10_000, 1_000, 100, 10, 1];
 
 /**
  * Every manager loop, each once, as its rep ids starting from the lowest and following managers;
