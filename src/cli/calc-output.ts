@@ -119,7 +119,8 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
     const header = ['rep', 'period', 'attainment', ...components, 'total'];
     const rows: string[][] = [];
     let planTotal = ZERO;
-    const attainmentOfRep = attainmentOf.get(plan.id);
+    /** This plan's attainment, by rep and quota period. */
+    const attainmentOfPlan = attainmentOf.get(plan.id);
     /** The quota period of each payout period: a plan's rows name a few periods many times. */
     const quotaPeriodOf = new Map<string, string>();
     /** The attainment cell of the row before: rows of one rep and quota period follow each other. */
@@ -140,7 +141,7 @@ export async function writeTables(out: Writable, report: CalcReport, heading: st
         quotaPeriod = report.calendar.periodOf(plan.quotaPeriod, startMonth).label;
         quotaPeriodOf.set(period, quotaPeriod);
       }
-      const att = attainmentOfRep?.get(repId)?.get(quotaPeriod);
+      const att = attainmentOfPlan?.get(repId)?.get(quotaPeriod);
       if (att !== shown.row) {
         shown = { row: att, text: att?.attainment === undefined ? '–' : `${quotaPeriod} ${percent(att.attainment)}` };
       }
