@@ -188,6 +188,8 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
   for (const q of data.quotas) quotas.set(`${q.repId}\u0000${q.period}`, decimal(q.amount));
 
   const amountsByCurrency = new Map<string, PlanAmounts>();
+  // One builder for every plan's chains, lazy traces' included: a chain lives only while its deal is evaluated.
+  const chains = new ChainBuilder(org, prepared);
   function* each(): Generator<Estimate> {
     const made: Estimate[] = [];
     for (const plan of input.plans) {
@@ -236,7 +238,7 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
           months,
           firstMonth,
           amounts,
-          (i) => dealChain(org, prepared, i),
+          (i) => chains.chain(i),
         );
         for (const i of candidates) {
           if (!amounts.known[i]) continue;
@@ -244,8 +246,8 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
             const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
             if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
           }
-          // Built again for each plan: keeping 100,000 chains alive costs the collector more.
-          planEstimate.estimate(i, dealChain(org, prepared, i), made, options.traces ?? 'lazy');
+          // Built again for each plan, into the same arrays: keeping 100,000 chains alive costs the collector more.
+          planEstimate.estimate(i, chains.chain(i), made, options.traces ?? 'lazy');
           yield* made;
           made.length = 0;
         }
@@ -643,61 +645,108 @@ function notes(component: string, before: LineFacts, after: LineFacts): string[]
   return said;
 }
 
-/** The reps credited on deal i and everyone above them, as a small org, and the deal alone in it. */
-function dealChain(org: Org, prepared: PreparedDeals, i: number): DealChain {
-  const full: number[] = [];
-  const mini = new Map<number, number>();
-  const add = (rep: number) => {
-    for (let node = rep; node >= 0 && !mini.has(node); node = org.parent[node]!) mini.set(node, full.push(node) - 1);
-  };
-  add(prepared.owner[i]!);
-  const from = prepared.splitStart[i]!;
-  const to = prepared.splitStart[i + 1]!;
-  for (let sp = from; sp < to; sp++) add(prepared.splitRep[sp]!);
-  // Territory credit: the reps holding the deal's territory on its close date are credited too.
-  const territory = prepared.territory;
-  if (territory)
-    for (let sp = territory.splitStart[i]!; sp < territory.splitStart[i + 1]!; sp++) add(territory.splitRep[sp]!);
-  const parent = Int32Array.from(full, (rep) => (org.parent[rep]! >= 0 ? mini.get(org.parent[rep]!)! : -1));
-  const reportCount = Int32Array.from(full, (rep) => org.reportCount[rep]!);
-  const small: Org = {
-    repIds: full.map((rep) => org.repIds[rep]!),
-    index: new Map(),
-    parent,
-    reportCount,
-    reportSlot: new Int32Array(full.length),
-    reports: full.map(() => []),
-    assignmentsByPlan: new Map(),
-  };
-  const splitPercentBig = new Map<number, Decimal>();
-  for (let sp = from; sp < to; sp++) {
-    const value = prepared.splitPercentBig.get(sp);
-    if (value !== undefined) splitPercentBig.set(sp - from, value);
+/**
+ * The reps credited on a deal and everyone above them, as a small org, and the deal alone in it
+ * (dealChain). A chain is built for every open deal and plan, and lives only while that deal is
+ * evaluated (a lazy trace builds its own when read): so one builder's arrays are reused from chain
+ * to chain, instead of a dozen small typed arrays and maps made for each (docs/estimates.md#how-it-is-fast).
+ */
+class ChainBuilder {
+  /** Each full-org rep's mini index while a chain is built, else −1. */
+  private readonly miniOf: Int32Array;
+  /** The small orgs, by size: their arrays are filled anew for each chain. */
+  private readonly orgs: Org[] = [];
+  private readonly deal: PreparedDeals;
+
+  constructor(
+    private readonly org: Org,
+    private readonly prepared: PreparedDeals,
+  ) {
+    this.miniOf = new Int32Array(org.repIds.length).fill(-1);
+    this.deal = {
+      count: 1,
+      deals: [],
+      day: new Int32Array(1),
+      month: new Int32Array(1),
+      owner: new Int32Array(1),
+      currency: new Int32Array(1),
+      currencies: prepared.currencies,
+      amounts: prepared.amounts,
+      reversed: new Uint8Array(1),
+      reversedDay: Float64Array.of(NaN),
+      splitStart: new Int32Array(2),
+      splitRep: new Int32Array(0),
+      splitPercent: new Float64Array(0),
+      splitPercentBig: new Map(),
+      passes: prepared.passes.map(() => new Uint8Array(1)),
+    };
   }
-  const one = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => a.subarray(i, i + 1) as T;
-  const deals: PreparedDeals = {
-    count: 1,
-    deals: [prepared.deals[i]!],
-    day: one(prepared.day),
-    month: one(prepared.month),
-    owner: Int32Array.of(mini.get(prepared.owner[i]!)!),
-    currency: one(prepared.currency),
-    currencies: prepared.currencies,
-    amounts: prepared.amounts,
-    reversed: Uint8Array.of(0),
-    reversedDay: Float64Array.of(NaN),
-    splitStart: Int32Array.of(0, to - from),
-    splitRep: Int32Array.from(prepared.splitRep.subarray(from, to), (rep) => mini.get(rep)!),
-    splitPercent: prepared.splitPercent.slice(from, to),
-    splitPercentBig,
-    passes: prepared.passes.map(one),
-    ...(territory ? { territory: territoryOfOne(territory, i, mini) } : {}),
-  };
-  return { org: small, full, deals };
+
+  /** Deal i's chain; valid until the next call. */
+  chain(i: number): DealChain {
+    const { org, prepared, miniOf } = this;
+    const full: number[] = [];
+    const add = (rep: number) => {
+      for (let node = rep; node >= 0 && miniOf[node] === -1; node = org.parent[node]!)
+        miniOf[node] = full.push(node) - 1;
+    };
+    add(prepared.owner[i]!);
+    const from = prepared.splitStart[i]!;
+    const to = prepared.splitStart[i + 1]!;
+    for (let sp = from; sp < to; sp++) add(prepared.splitRep[sp]!);
+    // Territory credit: the reps holding the deal's territory on its close date are credited too.
+    const territory = prepared.territory;
+    if (territory)
+      for (let sp = territory.splitStart[i]!; sp < territory.splitStart[i + 1]!; sp++) add(territory.splitRep[sp]!);
+
+    const small = (this.orgs[full.length] ??= {
+      repIds: new Array<string>(full.length),
+      index: new Map(),
+      parent: new Int32Array(full.length),
+      reportCount: new Int32Array(full.length),
+      reportSlot: new Int32Array(full.length),
+      reports: full.map(() => []),
+      assignmentsByPlan: new Map(),
+    });
+    for (let m = 0; m < full.length; m++) {
+      const rep = full[m]!;
+      const parent = org.parent[rep]!;
+      small.repIds[m] = org.repIds[rep]!;
+      small.parent[m] = parent >= 0 ? miniOf[parent]! : -1;
+      small.reportCount[m] = org.reportCount[rep]!;
+    }
+
+    const deal = this.deal;
+    deal.deals[0] = prepared.deals[i]!;
+    deal.day[0] = prepared.day[i]!;
+    deal.month[0] = prepared.month[i]!;
+    deal.owner[0] = miniOf[prepared.owner[i]!]!;
+    deal.currency[0] = prepared.currency[i]!;
+    deal.splitStart[1] = to - from;
+    deal.splitRep =
+      from === to ? EMPTY_REPS : Int32Array.from(prepared.splitRep.subarray(from, to), (rep) => miniOf[rep]!);
+    deal.splitPercent = from === to ? EMPTY_PERCENTS : prepared.splitPercent.slice(from, to);
+    deal.splitPercentBig = NO_BIG;
+    for (let sp = from; sp < to; sp++) {
+      const value = prepared.splitPercentBig.get(sp);
+      if (value === undefined) continue;
+      if (deal.splitPercentBig === NO_BIG) deal.splitPercentBig = new Map();
+      deal.splitPercentBig.set(sp - from, value);
+    }
+    for (let f = 0; f < deal.passes.length; f++) deal.passes[f]![0] = prepared.passes[f]![i]!;
+    if (territory) deal.territory = territoryOfOne(territory, i, miniOf);
+    for (const rep of full) miniOf[rep] = -1;
+    return { org: small, full, deals: deal };
+  }
 }
 
+const EMPTY_REPS = new Int32Array(0);
+const EMPTY_PERCENTS = new Float64Array(0);
+/** No split percent too large for a double: shared, never written. */
+const NO_BIG: Map<number, Decimal> = new Map();
+
 /** Deal i's territory splits alone, its reps renumbered into the small org. */
-function territoryOfOne(territory: TerritorySplits, i: number, mini: Map<number, number>): TerritorySplits {
+function territoryOfOne(territory: TerritorySplits, i: number, miniOf: Int32Array): TerritorySplits {
   const from = territory.splitStart[i]!;
   const to = territory.splitStart[i + 1]!;
   const splitPercentBig = new Map<number, Decimal>();
@@ -707,7 +756,7 @@ function territoryOfOne(territory: TerritorySplits, i: number, mini: Map<number,
   }
   return {
     splitStart: Int32Array.of(0, to - from),
-    splitRep: Int32Array.from(territory.splitRep.subarray(from, to), (rep) => mini.get(rep)!),
+    splitRep: Int32Array.from(territory.splitRep.subarray(from, to), (rep) => miniOf[rep]!),
     splitPercent: territory.splitPercent.slice(from, to),
     splitPercentBig,
     territoryOf: [territory.territoryOf[i]],
