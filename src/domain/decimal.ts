@@ -155,8 +155,12 @@ export function formatDecimal(a: Decimal, digits?: number): string {
   const negative = rounded < 0n;
   const text = (negative ? -rounded : rounded).toString().padStart(SCALE_DIGITS + 1, '0');
   const whole = text.slice(0, -SCALE_DIGITS);
-  let fraction = text.slice(-SCALE_DIGITS);
-  fraction = digits === undefined ? fraction.replace(/0+$/, '') : fraction.slice(0, digits);
-  const body = fraction ? `${whole}.${fraction}` : whole;
-  return negative && /[1-9]/.test(body) ? `-${body}` : body;
+  let end = text.length;
+  if (digits === undefined) while (end > whole.length && text.charCodeAt(end - 1) === ZERO_CHAR) end--;
+  else end = whole.length + digits;
+  const body = end > whole.length ? `${whole}.${text.slice(whole.length, end)}` : whole;
+  // Rounded first: a negative amount that rounds to zero (−0.004 to two digits) is not negative.
+  return negative ? `-${body}` : body;
 }
+
+const ZERO_CHAR = 48;

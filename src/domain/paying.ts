@@ -610,16 +610,27 @@ export class PlanPayer {
       forEachOwnRef(mc, rep * months - firstMonth + m, (deal, ref) => {
         const d = deals.deals[deal]!;
         const { credit, percent } = creditOfRef(mc, ref);
-        // Keys in this order (the JSON's), set one by one: spreading an object for each optional key costs two.
-        const listedDeal = {
-          deal: d.id,
-          closeDate: d.closeDate,
-          amount: d.amount,
-          currency: d.currency,
-        } as CreditedDealTrace;
-        if (percent !== undefined) listedDeal.percent = formatDecimal(percent);
-        if (mc.territoryOf) listedDeal.territory = mc.territoryOf[deal]!;
-        listedDeal.credit = formatDecimal(credit);
+        // Keys in this order (the JSON's), each shape one literal: a key added after the literal
+        // (or an object spread per optional key) costs the collector another allocation per deal.
+        const { id, closeDate, amount, currency } = d;
+        const territory = mc.territoryOf?.[deal];
+        let listedDeal: CreditedDealTrace;
+        if (percent === undefined)
+          listedDeal = mc.territoryOf
+            ? { deal: id, closeDate, amount, currency, territory, credit: formatDecimal(credit) }
+            : { deal: id, closeDate, amount, currency, credit: formatDecimal(credit) };
+        else
+          listedDeal = mc.territoryOf
+            ? {
+                deal: id,
+                closeDate,
+                amount,
+                currency,
+                percent: formatDecimal(percent),
+                territory,
+                credit: formatDecimal(credit),
+              }
+            : { deal: id, closeDate, amount, currency, percent: formatDecimal(percent), credit: formatDecimal(credit) };
         listed.push(listedDeal);
       });
     }

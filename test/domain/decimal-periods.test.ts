@@ -48,6 +48,32 @@ describe('decimal', () => {
     expect(formatDecimal(decimal('-0.004'), 2)).toBe('0.00');
   });
 
+  it('formats as the pattern it is defined by: every digit kept, trailing zeros trimmed, rounded half-even first', () => {
+    // formatDecimal as written with regular expressions, before it trimmed zeros by hand.
+    const byPattern = (a: bigint, digits?: number): string => {
+      const rounded = digits === undefined ? a : roundTo(a, digits);
+      const negative = rounded < 0n;
+      const text = (negative ? -rounded : rounded).toString().padStart(11, '0');
+      const whole = text.slice(0, -10);
+      let fraction = text.slice(-10);
+      fraction = digits === undefined ? fraction.replace(/0+$/, '') : fraction.slice(0, digits);
+      const body = fraction ? `${whole}.${fraction}` : whole;
+      return negative && /[1-9]/.test(body) ? `-${body}` : body;
+    };
+    const values = fc.oneof(
+      fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }),
+      fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+      fc.integer({ min: -1_000_000, max: 1_000_000 }).map((cents) => BigInt(cents) * 10n ** 8n),
+    );
+    const digits = fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined });
+    fc.assert(
+      fc.property(values, digits, (a, d) => {
+        expect(formatDecimal(a, d)).toBe(byPattern(a, d));
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+
   it('never uses binary floats: 0.1 + 0.2 is 0.3', () => {
     expect(formatDecimal(decimal('0.1') + decimal('0.2'))).toBe('0.3');
     expect(formatDecimal(mul(decimal('1234.56'), decimal('0.07')))).toBe('86.4192');
