@@ -6,7 +6,8 @@
  * side: each part removes what earlier runs stored and writes its own deals' estimates.
  */
 import { loadRunInputs, replaceEstimates } from '../src/db/index.js';
-import { estimatesOf } from '../src/domain/estimate.js';
+import type { CalculationInput } from '../src/domain/engine.js';
+import { estimateBasis, estimatesOf, type EstimateBasis } from '../src/domain/estimate.js';
 import { forecast, type ForecastRow } from '../src/domain/forecast.js';
 import { shardOf, type Shard } from './calculate.js';
 import { RunInputsMissingError, type StepContext } from './step-context.js';
@@ -25,10 +26,17 @@ export async function estimatesStep(ctx: StepContext, part?: Shard): Promise<Est
     throw new RunInputsMissingError(`run ${ctx.runId} has no stored inputs: its sync step must run before estimates`);
   const inPart = part && ((id: string) => shardOf(id, part.count) === part.index);
   const { config } = await workspaceOf(ctx);
+  // The parts of a run's estimates: each estimates its own open deals on what they all share (the
+  // window of every open deal, the won deals credited: the same as one step of them all), which a
+  // worker making several parts computes once, kept in the run's cache with the input it is of.
+  const basis = part ? sharedBasis(ctx, input) : undefined;
   // The store writes every trace: each rendered at once, as JSON text, in its deal's one evaluation,
   // and made as the COPY takes them, so that the next are made while the database loads these and a
   // trace is dropped once written (docs/estimates.md#how-it-is-fast).
-  const made = estimatesOf(input, { traces: 'text', ...(inPart && { deals: inPart }) });
+  const made =
+    part && !basis
+      ? undefined
+      : estimatesOf(input, { traces: 'text', ...(basis && { basis }), ...(inPart && { deals: inPart }) });
   const each = made === undefined ? [] : made.each;
   let rows: readonly ForecastRow[] = [];
   const estimates = await replaceEstimates(ctx.db, ctx.runId, each, {
@@ -50,4 +58,13 @@ export async function estimatesStep(ctx: StepContext, part?: Shard): Promise<Est
     `${estimates.length} estimates of open deals written; ${unweighted} open deals without a usable probability`,
   );
   return { estimates: estimates.length, deals: new Set(estimates.map((e) => e.dealId)).size };
+}
+
+/** The basis of the input's estimates (estimateBasis), from the run's cache when this worker made it already. */
+function sharedBasis(ctx: StepContext, input: CalculationInput): EstimateBasis | undefined {
+  const cached = ctx.cache?.estimateBasis;
+  if (cached?.input === input) return cached;
+  const basis = estimateBasis(input);
+  if (ctx.cache && basis) Object.assign(ctx.cache, { input, estimateBasis: basis });
+  return basis;
 }

@@ -14,6 +14,7 @@ import type { SourceConnector } from '../connectors/source.js';
 import type { PreparedCalculation } from './prepare-calculation.js';
 import type { Database } from '../src/db/index.js';
 import type { CalculationInput, PreparedInput } from '../src/domain/engine.js';
+import type { EstimateBasis } from '../src/domain/estimate.js';
 import type { Deal, Split } from '../src/domain/model.js';
 import type { StoredPart } from './read-range.js';
 import { AttainError } from '../src/domain/errors.js';
@@ -31,6 +32,8 @@ export interface StepCache {
   input?: CalculationInput;
   /** That input prepared for the engine once (its deals above all), for each plan or shard calculated here. */
   preparedInput?: PreparedInput;
+  /** What the parts of that input's estimates made here share (its open deals as won, the won deals credited), made once. */
+  estimateBasis?: EstimateBasis;
   /**
    * The ranges of data files this worker read for the run (`deals.csv#0`): its sync step, when it
    * runs here, takes them as they are instead of decoding what the read steps stored.

@@ -98,7 +98,10 @@ export interface EstimateResult {
 }
 
 export interface EstimateOptions {
-  /** Estimate only the open deals this accepts (`attain estimate --deal`). */
+  /**
+   * Estimate only the open deals this accepts (`attain estimate --deal`, a part of a run's
+   * estimates): each as it is estimated with every other, in the window of every open deal.
+   */
   deals?: (dealId: string) => boolean;
   /**
    * `lazy` (default): each trace is rendered when read, by evaluating its deal alone again; the
@@ -133,11 +136,23 @@ export interface EstimatesMade {
 }
 
 /**
- * The estimates one at a time, in the order they are made, not sorted; absent when there is no
- * open deal. For a caller that writes each away as it comes (the run's store): a trace rendered at
- * once (`traces: 'text'`) then lives only until it is written, instead of every trace at once.
+ * What every estimate of one input shares, whichever deals are estimated: the open deals as won,
+ * the won deals credited once per plan version, the reps' lines without any open deal as they are
+ * paid. Made once (estimateBasis) and given to estimatesOf for each part of a run's estimates on
+ * one worker, it is computed once instead of once per part; the estimates are the same either way.
  */
-export function estimatesOf(input: CalculationInput, options: EstimateOptions = {}): EstimatesMade | undefined {
+export interface EstimateBasis {
+  readonly input: CalculationInput;
+  readonly asOf: string;
+  /** The open deals it estimates: by deal id, their index among the prepared deals. */
+  readonly candidates: readonly number[];
+  readonly prepared: PreparedDeals;
+  /** The plans' versions, each with its payer and base credit, made when first estimated. */
+  readonly plans: () => Iterable<PlanEstimate>;
+}
+
+/** The basis of `input`'s estimates (EstimateBasis); undefined when it has no open deal to estimate. */
+export function estimateBasis(input: CalculationInput): EstimateBasis | undefined {
   const calendar = new FiscalCalendar(input.calendar.fiscalYearStartMonth);
   const { data } = input;
   const { org, fx, paidDeals, filters } = calculationBasis(input);
@@ -164,9 +179,8 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
   // period and open again is a reversal the calculation already handles: it gets no estimate.
   const open = new Map<Deal, number>();
   let lastDay = asOfDay;
-  const deals = data.deals.map((d) => {
+  const wonDeals = data.deals.map((d) => {
     if (d.stage !== 'open' || d.deleted || !org.index.has(d.ownerId) || paidDeals.has(d.id)) return d;
-    if (options.deals && !options.deals(d.id)) return d;
     const day = Number.isFinite(asOfDay) ? Math.max(dayOf(d.closeDate), asOfDay) : dayOf(d.closeDate);
     const won: Deal = { ...d, stage: 'won', closeDate: isoOfDay(day) };
     open.set(won, day);
@@ -176,8 +190,8 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
   });
   if (open.size === 0) return undefined;
 
-  const prepared = prepareDeals({ ...data, deals }, org, paidDeals, input.calendar.tz, filters);
-  prepareTerritoryCredit(prepared, input.plans, { ...data, deals }, org);
+  const prepared = prepareDeals({ ...data, deals: wonDeals }, org, paidDeals, input.calendar.tz, filters);
+  prepareTerritoryCredit(prepared, input.plans, { ...data, deals: wonDeals }, org);
   const candidates: number[] = [];
   for (let i = 0; i < prepared.count; i++) if (open.has(prepared.deals[i]!)) candidates.push(i);
   const firstMonth = monthOfDay(firstDay);
@@ -186,12 +200,13 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
   const window = { firstDay, lastDay };
   const quotas = new Map<string, Decimal>();
   for (const q of data.quotas) quotas.set(`${q.repId}\u0000${q.period}`, decimal(q.amount));
-
-  const amountsByCurrency = new Map<string, PlanAmounts>();
   // One builder for every plan's chains, lazy traces' included: a chain lives only while its deal is evaluated.
   const chains = new ChainBuilder(org, prepared);
-  function* each(): Generator<Estimate> {
-    const made: Estimate[] = [];
+
+  const amountsByCurrency = new Map<string, PlanAmounts>();
+  const made: PlanEstimate[] = [];
+  function* planEstimates(): Generator<PlanEstimate> {
+    let k = 0;
     for (const plan of input.plans) {
       const assignments = org.assignmentsByPlan.get(plan.id);
       if (!assignments) continue;
@@ -208,6 +223,11 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
       const clawbackDays = plan.clawback?.windowDays;
       // A plan with dated versions is paid version by version (engine.ts), each on its own quota periods.
       for (const { inEffect, quotaPeriods } of versionsOf(plan)) {
+        // Made when first reached, then kept: the next part of the estimates finds it made.
+        if (k < made.length) {
+          yield made[k++]!;
+          continue;
+        }
         const measures = new Map<string, MeasureCredit>();
         for (const [name, measure] of Object.entries(inEffect.measures)) {
           const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
@@ -239,22 +259,54 @@ export function estimatesOf(input: CalculationInput, options: EstimateOptions = 
           firstMonth,
           amounts,
           (i) => chains.chain(i),
+          quotaPeriods
+            ? (i) => {
+                const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
+                return startDay >= quotaPeriods.fromDay && startDay < quotaPeriods.untilDay;
+              }
+            : () => true,
         );
-        for (const i of candidates) {
-          if (!amounts.known[i]) continue;
-          if (quotaPeriods) {
-            const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
-            if (startDay < quotaPeriods.fromDay || startDay >= quotaPeriods.untilDay) continue;
-          }
-          // Built again for each plan, into the same arrays: keeping 100,000 chains alive costs the collector more.
-          planEstimate.estimate(i, chains.chain(i), made, options.traces ?? 'lazy');
-          yield* made;
-          made.length = 0;
-        }
+        made.push(planEstimate);
+        k++;
+        yield planEstimate;
       }
     }
   }
-  return { asOf: isoOfDay(lastDay), each: each() };
+  return { input, asOf: isoOfDay(lastDay), candidates, prepared, plans: planEstimates };
+}
+
+/**
+ * The estimates one at a time, in the order they are made, not sorted; absent when there is no
+ * open deal. For a caller that writes each away as it comes (the run's store): a trace rendered at
+ * once (`traces: 'text'`) then lives only until it is written, instead of every trace at once.
+ * `basis`: made by estimateBasis from this same input, for the parts of a run's estimates.
+ */
+export function estimatesOf(
+  input: CalculationInput,
+  options: EstimateOptions & { basis?: EstimateBasis } = {},
+): EstimatesMade | undefined {
+  if (options.basis && options.basis.input !== input)
+    throw new Error('estimatesOf: the basis was made from another input');
+  const basis = options.basis ?? estimateBasis(input);
+  if (!basis) return undefined;
+  const { prepared } = basis;
+  const only = options.deals;
+  const candidates = only ? basis.candidates.filter((i) => only(prepared.deals[i]!.id)) : basis.candidates;
+  const traces = options.traces ?? 'lazy';
+  function* each(): Generator<Estimate> {
+    const made: Estimate[] = [];
+    for (const planEstimate of basis!.plans()) {
+      for (const i of candidates) {
+        if (!planEstimate.estimates(i)) continue;
+        // Each deal's chain is built again for each plan, into the same arrays: keeping 100,000
+        // chains alive costs the collector more.
+        planEstimate.estimate(i, made, traces);
+        yield* made;
+        made.length = 0;
+      }
+    }
+  }
+  return { asOf: basis.asOf, each: each() };
 }
 
 /** A rep's quota period without the deal: its slots, and their facts once read. */
@@ -303,7 +355,7 @@ interface RepChange {
 }
 
 /** One plan's estimates: its base credit and payer, and the base lines of each (rep, quota period) once. */
-class PlanEstimate {
+export class PlanEstimate {
   private readonly baseSlots = new Map<string, BaseSlots>();
   private readonly digits: number;
 
@@ -318,12 +370,20 @@ class PlanEstimate {
     private readonly firstMonth: number,
     private readonly amounts: PlanAmounts,
     private readonly chainOf: (deal: number) => DealChain,
+    /** Whether this version of the plan pays the quota period open deal i lands in (a dated version pays some). */
+    private readonly pays: (deal: number) => boolean,
   ) {
     this.digits = minorUnitDigits(plan.currency);
   }
 
+  /** Whether this plan (version) estimates open deal i: its amount converts, and the version pays the quota period it lands in. */
+  estimates(i: number): boolean {
+    return this.amounts.known[i] !== 0 && this.pays(i);
+  }
+
   /** The estimates of open deal i; their traces as `traces` says (EstimateOptions). */
-  estimate(i: number, chain: DealChain, out: Estimate[], traces: 'lazy' | 'text'): void {
+  estimate(i: number, out: Estimate[], traces: 'lazy' | 'text'): void {
+    const chain = this.chainOf(i);
     const deal = chain.deals.deals[0]!;
     for (const rep of this.evaluate(i, chain, traces === 'text')) {
       if (rep.difference === ZERO && !rep.credited) continue;

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZERO, decimal, formatDecimal, type Decimal } from '../../src/domain/decimal.js';
 import { calculate, type CalculationInput } from '../../src/domain/engine.js';
-import { estimate } from '../../src/domain/estimate.js';
+import { estimate, estimateBasis, estimatesOf, type Estimate } from '../../src/domain/estimate.js';
+import { cmp } from '../../src/domain/order.js';
 import type { CanonicalData, Deal, Split } from '../../src/domain/model.js';
 import type { Component, Plan } from '../../src/domain/plan.js';
 import { tracedDeals } from '../../src/domain/trace.js';
@@ -325,6 +326,23 @@ describe('estimates', () => {
         const text = estimate(calcInput, { traces: 'text' }).estimates;
         expect(text.map((e) => [e.dealId, e.repId, e.planId, e.amount, e.trace.text()])).toEqual(
           lazy.map((e) => [e.dealId, e.repId, e.planId, e.amount, JSON.stringify(e.trace)]),
+        );
+        // Made in three parts, two on one shared basis as a worker makes a run's parts, one on its
+        // own: the same estimates, though a part's own deals alone would reach a shorter window.
+        const basis = estimateBasis(calcInput);
+        const byKey = (a: Estimate, b: Estimate) =>
+          cmp(a.dealId, b.dealId) || cmp(a.repId, b.repId) || cmp(a.planId, b.planId);
+        const inParts = [0, 1, 2]
+          .flatMap((k) => [
+            ...(estimatesOf(calcInput, {
+              traces: 'text',
+              ...(basis && k > 0 && { basis }),
+              deals: (id) => id.charCodeAt(id.length - 1) % 3 === k,
+            })?.each ?? []),
+          ])
+          .sort(byKey);
+        expect(inParts.map((e) => [e.dealId, e.repId, e.planId, e.amount, e.closeDate, e.trace.text()])).toEqual(
+          text.map((e) => [e.dealId, e.repId, e.planId, e.amount, e.closeDate, e.trace.text()]),
         );
         if (asOf === undefined) {
           const paid = new Set((locked?.lines ?? []).flatMap((l) => tracedDeals(l.trace.read())));
