@@ -234,6 +234,20 @@ forEachBackend((backend) => {
       ]);
     });
 
+    it('escapes a long value through COPY whichever special character it holds', async () => {
+      // Values of 64 characters and more are searched for each special character in turn.
+      const long = (c: string) => `${'x'.repeat(70)}${c}${'y'.repeat(10)}`;
+      const ids = ['\t', '\n', '\r', '\\', '\\N'].map(long);
+      await replaceResults(backend.db, {
+        ...results('run-1'),
+        lines: ids.map((repId) => line(repId, '2026-01', 'commission', '1.00')),
+        attainment: [],
+      });
+      const rows = await backend.db.selectFrom('payout_lines').select('rep_id').execute();
+      expect(new Set(rows.map((r) => r.rep_id))).toEqual(new Set(ids));
+      expect(rows).toHaveLength(ids.length);
+    });
+
     it('refuses rows outside its plan and periods before writing anything', async () => {
       const stray = results('run-1');
       stray.lines = [...stray.lines, line('r1', '2026-04', 'commission', '1.00')];
