@@ -291,22 +291,15 @@ function decodeTable(meta: TableMeta, reader: Reader): object[] {
   for (const [key, column] of meta.columns) {
     const values = decodeColumn(column, reader);
     const has = meta.shapes.map((keys) => keys.includes(key));
-    // Assigned, a key named __proto__ would set the prototype; the records read had it as their own.
-    const set =
-      key === '__proto__'
-        ? (record: object, value: unknown) => Object.defineProperty(record, key, { ...OWN, value })
-        : undefined;
-    // One key at a time, as written.
+    // One key at a time, as written. Each record already has the key as its own property (from the
+    // template), so that even one named __proto__ is a value here, not the prototype.
     for (let r = 0, next = 0; r < meta.count; r++) {
       if (shapeOf && !has[shapeOf[r] as number]) continue;
-      if (set) set(records[r]!, values[next++]);
-      else records[r]![key] = values[next++];
+      records[r]![key] = values[next++];
     }
   }
   return records;
 }
-
-const OWN = { enumerable: true, writable: true, configurable: true };
 
 function decodeLines(meta: { first: number; steps: UintMeta }, reader: Reader): number[] {
   const steps = decodeUints(meta.steps, reader);
