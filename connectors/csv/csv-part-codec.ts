@@ -181,7 +181,8 @@ function isPlainObject(value: unknown): boolean {
 const DICT_SHARE = 0.25;
 /**
  * A column whose first values are nearly all distinct (ids, names, amounts) is written as text
- * without counting further (an owner among ten thousand reps repeats a tenth of the time there).
+ * without counting further. An owner among ten thousand reps is not: about nine in ten of the
+ * first values are distinct, one in five of a whole part's fifty thousand.
  */
 const DICT_SAMPLE = 2048;
 const DICT_SAMPLE_DISTINCT = 0.95;
