@@ -13,9 +13,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Workspace } from '../config/workspace.js';
 import { planCsvRanges, type CsvRange } from '../connectors/csv/csv-ranges.js';
+import { CSV_PART_FORMAT, decodeCsvPart, encodeCsvPart } from '../connectors/csv/csv-part-codec.js';
 import { CSV_SOURCE_FILES, readCsvRange, type CsvPart } from '../connectors/csv/csv-source.js';
 import { sourceOf } from '../connectors/registry.js';
-import { loadRunInputPart, saveRunInputPart } from '../src/db/index.js';
+import { loadRunInputPart, RunInputPartFormatError, saveRunInputPart } from '../src/db/index.js';
 import type { RangedFile, ReadPayload } from './catalog.js';
 import type { StepContext } from './step-context.js';
 import { workspaceOf } from './sync.js';
@@ -60,9 +61,10 @@ export async function planReadRanges(workspace: Workspace): Promise<RangedFile[]
 export async function readStep(ctx: StepContext, payload: ReadPayload): Promise<ReadOutcome> {
   const workspace = await workspaceOf(ctx);
   const stored = await readPart(workspace, payload.file, payload.range);
-  const bytes = await saveRunInputPart(ctx.db, ctx.runId, payload.file, payload.part, stored);
+  const { part, ...stamp } = stored;
+  const content = await encodeCsvPart(part, stamp);
+  const bytes = await saveRunInputPart(ctx.db, ctx.runId, payload.file, payload.part, CSV_PART_FORMAT, content);
   if (ctx.cache) (ctx.cache.csvParts ??= new Map()).set(partKey(payload.file, payload.part), stored);
-  const { part } = stored;
   const outcome = { records: part.records.length, rejects: part.rejects.length };
   ctx.log.info(
     { step: 'read', file: payload.file, part: payload.part + 1, of: payload.count, bytes },
@@ -103,8 +105,7 @@ export async function loadParts(
       ranges.map(async (range, index) => {
         const cached = ctx.cache?.csvParts?.get(partKey(file, index));
         if (cached) return cached;
-        const stored = (await loadRunInputPart(ctx.db, ctx.runId, file, index)) as StoredPart | undefined;
-        return stored ?? (await readPart(workspace, file, range));
+        return (await loadStoredPart(ctx, file, index)) ?? (await readPart(workspace, file, range));
       }),
     );
     const asPlanned = read.every(
@@ -123,6 +124,20 @@ export async function loadParts(
   }
   if (ctx.cache) delete ctx.cache.csvParts;
   return parts;
+}
+
+/** A part as the read step stored it; undefined when it is not stored, or stored by another version of Attain. */
+async function loadStoredPart(ctx: StepContext, file: string, index: number): Promise<StoredPart | undefined> {
+  try {
+    const content = await loadRunInputPart(ctx.db, ctx.runId, file, index, CSV_PART_FORMAT);
+    if (content === undefined) return undefined;
+    const { part, head } = await decodeCsvPart<Omit<StoredPart, 'part'>>(content);
+    return { ...head, part };
+  } catch (error) {
+    if (!(error instanceof RunInputPartFormatError)) throw error;
+    ctx.log.warn({ step: 'sync', file, part: index + 1 }, `${error.message}: read again here`);
+    return undefined;
+  }
 }
 
 function sameRange(a: CsvRange, b: CsvRange): boolean {

@@ -35,7 +35,7 @@ export {
   type PlanResults,
   type StartRun,
 } from './run-store.js';
-export { deleteRunInputParts, loadRunInputPart, saveRunInputPart } from './run-input-parts.js';
+export { deleteRunInputParts, loadRunInputPart, RunInputPartFormatError, saveRunInputPart } from './run-input-parts.js';
 export { RUN_INPUTS_FORMAT, latestRunWithInputs, loadRunInputs, saveRunInputs, setResultHash } from './run-inputs.js';
 export {
   listLockEvents,

@@ -1,31 +1,34 @@
 /**
  * The parts of a run's source read side by side (a byte range of a large data file each, read by
  * its own job), kept until the run's sync step puts them together
- * (docs/architecture.md#the-csv-read-in-ranges). Format `json+gzip`: one JSON document per part.
+ * (docs/architecture.md#the-csv-read-in-ranges). The caller encodes a part and names its format
+ * (connectors/csv/csv-part-codec.ts); a part is read back only in the format asked for.
  * Idempotent: a part read again replaces itself.
  */
-import { promisify } from 'node:util';
-import { constants, gunzip, gzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-const FORMAT = 'json+gzip';
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+/**
+ * A stored part is in a format other than the one asked for: written by another version of Attain
+ * (parts live only while their run syncs, so none is ever converted). The sync step reads that
+ * range itself instead.
+ */
+export class RunInputPartFormatError extends Error {
+  override readonly name = 'RunInputPartFormatError';
+}
 
-/** Stores (or replaces) part `part` of `file` for the run; returns its size in bytes. */
+/** Stores (or replaces) part `part` of `file` for the run, encoded in `format`; returns its size in bytes. */
 export async function saveRunInputPart(
   db: Kysely<Database>,
   runId: string,
   file: string,
   part: number,
-  content: unknown,
+  format: string,
+  content: Uint8Array,
 ): Promise<number> {
-  // The fastest level: a part is written once and read once, within the run.
-  const bytes = await gzipAsync(JSON.stringify(content), { level: constants.Z_BEST_SPEED });
   await db
     .insertInto('run_input_parts')
-    .values({ run_id: runId, file, part, format: FORMAT, content: bytes })
+    .values({ run_id: runId, file, part, format, content })
     .onConflict((oc) =>
       oc.columns(['run_id', 'file', 'part']).doUpdateSet((eb) => ({
         format: eb.ref('excluded.format'),
@@ -34,16 +37,20 @@ export async function saveRunInputPart(
       })),
     )
     .execute();
-  return bytes.byteLength;
+  return content.byteLength;
 }
 
-/** The run's stored part `part` of `file`, decoded; undefined when it is not stored. */
+/**
+ * The bytes of the run's stored part `part` of `file`; undefined when it is not stored. Throws a
+ * {@link RunInputPartFormatError} when the part is stored in another format than `format`.
+ */
 export async function loadRunInputPart(
   db: Kysely<Database>,
   runId: string,
   file: string,
   part: number,
-): Promise<unknown> {
+  format: string,
+): Promise<Uint8Array | undefined> {
   const row = await db
     .selectFrom('run_input_parts')
     .select(['format', 'content'])
@@ -52,9 +59,12 @@ export async function loadRunInputPart(
     .where('part', '=', part)
     .executeTakeFirst();
   if (!row) return undefined;
-  if (row.format !== FORMAT)
-    throw new Error(`run ${runId}: part ${part} of ${file} has format ${row.format}; this version reads ${FORMAT}`);
-  return JSON.parse((await gunzipAsync(row.content)).toString('utf8')) as unknown;
+  if (row.format !== format) {
+    throw new RunInputPartFormatError(
+      `run ${runId}: part ${part + 1} of ${file} is stored as ${row.format}, by another version of Attain; this version reads ${format}`,
+    );
+  }
+  return row.content;
 }
 
 /**

@@ -141,7 +141,7 @@ export interface RunInputPartsTable {
   file: string;
   /** The range's number in the file, from 0. */
   part: number;
-  /** How `content` is encoded: `json+gzip`. */
+  /** How `content` is encoded: `columns` (connectors/csv/csv-part-codec.ts). */
   format: string;
   content: Uint8Array;
   created_at: ColumnType<Date | null, Date | string | undefined, Date | string>;
