@@ -8,10 +8,11 @@
  * while they fit, exact bigints otherwise. Both are exact; the float path only avoids allocating
  * a bigint per deal.
  */
-import { ONE, ZERO, fastUnits, parseDecimal, percentOf, type Decimal } from './decimal.js';
-import type { CanonicalData, Deal, Split } from './model.js';
+import { ONE, ZERO, percentOf, type Decimal } from './decimal.js';
+import { buildDealColumns, dealColumnsOf, joinParts, splitParts, type SplitColumns } from './deal-columns.js';
+import type { CanonicalData, Deal } from './model.js';
 import { covers, type Org } from './org.js';
-import { calendarDay, dayOf, monthOfDate } from './periods.js';
+import { calendarDay, dayOf } from './periods.js';
 import type { Measure } from './plan.js';
 import type { FilterSet } from './where.js';
 
@@ -23,19 +24,11 @@ const SAFE_BIG = BigInt(Math.floor(SAFE));
 const HUNDRED = 100n * ONE;
 /** 100 % as a double counting units of 10^-10 (percents are held so: exact integers below 2^53). */
 const HUNDRED_UNITS = Number(HUNDRED);
-/** A fastUnits unit (10^-4) in units of 10^-10, and the most fastUnits units that stay exact so. */
+/** A fastUnits unit (10^-4) in units of 10^-10. */
 const FAST_UNIT = 1e6;
-const MAX_FAST_PERCENT = Math.floor(Number.MAX_SAFE_INTEGER / FAST_UNIT);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Who a deal credits besides its owner: entries splitStart[i] … splitStart[i+1] − 1 of deal i. */
-export interface SplitColumns {
-  splitStart: Int32Array;
-  splitRep: Int32Array;
-  /** Percents in units of 10^-10 (an exact integer double); NaN when too large, then splitPercentBig holds it. */
-  splitPercent: Float64Array;
-  splitPercentBig: Map<number, Decimal>;
-}
+export { joinParts, splitParts, type SplitColumns };
 
 /** Territory credit (docs/territories.md#territory-credit): the reps holding each deal's territory on its close date. */
 export interface TerritorySplits extends SplitColumns {
@@ -111,6 +104,11 @@ export function prepareTerritorySplits(
   };
 }
 
+/**
+ * The deals a calculation credits (won, and reversed ones paid in a locked period) in columns:
+ * taken from the deal columns normalize() built (deal-columns.ts), or built here for data without
+ * them, plus what depends on the calculation (reversals, `where` filters).
+ */
 export function prepareDeals(
   data: CanonicalData,
   org: Org,
@@ -118,13 +116,16 @@ export function prepareDeals(
   tz: string,
   filters: FilterSet,
 ): PreparedDeals {
-  const dealSplits = splitsOfDeals(data);
-  const n = data.deals.length;
+  const columns =
+    dealColumnsOf(data) ??
+    buildDealColumns(data, org.index, (deal) => (deal.stage === 'won' && !deal.deleted) || paidDeals.has(deal.id));
+  const n = columns.count;
   // Sized once, trimmed at the end: growing a million-entry array copies it over and over.
   const deals = new Array<Deal>(n);
   const day = new Int32Array(n);
   const month = new Int32Array(n);
   const owner = new Int32Array(n);
+  const currency = new Int32Array(n);
   const known = new Uint8Array(n).fill(1);
   const hi = new Float64Array(n);
   const lo = new Float64Array(n);
@@ -132,85 +133,40 @@ export function prepareDeals(
   const reversed = new Uint8Array(n);
   const reversedDay = new Float64Array(n);
   const splitStart = new Int32Array(n + 1);
-  // Numbers only (no bigint per split): long-lived arrays of fresh heap objects make every
-  // young-generation GC trace and copy them all. Typed, sized for every split plus an owner's
-  // entry per 16 deals (overlay-only deals), grown in the rare case that is not enough.
-  let splitRep = new Int32Array(data.splits.length + (n >> 4) + 16);
-  let splitPercent = new Float64Array(splitRep.length);
-  let entries = 0;
+  const allSplits = columns.splitStart[n]!;
+  const splitRep = new Int32Array(allSplits);
+  const splitPercent = new Float64Array(allSplits);
   const splitPercentBig = new Map<number, Decimal>();
   const predicates = filters.predicates;
   const passes = predicates.map(() => new Uint8Array(n));
-  // A year has 365 close dates and a million deals: compute each date's day and month once.
-  const dates = new Map<string, { day: number; month: number }>();
-  const currency = new Int32Array(n);
-  const currencies: string[] = [];
-  const currencyIndex = new Map<string, number>();
-  const { splits } = data;
-  const creditedReps: number[] = [];
-  const creditedSplits: Split[] = [];
+  const anyPaid = paidDeals.size > 0;
+  const { won, amountHi, amountLo } = columns;
+  const from = columns.splitStart;
+  let entries = 0;
   let k = 0;
   for (let j = 0; j < n; j++) {
-    const deal = data.deals[j]!;
-    const won = deal.stage === 'won' && !deal.deleted;
-    const isReversed = !won && paidDeals.has(deal.id);
-    if (!won && !isReversed) continue;
-    const ownerIndex = org.index.get(deal.ownerId);
-    if (ownerIndex === undefined) continue;
-    let date = dates.get(deal.closeDate);
-    if (!date) dates.set(deal.closeDate, (date = { day: dayOf(deal.closeDate), month: monthOfDate(deal.closeDate) }));
+    const deal = columns.deals[j]!;
+    const isReversed = !won[j];
+    if (isReversed && !(anyPaid && paidDeals.has(deal.id))) continue;
     for (let f = 0; f < predicates.length; f++) passes[f]![k] = predicates[f]!(deal) ? 1 : 0;
-    day[k] = date.day;
-    month[k] = date.month;
-    owner[k] = ownerIndex;
-    let c = currencyIndex.get(deal.currency);
-    if (c === undefined) currencyIndex.set(deal.currency, (c = currencies.push(deal.currency) - 1));
-    currency[k] = c;
-    const units = fastUnits(deal.amount);
-    if (Number.isNaN(units)) {
-      const value = parseDecimal(deal.amount)!;
-      const [h, l] = splitParts(value);
-      hi[k] = h;
-      lo[k] = l;
-      if (Number.isNaN(h)) big.set(k, value);
-    } else hi[k] = units;
-    reversed[k] = isReversed ? 1 : 0;
-    const changed = isReversed && deal.lastModified !== undefined ? calendarDay(deal.lastModified, tz) : undefined;
-    reversedDay[k] = changed === undefined ? NaN : dayOf(changed);
-    const from = dealSplits.start[j]!;
-    const to = dealSplits.start[j + 1]!;
-    if (from < to) {
-      // Splits to reps the org does not know are ignored.
-      let credited = 0;
-      let revenue = false;
-      for (let x = from; x < to; x++) {
-        const s = splits[dealSplits.order[x]!]!;
-        const rep = org.index.get(s.repId);
-        if (rep === undefined) continue;
-        creditedReps[credited] = rep;
-        creditedSplits[credited++] = s;
-        if (s.kind !== 'overlay') revenue = true;
-      }
-      if (entries + credited + 1 > splitRep.length) {
-        splitRep = grown(splitRep, entries + credited + 1);
-        splitPercent = grown(splitPercent, splitRep.length);
-      }
-      // Overlay splits only: the owner keeps 100 % of the revenue credit.
-      if (credited > 0 && !revenue) {
-        splitRep[entries] = ownerIndex;
-        splitPercent[entries++] = HUNDRED_UNITS;
-      }
-      for (let x = 0; x < credited; x++) {
-        const text = creditedSplits[x]!.percent;
-        const units = fastUnits(text);
-        if (Number.isNaN(units) || units > MAX_FAST_PERCENT) {
-          const value = parseDecimal(text)!;
-          const exact = value <= MAX_SAFE_BIG && value >= -MAX_SAFE_BIG;
-          if (!exact) splitPercentBig.set(entries, value);
-          splitPercent[entries] = exact ? Number(value) : NaN;
-        } else splitPercent[entries] = units * FAST_UNIT;
-        splitRep[entries++] = creditedReps[x]!;
-      }
+    day[k] = columns.day[j]!;
+    month[k] = columns.month[j]!;
+    owner[k] = columns.owner[j]!;
+    currency[k] = columns.currency[j]!;
+    const h = amountHi[j]!;
+    hi[k] = h;
+    lo[k] = amountLo[j]!;
+    if (Number.isNaN(h)) big.set(k, columns.amountBig.get(j)!);
+    if (isReversed) {
+      reversed[k] = 1;
+      const changed = deal.lastModified !== undefined ? calendarDay(deal.lastModified, tz) : undefined;
+      reversedDay[k] = changed === undefined ? NaN : dayOf(changed);
+    } else reversedDay[k] = NaN;
+    for (let x = from[j]!; x < from[j + 1]!; x++) {
+      const percent = columns.splitPercent[x]!;
+      if (Number.isNaN(percent)) splitPercentBig.set(entries, columns.splitPercentBig.get(x)!);
+      splitPercent[entries] = percent;
+      splitRep[entries++] = columns.splitRep[x]!;
     }
     deals[k] = deal;
     splitStart[++k] = entries;
@@ -223,7 +179,7 @@ export function prepareDeals(
     month: month.subarray(0, k),
     owner: owner.subarray(0, k),
     currency: currency.subarray(0, k),
-    currencies,
+    currencies: columns.currencies,
     amounts: { known: known.subarray(0, k), hi: hi.subarray(0, k), lo: lo.subarray(0, k), big },
     reversed: reversed.subarray(0, k),
     reversedDay: reversedDay.subarray(0, k),
@@ -235,57 +191,10 @@ export function prepareDeals(
   };
 }
 
-/** `array` copied into one of at least `size` entries (twice its length or more). */
-function grown<T extends Int32Array | Float64Array>(array: T, size: number): T {
-  const bigger = new (array.constructor as new (length: number) => T)(Math.max(array.length * 2, size));
-  bigger.set(array);
-  return bigger;
-}
-
 /** A split's percent as an exact decimal. */
 export function percentAt(deals: SplitColumns, sp: number): Decimal {
   const units = deals.splitPercent[sp]!;
   return Number.isNaN(units) ? deals.splitPercentBig.get(sp)! : BigInt(units);
-}
-
-/**
- * The splits of each deal (by position in data.deals), in the order they appear in data.splits:
- * entries order[start[j]] … order[start[j+1] − 1].
- *
- * Sources list splits grouped by deal and mostly in deal order, and then one merge walk matches
- * them without looking a million deal ids up in a map (the dearest part of preparing deals: a
- * hash lookup per deal, cache misses on cold strings). Any other order takes the map. Deal ids
- * are unique in normalized data (normalize rejects repeats), so each split group has one deal.
- */
-function splitsOfDeals(data: CanonicalData): { start: Int32Array; order: Int32Array } {
-  const { deals, splits } = data;
-  const start = new Int32Array(deals.length + 1);
-  let c = 0;
-  for (let j = 0; j < deals.length && c < splits.length; j++) {
-    const id = deals[j]!.id;
-    while (c < splits.length && splits[c]!.dealId === id) c++;
-    start[j + 1] = c;
-  }
-  if (c === splits.length) {
-    // Every split matched, in order: order is the identity; fill the tail of start.
-    for (let j = 1; j <= deals.length; j++) if (start[j]! < start[j - 1]!) start[j] = start[j - 1]!;
-    const order = new Int32Array(splits.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    return { start, order };
-  }
-  const byDeal = new Map<string, number[]>();
-  splits.forEach((s, i) => {
-    let list = byDeal.get(s.dealId);
-    if (!list) byDeal.set(s.dealId, (list = []));
-    list.push(i);
-  });
-  const order: number[] = [];
-  for (let j = 0; j < deals.length; j++) {
-    const list = byDeal.get(deals[j]!.id);
-    if (list) for (const i of list) order.push(i);
-    start[j + 1] = order.length;
-  }
-  return { start, order: Int32Array.from(order) };
 }
 
 /**
@@ -359,18 +268,6 @@ export class CellSums {
     if (hi === 0 && lo === 0) return spill;
     return BigInt(hi) * SPLIT + BigInt(lo) + spill;
   }
-}
-
-/** Splits a value into the (hi, lo) parts CellSums adds; hi is NaN when it is too large for a double. */
-export function splitParts(value: Decimal): [number, number] {
-  const hi = value / SPLIT;
-  if (hi > SAFE_BIG || hi < -SAFE_BIG) return [NaN, 0];
-  return [Number(hi), Number(value - hi * SPLIT)];
-}
-
-/** Joins (hi, lo) parts back into a value. */
-export function joinParts(hi: number, lo: number): Decimal {
-  return BigInt(hi) * SPLIT + BigInt(lo);
 }
 
 /** Deal amounts in one plan currency. */

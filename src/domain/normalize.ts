@@ -4,6 +4,7 @@
  * Connectors judge what a single record says (syntax, types); this judges records against each
  * other (owners, currencies, splits).
  */
+import { attachDealColumns, DealColumnsBuilder } from './deal-columns.js';
 import { fastUnits, formatDecimal, parseDecimal, ZERO, type Decimal } from './decimal.js';
 import type { Assignment, CanonicalData, Deal, Reject, Split } from './model.js';
 
@@ -59,6 +60,10 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     reps.set(head, { ...reps.get(head)!, managerId: undefined });
   }
 
+  // Rep indices as the engine numbers reps (buildOrg: their order in data.reps), for the deal columns.
+  const repIndex = new Map<string, number>();
+  for (const id of reps.keys()) repIndex.set(id, repIndex.size);
+
   const amountCheck = options.limits && new AmountLimit(options.limits.maxAmount);
 
   // FX rates: one rate per currency and day, positive.
@@ -87,7 +92,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const dealId = input.splits[i]!.dealId;
     let group = groups.get(dealId);
     if (group === undefined) {
-      group = { dealId, deal: undefined, rejected: false, kept: [], bad: undefined };
+      group = { dealId, deal: undefined, dealAt: -1, rejected: false, kept: [], keptReps: [], bad: undefined };
       groups.set(dealId, group);
       groupList.push(group);
     }
@@ -95,7 +100,16 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   }
   const groupOfDeal = groupsOfDeals(input.deals, groups, groupList, options.idsUnique === true);
   const seenIds = options.idsUnique ? undefined : new Set<string>();
-  const rejectedRecords = new Set<Deal>();
+  /** By position in input.deals: 1 for a rejected deal. */
+  const rejectedDeals = new Uint8Array(input.deals.length);
+  let rejectedCount = 0;
+  const rejectDeal = (i: number) => {
+    rejectedDeals[i] = 1;
+    rejectedCount++;
+  };
+  // The deal columns (deal-columns.ts): each kept deal's row is written as it is checked, at its
+  // position in input.deals; rejected rows are dropped before the splits are added.
+  const columns = new DealColumnsBuilder(input.deals.length, input.splits.length + (input.deals.length >> 4) + 16);
   const dateRange =
     options.asOf !== undefined && options.limits
       ? new DateRange(options.asOf, options.limits.yearsFromAsOf)
@@ -103,17 +117,22 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   for (let i = 0; i < input.deals.length; i++) {
     const deal = input.deals[i]!;
     let reason: string | undefined;
+    const owner = repIndex.get(deal.ownerId);
     if (seenIds?.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
-    else if (!reps.has(deal.ownerId)) reason = `owner ${deal.ownerId} is not a known rep`;
+    else if (owner === undefined) reason = `owner ${deal.ownerId} is not a known rep`;
     else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
     else reason = amountCheck?.problem('amount', deal.amount, true) ?? dateRange?.problem('closeDate', deal.closeDate);
     seenIds?.add(deal.id);
     const group = groupOfDeal[i];
     if (reason === undefined) {
-      if (group !== undefined) group.deal = deal;
+      columns.deal(i, deal, owner!, columns.currencyIndex(deal.currency));
+      if (group !== undefined) {
+        group.deal = deal;
+        group.dealAt = i;
+      }
     } else {
       reject(deal, 'deals', deal.id, reason);
-      rejectedRecords.add(deal);
+      rejectDeal(i);
       // Its splits go with it, unless a deal with the same id was kept before (that one is a duplicate's first).
       if (group !== undefined && group.deal === undefined) group.rejected = true;
     }
@@ -136,15 +155,19 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
       reject(split, 'splits', splitId(split), `its deal ${split.dealId} was rejected`);
     } else if (group.deal === undefined) {
       reject(split, 'splits', splitId(split), `split for unknown deal ${split.dealId}`);
-    } else if (!reps.has(split.repId)) {
-      reject(split, 'splits', splitId(split), `split to unknown rep ${split.repId}`);
-      setBad(group, `split to unknown rep ${split.repId}`);
-    } else if (!isPercent(split.percent)) {
-      reject(split, 'splits', splitId(split), `percent ${split.percent} must be between 0 and 100`);
-      setBad(group, `split to ${split.repId} has percent ${split.percent}`);
     } else {
-      if (group.kept.length === 0) usable.push(group);
-      group.kept.push(split);
+      const rep = repIndex.get(split.repId);
+      if (rep === undefined) {
+        reject(split, 'splits', splitId(split), `split to unknown rep ${split.repId}`);
+        setBad(group, `split to unknown rep ${split.repId}`);
+      } else if (!isPercent(split.percent)) {
+        reject(split, 'splits', splitId(split), `percent ${split.percent} must be between 0 and 100`);
+        setBad(group, `split to ${split.repId} has percent ${split.percent}`);
+      } else {
+        if (group.kept.length === 0) usable.push(group);
+        group.kept.push(split);
+        group.keptReps.push(rep);
+      }
     }
   }
   for (const group of usable) {
@@ -156,11 +179,20 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   for (const group of bad) {
     const deal = group.deal!;
     reject(deal, 'deals', deal.id, group.bad!);
-    rejectedRecords.add(deal);
+    rejectDeal(group.dealAt);
   }
   const splits: Split[] = [];
   for (const group of usable) if (group.bad === undefined) for (const split of group.kept) splits.push(split);
-  const deals = rejectedRecords.size > 0 ? input.deals.filter((deal) => !rejectedRecords.has(deal)) : input.deals;
+  const deals = rejectedCount > 0 ? input.deals.filter((_, i) => !rejectedDeals[i]) : input.deals;
+  // The kept deals' splits, row by row (a deal kept with splits has its group's, all usable).
+  if (rejectedCount > 0) columns.dropRows(rejectedDeals);
+  for (let i = 0, row = 0; i < input.deals.length; i++) {
+    if (rejectedDeals[i]) continue;
+    const group = groupOfDeal[i];
+    if (group !== undefined && group.kept.length > 0)
+      columns.splits(row, group.keptReps, group.kept, group.kept.length);
+    row++;
+  }
 
   // Quotas: a known rep, one amount per rep and period.
   const quotaSeen = new Set<string>();
@@ -186,6 +218,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     assignments: input.assignments,
     fxRates,
   };
+  attachDealColumns(data, columns.build(deals));
   // Accounts: one per id; a deleted one is gone. A deal naming an account that is not there stays a
   // deal (its owner is still credited); it only has no territory.
   if (input.accounts !== undefined) {
@@ -208,10 +241,13 @@ interface SplitGroup {
   readonly dealId: string;
   /** The deal kept with this id; undefined while none is (a split for an unknown deal). */
   deal: Deal | undefined;
+  /** Its position in input.deals. */
+  dealAt: number;
   /** A deal with this id was rejected before one was kept: its splits go with it. */
   rejected: boolean;
-  /** Its splits that passed their own checks, in order. */
+  /** Its splits that passed their own checks, in order, and their reps' indices. */
   kept: Split[];
+  keptReps: number[];
   /** Why the deal is rejected for its splits. */
   bad: string | undefined;
 }
