@@ -92,7 +92,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const dealId = input.splits[i]!.dealId;
     let group = groups.get(dealId);
     if (group === undefined) {
-      group = { dealId, deal: undefined, dealAt: -1, rejected: false, kept: [], keptReps: [], bad: undefined };
+      group = { dealId, deal: undefined, dealAt: -1, rejected: false, kept: [], bad: undefined };
       groups.set(dealId, group);
       groupList.push(group);
     }
@@ -142,6 +142,8 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   // A deal with a bad split is rejected whole: crediting part of it would pay the wrong people.
   /** Groups with a usable split, in the order of their first one: the order the kept splits go on in. */
   const usable: SplitGroup[] = [];
+  /** The rep index of each kept split, by position in input.splits. */
+  const repOfSplit = new Int32Array(input.splits.length);
   /** Deals rejected for their splits, in the order of the first reason (the last reason is given). */
   const bad: SplitGroup[] = [];
   const setBad = (group: SplitGroup, reason: string) => {
@@ -165,14 +167,14 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
         setBad(group, `split to ${split.repId} has percent ${split.percent}`);
       } else {
         if (group.kept.length === 0) usable.push(group);
-        group.kept.push(split);
-        group.keptReps.push(rep);
+        group.kept.push(i);
+        repOfSplit[i] = rep;
       }
     }
   }
   for (const group of usable) {
     if (group.bad !== undefined) continue;
-    const sum = revenueSum(group.kept);
+    const sum = revenueSum(group.kept, input.splits);
     // A deal with overlay splits only still credits its owner 100 % of the revenue.
     if (sum !== undefined && sum !== HUNDRED) setBad(group, `revenue splits sum to ${formatDecimal(sum)}, not 100`);
   }
@@ -182,15 +184,22 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     rejectDeal(group.dealAt);
   }
   const splits: Split[] = [];
-  for (const group of usable) if (group.bad === undefined) for (const split of group.kept) splits.push(split);
+  for (const group of usable) if (group.bad === undefined) for (const i of group.kept) splits.push(input.splits[i]!);
   const deals = rejectedCount > 0 ? input.deals.filter((_, i) => !rejectedDeals[i]) : input.deals;
   // The kept deals' splits, row by row (a deal kept with splits has its group's, all usable).
   if (rejectedCount > 0) columns.dropRows(rejectedDeals);
+  const keptReps: number[] = [];
+  const keptSplits: Split[] = [];
   for (let i = 0, row = 0; i < input.deals.length; i++) {
     if (rejectedDeals[i]) continue;
     const group = groupOfDeal[i];
-    if (group !== undefined && group.kept.length > 0)
-      columns.splits(row, group.keptReps, group.kept, group.kept.length);
+    const count = group === undefined ? 0 : group.kept.length;
+    for (let x = 0; x < count; x++) {
+      const at = group!.kept[x]!;
+      keptReps[x] = repOfSplit[at]!;
+      keptSplits[x] = input.splits[at]!;
+    }
+    if (count > 0) columns.splits(row, keptReps, keptSplits, count);
     row++;
   }
 
@@ -245,9 +254,8 @@ interface SplitGroup {
   dealAt: number;
   /** A deal with this id was rejected before one was kept: its splits go with it. */
   rejected: boolean;
-  /** Its splits that passed their own checks, in order, and their reps' indices. */
-  kept: Split[];
-  keptReps: number[];
+  /** Its splits that passed their own checks, in order (positions in input.splits). */
+  kept: number[];
   /** Why the deal is rejected for its splits. */
   bad: string | undefined;
 }
@@ -293,10 +301,11 @@ function isPercent(text: string): boolean {
 }
 
 /** The sum of the revenue splits' percents; undefined when there are none. */
-function revenueSum(splits: readonly Split[]): Decimal | undefined {
+function revenueSum(kept: readonly number[], all: readonly Split[]): Decimal | undefined {
   let count = 0;
   let units = 0;
-  for (const split of splits) {
+  for (const i of kept) {
+    const split = all[i]!;
     if (split.kind !== 'revenue') continue;
     count++;
     units += fastUnits(split.percent);
@@ -304,7 +313,7 @@ function revenueSum(splits: readonly Split[]): Decimal | undefined {
   if (count === 0) return undefined;
   if (units === HUNDRED_PERCENT_UNITS) return HUNDRED;
   let sum = ZERO;
-  for (const split of splits) if (split.kind === 'revenue') sum += parseDecimal(split.percent)!;
+  for (const i of kept) if (all[i]!.kind === 'revenue') sum += parseDecimal(all[i]!.percent)!;
   return sum;
 }
 
