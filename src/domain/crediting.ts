@@ -36,21 +36,29 @@ export interface TerritorySplits extends SplitColumns {
   territoryOf: (string | undefined)[];
 }
 
-/** Won deals (and reversed ones that may still count), column by column. */
+/**
+ * The deals in columns (deal-columns.ts), row i being deals[i], and what one calculation makes of
+ * them: which it credits (`selected`: won deals, and reversed ones that may still count), which
+ * pass each filter. Every loop over the rows skips those not selected (their amounts are not
+ * `known`).
+ */
 export interface PreparedDeals extends SplitColumns {
   count: number;
-  deals: Deal[];
+  deals: readonly Deal[];
+  /** 1 for a deal this calculation credits. */
+  selected: Uint8Array;
+  selectedCount: number;
   day: Int32Array;
   month: Int32Array;
   owner: Int32Array;
   /** Its currency, as an index into `currencies` (so that converting needs no deal object). */
   currency: Int32Array;
   currencies: string[];
-  /** The amount in its own currency (see PlanAmounts). */
+  /** The amount in its own currency (see PlanAmounts); known where selected. */
   amounts: PlanAmounts;
   /** Lost or deleted, but paid in a locked period: counts only where the clawback window has passed. */
   reversed: Uint8Array;
-  /** The day it turned lost or was deleted (its lastModified), NaN when unknown. */
+  /** A reversed deal's day it turned lost or was deleted (its lastModified), NaN when unknown. */
   reversedDay: Float64Array;
   /** Splits of deal i are entries splitStart[i] … splitStart[i+1] − 1; none: the owner has it all. */
   splitStart: Int32Array;
@@ -81,7 +89,7 @@ export function prepareTerritorySplits(
   const splitPercentBig = new Map<number, Decimal>();
   const territoryOf: (string | undefined)[] = new Array(deals.count);
   for (let i = 0; i < deals.count; i++) {
-    const territoryId = territoryOfDeal(deals.deals[i]!);
+    const territoryId = deals.selected[i] ? territoryOfDeal(deals.deals[i]!) : undefined;
     territoryOf[i] = territoryId;
     if (territoryId !== undefined) {
       for (const holder of holders(territoryId, deals.day[i]!)) {
@@ -105,9 +113,10 @@ export function prepareTerritorySplits(
 }
 
 /**
- * The deals a calculation credits (won, and reversed ones paid in a locked period) in columns:
- * taken from the deal columns normalize() built (deal-columns.ts), or built here for data without
- * them, plus what depends on the calculation (reversals, `where` filters).
+ * The deals of `data` for one calculation: the deal columns normalize() built (deal-columns.ts),
+ * or, for data without them, columns built here of the deals it may credit; and on them what
+ * depends on the calculation: which deals it credits (reversals come from its locked lines) and
+ * which pass each of its filters.
  */
 export function prepareDeals(
   data: CanonicalData,
@@ -120,74 +129,47 @@ export function prepareDeals(
     dealColumnsOf(data) ??
     buildDealColumns(data, org.index, (deal) => (deal.stage === 'won' && !deal.deleted) || paidDeals.has(deal.id));
   const n = columns.count;
-  // Sized once, trimmed at the end: growing a million-entry array copies it over and over.
-  const deals = new Array<Deal>(n);
-  const day = new Int32Array(n);
-  const month = new Int32Array(n);
-  const owner = new Int32Array(n);
-  const currency = new Int32Array(n);
-  const known = new Uint8Array(n).fill(1);
-  const hi = new Float64Array(n);
-  const lo = new Float64Array(n);
-  const big = new Map<number, Decimal>();
+  const selected = new Uint8Array(n);
   const reversed = new Uint8Array(n);
   const reversedDay = new Float64Array(n);
-  const splitStart = new Int32Array(n + 1);
-  const allSplits = columns.splitStart[n]!;
-  const splitRep = new Int32Array(allSplits);
-  const splitPercent = new Float64Array(allSplits);
-  const splitPercentBig = new Map<number, Decimal>();
   const predicates = filters.predicates;
   const passes = predicates.map(() => new Uint8Array(n));
   const anyPaid = paidDeals.size > 0;
-  const { won, amountHi, amountLo } = columns;
-  const from = columns.splitStart;
-  let entries = 0;
-  let k = 0;
-  for (let j = 0; j < n; j++) {
-    const deal = columns.deals[j]!;
-    const isReversed = !won[j];
-    if (isReversed && !(anyPaid && paidDeals.has(deal.id))) continue;
-    for (let f = 0; f < predicates.length; f++) passes[f]![k] = predicates[f]!(deal) ? 1 : 0;
-    day[k] = columns.day[j]!;
-    month[k] = columns.month[j]!;
-    owner[k] = columns.owner[j]!;
-    currency[k] = columns.currency[j]!;
-    const h = amountHi[j]!;
-    hi[k] = h;
-    lo[k] = amountLo[j]!;
-    if (Number.isNaN(h)) big.set(k, columns.amountBig.get(j)!);
-    if (isReversed) {
-      reversed[k] = 1;
-      const changed = deal.lastModified !== undefined ? calendarDay(deal.lastModified, tz) : undefined;
-      reversedDay[k] = changed === undefined ? NaN : dayOf(changed);
-    } else reversedDay[k] = NaN;
-    for (let x = from[j]!; x < from[j + 1]!; x++) {
-      const percent = columns.splitPercent[x]!;
-      if (Number.isNaN(percent)) splitPercentBig.set(entries, columns.splitPercentBig.get(x)!);
-      splitPercent[entries] = percent;
-      splitRep[entries++] = columns.splitRep[x]!;
+  const { won, deals } = columns;
+  let selectedCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (won[i]) selected[i] = 1;
+    else if (anyPaid && paidDeals.has(deals[i]!.id)) {
+      selected[i] = 1;
+      reversed[i] = 1;
+      const lastModified = deals[i]!.lastModified;
+      const changed = lastModified !== undefined ? calendarDay(lastModified, tz) : undefined;
+      reversedDay[i] = changed === undefined ? NaN : dayOf(changed);
+    } else continue;
+    selectedCount++;
+    if (predicates.length > 0) {
+      const deal = deals[i]!;
+      for (let f = 0; f < predicates.length; f++) passes[f]![i] = predicates[f]!(deal) ? 1 : 0;
     }
-    deals[k] = deal;
-    splitStart[++k] = entries;
   }
-  deals.length = k;
   return {
-    count: k,
+    count: n,
     deals,
-    day: day.subarray(0, k),
-    month: month.subarray(0, k),
-    owner: owner.subarray(0, k),
-    currency: currency.subarray(0, k),
+    selected,
+    selectedCount,
+    day: columns.day,
+    month: columns.month,
+    owner: columns.owner,
+    currency: columns.currency,
     currencies: columns.currencies,
-    amounts: { known: known.subarray(0, k), hi: hi.subarray(0, k), lo: lo.subarray(0, k), big },
-    reversed: reversed.subarray(0, k),
-    reversedDay: reversedDay.subarray(0, k),
-    splitStart: splitStart.subarray(0, k + 1),
-    splitRep: splitRep.subarray(0, entries),
-    splitPercent: splitPercent.subarray(0, entries),
-    splitPercentBig,
-    passes: passes.map((p) => p.subarray(0, k)),
+    amounts: { known: selected, hi: columns.amountHi, lo: columns.amountLo, big: columns.amountBig },
+    reversed,
+    reversedDay,
+    splitStart: columns.splitStart,
+    splitRep: columns.splitRep,
+    splitPercent: columns.splitPercent,
+    splitPercentBig: columns.splitPercentBig,
+    passes,
   };
 }
 

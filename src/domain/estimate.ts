@@ -678,6 +678,8 @@ function dealChain(org: Org, prepared: PreparedDeals, i: number): DealChain {
   const deals: PreparedDeals = {
     count: 1,
     deals: [prepared.deals[i]!],
+    selected: Uint8Array.of(1),
+    selectedCount: 1,
     day: one(prepared.day),
     month: one(prepared.month),
     owner: Int32Array.of(mini.get(prepared.owner[i]!)!),
