@@ -182,6 +182,11 @@ export class DealColumnsBuilder {
     return c;
   }
 
+  /** The index of a currency code added before, or undefined. */
+  knownCurrency(code: string): number | undefined {
+    return this.currencyIndexes.get(code);
+  }
+
   /** Row `row` is `deal`, owned by rep index `owner`, in currency index `currency`. */
   deal(row: number, deal: Deal, owner: number, currency: number): void {
     this.won[row] = deal.stage === 'won' && !deal.deleted ? 1 : 0;
@@ -199,10 +204,7 @@ export class DealColumnsBuilder {
       this.hi[row] = h;
       this.lo[row] = l;
       if (Number.isNaN(h)) this.big.set(row, value);
-    } else {
-      this.hi[row] = units;
-      this.lo[row] = 0;
-    }
+    } else this.hi[row] = units; // lo stays 0 as allocated: memory never written costs next to nothing.
     if (row >= this.rows) this.rows = row + 1;
   }
 

@@ -110,6 +110,8 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   // The deal columns (deal-columns.ts): each kept deal's row is written as it is checked, at its
   // position in input.deals; rejected rows are dropped before the splits are added.
   const columns = new DealColumnsBuilder(input.deals.length, input.splits.length + (input.deals.length >> 4) + 16);
+  // The known currencies are the columns' (one lookup of a deal's currency checks and numbers it).
+  for (const code of currencies) columns.currencyIndex(code);
   const dateRange =
     options.asOf !== undefined && options.limits
       ? new DateRange(options.asOf, options.limits.yearsFromAsOf)
@@ -118,14 +120,15 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const deal = input.deals[i]!;
     let reason: string | undefined;
     const owner = repIndex.get(deal.ownerId);
+    const currency = columns.knownCurrency(deal.currency);
     if (seenIds?.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
     else if (owner === undefined) reason = `owner ${deal.ownerId} is not a known rep`;
-    else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
+    else if (currency === undefined) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
     else reason = amountCheck?.problem('amount', deal.amount, true) ?? dateRange?.problem('closeDate', deal.closeDate);
     seenIds?.add(deal.id);
     const group = groupOfDeal[i];
     if (reason === undefined) {
-      columns.deal(i, deal, owner!, columns.currencyIndex(deal.currency));
+      columns.deal(i, deal, owner!, currency!);
       if (group !== undefined) {
         group.deal = deal;
         group.dealAt = i;
