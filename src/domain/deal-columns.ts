@@ -5,10 +5,11 @@
  * month — resolved once, in typed arrays.
  *
  * normalize() builds them while it checks the deals, which looks every owner and split rep up and
- * pairs every deal with its splits anyway, and ties them to the data it returns (dealColumnsOf);
- * prepareDeals (crediting.ts) then only picks the won deals of a calculation and evaluates its
- * filters. Data without them (built by a test, decoded from a stored run input, an estimate's
- * copy) gets them from buildDealColumns, with the same code: the results are the same either way.
+ * pairs every deal with its splits anyway, and ties them to the arrays of the data it returns
+ * (dealColumnsOf); prepareDeals (crediting.ts) then only marks the deals a calculation credits and
+ * evaluates its filters. Data without them (built by a test, decoded from a stored run input, an
+ * estimate's copy with its open deals won) gets them from buildDealColumns, with the same code:
+ * the results are the same either way.
  */
 import { ONE, fastUnits, parseDecimal, type Decimal } from './decimal.js';
 import type { CanonicalData, Deal, Rep, Split } from './model.js';
@@ -71,24 +72,28 @@ export interface DealColumns extends SplitColumns {
   splitStart: Int32Array;
 }
 
-/** The columns normalize() built, by the data it returned, with the arrays they were built from and their lengths. */
+/**
+ * The columns normalize() built, by the deals array of the data it returned (a copy of that data
+ * with other quotas or assignments, as a plan diff's side is, keeps them), with the splits and reps
+ * arrays they were built from and the lengths of all three.
+ */
 const attached = new WeakMap<
-  CanonicalData,
+  readonly Deal[],
   { columns: DealColumns; splits: readonly Split[]; splitCount: number; reps: readonly Rep[]; repCount: number }
 >();
 
-/** Ties `columns` (built from exactly these deals, splits and reps) to `data`. */
+/** Ties `columns`, built from exactly the deals, splits and reps of `data`, to those arrays. */
 export function attachDealColumns(data: CanonicalData, columns: DealColumns): void {
   const { splits, reps } = data;
-  attached.set(data, { columns, splits, splitCount: splits.length, reps, repCount: reps.length });
+  attached.set(data.deals, { columns, splits, splitCount: splits.length, reps, repCount: reps.length });
 }
 
 /**
- * The columns normalize() built for `data`, if it still holds the very arrays they were built
- * from, at the same lengths; undefined otherwise (then buildDealColumns builds them).
+ * The columns normalize() built for data holding the very deals, splits and reps arrays of `data`,
+ * at the same lengths; undefined for any other (then buildDealColumns builds them).
  */
 export function dealColumnsOf(data: CanonicalData): DealColumns | undefined {
-  const entry = attached.get(data);
+  const entry = attached.get(data.deals);
   if (!entry) return undefined;
   const { columns } = entry;
   const same =

@@ -142,7 +142,7 @@ describe('deal columns', () => {
         const { data } = normalize(records(specs, true), { baseCurrency: 'USD' });
         expect(dealColumnsOf(data)).toBeDefined();
         const withColumns = calculate(input(data, { locked }));
-        const copy = { ...data };
+        const copy = { ...data, deals: data.deals.slice() };
         expect(dealColumnsOf(copy)).toBeUndefined();
         const without = calculate(input(copy, { locked }));
         expect(JSON.stringify(withColumns)).toBe(JSON.stringify(without));
@@ -174,8 +174,10 @@ describe('deal columns', () => {
       { baseCurrency: 'USD' },
     ).data;
     expect(dealColumnsOf(withDeal)?.count).toBe(1);
-    expect(dealColumnsOf({ ...withDeal })).toBeUndefined();
+    expect(dealColumnsOf({ ...withDeal, quotas: [] })?.count).toBe(1);
     expect(dealColumnsOf({ ...withDeal, deals: withDeal.deals.slice() })).toBeUndefined();
+    expect(dealColumnsOf({ ...withDeal, splits: withDeal.splits.slice() })).toBeUndefined();
+    expect(dealColumnsOf({ ...withDeal, reps: withDeal.reps.slice() })).toBeUndefined();
     withDeal.splits.push({ dealId: 'd1', repId: 'r2', percent: '100', kind: 'revenue' });
     expect(dealColumnsOf(withDeal)).toBeUndefined();
   });
