@@ -120,13 +120,15 @@ export function buildDealColumns(
   const builder = new DealColumnsBuilder(deals.length, splits.length + (deals.length >> 4) + 16);
   const reps: number[] = [];
   const credited: Split[] = [];
-  const kept: Deal[] = [];
+  // Sized once, trimmed at the end: growing a million-entry array copies it over and over.
+  const kept = new Array<Deal>(deals.length);
+  let rows = 0;
   for (let j = 0; j < deals.length; j++) {
     const deal = deals[j]!;
     if (!keep(deal)) continue;
     const owner = repIndex.get(deal.ownerId);
     if (owner === undefined) continue;
-    const row = kept.length;
+    const row = rows++;
     builder.deal(row, deal, owner, builder.currencyIndex(deal.currency));
     let count = 0;
     for (let x = dealSplits.start[j]!; x < dealSplits.start[j + 1]!; x++) {
@@ -137,15 +139,18 @@ export function buildDealColumns(
       credited[count++] = split;
     }
     if (count > 0) builder.splits(row, reps, credited, count);
-    kept.push(deal);
+    kept[row] = deal;
   }
+  kept.length = rows;
   return builder.build(kept);
 }
 
 /**
  * Writes columns row by row: each row's deal (deal()), then, rows in order, the splits of those
- * that have some (splits()). Sized for `capacity` rows and `splitCapacity` split entries; grows
- * the split entries when they do not fit.
+ * that have some (splits()). Sized for `capacity` rows and `splitCapacity` split entries (callers
+ * give every split plus an owner's entry per 16 deals, for overlay-only deals); grows the split
+ * entries in the rare case that is not enough. Numbers only, no object per deal or split:
+ * long-lived fresh heap objects would make every young-generation GC trace and copy them all.
  */
 export class DealColumnsBuilder {
   private readonly won: Uint8Array;
