@@ -58,7 +58,10 @@ export interface PreparedDeals extends SplitColumns {
   amounts: PlanAmounts;
   /** Lost or deleted, but paid in a locked period: counts only where the clawback window has passed. */
   reversed: Uint8Array;
-  /** A reversed deal's day it turned lost or was deleted (its lastModified), NaN when unknown. */
+  /**
+   * A reversed deal's day it turned lost or was deleted (its lastModified), NaN when unknown; empty
+   * when no locked line paid a deal (then none is reversed).
+   */
   reversedDay: Float64Array;
   /** Splits of deal i are entries splitStart[i] … splitStart[i+1] − 1; none: the owner has it all. */
   splitStart: Int32Array;
@@ -131,10 +134,10 @@ export function prepareDeals(
   const n = columns.count;
   const selected = new Uint8Array(n);
   const reversed = new Uint8Array(n);
-  const reversedDay = new Float64Array(n);
+  const anyPaid = paidDeals.size > 0;
+  const reversedDay = new Float64Array(anyPaid ? n : 0);
   const predicates = filters.predicates;
   const passes = predicates.map(() => new Uint8Array(n));
-  const anyPaid = paidDeals.size > 0;
   const { won, deals } = columns;
   let selectedCount = 0;
   for (let i = 0; i < n; i++) {
