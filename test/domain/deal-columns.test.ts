@@ -178,6 +178,10 @@ describe('deal columns', () => {
     expect(dealColumnsOf({ ...withDeal, deals: withDeal.deals.slice() })).toBeUndefined();
     expect(dealColumnsOf({ ...withDeal, splits: withDeal.splits.slice() })).toBeUndefined();
     expect(dealColumnsOf({ ...withDeal, reps: withDeal.reps.slice() })).toBeUndefined();
+    // Another normalize() of the same records has columns of its own.
+    const again = normalize({ ...data, deals: withDeal.deals }, { baseCurrency: 'USD' }).data;
+    expect(dealColumnsOf(again)?.count).toBe(1);
+    expect(dealColumnsOf(withDeal)?.count).toBe(1);
     withDeal.splits.push({ dealId: 'd1', repId: 'r2', percent: '100', kind: 'revenue' });
     expect(dealColumnsOf(withDeal)).toBeUndefined();
   });
