@@ -73,19 +73,20 @@ export interface DealColumns extends SplitColumns {
 }
 
 /**
- * The columns normalize() built, by the deals array of the data it returned (a copy of that data
- * with other quotas or assignments, as a plan diff's side is, keeps them), with the splits and reps
- * arrays they were built from and the lengths of all three.
+ * The columns normalize() built, by the reps array of the data it returned (a fresh one each time:
+ * the columns hold indices into it), with the deals and splits arrays they were built from and
+ * the lengths of all three. A copy of that data with other quotas or assignments, as a plan
+ * diff's side is, keeps them.
  */
 const attached = new WeakMap<
-  readonly Deal[],
-  { columns: DealColumns; splits: readonly Split[]; splitCount: number; reps: readonly Rep[]; repCount: number }
+  readonly Rep[],
+  { columns: DealColumns; splits: readonly Split[]; splitCount: number; repCount: number }
 >();
 
 /** Ties `columns`, built from exactly the deals, splits and reps of `data`, to those arrays. */
 export function attachDealColumns(data: CanonicalData, columns: DealColumns): void {
   const { splits, reps } = data;
-  attached.set(data.deals, { columns, splits, splitCount: splits.length, reps, repCount: reps.length });
+  attached.set(reps, { columns, splits, splitCount: splits.length, repCount: reps.length });
 }
 
 /**
@@ -93,7 +94,7 @@ export function attachDealColumns(data: CanonicalData, columns: DealColumns): vo
  * at the same lengths; undefined for any other (then buildDealColumns builds them).
  */
 export function dealColumnsOf(data: CanonicalData): DealColumns | undefined {
-  const entry = attached.get(data.deals);
+  const entry = attached.get(data.reps);
   if (!entry) return undefined;
   const { columns } = entry;
   const same =
@@ -101,7 +102,6 @@ export function dealColumnsOf(data: CanonicalData): DealColumns | undefined {
     columns.count === data.deals.length &&
     entry.splits === data.splits &&
     entry.splitCount === data.splits.length &&
-    entry.reps === data.reps &&
     entry.repCount === data.reps.length;
   return same ? columns : undefined;
 }

@@ -188,9 +188,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   }
   const splits: Split[] = [];
   for (const group of usable) if (group.bad === undefined) for (const i of group.kept) splits.push(input.splits[i]!);
-  // A fresh array even when every deal is kept: the deal columns are tied to it (deal-columns.ts),
-  // and another normalize() of the same records must not take them over.
-  const deals = rejectedCount > 0 ? input.deals.filter((_, i) => !rejectedDeals[i]) : input.deals.slice();
+  const deals = rejectedCount > 0 ? input.deals.filter((_, i) => !rejectedDeals[i]) : input.deals;
   // The kept deals' splits, row by row (a deal kept with splits has its group's, all usable).
   if (rejectedCount > 0) columns.dropRows(rejectedDeals);
   const keptReps: number[] = [];
