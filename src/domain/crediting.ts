@@ -8,10 +8,11 @@
  * while they fit, exact bigints otherwise. Both are exact; the float path only avoids allocating
  * a bigint per deal.
  */
-import { ONE, ZERO, fastUnits, parseDecimal, percentOf, type Decimal } from './decimal.js';
-import type { CanonicalData, Deal, Split } from './model.js';
+import { ONE, ZERO, percentOf, type Decimal } from './decimal.js';
+import { buildDealColumns, dealColumnsOf, joinParts, splitParts, type SplitColumns } from './deal-columns.js';
+import type { CanonicalData, Deal } from './model.js';
 import { covers, type Org } from './org.js';
-import { calendarDay, dayOf, monthOfDate } from './periods.js';
+import { calendarDay, dayOf } from './periods.js';
 import type { Measure } from './plan.js';
 import type { FilterSet } from './where.js';
 
@@ -23,19 +24,11 @@ const SAFE_BIG = BigInt(Math.floor(SAFE));
 const HUNDRED = 100n * ONE;
 /** 100 % as a double counting units of 10^-10 (percents are held so: exact integers below 2^53). */
 const HUNDRED_UNITS = Number(HUNDRED);
-/** A fastUnits unit (10^-4) in units of 10^-10, and the most fastUnits units that stay exact so. */
+/** A fastUnits unit (10^-4) in units of 10^-10. */
 const FAST_UNIT = 1e6;
-const MAX_FAST_PERCENT = Math.floor(Number.MAX_SAFE_INTEGER / FAST_UNIT);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Who a deal credits besides its owner: entries splitStart[i] … splitStart[i+1] − 1 of deal i. */
-export interface SplitColumns {
-  splitStart: Int32Array;
-  splitRep: Int32Array;
-  /** Percents in units of 10^-10 (an exact integer double); NaN when too large, then splitPercentBig holds it. */
-  splitPercent: Float64Array;
-  splitPercentBig: Map<number, Decimal>;
-}
+export { joinParts, splitParts, type SplitColumns };
 
 /** Territory credit (docs/territories.md#territory-credit): the reps holding each deal's territory on its close date. */
 export interface TerritorySplits extends SplitColumns {
@@ -43,21 +36,32 @@ export interface TerritorySplits extends SplitColumns {
   territoryOf: (string | undefined)[];
 }
 
-/** Won deals (and reversed ones that may still count), column by column. */
+/**
+ * The deals in columns (deal-columns.ts), row i being deals[i], and what one calculation makes of
+ * them: which it credits (`selected`: won deals, and reversed ones that may still count), which
+ * pass each filter. Every loop over the rows skips those not selected (their amounts are not
+ * `known`).
+ */
 export interface PreparedDeals extends SplitColumns {
   count: number;
-  deals: Deal[];
+  deals: readonly Deal[];
+  /** 1 for a deal this calculation credits. */
+  selected: Uint8Array;
+  selectedCount: number;
   day: Int32Array;
   month: Int32Array;
   owner: Int32Array;
   /** Its currency, as an index into `currencies` (so that converting needs no deal object). */
   currency: Int32Array;
   currencies: string[];
-  /** The amount in its own currency (see PlanAmounts). */
+  /** The amount in its own currency (see PlanAmounts); known where selected. */
   amounts: PlanAmounts;
   /** Lost or deleted, but paid in a locked period: counts only where the clawback window has passed. */
   reversed: Uint8Array;
-  /** The day it turned lost or was deleted (its lastModified), NaN when unknown. */
+  /**
+   * A reversed deal's day it turned lost or was deleted (its lastModified), NaN when unknown; empty
+   * when no locked line paid a deal (then none is reversed).
+   */
   reversedDay: Float64Array;
   /** Splits of deal i are entries splitStart[i] … splitStart[i+1] − 1; none: the owner has it all. */
   splitStart: Int32Array;
@@ -88,7 +92,7 @@ export function prepareTerritorySplits(
   const splitPercentBig = new Map<number, Decimal>();
   const territoryOf: (string | undefined)[] = new Array(deals.count);
   for (let i = 0; i < deals.count; i++) {
-    const territoryId = territoryOfDeal(deals.deals[i]!);
+    const territoryId = deals.selected[i] ? territoryOfDeal(deals.deals[i]!) : undefined;
     territoryOf[i] = territoryId;
     if (territoryId !== undefined) {
       for (const holder of holders(territoryId, deals.day[i]!)) {
@@ -111,6 +115,12 @@ export function prepareTerritorySplits(
   };
 }
 
+/**
+ * The deals of `data` for one calculation: the deal columns normalize() built (deal-columns.ts),
+ * or, for data without them, columns built here of the deals it may credit; and on them what
+ * depends on the calculation: which deals it credits (reversals come from its locked lines) and
+ * which pass each of its filters.
+ */
 export function prepareDeals(
   data: CanonicalData,
   org: Org,
@@ -118,174 +128,58 @@ export function prepareDeals(
   tz: string,
   filters: FilterSet,
 ): PreparedDeals {
-  const dealSplits = splitsOfDeals(data);
-  const n = data.deals.length;
-  // Sized once, trimmed at the end: growing a million-entry array copies it over and over.
-  const deals = new Array<Deal>(n);
-  const day = new Int32Array(n);
-  const month = new Int32Array(n);
-  const owner = new Int32Array(n);
-  const known = new Uint8Array(n).fill(1);
-  const hi = new Float64Array(n);
-  const lo = new Float64Array(n);
-  const big = new Map<number, Decimal>();
+  const columns =
+    dealColumnsOf(data) ??
+    buildDealColumns(data, org.index, (deal) => (deal.stage === 'won' && !deal.deleted) || paidDeals.has(deal.id));
+  const n = columns.count;
+  const selected = new Uint8Array(n);
   const reversed = new Uint8Array(n);
-  const reversedDay = new Float64Array(n);
-  const splitStart = new Int32Array(n + 1);
-  // Numbers only (no bigint per split): long-lived arrays of fresh heap objects make every
-  // young-generation GC trace and copy them all. Typed, sized for every split plus an owner's
-  // entry per 16 deals (overlay-only deals), grown in the rare case that is not enough.
-  let splitRep = new Int32Array(data.splits.length + (n >> 4) + 16);
-  let splitPercent = new Float64Array(splitRep.length);
-  let entries = 0;
-  const splitPercentBig = new Map<number, Decimal>();
+  const anyPaid = paidDeals.size > 0;
+  const reversedDay = new Float64Array(anyPaid ? n : 0);
   const predicates = filters.predicates;
   const passes = predicates.map(() => new Uint8Array(n));
-  // A year has 365 close dates and a million deals: compute each date's day and month once.
-  const dates = new Map<string, { day: number; month: number }>();
-  const currency = new Int32Array(n);
-  const currencies: string[] = [];
-  const currencyIndex = new Map<string, number>();
-  const { splits } = data;
-  const creditedReps: number[] = [];
-  const creditedSplits: Split[] = [];
-  let k = 0;
-  for (let j = 0; j < n; j++) {
-    const deal = data.deals[j]!;
-    const won = deal.stage === 'won' && !deal.deleted;
-    const isReversed = !won && paidDeals.has(deal.id);
-    if (!won && !isReversed) continue;
-    const ownerIndex = org.index.get(deal.ownerId);
-    if (ownerIndex === undefined) continue;
-    let date = dates.get(deal.closeDate);
-    if (!date) dates.set(deal.closeDate, (date = { day: dayOf(deal.closeDate), month: monthOfDate(deal.closeDate) }));
-    for (let f = 0; f < predicates.length; f++) passes[f]![k] = predicates[f]!(deal) ? 1 : 0;
-    day[k] = date.day;
-    month[k] = date.month;
-    owner[k] = ownerIndex;
-    let c = currencyIndex.get(deal.currency);
-    if (c === undefined) currencyIndex.set(deal.currency, (c = currencies.push(deal.currency) - 1));
-    currency[k] = c;
-    const units = fastUnits(deal.amount);
-    if (Number.isNaN(units)) {
-      const value = parseDecimal(deal.amount)!;
-      const [h, l] = splitParts(value);
-      hi[k] = h;
-      lo[k] = l;
-      if (Number.isNaN(h)) big.set(k, value);
-    } else hi[k] = units;
-    reversed[k] = isReversed ? 1 : 0;
-    const changed = isReversed && deal.lastModified !== undefined ? calendarDay(deal.lastModified, tz) : undefined;
-    reversedDay[k] = changed === undefined ? NaN : dayOf(changed);
-    const from = dealSplits.start[j]!;
-    const to = dealSplits.start[j + 1]!;
-    if (from < to) {
-      // Splits to reps the org does not know are ignored.
-      let credited = 0;
-      let revenue = false;
-      for (let x = from; x < to; x++) {
-        const s = splits[dealSplits.order[x]!]!;
-        const rep = org.index.get(s.repId);
-        if (rep === undefined) continue;
-        creditedReps[credited] = rep;
-        creditedSplits[credited++] = s;
-        if (s.kind !== 'overlay') revenue = true;
-      }
-      if (entries + credited + 1 > splitRep.length) {
-        splitRep = grown(splitRep, entries + credited + 1);
-        splitPercent = grown(splitPercent, splitRep.length);
-      }
-      // Overlay splits only: the owner keeps 100 % of the revenue credit.
-      if (credited > 0 && !revenue) {
-        splitRep[entries] = ownerIndex;
-        splitPercent[entries++] = HUNDRED_UNITS;
-      }
-      for (let x = 0; x < credited; x++) {
-        const text = creditedSplits[x]!.percent;
-        const units = fastUnits(text);
-        if (Number.isNaN(units) || units > MAX_FAST_PERCENT) {
-          const value = parseDecimal(text)!;
-          const exact = value <= MAX_SAFE_BIG && value >= -MAX_SAFE_BIG;
-          if (!exact) splitPercentBig.set(entries, value);
-          splitPercent[entries] = exact ? Number(value) : NaN;
-        } else splitPercent[entries] = units * FAST_UNIT;
-        splitRep[entries++] = creditedReps[x]!;
-      }
+  const { won, deals } = columns;
+  let selectedCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (won[i]) selected[i] = 1;
+    else if (anyPaid && paidDeals.has(deals[i]!.id)) {
+      selected[i] = 1;
+      reversed[i] = 1;
+      const lastModified = deals[i]!.lastModified;
+      const changed = lastModified !== undefined ? calendarDay(lastModified, tz) : undefined;
+      reversedDay[i] = changed === undefined ? NaN : dayOf(changed);
+    } else continue;
+    selectedCount++;
+    if (predicates.length > 0) {
+      const deal = deals[i]!;
+      for (let f = 0; f < predicates.length; f++) passes[f]![i] = predicates[f]!(deal) ? 1 : 0;
     }
-    deals[k] = deal;
-    splitStart[++k] = entries;
   }
-  deals.length = k;
   return {
-    count: k,
+    count: n,
     deals,
-    day: day.subarray(0, k),
-    month: month.subarray(0, k),
-    owner: owner.subarray(0, k),
-    currency: currency.subarray(0, k),
-    currencies,
-    amounts: { known: known.subarray(0, k), hi: hi.subarray(0, k), lo: lo.subarray(0, k), big },
-    reversed: reversed.subarray(0, k),
-    reversedDay: reversedDay.subarray(0, k),
-    splitStart: splitStart.subarray(0, k + 1),
-    splitRep: splitRep.subarray(0, entries),
-    splitPercent: splitPercent.subarray(0, entries),
-    splitPercentBig,
-    passes: passes.map((p) => p.subarray(0, k)),
+    selected,
+    selectedCount,
+    day: columns.day,
+    month: columns.month,
+    owner: columns.owner,
+    currency: columns.currency,
+    currencies: columns.currencies,
+    amounts: { known: selected, hi: columns.amountHi, lo: columns.amountLo, big: columns.amountBig },
+    reversed,
+    reversedDay,
+    splitStart: columns.splitStart,
+    splitRep: columns.splitRep,
+    splitPercent: columns.splitPercent,
+    splitPercentBig: columns.splitPercentBig,
+    passes,
   };
-}
-
-/** `array` copied into one of at least `size` entries (twice its length or more). */
-function grown<T extends Int32Array | Float64Array>(array: T, size: number): T {
-  const bigger = new (array.constructor as new (length: number) => T)(Math.max(array.length * 2, size));
-  bigger.set(array);
-  return bigger;
 }
 
 /** A split's percent as an exact decimal. */
 export function percentAt(deals: SplitColumns, sp: number): Decimal {
   const units = deals.splitPercent[sp]!;
   return Number.isNaN(units) ? deals.splitPercentBig.get(sp)! : BigInt(units);
-}
-
-/**
- * The splits of each deal (by position in data.deals), in the order they appear in data.splits:
- * entries order[start[j]] … order[start[j+1] − 1].
- *
- * Sources list splits grouped by deal and mostly in deal order, and then one merge walk matches
- * them without looking a million deal ids up in a map (the dearest part of preparing deals: a
- * hash lookup per deal, cache misses on cold strings). Any other order takes the map. Deal ids
- * are unique in normalized data (normalize rejects repeats), so each split group has one deal.
- */
-function splitsOfDeals(data: CanonicalData): { start: Int32Array; order: Int32Array } {
-  const { deals, splits } = data;
-  const start = new Int32Array(deals.length + 1);
-  let c = 0;
-  for (let j = 0; j < deals.length && c < splits.length; j++) {
-    const id = deals[j]!.id;
-    while (c < splits.length && splits[c]!.dealId === id) c++;
-    start[j + 1] = c;
-  }
-  if (c === splits.length) {
-    // Every split matched, in order: order is the identity; fill the tail of start.
-    for (let j = 1; j <= deals.length; j++) if (start[j]! < start[j - 1]!) start[j] = start[j - 1]!;
-    const order = new Int32Array(splits.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    return { start, order };
-  }
-  const byDeal = new Map<string, number[]>();
-  splits.forEach((s, i) => {
-    let list = byDeal.get(s.dealId);
-    if (!list) byDeal.set(s.dealId, (list = []));
-    list.push(i);
-  });
-  const order: number[] = [];
-  for (let j = 0; j < deals.length; j++) {
-    const list = byDeal.get(deals[j]!.id);
-    if (list) for (const i of list) order.push(i);
-    start[j + 1] = order.length;
-  }
-  return { start, order: Int32Array.from(order) };
 }
 
 /**
@@ -359,18 +253,6 @@ export class CellSums {
     if (hi === 0 && lo === 0) return spill;
     return BigInt(hi) * SPLIT + BigInt(lo) + spill;
   }
-}
-
-/** Splits a value into the (hi, lo) parts CellSums adds; hi is NaN when it is too large for a double. */
-export function splitParts(value: Decimal): [number, number] {
-  const hi = value / SPLIT;
-  if (hi > SAFE_BIG || hi < -SAFE_BIG) return [NaN, 0];
-  return [Number(hi), Number(value - hi * SPLIT)];
-}
-
-/** Joins (hi, lo) parts back into a value. */
-export function joinParts(hi: number, lo: number): Decimal {
-  return BigInt(hi) * SPLIT + BigInt(lo);
 }
 
 /** Deal amounts in one plan currency. */

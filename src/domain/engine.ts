@@ -197,6 +197,7 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
   let firstDay = Infinity;
   let lastDay = -Infinity;
   for (let i = 0; i < deals.count; i++) {
+    if (!deals.selected[i]) continue;
     const day = deals.day[i]!;
     if (day < firstDay) firstDay = day;
     if (!deals.reversed[i] && day > lastDay) lastDay = day;
@@ -232,7 +233,7 @@ export function calculate(input: CalculationInput, options: CalculateOptions = {
 
   const groups = new Map<string, LineGroup>();
   const attainment: AttainmentRow[] = [];
-  const task = `calculating ${deals.count.toLocaleString('en')} deals`;
+  const task = `calculating ${deals.selectedCount.toLocaleString('en')} deals`;
   let plansDone = 0;
   const progress = (done: number) => options.onProgress?.({ task, done, unit: 'plans', total: input.plans.length });
   for (const plan of input.plans) {
@@ -525,7 +526,7 @@ export function convertAmounts(
   const parts = { hi: 0, lo: 0 };
   for (let i = 0; i < deals.count; i++) {
     const day = deals.day[i]!;
-    if (day > asOfDay) continue;
+    if (day > asOfDay || !own.known[i]) continue;
     const from = deals.currencies[deals.currency[i]!]!;
     if (from === currency) {
       known[i] = 1;

@@ -717,6 +717,8 @@ class ChainBuilder {
   /** The small orgs, by size: their arrays are filled anew for each chain. */
   private readonly orgs: Org[] = [];
   private readonly deal: PreparedDeals;
+  /** The deal alone, as the chain's deals list. */
+  private readonly alone: Deal[] = [];
 
   constructor(
     private readonly org: Org,
@@ -725,7 +727,9 @@ class ChainBuilder {
     this.miniOf = new Int32Array(org.repIds.length).fill(-1);
     this.deal = {
       count: 1,
-      deals: [],
+      deals: this.alone,
+      selected: Uint8Array.of(1),
+      selectedCount: 1,
       day: new Int32Array(1),
       month: new Int32Array(1),
       owner: new Int32Array(1),
@@ -777,7 +781,7 @@ class ChainBuilder {
     }
 
     const deal = this.deal;
-    deal.deals[0] = prepared.deals[i]!;
+    this.alone[0] = prepared.deals[i]!;
     deal.day[0] = prepared.day[i]!;
     deal.month[0] = prepared.month[i]!;
     deal.owner[0] = miniOf[prepared.owner[i]!]!;

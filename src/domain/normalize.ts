@@ -4,6 +4,7 @@
  * Connectors judge what a single record says (syntax, types); this judges records against each
  * other (owners, currencies, splits).
  */
+import { attachDealColumns, DealColumnsBuilder } from './deal-columns.js';
 import { fastUnits, formatDecimal, parseDecimal, ZERO, type Decimal } from './decimal.js';
 import type { Assignment, CanonicalData, Deal, Reject, Split } from './model.js';
 
@@ -59,6 +60,10 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     reps.set(head, { ...reps.get(head)!, managerId: undefined });
   }
 
+  // Rep indices as the engine numbers reps (buildOrg: their order in data.reps), for the deal columns.
+  const repIndex = new Map<string, number>();
+  for (const id of reps.keys()) repIndex.set(id, repIndex.size);
+
   const amountCheck = options.limits && new AmountLimit(options.limits.maxAmount);
 
   // FX rates: one rate per currency and day, positive.
@@ -87,7 +92,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     const dealId = input.splits[i]!.dealId;
     let group = groups.get(dealId);
     if (group === undefined) {
-      group = { dealId, deal: undefined, rejected: false, kept: [], bad: undefined };
+      group = { dealId, deal: undefined, dealAt: -1, rejected: false, kept: [], bad: undefined };
       groups.set(dealId, group);
       groupList.push(group);
     }
@@ -95,7 +100,18 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   }
   const groupOfDeal = groupsOfDeals(input.deals, groups, groupList, options.idsUnique === true);
   const seenIds = options.idsUnique ? undefined : new Set<string>();
-  const rejectedRecords = new Set<Deal>();
+  /** By position in input.deals: 1 for a rejected deal. */
+  const rejectedDeals = new Uint8Array(input.deals.length);
+  let rejectedCount = 0;
+  const rejectDeal = (i: number) => {
+    rejectedDeals[i] = 1;
+    rejectedCount++;
+  };
+  // The deal columns (deal-columns.ts): each kept deal's row is written as it is checked, at its
+  // position in input.deals; rejected rows are dropped before the splits are added.
+  const columns = new DealColumnsBuilder(input.deals.length, input.splits.length + (input.deals.length >> 4) + 16);
+  // The known currencies are the columns' (one lookup of a deal's currency checks and numbers it).
+  for (const code of currencies) columns.currencyIndex(code);
   const dateRange =
     options.asOf !== undefined && options.limits
       ? new DateRange(options.asOf, options.limits.yearsFromAsOf)
@@ -103,17 +119,23 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   for (let i = 0; i < input.deals.length; i++) {
     const deal = input.deals[i]!;
     let reason: string | undefined;
+    const owner = repIndex.get(deal.ownerId);
+    const currency = columns.knownCurrency(deal.currency);
     if (seenIds?.has(deal.id)) reason = `duplicate deal id ${deal.id}`;
-    else if (!reps.has(deal.ownerId)) reason = `owner ${deal.ownerId} is not a known rep`;
-    else if (!currencies.has(deal.currency)) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
+    else if (owner === undefined) reason = `owner ${deal.ownerId} is not a known rep`;
+    else if (currency === undefined) reason = `unknown currency ${deal.currency} (no exchange rate for it)`;
     else reason = amountCheck?.problem('amount', deal.amount, true) ?? dateRange?.problem('closeDate', deal.closeDate);
     seenIds?.add(deal.id);
     const group = groupOfDeal[i];
     if (reason === undefined) {
-      if (group !== undefined) group.deal = deal;
+      columns.deal(i, deal, owner!, currency!);
+      if (group !== undefined) {
+        group.deal = deal;
+        group.dealAt = i;
+      }
     } else {
       reject(deal, 'deals', deal.id, reason);
-      rejectedRecords.add(deal);
+      rejectDeal(i);
       // Its splits go with it, unless a deal with the same id was kept before (that one is a duplicate's first).
       if (group !== undefined && group.deal === undefined) group.rejected = true;
     }
@@ -123,6 +145,8 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
   // A deal with a bad split is rejected whole: crediting part of it would pay the wrong people.
   /** Groups with a usable split, in the order of their first one: the order the kept splits go on in. */
   const usable: SplitGroup[] = [];
+  /** The rep index of each kept split, by position in input.splits. */
+  const repOfSplit = new Int32Array(input.splits.length);
   /** Deals rejected for their splits, in the order of the first reason (the last reason is given). */
   const bad: SplitGroup[] = [];
   const setBad = (group: SplitGroup, reason: string) => {
@@ -136,31 +160,51 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
       reject(split, 'splits', splitId(split), `its deal ${split.dealId} was rejected`);
     } else if (group.deal === undefined) {
       reject(split, 'splits', splitId(split), `split for unknown deal ${split.dealId}`);
-    } else if (!reps.has(split.repId)) {
-      reject(split, 'splits', splitId(split), `split to unknown rep ${split.repId}`);
-      setBad(group, `split to unknown rep ${split.repId}`);
-    } else if (!isPercent(split.percent)) {
-      reject(split, 'splits', splitId(split), `percent ${split.percent} must be between 0 and 100`);
-      setBad(group, `split to ${split.repId} has percent ${split.percent}`);
     } else {
-      if (group.kept.length === 0) usable.push(group);
-      group.kept.push(split);
+      const rep = repIndex.get(split.repId);
+      if (rep === undefined) {
+        reject(split, 'splits', splitId(split), `split to unknown rep ${split.repId}`);
+        setBad(group, `split to unknown rep ${split.repId}`);
+      } else if (!isPercent(split.percent)) {
+        reject(split, 'splits', splitId(split), `percent ${split.percent} must be between 0 and 100`);
+        setBad(group, `split to ${split.repId} has percent ${split.percent}`);
+      } else {
+        if (group.kept.length === 0) usable.push(group);
+        group.kept.push(i);
+        repOfSplit[i] = rep;
+      }
     }
   }
   for (const group of usable) {
     if (group.bad !== undefined) continue;
-    const sum = revenueSum(group.kept);
+    const sum = revenueSum(group.kept, input.splits);
     // A deal with overlay splits only still credits its owner 100 % of the revenue.
     if (sum !== undefined && sum !== HUNDRED) setBad(group, `revenue splits sum to ${formatDecimal(sum)}, not 100`);
   }
   for (const group of bad) {
     const deal = group.deal!;
     reject(deal, 'deals', deal.id, group.bad!);
-    rejectedRecords.add(deal);
+    rejectDeal(group.dealAt);
   }
   const splits: Split[] = [];
-  for (const group of usable) if (group.bad === undefined) for (const split of group.kept) splits.push(split);
-  const deals = rejectedRecords.size > 0 ? input.deals.filter((deal) => !rejectedRecords.has(deal)) : input.deals;
+  for (const group of usable) if (group.bad === undefined) for (const i of group.kept) splits.push(input.splits[i]!);
+  const deals = rejectedCount > 0 ? input.deals.filter((_, i) => !rejectedDeals[i]) : input.deals;
+  // The kept deals' splits, row by row (a deal kept with splits has its group's, all usable).
+  if (rejectedCount > 0) columns.dropRows(rejectedDeals);
+  const keptReps: number[] = [];
+  const keptSplits: Split[] = [];
+  for (let i = 0, row = 0; i < input.deals.length; i++) {
+    if (rejectedDeals[i]) continue;
+    const group = groupOfDeal[i];
+    const count = group === undefined ? 0 : group.kept.length;
+    for (let x = 0; x < count; x++) {
+      const at = group!.kept[x]!;
+      keptReps[x] = repOfSplit[at]!;
+      keptSplits[x] = input.splits[at]!;
+    }
+    if (count > 0) columns.splits(row, keptReps, keptSplits, count);
+    row++;
+  }
 
   // Quotas: a known rep, one amount per rep and period.
   const quotaSeen = new Set<string>();
@@ -186,6 +230,7 @@ export function normalize(input: CanonicalData, options: NormalizeOptions): Norm
     assignments: input.assignments,
     fxRates,
   };
+  attachDealColumns(data, columns.build(deals));
   // Accounts: one per id; a deleted one is gone. A deal naming an account that is not there stays a
   // deal (its owner is still credited); it only has no territory.
   if (input.accounts !== undefined) {
@@ -208,10 +253,12 @@ interface SplitGroup {
   readonly dealId: string;
   /** The deal kept with this id; undefined while none is (a split for an unknown deal). */
   deal: Deal | undefined;
+  /** Its position in input.deals. */
+  dealAt: number;
   /** A deal with this id was rejected before one was kept: its splits go with it. */
   rejected: boolean;
-  /** Its splits that passed their own checks, in order. */
-  kept: Split[];
+  /** Its splits that passed their own checks, in order (positions in input.splits). */
+  kept: number[];
   /** Why the deal is rejected for its splits. */
   bad: string | undefined;
 }
@@ -257,10 +304,11 @@ function isPercent(text: string): boolean {
 }
 
 /** The sum of the revenue splits' percents; undefined when there are none. */
-function revenueSum(splits: readonly Split[]): Decimal | undefined {
+function revenueSum(kept: readonly number[], all: readonly Split[]): Decimal | undefined {
   let count = 0;
   let units = 0;
-  for (const split of splits) {
+  for (const i of kept) {
+    const split = all[i]!;
     if (split.kind !== 'revenue') continue;
     count++;
     units += fastUnits(split.percent);
@@ -268,7 +316,7 @@ function revenueSum(splits: readonly Split[]): Decimal | undefined {
   if (count === 0) return undefined;
   if (units === HUNDRED_PERCENT_UNITS) return HUNDRED;
   let sum = ZERO;
-  for (const split of splits) if (split.kind === 'revenue') sum += parseDecimal(split.percent)!;
+  for (const i of kept) if (all[i]!.kind === 'revenue') sum += parseDecimal(all[i]!.percent)!;
   return sum;
 }
 

@@ -49,7 +49,30 @@ function fieldReader(field: string): (deal: Deal) => FieldValue | undefined {
   return (deal) => deal.fields[field];
 }
 
+/** Distinct value texts a condition remembers its answer for (a column of unique values costs little). */
+const ANSWERS_LIMIT = 10_000;
+
+/**
+ * A condition's test. Its answer depends on the value's text alone (compare reads String(value),
+ * as the lists do), and a filter runs once per deal over values that repeat (picklists, terms):
+ * each distinct text is judged once.
+ */
 function compileCondition(condition: FieldCondition): (value: FieldValue | undefined) => boolean {
+  const test = conditionTest(condition);
+  const answers = new Map<string, boolean>();
+  return (v) => {
+    if (v === undefined || v === null) return false;
+    const text = String(v);
+    let answer = answers.get(text);
+    if (answer === undefined) {
+      answer = test(v);
+      if (answers.size < ANSWERS_LIMIT) answers.set(text, answer);
+    }
+    return answer;
+  };
+}
+
+function conditionTest(condition: FieldCondition): (value: FieldValue | undefined) => boolean {
   if (typeof condition === 'string') return (v) => v !== undefined && v !== null && compare(v, condition) === 0;
   if (Array.isArray(condition)) {
     const set = new Set(condition);
