@@ -9,7 +9,14 @@
  * a bigint per deal.
  */
 import { ONE, ZERO, percentOf, type Decimal } from './decimal.js';
-import { buildDealColumns, dealColumnsOf, joinParts, splitParts, type SplitColumns } from './deal-columns.js';
+import {
+  buildDealColumns,
+  dealColumnsOf,
+  joinParts,
+  splitParts,
+  type DealColumns,
+  type SplitColumns,
+} from './deal-columns.js';
 import type { CanonicalData, Deal } from './model.js';
 import { covers, type Org } from './org.js';
 import { calendarDay, dayOf } from './periods.js';
@@ -131,6 +138,16 @@ export function prepareDeals(
   const columns =
     dealColumnsOf(data) ??
     buildDealColumns(data, org.index, (deal) => (deal.stage === 'won' && !deal.deleted) || paidDeals.has(deal.id));
+  return prepareColumns(columns, paidDeals, tz, filters);
+}
+
+/** prepareDeals on the given columns: the won deals and those reversed after being paid (`paidDeals`) selected. */
+export function prepareColumns(
+  columns: DealColumns,
+  paidDeals: ReadonlySet<string>,
+  tz: string,
+  filters: FilterSet,
+): PreparedDeals {
   const n = columns.count;
   const selected = new Uint8Array(n);
   const reversed = new Uint8Array(n);

@@ -7,9 +7,9 @@
  * normalize() builds them while it checks the deals, which looks every owner and split rep up and
  * pairs every deal with its splits anyway, and ties them to the arrays of the data it returns
  * (dealColumnsOf); prepareDeals (crediting.ts) then only marks the deals a calculation credits and
- * evaluates its filters. Data without them (built by a test, decoded from a stored run input, an
- * estimate's copy with its open deals won) gets them from buildDealColumns, with the same code:
- * the results are the same either way.
+ * evaluates its filters; the estimates (estimate.ts) select the open deals' rows too. Data without
+ * them (built by a test, decoded from a stored run input) gets them from buildDealColumns, with the
+ * same code: the results are the same either way.
  */
 import { ONE, fastUnits, parseDecimal, type Decimal } from './decimal.js';
 import type { CanonicalData, Deal, Rep, Split } from './model.js';

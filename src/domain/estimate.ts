@@ -17,7 +17,7 @@ import { ZERO, decimal, formatDecimal, type Decimal } from './decimal.js';
 import { minorUnitDigits } from './currency.js';
 import {
   creditMeasure,
-  prepareDeals,
+  prepareColumns,
   type MeasureCredit,
   type PlanAmounts,
   type PreparedDeals,
@@ -30,6 +30,7 @@ import {
   versionsOf,
   type CalculationInput,
 } from './engine.js';
+import { buildDealColumns, dealColumnsOf } from './deal-columns.js';
 import type { Deal } from './model.js';
 import type { Org } from './org.js';
 import { PlanPayer, type QuotaPeriodSlots } from './paying.js';
@@ -157,17 +158,21 @@ export function estimateBasis(input: CalculationInput): EstimateBasis | undefine
   const { data } = input;
   const { org, fx, paidDeals, filters } = calculationBasis(input);
 
+  // The deals in columns (normalize's, or built here for every deal of a known owner), the won
+  // ones and the reversals of paid ones selected, as the engine's calculation selects them.
+  const columns = dealColumnsOf(data) ?? buildDealColumns(data, org.index, () => true);
+  const calculated = prepareColumns(columns, paidDeals, input.calendar.tz, filters);
+  const { selected, passes } = calculated;
+
   // The calculation's own window (engine.ts): from the earliest won or reversed deal (or locked
   // period) through asOf, by default the latest close date of a won deal.
   let firstDay = Infinity;
   let lastWon = -Infinity;
-  for (const d of data.deals) {
-    if (!org.index.has(d.ownerId)) continue;
-    const won = d.stage === 'won' && !d.deleted;
-    if (!won && !paidDeals.has(d.id)) continue;
-    const day = dayOf(d.closeDate);
+  for (let i = 0; i < calculated.count; i++) {
+    if (!selected[i]) continue;
+    const day = calculated.day[i]!;
     if (day < firstDay) firstDay = day;
-    if (won && day > lastWon) lastWon = day;
+    if (columns.won[i] && day > lastWon) lastWon = day;
   }
   for (const label of input.locked?.periods ?? []) {
     const period = calendar.parse(label);
@@ -175,25 +180,39 @@ export function estimateBasis(input: CalculationInput): EstimateBasis | undefine
   }
   const asOfDay = input.asOf !== undefined ? dayOf(input.asOf) : lastWon;
 
-  // Open deals close on their close date, or on asOf when that has passed. A deal paid in a locked
-  // period and open again is a reversal the calculation already handles: it gets no estimate.
-  const open = new Map<Deal, number>();
-  let lastDay = asOfDay;
-  const wonDeals = data.deals.map((d) => {
-    if (d.stage !== 'open' || d.deleted || !org.index.has(d.ownerId) || paidDeals.has(d.id)) return d;
-    const day = Number.isFinite(asOfDay) ? Math.max(dayOf(d.closeDate), asOfDay) : dayOf(d.closeDate);
-    const won: Deal = { ...d, stage: 'won', closeDate: isoOfDay(day) };
-    open.set(won, day);
-    if (day > lastDay) lastDay = day;
-    if (day < firstDay) firstDay = day;
-    return won;
-  });
-  if (open.size === 0) return undefined;
-
-  const prepared = prepareDeals({ ...data, deals: wonDeals }, org, paidDeals, input.calendar.tz, filters);
-  prepareTerritoryCredit(prepared, input.plans, { ...data, deals: wonDeals }, org);
+  // Open deals close on their close date, or on asOf when that has passed: their rows are selected
+  // too, as won on that day (the columns' own arrays copied first: normalize's are shared). A deal
+  // paid in a locked period and open again is a reversal the calculation already handles: it gets
+  // no estimate.
+  const deals = calculated.deals.slice();
+  const day = calculated.day.slice();
+  const month = calculated.month.slice();
+  const predicates = filters.predicates;
   const candidates: number[] = [];
-  for (let i = 0; i < prepared.count; i++) if (open.has(prepared.deals[i]!)) candidates.push(i);
+  let lastDay = asOfDay;
+  for (let i = 0; i < calculated.count; i++) {
+    const d = deals[i]!;
+    if (d.stage !== 'open' || d.deleted || selected[i] || paidDeals.has(d.id)) continue;
+    const closes = Number.isFinite(asOfDay) ? Math.max(day[i]!, asOfDay) : day[i]!;
+    const won: Deal = { ...d, stage: 'won', closeDate: isoOfDay(closes) };
+    deals[i] = won;
+    day[i] = closes;
+    month[i] = monthOfDay(closes);
+    selected[i] = 1;
+    for (let f = 0; f < predicates.length; f++) passes[f]![i] = predicates[f]!(won) ? 1 : 0;
+    candidates.push(i);
+    if (closes > lastDay) lastDay = closes;
+    if (closes < firstDay) firstDay = closes;
+  }
+  if (candidates.length === 0) return undefined;
+  const prepared: PreparedDeals = {
+    ...calculated,
+    deals,
+    day,
+    month,
+    selectedCount: calculated.selectedCount + candidates.length,
+  };
+  prepareTerritoryCredit(prepared, input.plans, data, org);
   const firstMonth = monthOfDay(firstDay);
   const lastMonth = monthOfDay(lastDay);
   const months = lastMonth - firstMonth + 1;

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDealColumns, dealColumnsOf } from '../../src/domain/deal-columns.js';
 import { calculate, type CalculationInput } from '../../src/domain/engine.js';
+import { estimate } from '../../src/domain/estimate.js';
 import type { CanonicalData, Deal, Split } from '../../src/domain/model.js';
 import { normalize } from '../../src/domain/normalize.js';
 import type { Plan } from '../../src/domain/plan.js';
@@ -146,6 +147,19 @@ describe('deal columns', () => {
         expect(dealColumnsOf(copy)).toBeUndefined();
         const without = calculate(input(copy, { locked }));
         expect(JSON.stringify(withColumns)).toBe(JSON.stringify(without));
+        // The estimates of the open deals too: on normalize's columns (open rows taken as won) and
+        // on columns built for the copy.
+        const estimates = (of: CanonicalData) =>
+          estimate(input(of, { locked }), { traces: 'text' }).estimates.map((e) => [
+            e.dealId,
+            e.repId,
+            e.planId,
+            e.amount,
+            e.closeDate,
+            JSON.stringify(e.periods, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+            e.trace.text(),
+          ]);
+        expect(estimates(data)).toEqual(estimates(copy));
       }),
       { numRuns: 150 },
     );
