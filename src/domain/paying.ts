@@ -45,6 +45,42 @@ interface DueShared {
   bounds: (readonly Decimal[] | undefined)[];
 }
 
+/** What a component has earned to date (PlanPayer.due), and how, rendered when asked. */
+interface Owed {
+  amount: Decimal;
+  trace: (toDate?: ToDate) => ComponentTrace;
+}
+
+function noTrace(): never {
+  throw new Error('due: asked for the amount alone, it has no trace');
+}
+
+/** The quota period a line is measured over and how far it got, as every component's trace starts. */
+function quotaFacts(
+  mc: MeasureCredit,
+  at: QuotaPeriodAt,
+  credit: Decimal,
+  attainment: Decimal | undefined,
+): QuotaFacts {
+  const { q, quota, proration } = at;
+  return {
+    measure: mc.name,
+    quotaPeriod: q.label,
+    creditToDate: formatDecimal(credit),
+    quota: quota === undefined ? null : formatDecimal(quota),
+    ...(proration
+      ? {
+          proration: {
+            fullQuota: formatDecimal(proration.fullQuota),
+            daysCovered: proration.daysCovered,
+            daysInPeriod: proration.daysInPeriod,
+          },
+        }
+      : {}),
+    ...(attainment === undefined ? {} : { attainmentToDate: formatDecimal(attainment) }),
+  };
+}
+
 /** A component with its decimals parsed and its filter compiled, once per calculation. */
 type Compiled =
   | {
@@ -144,6 +180,8 @@ export class PlanPayer {
   private readonly digits: number;
   /** While set, traces hold only the figures an estimate reads (see briefly). */
   private brief = false;
+  /** due's answer when only the amount is wanted: one object, reused. */
+  private readonly amountOnly: Owed = { amount: ZERO, trace: noTrace };
 
   constructor(private readonly ctx: PayContext) {
     this.digits = minorUnitDigits(ctx.plan.currency);
@@ -351,7 +389,7 @@ export class PlanPayer {
       for (let k = 0; k < width; k++) {
         const c = this.components[k]!;
         const perDealEarlier = perDealDue[k]!;
-        const owed = this.due(c, at, fromMonth, toMonth, perDealEarlier, shared, k);
+        const owed = this.due(c, at, fromMonth, toMonth, perDealEarlier, slots === 'pinned', shared, k);
         const due = owed.amount;
         if (c.kind === 'per-deal') perDealDue[k] = due;
         const paidEarlier = paid[k]!;
@@ -392,7 +430,7 @@ export class PlanPayer {
 
   /** A line's trace (LineTrace), rendered by evaluating `due` again. */
   renderLine(t: LineTrace): ComponentTrace {
-    return this.due(t.c, t.at, t.fromMonth, t.toMonth, t.perDealEarlier).trace(
+    return this.due(t.c, t.at, t.fromMonth, t.toMonth, t.perDealEarlier, true).trace(
       this.brief
         ? undefined
         : {
@@ -423,7 +461,9 @@ export class PlanPayer {
    * component adds this payout period's deals to `perDealEarlier`, its due through the one before.
    * The trace ends with what the line pays (`toDate`), which only the caller knows. Within one
    * walk, `shared` (with `k`, the component's position) keeps what the components of a payout
-   * period share: a measure's credit to date, a rate table's bounds.
+   * period share: a measure's credit to date, a rate table's bounds. Without `explain`, only the
+   * amount is wanted: it comes back in one object reused from call to call (read it at once), and
+   * nothing is made for a trace, which is most of what a calculation would otherwise allocate.
    */
   private due(
     c: Compiled,
@@ -431,10 +471,11 @@ export class PlanPayer {
     fromMonth: number,
     toMonth: number,
     perDealEarlier: Decimal,
+    explain: boolean,
     shared?: DueShared,
     k = 0,
-  ): { amount: Decimal; trace: (toDate?: ToDate) => ComponentTrace } {
-    const { rep, q, quota, proration } = at;
+  ): Owed {
+    const { rep, q, quota } = at;
     const mc = c.mc;
     let known = shared?.toDate.get(mc);
     if (!known) {
@@ -446,51 +487,17 @@ export class PlanPayer {
       shared?.toDate.set(mc, known);
     }
     const { credit, attainment } = known;
-    const common = (): QuotaFacts => ({
-      measure: mc.name,
-      quotaPeriod: q.label,
-      creditToDate: formatDecimal(credit),
-      quota: quota === undefined ? null : formatDecimal(quota),
-      ...(proration
-        ? {
-            proration: {
-              fullQuota: formatDecimal(proration.fullQuota),
-              daysCovered: proration.daysCovered,
-              daysInPeriod: proration.daysInPeriod,
-            },
-          }
-        : {}),
-      ...(attainment === undefined ? {} : { attainmentToDate: formatDecimal(attainment) }),
-    });
 
     switch (c.kind) {
       case 'rate-table': {
-        const team = mc.rollup && this.ctx.org.reportCount[rep]! > 0;
-        const base = () => ({
-          ...common(),
-          basis: c.source.basis,
-          mode: c.source.mode,
-          ...(this.brief ? {} : { deals: this.dealsTrace(mc, rep, fromMonth, toMonth) }),
-          ...(team && !this.brief ? { team: this.teamTrace(mc, rep, fromMonth, toMonth) } : {}),
-        });
-        if (c.source.basis === 'attainment' && attainment === undefined) {
-          return {
-            amount: ZERO,
-            trace: (toDate) => ({
-              kind: 'rateTable',
-              json: { ...base(), note: 'no quota: an attainment-based rate table pays nothing', ...toDate },
-            }),
-          };
-        }
-        if (c.gate !== undefined && (attainment === undefined || attainment < c.gate)) {
-          return {
-            amount: ZERO,
-            trace: (toDate) => ({
-              kind: 'rateTable',
-              json: { ...base(), gate: { threshold: c.source.gate!, met: false }, ...toDate },
-            }),
-          };
-        }
+        if (c.source.basis === 'attainment' && attainment === undefined)
+          return explain
+            ? this.rateTableOwed(c, at, credit, attainment, fromMonth, toMonth, ZERO, 'no quota')
+            : this.amountIs(ZERO);
+        if (c.gate !== undefined && (attainment === undefined || attainment < c.gate))
+          return explain
+            ? this.rateTableOwed(c, at, credit, attainment, fromMonth, toMonth, ZERO, 'gate not met')
+            : this.amountIs(ZERO);
         let bounds = shared?.bounds[k];
         if (!bounds) {
           bounds = c.source.basis === 'attainment' ? c.froms.map((f) => mul(f, quota!)) : c.froms;
@@ -501,34 +508,18 @@ export class PlanPayer {
         for (const s of slices) amount += s.amount;
         const uncapped = amount;
         if (c.cap !== undefined) amount = min(amount, c.cap);
-        return {
-          amount,
-          trace: (toDate) => ({
-            kind: 'rateTable',
-            json: {
-              ...base(),
-              ...(c.gate !== undefined ? { gate: { threshold: c.source.gate!, met: true } } : {}),
-              tiers: slices.map((s) =>
-                this.brief
-                  ? { tier: s.tier + 1, rate: formatDecimal(s.rate) }
-                  : sliceTrace(s, c.source.tiers[s.tier]!.from),
-              ),
-              ...(c.cap !== undefined
-                ? { cap: { cap: c.source.cap!, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } }
-                : {}),
-              ...toDate,
-            },
-          }),
-        };
+        return explain
+          ? this.rateTableOwed(c, at, credit, attainment, fromMonth, toMonth, amount, { slices, uncapped })
+          : this.amountIs(amount);
       }
       case 'per-deal': {
         // Own deals only: a spiff pays the people credited on the deal, not their managers.
         const { firstMonth, months } = this.ctx;
         const base = rep * months - firstMonth;
         // A fixed amount per deal only needs the count; a rate needs each deal's credit.
+        const passes = this.perDealPasses(c);
         let added = ZERO;
         let count = 0;
-        const passes = this.perDealPasses(c);
         for (let m = fromMonth; m <= toMonth; m++) {
           forEachOwnRef(mc, base + m, (deal, ref) => {
             if (!passes(deal)) return;
@@ -537,70 +528,189 @@ export class PlanPayer {
           });
         }
         if (c.amount !== undefined) added = c.amount * BigInt(count);
-        return {
-          amount: perDealEarlier + added,
-          trace: (toDate) => {
-            const listed: PaidDealTrace[] = [];
-            for (let m = fromMonth; m <= toMonth && !this.brief; m++) {
-              forEachOwnRef(mc, base + m, (deal, ref) => {
-                if (!passes(deal)) return;
-                const d = this.ctx.deals.deals[deal]!;
-                const dealCredit = creditOfRef(mc, ref).credit;
-                listed.push({
-                  deal: d.id,
-                  closeDate: d.closeDate,
-                  credit: formatDecimal(dealCredit),
-                  pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)),
-                });
-              });
-            }
-            listed.sort(byCloseDateAndId);
-            return {
-              kind: 'perDeal',
-              json: {
-                ...common(),
-                ...(c.amount === undefined ? { rate: c.source.rate! } : { perDeal: c.source.amount! }),
-                deals: listed,
-                ...toDate,
-              },
-            };
-          },
-        };
+        const amount = perDealEarlier + added;
+        return explain
+          ? this.perDealOwed(c, at, credit, attainment, fromMonth, toMonth, amount)
+          : this.amountIs(amount);
       }
       case 'bonus': {
         const reached = attainment !== undefined && attainment >= c.threshold;
-        return {
-          amount: reached ? c.amount : ZERO,
-          trace: (toDate) => ({
-            kind: 'bonus',
-            json: {
-              ...common(),
-              attainmentAtLeast: c.source.attainmentAtLeast,
-              reached,
-              bonus: c.source.amount,
-              ...toDate,
-            },
-          }),
-        };
+        const amount = reached ? c.amount : ZERO;
+        return explain ? this.bonusOwed(c, at, credit, attainment, reached, amount) : this.amountIs(amount);
       }
       case 'override': {
         const teamCredit = this.below(mc, rep, q.startMonth, toMonth);
-        return {
-          amount: mul(teamCredit, c.rate),
-          trace: (toDate) => ({
-            kind: 'override',
-            json: {
-              measure: mc.name,
-              quotaPeriod: q.label,
-              rate: c.source.rate,
-              teamCreditToDate: formatDecimal(teamCredit),
-              ...(this.brief ? {} : { team: this.teamTrace(mc, rep, fromMonth, toMonth) }),
-              ...toDate,
-            },
-          }),
-        };
+        const amount = mul(teamCredit, c.rate);
+        return explain ? this.overrideOwed(c, at, fromMonth, toMonth, teamCredit, amount) : this.amountIs(amount);
       }
     }
+  }
+
+  /** due's answer when only the amount is wanted: the one reused object. */
+  private amountIs(amount: Decimal): Owed {
+    this.amountOnly.amount = amount;
+    return this.amountOnly;
+  }
+
+  private rateTableOwed(
+    c: Compiled & { kind: 'rate-table' },
+    at: QuotaPeriodAt,
+    credit: Decimal,
+    attainment: Decimal | undefined,
+    fromMonth: number,
+    toMonth: number,
+    amount: Decimal,
+    outcome: 'no quota' | 'gate not met' | { slices: readonly TierSlice[]; uncapped: Decimal },
+  ): Owed {
+    const facts = () => this.rateTableFacts(c, at, credit, attainment, fromMonth, toMonth);
+    if (outcome === 'no quota')
+      return {
+        amount,
+        trace: (toDate) => ({
+          kind: 'rateTable',
+          json: { ...facts(), note: 'no quota: an attainment-based rate table pays nothing', ...toDate },
+        }),
+      };
+    if (outcome === 'gate not met')
+      return {
+        amount,
+        trace: (toDate) => ({
+          kind: 'rateTable',
+          json: { ...facts(), gate: { threshold: c.source.gate!, met: false }, ...toDate },
+        }),
+      };
+    const { slices, uncapped } = outcome;
+    return {
+      amount,
+      trace: (toDate) => ({
+        kind: 'rateTable',
+        json: {
+          ...facts(),
+          ...(c.gate !== undefined ? { gate: { threshold: c.source.gate!, met: true } } : {}),
+          tiers: slices.map((s) =>
+            this.brief
+              ? { tier: s.tier + 1, rate: formatDecimal(s.rate) }
+              : sliceTrace(s, c.source.tiers[s.tier]!.from),
+          ),
+          ...(c.cap !== undefined
+            ? { cap: { cap: c.source.cap!, uncapped: formatDecimal(uncapped), applied: uncapped > c.cap } }
+            : {}),
+          ...toDate,
+        },
+      }),
+    };
+  }
+
+  private perDealOwed(
+    c: Compiled & { kind: 'per-deal' },
+    at: QuotaPeriodAt,
+    credit: Decimal,
+    attainment: Decimal | undefined,
+    fromMonth: number,
+    toMonth: number,
+    amount: Decimal,
+  ): Owed {
+    const { mc } = c;
+    const { firstMonth, months } = this.ctx;
+    const base = at.rep * months - firstMonth;
+    const passes = this.perDealPasses(c);
+    return {
+      amount,
+      trace: (toDate) => {
+        const listed: PaidDealTrace[] = [];
+        for (let m = fromMonth; m <= toMonth && !this.brief; m++) {
+          forEachOwnRef(mc, base + m, (deal, ref) => {
+            if (!passes(deal)) return;
+            const d = this.ctx.deals.deals[deal]!;
+            const dealCredit = creditOfRef(mc, ref).credit;
+            listed.push({
+              deal: d.id,
+              closeDate: d.closeDate,
+              credit: formatDecimal(dealCredit),
+              pays: formatDecimal(c.amount ?? mul(dealCredit, c.rate!)),
+            });
+          });
+        }
+        listed.sort(byCloseDateAndId);
+        return {
+          kind: 'perDeal',
+          json: {
+            ...quotaFacts(mc, at, credit, attainment),
+            ...(c.amount === undefined ? { rate: c.source.rate! } : { perDeal: c.source.amount! }),
+            deals: listed,
+            ...toDate,
+          },
+        };
+      },
+    };
+  }
+
+  private bonusOwed(
+    c: Compiled & { kind: 'bonus' },
+    at: QuotaPeriodAt,
+    credit: Decimal,
+    attainment: Decimal | undefined,
+    reached: boolean,
+    amount: Decimal,
+  ): Owed {
+    return {
+      amount,
+      trace: (toDate) => ({
+        kind: 'bonus',
+        json: {
+          ...quotaFacts(c.mc, at, credit, attainment),
+          attainmentAtLeast: c.source.attainmentAtLeast,
+          reached,
+          bonus: c.source.amount,
+          ...toDate,
+        },
+      }),
+    };
+  }
+
+  private overrideOwed(
+    c: Compiled & { kind: 'override' },
+    at: QuotaPeriodAt,
+    fromMonth: number,
+    toMonth: number,
+    teamCredit: Decimal,
+    amount: Decimal,
+  ): Owed {
+    const { mc } = c;
+    return {
+      amount,
+      trace: (toDate) => ({
+        kind: 'override',
+        json: {
+          measure: mc.name,
+          quotaPeriod: at.q.label,
+          rate: c.source.rate,
+          teamCreditToDate: formatDecimal(teamCredit),
+          ...(this.brief ? {} : { team: this.teamTrace(mc, at.rep, fromMonth, toMonth) }),
+          ...toDate,
+        },
+      }),
+    };
+  }
+
+  /** What a rate table's trace starts with: the quota facts, its basis and mode, its deals and team. */
+  private rateTableFacts(
+    c: Compiled & { kind: 'rate-table' },
+    at: QuotaPeriodAt,
+    credit: Decimal,
+    attainment: Decimal | undefined,
+    fromMonth: number,
+    toMonth: number,
+  ) {
+    const { mc } = c;
+    const team = mc.rollup && this.ctx.org.reportCount[at.rep]! > 0;
+    return {
+      ...quotaFacts(mc, at, credit, attainment),
+      basis: c.source.basis,
+      mode: c.source.mode,
+      ...(this.brief ? {} : { deals: this.dealsTrace(mc, at.rep, fromMonth, toMonth) }),
+      ...(team && !this.brief ? { team: this.teamTrace(mc, at.rep, fromMonth, toMonth) } : {}),
+    };
   }
 
   private dealsTrace(mc: MeasureCredit, rep: number, fromMonth: number, toMonth: number): CreditedDealTrace[] {
