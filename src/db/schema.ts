@@ -134,19 +134,19 @@ export interface RunsTable {
   result_hash: string | null;
 }
 
-/** A run's engine input, as `attain replay` reads it back (run-inputs.ts). */
 /** A part of a run's source read by its own job (a byte range of a data file), until the sync step puts the parts together. */
 export interface RunInputPartsTable {
   run_id: string;
   file: string;
   /** The range's number in the file, from 0. */
   part: number;
-  /** How `content` is encoded: `columns` (connectors/csv/csv-part-codec.ts). */
+  /** How `content` is encoded: `columns+brotli` (connectors/csv/csv-part-codec.ts). */
   format: string;
   content: Uint8Array;
   created_at: ColumnType<Date | null, Date | string | undefined, Date | string>;
 }
 
+/** A run's engine input, as `attain replay` reads it back (run-inputs.ts). */
 export interface RunInputsTable {
   run_id: string;
   /** How `inputs` is encoded: `json+gzip`. */
