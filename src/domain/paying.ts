@@ -562,7 +562,18 @@ export class PlanPayer {
     amount: Decimal,
     outcome: 'no quota' | 'gate not met' | { slices: readonly TierSlice[]; uncapped: Decimal },
   ): Owed {
-    const facts = () => this.rateTableFacts(c, at, credit, attainment, fromMonth, toMonth);
+    // What the trace starts with: the quota facts, the table's basis and mode, its deals and team.
+    const facts = () => {
+      const { mc } = c;
+      const team = mc.rollup && this.ctx.org.reportCount[at.rep]! > 0;
+      return {
+        ...quotaFacts(mc, at, credit, attainment),
+        basis: c.source.basis,
+        mode: c.source.mode,
+        ...(this.brief ? {} : { deals: this.dealsTrace(mc, at.rep, fromMonth, toMonth) }),
+        ...(team && !this.brief ? { team: this.teamTrace(mc, at.rep, fromMonth, toMonth) } : {}),
+      };
+    };
     if (outcome === 'no quota')
       return {
         amount,
@@ -690,26 +701,6 @@ export class PlanPayer {
           ...toDate,
         },
       }),
-    };
-  }
-
-  /** What a rate table's trace starts with: the quota facts, its basis and mode, its deals and team. */
-  private rateTableFacts(
-    c: Compiled & { kind: 'rate-table' },
-    at: QuotaPeriodAt,
-    credit: Decimal,
-    attainment: Decimal | undefined,
-    fromMonth: number,
-    toMonth: number,
-  ) {
-    const { mc } = c;
-    const team = mc.rollup && this.ctx.org.reportCount[at.rep]! > 0;
-    return {
-      ...quotaFacts(mc, at, credit, attainment),
-      basis: c.source.basis,
-      mode: c.source.mode,
-      ...(this.brief ? {} : { deals: this.dealsTrace(mc, at.rep, fromMonth, toMonth) }),
-      ...(team && !this.brief ? { team: this.teamTrace(mc, at.rep, fromMonth, toMonth) } : {}),
     };
   }
 
