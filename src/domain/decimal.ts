@@ -125,16 +125,10 @@ export function percentOf(a: Decimal, percent: Decimal): Decimal {
   return divideHalfEven(a * percent, HUNDRED);
 }
 
-/** 10^(SCALE_DIGITS − digits) for digits 0 … SCALE_DIGITS: roundTo's unit, built once. */
-const UNITS: readonly Decimal[] = Array.from(
-  { length: SCALE_DIGITS + 1 },
-  (_, digits) => 10n ** BigInt(SCALE_DIGITS - digits),
-);
-
 /** Rounds half-even to `digits` decimal places (the currency's minor unit); stays a Decimal. */
 export function roundTo(a: Decimal, digits: number): Decimal {
   if (digits >= SCALE_DIGITS) return a;
-  const unit = UNITS[digits] ?? 10n ** BigInt(SCALE_DIGITS - digits);
+  const unit = POWERS[SCALE_DIGITS - digits] ?? 10n ** BigInt(SCALE_DIGITS - digits);
   return divideHalfEven(a, unit) * unit;
 }
 
