@@ -10,6 +10,12 @@
  */
 import { ONE, ZERO, percentOf, type Decimal } from './decimal.js';
 import {
+  FAST_UNIT,
+  HUNDRED_UNITS,
+  MAX_SAFE_BIG,
+  SAFE,
+  SAFE_BIG,
+  SPLIT,
   buildDealColumns,
   dealColumnsOf,
   joinParts,
@@ -23,17 +29,7 @@ import { calendarDay, dayOf } from './periods.js';
 import type { Measure } from './plan.js';
 import type { FilterSet } from './where.js';
 
-/** hi parts count units of 10^-4 (a hundredth of a cent): 10^6 units of the 10^-10 scale. */
-const SPLIT = ONE / 10_000n;
-/** Largest magnitude a double holds exactly: 2^53 − 1 (minus headroom for one more addition). */
-const SAFE = Number.MAX_SAFE_INTEGER / 2;
-const SAFE_BIG = BigInt(Math.floor(SAFE));
 const HUNDRED = 100n * ONE;
-/** 100 % as a double counting units of 10^-10 (percents are held so: exact integers below 2^53). */
-const HUNDRED_UNITS = Number(HUNDRED);
-/** A fastUnits unit (10^-4) in units of 10^-10. */
-const FAST_UNIT = 1e6;
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 export { joinParts, splitParts, type SplitColumns };
 

@@ -15,17 +15,18 @@ import { ONE, fastUnits, parseDecimal, type Decimal } from './decimal.js';
 import type { CanonicalData, Deal, Rep, Split } from './model.js';
 import { dayOf, monthOfDate } from './periods.js';
 
+// The (hi, lo) parts of exact amounts in doubles, shared with the sums of crediting.ts (CellSums).
 /** hi parts count units of 10^-4 (a hundredth of a cent): 10^6 units of the 10^-10 scale. */
-const SPLIT = ONE / 10_000n;
+export const SPLIT = ONE / 10_000n;
 /** Largest magnitude a double holds exactly: 2^53 − 1 (minus headroom for one more addition). */
-const SAFE = Number.MAX_SAFE_INTEGER / 2;
-const SAFE_BIG = BigInt(Math.floor(SAFE));
+export const SAFE = Number.MAX_SAFE_INTEGER / 2;
+export const SAFE_BIG = BigInt(Math.floor(SAFE));
 /** 100 % as a double counting units of 10^-10 (percents are held so: exact integers below 2^53). */
-const HUNDRED_UNITS = Number(100n * ONE);
+export const HUNDRED_UNITS = Number(100n * ONE);
 /** A fastUnits unit (10^-4) in units of 10^-10, and the most fastUnits units that stay exact so. */
-const FAST_UNIT = 1e6;
+export const FAST_UNIT = 1e6;
 const MAX_FAST_PERCENT = Math.floor(Number.MAX_SAFE_INTEGER / FAST_UNIT);
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+export const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Splits a value into the (hi, lo) parts CellSums adds; hi is NaN when it is too large for a double. */
 export function splitParts(value: Decimal): [number, number] {
