@@ -410,22 +410,10 @@ export class PlanPayer {
             ? undefined
             : slots === 'pinned'
               ? new Trace(() => owed.trace())
-              : this.lineTrace(c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
+              : new LineTrace(this, c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier),
         );
       }
     }
-  }
-
-  private lineTrace(
-    c: Compiled,
-    at: QuotaPeriodAt,
-    fromMonth: number,
-    toMonth: number,
-    perDealEarlier: Decimal,
-    due: Decimal,
-    paidEarlier: Decimal,
-  ): Trace {
-    return new LineTrace(this, c, at, fromMonth, toMonth, perDealEarlier, due, paidEarlier);
   }
 
   /** A line's trace (LineTrace), rendered by evaluating `due` again. */
