@@ -222,74 +222,69 @@ export function estimateBasis(input: CalculationInput): EstimateBasis | undefine
   // One builder for every plan's chains, lazy traces' included: a chain lives only while its deal is evaluated.
   const chains = new ChainBuilder(org, prepared);
 
-  const amountsByCurrency = new Map<string, PlanAmounts>();
+  // Each plan's versions (a plan with dated versions is paid version by version, engine.ts, each
+  // on its own quota periods), their estimates made when first reached, then kept: the next part
+  // of a run's estimates finds them made.
+  const versions = input.plans.flatMap((plan) => {
+    const assignments = org.assignmentsByPlan.get(plan.id);
+    return assignments ? versionsOf(plan).map((version) => ({ plan, assignments, ...version })) : [];
+  });
   const made: PlanEstimate[] = [];
-  function* planEstimates(): Generator<PlanEstimate> {
-    let k = 0;
-    for (const plan of input.plans) {
-      const assignments = org.assignmentsByPlan.get(plan.id);
-      if (!assignments) continue;
-      let amounts = amountsByCurrency.get(plan.currency);
-      if (!amounts)
-        amountsByCurrency.set(
-          plan.currency,
-          (amounts = convertAmounts(prepared, fx, plan.currency, window, new Set())),
-        );
+  const amountsByCurrency = new Map<string, PlanAmounts>();
+  const baseByPlan = new Map<Plan, PlanAmounts>();
+  const planEstimate = ({ plan, assignments, inEffect, quotaPeriods }: (typeof versions)[number]): PlanEstimate => {
+    let amounts = amountsByCurrency.get(plan.currency);
+    if (!amounts)
+      amountsByCurrency.set(plan.currency, (amounts = convertAmounts(prepared, fx, plan.currency, window, new Set())));
+    let base = baseByPlan.get(plan);
+    if (!base) {
       // The won deals alone: the open ones are unknown to the base credit.
       const known = amounts.known.slice();
       for (const i of candidates) known[i] = 0;
-      const base: PlanAmounts = { ...amounts, known };
-      const clawbackDays = plan.clawback?.windowDays;
-      // A plan with dated versions is paid version by version (engine.ts), each on its own quota periods.
-      for (const { inEffect, quotaPeriods } of versionsOf(plan)) {
-        // Made when first reached, then kept: the next part of the estimates finds it made.
-        if (k < made.length) {
-          yield made[k++]!;
-          continue;
-        }
-        const measures = new Map<string, MeasureCredit>();
-        for (const [name, measure] of Object.entries(inEffect.measures)) {
-          const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
-          measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
-        }
-        const payer = new PlanPayer({
-          plan: inEffect,
-          calendar,
-          org,
-          deals: prepared,
-          measures,
-          filters,
-          quotas,
-          firstDay,
-          lastDay,
-          firstMonth,
-          lastMonth,
-          months,
-          ...(quotaPeriods && { quotaPeriods }),
-        });
-        const planEstimate = new PlanEstimate(
-          inEffect,
-          payer,
-          measures,
-          assignments,
-          calendar,
-          filters,
-          months,
-          firstMonth,
-          amounts,
-          (i) => chains.chain(i),
-          quotaPeriods
-            ? (i) => {
-                const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
-                return startDay >= quotaPeriods.fromDay && startDay < quotaPeriods.untilDay;
-              }
-            : () => true,
-        );
-        made.push(planEstimate);
-        k++;
-        yield planEstimate;
-      }
+      baseByPlan.set(plan, (base = { ...amounts, known }));
     }
+    const clawbackDays = plan.clawback?.windowDays;
+    const measures = new Map<string, MeasureCredit>();
+    for (const [name, measure] of Object.entries(inEffect.measures)) {
+      const ctx = { org, deals: prepared, assignments, firstMonth, months, clawbackDays, asOfDay: lastDay };
+      measures.set(name, creditMeasure(ctx, name, measure, base, filters.idOf(measure.where)));
+    }
+    const payer = new PlanPayer({
+      plan: inEffect,
+      calendar,
+      org,
+      deals: prepared,
+      measures,
+      filters,
+      quotas,
+      firstDay,
+      lastDay,
+      firstMonth,
+      lastMonth,
+      months,
+      ...(quotaPeriods && { quotaPeriods }),
+    });
+    return new PlanEstimate(
+      inEffect,
+      payer,
+      measures,
+      assignments,
+      calendar,
+      filters,
+      months,
+      firstMonth,
+      amounts,
+      (i) => chains.chain(i),
+      quotaPeriods
+        ? (i) => {
+            const { startDay } = calendar.periodOf(inEffect.quotaPeriod, prepared.month[i]!);
+            return startDay >= quotaPeriods.fromDay && startDay < quotaPeriods.untilDay;
+          }
+        : () => true,
+    );
+  };
+  function* planEstimates(): Generator<PlanEstimate> {
+    for (let k = 0; k < versions.length; k++) yield (made[k] ??= planEstimate(versions[k]!));
   }
   return { input, asOf: isoOfDay(lastDay), candidates, prepared, plans: planEstimates };
 }
